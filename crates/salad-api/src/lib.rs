@@ -1,0 +1,1 @@
+//! Typed async client for the SaladCloud container groups API (work in progress).
