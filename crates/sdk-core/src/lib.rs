@@ -1,0 +1,57 @@
+//! The shared transport of the workspace's API clients.
+//!
+//! One [`Client`] per API, built over hyper 1: a base URL (`http`, `https` or
+//! a `unix` socket), default headers, timeouts and a [`RetryPolicy`]. API
+//! crates describe each call as a [`Request`] (method, path segments, query,
+//! headers, body) and consume the [`Response`] as JSON, bytes, a
+//! [`ByteStream`] or, for hijacking endpoints, an [`Upgraded`] connection.
+//! Every failure is one [`Error`], which says whether the request may have
+//! reached the server and whether it is worth retrying.
+//!
+//! ```no_run
+//! # async fn run() -> sdk_core::Result<()> {
+//! use std::time::Duration;
+//! use sdk_core::{Client, Request, RetryPolicy, Secret};
+//!
+//! let key = Secret::new(std::env::var("API_KEY").unwrap_or_default());
+//! let client = Client::builder("https://api.example.com/v1")
+//!     .secret_header(sdk_core::http::HeaderName::from_static("x-api-key"), &key)
+//!     .timeout(Duration::from_secs(20))
+//!     .retry(RetryPolicy::new(4))
+//!     .build()?;
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Thing { name: String }
+//! let thing: Thing = client
+//!     .send(Request::get(["things", "a/b"]).query(&[("verbose", "true")])?)
+//!     .await?
+//!     .json()
+//!     .await?;
+//! println!("{}", thing.name);
+//! # Ok(()) }
+//! ```
+//!
+//! Features: `https` (default; rustls with the ring provider and the webpki
+//! roots, no OpenSSL) and `unix` (unix domain sockets through hyperlocal).
+
+mod client;
+mod error;
+mod patch;
+mod request;
+mod response;
+mod retry;
+mod secret;
+pub mod validate;
+
+pub use bytes;
+pub use futures_core;
+pub use http;
+
+pub use client::{Client, ClientBuilder, ErrorParser};
+pub use error::{ApiError, ApiErrorBody, BoxError, Error, ErrorMessage, Result, MAX_ERROR_BODY};
+pub use patch::Patch;
+pub use request::Request;
+pub use response::{decode_json, ByteStream, Response, ResponseHead, Upgraded};
+pub use retry::RetryPolicy;
+pub use secret::Secret;
+pub use validate::Validate;

@@ -1,0 +1,318 @@
+//! A description of one HTTP call, free of any connection: what API crates build.
+
+use std::fmt;
+use std::pin::Pin;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_core::Stream;
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// Everything but RFC 3986's unreserved characters is escaped in a segment, so
+/// an id can never add a `/`, `?`, `#` or `%` to the path.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A request body stream, as given to [`Request::stream`].
+pub(crate) type BodyStream = Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>;
+
+/// The body of a request.
+pub(crate) enum Body {
+    Empty,
+    Bytes(Bytes),
+    /// Taken on the first attempt: a streamed body can be sent only once.
+    Stream(Option<BodyStream>),
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Body::Empty => f.write_str("Empty"),
+            Body::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
+            Body::Stream(_) => f.write_str("Stream"),
+        }
+    }
+}
+
+/// One HTTP call: method, path, query, headers and body.
+///
+/// Paths are built from segments, each percent-encoded on its own, so a value
+/// such as `a/../b?c#d` stays one segment:
+///
+/// ```
+/// use sdk_core::Request;
+/// let req = Request::get(["containers", "a/../b?c#d", "json"])
+///     .query(&[("all", "true")])
+///     .unwrap();
+/// assert_eq!(req.path(), "/containers/a%2F..%2Fb%3Fc%23d/json");
+/// assert_eq!(req.query_string(), "all=true");
+/// ```
+#[derive(Debug)]
+pub struct Request {
+    pub(crate) method: Method,
+    pub(crate) path: String,
+    pub(crate) query: String,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Body,
+    pub(crate) retryable: Option<bool>,
+    pub(crate) timeout: Option<Duration>,
+    /// A problem found while building, reported by `send` before anything is sent.
+    pub(crate) invalid: Option<Error>,
+}
+
+impl Request {
+    /// A request to the path made of `segments`, below the client's base URL.
+    pub fn new<I, S>(method: Method, segments: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut path = String::new();
+        let mut invalid = None;
+        for segment in segments {
+            let segment = segment.as_ref();
+            path.push('/');
+            match segment {
+                "" => {
+                    invalid
+                        .get_or_insert_with(|| Error::invalid("path", "a path segment is empty"));
+                }
+                // Dot segments would be collapsed by the server or a proxy.
+                "." => path.push_str("%2E"),
+                ".." => path.push_str("%2E%2E"),
+                _ => path.extend(utf8_percent_encode(segment, SEGMENT)),
+            }
+        }
+        if path.is_empty() {
+            path.push('/');
+        }
+        Request {
+            method,
+            path,
+            query: String::new(),
+            headers: HeaderMap::new(),
+            body: Body::Empty,
+            retryable: None,
+            timeout: None,
+            invalid,
+        }
+    }
+
+    /// A `GET` request.
+    pub fn get<I: IntoIterator<Item = S>, S: AsRef<str>>(segments: I) -> Self {
+        Self::new(Method::GET, segments)
+    }
+
+    /// A `POST` request.
+    pub fn post<I: IntoIterator<Item = S>, S: AsRef<str>>(segments: I) -> Self {
+        Self::new(Method::POST, segments)
+    }
+
+    /// A `PUT` request.
+    pub fn put<I: IntoIterator<Item = S>, S: AsRef<str>>(segments: I) -> Self {
+        Self::new(Method::PUT, segments)
+    }
+
+    /// A `PATCH` request.
+    pub fn patch<I: IntoIterator<Item = S>, S: AsRef<str>>(segments: I) -> Self {
+        Self::new(Method::PATCH, segments)
+    }
+
+    /// A `DELETE` request.
+    pub fn delete<I: IntoIterator<Item = S>, S: AsRef<str>>(segments: I) -> Self {
+        Self::new(Method::DELETE, segments)
+    }
+
+    /// A `HEAD` request.
+    pub fn head<I: IntoIterator<Item = S>, S: AsRef<str>>(segments: I) -> Self {
+        Self::new(Method::HEAD, segments)
+    }
+
+    /// Appends the fields of `query` (a struct, map or list of pairs of scalars)
+    /// to the query string; `None` fields are left out when the struct skips them.
+    pub fn query<T: Serialize + ?Sized>(mut self, query: &T) -> Result<Self> {
+        let encoded = serde_urlencoded::to_string(query)
+            .map_err(|e| Error::invalid("query", format!("cannot be encoded: {e}")))?;
+        self.push_query(&encoded);
+        Ok(self)
+    }
+
+    /// Appends one `key=value` pair to the query string.
+    pub fn query_pair(mut self, key: &str, value: impl AsRef<str>) -> Self {
+        let encoded = serde_urlencoded::to_string([(key, value.as_ref())]).unwrap_or_default();
+        self.push_query(&encoded);
+        self
+    }
+
+    fn push_query(&mut self, encoded: &str) {
+        if encoded.is_empty() {
+            return;
+        }
+        if !self.query.is_empty() {
+            self.query.push('&');
+        }
+        self.query.push_str(encoded);
+    }
+
+    /// Sets a header, replacing one of the same name.
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
+    }
+
+    /// A JSON body, sent as `application/json`.
+    pub fn json<T: Serialize + ?Sized>(self, body: &T) -> Result<Self> {
+        self.json_with_content_type(body, "application/json")
+    }
+
+    /// A JSON body with another content type, such as `application/merge-patch+json`.
+    pub fn json_with_content_type<T: Serialize + ?Sized>(
+        self,
+        body: &T,
+        content_type: &'static str,
+    ) -> Result<Self> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| Error::invalid("body", format!("cannot be encoded as JSON: {e}")))?;
+        Ok(self.bytes(bytes, content_type))
+    }
+
+    /// A body of bytes, which can be sent again when the request is retried.
+    pub fn bytes(mut self, body: impl Into<Bytes>, content_type: &'static str) -> Self {
+        self.body = Body::Bytes(body.into());
+        self.headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static(content_type),
+        );
+        self
+    }
+
+    /// A body read from a stream as it is sent, never buffered whole and never retried.
+    pub fn stream<S>(mut self, body: S, content_type: &'static str) -> Self
+    where
+        S: Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+    {
+        self.body = Body::Stream(Some(Box::pin(body)));
+        self.headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static(content_type),
+        );
+        self
+    }
+
+    /// Overrides whether the request may be retried (by default: idempotent methods only).
+    pub fn retryable(mut self, yes: bool) -> Self {
+        self.retryable = Some(yes);
+        self
+    }
+
+    /// Overrides the client's per-attempt timeout for this request.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The encoded path, relative to the client's base URL.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The encoded query string, without `?`.
+    pub fn query_string(&self) -> &str {
+        &self.query
+    }
+
+    /// The headers set on this request (the client adds its defaults when sending).
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    pub(crate) fn may_retry(&self) -> bool {
+        let wanted = self
+            .retryable
+            .unwrap_or_else(|| self.method.is_idempotent());
+        wanted && !matches!(self.body, Body::Stream(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_are_encoded_one_by_one() {
+        let r = Request::get(["a b", "ü", "x%2Fy", "..", ".", "v1.41"]);
+        assert_eq!(r.path(), "/a%20b/%C3%BC/x%252Fy/%2E%2E/%2E/v1.41");
+        assert!(r.invalid.is_none());
+    }
+
+    #[test]
+    fn empty_segment_is_reported() {
+        let r = Request::get(["containers", "", "json"]);
+        assert!(matches!(r.invalid, Some(Error::InvalidInput { .. })));
+    }
+
+    #[test]
+    fn query_skips_none_and_encodes() {
+        #[derive(Serialize)]
+        struct Opts {
+            all: bool,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            limit: Option<u32>,
+            filters: String,
+        }
+        let r = Request::get(["c"])
+            .query(&Opts {
+                all: true,
+                limit: None,
+                filters: r#"{"a":["b c"]}"#.into(),
+            })
+            .unwrap()
+            .query_pair("x", "1&2");
+        assert_eq!(
+            r.query_string(),
+            "all=true&filters=%7B%22a%22%3A%5B%22b+c%22%5D%7D&x=1%262"
+        );
+    }
+
+    #[test]
+    fn nested_query_is_an_error() {
+        let r = Request::get(["c"]).query(&[("a", vec![1, 2])]);
+        assert!(matches!(r, Err(Error::InvalidInput { .. })));
+    }
+
+    #[test]
+    fn idempotency_decides_retries() {
+        assert!(Request::get(["a"]).may_retry());
+        assert!(!Request::post(["a"]).may_retry());
+        assert!(Request::post(["a"]).retryable(true).may_retry());
+        assert!(!Request::put(["a"])
+            .stream(futures_empty(), "application/x-tar")
+            .may_retry());
+    }
+
+    fn futures_empty() -> impl Stream<Item = std::io::Result<Bytes>> + Send {
+        struct Empty;
+        impl Stream for Empty {
+            type Item = std::io::Result<Bytes>;
+            fn poll_next(
+                self: Pin<&mut Self>,
+                _: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<Option<Self::Item>> {
+                std::task::Poll::Ready(None)
+            }
+        }
+        Empty
+    }
+}

@@ -1,0 +1,274 @@
+//! The four ways to consume an answer: JSON, bytes, a stream of chunks, an upgraded connection.
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use futures_core::Stream;
+use http::{HeaderMap, Method, StatusCode};
+use http_body::Body as _;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use serde::de::DeserializeOwned;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::Sleep;
+
+use crate::error::{snippet, BoxError, Error, Result};
+
+/// A successful answer whose body has not been read yet.
+#[derive(Debug)]
+pub struct Response {
+    head: ResponseHead,
+    body: Incoming,
+    method: Method,
+    path: String,
+    idle_timeout: Option<Duration>,
+}
+
+/// The status and headers of an answer.
+#[derive(Debug, Clone)]
+pub struct ResponseHead {
+    /// The status code.
+    pub status: StatusCode,
+    /// The headers.
+    pub headers: HeaderMap,
+}
+
+impl Response {
+    pub(crate) fn new(
+        response: http::Response<Incoming>,
+        method: Method,
+        path: String,
+        idle_timeout: Option<Duration>,
+    ) -> Self {
+        let (parts, body) = response.into_parts();
+        Response {
+            head: ResponseHead {
+                status: parts.status,
+                headers: parts.headers,
+            },
+            body,
+            method,
+            path,
+            idle_timeout,
+        }
+    }
+
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.head.status
+    }
+
+    /// The headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.head.headers
+    }
+
+    /// The status and headers.
+    pub fn head(&self) -> &ResponseHead {
+        &self.head
+    }
+
+    /// Reads the whole body and decodes it as JSON; a decode error names the
+    /// JSON path that failed and quotes the start of the body.
+    pub async fn json<T: DeserializeOwned>(self) -> Result<T> {
+        let (method, path) = (self.method.clone(), self.path.clone());
+        let body = self.bytes().await?;
+        decode_json(&method, &path, &body)
+    }
+
+    /// Reads the whole body.
+    pub async fn bytes(self) -> Result<Bytes> {
+        let mut stream = self.into_stream();
+        let mut buf = BytesMut::new();
+        while let Some(chunk) = std::future::poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)).await
+        {
+            buf.extend_from_slice(&chunk?);
+        }
+        Ok(buf.freeze())
+    }
+
+    /// The body as a stream of chunks, read as the caller polls, with the
+    /// client's stream idle timeout between chunks.
+    pub fn into_stream(self) -> ByteStream {
+        ByteStream {
+            body: self.body,
+            method: self.method,
+            path: self.path,
+            idle_timeout: self.idle_timeout,
+            idle: None,
+            done: false,
+        }
+    }
+}
+
+/// Decodes a JSON body with errors that name the failing path, e.g. `items[2].state`.
+pub fn decode_json<T: DeserializeOwned>(method: &Method, path: &str, body: &[u8]) -> Result<T> {
+    let decode_error = |json_path: String, source: serde_json::Error| Error::Decode {
+        method: method.clone(),
+        path: path.to_string(),
+        json_path,
+        snippet: snippet(body),
+        source,
+    };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| decode_error(e.path().to_string(), e.into_inner()))?;
+    // Trailing bytes after the document (a second document, HTML) are an error too.
+    de.end().map_err(|e| decode_error(".".to_string(), e))?;
+    Ok(value)
+}
+
+/// A response body as a [`Stream`] of chunks.
+///
+/// A connection dropped mid-body ends the stream with [`Error::Stream`]; a
+/// stream silent for longer than the client's stream idle timeout ends with
+/// [`Error::Timeout`]. Dropping the stream closes the connection.
+pub struct ByteStream {
+    body: Incoming,
+    method: Method,
+    path: String,
+    idle_timeout: Option<Duration>,
+    idle: Option<Pin<Box<Sleep>>>,
+    done: bool,
+}
+
+impl fmt::Debug for ByteStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ByteStream")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("idle_timeout", &self.idle_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Stream for ByteStream {
+    type Item = Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.done {
+            return Poll::Ready(None);
+        }
+        loop {
+            match Pin::new(&mut this.body).poll_frame(cx) {
+                Poll::Ready(Some(Ok(frame))) => {
+                    this.idle = None;
+                    match frame.into_data() {
+                        Ok(data) if !data.is_empty() => return Poll::Ready(Some(Ok(data))),
+                        // Empty chunks and trailers carry nothing a caller wants.
+                        _ => continue,
+                    }
+                }
+                Poll::Ready(Some(Err(e))) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(Error::Stream {
+                        method: this.method.clone(),
+                        path: this.path.clone(),
+                        source: Box::new(e),
+                    })));
+                }
+                Poll::Ready(None) => {
+                    this.done = true;
+                    return Poll::Ready(None);
+                }
+                Poll::Pending => break,
+            }
+        }
+        if let Some(limit) = this.idle_timeout {
+            let sleep = this
+                .idle
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+            if sleep.as_mut().poll(cx).is_ready() {
+                this.done = true;
+                return Poll::Ready(Some(Err(Error::Timeout {
+                    method: this.method.clone(),
+                    path: this.path.clone(),
+                    after: limit,
+                })));
+            }
+        }
+        Poll::Pending
+    }
+}
+
+/// Reads at most `limit` bytes of a body, for error messages; the rest is dropped.
+pub(crate) async fn read_bounded(
+    mut body: Incoming,
+    limit: usize,
+) -> std::result::Result<Bytes, BoxError> {
+    let mut buf = BytesMut::new();
+    while buf.len() < limit {
+        match std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+            Some(frame) => {
+                if let Ok(data) = frame?.into_data() {
+                    let room = limit - buf.len();
+                    buf.extend_from_slice(&data[..data.len().min(room)]);
+                }
+            }
+            None => break,
+        }
+    }
+    Ok(buf.freeze())
+}
+
+/// A connection taken over after `101 Switching Protocols`: read the server's
+/// bytes and write yours; `shutdown` closes only the writing half.
+pub struct Upgraded(TokioIo<hyper::upgrade::Upgraded>);
+
+impl Upgraded {
+    pub(crate) fn new(inner: hyper::upgrade::Upgraded) -> Self {
+        Upgraded(TokioIo::new(inner))
+    }
+}
+
+impl fmt::Debug for Upgraded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Upgraded")
+    }
+}
+
+impl AsyncRead for Upgraded {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Upgraded {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.0.is_write_vectored()
+    }
+}

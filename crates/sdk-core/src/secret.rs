@@ -1,0 +1,58 @@
+//! A value that must never be printed: API keys, bearer tokens.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// A secret string (API key, token) whose `Debug` and `Display` print `***`.
+///
+/// The only way to read it is [`Secret::expose`], which makes every place that
+/// handles the raw value easy to find in review.
+///
+/// ```
+/// let key = sdk_core::Secret::new("s3cr3t");
+/// assert_eq!(format!("{key:?} {key}"), "*** ***");
+/// assert_eq!(key.expose(), "s3cr3t");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Arc<str>);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(Arc::from(value.into()))
+    }
+
+    /// The raw value, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether the secret is the empty string (usually a configuration mistake).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self::new(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Self::new(value)
+    }
+}

@@ -1,0 +1,232 @@
+//! Checks of request values against their schema, run before anything is sent.
+//!
+//! Generated models implement [`Validate`] by calling these helpers; API
+//! crates call them directly for path parameters.
+
+use std::collections::BTreeMap;
+
+use crate::error::{Error, Result};
+use crate::patch::Patch;
+
+/// A value that can check itself against the constraints of its schema.
+pub trait Validate {
+    /// Checks the value; the error names the failing field.
+    fn validate(&self) -> Result<()> {
+        self.validate_at("")
+    }
+
+    /// Checks the value found at `path` (e.g. `container.resources`), naming
+    /// failing fields below it.
+    fn validate_at(&self, path: &str) -> Result<()>;
+}
+
+impl<T: Validate> Validate for Option<T> {
+    fn validate_at(&self, path: &str) -> Result<()> {
+        self.as_ref().map_or(Ok(()), |v| v.validate_at(path))
+    }
+}
+
+impl<T: Validate> Validate for Patch<T> {
+    fn validate_at(&self, path: &str) -> Result<()> {
+        self.as_value().map_or(Ok(()), |v| v.validate_at(path))
+    }
+}
+
+impl<T: Validate> Validate for Box<T> {
+    fn validate_at(&self, path: &str) -> Result<()> {
+        (**self).validate_at(path)
+    }
+}
+
+impl<T: Validate> Validate for Vec<T> {
+    fn validate_at(&self, path: &str) -> Result<()> {
+        self.iter()
+            .enumerate()
+            .try_for_each(|(i, v)| v.validate_at(&format!("{path}[{i}]")))
+    }
+}
+
+impl<T: Validate> Validate for BTreeMap<String, T> {
+    fn validate_at(&self, path: &str) -> Result<()> {
+        self.iter()
+            .try_for_each(|(k, v)| v.validate_at(&field(path, k)))
+    }
+}
+
+/// The path of `name` below `path`: `field("a.b", "c") == "a.b.c"`.
+pub fn field(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{path}.{name}")
+    }
+}
+
+/// The length of `value` in characters lies within `min..=max`.
+pub fn length(field: &str, value: &str, min: Option<u64>, max: Option<u64>) -> Result<()> {
+    let len = value.chars().count() as u64;
+    if let Some(min) = min.filter(|&min| len < min) {
+        return Err(Error::invalid(
+            field,
+            format!("must be at least {min} characters long (got {len})"),
+        ));
+    }
+    if let Some(max) = max.filter(|&max| len > max) {
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {max} characters long (got {len})"),
+        ));
+    }
+    Ok(())
+}
+
+/// `value` matches the regular expression `pattern`.
+pub fn pattern(field: &str, value: &str, pattern: &str) -> Result<()> {
+    let regex = regex_lite::Regex::new(pattern).map_err(|_| {
+        Error::invalid(
+            field,
+            format!("has a pattern that cannot be compiled: {pattern}"),
+        )
+    })?;
+    if regex.is_match(value) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            field,
+            format!("must match the pattern {pattern} (got {value:?})"),
+        ))
+    }
+}
+
+/// `value` lies within `min..=max`.
+pub fn range_i64(field: &str, value: i64, min: Option<i64>, max: Option<i64>) -> Result<()> {
+    if let Some(min) = min.filter(|&min| value < min) {
+        return Err(Error::invalid(
+            field,
+            format!("must be at least {min} (got {value})"),
+        ));
+    }
+    if let Some(max) = max.filter(|&max| value > max) {
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {max} (got {value})"),
+        ));
+    }
+    Ok(())
+}
+
+/// `value` is a finite number within `min..=max`.
+pub fn range_f64(field: &str, value: f64, min: Option<f64>, max: Option<f64>) -> Result<()> {
+    if !value.is_finite() {
+        return Err(Error::invalid(
+            field,
+            format!("must be a finite number (got {value})"),
+        ));
+    }
+    if let Some(min) = min.filter(|&min| value < min) {
+        return Err(Error::invalid(
+            field,
+            format!("must be at least {min} (got {value})"),
+        ));
+    }
+    if let Some(max) = max.filter(|&max| value > max) {
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {max} (got {value})"),
+        ));
+    }
+    Ok(())
+}
+
+/// A list of `len` items has between `min` and `max` of them.
+pub fn items(field: &str, len: usize, min: Option<u64>, max: Option<u64>) -> Result<()> {
+    let len = len as u64;
+    if let Some(min) = min.filter(|&min| len < min) {
+        return Err(Error::invalid(
+            field,
+            format!("must have at least {min} items (got {len})"),
+        ));
+    }
+    if let Some(max) = max.filter(|&max| len > max) {
+        return Err(Error::invalid(
+            field,
+            format!("must have at most {max} items (got {len})"),
+        ));
+    }
+    Ok(())
+}
+
+/// `value` is a UUID in its hyphenated form (`8-4-4-4-12` hex digits).
+pub fn uuid(field: &str, value: &str) -> Result<()> {
+    let groups: Vec<&str> = value.split('-').collect();
+    let ok = groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            field,
+            format!("must be a UUID (got {value:?})"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(r: Result<()>) -> String {
+        match r {
+            Err(Error::InvalidInput { field, .. }) => field,
+            other => panic!("expected invalid input, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn checks_name_the_field() {
+        assert_eq!(field_of(length("name", "a", Some(2), Some(63))), "name");
+        assert_eq!(
+            field_of(length("name", &"a".repeat(64), Some(2), Some(63))),
+            "name"
+        );
+        assert!(length("name", "ab", Some(2), Some(63)).is_ok());
+        assert_eq!(
+            field_of(pattern("g", "Web", "^[a-z][a-z0-9-]{0,61}[a-z0-9]$")),
+            "g"
+        );
+        assert!(pattern("g", "web-1", "^[a-z][a-z0-9-]{0,61}[a-z0-9]$").is_ok());
+        assert_eq!(
+            field_of(range_i64("replicas", 501, Some(0), Some(500))),
+            "replicas"
+        );
+        assert_eq!(field_of(range_f64("x", f64::NAN, None, None)), "x");
+        assert_eq!(field_of(items("l", 0, Some(1), None)), "l");
+        assert!(uuid("id", "1b4e28ba-2fa1-11d2-883f-0016d3cca427").is_ok());
+        assert_eq!(
+            field_of(uuid("id", "1b4e28ba-2fa1-11d2-883f-0016d3cca42")),
+            "id"
+        );
+        assert_eq!(
+            field_of(uuid("id", "zb4e28ba-2fa1-11d2-883f-0016d3cca427")),
+            "id"
+        );
+    }
+
+    #[test]
+    fn paths_nest() {
+        struct Leaf(i64);
+        impl Validate for Leaf {
+            fn validate_at(&self, path: &str) -> Result<()> {
+                range_i64(&field(path, "n"), self.0, Some(0), None)
+            }
+        }
+        let v = vec![Leaf(1), Leaf(-1)];
+        assert_eq!(field_of(v.validate_at("items")), "items[1].n");
+        let p: Patch<Leaf> = Patch::Value(Leaf(-2));
+        assert_eq!(field_of(p.validate()), "n");
+        assert!(Patch::<Leaf>::Null.validate().is_ok());
+    }
+}
