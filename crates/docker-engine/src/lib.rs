@@ -1,0 +1,3 @@
+//! Async client for the Docker Engine API (work in progress).
+
+pub mod frames;
