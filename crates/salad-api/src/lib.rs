@@ -1,1 +1,169 @@
-//! Typed async client for the SaladCloud container groups API (work in progress).
+//! A typed async client for the container groups of the
+//! [SaladCloud](https://salad.com) public API.
+//!
+//! ```no_run
+//! use salad_api::Client;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! // Reads SALAD_API_KEY (and SALAD_API_BASE_URL, if set).
+//! let client = Client::from_env()?;
+//! let groups = client.project("acme-corp", "dev-env")?.container_groups();
+//! for group in groups.list().await?.items {
+//!     println!("{} {:?} ({} replicas)", group.name, group.current_state.status, group.replicas);
+//!     for instance in groups.list_instances(&group.name).await?.instances {
+//!         println!("  {} {:?}", instance.id, instance.state);
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Every container-group operation of the API is here: [`ContainerGroups`]
+//! lists, creates, reads, changes, starts, stops and deletes groups, reads
+//! their system logs, and lists, reads, changes, reallocates, recreates and
+//! restarts their instances. Searching these docs for an operation name of the
+//! official SDKs (`list_container_groups`, `get_container_group_instance`, ...)
+//! finds the method that implements it.
+//!
+//! # Checked before sending
+//!
+//! Organization, project and group names (2 to 63 characters,
+//! `^[a-z][a-z0-9-]{0,61}[a-z0-9]$`), instance ids (UUIDs) and every bound of a
+//! request body (replicas, CPU, memory, display name, probe and autoscaler
+//! ranges, country codes, ...) are checked before anything leaves the
+//! process. A broken rule is an [`Error::InvalidInput`] whose `field` is the
+//! path of the offending value:
+//!
+//! ```
+//! use salad_api::{models::UpdateContainerGroup, Client, Error};
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let groups = Client::new("key").unwrap().project("acme-corp", "dev-env").unwrap().container_groups();
+//! let patch = UpdateContainerGroup { replicas: 501.into(), ..Default::default() };
+//! match groups.update("mandelbrot", &patch).await {
+//!     Err(Error::InvalidInput { field, reason }) => {
+//!         assert_eq!(field, "replicas");
+//!         println!("rejected locally: {reason}");
+//!     }
+//!     other => panic!("expected a local rejection, got {other:?}"),
+//! }
+//! # }
+//! ```
+//!
+//! # Merge patches
+//!
+//! [`ContainerGroups::update`] and [`ContainerGroups::update_instance`] send
+//! `application/merge-patch+json`. Each optional field is a [`Patch`]: leave
+//! it [`Patch::Absent`] to keep the server's value, set a
+//! [`Patch::Value`], or send [`Patch::Null`] to remove it, something the
+//! official SDKs cannot say.
+//!
+//! ```
+//! use salad_api::{models::UpdateContainerGroup, Patch};
+//! let patch = UpdateContainerGroup {
+//!     replicas: Patch::Value(3),        // set
+//!     queue_autoscaler: Patch::Null,    // remove
+//!     ..Default::default()              // everything else: leave as it is
+//! };
+//! assert_eq!(
+//!     serde_json::to_string(&patch).unwrap(),
+//!     r#"{"replicas":3,"queue_autoscaler":null}"#
+//! );
+//! ```
+//!
+//! # Retries
+//!
+//! The policy of [`ClientBuilder::retry`] (default: 3 attempts, waits growing
+//! from 200 ms, `Retry-After` honoured up to 60 s) applies as follows:
+//!
+//! | call | retried on 429, 502, 503, 504, timeouts, dropped connections | why |
+//! | --- | --- | --- |
+//! | reads (`list`, `get`, `system_logs`, `list_instances`, `get_instance`) | yes | no effect on the server |
+//! | `update`, `update_instance` (merge patch) | yes | the same patch applied twice is applied once |
+//! | `start`, `stop` | yes | starting a running group, or stopping a stopped one, changes nothing |
+//! | `delete` | yes | deleting twice leaves the group deleted; a retry after a lost answer may report 404 |
+//! | `create` | only 429 | after a timeout or a 5xx the group may exist; a blind resend would fail on the taken name and hide the success |
+//! | `reallocate_instance`, `recreate_instance`, `restart_instance` | only 429 | each disrupts the workload; a second one is a second disruption |
+//!
+//! A 429 is always safe to resend: the server rejected the request without
+//! acting on it.
+//!
+//! # Errors
+//!
+//! A failure status becomes [`Error::Api`], whose message is read from the
+//! server's RFC 9457 problem document (`title: detail`) and whose code is the
+//! problem `type`. [`ProblemExt::problem`] returns the whole document, typed.
+//! When a proxy answers with an HTML page instead, the page title takes the
+//! place of the problem title, so the message still says what happened.
+//!
+//! # Tolerant decoding
+//!
+//! New response fields are ignored and new enum values are kept in the
+//! `Unknown(String)` variant of each `#[non_exhaustive]` enum, so a server
+//! that grows does not break a deployed client.
+//!
+//! # Waiting
+//!
+//! [`ContainerGroups::wait_for_status`] polls a group until it reaches a
+//! status, with a deadline and a poll interval, and stops early when the
+//! group fails.
+
+#[path = "generated/models.rs"]
+pub mod models;
+
+mod client;
+mod container_groups;
+mod names;
+mod problem;
+mod validation;
+mod wait;
+
+pub use client::{
+    Client, ClientBuilder, Project, API_KEY_ENV, BASE_URL_ENV, DEFAULT_API_KEY_HEADER, DEFAULT_BASE_URL,
+};
+pub use container_groups::ContainerGroups;
+pub use problem::ProblemExt;
+pub use sdk_core::{ApiError, Error, Patch, Result, RetryPolicy, Secret, Validate};
+pub use wait::{WaitError, WaitOptions};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_key_is_required_and_trimmed() {
+        let err = Client::builder_from(|_| None).unwrap_err();
+        assert!(matches!(&err, Error::InvalidInput { field, .. } if field == API_KEY_ENV), "{err}");
+        let err = Client::builder_from(|_| Some("  ".into())).unwrap_err();
+        assert!(matches!(&err, Error::InvalidInput { field, .. } if field == API_KEY_ENV), "{err}");
+        let client = Client::builder_from(|name| match name {
+            API_KEY_ENV => Some(" k ".into()),
+            BASE_URL_ENV => Some("http://127.0.0.1:9/api/".into()),
+            _ => None,
+        })
+        .unwrap()
+        .build()
+        .unwrap();
+        assert_eq!(client.base_url(), "http://127.0.0.1:9/api");
+    }
+
+    #[test]
+    fn types_are_send_and_sync() {
+        fn check<T: Send + Sync + Clone + std::fmt::Debug>() {}
+        check::<Client>();
+        check::<Project>();
+        check::<ContainerGroups>();
+        check::<WaitOptions>();
+    }
+
+    #[test]
+    fn builder_rejects_bad_settings() {
+        let err = Client::builder("k").api_key_header("bad header").build().unwrap_err();
+        assert!(matches!(&err, Error::InvalidInput { field, .. } if field == "api_key_header"), "{err}");
+        let err = Client::builder("").build().unwrap_err();
+        assert!(matches!(&err, Error::InvalidInput { field, .. } if field == "api_key"), "{err}");
+        let err = Client::builder("k").base_url("ftp://x").build().unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { .. }), "{err}");
+        let debug = format!("{:?}", Client::builder("super-secret"));
+        assert!(!debug.contains("super-secret"), "{debug}");
+    }
+}

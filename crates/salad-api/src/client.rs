@@ -1,0 +1,299 @@
+//! The client, its builder, and the organization/project handle.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sdk_core::http::{HeaderName, Method};
+use sdk_core::{Error, Request, Response, Result, RetryPolicy, Secret};
+
+use crate::container_groups::ContainerGroups;
+use crate::names::check_name;
+
+/// Where the SaladCloud public API lives.
+pub const DEFAULT_BASE_URL: &str = "https://api.salad.com/api/public";
+/// The header that carries the API key.
+pub const DEFAULT_API_KEY_HEADER: &str = "Salad-Api-Key";
+/// The environment variable [`Client::from_env`] reads the API key from.
+pub const API_KEY_ENV: &str = "SALAD_API_KEY";
+/// The environment variable [`Client::from_env`] reads an optional base URL from.
+pub const BASE_URL_ENV: &str = "SALAD_API_BASE_URL";
+
+/// Longest `Retry-After` a rate-limited mutation waits for before giving up.
+const RATE_LIMIT_WAIT_CEILING: Duration = Duration::from_secs(60);
+/// Wait before resending a rate-limited mutation when the server named none.
+const RATE_LIMIT_DEFAULT_WAIT: Duration = Duration::from_secs(1);
+
+/// A SaladCloud API client: an API key, a base URL, timeouts and a retry
+/// policy over one connection pool.
+///
+/// Cheap to clone (the connection pool is shared) and `Send + Sync`. Reach the
+/// container groups of a project through [`Client::project`].
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: sdk_core::Client,
+    max_attempts: u32,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("http", &self.inner.http)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A client for the public API with the default settings.
+    pub fn new(api_key: impl Into<Secret>) -> Result<Self> {
+        Self::builder(api_key).build()
+    }
+
+    /// Starts configuring a client that authenticates with `api_key`.
+    pub fn builder(api_key: impl Into<Secret>) -> ClientBuilder {
+        ClientBuilder {
+            api_key: api_key.into(),
+            api_key_header: DEFAULT_API_KEY_HEADER.to_owned(),
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            timeout: None,
+            connect_timeout: None,
+            retry: RetryPolicy::default(),
+            user_agent: None,
+        }
+    }
+
+    /// A client whose key comes from `SALAD_API_KEY` and whose base URL comes
+    /// from `SALAD_API_BASE_URL` when that is set.
+    ///
+    /// An unset or empty key is an [`Error::InvalidInput`] naming the variable.
+    pub fn from_env() -> Result<Self> {
+        Self::builder_from(|name| std::env::var(name).ok())?.build()
+    }
+
+    /// [`Client::from_env`] with the variables read through `var`.
+    pub(crate) fn builder_from(var: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder> {
+        let key = var(API_KEY_ENV)
+            .filter(|k| !k.trim().is_empty())
+            .ok_or_else(|| Error::invalid(API_KEY_ENV, "is not set; export your SaladCloud API key"))?;
+        let mut builder = Self::builder(key.trim());
+        if let Some(url) = var(BASE_URL_ENV).filter(|u| !u.trim().is_empty()) {
+            builder = builder.base_url(url.trim());
+        }
+        Ok(builder)
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        self.inner.http.base_url()
+    }
+
+    /// A handle on one project of one organization, so later calls need not
+    /// repeat them. Both names are checked here (2 to 63 characters of
+    /// `a-z`, `0-9` and `-`, starting with a letter, not ending with `-`).
+    ///
+    /// ```
+    /// let client = salad_api::Client::new("key").unwrap();
+    /// assert!(client.project("acme-corp", "dev-env").is_ok());
+    /// let err = client.project("Acme Corp", "dev-env").unwrap_err();
+    /// assert!(err.to_string().contains("organization_name"));
+    /// ```
+    pub fn project(&self, organization_name: &str, project_name: &str) -> Result<Project> {
+        check_name("organization_name", organization_name)?;
+        check_name("project_name", project_name)?;
+        Ok(Project {
+            client: self.clone(),
+            organization: organization_name.into(),
+            project: project_name.into(),
+        })
+    }
+
+    /// Sends with the transport's retry policy.
+    pub(crate) async fn send(&self, request: Request) -> Result<Response> {
+        self.inner.http.send(request).await
+    }
+
+    /// Sends a request that must not be repeated blindly: it is resent only
+    /// after a `429 Too Many Requests`, which guarantees the server did not act
+    /// on it, up to the policy's number of attempts.
+    pub(crate) async fn send_once_unless_throttled(
+        &self,
+        make: impl Fn() -> Result<Request>,
+    ) -> Result<Response> {
+        let mut attempt = 1;
+        loop {
+            let request = make()?.retryable(false);
+            match self.inner.http.send(request).await {
+                Err(Error::Api(e)) if e.status().as_u16() == 429 && attempt < self.inner.max_attempts => {
+                    let wait = match e.retry_after() {
+                        Some(wait) if wait > RATE_LIMIT_WAIT_CEILING => return Err(Error::Api(e)),
+                        Some(wait) => wait,
+                        None => RATE_LIMIT_DEFAULT_WAIT * 2u32.saturating_pow(attempt - 1),
+                    };
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+/// Configures and builds a [`Client`].
+///
+/// ```
+/// use std::time::Duration;
+/// use salad_api::{Client, RetryPolicy};
+/// let client = Client::builder("my-api-key")
+///     .base_url("https://api.salad.com/api/public")
+///     .api_key_header("Salad-Api-Key")
+///     .timeout(Duration::from_secs(30))
+///     .retry(RetryPolicy::new(5))
+///     .build()
+///     .unwrap();
+/// # let _ = client;
+/// ```
+#[derive(Clone)]
+pub struct ClientBuilder {
+    api_key: Secret,
+    api_key_header: String,
+    base_url: String,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    retry: RetryPolicy,
+    user_agent: Option<String>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key)
+            .field("api_key_header", &self.api_key_header)
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("retry", &self.retry)
+            .field("user_agent", &self.user_agent)
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// The API's base URL (default [`DEFAULT_BASE_URL`]); a mock server in tests.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// The header that carries the key (default `Salad-Api-Key`).
+    pub fn api_key_header(mut self, name: impl Into<String>) -> Self {
+        self.api_key_header = name.into();
+        self
+    }
+
+    /// How long one attempt may wait for the response head (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// How long connecting may take (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The retry policy (default: 3 attempts on 429, 502, 503, 504, connect
+    /// failures and timeouts, honouring `Retry-After`). See the crate docs for
+    /// which calls it applies to.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The `User-Agent` (default `salad-api/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Builds the client. An empty key, a bad header name or a bad URL is an
+    /// [`Error::InvalidInput`].
+    pub fn build(self) -> Result<Client> {
+        if self.api_key.expose().trim().is_empty() {
+            return Err(Error::invalid("api_key", "must not be empty"));
+        }
+        let header = HeaderName::from_bytes(self.api_key_header.as_bytes())
+            .map_err(|_| Error::invalid("api_key_header", "not a valid HTTP header name"))?;
+        let max_attempts = self.retry.max_attempts();
+        let mut http = sdk_core::Client::builder(self.base_url.trim_end_matches('/'))
+            .secret_header(header, &self.api_key)
+            .user_agent(
+                self.user_agent
+                    .unwrap_or_else(|| concat!("salad-api/", env!("CARGO_PKG_VERSION")).to_owned()),
+            )
+            .retry(self.retry)
+            .error_parser(crate::problem::parse_error);
+        if let Some(t) = self.timeout {
+            http = http.timeout(t);
+        }
+        if let Some(t) = self.connect_timeout {
+            http = http.connect_timeout(t);
+        }
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http: http.build()?,
+                max_attempts,
+            }),
+        })
+    }
+}
+
+/// A project of an organization, checked once and reused for every call.
+///
+/// ```no_run
+/// # async fn run() -> salad_api::Result<()> {
+/// let client = salad_api::Client::from_env()?;
+/// let project = client.project("acme-corp", "dev-env")?;
+/// for group in project.container_groups().list().await?.items {
+///     println!("{}", group.name);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Project {
+    client: Client,
+    organization: Arc<str>,
+    project: Arc<str>,
+}
+
+impl Project {
+    /// The organization name.
+    pub fn organization_name(&self) -> &str {
+        &self.organization
+    }
+
+    /// The project name.
+    pub fn project_name(&self) -> &str {
+        &self.project
+    }
+
+    /// The client this handle sends through.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The container groups of this project.
+    pub fn container_groups(&self) -> ContainerGroups {
+        ContainerGroups::new(self.clone())
+    }
+
+    /// A request to `/organizations/{org}/projects/{project}/containers/...`.
+    pub(crate) fn request(&self, method: Method, rest: &[&str]) -> Request {
+        let base = ["organizations", &self.organization, "projects", &self.project, "containers"];
+        Request::new(method, base.iter().copied().chain(rest.iter().copied()))
+    }
+}

@@ -1,0 +1,18 @@
+//! Checks of the names and ids that go into request paths.
+
+use sdk_core::{validate, Result};
+
+/// The rule every organization, project, group and queue name follows.
+pub(crate) const NAME_PATTERN: &str = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$";
+
+/// Checks a resource name: 2 to 63 characters, lower-case letters, digits and
+/// hyphens, starting with a letter and not ending with a hyphen.
+pub(crate) fn check_name(field: &str, value: &str) -> Result<()> {
+    validate::length(field, value, Some(2), Some(63))?;
+    validate::pattern(field, value, NAME_PATTERN)
+}
+
+/// Checks an instance id: a UUID.
+pub(crate) fn check_instance_id(value: &str) -> Result<()> {
+    validate::uuid("container_group_instance_id", value)
+}
