@@ -1,0 +1,176 @@
+//! The `{code, message, data, timestamp}` wrapper around every RCABench answer.
+
+use sdk_core::bytes::Bytes;
+use sdk_core::http::{Method, StatusCode};
+use sdk_core::{ApiError, ApiErrorBody, Error, ErrorMessage, Result};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+/// The parts of an envelope that say whether the call worked. `data` is left
+/// out on purpose: it is decoded separately, against the operation's type.
+#[derive(Deserialize)]
+struct Head {
+    #[serde(default)]
+    code: Option<serde_json::Value>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+/// An envelope with its payload, decoded once the head said "success".
+#[derive(Deserialize)]
+struct WithData<T> {
+    data: T,
+}
+
+/// Whether an envelope code means success: RCABench uses the HTTP status
+/// (200, 201, ...) as the code; 0 is accepted too, as "no error".
+fn code_is_success(code: i64) -> bool {
+    code == 0 || (200..300).contains(&code)
+}
+
+/// The code as text, whether the server sent a number or a string.
+fn code_text(code: &serde_json::Value) -> Option<String> {
+    match code {
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// The hook given to sdk-core: reads `code` and `message` from the envelope of
+/// an answer with an error status. Bodies that are not an envelope (a proxy's
+/// HTML page, say) fall back to sdk-core's own guess.
+pub(crate) fn parse_error(body: &ApiErrorBody<'_>) -> Option<ErrorMessage> {
+    let head: Head = serde_json::from_slice(body.body).ok()?;
+    let code = head.code.as_ref().and_then(code_text);
+    let message = head.message.filter(|m| !m.is_empty());
+    if code.is_none() && message.is_none() {
+        return None;
+    }
+    Some(ErrorMessage {
+        code,
+        message: message.unwrap_or_default(),
+    })
+}
+
+/// Unwraps a 2xx answer: the payload if the envelope's code says success, an
+/// [`Error::Api`] carrying the envelope's code and message if it does not.
+///
+/// A failure inside a 2xx answer gets the envelope's code as its status when
+/// that code is an HTTP error status, so `err.status()` reads the same as it
+/// would had the server used the status line.
+pub(crate) fn unwrap<T: DeserializeOwned>(
+    status: StatusCode,
+    method: &Method,
+    path: &str,
+    body: Bytes,
+) -> Result<T> {
+    // An answer that is not even an envelope is a decode error of the whole body.
+    let head: Head = sdk_core::decode_json(method, path, &body)?;
+    let numeric = head.code.as_ref().and_then(|c| match c {
+        serde_json::Value::Number(n) => n.as_i64(),
+        serde_json::Value::String(s) => s.trim().parse::<i64>().ok(),
+        _ => None,
+    });
+    if let Some(code) = numeric.filter(|c| !code_is_success(*c)) {
+        let shown = u16::try_from(code)
+            .ok()
+            .and_then(|c| StatusCode::from_u16(c).ok())
+            .filter(|s| s.is_client_error() || s.is_server_error())
+            .unwrap_or(status);
+        let message = ErrorMessage {
+            code: head.code.as_ref().and_then(code_text),
+            message: head.message.unwrap_or_default(),
+        };
+        let err = ApiError::new(shown, method.clone(), path, body).with_message(message);
+        return Err(Error::Api(Box::new(err)));
+    }
+    let wrapped: WithData<T> = sdk_core::decode_json(method, path, &body)?;
+    Ok(wrapped.data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sdk_core::http::HeaderMap;
+
+    #[test]
+    fn error_parser_reads_code_and_message() {
+        let headers = HeaderMap::new();
+        let body = br#"{"code":404,"message":"container not found","data":null,"timestamp":1}"#;
+        let got = parse_error(&ApiErrorBody {
+            status: StatusCode::NOT_FOUND,
+            headers: &headers,
+            body,
+        })
+        .unwrap();
+        assert_eq!(got.code.as_deref(), Some("404"));
+        assert_eq!(got.message, "container not found");
+    }
+
+    #[test]
+    fn error_parser_leaves_non_envelopes_alone() {
+        let headers = HeaderMap::new();
+        for body in [&b"<html>bad gateway</html>"[..], b"{}", b"[1]"] {
+            let got = parse_error(&ApiErrorBody {
+                status: StatusCode::BAD_GATEWAY,
+                headers: &headers,
+                body,
+            });
+            assert!(got.is_none(), "{body:?}");
+        }
+    }
+
+    #[test]
+    fn success_codes() {
+        for ok in [0, 200, 201, 204] {
+            assert!(code_is_success(ok), "{ok}");
+        }
+        for bad in [1, 199, 300, 400, 404, 500, -1] {
+            assert!(!code_is_success(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn error_inside_a_200_becomes_an_api_error() {
+        let body = Bytes::from_static(br#"{"code":409,"message":"name taken","data":null}"#);
+        let err = unwrap::<serde_json::Value>(StatusCode::OK, &Method::POST, "/x", body).unwrap_err();
+        let api = err.api().expect("api error");
+        assert_eq!(api.status(), StatusCode::CONFLICT);
+        assert_eq!(api.code(), Some("409"));
+        assert_eq!(api.message(), "name taken");
+    }
+
+    #[test]
+    fn odd_code_inside_a_200_keeps_the_http_status() {
+        let body = Bytes::from_static(br#"{"code":"E42","message":"nope"}"#);
+        // A non-numeric code cannot be judged: the payload decides.
+        let err = unwrap::<u8>(StatusCode::OK, &Method::GET, "/x", body).unwrap_err();
+        assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+
+        let body = Bytes::from_static(br#"{"code":7,"message":"nope"}"#);
+        let err = unwrap::<u8>(StatusCode::OK, &Method::GET, "/x", body).unwrap_err();
+        let api = err.api().expect("api error");
+        assert_eq!(api.status(), StatusCode::OK);
+        assert_eq!(api.code(), Some("7"));
+    }
+
+    #[test]
+    fn payload_is_returned_and_decode_errors_name_the_path() {
+        let body = Bytes::from_static(br#"{"code":200,"message":"ok","data":{"a":1},"timestamp":5}"#);
+        let v: serde_json::Value = unwrap(StatusCode::OK, &Method::GET, "/x", body).unwrap();
+        assert_eq!(v["a"], 1);
+
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct P {
+            a: String,
+        }
+        let body = Bytes::from_static(br#"{"code":200,"data":{"a":1}}"#);
+        let err = unwrap::<P>(StatusCode::OK, &Method::GET, "/x", body).unwrap_err();
+        match err {
+            Error::Decode { json_path, .. } => assert_eq!(json_path, "data.a"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

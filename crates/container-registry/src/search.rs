@@ -1,0 +1,449 @@
+//! Typed construction and checking of container searches.
+
+use std::fmt::Display;
+
+use sdk_core::validate::field;
+use sdk_core::{Error, Result};
+
+use crate::models::{
+    ContainerType, DateRange, FilterOperator, SearchContainerReq, SearchFilter, SortDirection,
+    SortOption, StatusType,
+};
+
+impl SearchFilter {
+    /// A filter with one operand, for every operator but the list, range and
+    /// null tests: `SearchFilter::new("name", FilterOperator::Like, "rca")`.
+    pub fn new(field: impl Into<String>, operator: FilterOperator, value: impl Display) -> Self {
+        SearchFilter {
+            field: field.into(),
+            operator,
+            value: Some(value.to_string()),
+            values: None,
+        }
+    }
+
+    /// A filter with several operands, for `in`, `nin` and `dbetween`.
+    pub fn with_values<I, V>(field: impl Into<String>, operator: FilterOperator, values: I) -> Self
+    where
+        I: IntoIterator<Item = V>,
+        V: Display,
+    {
+        SearchFilter {
+            field: field.into(),
+            operator,
+            value: None,
+            values: Some(values.into_iter().map(|v| v.to_string()).collect()),
+        }
+    }
+
+    /// `field == value`.
+    pub fn eq(field: impl Into<String>, value: impl Display) -> Self {
+        Self::new(field, FilterOperator::Equal, value)
+    }
+
+    /// `field != value`.
+    pub fn ne(field: impl Into<String>, value: impl Display) -> Self {
+        Self::new(field, FilterOperator::NotEqual, value)
+    }
+
+    /// `field > value`.
+    pub fn gt(field: impl Into<String>, value: impl Display) -> Self {
+        Self::new(field, FilterOperator::Greater, value)
+    }
+
+    /// `field >= value`.
+    pub fn gte(field: impl Into<String>, value: impl Display) -> Self {
+        Self::new(field, FilterOperator::GreaterEq, value)
+    }
+
+    /// `field < value`.
+    pub fn lt(field: impl Into<String>, value: impl Display) -> Self {
+        Self::new(field, FilterOperator::Less, value)
+    }
+
+    /// `field <= value`.
+    pub fn lte(field: impl Into<String>, value: impl Display) -> Self {
+        Self::new(field, FilterOperator::LessEq, value)
+    }
+
+    /// `field` contains `value`.
+    pub fn like(field: impl Into<String>, value: impl Display) -> Self {
+        Self::new(field, FilterOperator::Like, value)
+    }
+
+    /// `field` does not contain `value`.
+    pub fn not_like(field: impl Into<String>, value: impl Display) -> Self {
+        Self::new(field, FilterOperator::NotLike, value)
+    }
+
+    /// `field` starts with `value`.
+    pub fn starts_with(field: impl Into<String>, value: impl Display) -> Self {
+        Self::new(field, FilterOperator::StartsWith, value)
+    }
+
+    /// `field` ends with `value`.
+    pub fn ends_with(field: impl Into<String>, value: impl Display) -> Self {
+        Self::new(field, FilterOperator::EndsWith, value)
+    }
+
+    /// `field` is one of `values`.
+    pub fn is_in<I: IntoIterator<Item = V>, V: Display>(field: impl Into<String>, values: I) -> Self {
+        Self::with_values(field, FilterOperator::In, values)
+    }
+
+    /// `field` is none of `values`.
+    pub fn not_in<I: IntoIterator<Item = V>, V: Display>(field: impl Into<String>, values: I) -> Self {
+        Self::with_values(field, FilterOperator::NotIn, values)
+    }
+
+    /// `field` is null.
+    pub fn is_null(field: impl Into<String>) -> Self {
+        Self::unary(field, FilterOperator::IsNull)
+    }
+
+    /// `field` is not null.
+    pub fn is_not_null(field: impl Into<String>) -> Self {
+        Self::unary(field, FilterOperator::IsNotNull)
+    }
+
+    /// The date of `field` is `date` (`YYYY-MM-DD`).
+    pub fn date_eq(field: impl Into<String>, date: impl Display) -> Self {
+        Self::new(field, FilterOperator::DateEqual, date)
+    }
+
+    /// The date of `field` is after `date`.
+    pub fn date_after(field: impl Into<String>, date: impl Display) -> Self {
+        Self::new(field, FilterOperator::DateAfter, date)
+    }
+
+    /// The date of `field` is before `date`.
+    pub fn date_before(field: impl Into<String>, date: impl Display) -> Self {
+        Self::new(field, FilterOperator::DateBefore, date)
+    }
+
+    /// The date of `field` is between `from` and `to`, both included.
+    pub fn date_between(field: impl Into<String>, from: impl Display, to: impl Display) -> Self {
+        Self::with_values(field, FilterOperator::DateBetween, [from.to_string(), to.to_string()])
+    }
+
+    fn unary(field: impl Into<String>, operator: FilterOperator) -> Self {
+        SearchFilter {
+            field: field.into(),
+            operator,
+            value: None,
+            values: None,
+        }
+    }
+
+    /// Checks that the operands fit the operator; `path` names the filter.
+    fn check_operands(&self, path: &str) -> Result<()> {
+        let has_value = self.value.is_some();
+        let values = self.values.as_deref().unwrap_or_default();
+        let op = &self.operator;
+        match op {
+            FilterOperator::IsNull | FilterOperator::IsNotNull => {
+                if has_value || !values.is_empty() {
+                    return Err(Error::invalid(
+                        field(path, "value"),
+                        format!("operator {op:?} takes no operand"),
+                    ));
+                }
+            }
+            FilterOperator::In | FilterOperator::NotIn => {
+                if values.is_empty() {
+                    return Err(Error::invalid(
+                        field(path, "values"),
+                        format!("operator {op:?} needs at least one entry in `values`"),
+                    ));
+                }
+            }
+            FilterOperator::DateBetween => {
+                if values.len() != 2 {
+                    return Err(Error::invalid(
+                        field(path, "values"),
+                        "operator DateBetween needs exactly two dates in `values`",
+                    ));
+                }
+                for (i, v) in values.iter().enumerate() {
+                    check_date(&format!("{}[{i}]", field(path, "values")), v)?;
+                }
+            }
+            FilterOperator::Unknown(_) => {}
+            _ => {
+                let Some(value) = &self.value else {
+                    return Err(Error::invalid(
+                        field(path, "value"),
+                        format!("operator {op:?} needs a `value`"),
+                    ));
+                };
+                if matches!(
+                    op,
+                    FilterOperator::DateEqual | FilterOperator::DateAfter | FilterOperator::DateBefore
+                ) {
+                    check_date(&field(path, "value"), value)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Accepts `YYYY-MM-DD`, optionally followed by a time (`T...` or ` ...`).
+fn check_date(name: &str, value: &str) -> Result<()> {
+    let b = value.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    let ok = digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10)
+        && matches!(b.get(10), None | Some(b'T') | Some(b't') | Some(b' '));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            name,
+            format!("{value:?} is not a date (YYYY-MM-DD or RFC 3339)"),
+        ))
+    }
+}
+
+impl SortOption {
+    /// Ascending by `field`.
+    pub fn asc(field: impl Into<String>) -> Self {
+        SortOption {
+            field: field.into(),
+            direction: SortDirection::Asc,
+        }
+    }
+
+    /// Descending by `field`.
+    pub fn desc(field: impl Into<String>) -> Self {
+        SortOption {
+            field: field.into(),
+            direction: SortDirection::Desc,
+        }
+    }
+}
+
+impl DateRange {
+    /// From `from` to `to`, both included (`YYYY-MM-DD` or RFC 3339).
+    pub fn between(from: impl Into<String>, to: impl Into<String>) -> Self {
+        DateRange {
+            from: Some(from.into()),
+            to: Some(to.into()),
+        }
+    }
+
+    /// From `from` on.
+    pub fn since(from: impl Into<String>) -> Self {
+        DateRange {
+            from: Some(from.into()),
+            to: None,
+        }
+    }
+
+    /// Up to `to`.
+    pub fn until(to: impl Into<String>) -> Self {
+        DateRange {
+            from: None,
+            to: Some(to.into()),
+        }
+    }
+
+    fn check(&self, path: &str) -> Result<()> {
+        if self.from.is_none() && self.to.is_none() {
+            return Err(Error::invalid(path, "a date range needs `from`, `to` or both"));
+        }
+        if let Some(from) = &self.from {
+            check_date(&field(path, "from"), from)?;
+        }
+        if let Some(to) = &self.to {
+            check_date(&field(path, "to"), to)?;
+        }
+        Ok(())
+    }
+}
+
+/// Chainable setters, so a search reads as one expression:
+///
+/// ```
+/// use container_registry_client::models::{ContainerType, DateRange, SearchContainerReq, SearchFilter, SortOption};
+///
+/// let search = SearchContainerReq::new()
+///     .keyword("rca")
+///     .container_type(ContainerType::Algorithm)
+///     .filter(SearchFilter::is_in("status", [0, 1]))
+///     .sort(SortOption::desc("created_at"))
+///     .created(DateRange::between("2025-01-01", "2025-03-31"))
+///     .size(50);
+/// assert_eq!(search.r#type.as_deref(), Some("0"));
+/// ```
+impl SearchContainerReq {
+    /// An empty search: every container, the server's default order and page.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Free text matched against the searchable fields.
+    pub fn keyword(mut self, keyword: impl Into<String>) -> Self {
+        self.keyword = Some(keyword.into());
+        self
+    }
+
+    /// Containers whose name contains `name`.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Containers whose image contains `image`.
+    pub fn image(mut self, image: impl Into<String>) -> Self {
+        self.image = Some(image.into());
+        self
+    }
+
+    /// Containers with exactly this tag.
+    pub fn tag(mut self, tag: impl Into<String>) -> Self {
+        self.tag = Some(tag.into());
+        self
+    }
+
+    /// Containers whose command contains `command`.
+    pub fn command(mut self, command: impl Into<String>) -> Self {
+        self.command = Some(command.into());
+        self
+    }
+
+    /// Containers of this kind (the server wants the kind's integer as text).
+    pub fn container_type(mut self, container_type: ContainerType) -> Self {
+        self.r#type = Some(container_type.as_i64().to_string());
+        self
+    }
+
+    /// Containers in this state.
+    pub fn status(mut self, status: StatusType) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Adds a condition; all conditions must hold.
+    pub fn filter(mut self, filter: SearchFilter) -> Self {
+        self.filters.get_or_insert_with(Vec::new).push(filter);
+        self
+    }
+
+    /// Adds a sort key, after the ones already given.
+    pub fn sort(mut self, sort: SortOption) -> Self {
+        self.sort.get_or_insert_with(Vec::new).push(sort);
+        self
+    }
+
+    /// Only containers created within `range`.
+    pub fn created(mut self, range: DateRange) -> Self {
+        self.created_at = Some(range);
+        self
+    }
+
+    /// Only containers changed within `range`.
+    pub fn updated(mut self, range: DateRange) -> Self {
+        self.updated_at = Some(range);
+        self
+    }
+
+    /// Only containers of this project.
+    pub fn project_id(mut self, project_id: i64) -> Self {
+        self.project_id = Some(project_id);
+        self
+    }
+
+    /// Sets the 1-based page number (for the stream: the first page to fetch).
+    pub fn page(mut self, page: i64) -> Self {
+        self.page = Some(page);
+        self
+    }
+
+    /// Sets the page size (1 to 1000).
+    pub fn size(mut self, size: i64) -> Self {
+        self.size = Some(size);
+        self
+    }
+
+    /// Everything the schema cannot say: operands that fit each operator,
+    /// well-formed dates. The schema's own bounds are checked by `Validate`.
+    pub(crate) fn check(&self) -> Result<()> {
+        sdk_core::Validate::validate(self)?;
+        for (i, f) in self.filters.iter().flatten().enumerate() {
+            f.check_operands(&format!("filters[{i}]"))?;
+        }
+        if let Some(r) = &self.created_at {
+            r.check("created_at")?;
+        }
+        if let Some(r) = &self.updated_at {
+            r.check("updated_at")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(err: Error) -> String {
+        match err {
+            Error::InvalidInput { field, .. } => field,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn operands_must_fit_operators() {
+        let bad = [
+            (SearchFilter::with_values("a", FilterOperator::Equal, ["x"]), "filters[0].value"),
+            (SearchFilter::with_values("a", FilterOperator::In, Vec::<String>::new()), "filters[0].values"),
+            (SearchFilter::new("a", FilterOperator::IsNull, "x"), "filters[0].value"),
+            (SearchFilter::with_values("a", FilterOperator::DateBetween, ["2025-01-01"]), "filters[0].values"),
+            (SearchFilter::date_between("a", "2025-01-01", "soon"), "filters[0].values[1]"),
+            (SearchFilter::date_after("a", "yesterday"), "filters[0].value"),
+            (SearchFilter::eq("", "x"), "filters[0].field"),
+        ];
+        for (f, want) in bad {
+            let err = SearchContainerReq::new().filter(f.clone()).check().unwrap_err();
+            assert_eq!(field_of(err), want, "{f:?}");
+        }
+        let good = [
+            SearchFilter::eq("name", "x"),
+            SearchFilter::is_in("status", [0, 1]),
+            SearchFilter::not_in("status", [-1]),
+            SearchFilter::is_null("readme"),
+            SearchFilter::is_not_null("readme"),
+            SearchFilter::date_between("created_at", "2025-01-01", "2025-02-01T00:00:00Z"),
+            SearchFilter::date_eq("created_at", "2025-01-01"),
+            SearchFilter::new("x", FilterOperator::Unknown("regex".into()), ".*"),
+        ];
+        for f in good {
+            SearchContainerReq::new().filter(f.clone()).check().unwrap_or_else(|e| panic!("{f:?}: {e}"));
+        }
+    }
+
+    #[test]
+    fn date_ranges_and_bounds() {
+        let err = SearchContainerReq::new().created(DateRange::default()).check().unwrap_err();
+        assert_eq!(field_of(err), "created_at");
+        let err = SearchContainerReq::new().updated(DateRange::since("03/01/2025")).check().unwrap_err();
+        assert_eq!(field_of(err), "updated_at.from");
+        let err = SearchContainerReq::new().page(0).check().unwrap_err();
+        assert_eq!(field_of(err), "page");
+        let err = SearchContainerReq::new().size(1001).check().unwrap_err();
+        assert_eq!(field_of(err), "size");
+        let err = SearchContainerReq::new().sort(SortOption::asc("")).check().unwrap_err();
+        assert_eq!(field_of(err), "sort[0].field");
+        SearchContainerReq::new()
+            .created(DateRange::until("2025-03-31"))
+            .page(1)
+            .size(1000)
+            .check()
+            .unwrap();
+    }
+}

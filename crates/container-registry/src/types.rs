@@ -1,0 +1,277 @@
+//! Small hand-written types the generated models refer to (`x-rust-type`).
+
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+
+use serde::de::{Deserialize, Deserializer};
+use serde::ser::{Serialize, Serializer};
+use sdk_core::Secret;
+
+/// A password or token inside a model: `Debug` prints `***`.
+///
+/// It is the serializable face of [`sdk_core::Secret`]: the models that carry
+/// credentials (the log-in body, the log-in answer, a build's GitHub token) use
+/// it so that printing a request or a response never shows them.
+///
+/// ```
+/// use container_registry_client::SecretString;
+/// let s = SecretString::new("hunter2");
+/// assert_eq!(format!("{s:?}"), "***");
+/// assert_eq!(s.expose(), "hunter2");
+/// ```
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct SecretString(String);
+
+impl SecretString {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The raw value.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The same value as an [`sdk_core::Secret`], e.g. to use a fresh token.
+    pub fn to_secret(&self) -> Secret {
+        Secret::new(self.0.clone())
+    }
+
+    /// Whether the value is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl From<&str> for SecretString {
+    fn from(value: &str) -> Self {
+        Self::new(value)
+    }
+}
+
+impl From<String> for SecretString {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl From<&Secret> for SecretString {
+    fn from(value: &Secret) -> Self {
+        Self::new(value.expose())
+    }
+}
+
+impl From<Secret> for SecretString {
+    fn from(value: Secret) -> Self {
+        Self::new(value.expose())
+    }
+}
+
+impl From<SecretString> for Secret {
+    fn from(value: SecretString) -> Self {
+        Secret::new(value.0)
+    }
+}
+
+impl Serialize for SecretString {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for SecretString {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // A null token reads as empty rather than failing the whole answer.
+        Option::<String>::deserialize(deserializer).map(|v| Self(v.unwrap_or_default()))
+    }
+}
+
+impl sdk_core::Validate for SecretString {
+    fn validate_at(&self, _path: &str) -> sdk_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// A list in an answer: RCABench sends `null` where it means "no items", and
+/// this reads that (and a missing field) as an empty list.
+///
+/// It derefs to `Vec<T>`, so `len()`, `iter()`, indexing and `for x in &list`
+/// work as on a vector; [`List::into_vec`] gives the vector itself.
+///
+/// ```
+/// use container_registry_client::List;
+/// let l: List<u8> = serde_json::from_str("null").unwrap();
+/// assert!(l.is_empty());
+/// let l: List<u8> = serde_json::from_str("[1,2]").unwrap();
+/// assert_eq!(l.len(), 2);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct List<T>(Vec<T>);
+
+impl<T> List<T> {
+    /// An empty list.
+    pub fn new() -> Self {
+        Self(Vec::new())
+    }
+
+    /// The items as a vector.
+    pub fn into_vec(self) -> Vec<T> {
+        self.0
+    }
+}
+
+impl<T> Default for List<T> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<T> Deref for List<T> {
+    type Target = Vec<T>;
+    fn deref(&self) -> &Vec<T> {
+        &self.0
+    }
+}
+
+impl<T> DerefMut for List<T> {
+    fn deref_mut(&mut self) -> &mut Vec<T> {
+        &mut self.0
+    }
+}
+
+impl<T> From<Vec<T>> for List<T> {
+    fn from(value: Vec<T>) -> Self {
+        Self(value)
+    }
+}
+
+impl<T> From<List<T>> for Vec<T> {
+    fn from(value: List<T>) -> Self {
+        value.0
+    }
+}
+
+impl<T> FromIterator<T> for List<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
+    }
+}
+
+impl<T> IntoIterator for List<T> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a, T> IntoIterator for &'a List<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<T: Serialize> Serialize for List<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Option::<Vec<T>>::deserialize(deserializer).map(|v| Self(v.unwrap_or_default()))
+    }
+}
+
+impl<T: sdk_core::Validate> sdk_core::Validate for List<T> {
+    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+        self.0.validate_at(path)
+    }
+}
+
+/// Items per page of the list operations: the server accepts exactly these
+/// three sizes, so no other value can be written.
+///
+/// ```
+/// use container_registry_client::PageSize;
+/// assert_eq!(PageSize::Fifty.get(), 50);
+/// assert_eq!(PageSize::try_from(20), Ok(PageSize::Twenty));
+/// assert!(PageSize::try_from(25).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum PageSize {
+    /// 10 items.
+    Ten,
+    /// 20 items, the server's default.
+    #[default]
+    Twenty,
+    /// 50 items.
+    Fifty,
+}
+
+impl PageSize {
+    /// The number of items.
+    pub const fn get(self) -> u32 {
+        match self {
+            PageSize::Ten => 10,
+            PageSize::Twenty => 20,
+            PageSize::Fifty => 50,
+        }
+    }
+}
+
+impl TryFrom<u32> for PageSize {
+    type Error = sdk_core::Error;
+
+    /// Accepts 10, 20 or 50; any other size is an [`sdk_core::Error::InvalidInput`] naming `size`.
+    fn try_from(value: u32) -> Result<Self, Self::Error> {
+        match value {
+            10 => Ok(PageSize::Ten),
+            20 => Ok(PageSize::Twenty),
+            50 => Ok(PageSize::Fifty),
+            other => Err(sdk_core::Error::invalid(
+                "size",
+                format!("page size must be 10, 20 or 50, not {other}"),
+            )),
+        }
+    }
+}
+
+impl From<PageSize> for u32 {
+    fn from(value: PageSize) -> Self {
+        value.get()
+    }
+}
+
+impl fmt::Display for PageSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.get())
+    }
+}
+
+impl Serialize for PageSize {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u32(self.get())
+    }
+}
+
+impl<'de> Deserialize<'de> for PageSize {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let n = u32::deserialize(deserializer)?;
+        PageSize::try_from(n).map_err(|_| {
+            serde::de::Error::invalid_value(
+                serde::de::Unexpected::Unsigned(n.into()),
+                &"10, 20 or 50",
+            )
+        })
+    }
+}
