@@ -213,7 +213,14 @@ impl Client {
                         return Ok(response);
                     }
                     let retry_after = parse_retry_after(response.headers());
-                    let error = self.api_error(&request, response, retry_after).await;
+                    let error = self
+                        .api_error(
+                            request.method.clone(),
+                            request.path.clone(),
+                            response,
+                            retry_after,
+                        )
+                        .await;
                     let worth_it = inner.retry.retries_status(status)
                         && !RetryPolicy::retry_after_too_long(retry_after);
                     (error, retry_after, idempotent && worth_it)
@@ -284,22 +291,20 @@ impl Client {
         }
     }
 
+    // Takes the method and path by value: holding `&Request` across an await
+    // would make `send` not `Send` (a streamed body is `Send` but not `Sync`).
     async fn api_error(
         &self,
-        request: &Request,
+        method: http::Method,
+        path: String,
         response: http::Response<Incoming>,
         retry_after: Option<Duration>,
     ) -> Error {
         let (parts, body) = response.into_parts();
         // A body that breaks off still leaves the status worth reporting.
         let body = read_bounded(body, MAX_ERROR_BODY).await.unwrap_or_default();
-        let mut error = ApiError::new(
-            parts.status,
-            request.method.clone(),
-            request.path.clone(),
-            body.clone(),
-        )
-        .with_retry_after(retry_after);
+        let mut error =
+            ApiError::new(parts.status, method, path, body.clone()).with_retry_after(retry_after);
         if let Some(parse) = self.inner.error_parser {
             let seen = ApiErrorBody {
                 status: parts.status,

@@ -480,3 +480,19 @@ mod unix {
         assert!(!err.may_have_reached_server());
     }
 }
+
+#[test]
+fn futures_and_handles_are_send_and_sync() {
+    fn send<T: Send>(_: &T) {}
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Client>();
+    send_sync::<Error>();
+    send_sync::<Secret>();
+    send_sync::<sdk_core::ByteStream>();
+    fn send_only<T: Send>() {}
+    send_only::<sdk_core::Upgraded>(); // an I/O object: Send, like a TcpStream half
+    let client = Client::builder("http://127.0.0.1:9").build().unwrap();
+    let chunks = futures_util::stream::iter([Ok(sdk_core::bytes::Bytes::from_static(b"x"))]);
+    send(&client.send(Request::put(["x"]).stream(chunks, "application/octet-stream")));
+    send(&client.upgrade(Request::post(["x"])));
+}
