@@ -496,3 +496,26 @@ fn futures_and_handles_are_send_and_sync() {
     send(&client.send(Request::put(["x"]).stream(chunks, "application/octet-stream")));
     send(&client.upgrade(Request::post(["x"])));
 }
+
+#[cfg(feature = "https")]
+#[tokio::test]
+async fn https_to_a_plain_http_server_is_a_connect_error() {
+    // A server that speaks plain HTTP at once: the TLS handshake reads garbage.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let _ = sock
+                .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+                .await;
+            let _ = sock.shutdown().await;
+        }
+    });
+    let client = Client::builder(format!("https://{addr}"))
+        .timeout(Duration::from_secs(20))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = client.send(Request::get(["x"])).await.unwrap_err();
+    assert!(matches!(err, Error::Connect { .. }), "{err:?}");
+}
