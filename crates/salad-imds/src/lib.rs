@@ -81,11 +81,15 @@ mod token;
 pub mod models;
 
 pub use client::{
-    default_retry_policy, ImdsClient, ImdsClientBuilder, WaitError, BASE_URL_ENV,
-    DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT,
-    RETRY_STATUSES,
+    default_retry_policy, ImdsClient, ImdsClientBuilder, WaitError, BASE_URL_ENV, DEFAULT_BASE_URL,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT, RETRY_STATUSES,
 };
 pub use models::{Problem, Status};
 pub use problem::{problem_kind, ProblemKind};
 pub use sdk_core::{Error, Result, RetryPolicy, Secret};
 pub use token::{Claims, ClaimsError, IdentityToken, JwtHeader, JwtPart};
+
+// Compiles the README's example as a doctest, so it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -172,7 +172,10 @@ mod tests {
 
     #[test]
     fn short_code_from_both_shapes() {
-        let old = Problem::from_slice(br#"{"type":"reason_required","title":"Bad Request","status":400}"#).unwrap();
+        let old = Problem::from_slice(
+            br#"{"type":"reason_required","title":"Bad Request","status":400}"#,
+        )
+        .unwrap();
         assert_eq!(old.short_code().as_deref(), Some("reason_required"));
         assert_eq!(old.kind(), Some(ProblemKind::ReasonRequired));
 
@@ -193,7 +196,10 @@ mod tests {
         assert_eq!(bare_host.kind(), None);
 
         let other = Problem::from_slice(br#"{"code":"Node-Draining"}"#).unwrap();
-        assert_eq!(other.kind(), Some(ProblemKind::Other("node_draining".into())));
+        assert_eq!(
+            other.kind(),
+            Some(ProblemKind::Other("node_draining".into()))
+        );
     }
 
     #[test]
@@ -208,7 +214,14 @@ mod tests {
         let errors = p.errors.unwrap();
         assert_eq!(errors["reason"], ["too long"]);
         assert_eq!(errors["x"], ["bad"]);
-        for garbage in [&b"<html>502</html>"[..], b"", b"[]", b"\"text\"", b"{", b"\xff\xfe"] {
+        for garbage in [
+            &b"<html>502</html>"[..],
+            b"",
+            b"[]",
+            b"\"text\"",
+            b"{",
+            b"\xff\xfe",
+        ] {
             assert_eq!(Problem::from_slice(garbage), None);
         }
     }

@@ -465,7 +465,11 @@ mod tests {
         let data: Vec<u8> = (0..=255u8).collect();
         for len in 0..data.len() {
             let encoded = encode(&data[..len]);
-            assert_eq!(base64url_decode(&encoded).unwrap(), &data[..len], "len {len}");
+            assert_eq!(
+                base64url_decode(&encoded).unwrap(),
+                &data[..len],
+                "len {len}"
+            );
         }
     }
 
@@ -485,8 +489,16 @@ mod tests {
         assert_eq!(base64url_decode("Zm9v!"), Err(4));
         assert_eq!(base64url_decode("Z"), Err(0));
         assert_eq!(base64url_decode("Zm9vZ"), Err(4));
-        assert_eq!(base64url_decode("Zm+v"), Err(2), "standard alphabet is not base64url");
-        assert_eq!(base64url_decode("Zg="), Err(2), "padding must complete a group");
+        assert_eq!(
+            base64url_decode("Zm+v"),
+            Err(2),
+            "standard alphabet is not base64url"
+        );
+        assert_eq!(
+            base64url_decode("Zg="),
+            Err(2),
+            "padding must complete a group"
+        );
         assert_eq!(base64url_decode("Z==="), Err(1));
         assert_eq!(base64url_decode("é"), Err(0));
     }
@@ -516,7 +528,11 @@ mod tests {
     }
 
     fn jwt(header: &str, payload: &str) -> String {
-        format!("{}.{}.c2ln", encode(header.as_bytes()), encode(payload.as_bytes()))
+        format!(
+            "{}.{}.c2ln",
+            encode(header.as_bytes()),
+            encode(payload.as_bytes())
+        )
     }
 
     #[test]

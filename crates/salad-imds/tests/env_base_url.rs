@@ -37,5 +37,9 @@ async fn base_url_comes_from_builder_then_env_then_default() {
         .base_url("http://127.0.0.1:9")
         .build()
         .unwrap();
-    assert_eq!(explicit.base_url(), "http://127.0.0.1:9", "the builder wins");
+    assert_eq!(
+        explicit.base_url(),
+        "http://127.0.0.1:9",
+        "the builder wins"
+    );
 }

@@ -87,7 +87,9 @@ async fn reallocate_posts_the_reason() {
         .mock("POST", "/v1/reallocate")
         .match_header("metadata", metadata())
         .match_header("content-type", "application/json")
-        .match_body(Matcher::Json(json!({"reason": "GPU reports too little VRAM"})))
+        .match_body(Matcher::Json(
+            json!({"reason": "GPU reports too little VRAM"}),
+        ))
         .with_status(204)
         .expect(1)
         .create_async()
@@ -200,7 +202,10 @@ async fn reallocation_reason_is_checked_before_sending() {
         let err = imds.reallocate(reason.clone()).await.unwrap_err();
         match &err {
             Error::InvalidInput { field, .. } => assert_eq!(field, "reason"),
-            other => panic!("expected InvalidInput for {} chars, got {other:?}", reason.len()),
+            other => panic!(
+                "expected InvalidInput for {} chars, got {other:?}",
+                reason.len()
+            ),
         }
     }
     never.assert_async().await;
@@ -299,7 +304,11 @@ impl Op {
 fn problem_for(status: u16) -> (&'static str, &'static str, &'static str) {
     match status {
         400 => ("reason_required", "reason-required", "Bad Request"),
-        403 => ("request_header_invalid", "request-header-invalid", "Forbidden"),
+        403 => (
+            "request_header_invalid",
+            "request-header-invalid",
+            "Forbidden",
+        ),
         404 => ("container_not_found", "container-not-found", "Not Found"),
         _ => ("node_unhealthy", "node-unhealthy", "Teapot"),
     }
@@ -404,7 +413,10 @@ async fn server_errors_are_retried_for_every_operation_then_reported() {
         assert_eq!(err.status().map(|s| s.as_u16()), Some(500), "{op:?}");
         let api = err.api().unwrap();
         assert_eq!(api.code(), None, "about:blank names no code");
-        assert!(api.message().contains("An internal error occurred."), "{op:?}");
+        assert!(
+            api.message().contains("An internal error occurred."),
+            "{op:?}"
+        );
         assert_eq!(problem_kind(&err), None);
         mock.assert_async().await;
     }
@@ -470,10 +482,7 @@ async fn property_errors_are_listed_in_the_message() {
         .expect(1)
         .create_async()
         .await;
-    let err = client(&server.url())
-        .reallocate("fine")
-        .await
-        .unwrap_err();
+    let err = client(&server.url()).reallocate("fine").await.unwrap_err();
     let api = err.api().unwrap();
     assert_eq!(api.code(), Some("validation_failed"));
     assert!(

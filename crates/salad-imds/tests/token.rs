@@ -12,10 +12,16 @@ const SIGNATURE: &str = "c2lnbmF0dXJlLW5vdC1jaGVja2Vk-SECRET-SIG";
 
 fn assert_hidden(text: &str, jwt: &str, what: &str) {
     assert!(!text.contains(jwt), "{what} shows the token: {text}");
-    assert!(!text.contains(SIGNATURE), "{what} shows the signature: {text}");
+    assert!(
+        !text.contains(SIGNATURE),
+        "{what} shows the signature: {text}"
+    );
     // The header part alone is no secret, but its presence would mean the token leaked.
     let first = jwt.split('.').next().unwrap();
-    assert!(!text.contains(first), "{what} shows part of the token: {text}");
+    assert!(
+        !text.contains(first),
+        "{what} shows part of the token: {text}"
+    );
 }
 
 #[tokio::test]
@@ -31,7 +37,11 @@ async fn the_token_never_shows_in_debug_or_display() {
     let imds = client(&server.url());
     let token = imds.token().await.unwrap();
     mock.assert_async().await;
-    assert_eq!(token.expose(), jwt, "the raw token is still reachable on purpose");
+    assert_eq!(
+        token.expose(),
+        jwt,
+        "the raw token is still reachable on purpose"
+    );
 
     let model = Token { jwt: token.clone() };
     let claims = token.claims().unwrap();
@@ -58,11 +68,11 @@ async fn the_token_never_shows_in_debug_or_display() {
 async fn malformed_token_answers_do_not_quote_the_body() {
     let jwt = make_jwt(&json!({"sub": "m"}));
     let bodies = [
-        json!(jwt).to_string(),                             // a bare string, not an object
-        json!({ "jwt": [jwt] }).to_string(),                // wrong type
-        json!({ "token": jwt }).to_string(),                // wrong field name
-        format!("{{\"jwt\": \"{jwt}\""),                    // cut short
-        format!("jwt={jwt}"),                               // not JSON
+        json!(jwt).to_string(),              // a bare string, not an object
+        json!({ "jwt": [jwt] }).to_string(), // wrong type
+        json!({ "token": jwt }).to_string(), // wrong field name
+        format!("{{\"jwt\": \"{jwt}\""),     // cut short
+        format!("jwt={jwt}"),                // not JSON
     ];
     for body in bodies {
         let mut server = mockito::Server::new_async().await;

@@ -68,7 +68,10 @@ async fn gives_up_at_the_deadline_with_the_last_status() {
             last_error,
         } => {
             assert!(waited >= within, "{waited:?}");
-            assert_eq!(last_status.map(|s| (s.ready, s.started)), Some((false, true)));
+            assert_eq!(
+                last_status.map(|s| (s.ready, s.started)),
+                Some((false, true))
+            );
             assert!(last_error.is_none());
         }
         other => panic!("expected Deadline, got {other:?}"),
