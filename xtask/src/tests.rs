@@ -1,0 +1,1 @@
+//! Tests of the generator on its fixtures and of the checks on the real workspace.
