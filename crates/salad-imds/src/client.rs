@@ -223,8 +223,8 @@ impl ImdsClient {
     /// On success the container will be stopped: finish or hand off work first.
     /// The request is retried on connect failures and 5xx answers: asking twice
     /// to move the same instance has the same effect as asking once.
-    #[doc(alias = "reallocate_container")]
-    pub async fn reallocate(&self, reason: impl Into<String>) -> Result<()> {
+    #[doc(alias = "reallocate")]
+    pub async fn reallocate_container(&self, reason: impl Into<String>) -> Result<()> {
         let body = ReallocatePrototype {
             reason: reason.into(),
         };
@@ -240,8 +240,9 @@ impl ImdsClient {
     }
 
     /// Asks to throw this container away and create a fresh one on the same node
-    /// (`POST /v1/recreate`). Retried like [`ImdsClient::reallocate`].
-    pub async fn recreate(&self) -> Result<()> {
+    /// (`POST /v1/recreate`). Retried like [`ImdsClient::reallocate_container`].
+    #[doc(alias = "recreate")]
+    pub async fn recreate_container(&self) -> Result<()> {
         self.http
             .send(Request::post(["v1", "recreate"]).retryable(true))
             .await?;
@@ -249,8 +250,9 @@ impl ImdsClient {
     }
 
     /// Asks to restart this container on the same node (`POST /v1/restart`).
-    /// Retried like [`ImdsClient::reallocate`].
-    pub async fn restart(&self) -> Result<()> {
+    /// Retried like [`ImdsClient::reallocate_container`].
+    #[doc(alias = "restart")]
+    pub async fn restart_container(&self) -> Result<()> {
         self.http
             .send(Request::post(["v1", "restart"]).retryable(true))
             .await?;
@@ -272,8 +274,8 @@ impl ImdsClient {
 
     /// Sets this instance's deletion cost (`PUT /v1/deletion-cost`); for example
     /// raise it while a long job runs, lower it when idle.
-    #[doc(alias = "set_deletion_cost")]
-    pub async fn replace_deletion_cost(&self, deletion_cost: i32) -> Result<()> {
+    #[doc(alias = "replace_deletion_cost")]
+    pub async fn set_deletion_cost(&self, deletion_cost: i32) -> Result<()> {
         self.http
             .send(Request::put(["v1", "deletion-cost"]).json(&DeletionCost { deletion_cost })?)
             .await?;

@@ -17,7 +17,7 @@
 //! println!("machine {:?}, expired: {}", claims.machine_id(), claims.is_expired());
 //!
 //! // Keep this instance when the group scales down while it works.
-//! imds.replace_deletion_cost(1000).await?;
+//! imds.set_deletion_cost(1000).await?;
 //! # Ok(()) }
 //! ```
 //!
@@ -27,11 +27,11 @@
 //! | --- | --- | --- |
 //! | [`ImdsClient::status`] | `GET /v1/status` | `get_status`, `get_container_status` |
 //! | [`ImdsClient::token`] | `GET /v1/token` | `get_token`, `get_container_token` |
-//! | [`ImdsClient::reallocate`] | `POST /v1/reallocate` | `reallocate`, `reallocate_container` |
-//! | [`ImdsClient::recreate`] | `POST /v1/recreate` | `recreate` |
-//! | [`ImdsClient::restart`] | `POST /v1/restart` | `restart` |
+//! | [`ImdsClient::reallocate_container`] | `POST /v1/reallocate` | `reallocate`, `reallocate_container` |
+//! | [`ImdsClient::recreate_container`] | `POST /v1/recreate` | `recreate` |
+//! | [`ImdsClient::restart_container`] | `POST /v1/restart` | `restart` |
 //! | [`ImdsClient::deletion_cost`] | `GET /v1/deletion-cost` | `get_deletion_cost` |
-//! | [`ImdsClient::replace_deletion_cost`] | `PUT /v1/deletion-cost` | `replace_deletion_cost` |
+//! | [`ImdsClient::set_deletion_cost`] | `PUT /v1/deletion-cost` | `replace_deletion_cost` |
 //! | [`ImdsClient::wait_until_ready`] | polls `GET /v1/status` | (ours) |
 //!
 //! # Behaviour

@@ -120,7 +120,7 @@ impl Problem {
 /// # async fn demo(imds: salad_imds::ImdsClient) {
 /// use salad_imds::{problem_kind, ProblemKind};
 ///
-/// match imds.reallocate("GPU missing").await {
+/// match imds.reallocate_container("GPU missing").await {
 ///     Ok(()) => println!("moving"),
 ///     Err(e) if problem_kind(&e) == Some(ProblemKind::ContainerNotFound) => println!("already stopping"),
 ///     Err(e) => eprintln!("{e}"),

@@ -85,13 +85,6 @@ impl IdentityToken {
     }
 }
 
-impl Default for IdentityToken {
-    /// An empty token; only useful as a placeholder.
-    fn default() -> Self {
-        Self::new(String::new())
-    }
-}
-
 impl fmt::Debug for IdentityToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("IdentityToken(***)")

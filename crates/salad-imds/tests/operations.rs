@@ -96,7 +96,7 @@ async fn reallocate_posts_the_reason() {
         .await;
 
     client(&server.url())
-        .reallocate("GPU reports too little VRAM")
+        .reallocate_container("GPU reports too little VRAM")
         .await
         .unwrap();
     mock.assert_async().await;
@@ -114,7 +114,7 @@ async fn recreate_posts_without_body() {
         .create_async()
         .await;
 
-    client(&server.url()).recreate().await.unwrap();
+    client(&server.url()).recreate_container().await.unwrap();
     mock.assert_async().await;
 }
 
@@ -130,7 +130,7 @@ async fn restart_posts_without_body() {
         .create_async()
         .await;
 
-    client(&server.url()).restart().await.unwrap();
+    client(&server.url()).restart_container().await.unwrap();
     mock.assert_async().await;
 }
 
@@ -166,7 +166,7 @@ async fn deletion_cost_is_replaced() {
         .await;
 
     client(&server.url())
-        .replace_deletion_cost(i32::MAX)
+        .set_deletion_cost(i32::MAX)
         .await
         .unwrap();
     mock.assert_async().await;
@@ -199,7 +199,7 @@ async fn reallocation_reason_is_checked_before_sending() {
     let imds = client(&server.url());
 
     for reason in [String::new(), "x".repeat(1001), "é".repeat(1001)] {
-        let err = imds.reallocate(reason.clone()).await.unwrap_err();
+        let err = imds.reallocate_container(reason.clone()).await.unwrap_err();
         match &err {
             Error::InvalidInput { field, .. } => assert_eq!(field, "reason"),
             other => panic!(
@@ -230,8 +230,8 @@ async fn reallocation_reason_bounds_count_characters_not_bytes() {
         .create_async()
         .await;
     let imds = client(&server.url());
-    imds.reallocate(long.clone()).await.unwrap();
-    imds.reallocate("x").await.unwrap();
+    imds.reallocate_container(long.clone()).await.unwrap();
+    imds.reallocate_container("x").await.unwrap();
     mock.assert_async().await;
     short.assert_async().await;
 }
@@ -291,11 +291,11 @@ impl Op {
         match self {
             Op::Status => imds.status().await.map(drop),
             Op::Token => imds.token().await.map(drop),
-            Op::Reallocate => imds.reallocate("testing").await,
-            Op::Recreate => imds.recreate().await,
-            Op::Restart => imds.restart().await,
+            Op::Reallocate => imds.reallocate_container("testing").await,
+            Op::Recreate => imds.recreate_container().await,
+            Op::Restart => imds.restart_container().await,
             Op::GetDeletionCost => imds.deletion_cost().await.map(drop),
-            Op::ReplaceDeletionCost => imds.replace_deletion_cost(5).await,
+            Op::ReplaceDeletionCost => imds.set_deletion_cost(5).await,
         }
     }
 }
@@ -439,7 +439,7 @@ async fn a_5xx_then_success_is_invisible_to_the_caller() {
         .expect(1)
         .create_async()
         .await;
-    client(&server.url()).restart().await.unwrap();
+    client(&server.url()).restart_container().await.unwrap();
     failing.assert_async().await;
     ok.assert_async().await;
 }
@@ -482,7 +482,10 @@ async fn property_errors_are_listed_in_the_message() {
         .expect(1)
         .create_async()
         .await;
-    let err = client(&server.url()).reallocate("fine").await.unwrap_err();
+    let err = client(&server.url())
+        .reallocate_container("fine")
+        .await
+        .unwrap_err();
     let api = err.api().unwrap();
     assert_eq!(api.code(), Some("validation_failed"));
     assert!(
