@@ -499,3 +499,29 @@ async fn property_errors_are_listed_in_the_message() {
     );
     mock.assert_async().await;
 }
+
+#[test]
+fn public_handles_and_futures_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>(_: &T) {}
+    send_sync::<ImdsClient>();
+    send_sync::<salad_imds::IdentityToken>();
+    send_sync::<salad_imds::Claims>();
+    send_sync::<salad_imds::ClaimsError>();
+    send_sync::<salad_imds::WaitError>();
+    send_sync::<Problem>();
+
+    // Futures must be spawnable on a multi-threaded runtime.
+    let imds = ImdsClient::builder()
+        .base_url("http://127.0.0.1:9")
+        .build()
+        .unwrap();
+    send(&imds.status());
+    send(&imds.token());
+    send(&imds.reallocate_container("r"));
+    send(&imds.recreate_container());
+    send(&imds.restart_container());
+    send(&imds.deletion_cost());
+    send(&imds.set_deletion_cost(1));
+    send(&imds.wait_until_ready(std::time::Duration::from_secs(1)));
+}
