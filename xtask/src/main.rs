@@ -66,16 +66,25 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-fn ci(root: &Path) -> Result<(), String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let steps: &[(&str, &[&str], Option<(&str, &str)>)] = &[
-        (
-            "cargo fmt --all --check",
-            &["fmt", "--all", "--check"],
-            None,
-        ),
-        (
-            "cargo clippy --workspace --all-targets -- -D warnings",
+/// One step of `cargo xtask ci`.
+enum Step {
+    /// `cargo <args>`, with an extra environment variable.
+    Cargo(
+        &'static [&'static str],
+        Option<(&'static str, &'static str)>,
+    ),
+    Codegen,
+    Coverage,
+}
+
+const CI: &[(&str, Step)] = &[
+    (
+        "cargo fmt --all --check",
+        Step::Cargo(&["fmt", "--all", "--check"], None),
+    ),
+    (
+        "cargo clippy --workspace --all-targets -- -D warnings",
+        Step::Cargo(
             &[
                 "clippy",
                 "--workspace",
@@ -86,35 +95,44 @@ fn ci(root: &Path) -> Result<(), String> {
             ],
             None,
         ),
-        ("cargo test --workspace", &["test", "--workspace"], None),
-        ("codegen --check", &[], None),
-        ("coverage", &[], None),
-        (
-            "RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps",
+    ),
+    (
+        "cargo test --workspace",
+        Step::Cargo(&["test", "--workspace"], None),
+    ),
+    ("cargo xtask codegen --check", Step::Codegen),
+    ("cargo xtask coverage", Step::Coverage),
+    (
+        "RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps",
+        Step::Cargo(
             &["doc", "--workspace", "--no-deps"],
             Some(("RUSTDOCFLAGS", "-D warnings")),
         ),
-    ];
-    for (label, args, env) in steps {
+    ),
+];
+
+fn ci(root: &Path) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    for (label, step) in CI {
         eprintln!("==> {label}");
-        let ok = match *label {
-            "codegen --check" => codegen::check_all(root, &[])
-                .map_err(|e| eprintln!("{e}"))
-                .is_ok(),
-            "coverage" => coverage::check(root).map_err(|e| eprintln!("{e}")).is_ok(),
-            _ => {
+        let result = match step {
+            Step::Codegen => codegen::check_all(root, &[]),
+            Step::Coverage => coverage::check(root),
+            Step::Cargo(args, env) => {
                 let mut cmd = Command::new(&cargo);
                 cmd.args(*args).current_dir(root);
                 if let Some((k, v)) = env {
                     cmd.env(k, v);
                 }
-                cmd.status()
-                    .map_err(|e| eprintln!("could not run cargo: {e}"))
-                    .is_ok_and(|s| s.success())
+                match cmd.status() {
+                    Ok(s) if s.success() => Ok(()),
+                    Ok(s) => Err(format!("exited with {s}")),
+                    Err(e) => Err(format!("could not run {cargo}: {e}")),
+                }
             }
         };
-        if !ok {
-            return Err(format!("ci: step `{label}` failed; stopping here"));
+        if let Err(e) = result {
+            return Err(format!("{e}\nci: step `{label}` failed; stopping here"));
         }
     }
     eprintln!("ci: all steps passed");

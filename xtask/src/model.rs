@@ -189,6 +189,7 @@ pub fn build(spec: &Value) -> Result<Model, String> {
         current: 0,
         aliases: HashMap::new(),
         in_progress: HashSet::new(),
+        errors: Vec::new(),
     };
     b.names.reserve(RESERVED);
     let list: Vec<(&String, &Value)> = schemas.iter().collect();
@@ -204,6 +205,9 @@ pub fn build(spec: &Value) -> Result<Model, String> {
     }
     for (name, schema) in &list {
         b.generate(name, schema);
+    }
+    if !b.errors.is_empty() {
+        return Err(b.errors.join("\n"));
     }
     let items = b.slots.into_iter().flatten().flatten().collect();
     let info = spec.get("info");
@@ -234,6 +238,7 @@ struct Builder<'a> {
     /// Resolved target of an alias, for fields that use it (checks are inlined).
     aliases: HashMap<String, Resolved>,
     in_progress: HashSet<String>,
+    errors: Vec<String>,
 }
 
 fn str_of<'v>(s: &'v Value, key: &str) -> Option<&'v str> {
@@ -588,6 +593,10 @@ impl<'a> Builder<'a> {
                 let min = u64_of(s, "minLength").filter(|m| *m > 0);
                 let max = u64_of(s, "maxLength");
                 let pattern = str_of(s, "pattern").map(String::from);
+                if let Some(Err(e)) = pattern.as_deref().map(regex_lite::Regex::new) {
+                    self.errors
+                        .push(format!("{ctx}: pattern not supported by regex-lite: {e}"));
+                }
                 let uuid = str_of(s, "format") == Some("uuid");
                 let check = if min.is_some() || max.is_some() || pattern.is_some() || uuid {
                     Check::Str {

@@ -1,1 +1,358 @@
 //! Tests of the generator on its fixtures and of the checks on the real workspace.
+
+use crate::{codegen, coverage, model, render};
+use serde_json::json;
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    crate::workspace_root()
+}
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "xtask-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Rust source (unformatted) for an inline spec.
+fn gen(spec: serde_json::Value) -> String {
+    let m = model::build(&spec).unwrap();
+    render::render(&m, "test.json")
+}
+
+fn schemas(s: serde_json::Value) -> serde_json::Value {
+    json!({ "openapi": "3.0.3", "info": { "title": "T", "version": "1" }, "components": { "schemas": s } })
+}
+
+#[test]
+fn fixtures_match_their_goldens() {
+    let root = root();
+    let dir = root.join("xtask/tests/fixtures");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let spec = entry.unwrap().path();
+        if !spec.extension().is_some_and(|e| e == "json") {
+            continue;
+        }
+        let rel = spec.strip_prefix(&root).unwrap();
+        let code = codegen::generate(&root, rel).unwrap();
+        let golden = std::fs::read_to_string(spec.with_extension("rs")).unwrap_or_default();
+        if code != golden {
+            let line = code
+                .lines()
+                .zip(golden.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(0);
+            panic!(
+                "{} differs from its golden at line {}:\n  generated: {:?}\n  golden:    {:?}\n\
+                 (if the change is intended: cargo xtask codegen xtask)",
+                rel.display(),
+                line + 1,
+                code.lines().nth(line),
+                golden.lines().nth(line)
+            );
+        }
+        seen += 1;
+    }
+    assert!(
+        seen >= 2,
+        "expected the OpenAPI 3 and Swagger 2 fixtures, saw {seen}"
+    );
+}
+
+#[test]
+fn workspace_generated_files_are_up_to_date() {
+    let problems = codegen::stale(&root(), &[]).unwrap();
+    assert!(
+        problems.is_empty(),
+        "run `cargo xtask codegen`:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn every_operation_of_the_workspace_has_a_doc_alias() {
+    let missing = coverage::missing(&root()).unwrap();
+    assert!(
+        missing.is_empty(),
+        "operations without #[doc(alias)]: {missing:?}"
+    );
+}
+
+/// A crate dir with the petstore fixture as its openapi.json, in a temp workspace.
+fn temp_workspace() -> (TempDir, PathBuf) {
+    let tmp = TempDir::new("ws");
+    let krate = tmp.0.join("crates/petstore");
+    std::fs::create_dir_all(krate.join("src")).unwrap();
+    std::fs::copy(
+        root().join("xtask/tests/fixtures/petstore.json"),
+        krate.join("openapi.json"),
+    )
+    .unwrap();
+    (tmp, krate)
+}
+
+#[test]
+fn check_fails_when_a_generated_file_is_edited_by_hand() {
+    let (tmp, krate) = temp_workspace();
+    let ws = tmp.0.as_path();
+    let models = krate.join("src/generated/models.rs");
+
+    let err = codegen::check_all(ws, &[]).unwrap_err();
+    assert!(
+        err.contains("missing: crates/petstore/src/generated/models.rs"),
+        "{err}"
+    );
+
+    codegen::write_all(ws, &[]).unwrap();
+    codegen::check_all(ws, &[]).unwrap();
+
+    let text = std::fs::read_to_string(&models).unwrap();
+    let edited = text.replacen(
+        "pub struct Pet {",
+        "pub struct Pet {\n    pub extra_by_hand: u8,",
+        1,
+    );
+    assert_ne!(text, edited);
+    std::fs::write(&models, edited).unwrap();
+    let err = codegen::check_all(ws, &[]).unwrap_err();
+    assert!(
+        err.contains("stale:   crates/petstore/src/generated/models.rs"),
+        "{err}"
+    );
+    assert!(err.contains("1 generated file(s) out of date"), "{err}");
+
+    // A whitespace-only edit is caught as well: the file must be byte-identical.
+    std::fs::write(&models, format!("{text}\n")).unwrap();
+    assert!(codegen::check_all(ws, &[]).is_err());
+
+    codegen::write_all(ws, &[]).unwrap();
+    codegen::check_all(ws, &[]).unwrap();
+    assert_eq!(std::fs::read_to_string(&models).unwrap(), text);
+}
+
+#[test]
+fn coverage_finds_missing_operations_and_ignores_generated_code() {
+    let (tmp, krate) = temp_workspace();
+    let ws = tmp.0.as_path();
+    std::fs::create_dir_all(krate.join("src/generated")).unwrap();
+    std::fs::write(
+        krate.join("src/lib.rs"),
+        "#[doc(alias = \"list_pets\")]\npub fn list() {}\n#[doc(alias(\"x\", \"create_pet\"))]\npub fn create() {}\n",
+    )
+    .unwrap();
+    // Aliases inside src/generated/ do not count.
+    std::fs::write(
+        krate.join("src/generated/models.rs"),
+        "#[doc(alias = \"update_pet\")]\n",
+    )
+    .unwrap();
+    let missing = coverage::missing(ws).unwrap();
+    assert_eq!(
+        missing,
+        vec![("petstore".to_string(), vec!["update_pet".to_string()])]
+    );
+    let err = coverage::check(ws).unwrap_err();
+    assert!(
+        err.contains("petstore: 1 operation(s)") && err.contains("update_pet"),
+        "{err}"
+    );
+
+    std::fs::write(
+        krate.join("src/patch.rs"),
+        "#[doc(alias = \"update_pet\")]\nfn f() {}\n",
+    )
+    .unwrap();
+    coverage::check(ws).unwrap();
+}
+
+#[test]
+fn aliases_are_parsed_in_both_forms() {
+    let a =
+        coverage::aliases("#[doc(alias = \"a\")] #[doc(alias(\"b\", \"c\"))] #[doc = \"alias\"]");
+    assert_eq!(a.into_iter().collect::<Vec<_>>(), ["a", "b", "c"]);
+}
+
+#[test]
+fn swagger2_refs_and_x_nullable() {
+    let code = gen(json!({
+        "swagger": "2.0",
+        "definitions": {
+            "State": { "type": "object", "x-nullable": true, "properties": { "Running": { "type": "boolean" } } },
+            "Info": {
+                "type": "object",
+                "required": ["State", "Name"],
+                "properties": {
+                    "State": { "$ref": "#/definitions/State" },
+                    "Name": { "type": "string", "x-nullable": true }
+                }
+            }
+        }
+    }));
+    // Required but nullable: an Option that is still sent (as null), so no skip.
+    assert!(
+        code.contains("    #[serde(rename = \"State\")]\n    pub state: Option<State>,"),
+        "{code}"
+    );
+    assert!(
+        code.contains("    #[serde(rename = \"Name\")]\n    pub name: Option<String>,"),
+        "{code}"
+    );
+}
+
+#[test]
+fn openapi_31_type_arrays_and_any_of_null() {
+    let code = gen(schemas(json!({
+        "A": { "type": "object", "required": ["x", "y"], "properties": {
+            "x": { "type": ["null", "array"], "items": { "type": "string" } },
+            "y": { "anyOf": [{ "$ref": "#/components/schemas/B" }, { "type": "null" }] },
+            "z": { "oneOf": [{ "type": "string" }, { "type": "integer" }] }
+        } },
+        "B": { "type": "string", "enum": ["b"] }
+    })));
+    assert!(code.contains("pub x: Option<Vec<String>>,"), "{code}");
+    assert!(code.contains("pub y: Option<B>,"), "{code}");
+    assert!(code.contains("pub z: Option<serde_json::Value>,"), "{code}");
+}
+
+#[test]
+fn names_are_made_rust_and_unique() {
+    let code = gen(schemas(json!({
+        "dto.Item-list": { "type": "object", "properties": {
+            "type": { "type": "string" },
+            "Id": { "type": "string" },
+            "ID": { "type": "string" },
+            "self": { "type": "string" },
+            "3d": { "type": "boolean" }
+        } },
+        "DtoItemList": { "type": "object", "properties": { "a": { "type": "string" } } },
+        "Result": { "type": "string" },
+        "Mode": { "type": "string", "enum": ["a-b", "A_B", "unknown", "", "2x"] }
+    })));
+    assert!(code.contains("pub struct DtoItemList {"), "{code}");
+    assert!(code.contains("pub struct DtoItemList2 {"), "{code}");
+    assert!(code.contains("pub r#type: Option<String>,"), "{code}");
+    assert!(code.contains("#[serde(rename = \"Id\""), "{code}");
+    assert!(
+        code.contains("pub id: Option<String>,") && code.contains("pub id2: Option<String>,"),
+        "{code}"
+    );
+    assert!(
+        code.contains("#[serde(rename = \"self\"") && code.contains("pub self_: Option<String>"),
+        "{code}"
+    );
+    assert!(code.contains("pub v3d: Option<bool>,"), "{code}");
+    assert!(code.contains("pub type Result2 = String;"), "{code}");
+    for v in [
+        "AB,",
+        "AB2,",
+        "UnknownValue,",
+        "Empty,",
+        "V2x,",
+        "Unknown(String),",
+    ] {
+        assert!(code.contains(v), "{v} missing in {code}");
+    }
+}
+
+#[test]
+fn docs_are_made_safe_for_rustdoc_and_clippy() {
+    let mut out = String::new();
+    render::doc(
+        "Intro [x] <b> see https://a.example/b.\n\n    indented code\n- item one\ncontinued\n\n```\nfn main() {}\n```",
+        "",
+        &mut out,
+    );
+    assert_eq!(
+        out,
+        "/// Intro \\[x\\] \\<b\\> see <https://a.example/b>.\n///\n/// indented code\n/// - item one\n///   continued\n///\n/// ```text\n/// fn main() {}\n/// ```\n"
+    );
+}
+
+#[test]
+fn bounds_exclusive_and_formats() {
+    let code = gen(schemas(json!({
+        "A": { "type": "object", "required": ["a", "b", "c", "d", "e"], "properties": {
+            "a": { "type": "integer", "minimum": 1, "exclusiveMinimum": true, "maximum": 10, "exclusiveMaximum": true },
+            "b": { "type": "integer", "format": "int64", "exclusiveMinimum": 0 },
+            "c": { "type": "number", "maximum": 1.5 },
+            "d": { "type": "string", "format": "uuid" },
+            "e": { "type": "array", "minItems": 1, "items": { "type": "integer", "format": "int32", "maximum": 5 } }
+        } }
+    })));
+    assert!(
+        code.contains("range_i64(f, self.a, Some(2), Some(9))"),
+        "{code}"
+    );
+    assert!(
+        code.contains("range_i64(f, self.b, Some(1), None)"),
+        "{code}"
+    );
+    assert!(
+        code.contains("range_f64(f, self.c, None, Some(1.5))"),
+        "{code}"
+    );
+    assert!(code.contains("uuid(f, &self.d)"), "{code}");
+    assert!(
+        code.contains("items(f, self.e.len(), Some(1), None)"),
+        "{code}"
+    );
+    assert!(
+        code.contains("range_i64(f, i64::from(*v), None, Some(5))"),
+        "{code}"
+    );
+    // Every required field has a Default, so the struct derives it.
+    assert!(code.contains("PartialEq, Default, Serialize"), "{code}");
+}
+
+#[test]
+fn models_without_checks_get_an_empty_validate() {
+    let code = gen(schemas(json!({
+        "Leaf": { "type": "object", "properties": { "a": { "type": "string" } } },
+        "Tree": { "type": "object", "properties": { "leaf": { "$ref": "#/components/schemas/Leaf" } } }
+    })));
+    // Nothing to check anywhere: no recursion into Leaf, and `path` is marked used.
+    assert_eq!(code.matches("let _ = path;").count(), 2, "{code}");
+    assert!(!code.contains("validate_at(&self.leaf"), "{code}");
+}
+
+#[test]
+fn bad_input_is_an_error_not_a_panic() {
+    let root = root();
+    let tmp = TempDir::new("bad");
+    std::fs::write(tmp.0.join("bad.json"), "{ not json").unwrap();
+    let err = codegen::generate(&root, &tmp.0.join("bad.json")).unwrap_err();
+    assert!(err.contains("invalid JSON"), "{err}");
+    assert!(model::build(&json!({ "definitions": [] })).is_err());
+    // sdk-core checks patterns with regex-lite: one it cannot compile is caught here.
+    let spec = schemas(json!({ "A": { "type": "string", "pattern": "^(?=x)" } }));
+    let err = model::build(&spec).err().unwrap();
+    assert!(
+        err.contains("A: pattern not supported by regex-lite"),
+        "{err}"
+    );
+    // Odd but valid shapes just become free-form values.
+    let code = gen(schemas(json!({
+        "Odd": { "type": "object", "properties": { "a": true, "b": { "$ref": "#/nowhere" }, "c": { "type": "file" } } },
+        "Loop": { "$ref": "#/components/schemas/Loop" }
+    })));
+    assert!(code.contains("pub a: Option<serde_json::Value>"), "{code}");
+}
