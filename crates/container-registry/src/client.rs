@@ -168,8 +168,13 @@ impl Client {
         let Some(token) = &self.token else {
             return Ok(req);
         };
-        let mut value = HeaderValue::try_from(format!("Bearer {}", token.expose()))
-            .map_err(|_| Error::invalid("token", "the token contains characters a header cannot carry"))?;
+        let mut value =
+            HeaderValue::try_from(format!("Bearer {}", token.expose())).map_err(|_| {
+                Error::invalid(
+                    "token",
+                    "the token contains characters a header cannot carry",
+                )
+            })?;
         value.set_sensitive(true);
         Ok(req.header(AUTHORIZATION, value))
     }
@@ -268,9 +273,12 @@ impl Client {
     ) -> Result<ContainerVersionDetailResp> {
         let id = check_id("container_id", container_id)?;
         let vid = check_id("version_id", version_id)?;
-        self.call(Request::get(
-            API.iter().copied().chain(["containers", &id, "versions", &vid]),
-        ))
+        self.call(Request::get(API.iter().copied().chain([
+            "containers",
+            &id,
+            "versions",
+            &vid,
+        ])))
         .await
     }
 
@@ -309,9 +317,11 @@ impl Client {
                 ..params.clone()
             };
             async move {
-                let got = client.list_container_versions(container_id, &params).await?;
+                let got = client
+                    .list_container_versions(container_id, &params)
+                    .await?;
                 Ok(Page {
-                    items: got.items.map(|l| l.into_vec()).unwrap_or_default(),
+                    items: got.items.into_vec(),
                     pagination: got.pagination,
                 })
             }
@@ -321,7 +331,10 @@ impl Client {
     /// Fetches one page of containers.
     ///
     /// [`Client::list_containers_stream`] walks all pages.
-    pub async fn list_containers(&self, params: &ListContainersParams) -> Result<ListContainerResp> {
+    pub async fn list_containers(
+        &self,
+        params: &ListContainersParams,
+    ) -> Result<ListContainerResp> {
         params.check()?;
         let req = Request::get(API.iter().chain(&["containers"])).query(params)?;
         self.call(req).await
@@ -345,7 +358,7 @@ impl Client {
             async move {
                 let got = client.list_containers(&params).await?;
                 Ok(Page {
-                    items: got.items.map(|l| l.into_vec()).unwrap_or_default(),
+                    items: got.items.into_vec(),
                     pagination: got.pagination,
                 })
             }
@@ -356,7 +369,10 @@ impl Client {
     ///
     /// Checked before sending: `page` ≥ 1, `size` in 1..=1000, each filter has
     /// a field and the operands its operator needs, dates look like dates.
-    pub async fn search_containers(&self, request: &SearchContainerReq) -> Result<SearchContainerResp> {
+    pub async fn search_containers(
+        &self,
+        request: &SearchContainerReq,
+    ) -> Result<SearchContainerResp> {
         request.check()?;
         let req = Request::post(API.iter().chain(&["containers", "search"]))
             .json(request)?
@@ -369,7 +385,10 @@ impl Client {
     ///
     /// `request.page` is the first page fetched (default 1).
     #[doc(alias = "search_containers")]
-    pub fn search_containers_stream(&self, request: SearchContainerReq) -> Paginated<ContainerResp> {
+    pub fn search_containers_stream(
+        &self,
+        request: SearchContainerReq,
+    ) -> Paginated<ContainerResp> {
         let client = self.clone();
         // An out-of-range page becomes 0, which the first fetch rejects by name.
         let first = match request.page {
@@ -384,7 +403,7 @@ impl Client {
             async move {
                 let got = client.search_containers(&request).await?;
                 Ok(Page {
-                    items: got.items.map(|l| l.into_vec()).unwrap_or_default(),
+                    items: got.items.into_vec(),
                     pagination: got.pagination,
                 })
             }

@@ -6,14 +6,47 @@ use sdk_core::{ApiError, ApiErrorBody, Error, ErrorMessage, Result};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-/// The parts of an envelope that say whether the call worked. `data` is left
-/// out on purpose: it is decoded separately, against the operation's type.
-#[derive(Deserialize)]
+/// The parts of an envelope that say whether the call worked. `data` is
+/// skipped here: it is decoded separately, against the operation's type.
 struct Head {
-    #[serde(default)]
     code: Option<serde_json::Value>,
-    #[serde(default)]
     message: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Head {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Head;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object {code, message, data, timestamp}")
+            }
+
+            // Only a map: a derived struct would also take `[200, "ok"]`.
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Head, A::Error> {
+                let mut head = Head {
+                    code: None,
+                    message: None,
+                };
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "code" => head.code = map.next_value()?,
+                        "message" => {
+                            // A message that is not text is no reason to lose the answer.
+                            let v: serde_json::Value = map.next_value()?;
+                            head.message = v.as_str().map(str::to_string);
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(head)
+            }
+        }
+        deserializer.deserialize_map(Visit)
+    }
 }
 
 /// An envelope with its payload, decoded once the head said "success".
@@ -134,7 +167,8 @@ mod tests {
     #[test]
     fn error_inside_a_200_becomes_an_api_error() {
         let body = Bytes::from_static(br#"{"code":409,"message":"name taken","data":null}"#);
-        let err = unwrap::<serde_json::Value>(StatusCode::OK, &Method::POST, "/x", body).unwrap_err();
+        let err =
+            unwrap::<serde_json::Value>(StatusCode::OK, &Method::POST, "/x", body).unwrap_err();
         let api = err.api().expect("api error");
         assert_eq!(api.status(), StatusCode::CONFLICT);
         assert_eq!(api.code(), Some("409"));
@@ -157,7 +191,8 @@ mod tests {
 
     #[test]
     fn payload_is_returned_and_decode_errors_name_the_path() {
-        let body = Bytes::from_static(br#"{"code":200,"message":"ok","data":{"a":1},"timestamp":5}"#);
+        let body =
+            Bytes::from_static(br#"{"code":200,"message":"ok","data":{"a":1},"timestamp":5}"#);
         let v: serde_json::Value = unwrap(StatusCode::OK, &Method::GET, "/x", body).unwrap();
         assert_eq!(v["a"], 1);
 

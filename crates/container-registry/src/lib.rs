@@ -76,6 +76,7 @@
 //!
 //! [RCABench]: https://github.com/OperationsPAI/AegisLab
 
+mod builders;
 mod client;
 mod envelope;
 mod paging;
@@ -90,5 +91,5 @@ pub mod models;
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
 pub use paging::Paginated;
 pub use params::{ListContainersParams, ListVersionsParams};
-pub use sdk_core::{Error, Result, Secret};
-pub use types::{List, PageSize, SecretString};
+pub use sdk_core::{Error, Result, RetryPolicy, Secret};
+pub use types::{List, PageSize, Reported, SecretString};

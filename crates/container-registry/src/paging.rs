@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
-use futures_util::stream::{self, TryStreamExt};
+use futures_util::stream::{self, StreamExt, TryStreamExt};
 use sdk_core::Result;
 
 use crate::models::PaginationInfo;
@@ -34,9 +34,8 @@ pub(crate) struct Page<T> {
 /// println!("{} containers", all.len());
 /// # Ok(()) }
 /// ```
-// TEMPORARY: not `Send` until sdk-core's send future is (requests-registry.md #6).
 pub struct Paginated<T> {
-    inner: Pin<Box<dyn Stream<Item = Result<T>>>>,
+    inner: Pin<Box<dyn Stream<Item = Result<T>> + Send>>,
 }
 
 impl<T> fmt::Debug for Paginated<T> {
@@ -65,10 +64,7 @@ fn has_more<T>(page: u32, requested_size: Option<u32>, got: &Page<T>) -> bool {
         if let Some(total_pages) = p.total_pages {
             return i64::from(page) < total_pages;
         }
-        let size = p
-            .size
-            .filter(|s| *s > 0)
-            .or(requested_size.map(i64::from));
+        let size = p.size.filter(|s| *s > 0).or(requested_size.map(i64::from));
         if let (Some(total), Some(size)) = (p.total, size) {
             return i64::from(page) * size < total;
         }
@@ -84,8 +80,8 @@ fn has_more<T>(page: u32, requested_size: Option<u32>, got: &Page<T>) -> bool {
 pub(crate) fn paginate<T, F, Fut>(first: u32, requested_size: Option<u32>, fetch: F) -> Paginated<T>
 where
     T: Send + 'static,
-    F: FnMut(u32) -> Fut + 'static,
-    Fut: Future<Output = Result<Page<T>>> + 'static,
+    F: FnMut(u32) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Page<T>>> + Send + 'static,
 {
     let pages = stream::try_unfold((Some(first), fetch), move |(next, mut fetch)| async move {
         let Some(page) = next else {
@@ -101,7 +97,7 @@ where
         .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
         .try_flatten();
     Paginated {
-        inner: Box::pin(items),
+        inner: items.boxed(),
     }
 }
 
@@ -144,7 +140,11 @@ mod tests {
     fn short_or_empty_page_ends_without_pagination() {
         assert!(has_more(1, Some(10), &page(10, None)));
         assert!(!has_more(1, Some(10), &page(9, None)));
-        assert!(!has_more(1, None, &page(0, Some(info(Some(99), Some(9), None)))));
+        assert!(!has_more(
+            1,
+            None,
+            &page(0, Some(info(Some(99), Some(9), None)))
+        ));
         assert!(has_more(1, None, &page(3, None)));
     }
 }

@@ -8,10 +8,7 @@ use crate::PageSize;
 /// Checks a 1-based page number.
 pub(crate) fn check_page(page: Option<u32>) -> sdk_core::Result<()> {
     match page {
-        Some(0) => Err(sdk_core::Error::invalid(
-            "page",
-            "page numbers start at 1",
-        )),
+        Some(0) => Err(sdk_core::Error::invalid("page", "page numbers start at 1")),
         _ => Ok(()),
     }
 }

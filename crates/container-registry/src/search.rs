@@ -87,12 +87,18 @@ impl SearchFilter {
     }
 
     /// `field` is one of `values`.
-    pub fn is_in<I: IntoIterator<Item = V>, V: Display>(field: impl Into<String>, values: I) -> Self {
+    pub fn is_in<I: IntoIterator<Item = V>, V: Display>(
+        field: impl Into<String>,
+        values: I,
+    ) -> Self {
         Self::with_values(field, FilterOperator::In, values)
     }
 
     /// `field` is none of `values`.
-    pub fn not_in<I: IntoIterator<Item = V>, V: Display>(field: impl Into<String>, values: I) -> Self {
+    pub fn not_in<I: IntoIterator<Item = V>, V: Display>(
+        field: impl Into<String>,
+        values: I,
+    ) -> Self {
         Self::with_values(field, FilterOperator::NotIn, values)
     }
 
@@ -123,7 +129,11 @@ impl SearchFilter {
 
     /// The date of `field` is between `from` and `to`, both included.
     pub fn date_between(field: impl Into<String>, from: impl Display, to: impl Display) -> Self {
-        Self::with_values(field, FilterOperator::DateBetween, [from.to_string(), to.to_string()])
+        Self::with_values(
+            field,
+            FilterOperator::DateBetween,
+            [from.to_string(), to.to_string()],
+        )
     }
 
     fn unary(field: impl Into<String>, operator: FilterOperator) -> Self {
@@ -178,7 +188,9 @@ impl SearchFilter {
                 };
                 if matches!(
                     op,
-                    FilterOperator::DateEqual | FilterOperator::DateAfter | FilterOperator::DateBefore
+                    FilterOperator::DateEqual
+                        | FilterOperator::DateAfter
+                        | FilterOperator::DateBefore
                 ) {
                     check_date(&field(path, "value"), value)?;
                 }
@@ -191,7 +203,8 @@ impl SearchFilter {
 /// Accepts `YYYY-MM-DD`, optionally followed by a time (`T...` or ` ...`).
 fn check_date(name: &str, value: &str) -> Result<()> {
     let b = value.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
     let ok = digits(0..4)
         && b.get(4) == Some(&b'-')
         && digits(5..7)
@@ -253,7 +266,10 @@ impl DateRange {
 
     fn check(&self, path: &str) -> Result<()> {
         if self.from.is_none() && self.to.is_none() {
-            return Err(Error::invalid(path, "a date range needs `from`, `to` or both"));
+            return Err(Error::invalid(
+                path,
+                "a date range needs `from`, `to` or both",
+            ));
         }
         if let Some(from) = &self.from {
             check_date(&field(path, "from"), from)?;
@@ -400,16 +416,37 @@ mod tests {
     #[test]
     fn operands_must_fit_operators() {
         let bad = [
-            (SearchFilter::with_values("a", FilterOperator::Equal, ["x"]), "filters[0].value"),
-            (SearchFilter::with_values("a", FilterOperator::In, Vec::<String>::new()), "filters[0].values"),
-            (SearchFilter::new("a", FilterOperator::IsNull, "x"), "filters[0].value"),
-            (SearchFilter::with_values("a", FilterOperator::DateBetween, ["2025-01-01"]), "filters[0].values"),
-            (SearchFilter::date_between("a", "2025-01-01", "soon"), "filters[0].values[1]"),
-            (SearchFilter::date_after("a", "yesterday"), "filters[0].value"),
+            (
+                SearchFilter::with_values("a", FilterOperator::Equal, ["x"]),
+                "filters[0].value",
+            ),
+            (
+                SearchFilter::with_values("a", FilterOperator::In, Vec::<String>::new()),
+                "filters[0].values",
+            ),
+            (
+                SearchFilter::new("a", FilterOperator::IsNull, "x"),
+                "filters[0].value",
+            ),
+            (
+                SearchFilter::with_values("a", FilterOperator::DateBetween, ["2025-01-01"]),
+                "filters[0].values",
+            ),
+            (
+                SearchFilter::date_between("a", "2025-01-01", "soon"),
+                "filters[0].values[1]",
+            ),
+            (
+                SearchFilter::date_after("a", "yesterday"),
+                "filters[0].value",
+            ),
             (SearchFilter::eq("", "x"), "filters[0].field"),
         ];
         for (f, want) in bad {
-            let err = SearchContainerReq::new().filter(f.clone()).check().unwrap_err();
+            let err = SearchContainerReq::new()
+                .filter(f.clone())
+                .check()
+                .unwrap_err();
             assert_eq!(field_of(err), want, "{f:?}");
         }
         let good = [
@@ -423,21 +460,33 @@ mod tests {
             SearchFilter::new("x", FilterOperator::Unknown("regex".into()), ".*"),
         ];
         for f in good {
-            SearchContainerReq::new().filter(f.clone()).check().unwrap_or_else(|e| panic!("{f:?}: {e}"));
+            SearchContainerReq::new()
+                .filter(f.clone())
+                .check()
+                .unwrap_or_else(|e| panic!("{f:?}: {e}"));
         }
     }
 
     #[test]
     fn date_ranges_and_bounds() {
-        let err = SearchContainerReq::new().created(DateRange::default()).check().unwrap_err();
+        let err = SearchContainerReq::new()
+            .created(DateRange::default())
+            .check()
+            .unwrap_err();
         assert_eq!(field_of(err), "created_at");
-        let err = SearchContainerReq::new().updated(DateRange::since("03/01/2025")).check().unwrap_err();
+        let err = SearchContainerReq::new()
+            .updated(DateRange::since("03/01/2025"))
+            .check()
+            .unwrap_err();
         assert_eq!(field_of(err), "updated_at.from");
         let err = SearchContainerReq::new().page(0).check().unwrap_err();
         assert_eq!(field_of(err), "page");
         let err = SearchContainerReq::new().size(1001).check().unwrap_err();
         assert_eq!(field_of(err), "size");
-        let err = SearchContainerReq::new().sort(SortOption::asc("")).check().unwrap_err();
+        let err = SearchContainerReq::new()
+            .sort(SortOption::asc(""))
+            .check()
+            .unwrap_err();
         assert_eq!(field_of(err), "sort[0].field");
         SearchContainerReq::new()
             .created(DateRange::until("2025-03-31"))

@@ -3,9 +3,9 @@
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 
+use sdk_core::Secret;
 use serde::de::{Deserialize, Deserializer};
 use serde::ser::{Serialize, Serializer};
-use sdk_core::Secret;
 
 /// A password or token inside a model: `Debug` prints `***`.
 ///
@@ -204,7 +204,7 @@ impl<T: sdk_core::Validate> sdk_core::Validate for List<T> {
 /// ```
 /// use container_registry_client::PageSize;
 /// assert_eq!(PageSize::Fifty.get(), 50);
-/// assert_eq!(PageSize::try_from(20), Ok(PageSize::Twenty));
+/// assert_eq!(PageSize::try_from(20).unwrap(), PageSize::Twenty);
 /// assert!(PageSize::try_from(25).is_err());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -273,5 +273,85 @@ impl<'de> Deserialize<'de> for PageSize {
                 &"10, 20 or 50",
             )
         })
+    }
+}
+
+/// A value of an integer enum ([`ContainerType`](crate::models::ContainerType),
+/// [`StatusType`](crate::models::StatusType)) as an answer reports it.
+///
+/// The server answers with names (`"algorithm"`, `"enabled"`) and calls
+/// values it cannot name `"unknown"`; a newer server may add names. Known
+/// names and any integer become [`Reported::Value`]; a name this client does
+/// not know is kept in [`Reported::UnknownName`] instead of failing the whole
+/// answer, and is written back as the same string.
+///
+/// ```
+/// use container_registry_client::Reported;
+/// use container_registry_client::models::{ContainerResp, ContainerType};
+///
+/// let c: ContainerResp = serde_json::from_str(r#"{"type": "benchmark"}"#).unwrap();
+/// assert_eq!(c.r#type.as_ref().and_then(Reported::value), Some(ContainerType::Benchmark));
+/// assert!(c.r#type.as_ref().is_some_and(|t| t.is(ContainerType::Benchmark)));
+///
+/// let c: ContainerResp = serde_json::from_str(r#"{"type": "sidecar"}"#).unwrap();
+/// assert_eq!(c.r#type, Some(Reported::UnknownName("sidecar".into())));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Reported<E> {
+    /// A value of the enum (which may itself be its `Unknown(i64)`).
+    Value(E),
+    /// A name this client does not know, kept as received.
+    UnknownName(String),
+}
+
+impl<E: Copy> Reported<E> {
+    /// The enum value, if the server sent a known name or an integer.
+    pub fn value(&self) -> Option<E> {
+        match self {
+            Reported::Value(v) => Some(*v),
+            Reported::UnknownName(_) => None,
+        }
+    }
+}
+
+impl<E: PartialEq> Reported<E> {
+    /// Whether this is `value`.
+    pub fn is(&self, value: E) -> bool {
+        matches!(self, Reported::Value(v) if *v == value)
+    }
+}
+
+impl<E> From<E> for Reported<E> {
+    fn from(value: E) -> Self {
+        Reported::Value(value)
+    }
+}
+
+impl<E: Serialize> Serialize for Reported<E> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Reported::Value(v) => v.serialize(serializer),
+            Reported::UnknownName(name) => serializer.serialize_str(name),
+        }
+    }
+}
+
+impl<'de, E: serde::de::DeserializeOwned> Deserialize<'de> for Reported<E> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Buffered so that a name the enum rejects can still be kept.
+        let raw = serde_json::Value::deserialize(deserializer)?;
+        match E::deserialize(&raw) {
+            Ok(v) => Ok(Reported::Value(v)),
+            Err(e) => match raw {
+                serde_json::Value::String(name) => Ok(Reported::UnknownName(name)),
+                _ => Err(serde::de::Error::custom(e)),
+            },
+        }
+    }
+}
+
+impl<E> sdk_core::Validate for Reported<E> {
+    fn validate_at(&self, _path: &str) -> sdk_core::Result<()> {
+        Ok(())
     }
 }
