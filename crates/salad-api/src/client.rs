@@ -78,7 +78,9 @@ impl Client {
     pub(crate) fn builder_from(var: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder> {
         let key = var(API_KEY_ENV)
             .filter(|k| !k.trim().is_empty())
-            .ok_or_else(|| Error::invalid(API_KEY_ENV, "is not set; export your SaladCloud API key"))?;
+            .ok_or_else(|| {
+                Error::invalid(API_KEY_ENV, "is not set; export your SaladCloud API key")
+            })?;
         let mut builder = Self::builder(key.trim());
         if let Some(url) = var(BASE_URL_ENV).filter(|u| !u.trim().is_empty()) {
             builder = builder.base_url(url.trim());
@@ -127,7 +129,9 @@ impl Client {
         loop {
             let request = make()?.retryable(false);
             match self.inner.http.send(request).await {
-                Err(Error::Api(e)) if e.status().as_u16() == 429 && attempt < self.inner.max_attempts => {
+                Err(Error::Api(e))
+                    if e.status().as_u16() == 429 && attempt < self.inner.max_attempts =>
+                {
                     let wait = match e.retry_after() {
                         Some(wait) if wait > RATE_LIMIT_WAIT_CEILING => return Err(Error::Api(e)),
                         Some(wait) => wait,
@@ -293,7 +297,13 @@ impl Project {
 
     /// A request to `/organizations/{org}/projects/{project}/containers/...`.
     pub(crate) fn request(&self, method: Method, rest: &[&str]) -> Request {
-        let base = ["organizations", &self.organization, "projects", &self.project, "containers"];
+        let base = [
+            "organizations",
+            &self.organization,
+            "projects",
+            &self.project,
+            "containers",
+        ];
         Request::new(method, base.iter().copied().chain(rest.iter().copied()))
     }
 }

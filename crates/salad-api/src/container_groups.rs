@@ -41,7 +41,13 @@ impl ContainerGroups {
         Ok(self.project.request(method, &segments))
     }
 
-    fn instance_request(&self, method: Method, name: &str, id: &str, rest: &[&str]) -> Result<Request> {
+    fn instance_request(
+        &self,
+        method: Method,
+        name: &str,
+        id: &str,
+        rest: &[&str],
+    ) -> Result<Request> {
         check_name("container_group_name", name)?;
         check_instance_id(id)?;
         let mut segments = vec![name, "instances", id];
@@ -64,7 +70,8 @@ impl ContainerGroups {
     pub async fn create(&self, group: &CreateContainerGroup) -> Result<ContainerGroup> {
         group.validate()?;
         crate::validation::check_country_codes("country_codes", group.country_codes.as_deref())?;
-        let body = serde_json::to_vec(group).map_err(|e| sdk_core::Error::invalid("body", e.to_string()))?;
+        let body = serde_json::to_vec(group)
+            .map_err(|e| sdk_core::Error::invalid("body", e.to_string()))?;
         let body = sdk_core::bytes::Bytes::from(body);
         let client = self.project.client();
         let response = client
@@ -96,7 +103,9 @@ impl ContainerGroups {
         if let sdk_core::Patch::Value(codes) = &patch.country_codes {
             crate::validation::check_country_codes("country_codes", Some(codes))?;
         }
-        let request = request.json_with_content_type(patch, MERGE_PATCH)?.retryable(true);
+        let request = request
+            .json_with_content_type(patch, MERGE_PATCH)?
+            .retryable(true);
         self.project.client().send(request).await?.json().await
     }
 
@@ -114,7 +123,9 @@ impl ContainerGroups {
     /// Starts a container group. Retried: starting twice is starting once.
     #[doc(alias = "start_container_group")]
     pub async fn start(&self, name: &str) -> Result<()> {
-        let request = self.group_request(Method::POST, name, &["start"])?.retryable(true);
+        let request = self
+            .group_request(Method::POST, name, &["start"])?
+            .retryable(true);
         self.project.client().send(request).await?;
         Ok(())
     }
@@ -122,7 +133,9 @@ impl ContainerGroups {
     /// Stops a container group. Retried: stopping twice is stopping once.
     #[doc(alias = "stop_container_group")]
     pub async fn stop(&self, name: &str) -> Result<()> {
-        let request = self.group_request(Method::POST, name, &["stop"])?.retryable(true);
+        let request = self
+            .group_request(Method::POST, name, &["stop"])?
+            .retryable(true);
         self.project.client().send(request).await?;
         Ok(())
     }
@@ -144,7 +157,11 @@ impl ContainerGroups {
 
     /// Reads one instance of a group; `instance_id` is a UUID.
     #[doc(alias = "get_container_group_instance")]
-    pub async fn get_instance(&self, name: &str, instance_id: &str) -> Result<ContainerGroupInstance> {
+    pub async fn get_instance(
+        &self,
+        name: &str,
+        instance_id: &str,
+    ) -> Result<ContainerGroupInstance> {
         let request = self.instance_request(Method::GET, name, instance_id, &[])?;
         self.project.client().send(request).await?.json().await
     }
@@ -160,7 +177,9 @@ impl ContainerGroups {
     ) -> Result<ContainerGroupInstance> {
         let request = self.instance_request(Method::PATCH, name, instance_id, &[])?;
         patch.validate()?;
-        let request = request.json_with_content_type(patch, MERGE_PATCH)?.retryable(true);
+        let request = request
+            .json_with_content_type(patch, MERGE_PATCH)?
+            .retryable(true);
         self.project.client().send(request).await?.json().await
     }
 
@@ -189,7 +208,9 @@ impl ContainerGroups {
         self.instance_request(Method::POST, name, instance_id, &[action])?;
         self.project
             .client()
-            .send_once_unless_throttled(|| self.instance_request(Method::POST, name, instance_id, &[action]))
+            .send_once_unless_throttled(|| {
+                self.instance_request(Method::POST, name, instance_id, &[action])
+            })
             .await?;
         Ok(())
     }

@@ -118,7 +118,8 @@ mod validation;
 mod wait;
 
 pub use client::{
-    Client, ClientBuilder, Project, API_KEY_ENV, BASE_URL_ENV, DEFAULT_API_KEY_HEADER, DEFAULT_BASE_URL,
+    Client, ClientBuilder, Project, API_KEY_ENV, BASE_URL_ENV, DEFAULT_API_KEY_HEADER,
+    DEFAULT_BASE_URL,
 };
 pub use container_groups::ContainerGroups;
 pub use problem::ProblemExt;
@@ -132,9 +133,15 @@ mod tests {
     #[test]
     fn env_key_is_required_and_trimmed() {
         let err = Client::builder_from(|_| None).unwrap_err();
-        assert!(matches!(&err, Error::InvalidInput { field, .. } if field == API_KEY_ENV), "{err}");
+        assert!(
+            matches!(&err, Error::InvalidInput { field, .. } if field == API_KEY_ENV),
+            "{err}"
+        );
         let err = Client::builder_from(|_| Some("  ".into())).unwrap_err();
-        assert!(matches!(&err, Error::InvalidInput { field, .. } if field == API_KEY_ENV), "{err}");
+        assert!(
+            matches!(&err, Error::InvalidInput { field, .. } if field == API_KEY_ENV),
+            "{err}"
+        );
         let client = Client::builder_from(|name| match name {
             API_KEY_ENV => Some(" k ".into()),
             BASE_URL_ENV => Some("http://127.0.0.1:9/api/".into()),
@@ -157,11 +164,23 @@ mod tests {
 
     #[test]
     fn builder_rejects_bad_settings() {
-        let err = Client::builder("k").api_key_header("bad header").build().unwrap_err();
-        assert!(matches!(&err, Error::InvalidInput { field, .. } if field == "api_key_header"), "{err}");
+        let err = Client::builder("k")
+            .api_key_header("bad header")
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidInput { field, .. } if field == "api_key_header"),
+            "{err}"
+        );
         let err = Client::builder("").build().unwrap_err();
-        assert!(matches!(&err, Error::InvalidInput { field, .. } if field == "api_key"), "{err}");
-        let err = Client::builder("k").base_url("ftp://x").build().unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidInput { field, .. } if field == "api_key"),
+            "{err}"
+        );
+        let err = Client::builder("k")
+            .base_url("ftp://x")
+            .build()
+            .unwrap_err();
         assert!(matches!(err, Error::InvalidInput { .. }), "{err}");
         let debug = format!("{:?}", Client::builder("super-secret"));
         assert!(!debug.contains("super-secret"), "{debug}");

@@ -56,7 +56,9 @@ fn html_title(body: &[u8]) -> Option<String> {
         let Some(start) = lower[open..].find('>').map(|i| open + i + 1) else {
             continue;
         };
-        let end = lower[start..].find(&format!("</{tag}")).map_or(lower.len(), |i| start + i);
+        let end = lower[start..]
+            .find(&format!("</{tag}"))
+            .map_or(lower.len(), |i| start + i);
         let inner = strip_tags(&text[start..end]);
         let collapsed: String = inner.split_whitespace().collect::<Vec<_>>().join(" ");
         if !collapsed.is_empty() {
@@ -120,21 +122,27 @@ mod tests {
     #[test]
     fn html_titles_are_found_and_cleaned() {
         let page = b"<!DOCTYPE html><html><head><TITLE>\n api.salad.com | 502: Bad &amp; gateway\n</TITLE></head></html>";
-        assert_eq!(html_title(page).as_deref(), Some("api.salad.com | 502: Bad & gateway"));
+        assert_eq!(
+            html_title(page).as_deref(),
+            Some("api.salad.com | 502: Bad & gateway")
+        );
         let page = b"<html><body><h1 class=x>Service <b>Unavailable</b></h1></body></html>";
         assert_eq!(html_title(page).as_deref(), Some("Service Unavailable"));
         assert_eq!(html_title(b"<html><title></title></html>"), None);
-        assert_eq!(html_title(b"<title>unterminated"), Some("unterminated".into()));
+        assert_eq!(
+            html_title(b"<title>unterminated"),
+            Some("unterminated".into())
+        );
         assert_eq!(html_title(b"\xff\xfe<title"), None);
     }
 
     #[test]
     fn empty_or_odd_bodies_still_give_a_problem() {
         let p = read_problem(503, b"");
-        assert_eq!(p.status, Some(503.into()));
+        assert_eq!(p.status, Some(503));
         assert_eq!(p.title.as_deref(), Some("Service Unavailable"));
         let p = read_problem(599, b"[1,2]");
-        assert_eq!(p.status, Some(599.into()));
+        assert_eq!(p.status, Some(599));
         assert_eq!(p.title, None);
     }
 }

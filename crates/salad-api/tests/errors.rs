@@ -1,0 +1,482 @@
+//! Error answers: every status each operation declares, HTML pages from a
+//! proxy, and retries.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use mockito::Matcher;
+use salad_api::models::{
+    ContainerResourceRequirements, ContainerRestartPolicy, CreateContainer, CreateContainerGroup,
+    UpdateContainerGroup, UpdateContainerGroupInstance,
+};
+use salad_api::{ContainerGroups, Error, Patch, ProblemExt, RetryPolicy};
+
+fn create_body() -> CreateContainerGroup {
+    CreateContainerGroup {
+        name: GROUP.into(),
+        display_name: None,
+        container: CreateContainer {
+            image: "ghcr.io/acme/mandelbrot:1.4.2".into(),
+            resources: ContainerResourceRequirements {
+                cpu: 2,
+                memory: 2048,
+                ..Default::default()
+            },
+            image_caching: None,
+            command: None,
+            priority: None,
+            environment_variables: None,
+            logging: None,
+            registry_authentication: None,
+        },
+        autostart_policy: false,
+        restart_policy: ContainerRestartPolicy::Never,
+        replicas: 1,
+        country_codes: None,
+        networking: None,
+        liveness_probe: None,
+        readiness_probe: None,
+        startup_probe: None,
+        queue_connection: None,
+        queue_autoscaler: None,
+        scaling_actions: None,
+        scheduled_scaling_enabled: None,
+    }
+}
+
+/// Calls the operation named by its operationId, dropping the answer.
+async fn call(groups: &ContainerGroups, operation_id: &str) -> Result<(), Error> {
+    let patch = UpdateContainerGroup {
+        replicas: Patch::Value(2),
+        ..Default::default()
+    };
+    let instance_patch = UpdateContainerGroupInstance {
+        deletion_cost: Patch::Value(10),
+    };
+    match operation_id {
+        "list_container_groups" => groups.list().await.map(drop),
+        "create_container_group" => groups.create(&create_body()).await.map(drop),
+        "get_container_group" => groups.get(GROUP).await.map(drop),
+        "update_container_group" => groups.update(GROUP, &patch).await.map(drop),
+        "delete_container_group" => groups.delete(GROUP).await,
+        "start_container_group" => groups.start(GROUP).await,
+        "stop_container_group" => groups.stop(GROUP).await,
+        "get_system_logs" => groups.system_logs(GROUP).await.map(drop),
+        "list_container_group_instances" => groups.list_instances(GROUP).await.map(drop),
+        "get_container_group_instance" => groups.get_instance(GROUP, INSTANCE).await.map(drop),
+        "update_container_group_instance" => groups
+            .update_instance(GROUP, INSTANCE, &instance_patch)
+            .await
+            .map(drop),
+        "reallocate_container_group_instance" => groups.reallocate_instance(GROUP, INSTANCE).await,
+        "recreate_container_group_instance" => groups.recreate_instance(GROUP, INSTANCE).await,
+        "restart_container_group_instance" => groups.restart_instance(GROUP, INSTANCE).await,
+        other => panic!("no call for operation {other}"),
+    }
+}
+
+/// Every (operation, declared error answer) pair of openapi.json; `default`
+/// stands for any other failure and is exercised as a 500.
+fn declared_errors() -> Vec<(String, String, String, String)> {
+    let mut out = Vec::new();
+    for (template, item) in spec()["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if method == "parameters" {
+                continue;
+            }
+            let id = op["operationId"].as_str().unwrap().to_owned();
+            for (code, response) in op["responses"].as_object().unwrap() {
+                if code.starts_with('2') {
+                    continue;
+                }
+                let name = response["$ref"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_owned();
+                let status = if code == "default" {
+                    "500".to_owned()
+                } else {
+                    code.clone()
+                };
+                out.push((
+                    id.clone(),
+                    format!("{} {}", method.to_uppercase(), template),
+                    status,
+                    name,
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_declared_error_status_becomes_a_typed_api_error() {
+    let cases = declared_errors();
+    assert_eq!(cases.len(), 14 + 35, "14 defaults and 35 declared statuses");
+    let mut server = server().await;
+    let groups = groups(&server);
+    for (operation_id, endpoint, status, response_name) in cases {
+        let (method, template) = endpoint.split_once(' ').unwrap();
+        let mut problem = problem_example(&response_name);
+        problem["status"] = status.parse::<u16>().unwrap().into();
+        let mock = server
+            .mock(method, concrete(template).as_str())
+            .match_header("salad-api-key", KEY)
+            .with_status(status.parse().unwrap())
+            .with_header("content-type", "application/problem+json")
+            .with_body(json_body(&problem))
+            .expect(1)
+            .create_async()
+            .await;
+
+        let err = call(&groups, &operation_id).await.expect_err(&operation_id);
+        mock.assert_async().await;
+        mock.remove_async().await;
+
+        let context = format!("{operation_id} -> {status}");
+        assert_eq!(
+            err.status().map(|s| s.as_u16().to_string()),
+            Some(status.clone()),
+            "{context}"
+        );
+        let api = err.api().expect("an API error");
+        let parsed = err.problem().expect("a problem document");
+        assert_eq!(
+            parsed.status.map(|s| s.to_string()),
+            Some(status.clone()),
+            "{context}"
+        );
+        assert_eq!(
+            parsed.title.as_deref(),
+            problem["title"].as_str(),
+            "{context}"
+        );
+        assert_eq!(
+            parsed.detail.as_deref(),
+            problem["detail"].as_str(),
+            "{context}"
+        );
+        assert_eq!(
+            parsed.r#type.as_deref(),
+            problem["type"].as_str(),
+            "{context}"
+        );
+        assert_eq!(
+            parsed.instance.as_deref(),
+            problem["instance"].as_str(),
+            "{context}"
+        );
+        // The transport's message and code come from the same document.
+        let title = problem["title"].as_str().unwrap();
+        assert!(
+            api.message().starts_with(title),
+            "{context}: {}",
+            api.message()
+        );
+        if let Some(detail) = problem["detail"].as_str() {
+            assert!(
+                api.message().ends_with(detail),
+                "{context}: {}",
+                api.message()
+            );
+        }
+        match problem["type"].as_str() {
+            Some("about:blank") | None => assert_eq!(api.code(), None, "{context}"),
+            Some(t) => assert_eq!(api.code(), Some(t), "{context}"),
+        }
+        assert!(!err.to_string().contains(KEY), "no key in {err}");
+    }
+}
+
+#[tokio::test]
+async fn an_html_error_page_still_gives_a_problem() {
+    let mut server = server().await;
+    let page = "<!DOCTYPE html>\n<html><head><title>api.salad.com | 502: Bad gateway</title></head>\
+                <body><h1>Bad gateway</h1><p>The web server reported a bad gateway error.</p></body></html>";
+    let mock = server
+        .mock("GET", concrete(GROUP_PATH).as_str())
+        .with_status(502)
+        .with_header("content-type", "text/html; charset=UTF-8")
+        .with_body(page)
+        .expect(1)
+        .create_async()
+        .await;
+    let err = groups(&server).get(GROUP).await.unwrap_err();
+    mock.assert_async().await;
+    let api = err.api().unwrap();
+    assert_eq!(api.status().as_u16(), 502);
+    assert_eq!(api.message(), "api.salad.com | 502: Bad gateway");
+    assert_eq!(api.code(), None);
+    assert!(
+        api.body().starts_with(b"<!DOCTYPE html>"),
+        "the raw page is kept"
+    );
+    let problem = err.problem().unwrap();
+    assert_eq!(problem.status, Some(502));
+    assert_eq!(
+        problem.title.as_deref(),
+        Some("api.salad.com | 502: Bad gateway")
+    );
+    assert_eq!(problem.detail, None);
+}
+
+#[tokio::test]
+async fn an_empty_error_body_gives_the_reason_phrase() {
+    let mut server = server().await;
+    let mock = server
+        .mock("DELETE", concrete(GROUP_PATH).as_str())
+        .with_status(403)
+        .expect(1)
+        .create_async()
+        .await;
+    let err = groups(&server).delete(GROUP).await.unwrap_err();
+    mock.assert_async().await;
+    let problem = err.problem().unwrap();
+    assert_eq!(problem.status, Some(403));
+    assert_eq!(problem.title.as_deref(), Some("Forbidden"));
+    assert_eq!(err.api().unwrap().message(), "Forbidden");
+}
+
+#[tokio::test]
+async fn errors_that_are_not_http_have_no_problem() {
+    let err = salad_api::Client::new("k")
+        .unwrap()
+        .project("A", "b")
+        .unwrap_err();
+    assert!(err.problem().is_none());
+}
+
+fn fast_retries(attempts: u32) -> RetryPolicy {
+    RetryPolicy::new(attempts)
+        .base_delay(Duration::from_millis(10))
+        .jitter(false)
+}
+
+#[tokio::test]
+async fn reads_retry_on_429_and_honour_retry_after() {
+    let mut server = server().await;
+    let path = concrete(GROUP_PATH);
+    let throttled = server
+        .mock("GET", path.as_str())
+        .with_status(429)
+        .with_header("retry-after", "1")
+        .with_header("content-type", "application/problem+json")
+        .with_body(json_body(&problem_example("429")))
+        .expect(1)
+        .create_async()
+        .await;
+    let ok = server
+        .mock("GET", path.as_str())
+        .with_status(200)
+        .with_body(json_body(&response_example(GROUP_PATH, "get", "200")))
+        .expect(1)
+        .create_async()
+        .await;
+    let groups = client_with(&server, fast_retries(3))
+        .project(ORG, PROJECT)
+        .unwrap()
+        .container_groups();
+    let started = Instant::now();
+    let group = groups.get(GROUP).await.unwrap();
+    let waited = started.elapsed();
+    throttled.assert_async().await;
+    ok.assert_async().await;
+    assert_eq!(group.name, GROUP);
+    assert!(
+        waited >= Duration::from_secs(1),
+        "Retry-After honoured, waited {waited:?}"
+    );
+}
+
+#[tokio::test]
+async fn reads_retry_on_502_503_504() {
+    for status in [502, 503, 504] {
+        let mut server = server().await;
+        let path = concrete(&format!("{GROUP_PATH}/instances"));
+        let failing = server
+            .mock("GET", path.as_str())
+            .with_status(status)
+            .expect(1)
+            .create_async()
+            .await;
+        let ok = server
+            .mock("GET", path.as_str())
+            .with_status(200)
+            .with_body(r#"{"instances":[]}"#)
+            .expect(1)
+            .create_async()
+            .await;
+        let groups = client_with(&server, fast_retries(3))
+            .project(ORG, PROJECT)
+            .unwrap()
+            .container_groups();
+        groups.list_instances(GROUP).await.unwrap();
+        failing.assert_async().await;
+        ok.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn reads_give_up_after_the_policy_attempts() {
+    let mut server = server().await;
+    let mock = server
+        .mock("GET", concrete(GROUPS_PATH).as_str())
+        .with_status(503)
+        .expect(3)
+        .create_async()
+        .await;
+    let groups = client_with(&server, fast_retries(3))
+        .project(ORG, PROJECT)
+        .unwrap()
+        .container_groups();
+    let err = groups.list().await.unwrap_err();
+    mock.assert_async().await;
+    assert_eq!(err.status().unwrap().as_u16(), 503);
+}
+
+#[tokio::test]
+async fn create_is_resent_after_429_only() {
+    let mut server = server().await;
+    let path = concrete(GROUPS_PATH);
+    let throttled = server
+        .mock("POST", path.as_str())
+        .match_body(Matcher::PartialJson(serde_json::json!({"name": GROUP})))
+        .with_status(429)
+        .with_header("retry-after", "1")
+        .expect(1)
+        .create_async()
+        .await;
+    let created = server
+        .mock("POST", path.as_str())
+        .match_body(Matcher::PartialJson(serde_json::json!({"name": GROUP})))
+        .with_status(201)
+        .with_body(json_body(&response_example(GROUPS_PATH, "post", "201")))
+        .expect(1)
+        .create_async()
+        .await;
+    let groups = client_with(&server, fast_retries(3))
+        .project(ORG, PROJECT)
+        .unwrap()
+        .container_groups();
+    let started = Instant::now();
+    groups.create(&create_body()).await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After honoured"
+    );
+    throttled.assert_async().await;
+    created.assert_async().await;
+}
+
+#[tokio::test]
+async fn create_is_not_resent_when_the_outcome_is_unknown() {
+    let mut server = server().await;
+    let mock = server
+        .mock("POST", concrete(GROUPS_PATH).as_str())
+        .with_status(503)
+        .expect(1)
+        .create_async()
+        .await;
+    let groups = client_with(&server, fast_retries(3))
+        .project(ORG, PROJECT)
+        .unwrap()
+        .container_groups();
+    let err = groups.create(&create_body()).await.unwrap_err();
+    mock.assert_async().await;
+    assert_eq!(err.status().unwrap().as_u16(), 503);
+}
+
+#[tokio::test]
+async fn instance_actions_are_not_resent_on_502() {
+    let mut server = server().await;
+    let mock = server
+        .mock(
+            "POST",
+            concrete(&format!("{INSTANCE_PATH}/reallocate")).as_str(),
+        )
+        .with_status(502)
+        .expect(1)
+        .create_async()
+        .await;
+    let groups = client_with(&server, fast_retries(3))
+        .project(ORG, PROJECT)
+        .unwrap()
+        .container_groups();
+    groups
+        .reallocate_instance(GROUP, INSTANCE)
+        .await
+        .unwrap_err();
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn throttled_mutations_stop_at_the_policy_attempts() {
+    let mut server = server().await;
+    let mock = server
+        .mock(
+            "POST",
+            concrete(&format!("{INSTANCE_PATH}/restart")).as_str(),
+        )
+        .with_status(429)
+        .with_header("retry-after", "0")
+        .expect(2)
+        .create_async()
+        .await;
+    let groups = client_with(&server, fast_retries(2))
+        .project(ORG, PROJECT)
+        .unwrap()
+        .container_groups();
+    let err = groups.restart_instance(GROUP, INSTANCE).await.unwrap_err();
+    mock.assert_async().await;
+    assert_eq!(err.status().unwrap().as_u16(), 429);
+}
+
+#[tokio::test]
+async fn idempotent_mutations_retry_on_503() {
+    let mut server = server().await;
+    let stop = concrete(&format!("{GROUP_PATH}/stop"));
+    let failing = server
+        .mock("POST", stop.as_str())
+        .with_status(503)
+        .expect(1)
+        .create_async()
+        .await;
+    let ok = server
+        .mock("POST", stop.as_str())
+        .with_status(202)
+        .expect(1)
+        .create_async()
+        .await;
+    let patch_fail = server
+        .mock("PATCH", concrete(GROUP_PATH).as_str())
+        .with_status(503)
+        .expect(1)
+        .create_async()
+        .await;
+    let patch_ok = server
+        .mock("PATCH", concrete(GROUP_PATH).as_str())
+        .with_status(200)
+        .with_body(json_body(&response_example(GROUP_PATH, "patch", "200")))
+        .expect(1)
+        .create_async()
+        .await;
+    let groups = client_with(&server, fast_retries(3))
+        .project(ORG, PROJECT)
+        .unwrap()
+        .container_groups();
+    groups.stop(GROUP).await.unwrap();
+    let patch = UpdateContainerGroup {
+        replicas: Patch::Value(5),
+        ..Default::default()
+    };
+    groups.update(GROUP, &patch).await.unwrap();
+    for m in [failing, ok, patch_fail, patch_ok] {
+        m.assert_async().await;
+    }
+}

@@ -1,0 +1,89 @@
+//! A merge patch says three things per field: leave it (absent), set it, or
+//! clear it (`null`); and it goes as application/merge-patch+json.
+
+mod common;
+
+use common::*;
+use mockito::Matcher;
+use salad_api::models::{ContainerGroupQueueAutoscaler, UpdateContainer, UpdateContainerGroup};
+use salad_api::Patch;
+use serde_json::json;
+
+#[tokio::test]
+async fn absent_set_and_null_on_the_wire() {
+    let mut server = server().await;
+    // Exactly this body: `replicas` set, `queue_autoscaler` null, nothing else.
+    let wire = json!({
+        "replicas": 4,
+        "queue_autoscaler": null,
+        "container": {"command": null, "environment_variables": {"DEBUG": "1", "OLD": null}}
+    });
+    let mock = server
+        .mock("PATCH", concrete(GROUP_PATH).as_str())
+        .match_header("content-type", "application/merge-patch+json")
+        .match_body(Matcher::Json(wire.clone()))
+        .with_status(200)
+        .with_body(json_body(&response_example(GROUP_PATH, "patch", "200")))
+        .expect(1)
+        .create_async()
+        .await;
+
+    let patch = UpdateContainerGroup {
+        replicas: Patch::Value(4),
+        queue_autoscaler: Patch::Null,
+        display_name: Patch::Absent,
+        container: Patch::Value(UpdateContainer {
+            command: Patch::Null,
+            environment_variables: Patch::Value(
+                [
+                    ("DEBUG".to_string(), Some("1".to_string())),
+                    ("OLD".to_string(), None),
+                ]
+                .into(),
+            ),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let text = serde_json::to_string(&patch).unwrap();
+    assert!(
+        !text.contains("display_name"),
+        "absent fields are not sent: {text}"
+    );
+    assert!(
+        !text.contains("country_codes"),
+        "absent fields are not sent: {text}"
+    );
+    assert_eq!(serde_json::to_value(&patch).unwrap(), wire);
+
+    groups(&server).update(GROUP, &patch).await.unwrap();
+    mock.assert_async().await;
+}
+
+#[test]
+fn the_three_states_of_one_field() {
+    let mut patch = UpdateContainerGroup::default();
+    assert_eq!(serde_json::to_string(&patch).unwrap(), "{}");
+    patch.queue_autoscaler = Patch::Value(ContainerGroupQueueAutoscaler {
+        min_replicas: 0,
+        max_replicas: 10,
+        desired_queue_length: 2,
+        ..Default::default()
+    });
+    assert_eq!(
+        serde_json::to_value(&patch).unwrap(),
+        json!({"queue_autoscaler": {"min_replicas": 0, "max_replicas": 10, "desired_queue_length": 2}})
+    );
+    patch.queue_autoscaler = Patch::Null;
+    assert_eq!(
+        serde_json::to_string(&patch).unwrap(),
+        r#"{"queue_autoscaler":null}"#
+    );
+
+    // And back: a patch read from JSON keeps the difference between absent and null.
+    let read: UpdateContainerGroup =
+        serde_json::from_str(r#"{"replicas":null,"display_name":"Render farm"}"#).unwrap();
+    assert_eq!(read.replicas, Patch::Null);
+    assert_eq!(read.display_name, Patch::Value("Render farm".into()));
+    assert_eq!(read.queue_autoscaler, Patch::Absent);
+}
