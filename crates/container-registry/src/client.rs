@@ -143,9 +143,8 @@ impl Client {
     /// A clone of this client that sends `token` (sharing the connections).
     ///
     /// ```no_run
-    /// # async fn run() -> sdk_core::Result<()> {
-    /// use container_registry_client::Client;
-    /// use sdk_core::Secret;
+    /// # async fn run() -> container_registry_client::Result<()> {
+    /// use container_registry_client::{Client, Secret};
     ///
     /// let anonymous = Client::builder().build()?;
     /// let login = anonymous.login("alice", &Secret::new("correct horse")).await?;

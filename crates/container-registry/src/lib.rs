@@ -3,12 +3,11 @@
 //! versions, list and search them, and build their images from GitHub.
 //!
 //! ```no_run
-//! use container_registry_client::{Client, ListContainersParams, PageSize};
+//! use container_registry_client::{Client, ListContainersParams, PageSize, Secret};
 //! use container_registry_client::models::{ContainerType, SubmitBuildContainerReq};
 //! use futures_util::TryStreamExt;
-//! use sdk_core::Secret;
 //!
-//! # async fn run() -> sdk_core::Result<()> {
+//! # async fn run() -> container_registry_client::Result<()> {
 //! // Log in (no token needed for that), then use the token for everything else.
 //! let anonymous = Client::builder().base_url("http://localhost:8082").build()?;
 //! let login = anonymous.login("alice", &Secret::new("correct horse")).await?;
@@ -40,7 +39,7 @@
 //!
 //! ```
 //! use container_registry_client::models::CreateContainerVersionReq;
-//! use sdk_core::{Error, Validate};
+//! use container_registry_client::{Error, Validate};
 //!
 //! let version = CreateContainerVersionReq {
 //!     name: "latest".into(), // not a semantic version
@@ -91,5 +90,9 @@ pub mod models;
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
 pub use paging::Paginated;
 pub use params::{ListContainersParams, ListVersionsParams};
-pub use sdk_core::{Error, Result, RetryPolicy, Secret};
+pub use sdk_core::{ApiError, Error, Result, RetryPolicy, Secret, Validate};
 pub use types::{List, PageSize, Reported, SecretString};
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -23,7 +23,7 @@ pub(crate) struct Page<T> {
 /// It is `Unpin`, so `StreamExt::next` works on it directly; an error ends it.
 ///
 /// ```no_run
-/// # async fn run(client: container_registry_client::Client) -> sdk_core::Result<()> {
+/// # async fn run(client: container_registry_client::Client) -> container_registry_client::Result<()> {
 /// use futures_util::TryStreamExt;
 /// use container_registry_client::ListContainersParams;
 ///

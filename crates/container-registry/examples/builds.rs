@@ -1,0 +1,86 @@
+//! Logs in, lists every container, and queues an image build.
+//!
+//! ```text
+//! RCABENCH_USERNAME=alice RCABENCH_PASSWORD=... \
+//!   cargo run -p container-registry-client --example builds -- opspai/detector-rca detector-rca 1.2.0
+//! ```
+//!
+//! `RCABENCH_URL` overrides the server (default `http://localhost:8082`);
+//! `GITHUB_TOKEN`, if set, is passed on for private repositories.
+
+use std::process::ExitCode;
+
+use container_registry_client::models::SubmitBuildContainerReq;
+use container_registry_client::{
+    Client, ListContainersParams, PageSize, Reported, Secret, DEFAULT_BASE_URL,
+};
+use futures_util::TryStreamExt;
+
+fn env(name: &str) -> Result<String, String> {
+    std::env::var(name).map_err(|_| format!("set {name}"))
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let (Some(repository), Some(image)) = (args.next(), args.next()) else {
+        return Err("usage: builds <owner/repo> <image-name> [tag]".into());
+    };
+    let tag = args.next();
+
+    let base_url = std::env::var("RCABENCH_URL").unwrap_or_else(|_| DEFAULT_BASE_URL.to_string());
+    let username = env("RCABENCH_USERNAME")?;
+    let password = Secret::new(env("RCABENCH_PASSWORD")?);
+
+    let anonymous = Client::builder().base_url(&base_url).build()?;
+    let login = anonymous.login(&username, &password).await?;
+    let token = login
+        .token
+        .ok_or("the server answered the log-in without a token")?;
+    println!(
+        "logged in to {base_url} as {username} (token expires {})",
+        login.expires_at.as_deref().unwrap_or("?")
+    );
+    let client = anonymous.with_token(token);
+
+    // Pages of 50 are fetched one after the other as the stream is read.
+    let mut containers =
+        client.list_containers_stream(ListContainersParams::new().size(PageSize::Fifty));
+    let mut count = 0;
+    while let Some(c) = containers.try_next().await? {
+        count += 1;
+        let kind = match &c.r#type {
+            Some(Reported::Value(t)) => format!("{t:?}"),
+            // A kind this client does not know yet: shown as the server named it.
+            Some(Reported::UnknownName(name)) => name.clone(),
+            None => "?".into(),
+        };
+        println!(
+            "{:>5}  {:<32} {kind}",
+            c.id.unwrap_or_default(),
+            c.name.as_deref().unwrap_or("")
+        );
+    }
+    println!("{count} containers");
+
+    let mut build = SubmitBuildContainerReq::new(image, repository);
+    build.tag = tag;
+    build.github_token = std::env::var("GITHUB_TOKEN").ok().map(Into::into);
+    let task = client.build_container_image(&build).await?;
+    println!(
+        "build queued: task {} (trace {})",
+        task.task_id.as_deref().unwrap_or("?"),
+        task.trace_id.as_deref().unwrap_or("?")
+    );
+    Ok(())
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
