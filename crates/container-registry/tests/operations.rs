@@ -477,3 +477,18 @@ async fn search_containers_posts_the_search_as_json() {
     let sort = found.applied_sort;
     assert_eq!(sort[0].direction, SortDirection::Desc);
 }
+
+#[test]
+fn handles_and_futures_can_cross_threads() {
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    fn send<T: Send>(_: &T) {}
+    fn send_unpin<T: Send + Unpin>(_: &T) {}
+    let client = Client::builder().build().unwrap();
+    send_sync(&client);
+    send(&client.get_container(1));
+    send(&client.login("a", &Secret::new("b")));
+    send(&client.search_containers(&SearchContainerReq::new()));
+    send_unpin(&client.list_containers_stream(ListContainersParams::new()));
+    send_unpin(&client.search_containers_stream(SearchContainerReq::new()));
+    send_unpin(&client.list_container_versions_stream(1, ListVersionsParams::new()));
+}
