@@ -49,15 +49,16 @@ pub(crate) fn framing_from_headers(headers: &HeaderMap, version: ApiVersion) -> 
 }
 
 /// A decoded output stream over any byte stream: frames or raw console chunks.
-pub(crate) fn log_stream<S>(bytes: S, multiplexed: bool) -> LogStream
+pub(crate) fn log_stream<S>(bytes: S, multiplexed: bool, method: Method, path: String) -> LogStream
 where
     S: Stream<Item = Result<Bytes>> + Send + Unpin + 'static,
 {
-    if multiplexed {
+    let stream = if multiplexed {
         LogStream::multiplexed(bytes)
     } else {
         LogStream::raw(bytes)
-    }
+    };
+    stream.with_request(method, path)
 }
 
 /// An attached container or exec instance: its output, and a writer for its input.
@@ -79,9 +80,10 @@ pub struct Attached {
 impl Attached {
     pub(crate) fn new(upgraded: Upgraded, multiplexed: bool, method: Method, path: String) -> Self {
         let (read, write) = tokio::io::split(upgraded);
-        let reader: ReaderStream<ReadHalf<Upgraded>> = ReaderStream::new(read, method, path);
+        let reader: ReaderStream<ReadHalf<Upgraded>> =
+            ReaderStream::new(read, method.clone(), path.clone());
         Attached {
-            output: log_stream(reader, multiplexed),
+            output: log_stream(reader, multiplexed, method, path),
             input: AttachInput { inner: write },
         }
     }
@@ -301,7 +303,7 @@ pub(crate) async fn websocket(docker: &Docker, request: Request) -> Result<WebSo
         done: false,
     };
     Ok(WebSocketAttached {
-        output: LogStream::raw(bytes),
+        output: LogStream::raw(bytes).with_request(Method::GET, path.clone()),
         input: WebSocketInput { sink, path },
     })
 }

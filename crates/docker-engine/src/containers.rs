@@ -330,7 +330,8 @@ impl Containers {
     }
 
     /// Lists containers (running ones only unless `all`).
-    #[doc(alias = "ContainerList", alias = "container_list")]
+    #[doc(alias = "ContainerList")]
+    #[doc(alias = "container_list")]
     pub async fn list(&self, options: ListContainersOptions) -> Result<Vec<ContainerSummary>> {
         let (mut r, _) = self.req(Method::GET, &["containers", "json"]).await?;
         r = flag(r, "all", options.all);
@@ -347,7 +348,8 @@ impl Containers {
     ///
     /// The body is validated first, and fields newer than the negotiated API
     /// version are refused with an error naming them.
-    #[doc(alias = "ContainerCreate", alias = "container_create")]
+    #[doc(alias = "ContainerCreate")]
+    #[doc(alias = "container_create")]
     pub async fn create(
         &self,
         config: &ContainerCreateRequest,
@@ -368,7 +370,8 @@ impl Containers {
     }
 
     /// Full detail of one container.
-    #[doc(alias = "ContainerInspect", alias = "container_inspect")]
+    #[doc(alias = "ContainerInspect")]
+    #[doc(alias = "container_inspect")]
     pub async fn inspect(
         &self,
         id: &str,
@@ -380,7 +383,8 @@ impl Containers {
     }
 
     /// The processes running in a container.
-    #[doc(alias = "ContainerTop", alias = "container_top")]
+    #[doc(alias = "ContainerTop")]
+    #[doc(alias = "container_top")]
     pub async fn top(&self, id: &str, options: TopOptions) -> Result<ContainerTopResponse> {
         let (r, _) = self.req_id(Method::GET, id, &["top"]).await?;
         let r = opt(r, "ps_args", options.ps_args);
@@ -400,7 +404,8 @@ impl Containers {
     /// Whether the output is multiplexed is read from the answer's media type where the
     /// daemon sends a trustworthy one (API 1.42+), else from the container's
     /// `Config.Tty`; never guessed from the bytes.
-    #[doc(alias = "ContainerLogs", alias = "container_logs")]
+    #[doc(alias = "ContainerLogs")]
+    #[doc(alias = "container_logs")]
     pub async fn logs(&self, id: &str, options: LogsOptions) -> Result<LogStream> {
         if !options.stdout && !options.stderr {
             return Err(Error::invalid("stdout", "choose stdout, stderr or both"));
@@ -419,17 +424,24 @@ impl Containers {
         r = opt(r, "until", options.until);
         r = flag(r, "timestamps", options.timestamps);
         r = opt(r, "tail", options.tail);
+        let path = r.path().to_string();
         let response = self.docker.send(r).await?;
         let multiplexed =
             match known.or_else(|| attach::framing_from_headers(response.headers(), v)) {
                 Some(m) => m,
                 None => self.multiplexed(id).await?,
             };
-        Ok(attach::log_stream(response.into_stream(), multiplexed))
+        Ok(attach::log_stream(
+            response.into_stream(),
+            multiplexed,
+            Method::GET,
+            path,
+        ))
     }
 
     /// Paths changed in the container's filesystem since it was created from its image.
-    #[doc(alias = "ContainerChanges", alias = "container_changes")]
+    #[doc(alias = "ContainerChanges")]
+    #[doc(alias = "container_changes")]
     pub async fn changes(&self, id: &str) -> Result<Vec<FilesystemChange>> {
         let (r, _) = self.req_id(Method::GET, id, &["changes"]).await?;
         let changes: Option<Vec<FilesystemChange>> = self.docker.send(r).await?.json().await?;
@@ -437,14 +449,16 @@ impl Containers {
     }
 
     /// The container's whole filesystem as a tar stream.
-    #[doc(alias = "ContainerExport", alias = "container_export")]
+    #[doc(alias = "ContainerExport")]
+    #[doc(alias = "container_export")]
     pub async fn export(&self, id: &str) -> Result<ByteStream> {
         let (r, _) = self.req_id(Method::GET, id, &["export"]).await?;
         Ok(self.docker.send(r).await?.into_stream())
     }
 
     /// One resource usage sample.
-    #[doc(alias = "ContainerStats", alias = "container_stats")]
+    #[doc(alias = "ContainerStats")]
+    #[doc(alias = "container_stats")]
     pub async fn stats(&self, id: &str, options: StatsOptions) -> Result<ContainerStats> {
         let (r, v) = self.req_id(Method::GET, id, &["stats"]).await?;
         let mut r = r.query_pair("stream", "false");
@@ -467,7 +481,8 @@ impl Containers {
     }
 
     /// Resizes the container's TTY.
-    #[doc(alias = "ContainerResize", alias = "container_resize")]
+    #[doc(alias = "ContainerResize")]
+    #[doc(alias = "container_resize")]
     pub async fn resize(&self, id: &str, height: u32, width: u32) -> Result<()> {
         let (r, _) = self.req_id(Method::POST, id, &["resize"]).await?;
         let r = r
@@ -477,7 +492,8 @@ impl Containers {
     }
 
     /// Starts a container. Starting a running container succeeds and does nothing.
-    #[doc(alias = "ContainerStart", alias = "container_start")]
+    #[doc(alias = "ContainerStart")]
+    #[doc(alias = "container_start")]
     pub async fn start(&self, id: &str, options: StartContainerOptions) -> Result<()> {
         let (r, _) = self.req_id(Method::POST, id, &["start"]).await?;
         let result = self
@@ -511,7 +527,8 @@ impl Containers {
 
     /// Stops a container: its stop signal, then `SIGKILL` after the timeout.
     /// Stopping a stopped container succeeds and does nothing.
-    #[doc(alias = "ContainerStop", alias = "container_stop")]
+    #[doc(alias = "ContainerStop")]
+    #[doc(alias = "container_stop")]
     pub async fn stop(&self, id: &str, options: StopContainerOptions) -> Result<()> {
         let (r, v) = self.req_id(Method::POST, id, &["stop"]).await?;
         let result = self.docker.send(self.stop_request(r, v, options)?).await;
@@ -522,21 +539,24 @@ impl Containers {
     }
 
     /// Restarts a container (stopping it first as [`Containers::stop`] does).
-    #[doc(alias = "ContainerRestart", alias = "container_restart")]
+    #[doc(alias = "ContainerRestart")]
+    #[doc(alias = "container_restart")]
     pub async fn restart(&self, id: &str, options: StopContainerOptions) -> Result<()> {
         let (r, v) = self.req_id(Method::POST, id, &["restart"]).await?;
         self.send_empty(self.stop_request(r, v, options)?).await
     }
 
     /// Sends a signal to the container's main process.
-    #[doc(alias = "ContainerKill", alias = "container_kill")]
+    #[doc(alias = "ContainerKill")]
+    #[doc(alias = "container_kill")]
     pub async fn kill(&self, id: &str, options: KillContainerOptions) -> Result<()> {
         let (r, _) = self.req_id(Method::POST, id, &["kill"]).await?;
         self.send_empty(opt(r, "signal", options.signal)).await
     }
 
     /// Changes resource limits or the restart policy of a container.
-    #[doc(alias = "ContainerUpdate", alias = "container_update")]
+    #[doc(alias = "ContainerUpdate")]
+    #[doc(alias = "container_update")]
     pub async fn update(
         &self,
         id: &str,
@@ -548,7 +568,8 @@ impl Containers {
     }
 
     /// Renames a container.
-    #[doc(alias = "ContainerRename", alias = "container_rename")]
+    #[doc(alias = "ContainerRename")]
+    #[doc(alias = "container_rename")]
     pub async fn rename(&self, id: &str, new_name: &str) -> Result<()> {
         sdk_core::validate::pattern("new_name", new_name, "^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")?;
         let (r, _) = self.req_id(Method::POST, id, &["rename"]).await?;
@@ -556,14 +577,16 @@ impl Containers {
     }
 
     /// Freezes all processes of a container.
-    #[doc(alias = "ContainerPause", alias = "container_pause")]
+    #[doc(alias = "ContainerPause")]
+    #[doc(alias = "container_pause")]
     pub async fn pause(&self, id: &str) -> Result<()> {
         let (r, _) = self.req_id(Method::POST, id, &["pause"]).await?;
         self.send_empty(r).await
     }
 
     /// Thaws a paused container.
-    #[doc(alias = "ContainerUnpause", alias = "container_unpause")]
+    #[doc(alias = "ContainerUnpause")]
+    #[doc(alias = "container_unpause")]
     pub async fn unpause(&self, id: &str) -> Result<()> {
         let (r, _) = self.req_id(Method::POST, id, &["unpause"]).await?;
         self.send_empty(r).await
@@ -573,7 +596,8 @@ impl Containers {
     /// as frames, and a writer for its standard input that can be half-closed.
     ///
     /// Attaching before [`Containers::start`] (with `stream`) sees all output.
-    #[doc(alias = "ContainerAttach", alias = "container_attach")]
+    #[doc(alias = "ContainerAttach")]
+    #[doc(alias = "container_attach")]
     pub async fn attach(&self, id: &str, options: AttachOptions) -> Result<Attached> {
         let (mut r, v) = self.req_id(Method::POST, id, &["attach"]).await?;
         let known = if v < since::V1_42 {
@@ -600,10 +624,8 @@ impl Containers {
 
     /// Attaches to a container over a websocket. The output is never multiplexed
     /// (stdout and stderr arrive interleaved as console chunks).
-    #[doc(
-        alias = "ContainerAttachWebsocket",
-        alias = "container_attach_websocket"
-    )]
+    #[doc(alias = "ContainerAttachWebsocket")]
+    #[doc(alias = "container_attach_websocket")]
     pub async fn attach_websocket(
         &self,
         id: &str,
@@ -627,7 +649,8 @@ impl Containers {
     }
 
     /// Blocks until the container reaches the condition, and returns its exit code.
-    #[doc(alias = "ContainerWait", alias = "container_wait")]
+    #[doc(alias = "ContainerWait")]
+    #[doc(alias = "container_wait")]
     pub async fn wait(&self, id: &str, options: WaitOptions) -> Result<ContainerWaitResponse> {
         self.wait_begin(id, options).await?.result().await
     }
@@ -646,7 +669,8 @@ impl Containers {
     }
 
     /// Removes a container.
-    #[doc(alias = "ContainerDelete", alias = "container_delete")]
+    #[doc(alias = "ContainerDelete")]
+    #[doc(alias = "container_delete")]
     pub async fn remove(&self, id: &str, options: RemoveContainerOptions) -> Result<()> {
         let (mut r, _) = self.req_id(Method::DELETE, id, &[]).await?;
         r = flag(r, "v", options.volumes);
@@ -656,7 +680,8 @@ impl Containers {
     }
 
     /// Downloads `path` of the container as a tar stream, with the path's stat.
-    #[doc(alias = "ContainerArchive", alias = "container_archive")]
+    #[doc(alias = "ContainerArchive")]
+    #[doc(alias = "container_archive")]
     pub async fn archive(&self, id: &str, path: &str) -> Result<Archive> {
         non_empty("path", path)?;
         let (r, _) = self.req_id(Method::GET, id, &["archive"]).await?;
@@ -671,7 +696,8 @@ impl Containers {
     }
 
     /// File information of `path` in the container, without its content.
-    #[doc(alias = "ContainerArchiveInfo", alias = "container_archive_info")]
+    #[doc(alias = "ContainerArchiveInfo")]
+    #[doc(alias = "container_archive_info")]
     pub async fn archive_info(&self, id: &str, path: &str) -> Result<PathStat> {
         non_empty("path", path)?;
         let (r, _) = self.req_id(Method::HEAD, id, &["archive"]).await?;
@@ -683,7 +709,8 @@ impl Containers {
 
     /// Extracts a tar archive, read from `tar` as it is sent (never buffered whole),
     /// into the existing directory `path` of the container.
-    #[doc(alias = "PutContainerArchive", alias = "put_container_archive")]
+    #[doc(alias = "PutContainerArchive")]
+    #[doc(alias = "put_container_archive")]
     pub async fn put_archive<S>(
         &self,
         id: &str,
@@ -704,7 +731,8 @@ impl Containers {
     }
 
     /// Removes stopped containers.
-    #[doc(alias = "ContainerPrune", alias = "container_prune")]
+    #[doc(alias = "ContainerPrune")]
+    #[doc(alias = "container_prune")]
     pub async fn prune(&self, options: PruneContainersOptions) -> Result<ContainerPruneResponse> {
         let (mut r, _) = self.req(Method::POST, &["containers", "prune"]).await?;
         if !options.filters.filters().is_empty() {

@@ -265,14 +265,16 @@ impl Docker {
     }
 
     /// Checks that the daemon answers; also reads its API version and OS from the headers.
-    #[doc(alias = "SystemPing", alias = "system_ping")]
+    #[doc(alias = "SystemPing")]
+    #[doc(alias = "system_ping")]
     pub async fn ping(&self) -> Result<PingInfo> {
         let response = self.send(Request::get(["_ping"])).await?;
         Ok(ping_info(response.headers()))
     }
 
     /// Version information of the daemon and its components.
-    #[doc(alias = "SystemVersion", alias = "system_version")]
+    #[doc(alias = "SystemVersion")]
+    #[doc(alias = "system_version")]
     pub async fn version(&self) -> Result<SystemVersion> {
         self.version_unversioned().await
     }

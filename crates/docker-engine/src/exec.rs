@@ -48,7 +48,8 @@ impl Exec {
 
     /// Creates an exec instance in the running container `container_id`; start it
     /// with [`Exec::start`].
-    #[doc(alias = "ContainerExec", alias = "container_exec")]
+    #[doc(alias = "ContainerExec")]
+    #[doc(alias = "container_exec")]
     pub async fn create(&self, container_id: &str, config: &ExecConfig) -> Result<IdResponse> {
         non_empty("container_id", container_id)?;
         config.validate()?;
@@ -82,7 +83,8 @@ impl Exec {
     /// Starts an exec instance and attaches to it over a hijacked connection: its
     /// output as frames (console chunks with `tty`) and a writer for its standard
     /// input, which can be half-closed.
-    #[doc(alias = "ExecStart", alias = "exec_start")]
+    #[doc(alias = "ExecStart")]
+    #[doc(alias = "exec_start")]
     pub async fn start(&self, id: &str, options: StartExecOptions) -> Result<Attached> {
         let (r, v) = self.req(Method::POST, id, "start").await?;
         let body = Self::start_body(&options, v, false)?;
@@ -103,14 +105,16 @@ impl Exec {
     }
 
     /// State of an exec instance, including its exit code once it has ended.
-    #[doc(alias = "ExecInspect", alias = "exec_inspect")]
+    #[doc(alias = "ExecInspect")]
+    #[doc(alias = "exec_inspect")]
     pub async fn inspect(&self, id: &str) -> Result<ExecInspectResponse> {
         let (r, _) = self.req(Method::GET, id, "json").await?;
         self.docker.send(r).await?.json().await
     }
 
     /// Resizes the TTY of a running exec instance.
-    #[doc(alias = "ExecResize", alias = "exec_resize")]
+    #[doc(alias = "ExecResize")]
+    #[doc(alias = "exec_resize")]
     pub async fn resize(&self, id: &str, height: u32, width: u32) -> Result<()> {
         let (r, _) = self.req(Method::POST, id, "resize").await?;
         let r = r

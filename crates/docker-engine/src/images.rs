@@ -65,7 +65,9 @@ impl Images {
     /// Creates an image from a tar of a root filesystem, streamed from `tar`
     /// (`POST /images/create?fromSrc=-`). An error the daemon reports inside its
     /// progress stream is returned as an [`Error::Api`].
-    #[doc(alias = "ImageCreate", alias = "image_create", alias = "import_image")]
+    #[doc(alias = "ImageCreate")]
+    #[doc(alias = "image_create")]
+    #[doc(alias = "import_image")]
     pub async fn import<S>(&self, tar: S, options: ImportImageOptions) -> Result<ImportedImage>
     where
         S: Stream<Item = std::io::Result<Bytes>> + Send + 'static,
@@ -124,7 +126,8 @@ impl Images {
     }
 
     /// Detail of one image.
-    #[doc(alias = "ImageInspect", alias = "image_inspect")]
+    #[doc(alias = "ImageInspect")]
+    #[doc(alias = "image_inspect")]
     pub async fn inspect(&self, name: &str) -> Result<ImageInspect> {
         if name.is_empty() {
             return Err(Error::invalid("name", "must not be empty"));
@@ -137,7 +140,8 @@ impl Images {
     }
 
     /// Removes an image (or one of its names).
-    #[doc(alias = "ImageDelete", alias = "image_delete")]
+    #[doc(alias = "ImageDelete")]
+    #[doc(alias = "image_delete")]
     pub async fn remove(
         &self,
         name: &str,

@@ -1,0 +1,310 @@
+//! Shared helpers of the live tests: reaching the daemon, a busybox image built in
+//! process, a tiny tar writer and reader, and cleanup that runs even when a test fails.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use docker_engine::models::ContainerCreateRequest;
+use docker_engine::{Docker, ImportImageOptions, RemoveContainerOptions};
+use sdk_core::bytes::Bytes;
+use tokio::sync::OnceCell;
+
+/// The image every live test runs (imported once per test binary).
+pub const IMAGE_REPO: &str = "docker-engine-test/busybox";
+pub const IMAGE_TAG: &str = "live";
+
+/// Applets linked into the test image's `/bin`.
+pub const APPLETS: &[&str] = &[
+    "sh", "echo", "cat", "sleep", "ls", "printf", "touch", "true", "false", "env", "id", "head",
+    "seq", "wc", "mkdir", "rm", "ps", "stty",
+];
+
+/// A handle on the local daemon, or `None` (after saying so loudly) when there is
+/// none outside CI. With `CI` set, a missing daemon fails the test.
+pub async fn docker() -> Option<Docker> {
+    let docker = match Docker::connect() {
+        Ok(d) => d,
+        Err(e) => return unavailable(&format!("cannot build a Docker handle: {e}")),
+    };
+    match docker.ping().await {
+        Ok(_) => Some(docker),
+        Err(e) => unavailable(&format!("no Docker daemon answers: {e}")),
+    }
+}
+
+fn unavailable<T>(why: &str) -> Option<T> {
+    if std::env::var_os("CI").is_some() {
+        panic!("live Docker test: {why} (CI is set, so this is a failure)");
+    }
+    eprintln!(
+        "\n=== SKIPPING live Docker test: {why} ===\n=== (set CI=1 to make this a failure) ===\n"
+    );
+    None
+}
+
+/// A name no other test (or run) uses.
+pub fn unique(what: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "de-{what}-{}-{}-{nanos}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+// ------------------------------------------------------------------ tar
+
+/// A minimal ustar writer: directories, regular files and symlinks.
+#[derive(Default)]
+pub struct Tar {
+    buf: Vec<u8>,
+}
+
+impl Tar {
+    pub fn new() -> Self {
+        Tar::default()
+    }
+
+    fn header(&mut self, name: &str, mode: u32, size: u64, kind: u8, link: &str) {
+        assert!(name.len() < 100 && link.len() < 100, "short names only");
+        let mut h = [0u8; 512];
+        h[..name.len()].copy_from_slice(name.as_bytes());
+        let octal = |h: &mut [u8; 512], at: usize, width: usize, v: u64| {
+            let s = format!("{v:0w$o}\0", w = width - 1);
+            h[at..at + width].copy_from_slice(s.as_bytes());
+        };
+        octal(&mut h, 100, 8, u64::from(mode));
+        octal(&mut h, 108, 8, 0);
+        octal(&mut h, 116, 8, 0);
+        octal(&mut h, 124, 12, size);
+        octal(&mut h, 136, 12, 1_700_000_000);
+        h[148..156].copy_from_slice(b"        ");
+        h[156] = kind;
+        h[157..157 + link.len()].copy_from_slice(link.as_bytes());
+        h[257..263].copy_from_slice(b"ustar\0");
+        h[263..265].copy_from_slice(b"00");
+        let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+        let s = format!("{sum:06o}\0 ");
+        h[148..156].copy_from_slice(s.as_bytes());
+        self.buf.extend_from_slice(&h);
+    }
+
+    pub fn dir(mut self, name: &str, mode: u32) -> Self {
+        self.header(name, mode, 0, b'5', "");
+        self
+    }
+
+    pub fn file(mut self, name: &str, mode: u32, data: &[u8]) -> Self {
+        self.header(name, mode, data.len() as u64, b'0', "");
+        self.buf.extend_from_slice(data);
+        let pad = (512 - data.len() % 512) % 512;
+        self.buf.extend(std::iter::repeat(0).take(pad));
+        self
+    }
+
+    pub fn symlink(mut self, name: &str, target: &str) -> Self {
+        self.header(name, 0o777, 0, b'2', target);
+        self
+    }
+
+    pub fn finish(mut self) -> Vec<u8> {
+        self.buf.extend(std::iter::repeat(0).take(1024));
+        self.buf
+    }
+}
+
+/// One entry read back from a tar archive.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub name: String,
+    pub kind: u8,
+    pub data: Vec<u8>,
+}
+
+/// Reads the entries of a tar archive (ustar, skipping PAX and GNU extension records).
+pub fn read_tar(mut data: &[u8]) -> Vec<Entry> {
+    let mut out = Vec::new();
+    while data.len() >= 512 {
+        let h = &data[..512];
+        if h.iter().all(|&b| b == 0) {
+            break;
+        }
+        let field = |a: usize, b: usize| {
+            let f = &h[a..b];
+            let end = f.iter().position(|&c| c == 0).unwrap_or(f.len());
+            String::from_utf8_lossy(&f[..end]).trim().to_string()
+        };
+        let size = u64::from_str_radix(&field(124, 136), 8).expect("octal size") as usize;
+        let kind = h[156];
+        let prefix = field(345, 500);
+        let name = if prefix.is_empty() {
+            field(0, 100)
+        } else {
+            format!("{prefix}/{}", field(0, 100))
+        };
+        let body = &data[512..512 + size];
+        if !matches!(kind, b'x' | b'g' | b'L' | b'K') {
+            out.push(Entry {
+                name,
+                kind,
+                data: body.to_vec(),
+            });
+        }
+        let padded = size.div_ceil(512) * 512;
+        data = &data[512 + padded..];
+    }
+    out
+}
+
+/// Path of a static busybox: `BUSYBOX`, else Debian's `/usr/bin/busybox`.
+pub fn busybox_path() -> std::path::PathBuf {
+    std::env::var_os("BUSYBOX")
+        .map(Into::into)
+        .unwrap_or_else(|| "/usr/bin/busybox".into())
+}
+
+/// A root filesystem tar with busybox and its applet links.
+pub fn busybox_rootfs() -> Vec<u8> {
+    let path = busybox_path();
+    let busybox = std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read busybox at {} ({e}); install busybox-static or set BUSYBOX",
+            path.display()
+        )
+    });
+    let mut tar = Tar::new()
+        .dir("bin/", 0o755)
+        .dir("tmp/", 0o1777)
+        .dir("etc/", 0o755);
+    tar = tar.file("bin/busybox", 0o755, &busybox);
+    for applet in APPLETS {
+        tar = tar.symlink(&format!("bin/{applet}"), "busybox");
+    }
+    tar.finish()
+}
+
+/// Splits bytes into a stream of chunks, as an upload body.
+pub fn chunked(
+    data: Vec<u8>,
+    chunk: usize,
+) -> impl sdk_core::futures_core::Stream<Item = std::io::Result<Bytes>> + Send + 'static {
+    let chunks: Vec<std::io::Result<Bytes>> = data
+        .chunks(chunk)
+        .map(|c| Ok(Bytes::copy_from_slice(c)))
+        .collect();
+    futures_util::stream::iter(chunks)
+}
+
+/// Imports the test image once per test binary; returns its `repo:tag`.
+pub async fn image(docker: &Docker) -> String {
+    static DONE: OnceCell<String> = OnceCell::const_new();
+    DONE.get_or_init(|| async {
+        let options = ImportImageOptions {
+            repo: Some(IMAGE_REPO.into()),
+            tag: Some(IMAGE_TAG.into()),
+            message: Some("docker-engine live tests".into()),
+            changes: vec![r#"CMD ["/bin/sh"]"#.into(), "ENV PATH=/bin".into()],
+            ..Default::default()
+        };
+        let imported = docker
+            .images()
+            .import(chunked(busybox_rootfs(), 256 * 1024), options)
+            .await
+            .expect("import the busybox test image");
+        assert!(
+            imported
+                .id
+                .as_deref()
+                .is_some_and(|id| id.starts_with("sha256:")),
+            "{imported:?}"
+        );
+        format!("{IMAGE_REPO}:{IMAGE_TAG}")
+    })
+    .await
+    .clone()
+}
+
+/// A create body running `cmd` in the test image.
+pub fn config(image: &str, cmd: &[&str]) -> ContainerCreateRequest {
+    ContainerCreateRequest {
+        image: Some(image.to_string()),
+        cmd: Some(cmd.iter().map(|s| s.to_string()).collect()),
+        ..Default::default()
+    }
+}
+
+/// Removes the named containers when dropped, also when the test panicked.
+pub struct Cleanup {
+    ids: Vec<String>,
+}
+
+impl Cleanup {
+    pub fn new() -> Self {
+        Cleanup { ids: Vec::new() }
+    }
+
+    pub fn add(&mut self, id: impl Into<String>) {
+        self.ids.push(id.into());
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if self.ids.is_empty() {
+            return;
+        }
+        let ids = std::mem::take(&mut self.ids);
+        // Drop cannot await, and the test's runtime may be the one unwinding: use a
+        // fresh thread, runtime and handle (pooled connections belong to a runtime).
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                let Ok(docker) = Docker::connect() else {
+                    return;
+                };
+                for id in ids {
+                    let _ = docker
+                        .containers()
+                        .remove(
+                            &id,
+                            RemoveContainerOptions {
+                                force: true,
+                                volumes: true,
+                                ..Default::default()
+                            },
+                        )
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+#[test]
+fn tar_round_trip() {
+    let tar = Tar::new()
+        .dir("d/", 0o755)
+        .file("d/f.txt", 0o644, b"hello")
+        .symlink("d/l", "f.txt")
+        .finish();
+    assert_eq!(tar.len() % 512, 0);
+    let entries = read_tar(&tar);
+    assert_eq!(entries.len(), 3);
+    assert_eq!(
+        entries[1],
+        Entry {
+            name: "d/f.txt".into(),
+            kind: b'0',
+            data: b"hello".to_vec()
+        }
+    );
+    assert_eq!(entries[2].kind, b'2');
+}
