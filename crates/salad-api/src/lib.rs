@@ -126,6 +126,11 @@ pub use problem::ProblemExt;
 pub use sdk_core::{ApiError, Error, Patch, Result, RetryPolicy, Secret, Validate};
 pub use wait::{WaitError, WaitOptions};
 
+/// Runs the examples of README.md as doctests, so the README cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,9 @@ const MAX_TITLE_CHARS: usize = 200;
 /// message (`title: detail`) and code (the problem `type`, unless it is the
 /// meaningless `about:blank`).
 pub(crate) fn parse_error(body: &ApiErrorBody<'_>) -> Option<ErrorMessage> {
-    let problem = read_problem(body.status.as_u16(), body.body);
+    // Only what the server said: with neither title nor detail, the transport's
+    // own guess (another message field, the start of the body) says more.
+    let problem = parse_body(body.body);
     let message = match (&problem.title, &problem.detail) {
         (Some(title), Some(detail)) if title != detail => format!("{title}: {detail}"),
         (_, Some(detail)) => detail.clone(),
@@ -23,16 +25,21 @@ pub(crate) fn parse_error(body: &ApiErrorBody<'_>) -> Option<ErrorMessage> {
     Some(ErrorMessage { code, message })
 }
 
-/// Reads an error body into a problem document. A JSON problem is taken as
-/// sent; an HTML page gives its `<title>` (or first `<h1>`) as the title.
-/// The status falls back to the HTTP status, the title to its reason phrase.
-fn read_problem(status: u16, body: &[u8]) -> ProblemDetails {
-    let mut problem = serde_json::from_slice::<ProblemDetails>(body)
+/// Reads an error body into a problem document as sent: a JSON problem as
+/// is, an HTML page as its `<title>` (or first `<h1>`).
+fn parse_body(body: &[u8]) -> ProblemDetails {
+    serde_json::from_slice::<ProblemDetails>(body)
         .ok()
         .unwrap_or_else(|| ProblemDetails {
             title: html_title(body),
             ..ProblemDetails::default()
-        });
+        })
+}
+
+/// [`parse_body`], with the status falling back to the HTTP status and the
+/// title to its reason phrase.
+fn read_problem(status: u16, body: &[u8]) -> ProblemDetails {
+    let mut problem = parse_body(body);
     if problem.status.is_none() {
         problem.status = Some(status.into());
     }

@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -244,6 +246,28 @@ async fn an_empty_error_body_gives_the_reason_phrase() {
 }
 
 #[tokio::test]
+async fn a_json_error_that_is_no_problem_document_keeps_its_message() {
+    let mut server = server().await;
+    let mock = server
+        .mock("POST", concrete(&format!("{GROUP_PATH}/start")).as_str())
+        .with_status(400)
+        .with_header("content-type", "application/json")
+        .with_body(
+            r#"{"message":"the group has no replicas","errors":{"replicas":["must be positive"]}}"#,
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let err = groups(&server).start(GROUP).await.unwrap_err();
+    mock.assert_async().await;
+    assert_eq!(err.api().unwrap().message(), "the group has no replicas");
+    let problem = err.problem().unwrap();
+    assert_eq!(problem.status, Some(400));
+    assert_eq!(problem.title.as_deref(), Some("Bad Request"));
+    assert_eq!(problem.detail, None);
+}
+
+#[tokio::test]
 async fn errors_that_are_not_http_have_no_problem() {
     let err = salad_api::Client::new("k")
         .unwrap()
@@ -479,4 +503,58 @@ async fn idempotent_mutations_retry_on_503() {
     for m in [failing, ok, patch_fail, patch_ok] {
         m.assert_async().await;
     }
+}
+
+/// A server that accepts connections and never answers; counts the requests
+/// (connections) it got.
+async fn silent_server() -> (String, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}{PREFIX}", listener.local_addr().unwrap());
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            held.push(socket);
+        }
+    });
+    (url, accepted)
+}
+
+fn silent_groups(url: &str, attempts: u32) -> ContainerGroups {
+    salad_api::Client::builder(KEY)
+        .base_url(url)
+        .timeout(Duration::from_millis(200))
+        .retry(fast_retries(attempts))
+        .build()
+        .unwrap()
+        .project(ORG, PROJECT)
+        .unwrap()
+        .container_groups()
+}
+
+#[tokio::test]
+async fn a_silent_server_is_a_timeout_and_reads_try_again() {
+    let (url, accepted) = silent_server().await;
+    let started = Instant::now();
+    let err = silent_groups(&url, 2).get(GROUP).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "two attempts of 200 ms"
+    );
+    assert_eq!(accepted.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_create_that_timed_out_is_not_resent() {
+    let (url, accepted) = silent_server().await;
+    let err = silent_groups(&url, 3)
+        .create(&create_body())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(err.may_have_reached_server());
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
 }
