@@ -12,24 +12,19 @@ use std::collections::BTreeMap;
 /// Where a container group is in its life cycle.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
+#[serde(rename_all = "lowercase")]
 pub enum ContainerGroupStatus {
     /// `pending`.
-    #[serde(rename = "pending")]
     Pending,
     /// `running`.
-    #[serde(rename = "running")]
     Running,
     /// `stopped`.
-    #[serde(rename = "stopped")]
     Stopped,
     /// `succeeded`.
-    #[serde(rename = "succeeded")]
     Succeeded,
     /// `failed`.
-    #[serde(rename = "failed")]
     Failed,
     /// `deploying`.
-    #[serde(rename = "deploying")]
     Deploying,
     /// A value this version does not know, kept as received.
     #[serde(untagged)]
@@ -39,21 +34,17 @@ pub enum ContainerGroupStatus {
 /// Where a single instance (one replica on one node) is in its life cycle.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
+#[serde(rename_all = "lowercase")]
 pub enum ContainerGroupInstanceState {
     /// `allocating`.
-    #[serde(rename = "allocating")]
     Allocating,
     /// `downloading`.
-    #[serde(rename = "downloading")]
     Downloading,
     /// `creating`.
-    #[serde(rename = "creating")]
     Creating,
     /// `running`.
-    #[serde(rename = "running")]
     Running,
     /// `stopping`.
-    #[serde(rename = "stopping")]
     Stopping,
     /// A value this version does not know, kept as received.
     #[serde(untagged)]
@@ -63,18 +54,15 @@ pub enum ContainerGroupInstanceState {
 /// Scheduling priority class; higher priority costs more and is preempted less often.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
+#[serde(rename_all = "lowercase")]
 pub enum ContainerGroupPriority {
     /// `high`.
-    #[serde(rename = "high")]
     High,
     /// `medium`.
-    #[serde(rename = "medium")]
     Medium,
     /// `low`.
-    #[serde(rename = "low")]
     Low,
     /// `batch`.
-    #[serde(rename = "batch")]
     Batch,
     /// A value this version does not know, kept as received.
     #[serde(untagged)]
@@ -84,15 +72,13 @@ pub enum ContainerGroupPriority {
 /// When the node restarts a container that exited.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
+#[serde(rename_all = "snake_case")]
 pub enum ContainerRestartPolicy {
     /// `always`.
-    #[serde(rename = "always")]
     Always,
     /// `on_failure`.
-    #[serde(rename = "on_failure")]
     OnFailure,
     /// `never`.
-    #[serde(rename = "never")]
     Never,
     /// A value this version does not know, kept as received.
     #[serde(untagged)]
@@ -114,12 +100,11 @@ pub enum ContainerNetworkingProtocol {
 /// How the gateway spreads requests over the ready instances.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
+#[serde(rename_all = "snake_case")]
 pub enum ContainerGroupNetworkingLoadBalancer {
     /// `round_robin`.
-    #[serde(rename = "round_robin")]
     RoundRobin,
     /// `least_number_of_connections`.
-    #[serde(rename = "least_number_of_connections")]
     LeastNumberOfConnections,
     /// A value this version does not know, kept as received.
     #[serde(untagged)]
@@ -129,12 +114,11 @@ pub enum ContainerGroupNetworkingLoadBalancer {
 /// Scheme used by an HTTP probe.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
+#[serde(rename_all = "lowercase")]
 pub enum ContainerProbeHttpScheme {
     /// `http`.
-    #[serde(rename = "http")]
     Http,
     /// `https`.
-    #[serde(rename = "https")]
     Https,
     /// A value this version does not know, kept as received.
     #[serde(untagged)]
@@ -144,12 +128,11 @@ pub enum ContainerProbeHttpScheme {
 /// Body format of log batches sent to an HTTP sink.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
+#[serde(rename_all = "snake_case")]
 pub enum ContainerLoggingHttpFormat {
     /// `json`.
-    #[serde(rename = "json")]
     Json,
     /// `json_lines`.
-    #[serde(rename = "json_lines")]
     JsonLines,
     /// A value this version does not know, kept as received.
     #[serde(untagged)]
@@ -159,12 +142,11 @@ pub enum ContainerLoggingHttpFormat {
 /// Compression of log batches sent to an HTTP sink.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
+#[serde(rename_all = "lowercase")]
 pub enum ContainerLoggingHttpCompression {
     /// `none`.
-    #[serde(rename = "none")]
     None,
     /// `gzip`.
-    #[serde(rename = "gzip")]
     Gzip,
     /// A value this version does not know, kept as received.
     #[serde(untagged)]
@@ -174,753 +156,505 @@ pub enum ContainerLoggingHttpCompression {
 /// ISO 3166-1 alpha-2 country code, lower case.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
+#[serde(rename_all = "lowercase")]
 pub enum CountryCode {
     /// `af`.
-    #[serde(rename = "af")]
     Af,
     /// `al`.
-    #[serde(rename = "al")]
     Al,
     /// `dz`.
-    #[serde(rename = "dz")]
     Dz,
     /// `as`.
-    #[serde(rename = "as")]
     As,
     /// `ad`.
-    #[serde(rename = "ad")]
     Ad,
     /// `ao`.
-    #[serde(rename = "ao")]
     Ao,
     /// `ai`.
-    #[serde(rename = "ai")]
     Ai,
     /// `aq`.
-    #[serde(rename = "aq")]
     Aq,
     /// `ag`.
-    #[serde(rename = "ag")]
     Ag,
     /// `ar`.
-    #[serde(rename = "ar")]
     Ar,
     /// `am`.
-    #[serde(rename = "am")]
     Am,
     /// `aw`.
-    #[serde(rename = "aw")]
     Aw,
     /// `au`.
-    #[serde(rename = "au")]
     Au,
     /// `at`.
-    #[serde(rename = "at")]
     At,
     /// `az`.
-    #[serde(rename = "az")]
     Az,
     /// `bs`.
-    #[serde(rename = "bs")]
     Bs,
     /// `bh`.
-    #[serde(rename = "bh")]
     Bh,
     /// `bd`.
-    #[serde(rename = "bd")]
     Bd,
     /// `bb`.
-    #[serde(rename = "bb")]
     Bb,
     /// `by`.
-    #[serde(rename = "by")]
     By,
     /// `be`.
-    #[serde(rename = "be")]
     Be,
     /// `bz`.
-    #[serde(rename = "bz")]
     Bz,
     /// `bj`.
-    #[serde(rename = "bj")]
     Bj,
     /// `bm`.
-    #[serde(rename = "bm")]
     Bm,
     /// `bt`.
-    #[serde(rename = "bt")]
     Bt,
     /// `bo`.
-    #[serde(rename = "bo")]
     Bo,
     /// `bq`.
-    #[serde(rename = "bq")]
     Bq,
     /// `ba`.
-    #[serde(rename = "ba")]
     Ba,
     /// `bw`.
-    #[serde(rename = "bw")]
     Bw,
     /// `bv`.
-    #[serde(rename = "bv")]
     Bv,
     /// `br`.
-    #[serde(rename = "br")]
     Br,
     /// `io`.
-    #[serde(rename = "io")]
     Io,
     /// `bn`.
-    #[serde(rename = "bn")]
     Bn,
     /// `bg`.
-    #[serde(rename = "bg")]
     Bg,
     /// `bf`.
-    #[serde(rename = "bf")]
     Bf,
     /// `bi`.
-    #[serde(rename = "bi")]
     Bi,
     /// `cv`.
-    #[serde(rename = "cv")]
     Cv,
     /// `kh`.
-    #[serde(rename = "kh")]
     Kh,
     /// `cm`.
-    #[serde(rename = "cm")]
     Cm,
     /// `ca`.
-    #[serde(rename = "ca")]
     Ca,
     /// `ky`.
-    #[serde(rename = "ky")]
     Ky,
     /// `cf`.
-    #[serde(rename = "cf")]
     Cf,
     /// `td`.
-    #[serde(rename = "td")]
     Td,
     /// `cl`.
-    #[serde(rename = "cl")]
     Cl,
     /// `cn`.
-    #[serde(rename = "cn")]
     Cn,
     /// `cx`.
-    #[serde(rename = "cx")]
     Cx,
     /// `cc`.
-    #[serde(rename = "cc")]
     Cc,
     /// `co`.
-    #[serde(rename = "co")]
     Co,
     /// `km`.
-    #[serde(rename = "km")]
     Km,
     /// `cd`.
-    #[serde(rename = "cd")]
     Cd,
     /// `cg`.
-    #[serde(rename = "cg")]
     Cg,
     /// `ck`.
-    #[serde(rename = "ck")]
     Ck,
     /// `cr`.
-    #[serde(rename = "cr")]
     Cr,
     /// `hr`.
-    #[serde(rename = "hr")]
     Hr,
     /// `cu`.
-    #[serde(rename = "cu")]
     Cu,
     /// `cw`.
-    #[serde(rename = "cw")]
     Cw,
     /// `cy`.
-    #[serde(rename = "cy")]
     Cy,
     /// `cz`.
-    #[serde(rename = "cz")]
     Cz,
     /// `ci`.
-    #[serde(rename = "ci")]
     Ci,
     /// `dk`.
-    #[serde(rename = "dk")]
     Dk,
     /// `dj`.
-    #[serde(rename = "dj")]
     Dj,
     /// `dm`.
-    #[serde(rename = "dm")]
     Dm,
     /// `do`.
-    #[serde(rename = "do")]
     Do,
     /// `ec`.
-    #[serde(rename = "ec")]
     Ec,
     /// `eg`.
-    #[serde(rename = "eg")]
     Eg,
     /// `sv`.
-    #[serde(rename = "sv")]
     Sv,
     /// `gq`.
-    #[serde(rename = "gq")]
     Gq,
     /// `er`.
-    #[serde(rename = "er")]
     Er,
     /// `ee`.
-    #[serde(rename = "ee")]
     Ee,
     /// `sz`.
-    #[serde(rename = "sz")]
     Sz,
     /// `et`.
-    #[serde(rename = "et")]
     Et,
     /// `fk`.
-    #[serde(rename = "fk")]
     Fk,
     /// `fo`.
-    #[serde(rename = "fo")]
     Fo,
     /// `fj`.
-    #[serde(rename = "fj")]
     Fj,
     /// `fi`.
-    #[serde(rename = "fi")]
     Fi,
     /// `fr`.
-    #[serde(rename = "fr")]
     Fr,
     /// `gf`.
-    #[serde(rename = "gf")]
     Gf,
     /// `pf`.
-    #[serde(rename = "pf")]
     Pf,
     /// `tf`.
-    #[serde(rename = "tf")]
     Tf,
     /// `ga`.
-    #[serde(rename = "ga")]
     Ga,
     /// `gm`.
-    #[serde(rename = "gm")]
     Gm,
     /// `ge`.
-    #[serde(rename = "ge")]
     Ge,
     /// `de`.
-    #[serde(rename = "de")]
     De,
     /// `gh`.
-    #[serde(rename = "gh")]
     Gh,
     /// `gi`.
-    #[serde(rename = "gi")]
     Gi,
     /// `gr`.
-    #[serde(rename = "gr")]
     Gr,
     /// `gl`.
-    #[serde(rename = "gl")]
     Gl,
     /// `gd`.
-    #[serde(rename = "gd")]
     Gd,
     /// `gp`.
-    #[serde(rename = "gp")]
     Gp,
     /// `gu`.
-    #[serde(rename = "gu")]
     Gu,
     /// `gt`.
-    #[serde(rename = "gt")]
     Gt,
     /// `gg`.
-    #[serde(rename = "gg")]
     Gg,
     /// `gn`.
-    #[serde(rename = "gn")]
     Gn,
     /// `gw`.
-    #[serde(rename = "gw")]
     Gw,
     /// `gy`.
-    #[serde(rename = "gy")]
     Gy,
     /// `ht`.
-    #[serde(rename = "ht")]
     Ht,
     /// `hm`.
-    #[serde(rename = "hm")]
     Hm,
     /// `va`.
-    #[serde(rename = "va")]
     Va,
     /// `hn`.
-    #[serde(rename = "hn")]
     Hn,
     /// `hk`.
-    #[serde(rename = "hk")]
     Hk,
     /// `hu`.
-    #[serde(rename = "hu")]
     Hu,
     /// `is`.
-    #[serde(rename = "is")]
     Is,
     /// `in`.
-    #[serde(rename = "in")]
     In,
     /// `id`.
-    #[serde(rename = "id")]
     Id,
     /// `ir`.
-    #[serde(rename = "ir")]
     Ir,
     /// `iq`.
-    #[serde(rename = "iq")]
     Iq,
     /// `ie`.
-    #[serde(rename = "ie")]
     Ie,
     /// `im`.
-    #[serde(rename = "im")]
     Im,
     /// `il`.
-    #[serde(rename = "il")]
     Il,
     /// `it`.
-    #[serde(rename = "it")]
     It,
     /// `jm`.
-    #[serde(rename = "jm")]
     Jm,
     /// `jp`.
-    #[serde(rename = "jp")]
     Jp,
     /// `je`.
-    #[serde(rename = "je")]
     Je,
     /// `jo`.
-    #[serde(rename = "jo")]
     Jo,
     /// `kz`.
-    #[serde(rename = "kz")]
     Kz,
     /// `ke`.
-    #[serde(rename = "ke")]
     Ke,
     /// `ki`.
-    #[serde(rename = "ki")]
     Ki,
     /// `kp`.
-    #[serde(rename = "kp")]
     Kp,
     /// `kr`.
-    #[serde(rename = "kr")]
     Kr,
     /// `kw`.
-    #[serde(rename = "kw")]
     Kw,
     /// `kg`.
-    #[serde(rename = "kg")]
     Kg,
     /// `la`.
-    #[serde(rename = "la")]
     La,
     /// `lv`.
-    #[serde(rename = "lv")]
     Lv,
     /// `lb`.
-    #[serde(rename = "lb")]
     Lb,
     /// `ls`.
-    #[serde(rename = "ls")]
     Ls,
     /// `lr`.
-    #[serde(rename = "lr")]
     Lr,
     /// `ly`.
-    #[serde(rename = "ly")]
     Ly,
     /// `li`.
-    #[serde(rename = "li")]
     Li,
     /// `lt`.
-    #[serde(rename = "lt")]
     Lt,
     /// `lu`.
-    #[serde(rename = "lu")]
     Lu,
     /// `mo`.
-    #[serde(rename = "mo")]
     Mo,
     /// `mg`.
-    #[serde(rename = "mg")]
     Mg,
     /// `mw`.
-    #[serde(rename = "mw")]
     Mw,
     /// `my`.
-    #[serde(rename = "my")]
     My,
     /// `mv`.
-    #[serde(rename = "mv")]
     Mv,
     /// `ml`.
-    #[serde(rename = "ml")]
     Ml,
     /// `mt`.
-    #[serde(rename = "mt")]
     Mt,
     /// `mh`.
-    #[serde(rename = "mh")]
     Mh,
     /// `mq`.
-    #[serde(rename = "mq")]
     Mq,
     /// `mr`.
-    #[serde(rename = "mr")]
     Mr,
     /// `mu`.
-    #[serde(rename = "mu")]
     Mu,
     /// `yt`.
-    #[serde(rename = "yt")]
     Yt,
     /// `mx`.
-    #[serde(rename = "mx")]
     Mx,
     /// `fm`.
-    #[serde(rename = "fm")]
     Fm,
     /// `md`.
-    #[serde(rename = "md")]
     Md,
     /// `mc`.
-    #[serde(rename = "mc")]
     Mc,
     /// `mn`.
-    #[serde(rename = "mn")]
     Mn,
     /// `me`.
-    #[serde(rename = "me")]
     Me,
     /// `ms`.
-    #[serde(rename = "ms")]
     Ms,
     /// `ma`.
-    #[serde(rename = "ma")]
     Ma,
     /// `mz`.
-    #[serde(rename = "mz")]
     Mz,
     /// `mm`.
-    #[serde(rename = "mm")]
     Mm,
     /// `na`.
-    #[serde(rename = "na")]
     Na,
     /// `nr`.
-    #[serde(rename = "nr")]
     Nr,
     /// `np`.
-    #[serde(rename = "np")]
     Np,
     /// `nl`.
-    #[serde(rename = "nl")]
     Nl,
     /// `nc`.
-    #[serde(rename = "nc")]
     Nc,
     /// `nz`.
-    #[serde(rename = "nz")]
     Nz,
     /// `ni`.
-    #[serde(rename = "ni")]
     Ni,
     /// `ne`.
-    #[serde(rename = "ne")]
     Ne,
     /// `ng`.
-    #[serde(rename = "ng")]
     Ng,
     /// `nu`.
-    #[serde(rename = "nu")]
     Nu,
     /// `nf`.
-    #[serde(rename = "nf")]
     Nf,
     /// `mp`.
-    #[serde(rename = "mp")]
     Mp,
     /// `no`.
-    #[serde(rename = "no")]
     No,
     /// `om`.
-    #[serde(rename = "om")]
     Om,
     /// `pk`.
-    #[serde(rename = "pk")]
     Pk,
     /// `pw`.
-    #[serde(rename = "pw")]
     Pw,
     /// `ps`.
-    #[serde(rename = "ps")]
     Ps,
     /// `pa`.
-    #[serde(rename = "pa")]
     Pa,
     /// `pg`.
-    #[serde(rename = "pg")]
     Pg,
     /// `py`.
-    #[serde(rename = "py")]
     Py,
     /// `pe`.
-    #[serde(rename = "pe")]
     Pe,
     /// `ph`.
-    #[serde(rename = "ph")]
     Ph,
     /// `pn`.
-    #[serde(rename = "pn")]
     Pn,
     /// `pl`.
-    #[serde(rename = "pl")]
     Pl,
     /// `pt`.
-    #[serde(rename = "pt")]
     Pt,
     /// `pr`.
-    #[serde(rename = "pr")]
     Pr,
     /// `qa`.
-    #[serde(rename = "qa")]
     Qa,
     /// `mk`.
-    #[serde(rename = "mk")]
     Mk,
     /// `ro`.
-    #[serde(rename = "ro")]
     Ro,
     /// `ru`.
-    #[serde(rename = "ru")]
     Ru,
     /// `rw`.
-    #[serde(rename = "rw")]
     Rw,
     /// `re`.
-    #[serde(rename = "re")]
     Re,
     /// `bl`.
-    #[serde(rename = "bl")]
     Bl,
     /// `sh`.
-    #[serde(rename = "sh")]
     Sh,
     /// `kn`.
-    #[serde(rename = "kn")]
     Kn,
     /// `lc`.
-    #[serde(rename = "lc")]
     Lc,
     /// `mf`.
-    #[serde(rename = "mf")]
     Mf,
     /// `pm`.
-    #[serde(rename = "pm")]
     Pm,
     /// `vc`.
-    #[serde(rename = "vc")]
     Vc,
     /// `ws`.
-    #[serde(rename = "ws")]
     Ws,
     /// `sm`.
-    #[serde(rename = "sm")]
     Sm,
     /// `st`.
-    #[serde(rename = "st")]
     St,
     /// `sa`.
-    #[serde(rename = "sa")]
     Sa,
     /// `sn`.
-    #[serde(rename = "sn")]
     Sn,
     /// `rs`.
-    #[serde(rename = "rs")]
     Rs,
     /// `sc`.
-    #[serde(rename = "sc")]
     Sc,
     /// `sl`.
-    #[serde(rename = "sl")]
     Sl,
     /// `sg`.
-    #[serde(rename = "sg")]
     Sg,
     /// `sx`.
-    #[serde(rename = "sx")]
     Sx,
     /// `sk`.
-    #[serde(rename = "sk")]
     Sk,
     /// `si`.
-    #[serde(rename = "si")]
     Si,
     /// `sb`.
-    #[serde(rename = "sb")]
     Sb,
     /// `so`.
-    #[serde(rename = "so")]
     So,
     /// `za`.
-    #[serde(rename = "za")]
     Za,
     /// `gs`.
-    #[serde(rename = "gs")]
     Gs,
     /// `ss`.
-    #[serde(rename = "ss")]
     Ss,
     /// `es`.
-    #[serde(rename = "es")]
     Es,
     /// `lk`.
-    #[serde(rename = "lk")]
     Lk,
     /// `sd`.
-    #[serde(rename = "sd")]
     Sd,
     /// `sr`.
-    #[serde(rename = "sr")]
     Sr,
     /// `sj`.
-    #[serde(rename = "sj")]
     Sj,
     /// `se`.
-    #[serde(rename = "se")]
     Se,
     /// `ch`.
-    #[serde(rename = "ch")]
     Ch,
     /// `sy`.
-    #[serde(rename = "sy")]
     Sy,
     /// `tw`.
-    #[serde(rename = "tw")]
     Tw,
     /// `tj`.
-    #[serde(rename = "tj")]
     Tj,
     /// `tz`.
-    #[serde(rename = "tz")]
     Tz,
     /// `th`.
-    #[serde(rename = "th")]
     Th,
     /// `tl`.
-    #[serde(rename = "tl")]
     Tl,
     /// `tg`.
-    #[serde(rename = "tg")]
     Tg,
     /// `tk`.
-    #[serde(rename = "tk")]
     Tk,
     /// `to`.
-    #[serde(rename = "to")]
     To,
     /// `tt`.
-    #[serde(rename = "tt")]
     Tt,
     /// `tn`.
-    #[serde(rename = "tn")]
     Tn,
     /// `tr`.
-    #[serde(rename = "tr")]
     Tr,
     /// `tm`.
-    #[serde(rename = "tm")]
     Tm,
     /// `tc`.
-    #[serde(rename = "tc")]
     Tc,
     /// `tv`.
-    #[serde(rename = "tv")]
     Tv,
     /// `ug`.
-    #[serde(rename = "ug")]
     Ug,
     /// `ua`.
-    #[serde(rename = "ua")]
     Ua,
     /// `ae`.
-    #[serde(rename = "ae")]
     Ae,
     /// `gb`.
-    #[serde(rename = "gb")]
     Gb,
     /// `um`.
-    #[serde(rename = "um")]
     Um,
     /// `us`.
-    #[serde(rename = "us")]
     Us,
     /// `uy`.
-    #[serde(rename = "uy")]
     Uy,
     /// `uz`.
-    #[serde(rename = "uz")]
     Uz,
     /// `vu`.
-    #[serde(rename = "vu")]
     Vu,
     /// `ve`.
-    #[serde(rename = "ve")]
     Ve,
     /// `vn`.
-    #[serde(rename = "vn")]
     Vn,
     /// `vg`.
-    #[serde(rename = "vg")]
     Vg,
     /// `vi`.
-    #[serde(rename = "vi")]
     Vi,
     /// `wf`.
-    #[serde(rename = "wf")]
     Wf,
     /// `eh`.
-    #[serde(rename = "eh")]
     Eh,
     /// `ye`.
-    #[serde(rename = "ye")]
     Ye,
     /// `zm`.
-    #[serde(rename = "zm")]
     Zm,
     /// `zw`.
-    #[serde(rename = "zw")]
     Zw,
     /// `ax`.
-    #[serde(rename = "ax")]
     Ax,
     /// A value this version does not know, kept as received.
     #[serde(untagged)]
