@@ -11,7 +11,19 @@ use tokio::sync::OnceCell;
 
 /// The image every live test runs (imported once per test binary).
 pub const IMAGE_REPO: &str = "docker-engine-test/busybox";
-pub const IMAGE_TAG: &str = "live";
+
+/// Tag of the test image: changes whenever its content would (applets, busybox build),
+/// so a copy left by an earlier run is reused only when it is the same.
+pub fn image_tag() -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    APPLETS.hash(&mut h);
+    std::fs::metadata(busybox_path())
+        .map(|m| m.len())
+        .unwrap_or(0)
+        .hash(&mut h);
+    format!("live-{:016x}", h.finish())
+}
 
 /// Applets linked into the test image's `/bin`.
 pub const APPLETS: &[&str] = &[
@@ -203,9 +215,17 @@ pub fn chunked(
 pub async fn image(docker: &Docker) -> String {
     static DONE: OnceCell<String> = OnceCell::const_new();
     DONE.get_or_init(|| async {
+        let tag = image_tag();
+        let name = format!("{IMAGE_REPO}:{tag}");
+        // Re-importing on every run would leave the previous copy behind, dangling.
+        match docker.images().inspect(&name).await {
+            Ok(_) => return name,
+            Err(e) if e.status().map(|s| s.as_u16()) == Some(404) => {}
+            Err(e) => panic!("inspect the test image: {e}"),
+        }
         let options = ImportImageOptions {
             repo: Some(IMAGE_REPO.into()),
-            tag: Some(IMAGE_TAG.into()),
+            tag: Some(tag),
             message: Some("docker-engine live tests".into()),
             changes: vec![r#"CMD ["/bin/sh"]"#.into(), "ENV PATH=/bin".into()],
             ..Default::default()
@@ -222,7 +242,7 @@ pub async fn image(docker: &Docker) -> String {
                 .is_some_and(|id| id.starts_with("sha256:")),
             "{imported:?}"
         );
-        format!("{IMAGE_REPO}:{IMAGE_TAG}")
+        name
     })
     .await
     .clone()
