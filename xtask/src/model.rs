@@ -620,7 +620,10 @@ impl<'a> Builder<'a> {
                     Some("uint64") => Ty::U64,
                     _ => Ty::I64,
                 };
-                let (min, max) = int_bounds(s);
+                let (mut min, max) = int_bounds(s);
+                if ty == Ty::U64 && min.is_some_and(|m| m <= 0) {
+                    min = None; // already true of the type
+                }
                 let check = if min.is_some() || max.is_some() {
                     Check::Int {
                         ty: ty.clone(),

@@ -7,7 +7,10 @@ use std::collections::HashSet;
 /// run that is followed by lowercase (`CPUShares` -> `CPU`, `Shares`).
 pub fn words(s: &str) -> Vec<String> {
     // `IPv4`/`IPv6` would otherwise split as `I`, `Pv4`.
-    let s = s.replace("IPv4", "Ipv4").replace("IPv6", "Ipv6");
+    let s = s
+        .replace("IPv4", "Ipv4")
+        .replace("IPv6", "Ipv6")
+        .replace("IOps", "Iops");
     let chars: Vec<char> = s.chars().collect();
     let mut out = Vec::new();
     let mut cur = String::new();
@@ -20,7 +23,10 @@ pub fn words(s: &str) -> Vec<String> {
         }
         if c.is_uppercase() && !cur.is_empty() {
             let prev = chars[i - 1];
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            // `IPs`, `IDs`: a plural acronym stays one word.
+            let plural = chars.get(i + 1) == Some(&'s')
+                && !chars.get(i + 2).is_some_and(|n| n.is_lowercase());
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase()) && !plural;
             if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower) {
                 out.push(std::mem::take(&mut cur));
             }
@@ -159,6 +165,10 @@ mod tests {
         assert_eq!(snake("display_name"), "display_name");
         assert_eq!(snake("Int64Value"), "int64_value");
         assert_eq!(snake("3d"), "v3d");
+        assert_eq!(snake("LinkLocalIPs"), "link_local_ips");
+        assert_eq!(snake("IOMaximumIOps"), "io_maximum_iops");
+        assert_eq!(snake("ContainerIDs"), "container_ids");
+        assert_eq!(snake("IPsec"), "i_psec");
         assert_eq!(field_ident("type"), "r#type");
         assert_eq!(field_ident("self"), "self_");
         assert_eq!(serde_name("r#type"), "type");

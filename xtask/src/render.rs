@@ -66,6 +66,110 @@ pub fn render(model: &Model, source: &str) -> String {
     out
 }
 
+/// A serde `rename_all` rule, to spare a `rename` on every field or variant when the
+/// API spells its names in one consistent case.
+#[derive(Clone, Copy)]
+enum Rule {
+    Lower,
+    Upper,
+    Pascal,
+    Camel,
+    Snake,
+    ScreamingSnake,
+    Kebab,
+}
+
+const FIELD_RULES: &[Rule] = &[Rule::Pascal, Rule::Camel, Rule::ScreamingSnake, Rule::Kebab];
+const VARIANT_RULES: &[Rule] = &[
+    Rule::Lower,
+    Rule::Upper,
+    Rule::Snake,
+    Rule::ScreamingSnake,
+    Rule::Kebab,
+    Rule::Camel,
+];
+
+impl Rule {
+    fn name(self) -> &'static str {
+        match self {
+            Rule::Lower => "lowercase",
+            Rule::Upper => "UPPERCASE",
+            Rule::Pascal => "PascalCase",
+            Rule::Camel => "camelCase",
+            Rule::Snake => "snake_case",
+            Rule::ScreamingSnake => "SCREAMING_SNAKE_CASE",
+            Rule::Kebab => "kebab-case",
+        }
+    }
+
+    /// What serde makes of a snake_case field name under this rule.
+    fn field(self, field: &str) -> String {
+        match self {
+            Rule::Lower | Rule::Snake => field.to_string(),
+            Rule::Upper | Rule::ScreamingSnake => field.to_ascii_uppercase(),
+            Rule::Kebab => field.replace('_', "-"),
+            Rule::Pascal | Rule::Camel => {
+                let mut out = String::new();
+                let mut upper = matches!(self, Rule::Pascal);
+                for c in field.chars() {
+                    if c == '_' {
+                        upper = true;
+                    } else if upper {
+                        out.extend(c.to_uppercase());
+                        upper = false;
+                    } else {
+                        out.push(c);
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    /// What serde makes of a PascalCase variant name under this rule.
+    fn variant(self, v: &str) -> String {
+        let snake = || {
+            let mut out = String::new();
+            for (i, c) in v.char_indices() {
+                if i > 0 && c.is_uppercase() {
+                    out.push('_');
+                }
+                out.push(c.to_ascii_lowercase());
+            }
+            out
+        };
+        match self {
+            Rule::Lower => v.to_ascii_lowercase(),
+            Rule::Upper => v.to_ascii_uppercase(),
+            Rule::Pascal => v.to_string(),
+            Rule::Camel => v[..1].to_ascii_lowercase() + &v[1..],
+            Rule::Snake => snake(),
+            Rule::ScreamingSnake => snake().to_ascii_uppercase(),
+            Rule::Kebab => snake().replace('_', "-"),
+        }
+    }
+}
+
+/// The rule that leaves the fewest explicit renames among `(name serde sees, wire)`
+/// pairs, if it beats having none.
+fn best_rule(
+    pairs: &[(&str, &str)],
+    rules: &[Rule],
+    apply: fn(Rule, &str) -> String,
+) -> Option<Rule> {
+    // `self_` and the like are renamed anyway; they must not tip the choice.
+    let pairs: Vec<&(&str, &str)> = pairs.iter().filter(|(n, _)| !n.ends_with('_')).collect();
+    let plain = pairs.iter().filter(|(n, w)| n == w).count();
+    let mut best: Option<(usize, Rule)> = None;
+    for &r in rules {
+        let hits = pairs.iter().filter(|(n, w)| apply(r, n) == *w).count();
+        if hits > plain && hits >= 2 && best.map_or(true, |(h, _)| h < hits) {
+            best = Some((hits, r));
+        }
+    }
+    best.map(|(_, r)| r)
+}
+
 /// Clippy's `enum_variant_names` fires when a variant repeats the enum's name.
 fn needs_variant_allow(model: &Model) -> bool {
     model.items.iter().any(|i| {
@@ -342,11 +446,23 @@ impl Ctx {
                     out,
                     "#[derive(Debug, Clone, PartialEq, {default}Serialize, Deserialize)]"
                 );
+                let pairs: Vec<(&str, &str)> = fields
+                    .iter()
+                    .map(|f| (names::serde_name(&f.ident), f.wire.as_str()))
+                    .collect();
+                let rule = best_rule(&pairs, FIELD_RULES, Rule::field);
+                if let Some(rule) = rule {
+                    let _ = writeln!(out, "#[serde(rename_all = \"{}\")]", rule.name());
+                }
                 let _ = writeln!(out, "pub struct {name} {{");
                 for f in fields {
                     doc(&f.doc, "    ", out);
                     let mut attrs = Vec::new();
-                    if names::serde_name(&f.ident) != f.wire {
+                    let serde_sees = match rule {
+                        Some(r) => r.field(names::serde_name(&f.ident)),
+                        None => names::serde_name(&f.ident).to_string(),
+                    };
+                    if serde_sees != f.wire {
                         attrs.push(format!("rename = {}", lit_str(&f.wire)));
                     }
                     match &f.ty {
@@ -388,12 +504,25 @@ impl Ctx {
                 doc(d, "", out);
                 let _ = writeln!(
                     out,
-                    "#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]\n#[non_exhaustive]\npub enum {name} {{"
+                    "#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]\n#[non_exhaustive]"
                 );
+                let pairs: Vec<(&str, &str)> = variants
+                    .iter()
+                    .map(|(v, w, _)| (v.as_str(), w.as_str()))
+                    .collect();
+                let rule = best_rule(&pairs, VARIANT_RULES, Rule::variant);
+                if let Some(rule) = rule {
+                    let _ = writeln!(out, "#[serde(rename_all = \"{}\")]", rule.name());
+                }
+                let _ = writeln!(out, "pub enum {name} {{");
                 for (v, wire, vd) in variants {
-                    let vd = vd.clone().unwrap_or_else(|| format!("`{wire}`."));
+                    let vd = vd.clone().unwrap_or_else(|| match wire.as_str() {
+                        "" => "The empty string.".to_string(),
+                        w => format!("`{w}`."),
+                    });
                     doc(&vd, "    ", out);
-                    if v != wire {
+                    let serde_sees = rule.map_or_else(|| v.clone(), |r| r.variant(v));
+                    if serde_sees != *wire {
                         let _ = writeln!(out, "    #[serde(rename = {})]", lit_str(wire));
                     }
                     let _ = writeln!(out, "    {v},");

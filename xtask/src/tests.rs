@@ -208,12 +208,17 @@ fn swagger2_refs_and_x_nullable() {
         }
     }));
     // Required but nullable: an Option that is still sent (as null), so no skip.
+    // PascalCase wire names: one rename_all instead of a rename per field.
     assert!(
-        code.contains("    #[serde(rename = \"State\")]\n    pub state: Option<State>,"),
+        code.contains("#[serde(rename_all = \"PascalCase\")]\npub struct Info {"),
         "{code}"
     );
     assert!(
-        code.contains("    #[serde(rename = \"Name\")]\n    pub name: Option<String>,"),
+        code.contains("field.\n    pub state: Option<State>,"),
+        "{code}"
+    );
+    assert!(
+        code.contains("field.\n    pub name: Option<String>,"),
         "{code}"
     );
 }
