@@ -120,7 +120,8 @@ impl Client {
 
     /// Sends a request that must not be repeated blindly: it is resent only
     /// after a `429 Too Many Requests`, which guarantees the server did not act
-    /// on it, up to the policy's number of attempts.
+    /// on it, up to the policy's number of attempts. (The transport itself
+    /// resends it when no connection could be made.)
     pub(crate) async fn send_once_unless_throttled(
         &self,
         make: impl Fn() -> Result<Request>,

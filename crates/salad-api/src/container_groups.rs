@@ -65,7 +65,8 @@ impl ContainerGroups {
     /// Creates a container group and returns it as the server stored it.
     ///
     /// Not retried on errors that leave the outcome unknown (a timeout, a
-    /// 502): the group may exist already. Resent only after a 429.
+    /// 502): the group may exist already. Resent only after a 429 or a
+    /// connection that could not be made.
     #[doc(alias = "create_container_group")]
     pub async fn create(&self, group: &CreateContainerGroup) -> Result<ContainerGroup> {
         group.validate()?;

@@ -81,11 +81,11 @@
 //! | `update`, `update_instance` (merge patch) | yes | the same patch applied twice is applied once |
 //! | `start`, `stop` | yes | starting a running group, or stopping a stopped one, changes nothing |
 //! | `delete` | yes | deleting twice leaves the group deleted; a retry after a lost answer may report 404 |
-//! | `create` | only 429 | after a timeout or a 5xx the group may exist; a blind resend would fail on the taken name and hide the success |
-//! | `reallocate_instance`, `recreate_instance`, `restart_instance` | only 429 | each disrupts the workload; a second one is a second disruption |
+//! | `create` | only 429 and failed connections | after a timeout or a 5xx the group may exist; a blind resend would fail on the taken name and hide the success |
+//! | `reallocate_instance`, `recreate_instance`, `restart_instance` | only 429 and failed connections | each disrupts the workload; a second one is a second disruption |
 //!
 //! A 429 is always safe to resend: the server rejected the request without
-//! acting on it.
+//! acting on it. So is a request whose connection could not be made.
 //!
 //! # Errors
 //!
