@@ -4,7 +4,7 @@
 //!   into `crates/<crate>/src/generated/models.rs` (and the generator's own fixture goldens);
 //!   `--check` only compares and fails naming every stale or missing file.
 //! - `cargo xtask coverage` fails when an `operationId` of a crate's spec has no
-//!   `#[doc(alias = "...")]` in that crate's hand-written sources.
+//!   `#[doc(alias = "...")]` (or `fn` of that name) in that crate's hand-written sources.
 //! - `cargo xtask ci` runs fmt, clippy, tests, the codegen and coverage checks and rustdoc,
 //!   stopping at the first failure.
 
@@ -27,7 +27,8 @@ commands:
                       ones) and the xtask fixtures; --check only compares, naming stale files
   codegen --print SPEC
                       print the models generated from SPEC (a path) without writing anything
-  coverage            every operationId must have a #[doc(alias)] in its crate
+  coverage            every operationId must have a #[doc(alias)] (or a fn of that
+                      name) in its crate's src/, outside src/generated/
   ci                  fmt, clippy, test, codegen --check, coverage, doc";
 
 fn main() -> ExitCode {

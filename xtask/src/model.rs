@@ -791,7 +791,7 @@ fn build_enum(name: &str, doc: &str, s: &Value) -> Item {
         .unwrap_or_default();
     let comments = s.get("x-enum-comments").and_then(Value::as_object);
     let mut variants = Names::default();
-    variants.reserve(&["Unknown"]);
+    variants.reserve(&["Unknown", "UnknownName"]);
     let doc_for = |i: usize, varname: Option<&str>| -> Option<String> {
         descs.get(i).cloned().flatten().or_else(|| {
             comments

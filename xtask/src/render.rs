@@ -530,6 +530,19 @@ impl Ctx {
                 out.push_str(
                     "    /// A value this version does not know, kept as received.\n    #[serde(untagged)]\n    Unknown(String),\n}\n\n",
                 );
+                let arms: String = variants
+                    .iter()
+                    .map(|(v, w, _)| format!("Self::{v} => {},\n", lit_str(w)))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "impl {name} {{\n\
+                     /// The value as sent on the wire.\n\
+                     pub fn as_str(&self) -> &str {{\nmatch self {{\n{arms}Self::Unknown(v) => v,\n}}\n}}\n}}\n\n\
+                     impl std::fmt::Display for {name} {{\n\
+                     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n\
+                     f.write_str(self.as_str())\n}}\n}}\n"
+                );
             }
             Item::IntEnum {
                 name,
@@ -539,7 +552,8 @@ impl Ctx {
                 doc(d, "", out);
                 let _ = writeln!(
                     out,
-                    "///\n/// Sent as an integer; read from the integer or from the name.\n#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]\n#[non_exhaustive]\npub enum {name} {{"
+                    "///\n/// Sent as an integer; read from the integer or from the name.\n\
+                     #[derive(Debug, Clone, PartialEq, Eq, Hash)]\n#[non_exhaustive]\npub enum {name} {{"
                 );
                 for (v, value, accepted, vd) in variants {
                     let vd = vd.clone().unwrap_or_else(|| match accepted.first() {
@@ -549,7 +563,11 @@ impl Ctx {
                     doc(&vd, "    ", out);
                     let _ = writeln!(out, "    {v},");
                 }
-                out.push_str("    /// A value this version does not know, kept as received.\n    Unknown(i64),\n}\n\n");
+                out.push_str(
+                    "    /// An integer this version does not know, kept as received.\n    Unknown(i64),\n\
+                     /// A name this version does not know, kept as received (and sent back as is).\n    \
+                     UnknownName(String),\n}\n\n",
+                );
                 let to: String = variants
                     .iter()
                     .map(|(v, n, _, _)| format!("Self::{v} => {n},\n"))
@@ -567,25 +585,30 @@ impl Ctx {
                     })
                     .collect();
                 let by_name = if by_name.is_empty() {
-                    "let _ = name;\nNone\n".to_string()
+                    "Self::UnknownName(name.to_string())\n".to_string()
                 } else {
-                    format!("Some(match name.to_ascii_lowercase().as_str() {{\n{by_name}_ => return None,\n}})\n")
+                    format!(
+                        "match name.to_ascii_lowercase().as_str() {{\n{by_name}_ => Self::UnknownName(name.to_string()),\n}}\n"
+                    )
                 };
                 let _ = writeln!(
                     out,
                     "impl {name} {{\n\
-                     /// The integer sent on the wire.\n\
-                     pub fn as_i64(self) -> i64 {{\nmatch self {{\n{to}Self::Unknown(v) => v,\n}}\n}}\n\n\
+                     /// The integer sent on the wire (`None` for an `UnknownName`).\n\
+                     pub fn as_i64(&self) -> Option<i64> {{\nSome(match self {{\n{to}Self::Unknown(v) => *v,\n\
+                     Self::UnknownName(_) => return None,\n}})\n}}\n\n\
                      /// The value for an integer; integers this version does not know are kept in `Unknown`.\n\
                      pub fn from_i64(v: i64) -> Self {{\nmatch v {{\n{from}v => Self::Unknown(v),\n}}\n}}\n\n\
-                     /// The value for a name (case-insensitive, `snake_case` or run together), if known.\n\
-                     pub fn from_name(name: &str) -> Option<Self> {{\n{by_name}}}\n}}\n"
+                     /// The value for a name (case-insensitive, `snake_case` or run together); names\n\
+                     /// this version does not know are kept in `UnknownName`.\n\
+                     pub fn from_name(name: &str) -> Self {{\n{by_name}}}\n}}\n"
                 );
                 let _ = writeln!(
                     out,
                     "impl Serialize for {name} {{\n\
                      fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n\
-                     serializer.serialize_i64(self.as_i64())\n}}\n}}\n\n\
+                     match self {{\nSelf::UnknownName(name) => serializer.serialize_str(name),\n\
+                     _ => serializer.serialize_i64(self.as_i64().unwrap_or_default()),\n}}\n}}\n}}\n\n\
                      impl<'de> Deserialize<'de> for {name} {{\n\
                      fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n\
                      deserialize_int_enum(deserializer, Self::from_i64, Self::from_name, {})\n}}\n}}\n",
@@ -734,11 +757,12 @@ impl Ctx {
 }
 
 const INT_ENUM_HELPER: &str = r#"
-/// Reads an integer enum from its integer, or from its name as some servers send it.
+/// Reads an integer enum from its integer, or from its name as some servers send it;
+/// anything else (a float, a bool, ...) is an error.
 fn deserialize_int_enum<'de, D, T>(
     deserializer: D,
     from_i64: fn(i64) -> T,
-    from_name: fn(&str) -> Option<T>,
+    from_name: fn(&str) -> T,
     expecting: &'static str,
 ) -> Result<T, D::Error>
 where
@@ -746,7 +770,7 @@ where
 {
     struct Visitor<T> {
         from_i64: fn(i64) -> T,
-        from_name: fn(&str) -> Option<T>,
+        from_name: fn(&str) -> T,
         expecting: &'static str,
     }
     impl<T> serde::de::Visitor<'_> for Visitor<T> {
@@ -763,11 +787,10 @@ where
                 .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
         }
         fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
-            match v.parse::<i64>() {
-                Ok(n) => Ok((self.from_i64)(n)),
-                Err(_) => (self.from_name)(v)
-                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Str(v), &self)),
-            }
+            Ok(match v.parse::<i64>() {
+                Ok(n) => (self.from_i64)(n),
+                Err(_) => (self.from_name)(v),
+            })
         }
     }
     deserializer.deserialize_any(Visitor { from_i64, from_name, expecting })

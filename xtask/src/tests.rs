@@ -185,6 +185,13 @@ fn coverage_finds_missing_operations_and_ignores_generated_code() {
 }
 
 #[test]
+fn a_fn_named_like_the_operation_counts() {
+    let names =
+        coverage::fn_names("pub async fn login(&self) {}\nfn  other<T>() {}\nlet x = notfn y;");
+    assert_eq!(names.into_iter().collect::<Vec<_>>(), ["login", "other"]);
+}
+
+#[test]
 fn aliases_are_parsed_in_both_forms() {
     let a =
         coverage::aliases("#[doc(alias = \"a\")] #[doc(alias(\"b\", \"c\"))] #[doc = \"alias\"]");
