@@ -19,11 +19,6 @@ pub const API_KEY_ENV: &str = "SALAD_API_KEY";
 /// The environment variable [`Client::from_env`] reads an optional base URL from.
 pub const BASE_URL_ENV: &str = "SALAD_API_BASE_URL";
 
-/// Longest `Retry-After` a rate-limited mutation waits for before giving up.
-const RATE_LIMIT_WAIT_CEILING: Duration = Duration::from_secs(60);
-/// Wait before resending a rate-limited mutation when the server named none.
-const RATE_LIMIT_DEFAULT_WAIT: Duration = Duration::from_secs(1);
-
 /// A SaladCloud API client: an API key, a base URL, timeouts and a retry
 /// policy over one connection pool.
 ///
@@ -36,7 +31,6 @@ pub struct Client {
 
 struct Inner {
     http: sdk_core::Client,
-    max_attempts: u32,
 }
 
 impl fmt::Debug for Client {
@@ -116,34 +110,6 @@ impl Client {
     /// Sends with the transport's retry policy.
     pub(crate) async fn send(&self, request: Request) -> Result<Response> {
         self.inner.http.send(request).await
-    }
-
-    /// Sends a request that must not be repeated blindly: it is resent only
-    /// after a `429 Too Many Requests`, which guarantees the server did not act
-    /// on it, up to the policy's number of attempts. (The transport itself
-    /// resends it when no connection could be made.)
-    pub(crate) async fn send_once_unless_throttled(
-        &self,
-        make: impl Fn() -> Result<Request>,
-    ) -> Result<Response> {
-        let mut attempt = 1;
-        loop {
-            let request = make()?.retryable(false);
-            match self.inner.http.send(request).await {
-                Err(Error::Api(e))
-                    if e.status().as_u16() == 429 && attempt < self.inner.max_attempts =>
-                {
-                    let wait = match e.retry_after() {
-                        Some(wait) if wait > RATE_LIMIT_WAIT_CEILING => return Err(Error::Api(e)),
-                        Some(wait) => wait,
-                        None => RATE_LIMIT_DEFAULT_WAIT * 2u32.saturating_pow(attempt - 1),
-                    };
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
     }
 }
 
@@ -233,7 +199,6 @@ impl ClientBuilder {
         }
         let header = HeaderName::from_bytes(self.api_key_header.as_bytes())
             .map_err(|_| Error::invalid("api_key_header", "not a valid HTTP header name"))?;
-        let max_attempts = self.retry.max_attempts();
         let mut http = sdk_core::Client::builder(self.base_url.trim_end_matches('/'))
             .secret_header(header, &self.api_key)
             .user_agent(
@@ -251,7 +216,6 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner {
                 http: http.build()?,
-                max_attempts,
             }),
         })
     }

@@ -71,19 +71,9 @@ impl ContainerGroups {
     pub async fn create(&self, group: &CreateContainerGroup) -> Result<ContainerGroup> {
         group.validate()?;
         crate::validation::check_country_codes("country_codes", group.country_codes.as_deref())?;
-        let body = serde_json::to_vec(group)
-            .map_err(|e| sdk_core::Error::invalid("body", e.to_string()))?;
-        let body = sdk_core::bytes::Bytes::from(body);
-        let client = self.project.client();
-        let response = client
-            .send_once_unless_throttled(|| {
-                Ok(self
-                    .project
-                    .request(Method::POST, &[])
-                    .bytes(body.clone(), "application/json"))
-            })
-            .await?;
-        response.json().await
+        // A POST: sdk-core resends it only after a 429 or a failed connect.
+        let request = self.project.request(Method::POST, &[]).json(group)?;
+        self.project.client().send(request).await?.json().await
     }
 
     /// Reads one container group.
@@ -205,14 +195,9 @@ impl ContainerGroups {
     }
 
     async fn instance_action(&self, name: &str, instance_id: &str, action: &str) -> Result<()> {
-        // Checked once, before the first attempt.
-        self.instance_request(Method::POST, name, instance_id, &[action])?;
-        self.project
-            .client()
-            .send_once_unless_throttled(|| {
-                self.instance_request(Method::POST, name, instance_id, &[action])
-            })
-            .await?;
+        // A POST: sdk-core resends it only after a 429 or a failed connect.
+        let request = self.instance_request(Method::POST, name, instance_id, &[action])?;
+        self.project.client().send(request).await?;
         Ok(())
     }
 }

@@ -223,7 +223,10 @@ impl Client {
                         .await;
                     let worth_it = inner.retry.retries_status(status)
                         && !RetryPolicy::retry_after_too_long(retry_after);
-                    (error, retry_after, idempotent && worth_it)
+                    // A 429 means the server refused the request without acting
+                    // on it, so even a non-idempotent call may go again.
+                    let refused = status == StatusCode::TOO_MANY_REQUESTS && replayable;
+                    (error, retry_after, worth_it && (idempotent || refused))
                 }
                 // Nothing reached the server: any request with a replayable body may go again.
                 Err(error @ Error::Connect { .. }) => (error, None, replayable),

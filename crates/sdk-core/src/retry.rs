@@ -14,7 +14,9 @@ const RETRY_AFTER_CEILING: Duration = Duration::from_secs(60);
 ///
 /// Only requests that are safe to repeat are retried: idempotent methods
 /// (`GET`, `HEAD`, `PUT`, `DELETE`, `OPTIONS`) unless the request says
-/// otherwise, and never a request whose body is a stream. The waits grow
+/// otherwise, and never a request whose body is a stream. Any other request
+/// goes again only when it cannot have had an effect: the connection was never
+/// made, or the server refused it with `429 Too Many Requests`. The waits grow
 /// exponentially from `base_delay` up to `max_delay`, with jitter, and are
 /// never shorter than the server's `Retry-After` (up to 60 s).
 ///

@@ -166,6 +166,23 @@ async fn a_post_is_not_retried_by_default_but_can_opt_in() {
 }
 
 #[tokio::test]
+async fn a_post_refused_with_429_is_sent_again_but_not_after_a_5xx() {
+    let limited = reply(
+        "429 Too Many Requests",
+        &[("retry-after", "0")],
+        b"slow down",
+    );
+    let (url, seen) = tcp_server(vec![limited, reply("201 Created", &[], b"{}")]).await;
+    let client = Client::builder(url).retry(fast_retries(3)).build().unwrap();
+    let response = client
+        .send(Request::post(["x"]).bytes("a", "text/plain"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(seen.count(), 2);
+}
+
+#[tokio::test]
 async fn retry_after_is_honoured() {
     let limited = reply(
         "429 Too Many Requests",
