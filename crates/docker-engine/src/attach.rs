@@ -195,7 +195,7 @@ impl WebSocketInput {
         let data: Bytes = data.into();
         let path = self.path.clone();
         self.sink
-            .send(Message::Binary(data.into()))
+            .send(Message::Binary(data))
             .await
             .map_err(|e| ws_error(&path, e))
     }
@@ -231,7 +231,7 @@ impl Stream for WsBytes {
                 Poll::Ready(None) | Poll::Ready(Some(Ok(Message::Close(_)))) => {
                     this.done = true;
                 }
-                Poll::Ready(Some(Ok(Message::Binary(b)))) => return Poll::Ready(Some(Ok(Bytes::from(b)))),
+                Poll::Ready(Some(Ok(Message::Binary(b)))) => return Poll::Ready(Some(Ok(b))),
                 Poll::Ready(Some(Ok(Message::Text(t)))) => {
                     return Poll::Ready(Some(Ok(Bytes::copy_from_slice(t.as_bytes()))))
                 }

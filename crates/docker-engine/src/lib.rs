@@ -100,3 +100,8 @@ pub(crate) fn wire_name<T: serde::Serialize>(value: &T) -> String {
         Err(_) => String::new(),
     }
 }
+
+/// The README's examples, compiled as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -432,7 +432,11 @@ async fn logs_tell_stdout_from_stderr_and_follow_until_exit() {
     )
     .await;
     // stdout and stderr are separate pipes, so which line the log file got last varies
-    assert_eq!(out.lines().count() + err.lines().count(), 1, "{out:?} {err:?}");
+    assert_eq!(
+        out.lines().count() + err.lines().count(),
+        1,
+        "{out:?} {err:?}"
+    );
     let (out, _, _) = collect(
         containers
             .logs(
