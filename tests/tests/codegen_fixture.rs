@@ -140,6 +140,17 @@ fn validation_errors_name_the_field_path() {
     p.weight = Some(0.1);
     p.validate().unwrap();
 
+    // A struct that holds itself (boxed by the generator), checked all the way down.
+    let mut p = pet();
+    p.category = Some(models::Category {
+        name: "dogs".into(),
+        parent: Some(Box::new(models::Category {
+            name: "x".repeat(33),
+            parent: None,
+        })),
+    });
+    assert_eq!(field_of(p.validate()), "category.parent.name");
+
     // Nested models in lists and maps of lists.
     let mut bad = pet();
     bad.name = String::new();

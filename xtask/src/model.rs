@@ -22,6 +22,8 @@ pub enum Ty {
     Map(Box<Ty>),
     Opt(Box<Ty>),
     Patch(Box<Ty>),
+    /// Breaks a cycle of structs that contain each other directly.
+    Boxed(Box<Ty>),
 }
 
 /// The checks `Validate` performs on a value, shaped like its type.
@@ -209,7 +211,8 @@ pub fn build(spec: &Value) -> Result<Model, String> {
     if !b.errors.is_empty() {
         return Err(b.errors.join("\n"));
     }
-    let items = b.slots.into_iter().flatten().flatten().collect();
+    let mut items: Vec<Item> = b.slots.into_iter().flatten().flatten().collect();
+    box_cycles(&mut items);
     let info = spec.get("info");
     let s = |k: &str| {
         info.and_then(|i| i.get(k))
@@ -804,6 +807,9 @@ fn build_enum(name: &str, doc: &str, s: &Value) -> Item {
     if enum_kind(s) == Some(true) {
         let mut out = Vec::new();
         for (i, v) in vals.iter().enumerate() {
+            if vals[..i].contains(v) {
+                continue; // a repeated value would be an unreachable match arm
+            }
             let wire = v.as_str().unwrap_or_default().to_string();
             let varname = varnames.get(i).copied();
             let base = names::pascal(varname.unwrap_or(&wire));
@@ -823,6 +829,9 @@ fn build_enum(name: &str, doc: &str, s: &Value) -> Item {
     } else {
         let mut out = Vec::new();
         for (i, v) in vals.iter().enumerate() {
+            if vals[..i].contains(v) {
+                continue;
+            }
             let value = v.as_i64().unwrap_or_default();
             let varname = varnames.get(i).copied();
             let label = match varname {
@@ -918,5 +927,80 @@ fn next_up(x: f64) -> f64 {
         f64::from_bits(bits + 1)
     } else {
         f64::from_bits(bits - 1)
+    }
+}
+
+/// The struct a type holds inline (through `Option`/`Patch`, not behind a `Vec`/map).
+fn held_struct<'t>(t: &'t Ty, structs: &HashSet<&str>) -> Option<&'t str> {
+    match t {
+        Ty::Named(n) if structs.contains(n.as_str()) => Some(n),
+        Ty::Opt(i) | Ty::Patch(i) => held_struct(i, structs),
+        _ => None,
+    }
+}
+
+fn boxed(t: Ty) -> Ty {
+    match t {
+        Ty::Opt(i) => Ty::Opt(Box::new(boxed(*i))),
+        Ty::Patch(i) => Ty::Patch(Box::new(boxed(*i))),
+        t => Ty::Boxed(Box::new(t)),
+    }
+}
+
+/// A struct that holds itself, directly or through others, would have infinite size:
+/// box the field that closes each such cycle (found as a back edge of a depth-first walk).
+fn box_cycles(items: &mut [Item]) {
+    let structs: HashSet<&str> = items
+        .iter()
+        .filter(|i| matches!(i, Item::Struct { .. }))
+        .map(Item::name)
+        .collect();
+    let index: HashMap<&str, usize> = items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| (it.name(), i))
+        .collect();
+    let edges: Vec<Vec<(usize, usize)>> = items
+        .iter()
+        .map(|it| match it {
+            Item::Struct { fields, .. } => fields
+                .iter()
+                .enumerate()
+                .filter_map(|(fi, f)| held_struct(&f.ty, &structs).map(|n| (fi, index[n])))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    // 0 = unseen, 1 = on the current path, 2 = done
+    let mut state = vec![0u8; items.len()];
+    let mut to_box: Vec<(usize, usize)> = Vec::new();
+    for start in 0..items.len() {
+        if state[start] != 0 {
+            continue;
+        }
+        let mut stack = vec![(start, 0usize)];
+        state[start] = 1;
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            if let Some(&(field, target)) = edges[node].get(*next) {
+                *next += 1;
+                match state[target] {
+                    0 => {
+                        state[target] = 1;
+                        stack.push((target, 0));
+                    }
+                    1 => to_box.push((node, field)),
+                    _ => {}
+                }
+            } else {
+                state[node] = 2;
+                stack.pop();
+            }
+        }
+    }
+    for (node, field) in to_box {
+        if let Item::Struct { fields, .. } = &mut items[node] {
+            let f = &mut fields[field];
+            f.ty = boxed(std::mem::replace(&mut f.ty, Ty::Value));
+        }
     }
 }

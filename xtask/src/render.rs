@@ -228,6 +228,7 @@ fn has_default(
             _ => false,
         },
         Ty::Custom(_) => false,
+        Ty::Boxed(i) => has_default(i, structs, by_name, depth),
         _ => true,
     }
 }
@@ -292,6 +293,7 @@ fn ty(t: &Ty) -> String {
         Ty::Map(i) => format!("BTreeMap<String, {}>", ty(i)),
         Ty::Opt(i) => format!("Option<{}>", ty(i)),
         Ty::Patch(i) => format!("sdk_core::Patch<{}>", ty(i)),
+        Ty::Boxed(i) => format!("Box<{}>", ty(i)),
     }
 }
 

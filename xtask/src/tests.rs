@@ -368,3 +368,26 @@ fn bad_input_is_an_error_not_a_panic() {
     })));
     assert!(code.contains("pub a: Option<serde_json::Value>"), "{code}");
 }
+
+#[test]
+fn structs_that_hold_themselves_are_boxed_and_repeated_enum_values_dropped() {
+    let code = gen(schemas(json!({
+        "Node": { "type": "object", "properties": {
+            "next": { "$ref": "#/components/schemas/Node" },
+            "children": { "type": "array", "items": { "$ref": "#/components/schemas/Node" } },
+            "pair": { "$ref": "#/components/schemas/Pair" }
+        } },
+        "Pair": { "type": "object", "required": ["back"], "properties": {
+            "back": { "$ref": "#/components/schemas/Node" }
+        } },
+        "E": { "type": "string", "enum": ["a", "b", "a"] },
+        "I": { "type": "integer", "enum": [1, 1, 2] }
+    })));
+    assert!(code.contains("pub next: Option<Box<Node>>,"), "{code}");
+    assert!(code.contains("pub children: Option<Vec<Node>>,"), "{code}");
+    // One box per cycle is enough: Node -> Pair -> Node is closed at Pair.back.
+    assert!(code.contains("pub pair: Option<Pair>,"), "{code}");
+    assert!(code.contains("pub back: Box<Node>,"), "{code}");
+    assert_eq!(code.matches("A,\n").count(), 1, "{code}");
+    assert_eq!(code.matches("1 => Self::").count(), 1, "{code}");
+}
