@@ -1,0 +1,395 @@
+//! The table, the goals, the machine and versions, and BENCHMARKS.md.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use crate::Config;
+
+/// A target the issue sets for docker-engine's figure on one row.
+#[derive(Debug, Clone, Copy)]
+pub enum Goal {
+    /// docker-engine / floor at most this.
+    AtMostFloor(f64),
+    /// docker-engine / bollard at most this.
+    AtMostPeer(f64),
+    /// docker-engine / bollard at least this.
+    AtLeastPeer(f64),
+    /// docker-engine's figure below this (in the row's unit).
+    Below(f64),
+}
+
+/// Whether a goal was met, and a one-line account.
+pub struct Verdict {
+    pub met: bool,
+    pub text: String,
+}
+
+impl Goal {
+    fn check(self, row: &Row) -> Option<Verdict> {
+        let de = row.de?;
+        let (met, text) = match self {
+            Goal::AtMostFloor(max) => {
+                let r = de / row.floor?;
+                (r <= max, format!("≤ {max:.2}x floor: {r:.2}x"))
+            }
+            Goal::AtMostPeer(max) => {
+                let r = de / row.bollard?;
+                (r <= max, format!("≤ {max:.2}x bollard: {r:.2}x"))
+            }
+            Goal::AtLeastPeer(min) => {
+                let r = de / row.bollard?;
+                (r >= min, format!("≥ {min:.2}x bollard: {r:.2}x"))
+            }
+            Goal::Below(max) => (de < max, format!("< {} {}: {}", fmt(max), row.unit, fmt(de))),
+        };
+        let miss = match self {
+            Goal::AtMostFloor(max) => de / row.floor? / max - 1.0,
+            Goal::AtMostPeer(max) => de / row.bollard? / max - 1.0,
+            Goal::AtLeastPeer(min) => 1.0 - de / row.bollard? / min,
+            Goal::Below(max) => de / max - 1.0,
+        };
+        let text = if met {
+            format!("met ({text})")
+        } else {
+            format!("**MISSED** by {:.0}% ({text})", miss * 100.0)
+        };
+        Some(Verdict { met, text })
+    }
+}
+
+/// One line of the table.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub metric: String,
+    pub unit: &'static str,
+    pub higher_is_better: bool,
+    pub de: Option<f64>,
+    pub bollard: Option<f64>,
+    pub floor: Option<f64>,
+    pub goals: Vec<Goal>,
+}
+
+/// A figure with about three significant digits.
+pub fn fmt(v: f64) -> String {
+    let a = v.abs();
+    if a >= 100.0 {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else if a >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+fn ratio(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if b != 0.0 => format!("{:.2}x", a / b),
+        _ => "—".into(),
+    }
+}
+
+fn cell(v: Option<f64>) -> String {
+    v.map(fmt).unwrap_or_else(|| "—".into())
+}
+
+fn command(cmd: &str, args: &[&str]) -> String {
+    Command::new(cmd)
+        .args(args)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn mem_total() -> String {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("MemTotal:"))?;
+            let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(format!("{:.1} GiB", kib / 1024.0 / 1024.0))
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+pub fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// Versions of the crates that matter, read from bench/Cargo.lock.
+fn locked_versions() -> Vec<(String, String)> {
+    let lock = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock");
+    let text = std::fs::read_to_string(lock).unwrap_or_default();
+    let wanted = [
+        "docker-engine",
+        "sdk-core",
+        "bollard",
+        "bollard-stubs",
+        "hyper",
+        "hyper-util",
+        "hyperlocal",
+        "tokio",
+        "serde_json",
+    ];
+    let mut found = Vec::new();
+    let mut name: Option<String> = None;
+    for line in text.lines() {
+        if let Some(n) = line.strip_prefix("name = ") {
+            name = Some(n.trim_matches('"').to_string());
+        } else if let (Some(v), Some(n)) = (line.strip_prefix("version = "), name.take()) {
+            if wanted.contains(&n.as_str()) {
+                found.push((n, v.trim_matches('"').to_string()));
+            }
+        }
+    }
+    found.sort_by_key(|(n, _)| wanted.iter().position(|w| w == n));
+    found
+}
+
+struct Section {
+    name: &'static str,
+    rows: Vec<Row>,
+    took: Duration,
+}
+
+/// Everything one run found.
+pub struct Report {
+    config: Config,
+    date: String,
+    load_start: String,
+    load_end: String,
+    sections: Vec<Section>,
+}
+
+impl Report {
+    pub fn new(config: &Config) -> Report {
+        Report {
+            config: config.clone(),
+            date: command("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+            load_start: loadavg(),
+            load_end: String::new(),
+            sections: Vec::new(),
+        }
+    }
+
+    pub fn add(&mut self, name: &'static str, rows: Vec<Row>, took: Duration) {
+        self.sections.push(Section { name, rows, took });
+    }
+
+    pub fn finish(&mut self) {
+        self.load_end = loadavg();
+    }
+
+    fn rows(&self) -> impl Iterator<Item = (&'static str, &Row)> {
+        self.sections
+            .iter()
+            .flat_map(|s| s.rows.iter().map(move |r| (s.name, r)))
+    }
+
+    /// The one table, in markdown.
+    pub fn table(&self) -> String {
+        let mut t = String::new();
+        t.push_str("| section | figure | unit | docker-engine | bollard | floor | de ÷ bollard | de ÷ floor | bollard ÷ floor | goal |\n");
+        t.push_str("|---|---|---|--:|--:|--:|--:|--:|--:|---|\n");
+        for (section, row) in self.rows() {
+            let goal = row
+                .goals
+                .iter()
+                .filter_map(|g| g.check(row))
+                .map(|v| v.text)
+                .collect::<Vec<_>>()
+                .join("; ");
+            let better = if row.higher_is_better { "↑" } else { "↓" };
+            let _ = writeln!(
+                t,
+                "| {section} | {} | {} {better} | {} | {} | {} | {} | {} | {} | {} |",
+                row.metric,
+                row.unit,
+                cell(row.de),
+                cell(row.bollard),
+                cell(row.floor),
+                ratio(row.de, row.bollard),
+                ratio(row.de, row.floor),
+                ratio(row.bollard, row.floor),
+                if goal.is_empty() { "—".into() } else { goal },
+            );
+        }
+        t
+    }
+
+    /// Goals met and missed, one per line.
+    pub fn goals_text(&self) -> String {
+        let mut met = 0;
+        let mut missed = 0;
+        let mut lines = String::new();
+        for (section, row) in self.rows() {
+            for goal in &row.goals {
+                if let Some(v) = goal.check(row) {
+                    if v.met {
+                        met += 1;
+                    } else {
+                        missed += 1;
+                    }
+                    let _ = writeln!(lines, "- {section} / {}: {}", row.metric, v.text);
+                }
+            }
+        }
+        format!("Goals: {met} met, {missed} missed.\n\n{lines}")
+    }
+
+    pub fn markdown(&self) -> String {
+        let c = &self.config;
+        let mut m = String::new();
+        m.push_str("# Benchmarks\n\n");
+        m.push_str(
+            "docker-engine side by side with [bollard](https://crates.io/crates/bollard) (what a \
+             user would pick instead) and with a raw hyper request on the same socket (the floor: \
+             hyper-util's legacy client + hyperlocal, no SDK). Every figure below comes from one \
+             run of `bench/run.sh` on one machine; each is the median over repeated runs, and \
+             the ratios are what to read, since the machine is shared and noisy.\n\n\
+             This file is written by the benchmark program (`bench/`); only the analysis at the \
+             end comes from `bench/ANALYSIS.md`. Run it again with `bench/run.sh` (all sizes can \
+             be made smaller through the environment, see `bench/README.md`).\n\n",
+        );
+        let _ = writeln!(m, "## Machine and versions\n");
+        let _ = writeln!(m, "- date: {}", self.date);
+        let _ = writeln!(
+            m,
+            "- machine: {} cores ({}), {} memory, Linux {}",
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+            cpu_model(),
+            mem_total(),
+            std::fs::read_to_string("/proc/sys/kernel/osrelease")
+                .unwrap_or_default()
+                .trim()
+        );
+        let _ = writeln!(
+            m,
+            "- load average (1/5/15 min) at start: {}; at end: {} (other jobs shared the machine)",
+            self.load_start, self.load_end
+        );
+        let _ = writeln!(m, "- daemon: dockerd {}", crate::setup::daemon_version());
+        let _ = writeln!(m, "- compiler: {}", command("rustc", &["-V"]));
+        let git = command(
+            "git",
+            &["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "--short", "HEAD"],
+        );
+        let dirty = command(
+            "git",
+            &[
+                "-C",
+                env!("CARGO_MANIFEST_DIR"),
+                "status",
+                "--porcelain",
+                "--",
+                "../crates/docker-engine",
+                "../crates/sdk-core",
+                ".",
+            ],
+        );
+        let dirty = if dirty.is_empty() || dirty == "unknown" { "" } else { " (with uncommitted changes)" };
+        let _ = writeln!(m, "- workspace commit: {git}{dirty}");
+        let versions = locked_versions()
+            .into_iter()
+            .map(|(n, v)| format!("{n} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(m, "- crates: {versions}");
+        let _ = writeln!(
+            m,
+            "- sizes: {} inspect calls x {} runs (and {} in flight); {} MiB stream x {} runs; \
+             {} MiB archive x {} runs; list of {} containers, {} decode rounds; {} clean build(s) per program\n",
+            c.calls,
+            c.call_runs,
+            c.inflight,
+            c.stream_bytes >> 20,
+            c.stream_runs,
+            c.archive_bytes >> 20,
+            c.archive_runs,
+            c.list_len,
+            c.decode_runs,
+            c.build_runs
+        );
+        m.push_str("## Results\n\n");
+        m.push_str(
+            "↓: lower is better, ↑: higher is better. A ratio is docker-engine's figure divided \
+             by the other's, whatever the direction (so 0.90x on a time is 10% faster, and 1.50x \
+             on a throughput is 50% faster).\n\n",
+        );
+        m.push_str(&self.table());
+        m.push('\n');
+        m.push_str("## Goals\n\n");
+        m.push_str(&self.goals_text());
+        m.push('\n');
+        m.push_str("## How each figure is made\n\n");
+        m.push_str(METHOD);
+        m.push_str("\n## Time each section took\n\n");
+        for s in &self.sections {
+            let _ = writeln!(m, "- {}: {:.0} s", s.name, s.took.as_secs_f64());
+        }
+        let analysis = Path::new(env!("CARGO_MANIFEST_DIR")).join("ANALYSIS.md");
+        if let Ok(text) = std::fs::read_to_string(analysis) {
+            m.push('\n');
+            m.push_str(text.trim_end());
+            m.push('\n');
+        }
+        m
+    }
+}
+
+const METHOD: &str = "\
+- **percall**: `inspect` of one running busybox container on the real daemon. One run is \
+N calls one after another (sequential), or N calls with K in flight at once \
+(`buffer_unordered`); each call is timed from its first poll to its decoded answer. A run \
+gives the median and p99 per call and N / wall time; the table shows the median of the runs. \
+docker-engine and bollard decode the answer into their models; the floor reads the body bytes \
+and decodes nothing. All three are warmed up (version negotiation, first connections) first, \
+and their order rotates from run to run.
+- **stream**: one multiplexed stdout/stderr stream (frame payloads log-uniform between 16 B \
+and 64 KiB, 3 stdout frames for 1 stderr frame, text lines; made once from a fixed seed) is \
+served by a hyper server inside the benchmark on a unix socket, as the answer to \
+`GET /containers/{id}/logs` (chunked, 64 KiB chunks, labelled \
+`application/vnd.docker.multiplexed-stream` as API 1.42+ daemons do). Each SDK consumes it as \
+its log stream and counts the payload bytes of every frame (checked against the generator's \
+count); the floor reads the same body with raw hyper and counts bytes. GB/s = wire bytes / \
+seconds, 1 GB = 10^9 bytes.
+- **archive**: a tar holding one file (header, then the file's bytes generated on the fly in \
+fresh 64 KiB buffers, never the whole file) is PUT into a created busybox container at `/`, \
+then the file is read back with GET archive and counted. Each direction of each \
+implementation runs in its own child process; the child reports its throughput and its peak \
+resident memory (VmHWM from /proc/self/status). MB/s = file bytes / seconds, 1 MB = 10^6 \
+bytes; the daemon's own disk writes are part of the time.
+- **decode**: a synthetic `GET /containers/json` answer listing the configured number of \
+containers, and one synthetic `GET /containers/{id}/json` answer, both modelled on what \
+dockerd 20.10 sends, with ports, labels, mounts and networks filled in. docker-engine decodes \
+them the way its calls do (`sdk_core::decode_json`, which tracks the JSON path for errors); \
+bollard with `serde_json::from_slice` into its models, as its calls do; the floor parses the \
+same JSON into `serde::de::IgnoredAny` (syntax only, no model). A second docker-engine row \
+decodes into its models with plain `serde_json::from_slice`, to separate the models from the \
+path tracking. Time per decode = median over rounds.
+- **build**: two tiny programs under `bench/build/` that ping the daemon and list all \
+containers, one with docker-engine and one with bollard (same tokio features, same release \
+profile), each built from clean with its own fresh `CARGO_TARGET_DIR` (`cargo build \
+--release --locked`, dependencies fetched beforehand so no download is timed, `nice -n 15` \
+as every build on this shared machine is), then run once against the daemon. Figures: wall \
+time of the build and size of the binary.
+";
