@@ -105,3 +105,23 @@ pub(crate) fn wire_name<T: serde::Serialize>(value: &T) -> String {
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+#[cfg(test)]
+mod tests {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+
+    #[test]
+    fn public_handles_cross_threads() {
+        send_sync::<crate::Docker>();
+        send_sync::<crate::Containers>();
+        send_sync::<crate::Exec>();
+        send_sync::<crate::Images>();
+        send_sync::<crate::ApiVersion>();
+        send::<crate::Attached>();
+        send::<crate::WebSocketAttached>();
+        send::<crate::StatsStream>();
+        send::<crate::PendingWait>();
+        send::<crate::Archive>();
+    }
+}
