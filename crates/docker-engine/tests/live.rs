@@ -969,3 +969,50 @@ async fn create_config_round_trips_through_inspect() {
         .contains(&"GREETING=hi".to_string()));
     assert_eq!(info.host_config.unwrap().memory, Some(64 * 1024 * 1024));
 }
+
+#[tokio::test]
+async fn attach_to_a_tty_container_is_raw() {
+    let Some(docker) = common::docker().await else {
+        return;
+    };
+    let image = image(&docker).await;
+    let containers = docker.containers();
+    let mut cleanup = Cleanup::new();
+    let mut body = config(&image, &["cat"]);
+    body.tty = Some(true);
+    body.open_stdin = Some(true);
+    body.attach_stdin = Some(true);
+    body.attach_stdout = Some(true);
+    let id = create(&docker, &mut cleanup, &body).await;
+    let attached = containers
+        .attach(
+            &id,
+            AttachOptions {
+                stream: true,
+                stdin: true,
+                stdout: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let (mut output, mut input) = attached.into_parts();
+    containers.start(&id, Default::default()).await.unwrap();
+    input.write_all(b"typed\n").await.unwrap();
+    input.flush().await.unwrap();
+    // the terminal echoes the input, then cat writes it back: raw console chunks only
+    let mut seen = Vec::new();
+    while seen.windows(5).filter(|w| w == b"typed").count() < 2 {
+        match bounded("tty echo", output.next()).await {
+            Some(Ok(LogOutput::Console { message })) => seen.extend_from_slice(&message),
+            other => panic!(
+                "unexpected {other:?} after {:?}",
+                String::from_utf8_lossy(&seen)
+            ),
+        }
+    }
+    containers
+        .kill(&id, KillContainerOptions::default())
+        .await
+        .unwrap();
+}
