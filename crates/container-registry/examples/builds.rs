@@ -10,10 +10,8 @@
 
 use std::process::ExitCode;
 
-use container_registry_client::models::SubmitBuildContainerReq;
-use container_registry_client::{
-    Client, ListContainersParams, PageSize, Reported, Secret, DEFAULT_BASE_URL,
-};
+use container_registry_client::models::{ContainerType, SubmitBuildContainerReq};
+use container_registry_client::{Client, ListContainersParams, PageSize, Secret, DEFAULT_BASE_URL};
 use futures_util::TryStreamExt;
 
 fn env(name: &str) -> Result<String, String> {
@@ -49,9 +47,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     while let Some(c) = containers.try_next().await? {
         count += 1;
         let kind = match &c.r#type {
-            Some(Reported::Value(t)) => format!("{t:?}"),
             // A kind this client does not know yet: shown as the server named it.
-            Some(Reported::UnknownName(name)) => name.clone(),
+            Some(ContainerType::UnknownName(name)) => name.clone(),
+            Some(known) => format!("{known:?}"),
             None => "?".into(),
         };
         println!(

@@ -5,6 +5,7 @@ use crate::models::{
     ContainerType, CreateContainerReq, CreateContainerVersionReq, CreateHelmConfigReq,
     CreateParameterConfigReq, ParameterCategory, ParameterType, SubmitBuildContainerReq,
 };
+use crate::params::check_integer;
 
 impl CreateContainerReq {
     /// A container named `name` of kind `container_type`, without a version.
@@ -93,4 +94,29 @@ impl SubmitBuildContainerReq {
             ..Default::default()
         }
     }
+}
+
+/// What `Validate` cannot see in a version: enum names with no integer.
+pub(crate) fn check_version(
+    path: &str,
+    version: &CreateContainerVersionReq,
+) -> sdk_core::Result<()> {
+    for (i, p) in version.env_vars.iter().flatten().enumerate() {
+        let at = format!("{}[{i}]", sdk_core::validate::field(path, "env_vars"));
+        check_integer(&sdk_core::validate::field(&at, "type"), p.r#type.as_i64())?;
+        check_integer(
+            &sdk_core::validate::field(&at, "category"),
+            p.category.as_i64(),
+        )?;
+    }
+    Ok(())
+}
+
+/// What `Validate` cannot see in a container: enum names with no integer.
+pub(crate) fn check_container(container: &CreateContainerReq) -> sdk_core::Result<()> {
+    check_integer("type", container.r#type.as_i64())?;
+    if let Some(v) = &container.version {
+        check_version("version", v)?;
+    }
+    Ok(())
 }

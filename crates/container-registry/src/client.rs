@@ -13,7 +13,7 @@ use crate::models::{
     SubmitContainerBuildResp,
 };
 use crate::paging::{paginate, Page, Paginated};
-use crate::{envelope, ListContainersParams, ListVersionsParams};
+use crate::{builders, envelope, ListContainersParams, ListVersionsParams};
 
 /// Where a client talks to when no base URL is given.
 pub const DEFAULT_BASE_URL: &str = "http://localhost:8082";
@@ -235,6 +235,7 @@ impl Client {
     /// has a semantic-version name and an image.
     pub async fn create_container(&self, request: &CreateContainerReq) -> Result<ContainerResp> {
         request.validate()?;
+        builders::check_container(request)?;
         let req = Request::post(API.iter().chain(&["containers"])).json(request)?;
         self.call(req).await
     }
@@ -250,6 +251,7 @@ impl Client {
     ) -> Result<ContainerVersionResp> {
         let id = check_id("container_id", container_id)?;
         request.validate()?;
+        builders::check_version("", request)?;
         let req = Request::post(API.iter().copied().chain(["containers", &id, "versions"]))
             .json(request)?;
         self.call(req).await

@@ -13,6 +13,19 @@ pub(crate) fn check_page(page: Option<u32>) -> sdk_core::Result<()> {
     }
 }
 
+/// Checks that an enum value can be sent where the server wants its integer:
+/// a name read from an answer that this client does not know (`UnknownName`)
+/// has no integer.
+pub(crate) fn check_integer(field: &str, as_i64: Option<i64>) -> sdk_core::Result<()> {
+    match as_i64 {
+        Some(_) => Ok(()),
+        None => Err(sdk_core::Error::invalid(
+            field,
+            "a name this client does not know has no integer to send",
+        )),
+    }
+}
+
 /// Filters and paging of [`Client::list_containers`](crate::Client::list_containers).
 ///
 /// Every field is optional; `Default` asks for the server's first page.
@@ -83,7 +96,14 @@ impl ListContainersParams {
     }
 
     pub(crate) fn check(&self) -> sdk_core::Result<()> {
-        check_page(self.page)
+        check_page(self.page)?;
+        if let Some(t) = &self.container_type {
+            check_integer("type", t.as_i64())?;
+        }
+        if let Some(s) = &self.status {
+            check_integer("status", s.as_i64())?;
+        }
+        Ok(())
     }
 }
 
@@ -132,6 +152,10 @@ impl ListVersionsParams {
     }
 
     pub(crate) fn check(&self) -> sdk_core::Result<()> {
-        check_page(self.page)
+        check_page(self.page)?;
+        if let Some(s) = &self.status {
+            check_integer("status", s.as_i64())?;
+        }
+        Ok(())
     }
 }

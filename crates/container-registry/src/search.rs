@@ -331,9 +331,13 @@ impl SearchContainerReq {
         self
     }
 
-    /// Containers of this kind (the server wants the kind's integer as text).
+    /// Containers of this kind (the server wants the kind's integer as text;
+    /// an `UnknownName` is sent as that name).
     pub fn container_type(mut self, container_type: ContainerType) -> Self {
-        self.r#type = Some(container_type.as_i64().to_string());
+        self.r#type = Some(match container_type {
+            ContainerType::UnknownName(name) => name,
+            known => known.as_i64().unwrap_or_default().to_string(),
+        });
         self
     }
 
@@ -389,6 +393,9 @@ impl SearchContainerReq {
     /// well-formed dates. The schema's own bounds are checked by `Validate`.
     pub(crate) fn check(&self) -> Result<()> {
         sdk_core::Validate::validate(self)?;
+        if let Some(s) = &self.status {
+            crate::params::check_integer("status", s.as_i64())?;
+        }
         for (i, f) in self.filters.iter().flatten().enumerate() {
             f.check_operands(&format!("filters[{i}]"))?;
         }

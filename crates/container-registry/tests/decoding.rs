@@ -52,7 +52,7 @@ fn enum_names_and_integers_both_decode() {
         (json!(2), ContainerType::Pedestal),
     ] {
         let c: ContainerResp = serde_json::from_value(json!({"type": wire})).unwrap();
-        assert_eq!(c.r#type, Some(want.into()), "{wire}");
+        assert_eq!(c.r#type, Some(want), "{wire}");
     }
     for (wire, want) in [
         (json!("deleted"), StatusType::Deleted),
@@ -62,7 +62,7 @@ fn enum_names_and_integers_both_decode() {
         (json!(1), StatusType::Enabled),
     ] {
         let c: ContainerResp = serde_json::from_value(json!({"status": wire})).unwrap();
-        assert_eq!(c.status, Some(want.into()), "{wire}");
+        assert_eq!(c.status, Some(want), "{wire}");
     }
 }
 
@@ -74,11 +74,14 @@ fn unknown_enum_values_are_kept() {
     }))
     .unwrap();
     let kind = c.r#type.unwrap();
+    assert_eq!(kind, ContainerType::UnknownName("sidecar".into()));
     assert_eq!(serde_json::to_value(&kind).unwrap(), json!("sidecar"));
     let status = c.status.unwrap();
+    assert_eq!(status, StatusType::UnknownName("unknown".into()));
     assert_eq!(serde_json::to_value(&status).unwrap(), json!("unknown"));
 
     let c: ContainerResp = serde_json::from_value(json!({"type": 7, "status": 5})).unwrap();
+    assert_eq!(c.r#type, Some(ContainerType::Unknown(7)));
     assert_eq!(serde_json::to_value(c.r#type.unwrap()).unwrap(), json!(7));
     assert_eq!(serde_json::to_value(c.status.unwrap()).unwrap(), json!(5));
 

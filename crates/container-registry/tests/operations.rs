@@ -184,8 +184,8 @@ async fn create_container_sends_type_as_integer_and_reads_names_back() {
     let created = client.create_container(&req).await.unwrap();
     mock.assert_async().await;
     assert_eq!(created.id, Some(7));
-    assert_eq!(created.r#type, Some(ContainerType::Algorithm.into()));
-    assert_eq!(created.status, Some(StatusType::Enabled.into()));
+    assert_eq!(created.r#type, Some(ContainerType::Algorithm));
+    assert_eq!(created.status, Some(StatusType::Enabled));
     assert!(created.labels.is_empty());
 }
 
@@ -280,7 +280,7 @@ async fn get_container_returns_details_and_versions() {
     mock.assert_async().await;
     assert_eq!(c.id, Some(7));
     assert_eq!(c.name.as_deref(), Some("detector-rca"));
-    assert_eq!(c.r#type, Some(ContainerType::Algorithm.into()));
+    assert_eq!(c.r#type, Some(ContainerType::Algorithm));
     assert_eq!(c.is_public, Some(true));
     assert!(c.readme.as_deref().unwrap().starts_with("# detector-rca"));
     let labels = c.labels;
@@ -388,8 +388,8 @@ async fn list_containers_sends_filters_as_integers() {
     let items = page.items;
     assert_eq!(items.len(), 2);
     for c in items.iter() {
-        assert_eq!(c.r#type, Some(ContainerType::Pedestal.into()), "{c:?}");
-        assert_eq!(c.status, Some(StatusType::Deleted.into()), "{c:?}");
+        assert_eq!(c.r#type, Some(ContainerType::Pedestal), "{c:?}");
+        assert_eq!(c.status, Some(StatusType::Deleted), "{c:?}");
     }
 }
 

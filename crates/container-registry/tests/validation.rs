@@ -3,7 +3,7 @@
 use container_registry_client::models::{
     ContainerType, CreateContainerReq, CreateContainerVersionReq, CreateHelmConfigReq,
     CreateParameterConfigReq, ParameterCategory, ParameterType, SearchContainerReq, SearchFilter,
-    SubmitBuildContainerReq,
+    StatusType, SubmitBuildContainerReq,
 };
 use container_registry_client::{
     Client, Error, ListContainersParams, ListVersionsParams, PageSize, Secret,
@@ -217,4 +217,51 @@ async fn login_needs_both_credentials() {
 fn a_bad_base_url_is_invalid_input() {
     let err = Client::builder().base_url("not a url").build().unwrap_err();
     assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn enum_names_without_an_integer_are_not_sent() {
+    let (_server, client, nothing) = setup().await;
+    let odd = || ContainerType::UnknownName("sidecar".into());
+    assert_field(
+        client
+            .list_containers(&ListContainersParams::new().container_type(odd()))
+            .await,
+        "type",
+    );
+    assert_field(
+        client
+            .list_containers(
+                &ListContainersParams::new().status(StatusType::UnknownName("unknown".into())),
+            )
+            .await,
+        "status",
+    );
+    assert_field(
+        client
+            .create_container(&CreateContainerReq::new("x", odd()))
+            .await,
+        "type",
+    );
+    let mut v = version("1.0.0");
+    v.env_vars = Some(vec![CreateParameterConfigReq::new(
+        "K",
+        ParameterType::UnknownName("templated".into()),
+        ParameterCategory::EnvVars,
+    )]);
+    assert_field(
+        client.create_container_version(7, &v).await,
+        "env_vars[0].type",
+    );
+    assert_field(
+        client
+            .create_container(
+                &CreateContainerReq::new("x", ContainerType::Algorithm).with_version(v),
+            )
+            .await,
+        "version.env_vars[0].type",
+    );
+    for m in nothing {
+        m.assert_async().await;
+    }
 }

@@ -36,7 +36,7 @@ impl sdk_core::Validate for ErrorEnvelope {
 /// What a container is for. Sent as the integer; the server answers with the lower-case name (`algorithm`, `benchmark`, `pedestal`).
 ///
 /// Sent as an integer; read from the integer or from the name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ContainerType {
     /// `0` (`algorithm`).
@@ -45,19 +45,22 @@ pub enum ContainerType {
     Benchmark,
     /// `2` (`pedestal`).
     Pedestal,
-    /// A value this version does not know, kept as received.
+    /// An integer this version does not know, kept as received.
     Unknown(i64),
+    /// A name this version does not know, kept as received (and sent back as is).
+    UnknownName(String),
 }
 
 impl ContainerType {
-    /// The integer sent on the wire.
-    pub fn as_i64(self) -> i64 {
-        match self {
+    /// The integer sent on the wire (`None` for an `UnknownName`).
+    pub fn as_i64(&self) -> Option<i64> {
+        Some(match self {
             Self::Algorithm => 0,
             Self::Benchmark => 1,
             Self::Pedestal => 2,
-            Self::Unknown(v) => v,
-        }
+            Self::Unknown(v) => *v,
+            Self::UnknownName(_) => return None,
+        })
     }
 
     /// The value for an integer; integers this version does not know are kept in `Unknown`.
@@ -70,20 +73,24 @@ impl ContainerType {
         }
     }
 
-    /// The value for a name (case-insensitive, `snake_case` or run together), if known.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Some(match name.to_ascii_lowercase().as_str() {
+    /// The value for a name (case-insensitive, `snake_case` or run together); names
+    /// this version does not know are kept in `UnknownName`.
+    pub fn from_name(name: &str) -> Self {
+        match name.to_ascii_lowercase().as_str() {
             "algorithm" => Self::Algorithm,
             "benchmark" => Self::Benchmark,
             "pedestal" => Self::Pedestal,
-            _ => return None,
-        })
+            _ => Self::UnknownName(name.to_string()),
+        }
     }
 }
 
 impl Serialize for ContainerType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_i64(self.as_i64())
+        match self {
+            Self::UnknownName(name) => serializer.serialize_str(name),
+            _ => serializer.serialize_i64(self.as_i64().unwrap_or_default()),
+        }
     }
 }
 
@@ -101,7 +108,7 @@ impl<'de> Deserialize<'de> for ContainerType {
 /// Life-cycle state of a container or version. Sent as the integer; the server answers with the lower-case name (`deleted`, `disabled`, `enabled`).
 ///
 /// Sent as an integer; read from the integer or from the name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum StatusType {
     /// `-1` (`deleted`).
@@ -110,19 +117,22 @@ pub enum StatusType {
     Disabled,
     /// `1` (`enabled`).
     Enabled,
-    /// A value this version does not know, kept as received.
+    /// An integer this version does not know, kept as received.
     Unknown(i64),
+    /// A name this version does not know, kept as received (and sent back as is).
+    UnknownName(String),
 }
 
 impl StatusType {
-    /// The integer sent on the wire.
-    pub fn as_i64(self) -> i64 {
-        match self {
+    /// The integer sent on the wire (`None` for an `UnknownName`).
+    pub fn as_i64(&self) -> Option<i64> {
+        Some(match self {
             Self::Deleted => -1,
             Self::Disabled => 0,
             Self::Enabled => 1,
-            Self::Unknown(v) => v,
-        }
+            Self::Unknown(v) => *v,
+            Self::UnknownName(_) => return None,
+        })
     }
 
     /// The value for an integer; integers this version does not know are kept in `Unknown`.
@@ -135,20 +145,24 @@ impl StatusType {
         }
     }
 
-    /// The value for a name (case-insensitive, `snake_case` or run together), if known.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Some(match name.to_ascii_lowercase().as_str() {
+    /// The value for a name (case-insensitive, `snake_case` or run together); names
+    /// this version does not know are kept in `UnknownName`.
+    pub fn from_name(name: &str) -> Self {
+        match name.to_ascii_lowercase().as_str() {
             "deleted" => Self::Deleted,
             "disabled" => Self::Disabled,
             "enabled" => Self::Enabled,
-            _ => return None,
-        })
+            _ => Self::UnknownName(name.to_string()),
+        }
     }
 }
 
 impl Serialize for StatusType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_i64(self.as_i64())
+        match self {
+            Self::UnknownName(name) => serializer.serialize_str(name),
+            _ => serializer.serialize_i64(self.as_i64().unwrap_or_default()),
+        }
     }
 }
 
@@ -166,25 +180,28 @@ impl<'de> Deserialize<'de> for StatusType {
 /// Where a parameter goes: the container's environment (0) or the Helm values (1).
 ///
 /// Sent as an integer; read from the integer or from the name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ParameterCategory {
     /// `0` (`env_vars`).
     EnvVars,
     /// `1` (`helm_values`).
     HelmValues,
-    /// A value this version does not know, kept as received.
+    /// An integer this version does not know, kept as received.
     Unknown(i64),
+    /// A name this version does not know, kept as received (and sent back as is).
+    UnknownName(String),
 }
 
 impl ParameterCategory {
-    /// The integer sent on the wire.
-    pub fn as_i64(self) -> i64 {
-        match self {
+    /// The integer sent on the wire (`None` for an `UnknownName`).
+    pub fn as_i64(&self) -> Option<i64> {
+        Some(match self {
             Self::EnvVars => 0,
             Self::HelmValues => 1,
-            Self::Unknown(v) => v,
-        }
+            Self::Unknown(v) => *v,
+            Self::UnknownName(_) => return None,
+        })
     }
 
     /// The value for an integer; integers this version does not know are kept in `Unknown`.
@@ -196,19 +213,23 @@ impl ParameterCategory {
         }
     }
 
-    /// The value for a name (case-insensitive, `snake_case` or run together), if known.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Some(match name.to_ascii_lowercase().as_str() {
+    /// The value for a name (case-insensitive, `snake_case` or run together); names
+    /// this version does not know are kept in `UnknownName`.
+    pub fn from_name(name: &str) -> Self {
+        match name.to_ascii_lowercase().as_str() {
             "env_vars" | "envvars" => Self::EnvVars,
             "helm_values" | "helmvalues" => Self::HelmValues,
-            _ => return None,
-        })
+            _ => Self::UnknownName(name.to_string()),
+        }
     }
 }
 
 impl Serialize for ParameterCategory {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_i64(self.as_i64())
+        match self {
+            Self::UnknownName(name) => serializer.serialize_str(name),
+            _ => serializer.serialize_i64(self.as_i64().unwrap_or_default()),
+        }
     }
 }
 
@@ -226,25 +247,28 @@ impl<'de> Deserialize<'de> for ParameterCategory {
 /// Whether a parameter has a fixed value (0) or is rendered from a template (1).
 ///
 /// Sent as an integer; read from the integer or from the name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ParameterType {
     /// `0` (`fixed`).
     Fixed,
     /// `1` (`dynamic`).
     Dynamic,
-    /// A value this version does not know, kept as received.
+    /// An integer this version does not know, kept as received.
     Unknown(i64),
+    /// A name this version does not know, kept as received (and sent back as is).
+    UnknownName(String),
 }
 
 impl ParameterType {
-    /// The integer sent on the wire.
-    pub fn as_i64(self) -> i64 {
-        match self {
+    /// The integer sent on the wire (`None` for an `UnknownName`).
+    pub fn as_i64(&self) -> Option<i64> {
+        Some(match self {
             Self::Fixed => 0,
             Self::Dynamic => 1,
-            Self::Unknown(v) => v,
-        }
+            Self::Unknown(v) => *v,
+            Self::UnknownName(_) => return None,
+        })
     }
 
     /// The value for an integer; integers this version does not know are kept in `Unknown`.
@@ -256,19 +280,23 @@ impl ParameterType {
         }
     }
 
-    /// The value for a name (case-insensitive, `snake_case` or run together), if known.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Some(match name.to_ascii_lowercase().as_str() {
+    /// The value for a name (case-insensitive, `snake_case` or run together); names
+    /// this version does not know are kept in `UnknownName`.
+    pub fn from_name(name: &str) -> Self {
+        match name.to_ascii_lowercase().as_str() {
             "fixed" => Self::Fixed,
             "dynamic" => Self::Dynamic,
-            _ => return None,
-        })
+            _ => Self::UnknownName(name.to_string()),
+        }
     }
 }
 
 impl Serialize for ParameterType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_i64(self.as_i64())
+        match self {
+            Self::UnknownName(name) => serializer.serialize_str(name),
+            _ => serializer.serialize_i64(self.as_i64().unwrap_or_default()),
+        }
     }
 }
 
@@ -286,6 +314,7 @@ impl<'de> Deserialize<'de> for ParameterType {
 /// Comparison applied by a search filter.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
+#[serde(rename_all = "lowercase")]
 pub enum FilterOperator {
     /// `eq`.
     #[serde(rename = "eq")]
@@ -306,7 +335,6 @@ pub enum FilterOperator {
     #[serde(rename = "lte")]
     LessEq,
     /// `like`.
-    #[serde(rename = "like")]
     Like,
     /// `starts`.
     #[serde(rename = "starts")]
@@ -318,7 +346,6 @@ pub enum FilterOperator {
     #[serde(rename = "nlike")]
     NotLike,
     /// `in`.
-    #[serde(rename = "in")]
     In,
     /// `nin`.
     #[serde(rename = "nin")]
@@ -346,19 +373,68 @@ pub enum FilterOperator {
     Unknown(String),
 }
 
+impl FilterOperator {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Equal => "eq",
+            Self::NotEqual => "ne",
+            Self::Greater => "gt",
+            Self::GreaterEq => "gte",
+            Self::Less => "lt",
+            Self::LessEq => "lte",
+            Self::Like => "like",
+            Self::StartsWith => "starts",
+            Self::EndsWith => "ends",
+            Self::NotLike => "nlike",
+            Self::In => "in",
+            Self::NotIn => "nin",
+            Self::IsNull => "null",
+            Self::IsNotNull => "nnull",
+            Self::DateEqual => "deq",
+            Self::DateAfter => "dafter",
+            Self::DateBefore => "dbefore",
+            Self::DateBetween => "dbetween",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for FilterOperator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Ascending or descending order.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
+#[serde(rename_all = "lowercase")]
 pub enum SortDirection {
     /// `asc`.
-    #[serde(rename = "asc")]
     Asc,
     /// `desc`.
-    #[serde(rename = "desc")]
     Desc,
     /// A value this version does not know, kept as received.
     #[serde(untagged)]
     Unknown(String),
+}
+
+impl SortDirection {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Asc => "asc",
+            Self::Desc => "desc",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for SortDirection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Credentials for a log-in.
@@ -473,13 +549,13 @@ pub struct ContainerResp {
     pub name: Option<String>,
     /// What the container is for. The server sends the name; a name this client does not know is kept.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<crate::Reported<crate::models::ContainerType>>,
+    pub r#type: Option<ContainerType>,
     /// Whether every user can see it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_public: Option<bool>,
     /// Its state. The server sends the name; a name this client does not know is kept.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<crate::Reported<crate::models::StatusType>>,
+    pub status: Option<StatusType>,
     /// RFC 3339 time of registration.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
@@ -535,13 +611,13 @@ pub struct ContainerDetailResp {
     pub name: Option<String>,
     /// What the container is for. The server sends the name; a name this client does not know is kept.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<crate::Reported<crate::models::ContainerType>>,
+    pub r#type: Option<ContainerType>,
     /// Whether every user can see it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_public: Option<bool>,
     /// Its state. The server sends the name; a name this client does not know is kept.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<crate::Reported<crate::models::StatusType>>,
+    pub status: Option<StatusType>,
     /// RFC 3339 time of registration.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
@@ -1046,11 +1122,12 @@ impl sdk_core::Validate for SubmitBuildContainerReq {
     }
 }
 
-/// Reads an integer enum from its integer, or from its name as some servers send it.
+/// Reads an integer enum from its integer, or from its name as some servers send it;
+/// anything else (a float, a bool, ...) is an error.
 fn deserialize_int_enum<'de, D, T>(
     deserializer: D,
     from_i64: fn(i64) -> T,
-    from_name: fn(&str) -> Option<T>,
+    from_name: fn(&str) -> T,
     expecting: &'static str,
 ) -> Result<T, D::Error>
 where
@@ -1058,7 +1135,7 @@ where
 {
     struct Visitor<T> {
         from_i64: fn(i64) -> T,
-        from_name: fn(&str) -> Option<T>,
+        from_name: fn(&str) -> T,
         expecting: &'static str,
     }
     impl<T> serde::de::Visitor<'_> for Visitor<T> {
@@ -1075,11 +1152,10 @@ where
                 .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
         }
         fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
-            match v.parse::<i64>() {
-                Ok(n) => Ok((self.from_i64)(n)),
-                Err(_) => (self.from_name)(v)
-                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Str(v), &self)),
-            }
+            Ok(match v.parse::<i64>() {
+                Ok(n) => (self.from_i64)(n),
+                Err(_) => (self.from_name)(v),
+            })
         }
     }
     deserializer.deserialize_any(Visitor {
