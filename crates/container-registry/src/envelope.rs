@@ -208,4 +208,30 @@ mod tests {
             other => panic!("{other:?}"),
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_give_a_value_or_an_error(body in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
+            let headers = HeaderMap::new();
+            let _ = parse_error(&ApiErrorBody { status: StatusCode::BAD_REQUEST, headers: &headers, body: &body });
+            let _ = unwrap::<serde_json::Value>(StatusCode::OK, &Method::GET, "/x", Bytes::from(body));
+        }
+
+        #[test]
+        fn the_code_alone_decides_success(code in -1000i64..1000, message in "[a-z ]{0,20}") {
+            let body = serde_json::json!({"code": code, "message": message, "data": 5, "timestamp": 1});
+            let got = unwrap::<u8>(StatusCode::OK, &Method::GET, "/x", Bytes::from(body.to_string()));
+            if code_is_success(code) {
+                proptest::prop_assert_eq!(got.unwrap(), 5);
+            } else {
+                let err = got.unwrap_err();
+                let api = err.api().unwrap();
+                let want = code.to_string();
+                proptest::prop_assert_eq!(api.code(), Some(want.as_str()));
+                if !message.is_empty() {
+                    proptest::prop_assert_eq!(api.message(), message.as_str());
+                }
+            }
+        }
+    }
 }
