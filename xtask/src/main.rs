@@ -7,6 +7,24 @@
 //!   `#[doc(alias = "...")]` (or `fn` of that name) in that crate's hand-written sources.
 //! - `cargo xtask ci` runs fmt, clippy, tests, the codegen and coverage checks and rustdoc,
 //!   stopping at the first failure.
+//!
+//! # What the generator reads
+//!
+//! OpenAPI 3.0/3.1 `components.schemas` or Swagger 2 `definitions`, as JSON. Each named
+//! schema becomes a struct (objects, `allOf` merged), an enum (`enum` of strings or
+//! integers) or a type alias (anything else); inline objects and enums become
+//! `<Parent><Field>` types. `oneOf`/`anyOf`/untyped schemas are `serde_json::Value`;
+//! `nullable`, `x-nullable`, `type: [.., "null"]` and `anyOf: [.., {type: null}]` make an
+//! `Option`. Vendor extensions:
+//!
+//! - `x-merge-patch: true` (object): optional fields are `sdk_core::Patch<T>`.
+//! - `x-rust-type: "path::Type"` (property or schema): that type, verbatim, unchecked.
+//! - `x-enum-varnames` (integer enum): variant names, also accepted as wire names.
+//! - `x-enum-descriptions` / `x-enum-comments`: variant docs.
+//!
+//! `minLength`/`maxLength`/`pattern`/`format: uuid`/`minimum`/`maximum`/`exclusive*`/
+//! `minItems`/`maxItems` become `sdk_core::Validate` checks; patterns must compile with
+//! regex-lite (sdk-core's engine), or generation fails.
 
 mod codegen;
 mod coverage;
