@@ -22,6 +22,8 @@ const MAX_LINE: usize = 16 * 1024 * 1024;
 pub struct JsonLines<T> {
     inner: Pin<Box<dyn Stream<Item = Result<Bytes>> + Send>>,
     buf: BytesMut,
+    /// Bytes of `buf` already known to hold no newline, so a long line is scanned once.
+    scanned: usize,
     method: Method,
     path: String,
     done: bool,
@@ -45,6 +47,7 @@ impl<T> JsonLines<T> {
         JsonLines {
             inner: Box::pin(inner),
             buf: BytesMut::new(),
+            scanned: 0,
             method,
             path,
             done: false,
@@ -56,10 +59,21 @@ impl<T> JsonLines<T> {
 impl<T: DeserializeOwned> JsonLines<T> {
     fn next_line(&mut self, at_end: bool) -> Option<Result<T>> {
         loop {
-            let line = match self.buf.iter().position(|&b| b == b'\n') {
-                Some(i) => self.buf.split_to(i + 1).freeze(),
-                None if at_end && !self.buf.is_empty() => self.buf.split().freeze(),
-                None => return None,
+            let newline = self.buf[self.scanned..].iter().position(|&b| b == b'\n');
+            let line = match newline {
+                Some(i) => {
+                    let end = self.scanned + i + 1;
+                    self.scanned = 0;
+                    self.buf.split_to(end).freeze()
+                }
+                None if at_end && !self.buf.is_empty() => {
+                    self.scanned = 0;
+                    self.buf.split().freeze()
+                }
+                None => {
+                    self.scanned = self.buf.len();
+                    return None;
+                }
             };
             let trimmed = line.trim_ascii();
             if trimmed.is_empty() {
