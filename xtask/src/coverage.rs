@@ -1,6 +1,7 @@
 //! Every operation of a crate's spec must be implemented: found by its
 //! `#[doc(alias = "<operationId>")]` in the crate's hand-written sources, or by a
-//! `fn <operationId>` (rustdoc rejects an alias equal to the item's own name).
+//! `fn <operationId>` or its snake_case form (rustdoc rejects an alias equal to the
+//! item's own name).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -108,15 +109,20 @@ pub fn missing(root: &Path) -> Result<Vec<(String, Vec<String>)>, String> {
         let mut files = Vec::new();
         rust_files(&src, &src.join("generated"), &mut files);
         let mut found = BTreeSet::new();
+        let mut fns = BTreeSet::new();
         for f in files {
             if let Ok(s) = std::fs::read_to_string(&f) {
                 found.extend(aliases(&s));
-                found.extend(fn_names(&s));
+                let names = fn_names(&s);
+                found.extend(names.iter().cloned());
+                fns.extend(names);
             }
         }
+        // An alias must name the operationId exactly; a fn may also be its snake_case form
+        // (`ContainerInspect` -> `fn container_inspect`).
         let missing: Vec<String> = operation_ids(&spec)
             .into_iter()
-            .filter(|id| !found.contains(id))
+            .filter(|id| !found.contains(id) && !fns.contains(&crate::names::snake(id)))
             .collect();
         if !missing.is_empty() {
             let name = dir

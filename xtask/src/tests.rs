@@ -176,6 +176,21 @@ fn coverage_finds_missing_operations_and_ignores_generated_code() {
         "{err}"
     );
 
+    // A fn named like the operation, or like its snake_case form, counts too.
+    std::fs::write(krate.join("src/more.rs"), "pub async fn update_pet() {}\n").unwrap();
+    coverage::check(ws).unwrap();
+    std::fs::write(
+        krate.join("src/more.rs"),
+        "pub async fn update_pet_x() {}\n",
+    )
+    .unwrap();
+    assert!(coverage::check(ws).is_err());
+    let spec = krate.join("openapi.json");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(&spec, text.replace("\"update_pet\"", "\"UpdatePetX\"")).unwrap();
+    coverage::check(ws).unwrap();
+    std::fs::write(&spec, text).unwrap();
+
     std::fs::write(
         krate.join("src/patch.rs"),
         "#[doc(alias = \"update_pet\")]\nfn f() {}\n",
