@@ -406,3 +406,29 @@ fn structs_that_hold_themselves_are_boxed_and_repeated_enum_values_dropped() {
     assert_eq!(code.matches("A,\n").count(), 1, "{code}");
     assert_eq!(code.matches("1 => Self::").count(), 1, "{code}");
 }
+
+/// The upstream specs (beside the repository, in shared/specs, when present) are far
+/// larger and wordier than ours: everything in them must still come out as valid,
+/// formatted Rust.
+#[test]
+fn upstream_specs_generate_when_present() {
+    let dir = root().join("../shared/specs");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!("skipped: no {}", dir.display());
+        return;
+    };
+    let mut n = 0;
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "json") {
+            let code = codegen::generate(&root(), &p).unwrap_or_else(|e| panic!("{e}"));
+            assert!(
+                code.contains("impl sdk_core::Validate for "),
+                "{}",
+                p.display()
+            );
+            n += 1;
+        }
+    }
+    eprintln!("generated from {n} upstream specs");
+}
