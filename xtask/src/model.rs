@@ -492,10 +492,11 @@ impl<'a> Builder<'a> {
             };
             let doc = doc_of(p)
                 .or_else(|| {
-                    str_of(p, "$ref")
-                        .and_then(|r| self.deref(r))
-                        .and_then(|t| str_of(t, "title"))
-                        .map(String::from)
+                    // A bare `$ref`: the first sentence of what it points to.
+                    let t = self.deref(str_of(p, "$ref")?)?;
+                    str_of(t, "description")
+                        .map(first_sentence)
+                        .or_else(|| str_of(t, "title").map(String::from))
                 })
                 .unwrap_or_else(|| format!("The `{wire}` field."));
             fields.push(Field {
@@ -1002,5 +1003,15 @@ fn box_cycles(items: &mut [Item]) {
             let f = &mut fields[field];
             f.ty = boxed(std::mem::replace(&mut f.ty, Ty::Value));
         }
+    }
+}
+
+/// The first sentence of the first paragraph (the whole paragraph if it has no `. `).
+fn first_sentence(text: &str) -> String {
+    let para = text.trim().split("\n\n").next().unwrap_or_default();
+    let para = para.split_whitespace().collect::<Vec<_>>().join(" ");
+    match para.find(". ") {
+        Some(i) => para[..=i].to_string(),
+        None => para,
     }
 }
