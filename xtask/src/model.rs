@@ -415,7 +415,11 @@ impl<'a> Builder<'a> {
         let (t, _) = type_of(s);
         let objectish =
             t.as_deref() == Some("object") || (t.is_none() && s.get("properties").is_some());
-        if has_props(s) || (objectish && s.get("properties").is_some()) {
+        let map = matches!(
+            s.get("additionalProperties"),
+            Some(Value::Object(_)) | Some(Value::Bool(true))
+        );
+        if has_props(s) || (objectish && s.get("properties").is_some() && !map) {
             return Kind::Struct;
         }
         Kind::Alias
@@ -440,7 +444,13 @@ impl<'a> Builder<'a> {
                 self.slots[idx].as_mut().expect("slot")[0] = item;
             }
             Kind::Enum => {
-                let item = build_enum(&name, &doc, s);
+                // The enum may sit in the only typed part of an `allOf`.
+                let e = if s.get("enum").is_some() {
+                    s
+                } else {
+                    self.typed_parts(s).first().copied().unwrap_or(s)
+                };
+                let item = build_enum(&name, &doc, e);
                 self.push(Some(item));
             }
             Kind::Alias => {

@@ -432,3 +432,21 @@ fn upstream_specs_generate_when_present() {
     }
     eprintln!("generated from {n} upstream specs");
 }
+
+#[test]
+fn all_of_wrapping_an_enum_and_maps_with_empty_properties() {
+    let code = gen(schemas(json!({
+        "Wrapped": { "description": "d", "allOf": [{ "type": "string", "enum": ["x", "y"] }] },
+        "Labels": { "type": "object", "properties": {}, "additionalProperties": { "type": "string" } },
+        "Empty": { "type": "object", "properties": {} }
+    })));
+    assert!(
+        code.contains("pub enum Wrapped {") && code.contains("    X,\n"),
+        "{code}"
+    );
+    assert!(
+        code.contains("pub type Labels = BTreeMap<String, String>;"),
+        "{code}"
+    );
+    assert!(code.contains("pub struct Empty {\n}"), "{code}");
+}
