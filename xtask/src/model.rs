@@ -439,9 +439,9 @@ impl<'a> Builder<'a> {
         let doc = doc_of(s).unwrap_or_else(|| format!("The `{spec_name}` schema."));
         match self.kinds[spec_name] {
             Kind::Struct => {
-                self.push(None);
+                let pos = self.placeholder();
                 let item = self.build_struct(&name, &doc, s);
-                self.slots[idx].as_mut().expect("slot")[0] = item;
+                self.fill(pos, item);
             }
             Kind::Enum => {
                 // The enum may sit in the only typed part of an `allOf`.
@@ -451,7 +451,7 @@ impl<'a> Builder<'a> {
                     self.typed_parts(s).first().copied().unwrap_or(s)
                 };
                 let item = build_enum(&name, &doc, e);
-                self.push(Some(item));
+                self.add(item);
             }
             Kind::Alias => {
                 self.in_progress.insert(spec_name.to_string());
@@ -472,13 +472,24 @@ impl<'a> Builder<'a> {
         self.current = saved;
     }
 
-    fn push(&mut self, item: Option<Item>) {
+    fn add(&mut self, item: Item) {
+        self.slots[self.current].as_mut().expect("slot").push(item);
+    }
+
+    /// Keeps a place for a struct before its fields are resolved, so it is written
+    /// before the inline types its fields create.
+    fn placeholder(&mut self) -> usize {
         let slot = self.slots[self.current].as_mut().expect("slot");
-        slot.push(item.unwrap_or(Item::Alias {
+        slot.push(Item::Alias {
             name: String::new(),
             doc: String::new(),
             ty: Ty::Value,
-        }));
+        });
+        slot.len() - 1
+    }
+
+    fn fill(&mut self, pos: usize, item: Item) {
+        self.slots[self.current].as_mut().expect("slot")[pos] = item;
     }
 
     fn build_struct(&mut self, name: &str, doc: &str, s: &'a Value) -> Item {
@@ -576,7 +587,7 @@ impl<'a> Builder<'a> {
             let name = self.names.fresh(ctx);
             let doc = doc_of(s).unwrap_or_else(|| format!("The values of `{ctx}`."));
             let item = build_enum(&name, &doc, s);
-            self.push(Some(item));
+            self.add(item);
             return Resolved::plain(Ty::Named(name));
         }
         let (mut t, _) = type_of(s);
@@ -700,10 +711,9 @@ impl<'a> Builder<'a> {
     fn inline_struct(&mut self, s: &'a Value, ctx: &str) -> Resolved {
         let name = self.names.fresh(ctx);
         let doc = doc_of(s).unwrap_or_else(|| format!("The inline object of `{ctx}`."));
-        let pos = self.slots[self.current].as_ref().map_or(0, Vec::len);
-        self.push(None);
+        let pos = self.placeholder();
         let item = self.build_struct(&name, &doc, s);
-        self.slots[self.current].as_mut().expect("slot")[pos] = item;
+        self.fill(pos, item);
         Resolved {
             ty: Ty::Named(name.clone()),
             check: Check::Model(name),
