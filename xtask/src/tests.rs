@@ -147,6 +147,26 @@ fn check_fails_when_a_generated_file_is_edited_by_hand() {
     codegen::write_all(ws, &[]).unwrap();
     codegen::check_all(ws, &[]).unwrap();
     assert_eq!(std::fs::read_to_string(&models).unwrap(), text);
+
+    // A spec that cannot be generated is reported, not skipped.
+    let spec = krate.join("openapi.json");
+    let good = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(&spec, "{").unwrap();
+    let err = codegen::check_all(ws, &[]).unwrap_err();
+    assert!(
+        err.contains("error:   crates/petstore/openapi.json: invalid JSON"),
+        "{err}"
+    );
+
+    // A generated file left behind by a removed spec is reported too.
+    std::fs::remove_file(&spec).unwrap();
+    let err = codegen::check_all(ws, &[]).unwrap_err();
+    assert!(
+        err.contains("orphan:  crates/petstore/src/generated/models.rs"),
+        "{err}"
+    );
+    std::fs::write(&spec, good).unwrap();
+    codegen::check_all(ws, &[]).unwrap();
 }
 
 #[test]
