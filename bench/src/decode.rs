@@ -75,11 +75,17 @@ pub fn list_json(n: usize) -> Vec<u8> {
     serde_json::to_vec(&items).expect("list json")
 }
 
+/// The container id in [`inspect_json`].
+pub fn inspect_id() -> String {
+    hex(&mut Rng::new(11), 64)
+}
+
 /// A `GET /containers/{id}/json` answer of a running container with ports, mounts,
 /// labels, env and a health check, shaped like dockerd 20.10's.
 pub fn inspect_json() -> Vec<u8> {
     let mut rng = Rng::new(11);
     let id = hex(&mut rng, 64);
+    debug_assert_eq!(id, inspect_id());
     let dir = format!("/var/lib/docker/containers/{id}");
     let overlay = hex(&mut rng, 64);
     let env: Vec<String> = (0..30).map(|i| format!("SHOP_SETTING_{i}=value-{}", rng.below(100_000))).collect();

@@ -3,6 +3,7 @@
 //!
 //! `bench` runs every section and writes one table to stdout and to BENCHMARKS.md.
 //! Sizes come from the environment (see `Config`) so a quick smoke run is possible.
+//! `bench render` re-copies bench/ANALYSIS.md under the figures of the last run.
 //! `bench archive-child ...` is the child process the archive section runs once per
 //! SDK and direction, so that the peak resident memory of one SDK never mixes
 //! with another's.
@@ -83,7 +84,7 @@ impl Config {
             inflight: env_num("BENCH_INFLIGHT", 64),
             call_runs: env_num("BENCH_CALL_RUNS", 5),
             stream_bytes: env_num::<usize>("BENCH_STREAM_MB", 1024) << 20,
-            stream_runs: env_num("BENCH_STREAM_RUNS", 5),
+            stream_runs: env_num("BENCH_STREAM_RUNS", 7),
             archive_bytes: env_num::<u64>("BENCH_ARCHIVE_MB", 1024) << 20,
             archive_runs: env_num("BENCH_ARCHIVE_RUNS", 3),
             list_len: env_num("BENCH_LIST_LEN", 2000),
@@ -101,11 +102,15 @@ impl Config {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("archive-child") {
-        archive::child_main(&args[2..]);
-        return;
+    match args.get(1).map(String::as_str) {
+        Some("archive-child") => return archive::child_main(&args[2..]),
+        Some("stub-server") => return stream::stub_main(&args[2..]),
+        _ => {}
     }
     let config = Config::from_env();
+    if args.get(1).map(String::as_str) == Some("render") {
+        return report::render(&config.out);
+    }
     let mut report = Report::new(&config);
     eprintln!("bench: {config:?}");
 

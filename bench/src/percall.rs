@@ -1,5 +1,6 @@
 //! Section 1: per-call overhead, `inspect` of one running container on the real daemon,
-//! one call at a time and with many in flight.
+//! one call at a time and with many in flight. The same calls against a stub server
+//! (no daemon behind the socket) show the client-side cost alone.
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -17,6 +18,9 @@ enum Impl {
     De(docker_engine::Docker),
     Bollard(bollard::Docker),
     Raw(Raw),
+    /// Diagnostics (BENCH_PERCALL_DIAG=1): the floor plus docker-engine's decoding,
+    /// plain (`false`) or path-tracking as its calls do (`true`).
+    RawDecode(Raw, bool),
 }
 
 impl Impl {
@@ -40,6 +44,16 @@ impl Impl {
             Impl::Raw(r) => {
                 black_box(r.get_bytes(&format!("/containers/{id}/json")).await);
             }
+            Impl::RawDecode(r, tracked) => {
+                let body = r.get_bytes(&format!("/containers/{id}/json")).await;
+                let info: docker_engine::models::ContainerInspectResponse = if *tracked {
+                    sdk_core::decode_json(&http::Method::GET, "/v1.41/containers/x/json", &body)
+                        .expect("decode")
+                } else {
+                    serde_json::from_slice(&body).expect("decode")
+                };
+                black_box(info);
+            }
         }
     }
 }
@@ -51,109 +65,144 @@ struct RunFigures {
     rps: f64,
 }
 
-async fn one_run(imp: &Impl, id: &str, calls: usize, inflight: usize) -> RunFigures {
-    let start = Instant::now();
-    let times: Vec<Duration> = if inflight <= 1 {
-        let mut times = Vec::with_capacity(calls);
-        for _ in 0..calls {
-            let t = Instant::now();
-            imp.inspect(id).await;
-            times.push(t.elapsed());
-        }
-        times
-    } else {
-        futures_util::stream::iter(0..calls)
-            .map(|_| {
-                let imp = imp.clone();
-                async move {
-                    // The clock starts when the call is first polled, i.e. once it is in flight.
-                    let t = Instant::now();
-                    imp.inspect(id).await;
-                    t.elapsed()
-                }
-            })
-            .buffer_unordered(inflight)
-            .collect()
-            .await
-    };
-    let wall = start.elapsed().as_secs_f64();
-    let us = micros(&times);
+fn figures(times: &[Duration], wall: f64) -> RunFigures {
+    let us = micros(times);
     RunFigures {
         median_us: median(&us),
         p99_us: percentile(&us, 99.0),
-        rps: calls as f64 / wall,
+        rps: times.len() as f64 / wall,
     }
+}
+
+/// One sequential run of every implementation, interleaved call by call (the order
+/// rotating each time) so that all of them meet the same moments of a noisy machine.
+/// Requests per second are calls / the sum of their own call times.
+async fn sequential(impls: &[(String, Impl)], id: &str, calls: usize) -> Vec<RunFigures> {
+    let mut times: Vec<Vec<Duration>> = vec![Vec::with_capacity(calls); impls.len()];
+    for i in 0..calls {
+        for k in 0..impls.len() {
+            let j = (i + k) % impls.len();
+            let t = Instant::now();
+            impls[j].1.inspect(id).await;
+            times[j].push(t.elapsed());
+        }
+    }
+    times
+        .iter()
+        .map(|t| figures(t, t.iter().sum::<Duration>().as_secs_f64()))
+        .collect()
+}
+
+/// `calls` calls with `inflight` at once; the clock of a call starts when it is first
+/// polled, i.e. once it is in flight.
+async fn concurrent(imp: &Impl, id: &str, calls: usize, inflight: usize) -> RunFigures {
+    let start = Instant::now();
+    let times: Vec<Duration> = futures_util::stream::iter(0..calls)
+        .map(|_| {
+            let imp = imp.clone();
+            async move {
+                let t = Instant::now();
+                imp.inspect(id).await;
+                t.elapsed()
+            }
+        })
+        .buffer_unordered(inflight)
+        .collect()
+        .await;
+    figures(&times, start.elapsed().as_secs_f64())
+}
+
+/// Every run of both modes against the daemon (or stub) on `socket`; rows labelled with `place`.
+async fn measure(cfg: &Config, socket: &str, id: &str, place: &str, goals: bool) -> Vec<Row> {
+    let de = clients::docker_engine(socket);
+    let bo = clients::bollard(socket).await;
+    let raw = Raw::new(socket).await;
+    let mut impls: Vec<(String, Impl)> = vec![
+        (Who::DockerEngine.name().into(), Impl::De(de.clone())),
+        (Who::Bollard.name().into(), Impl::Bollard(bo)),
+        (Who::Raw.name().into(), Impl::Raw(raw.clone())),
+    ];
+    if std::env::var_os("BENCH_PERCALL_DIAG").is_some() {
+        impls.push(("raw+decode".into(), Impl::RawDecode(raw.clone(), false)));
+        impls.push(("raw+decode_json".into(), Impl::RawDecode(raw, true)));
+    }
+    // Warm-up: version negotiation, first connections, page faults.
+    for (_, imp) in &impls {
+        for _ in 0..50 {
+            imp.inspect(id).await;
+        }
+    }
+    let got = de.containers().inspect(id, Default::default()).await.expect("inspect");
+    assert_eq!(got.id.as_deref(), Some(id), "inspect answered another container");
+
+    let mut rows = Vec::new();
+    for inflight in [1, cfg.inflight] {
+        let label = if inflight > 1 {
+            format!("{inflight} in flight")
+        } else {
+            "sequential".to_string()
+        };
+        let mut all: HashMap<String, Vec<RunFigures>> = HashMap::new();
+        for round in 0..cfg.call_runs {
+            let run: Vec<(String, RunFigures)> = if inflight == 1 {
+                let names = impls.iter().map(|(n, _)| n.clone());
+                names.zip(sequential(&impls, id, cfg.calls).await).collect()
+            } else {
+                let mut run = Vec::new();
+                for k in 0..impls.len() {
+                    let (name, imp) = &impls[(k + round) % impls.len()];
+                    run.push((name.clone(), concurrent(imp, id, cfg.calls, inflight).await));
+                }
+                run
+            };
+            for (name, f) in run {
+                eprintln!(
+                    "  inspect {place} {label} {name:<15} run {round}: median {:.0} us, p99 {:.0} us, {:.0} req/s",
+                    f.median_us, f.p99_us, f.rps
+                );
+                all.entry(name).or_default().push(f);
+            }
+        }
+        for (name, runs) in &all {
+            if !Who::ALL.iter().any(|w| w.name() == name) {
+                let med = median(&runs.iter().map(|f| f.median_us).collect::<Vec<_>>());
+                eprintln!("  inspect {place} {label} {name}: median of medians {med:.0} us (diagnostic)");
+            }
+        }
+        let pick = |who: Who, get: fn(&RunFigures) -> f64| {
+            Some(median(&all[who.name()].iter().map(get).collect::<Vec<_>>()))
+        };
+        let row = |metric: &str, unit: &'static str, higher: bool, get: fn(&RunFigures) -> f64| Row {
+            metric: format!("inspect x{} {place}, {label}: {metric}", cfg.calls),
+            unit,
+            higher_is_better: higher,
+            de: pick(Who::DockerEngine, get),
+            bollard: pick(Who::Bollard, get),
+            floor: pick(Who::Raw, get),
+            goals: Vec::new(),
+        };
+        let mut med = row("median per call", "µs", false, |f| f.median_us);
+        if goals {
+            med.goals = vec![Goal::AtMostFloor(1.10), Goal::AtMostPeer(1.0)];
+        }
+        rows.push(med);
+        rows.push(row("p99 per call", "µs", false, |f| f.p99_us));
+        rows.push(row("requests per second", "req/s", true, |f| f.rps));
+    }
+    rows
 }
 
 pub fn run(cfg: &Config) -> Vec<Row> {
     setup::ensure_image();
     let id = setup::running_container();
     let rt = clients::runtime();
-    let rows = rt.block_on(async {
-        let de = clients::docker_engine(&cfg.socket);
-        let bo = clients::bollard(&cfg.socket).await;
-        let raw = Raw::new(&cfg.socket).await;
-        let impls: HashMap<&str, Impl> = [
-            (Who::DockerEngine.name(), Impl::De(de.clone())),
-            (Who::Bollard.name(), Impl::Bollard(bo)),
-            (Who::Raw.name(), Impl::Raw(raw)),
-        ]
-        .into_iter()
-        .collect();
-        // Warm-up: version negotiation, first connections, page faults.
-        for imp in impls.values() {
-            for _ in 0..20 {
-                imp.inspect(&id).await;
-            }
-        }
-        let got = de
-            .containers()
-            .inspect(&id, Default::default())
-            .await
-            .expect("inspect");
-        assert_eq!(got.id.as_deref(), Some(id.as_str()), "inspect answered another container");
-
-        let mut rows = Vec::new();
-        for (label, inflight) in [("sequential", 1), ("in flight", cfg.inflight)] {
-            let label = if inflight > 1 {
-                format!("{inflight} {label}")
-            } else {
-                label.to_string()
-            };
-            let mut figures: HashMap<Who, Vec<RunFigures>> = HashMap::new();
-            for round in 0..cfg.call_runs {
-                for who in Who::rotated(round) {
-                    let f = one_run(&impls[who.name()], &id, cfg.calls, inflight).await;
-                    eprintln!(
-                        "  inspect {label} {:<13} run {round}: median {:.0} us, p99 {:.0} us, {:.0} req/s",
-                        who.name(),
-                        f.median_us,
-                        f.p99_us,
-                        f.rps
-                    );
-                    figures.entry(who).or_default().push(f);
-                }
-            }
-            let pick = |who: Who, get: fn(&RunFigures) -> f64| {
-                Some(median(&figures[&who].iter().map(get).collect::<Vec<_>>()))
-            };
-            let row = |metric: &str, unit: &'static str, higher: bool, get: fn(&RunFigures) -> f64| Row {
-                metric: format!("inspect x{}, {label}: {metric}", cfg.calls),
-                unit,
-                higher_is_better: higher,
-                de: pick(Who::DockerEngine, get),
-                bollard: pick(Who::Bollard, get),
-                floor: pick(Who::Raw, get),
-                goals: Vec::new(),
-            };
-            let mut med = row("median per call", "µs", false, |f| f.median_us);
-            med.goals = vec![Goal::AtMostFloor(1.10), Goal::AtMostPeer(1.0)];
-            rows.push(med);
-            rows.push(row("p99 per call", "µs", false, |f| f.p99_us));
-            rows.push(row("requests per second", "req/s", true, |f| f.rps));
-        }
-        rows
-    });
+    let mut rows = rt.block_on(measure(cfg, &cfg.socket, &id, "on dockerd", true));
     setup::remove(&id);
+
+    // The same calls against a stub that answers at once with a fixed inspect body:
+    // what is left is the client's own cost.
+    let stub = crate::stream::Stub::start(0, "big");
+    let stub_id = crate::decode::inspect_id();
+    rows.extend(rt.block_on(measure(cfg, &stub.socket, &stub_id, "on a stub server", false)));
     rows
 }

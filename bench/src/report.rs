@@ -346,14 +346,28 @@ impl Report {
         for s in &self.sections {
             let _ = writeln!(m, "- {}: {:.0} s", s.name, s.took.as_secs_f64());
         }
-        let analysis = Path::new(env!("CARGO_MANIFEST_DIR")).join("ANALYSIS.md");
-        if let Ok(text) = std::fs::read_to_string(analysis) {
-            m.push('\n');
-            m.push_str(text.trim_end());
-            m.push('\n');
-        }
-        m
+        m.push('\n');
+        with_analysis(&m)
     }
+}
+
+/// Marks where the generated part of BENCHMARKS.md ends and bench/ANALYSIS.md begins.
+const ANALYSIS_MARKER: &str = "<!-- Everything below comes from bench/ANALYSIS.md (bench/run.sh render re-copies it). -->";
+
+/// The generated part, then the marker, then bench/ANALYSIS.md.
+fn with_analysis(generated: &str) -> String {
+    let analysis = Path::new(env!("CARGO_MANIFEST_DIR")).join("ANALYSIS.md");
+    let text = std::fs::read_to_string(analysis).unwrap_or_default();
+    format!("{}\n{ANALYSIS_MARKER}\n\n{}\n", generated.trim_end(), text.trim_end())
+}
+
+/// `bench render`: copies the current bench/ANALYSIS.md under the figures of the last
+/// run in `out`, without measuring again.
+pub fn render(out: &Path) {
+    let text = std::fs::read_to_string(out).unwrap_or_else(|e| panic!("reading {}: {e}", out.display()));
+    let generated = text.split(ANALYSIS_MARKER).next().unwrap_or_default();
+    std::fs::write(out, with_analysis(generated)).unwrap_or_else(|e| panic!("writing {}: {e}", out.display()));
+    eprintln!("bench: re-rendered {}", out.display());
 }
 
 const METHOD: &str = "\
