@@ -53,8 +53,11 @@ pub fn tar_stream(size: u64) -> impl Stream<Item = Bytes> + Send + 'static {
     let pad = (512 - (size % 512) as usize) % 512;
     let head = futures_util::stream::iter([Bytes::copy_from_slice(&tar_header(FILE, size))]);
     let body = futures_util::stream::iter(0..full).map(move |_| Bytes::copy_from_slice(&pattern));
-    let tail = futures_util::stream::iter([Bytes::from(vec![0xAB; rest]), Bytes::from(vec![0u8; pad + 1024])])
-        .filter(|b| std::future::ready(!b.is_empty()));
+    let tail = futures_util::stream::iter([
+        Bytes::from(vec![0xAB; rest]),
+        Bytes::from(vec![0u8; pad + 1024]),
+    ])
+    .filter(|b| std::future::ready(!b.is_empty()));
     head.chain(body).chain(tail)
 }
 
@@ -140,7 +143,9 @@ pub fn child_main(args: &[String]) {
             (Who::Raw, "put") => {
                 let raw = Raw::new(socket).await;
                 let t = Instant::now();
-                let body = BodyExt::boxed(StreamBody::new(tar_stream(size).map(|b| Ok(Frame::data(b)))));
+                let body = BodyExt::boxed(StreamBody::new(
+                    tar_stream(size).map(|b| Ok(Frame::data(b))),
+                ));
                 let path = format!("{}/containers/{id}/archive?path=%2F", raw.prefix);
                 let response = raw.send(http::Method::PUT, &path, body).await;
                 let status = response.status();
@@ -153,7 +158,11 @@ pub fn child_main(args: &[String]) {
                 let t = Instant::now();
                 let path = format!("{}/containers/{id}/archive?path=%2F{FILE}", raw.prefix);
                 let response = raw.send(http::Method::GET, &path, clients::empty()).await;
-                assert!(response.status().is_success(), "raw get: {}", response.status());
+                assert!(
+                    response.status().is_success(),
+                    "raw get: {}",
+                    response.status()
+                );
                 let mut body = response.into_body();
                 let mut moved = 0u64;
                 while let Some(frame) = body.frame().await {
@@ -167,7 +176,10 @@ pub fn child_main(args: &[String]) {
         }
     });
     if dir == "get" {
-        assert!(moved >= size + 512, "the archive read back is too short: {moved} bytes");
+        assert!(
+            moved >= size + 512,
+            "the archive read back is too short: {moved} bytes"
+        );
     }
     println!("RESULT {} {} {}", secs.as_secs_f64(), vm_hwm_kib(), moved);
 }
@@ -191,13 +203,20 @@ fn child(cfg: &Config, who: Who, dir: &str, id: &str) -> Transfer {
         .stderr(Stdio::inherit())
         .output()
         .expect("spawn archive child");
-    assert!(out.status.success(), "archive child {} {dir} failed", who.name());
+    assert!(
+        out.status.success(),
+        "archive child {} {dir} failed",
+        who.name()
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     let line = text
         .lines()
         .find_map(|l| l.strip_prefix("RESULT "))
         .unwrap_or_else(|| panic!("no RESULT from child: {text}"));
-    let f: Vec<f64> = line.split_whitespace().map(|v| v.parse().expect("figure")).collect();
+    let f: Vec<f64> = line
+        .split_whitespace()
+        .map(|v| v.parse().expect("figure"))
+        .collect();
     let t = Transfer {
         mb_per_s: cfg.archive_bytes as f64 / f[0] / 1e6,
         peak_mib: f[1] / 1024.0,
@@ -218,15 +237,23 @@ pub fn run(cfg: &Config) -> Vec<Row> {
     for round in 0..cfg.archive_runs {
         for who in Who::rotated(round) {
             let id = setup::created_container();
-            put.entry(who).or_default().push(child(cfg, who, "put", &id));
-            get.entry(who).or_default().push(child(cfg, who, "get", &id));
+            put.entry(who)
+                .or_default()
+                .push(child(cfg, who, "put", &id));
+            get.entry(who)
+                .or_default()
+                .push(child(cfg, who, "get", &id));
             setup::remove(&id);
         }
     }
     let mib = cfg.archive_bytes >> 20;
     let mut rows = Vec::new();
     for (dir, figures) in [("put", &put), ("get", &get)] {
-        let speed = |who: Who| Some(median(&figures[&who].iter().map(|t| t.mb_per_s).collect::<Vec<_>>()));
+        let speed = |who: Who| {
+            Some(median(
+                &figures[&who].iter().map(|t| t.mb_per_s).collect::<Vec<_>>(),
+            ))
+        };
         // Memory: the worst run, since a goal on peak memory is a ceiling.
         let peak = |who: Who| figures[&who].iter().map(|t| t.peak_mib).reduce(f64::max);
         rows.push(Row {
@@ -258,7 +285,9 @@ mod tests {
     #[test]
     fn tar_stream_is_a_valid_tar() {
         let size = 3 * CHUNK as u64 + 1000;
-        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
         let bytes: Vec<u8> = rt.block_on(tar_stream(size).collect::<Vec<_>>()).concat();
         assert_eq!(bytes.len() as u64, 512 + size + (512 - 1000 % 512) + 1024);
         assert_eq!(bytes.len() % 512, 0);
@@ -267,9 +296,16 @@ mod tests {
         let sum: u32 = header
             .iter()
             .enumerate()
-            .map(|(i, &b)| if (148..156).contains(&i) { 32 } else { u32::from(b) })
+            .map(|(i, &b)| {
+                if (148..156).contains(&i) {
+                    32
+                } else {
+                    u32::from(b)
+                }
+            })
             .sum();
-        let stored = u32::from_str_radix(std::str::from_utf8(&header[148..154]).unwrap(), 8).unwrap();
+        let stored =
+            u32::from_str_radix(std::str::from_utf8(&header[148..154]).unwrap(), 8).unwrap();
         assert_eq!(sum, stored);
         let size_field = std::str::from_utf8(&header[124..135]).unwrap();
         assert_eq!(u64::from_str_radix(size_field, 8).unwrap(), size);

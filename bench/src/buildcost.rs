@@ -12,7 +12,10 @@ use crate::Config;
 const PROGRAMS: [&str; 2] = ["de-ping", "bollard-ping"];
 
 fn manifest(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("build").join(name).join("Cargo.toml")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("build")
+        .join(name)
+        .join("Cargo.toml")
 }
 
 struct Build {
@@ -21,13 +24,23 @@ struct Build {
 }
 
 fn build(name: &str, round: usize) -> Build {
-    let target = std::env::temp_dir().join(format!("bench-build-{name}-{}-{round}", std::process::id()));
+    let target =
+        std::env::temp_dir().join(format!("bench-build-{name}-{}-{round}", std::process::id()));
     let _ = std::fs::remove_dir_all(&target);
     let t = Instant::now();
     // --frozen: the lock file is current and everything is fetched, so nothing but
     // compiling is timed. nice: every build on this shared machine runs niced.
     let status = Command::new("nice")
-        .args(["-n", "15", "cargo", "build", "--release", "--frozen", "--quiet", "--manifest-path"])
+        .args([
+            "-n",
+            "15",
+            "cargo",
+            "build",
+            "--release",
+            "--frozen",
+            "--quiet",
+            "--manifest-path",
+        ])
         .arg(manifest(name))
         .env("CARGO_TARGET_DIR", &target)
         .env_remove("RUSTFLAGS")
@@ -40,9 +53,15 @@ fn build(name: &str, round: usize) -> Build {
     let binary = target.join("release").join(name);
     let bytes = std::fs::metadata(&binary).expect("binary").len();
     // The program must work, or its size and build time mean nothing.
-    let out = Command::new(&binary).stderr(Stdio::inherit()).output().expect("run program");
+    let out = Command::new(&binary)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run program");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && text.contains("containers"), "{name} did not list: {text}");
+    assert!(
+        out.status.success() && text.contains("containers"),
+        "{name} did not list: {text}"
+    );
     eprintln!(
         "  build {name:<13} round {round}: {secs:.1} s, binary {:.2} MiB, says \"{}\"",
         bytes as f64 / 1048576.0,
@@ -71,8 +90,19 @@ pub fn run(cfg: &Config) -> Vec<Row> {
             results[i].push(build(PROGRAMS[i], round));
         }
     }
-    let secs = |i: usize| Some(median(&results[i].iter().map(|b| b.secs).collect::<Vec<_>>()));
-    let mib = |i: usize| Some(median(&results[i].iter().map(|b| b.bytes as f64 / 1048576.0).collect::<Vec<_>>()));
+    let secs = |i: usize| {
+        Some(median(
+            &results[i].iter().map(|b| b.secs).collect::<Vec<_>>(),
+        ))
+    };
+    let mib = |i: usize| {
+        Some(median(
+            &results[i]
+                .iter()
+                .map(|b| b.bytes as f64 / 1048576.0)
+                .collect::<Vec<_>>(),
+        ))
+    };
     vec![
         Row {
             metric: "ping + list program: clean release build time".into(),

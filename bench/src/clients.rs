@@ -118,10 +118,19 @@ impl Raw {
     /// A GET of `path` under the version prefix, body read whole; panics unless 2xx.
     pub async fn get_bytes(&self, path: &str) -> Bytes {
         let response = self
-            .send(http::Method::GET, &format!("{}{path}", self.prefix), empty())
+            .send(
+                http::Method::GET,
+                &format!("{}{path}", self.prefix),
+                empty(),
+            )
             .await;
         let status = response.status();
-        let body = response.into_body().collect().await.expect("raw body").to_bytes();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("raw body")
+            .to_bytes();
         assert!(status.is_success(), "raw GET {path}: {status}");
         body
     }
@@ -129,7 +138,9 @@ impl Raw {
 
 /// An empty request body.
 pub fn empty() -> RawBody {
-    Empty::<Bytes>::new().map_err(|never| match never {}).boxed()
+    Empty::<Bytes>::new()
+        .map_err(|never| match never {})
+        .boxed()
 }
 
 /// A multi-threaded runtime with the machine's core count, like `#[tokio::main]`.

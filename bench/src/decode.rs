@@ -11,7 +11,9 @@ use crate::stream::Rng;
 use crate::Config;
 
 fn hex(rng: &mut Rng, len: usize) -> String {
-    (0..len).map(|_| char::from_digit(rng.below(16) as u32, 16).unwrap_or('0')).collect()
+    (0..len)
+        .map(|_| char::from_digit(rng.below(16) as u32, 16).unwrap_or('0'))
+        .collect()
 }
 
 fn network(rng: &mut Rng, ip: &str) -> Value {
@@ -33,14 +35,21 @@ fn labels(rng: &mut Rng, n: usize) -> Value {
         );
     }
     map.insert("com.docker.compose.project".into(), "shop".into());
-    map.insert("com.docker.compose.service".into(), format!("web{}", rng.below(50)).into());
+    map.insert(
+        "com.docker.compose.service".into(),
+        format!("web{}", rng.below(50)).into(),
+    );
     Value::Object(map)
 }
 
 /// A `GET /containers/json?all=1` answer with `n` containers, shaped like dockerd 20.10's.
 pub fn list_json(n: usize) -> Vec<u8> {
     let mut rng = Rng::new(7);
-    let states = [("running", "Up 3 hours"), ("exited", "Exited (0) 2 days ago"), ("created", "Created")];
+    let states = [
+        ("running", "Up 3 hours"),
+        ("exited", "Exited (0) 2 days ago"),
+        ("created", "Created"),
+    ];
     let items: Vec<Value> = (0..n)
         .map(|i| {
             let (state, status) = states[rng.below(3) as usize];
@@ -88,7 +97,9 @@ pub fn inspect_json() -> Vec<u8> {
     debug_assert_eq!(id, inspect_id());
     let dir = format!("/var/lib/docker/containers/{id}");
     let overlay = hex(&mut rng, 64);
-    let env: Vec<String> = (0..30).map(|i| format!("SHOP_SETTING_{i}=value-{}", rng.below(100_000))).collect();
+    let env: Vec<String> = (0..30)
+        .map(|i| format!("SHOP_SETTING_{i}=value-{}", rng.below(100_000)))
+        .collect();
     let log: Vec<Value> = (0..5)
         .map(|i| json!({"Start": format!("2024-05-01T12:00:{i:02}.000000000Z"), "End": format!("2024-05-01T12:00:{i:02}.100000000Z"), "ExitCode": 0, "Output": "ok\n"}))
         .collect();
@@ -206,7 +217,8 @@ where
         (
             "docker-engine (SDK path)",
             Box::new(move |json: &[u8]| {
-                let v: De = sdk_core::decode_json(&http::Method::GET, sdk_path, json).expect("docker-engine decode");
+                let v: De = sdk_core::decode_json(&http::Method::GET, sdk_path, json)
+                    .expect("docker-engine decode");
                 black_box(v);
             }),
         ),
@@ -232,16 +244,17 @@ where
             }),
         ),
     ];
-    timed.into_iter()
-    .chain(std::iter::once((
-        "check",
-        Box::new(move |json: &[u8]| {
-            let de: De = serde_json::from_slice(json).expect("docker-engine");
-            let bo: Bo = serde_json::from_slice(json).expect("bollard");
-            check(&de, &bo);
-        }) as Box<dyn Fn(&[u8])>,
-    )))
-    .collect()
+    timed
+        .into_iter()
+        .chain(std::iter::once((
+            "check",
+            Box::new(move |json: &[u8]| {
+                let de: De = serde_json::from_slice(json).expect("docker-engine");
+                let bo: Bo = serde_json::from_slice(json).expect("bollard");
+                check(&de, &bo);
+            }) as Box<dyn Fn(&[u8])>,
+        )))
+        .collect()
 }
 
 fn rows_for(what: &str, mut decoders: Vec<Decoder>, json: &[u8], cfg: &Config) -> Vec<Row> {
@@ -269,26 +282,30 @@ pub fn run(cfg: &Config) -> Vec<Row> {
     let inspect = inspect_json();
     let mut rows = rows_for(
         &format!("list of {} containers", cfg.list_len),
-        decoders::<Vec<docker_engine::models::ContainerSummary>, Vec<bollard::models::ContainerSummary>>(
-            "/v1.41/containers/json",
-            |de, bo| {
-                assert_eq!(de.len(), bo.len());
-                assert_eq!(de[0].id, bo[0].id);
-                assert_eq!(de[0].mounts.as_ref().map(Vec::len), Some(2));
-            },
-        ),
+        decoders::<
+            Vec<docker_engine::models::ContainerSummary>,
+            Vec<bollard::models::ContainerSummary>,
+        >("/v1.41/containers/json", |de, bo| {
+            assert_eq!(de.len(), bo.len());
+            assert_eq!(de[0].id, bo[0].id);
+            assert_eq!(de[0].mounts.as_ref().map(Vec::len), Some(2));
+        }),
         &list,
         cfg,
     );
     rows.extend(rows_for(
         "one inspect",
-        decoders::<docker_engine::models::ContainerInspectResponse, bollard::models::ContainerInspectResponse>(
-            "/v1.41/containers/x/json",
-            |de, bo| {
-                assert_eq!(de.id, bo.id);
-                assert!(de.config.as_ref().and_then(|c| c.env.as_ref()).is_some_and(|e| e.len() == 30));
-            },
-        ),
+        decoders::<
+            docker_engine::models::ContainerInspectResponse,
+            bollard::models::ContainerInspectResponse,
+        >("/v1.41/containers/x/json", |de, bo| {
+            assert_eq!(de.id, bo.id);
+            assert!(de
+                .config
+                .as_ref()
+                .and_then(|c| c.env.as_ref())
+                .is_some_and(|e| e.len() == 30));
+        }),
         &inspect,
         cfg,
     ));

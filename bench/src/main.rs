@@ -78,7 +78,8 @@ impl Config {
             .collect();
         let default_out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md");
         Config {
-            socket: std::env::var("BENCH_DOCKER_SOCKET").unwrap_or_else(|_| "/var/run/docker.sock".into()),
+            socket: std::env::var("BENCH_DOCKER_SOCKET")
+                .unwrap_or_else(|_| "/var/run/docker.sock".into()),
             only,
             calls: env_num("BENCH_CALLS", 2000),
             inflight: env_num("BENCH_INFLIGHT", 64),
@@ -91,7 +92,9 @@ impl Config {
             decode_runs: env_num("BENCH_DECODE_RUNS", 7),
             decode_round_ms: env_num("BENCH_DECODE_ROUND_MS", 300),
             build_runs: env_num("BENCH_BUILD_RUNS", 1),
-            out: std::env::var("BENCH_OUT").map(Into::into).unwrap_or(default_out),
+            out: std::env::var("BENCH_OUT")
+                .map(Into::into)
+                .unwrap_or(default_out),
         }
     }
 
@@ -138,6 +141,7 @@ fn main() {
     let markdown = report.markdown();
     println!("{}", report.table());
     println!("{}", report.goals_text());
-    std::fs::write(&config.out, markdown).unwrap_or_else(|e| panic!("writing {}: {e}", config.out.display()));
+    std::fs::write(&config.out, markdown)
+        .unwrap_or_else(|e| panic!("writing {}: {e}", config.out.display()));
     eprintln!("bench: wrote {}", config.out.display());
 }

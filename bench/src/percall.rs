@@ -36,7 +36,10 @@ impl Impl {
             }
             Impl::Bollard(b) => {
                 let info = b
-                    .inspect_container(id, None::<bollard::query_parameters::InspectContainerOptions>)
+                    .inspect_container(
+                        id,
+                        None::<bollard::query_parameters::InspectContainerOptions>,
+                    )
                     .await
                     .expect("bollard inspect");
                 black_box(info);
@@ -126,14 +129,26 @@ async fn measure(cfg: &Config, socket: &str, id: &str, place: &str, goals: bool)
         impls.push(("raw+decode".into(), Impl::RawDecode(raw.clone(), false)));
         impls.push(("raw+decode_json".into(), Impl::RawDecode(raw, true)));
     }
+    // For profiling one implementation alone: BENCH_PERCALL_WHO=docker-engine.
+    if let Ok(only) = std::env::var("BENCH_PERCALL_WHO") {
+        impls.retain(|(name, _)| *name == only);
+    }
     // Warm-up: version negotiation, first connections, page faults.
     for (_, imp) in &impls {
         for _ in 0..50 {
             imp.inspect(id).await;
         }
     }
-    let got = de.containers().inspect(id, Default::default()).await.expect("inspect");
-    assert_eq!(got.id.as_deref(), Some(id), "inspect answered another container");
+    let got = de
+        .containers()
+        .inspect(id, Default::default())
+        .await
+        .expect("inspect");
+    assert_eq!(
+        got.id.as_deref(),
+        Some(id),
+        "inspect answered another container"
+    );
 
     let mut rows = Vec::new();
     for inflight in [1, cfg.inflight] {
@@ -166,21 +181,25 @@ async fn measure(cfg: &Config, socket: &str, id: &str, place: &str, goals: bool)
         for (name, runs) in &all {
             if !Who::ALL.iter().any(|w| w.name() == name) {
                 let med = median(&runs.iter().map(|f| f.median_us).collect::<Vec<_>>());
-                eprintln!("  inspect {place} {label} {name}: median of medians {med:.0} us (diagnostic)");
+                eprintln!(
+                    "  inspect {place} {label} {name}: median of medians {med:.0} us (diagnostic)"
+                );
             }
         }
         let pick = |who: Who, get: fn(&RunFigures) -> f64| {
-            Some(median(&all[who.name()].iter().map(get).collect::<Vec<_>>()))
+            let runs = all.get(who.name())?;
+            Some(median(&runs.iter().map(get).collect::<Vec<_>>()))
         };
-        let row = |metric: &str, unit: &'static str, higher: bool, get: fn(&RunFigures) -> f64| Row {
-            metric: format!("inspect x{} {place}, {label}: {metric}", cfg.calls),
-            unit,
-            higher_is_better: higher,
-            de: pick(Who::DockerEngine, get),
-            bollard: pick(Who::Bollard, get),
-            floor: pick(Who::Raw, get),
-            goals: Vec::new(),
-        };
+        let row =
+            |metric: &str, unit: &'static str, higher: bool, get: fn(&RunFigures) -> f64| Row {
+                metric: format!("inspect x{} {place}, {label}: {metric}", cfg.calls),
+                unit,
+                higher_is_better: higher,
+                de: pick(Who::DockerEngine, get),
+                bollard: pick(Who::Bollard, get),
+                floor: pick(Who::Raw, get),
+                goals: Vec::new(),
+            };
         let mut med = row("median per call", "µs", false, |f| f.median_us);
         if goals {
             med.goals = vec![Goal::AtMostFloor(1.10), Goal::AtMostPeer(1.0)];
@@ -193,16 +212,26 @@ async fn measure(cfg: &Config, socket: &str, id: &str, place: &str, goals: bool)
 }
 
 pub fn run(cfg: &Config) -> Vec<Row> {
-    setup::ensure_image();
-    let id = setup::running_container();
     let rt = clients::runtime();
-    let mut rows = rt.block_on(measure(cfg, &cfg.socket, &id, "on dockerd", true));
-    setup::remove(&id);
+    let mut rows = Vec::new();
+    // BENCH_PERCALL_STUB_ONLY=1 skips the daemon (for profiling the client alone).
+    if std::env::var_os("BENCH_PERCALL_STUB_ONLY").is_none() {
+        setup::ensure_image();
+        let id = setup::running_container();
+        rows = rt.block_on(measure(cfg, &cfg.socket, &id, "on dockerd", true));
+        setup::remove(&id);
+    }
 
     // The same calls against a stub that answers at once with a fixed inspect body:
     // what is left is the client's own cost.
     let stub = crate::stream::Stub::start(0, "big");
     let stub_id = crate::decode::inspect_id();
-    rows.extend(rt.block_on(measure(cfg, &stub.socket, &stub_id, "on a stub server", false)));
+    rows.extend(rt.block_on(measure(
+        cfg,
+        &stub.socket,
+        &stub_id,
+        "on a stub server",
+        false,
+    )));
     rows
 }

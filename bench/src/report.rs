@@ -42,7 +42,10 @@ impl Goal {
                 let r = de / row.bollard?;
                 (r >= min, format!("≥ {min:.2}x bollard: {r:.2}x"))
             }
-            Goal::Below(max) => (de < max, format!("< {} {}: {}", fmt(max), row.unit, fmt(de))),
+            Goal::Below(max) => (
+                de < max,
+                format!("< {} {}: {}", fmt(max), row.unit, fmt(de)),
+            ),
         };
         let miss = match self {
             Goal::AtMostFloor(max) => de / row.floor? / max - 1.0,
@@ -275,7 +278,9 @@ impl Report {
         let _ = writeln!(
             m,
             "- machine: {} cores ({}), {} memory, Linux {}",
-            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(0),
             cpu_model(),
             mem_total(),
             std::fs::read_to_string("/proc/sys/kernel/osrelease")
@@ -291,7 +296,13 @@ impl Report {
         let _ = writeln!(m, "- compiler: {}", command("rustc", &["-V"]));
         let git = command(
             "git",
-            &["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "--short", "HEAD"],
+            &[
+                "-C",
+                env!("CARGO_MANIFEST_DIR"),
+                "rev-parse",
+                "--short",
+                "HEAD",
+            ],
         );
         let dirty = command(
             "git",
@@ -306,7 +317,11 @@ impl Report {
                 ".",
             ],
         );
-        let dirty = if dirty.is_empty() || dirty == "unknown" { "" } else { " (with uncommitted changes)" };
+        let dirty = if dirty.is_empty() || dirty == "unknown" {
+            ""
+        } else {
+            " (with uncommitted changes)"
+        };
         let _ = writeln!(m, "- workspace commit: {git}{dirty}");
         let versions = locked_versions()
             .into_iter()
@@ -352,21 +367,28 @@ impl Report {
 }
 
 /// Marks where the generated part of BENCHMARKS.md ends and bench/ANALYSIS.md begins.
-const ANALYSIS_MARKER: &str = "<!-- Everything below comes from bench/ANALYSIS.md (bench/run.sh render re-copies it). -->";
+const ANALYSIS_MARKER: &str =
+    "<!-- Everything below comes from bench/ANALYSIS.md (bench/run.sh render re-copies it). -->";
 
 /// The generated part, then the marker, then bench/ANALYSIS.md.
 fn with_analysis(generated: &str) -> String {
     let analysis = Path::new(env!("CARGO_MANIFEST_DIR")).join("ANALYSIS.md");
     let text = std::fs::read_to_string(analysis).unwrap_or_default();
-    format!("{}\n{ANALYSIS_MARKER}\n\n{}\n", generated.trim_end(), text.trim_end())
+    format!(
+        "{}\n{ANALYSIS_MARKER}\n\n{}\n",
+        generated.trim_end(),
+        text.trim_end()
+    )
 }
 
 /// `bench render`: copies the current bench/ANALYSIS.md under the figures of the last
 /// run in `out`, without measuring again.
 pub fn render(out: &Path) {
-    let text = std::fs::read_to_string(out).unwrap_or_else(|e| panic!("reading {}: {e}", out.display()));
+    let text =
+        std::fs::read_to_string(out).unwrap_or_else(|e| panic!("reading {}: {e}", out.display()));
     let generated = text.split(ANALYSIS_MARKER).next().unwrap_or_default();
-    std::fs::write(out, with_analysis(generated)).unwrap_or_else(|e| panic!("writing {}: {e}", out.display()));
+    std::fs::write(out, with_analysis(generated))
+        .unwrap_or_else(|e| panic!("writing {}: {e}", out.display()));
     eprintln!("bench: re-rendered {}", out.display());
 }
 

@@ -11,7 +11,10 @@ pub const IMAGE: &str = "bench-busybox:1";
 pub const LABEL: &str = "rust-sdk-bench";
 
 fn run(cmd: &mut Command) -> String {
-    let out = cmd.stderr(Stdio::inherit()).output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    let out = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
     assert!(out.status.success(), "{cmd:?} failed: {}", out.status);
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
@@ -61,7 +64,11 @@ pub fn remove(id: &str) {
 /// `docker version` of the server: "20.10.24+dfsg1 (API 1.41)".
 pub fn daemon_version() -> String {
     let out = Command::new("docker")
-        .args(["version", "--format", "{{.Server.Version}} (API {{.Server.APIVersion}})"])
+        .args([
+            "version",
+            "--format",
+            "{{.Server.Version}} (API {{.Server.APIVersion}})",
+        ])
         .output();
     match out {
         Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).trim().to_string(),

@@ -83,7 +83,7 @@ pub struct StreamData {
 
 /// About `total` bytes of frames: payloads log-uniform in 16 B..=64 KiB, one in four on stderr.
 pub fn generate(total: usize) -> StreamData {
-    let mut rng = Rng::new(0x5EED_0F_D0C6E5);
+    let mut rng = Rng::new(0x5EED_0FD0_C6E5);
     let text = corpus(&mut rng);
     let mut out = Vec::with_capacity(total);
     let (mut frames, mut stdout, mut stderr) = (0, 0u64, 0u64);
@@ -153,7 +153,9 @@ async fn handle(
             .status(200)
             .header("content-type", "application/vnd.docker.multiplexed-stream")
             .header("api-version", "1.45")
-            .body(BodyExt::boxed(StreamBody::new(futures_util::stream::iter(chunks))))
+            .body(BodyExt::boxed(StreamBody::new(futures_util::stream::iter(
+                chunks,
+            ))))
             .expect("response")
     } else if path.ends_with("/json") {
         http::Response::builder()
@@ -169,8 +171,7 @@ async fn handle(
 }
 
 /// A minimal inspect answer: what docker-engine reads to learn whether logs are multiplexed.
-const SMALL_INSPECT: &str =
-    r#"{"Id":"bench","Name":"/bench","Config":{"Tty":false,"Image":"busybox"},"State":{"Status":"running","Running":true}}"#;
+const SMALL_INSPECT: &str = r#"{"Id":"bench","Name":"/bench","Config":{"Tty":false,"Image":"busybox"},"State":{"Status":"running","Running":true}}"#;
 
 /// `bench stub-server <socket> <stream bytes> <small|big>`: generates the stream, serves
 /// it (and an inspect answer: small, or the synthetic big one) on `socket`, prints
@@ -196,7 +197,13 @@ pub fn stub_main(args: &[String]) {
         .expect("server runtime");
     rt.block_on(async move {
         let listener = tokio::net::UnixListener::bind(socket).expect("bind stub socket");
-        println!("READY {} {} {} {}", data.bytes.len(), data.frames, data.stdout, data.stderr);
+        println!(
+            "READY {} {} {} {}",
+            data.bytes.len(),
+            data.frames,
+            data.stdout,
+            data.stderr
+        );
         use std::io::Write as _;
         let _ = std::io::stdout().flush();
         let body = data.bytes;
@@ -228,7 +235,8 @@ impl Stub {
     pub fn start(stream_bytes: usize, inspect: &str) -> Stub {
         static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let socket = std::env::temp_dir().join(format!("bench-stub-{}-{n}.sock", std::process::id()));
+        let socket =
+            std::env::temp_dir().join(format!("bench-stub-{}-{n}.sock", std::process::id()));
         let socket = socket.to_str().expect("utf-8 temp dir").to_string();
         let mut child = std::process::Command::new(std::env::current_exe().expect("current exe"))
             .args(["stub-server", &socket, &stream_bytes.to_string(), inspect])
@@ -238,7 +246,8 @@ impl Stub {
             .expect("spawn stub server");
         let mut line = String::new();
         let stdout = child.stdout.take().expect("stub stdout");
-        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).expect("stub READY");
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)
+            .expect("stub READY");
         let f: Vec<u64> = line
             .strip_prefix("READY ")
             .unwrap_or_else(|| panic!("stub said {line:?}"))
@@ -271,7 +280,11 @@ pub fn cpu_seconds() -> f64 {
     if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
         for task in tasks.flatten() {
             if let Ok(s) = std::fs::read_to_string(task.path().join("schedstat")) {
-                ns += s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+                ns += s
+                    .split_whitespace()
+                    .next()
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(0);
             }
         }
     }
@@ -392,7 +405,12 @@ pub fn run(cfg: &Config) -> Vec<Row> {
     });
     drop(stub);
     let pick = |who: Who, k: usize| {
-        Some(median(&figures[&who].iter().map(|f| if k == 0 { f.0 } else { f.1 }).collect::<Vec<_>>()))
+        Some(median(
+            &figures[&who]
+                .iter()
+                .map(|f| if k == 0 { f.0 } else { f.1 })
+                .collect::<Vec<_>>(),
+        ))
     };
     let mib = cfg.stream_bytes >> 20;
     vec![
