@@ -484,7 +484,7 @@ pub struct LoginResp {
     /// When the token stops working (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
-    /// The `user` field.
+    /// The account a token belongs to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<UserInfo>,
 }
@@ -697,7 +697,7 @@ pub struct ContainerVersionDetailResp {
     /// Its environment parameters, as the server formats them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub env_vars: Option<String>,
-    /// The `helm_config` field.
+    /// How a pedestal version is deployed with Helm.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub helm_config: Option<HelmConfigDetailResp>,
 }
@@ -714,7 +714,7 @@ impl sdk_core::Validate for ContainerVersionDetailResp {
 pub struct ListContainerResp {
     /// The containers on this page. The server may send `null` or leave it out; either reads as an empty list.
     pub items: crate::List<crate::models::ContainerResp>,
-    /// The `pagination` field.
+    /// Where a page sits in the whole result.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pagination: Option<PaginationInfo>,
 }
@@ -731,7 +731,7 @@ impl sdk_core::Validate for ListContainerResp {
 pub struct ListContainerVersionResp {
     /// The versions on this page. The server may send `null` or leave it out; either reads as an empty list.
     pub items: crate::List<crate::models::ContainerVersionResp>,
-    /// The `pagination` field.
+    /// Where a page sits in the whole result.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pagination: Option<PaginationInfo>,
 }
@@ -769,7 +769,7 @@ impl sdk_core::Validate for SubmitContainerBuildResp {
 pub struct SearchFilter {
     /// The field to test, e.g. `name`.
     pub field: String,
-    /// The `operator` field.
+    /// Comparison applied by a search filter.
     pub operator: FilterOperator,
     /// The single operand.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -792,7 +792,7 @@ impl sdk_core::Validate for SearchFilter {
 pub struct SortOption {
     /// The field to sort by.
     pub field: String,
-    /// The `direction` field.
+    /// Ascending or descending order.
     pub direction: SortDirection,
 }
 
@@ -855,10 +855,10 @@ pub struct SearchContainerReq {
     /// The `user_id` field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
-    /// The `created_at` field.
+    /// An inclusive time window; either end may be open.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<DateRange>,
-    /// The `updated_at` field.
+    /// An inclusive time window; either end may be open.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<DateRange>,
     /// Extra conditions, all of which must hold.
@@ -908,7 +908,7 @@ impl sdk_core::Validate for SearchContainerReq {
 pub struct SearchContainerResp {
     /// The containers on this page. The server may send `null` or leave it out; either reads as an empty list.
     pub items: crate::List<crate::models::ContainerResp>,
-    /// The `pagination` field.
+    /// Where a page sits in the whole result.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pagination: Option<PaginationInfo>,
     /// The conditions the server used. The server may send `null` or leave it out; either reads as an empty list.
@@ -929,9 +929,9 @@ impl sdk_core::Validate for SearchContainerResp {
 pub struct CreateParameterConfigReq {
     /// The variable name or the dotted Helm key.
     pub key: String,
-    /// The `type` field.
+    /// Whether a parameter has a fixed value (0) or is rendered from a template (1).
     pub r#type: ParameterType,
-    /// The `category` field.
+    /// Where a parameter goes: the container's environment (0) or the Helm values (1).
     pub category: ParameterCategory,
     /// The `description` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1001,7 +1001,7 @@ pub struct CreateContainerVersionReq {
     /// Parameters it accepts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub env_vars: Option<Vec<CreateParameterConfigReq>>,
-    /// The `helm_config` field.
+    /// How a version is installed with Helm.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub helm_config: Option<CreateHelmConfigReq>,
 }
@@ -1033,7 +1033,7 @@ impl sdk_core::Validate for CreateContainerVersionReq {
 pub struct CreateContainerReq {
     /// A unique name.
     pub name: String,
-    /// The `type` field.
+    /// What a container is for.
     pub r#type: ContainerType,
     /// Markdown text about it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1041,7 +1041,7 @@ pub struct CreateContainerReq {
     /// Whether every user can see it (the server's default is true).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_public: Option<bool>,
-    /// The `version` field.
+    /// A version to register: a semantic-version name and the image it runs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<CreateContainerVersionReq>,
 }
@@ -1107,7 +1107,7 @@ pub struct SubmitBuildContainerReq {
     /// The directory inside the repository to build from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_path: Option<String>,
-    /// The `build_options` field.
+    /// How `docker build` is invoked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub build_options: Option<BuildOptions>,
 }

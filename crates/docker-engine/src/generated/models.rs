@@ -251,7 +251,7 @@ pub struct ContainerConfig {
     /// Command to run, as an argument list.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cmd: Option<Vec<String>>,
-    /// The `Healthcheck` field.
+    /// Health check of a container.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub healthcheck: Option<HealthConfig>,
     /// Command is already escaped (Windows only).
@@ -339,7 +339,7 @@ pub struct ContainerCreateRequest {
     /// Command to run, as an argument list.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cmd: Option<Vec<String>>,
-    /// The `Healthcheck` field.
+    /// Health check of a container.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub healthcheck: Option<HealthConfig>,
     /// Command is already escaped (Windows only).
@@ -378,10 +378,10 @@ pub struct ContainerCreateRequest {
     /// Shell used for shell-form commands.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shell: Option<Vec<String>>,
-    /// The `HostConfig` field.
+    /// Configuration of a container that depends on the host: limits, mounts, ports, namespaces.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host_config: Option<HostConfig>,
-    /// The `NetworkingConfig` field.
+    /// Networks to connect a new container to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub networking_config: Option<NetworkingConfig>,
 }
@@ -430,7 +430,7 @@ pub struct ContainerInspectResponse {
     /// Arguments of the command.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub args: Option<Vec<String>>,
-    /// The `State` field.
+    /// Run state of a container.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<ContainerState>,
     /// Image id.
@@ -472,10 +472,10 @@ pub struct ContainerInspectResponse {
     /// Ids of exec instances in the container.
     #[serde(rename = "ExecIDs", skip_serializing_if = "Option::is_none")]
     pub exec_ids: Option<Vec<String>>,
-    /// The `HostConfig` field.
+    /// Configuration of a container that depends on the host: limits, mounts, ports, namespaces.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host_config: Option<HostConfig>,
-    /// The `GraphDriver` field.
+    /// Storage driver and its data.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub graph_driver: Option<GraphDriverData>,
     /// Bytes written by the container (only with `size`).
@@ -487,10 +487,10 @@ pub struct ContainerInspectResponse {
     /// Mounts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mounts: Option<Vec<MountPoint>>,
-    /// The `Config` field.
+    /// Configuration of a container that does not depend on the host.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<ContainerConfig>,
-    /// The `NetworkSettings` field.
+    /// Network state of a container.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network_settings: Option<NetworkSettings>,
 }
@@ -528,7 +528,7 @@ impl sdk_core::Validate for ContainerPruneResponse {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerState {
-    /// The `Status` field.
+    /// Lifecycle state of a container.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ContainerStatus>,
     /// Running (also true while paused).
@@ -561,7 +561,7 @@ pub struct ContainerState {
     /// When it last exited (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<String>,
-    /// The `Health` field.
+    /// Health check state.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub health: Option<Health>,
 }
@@ -591,25 +591,25 @@ pub struct ContainerStats {
     /// Number of processes (Windows only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub num_procs: Option<u64>,
-    /// The `pids_stats` field.
+    /// Process count statistics.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pids_stats: Option<PidsStats>,
-    /// The `blkio_stats` field.
+    /// Block IO statistics; most lists are null on cgroup v2.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blkio_stats: Option<BlkioStats>,
-    /// The `cpu_stats` field.
+    /// CPU statistics of one sample.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_stats: Option<CpuStats>,
-    /// The `precpu_stats` field.
+    /// CPU statistics of one sample.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub precpu_stats: Option<CpuStats>,
-    /// The `memory_stats` field.
+    /// Memory statistics.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_stats: Option<MemoryStats>,
     /// Interface name to counters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub networks: Option<BTreeMap<String, NetworkStats>>,
-    /// The `storage_stats` field.
+    /// Storage statistics (Windows only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub storage_stats: Option<StorageStats>,
 }
@@ -707,10 +707,10 @@ pub struct ContainerSummary {
     /// Human-readable status, for example `Up 2 minutes`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// The `HostConfig` field.
+    /// Host settings shown in the container list.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host_config: Option<ContainerSummaryHostConfig>,
-    /// The `NetworkSettings` field.
+    /// Networks shown in the container list.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network_settings: Option<ContainerSummaryNetworkSettings>,
     /// Mounts.
@@ -881,7 +881,7 @@ pub struct ContainerUpdateRequest {
     /// Maximum IO bytes per second of the system drive (Windows only).
     #[serde(rename = "IOMaximumBandwidth", skip_serializing_if = "Option::is_none")]
     pub io_maximum_bandwidth: Option<i64>,
-    /// The `RestartPolicy` field.
+    /// Restart behaviour of a container.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restart_policy: Option<RestartPolicy>,
 }
@@ -956,7 +956,7 @@ impl sdk_core::Validate for ContainerWaitExitError {
 pub struct ContainerWaitResponse {
     /// Exit code of the container.
     pub status_code: i64,
-    /// The `Error` field.
+    /// Error met while waiting.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ContainerWaitExitError>,
 }
@@ -971,7 +971,7 @@ impl sdk_core::Validate for ContainerWaitResponse {
 /// CPU statistics of one sample.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CpuStats {
-    /// The `cpu_usage` field.
+    /// CPU time used.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_usage: Option<CpuUsage>,
     /// CPU time of the whole host, in nanoseconds.
@@ -980,7 +980,7 @@ pub struct CpuStats {
     /// Number of online CPUs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub online_cpus: Option<u64>,
-    /// The `throttling_data` field.
+    /// CPU throttling counters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub throttling_data: Option<ThrottlingData>,
 }
@@ -1026,7 +1026,7 @@ pub struct CreateImageInfo {
     /// Error text; set when the operation failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// The `errorDetail` field.
+    /// Error reported inside a progress stream.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_detail: Option<ErrorDetail>,
     /// Status text (for an import, the final one is the image id).
@@ -1035,7 +1035,7 @@ pub struct CreateImageInfo {
     /// Progress bar text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<String>,
-    /// The `progressDetail` field.
+    /// Progress counters of a long-running image operation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress_detail: Option<ProgressDetail>,
 }
@@ -1133,7 +1133,7 @@ impl sdk_core::Validate for EndpointIpamConfig {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct EndpointSettings {
-    /// The `IPAMConfig` field.
+    /// Static addresses of a network endpoint.
     #[serde(rename = "IPAMConfig", skip_serializing_if = "Option::is_none")]
     pub ipam_config: Option<EndpointIpamConfig>,
     /// Legacy links.
@@ -1291,7 +1291,7 @@ pub struct ExecInspectResponse {
     /// Exit code, once it has exited.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i64>,
-    /// The `ProcessConfig` field.
+    /// Process of an exec instance.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub process_config: Option<ProcessConfig>,
     /// Standard input is attached.
@@ -1353,7 +1353,7 @@ impl sdk_core::Validate for ExecStartConfig {
 pub struct FilesystemChange {
     /// Path that changed.
     pub path: String,
-    /// The `Kind` field.
+    /// What happened to a path in the container filesystem.
     pub kind: ChangeType,
 }
 
@@ -1385,7 +1385,7 @@ impl sdk_core::Validate for GraphDriverData {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Health {
-    /// The `Status` field.
+    /// Result of the container health check so far.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<HealthStatus>,
     /// Consecutive failed checks.
@@ -1605,7 +1605,7 @@ pub struct HostConfig {
     /// File the container id is written to.
     #[serde(rename = "ContainerIDFile", skip_serializing_if = "Option::is_none")]
     pub container_id_file: Option<String>,
-    /// The `LogConfig` field.
+    /// Logging driver of a container.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_config: Option<LogConfig>,
     /// Network mode: `bridge`, `host`, `none`, `container:\<id\>`, or a network name.
@@ -1614,7 +1614,7 @@ pub struct HostConfig {
     /// Container ports to their host bindings (null: exposed but not published).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub port_bindings: Option<BTreeMap<String, Option<Vec<PortBinding>>>>,
-    /// The `RestartPolicy` field.
+    /// Restart behaviour of a container.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restart_policy: Option<RestartPolicy>,
     /// Remove the container when it exits.
@@ -1641,7 +1641,7 @@ pub struct HostConfig {
     /// Kernel capabilities to drop.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cap_drop: Option<Vec<String>>,
-    /// The `CgroupnsMode` field.
+    /// Cgroup namespace of a container: its own, or the host one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cgroupns_mode: Option<CgroupnsMode>,
     /// DNS servers.
@@ -1707,7 +1707,7 @@ pub struct HostConfig {
     /// OCI runtime to use.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime: Option<String>,
-    /// The `Isolation` field.
+    /// Isolation technology (Windows daemons only; empty means the default).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub isolation: Option<Isolation>,
     /// Paths to mask (replaces the default list).
@@ -1826,7 +1826,7 @@ pub struct ImageInspect {
     /// Author.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,
-    /// The `Config` field.
+    /// Configuration of a container that does not depend on the host.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<ContainerConfig>,
     /// CPU architecture.
@@ -1844,13 +1844,13 @@ pub struct ImageInspect {
     /// Size in bytes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
-    /// The `GraphDriver` field.
+    /// Storage driver and its data.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub graph_driver: Option<GraphDriverData>,
-    /// The `RootFS` field.
+    /// Layers of an image.
     #[serde(rename = "RootFS", skip_serializing_if = "Option::is_none")]
     pub root_fs: Option<ImageRootFs>,
-    /// The `Metadata` field.
+    /// Local metadata of an image.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<ImageMetadata>,
 }
@@ -1998,7 +1998,7 @@ pub struct Mount {
     /// Host path for bind mounts, volume name for volume mounts; unused for tmpfs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    /// The `Type` field.
+    /// Kind of mount.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<MountType>,
     /// Mount read-only.
@@ -2007,13 +2007,13 @@ pub struct Mount {
     /// Consistency hint: `default`, `consistent`, `cached` or `delegated`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consistency: Option<String>,
-    /// The `BindOptions` field.
+    /// Options of a bind mount.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bind_options: Option<MountBindOptions>,
-    /// The `VolumeOptions` field.
+    /// Options of a volume mount.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub volume_options: Option<MountVolumeOptions>,
-    /// The `TmpfsOptions` field.
+    /// Options of a tmpfs mount.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tmpfs_options: Option<MountTmpfsOptions>,
 }
@@ -2029,7 +2029,7 @@ impl sdk_core::Validate for Mount {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct MountBindOptions {
-    /// The `Propagation` field.
+    /// Propagation mode of a bind mount.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub propagation: Option<MountPropagation>,
     /// Do not bind-mount submounts of the source.
@@ -2076,7 +2076,7 @@ impl sdk_core::Validate for MountDriverConfig {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct MountPoint {
-    /// The `Type` field.
+    /// Kind of mount.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<MountType>,
     /// Volume name, for volume mounts.
@@ -2221,7 +2221,7 @@ pub struct MountVolumeOptions {
     /// Labels of the volume.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub labels: Option<BTreeMap<String, String>>,
-    /// The `DriverConfig` field.
+    /// Volume driver and its options for a volume mount.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub driver_config: Option<MountDriverConfig>,
     /// Mount only this subdirectory of the volume (API 1.45+).
@@ -2430,7 +2430,7 @@ pub struct Port {
     /// Port on the host, when published.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public_port: Option<i64>,
-    /// The `Type` field.
+    /// Transport protocol of a port.
     pub r#type: PortType,
 }
 
@@ -2687,7 +2687,7 @@ impl sdk_core::Validate for Resources {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RestartPolicy {
-    /// The `Name` field.
+    /// When the daemon restarts a container that exited (empty string: never).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<RestartPolicyName>,
     /// Restart attempts before giving up, for `on-failure`.
@@ -2771,7 +2771,7 @@ impl sdk_core::Validate for StorageStats {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SystemVersion {
-    /// The `Platform` field.
+    /// Platform of the daemon.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub platform: Option<SystemVersionPlatform>,
     /// Versions of the components.

@@ -31,6 +31,27 @@ pub enum ContainerGroupStatus {
     Unknown(String),
 }
 
+impl ContainerGroupStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Running => "running",
+            Self::Stopped => "stopped",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Deploying => "deploying",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for ContainerGroupStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Where a single instance (one replica on one node) is in its life cycle.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -51,6 +72,26 @@ pub enum ContainerGroupInstanceState {
     Unknown(String),
 }
 
+impl ContainerGroupInstanceState {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Allocating => "allocating",
+            Self::Downloading => "downloading",
+            Self::Creating => "creating",
+            Self::Running => "running",
+            Self::Stopping => "stopping",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for ContainerGroupInstanceState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Scheduling priority class; higher priority costs more and is preempted less often.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -69,6 +110,25 @@ pub enum ContainerGroupPriority {
     Unknown(String),
 }
 
+impl ContainerGroupPriority {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::High => "high",
+            Self::Medium => "medium",
+            Self::Low => "low",
+            Self::Batch => "batch",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for ContainerGroupPriority {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// When the node restarts a container that exited.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -85,6 +145,24 @@ pub enum ContainerRestartPolicy {
     Unknown(String),
 }
 
+impl ContainerRestartPolicy {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Always => "always",
+            Self::OnFailure => "on_failure",
+            Self::Never => "never",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for ContainerRestartPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Protocol spoken on the exposed port.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -95,6 +173,22 @@ pub enum ContainerNetworkingProtocol {
     /// A value this version does not know, kept as received.
     #[serde(untagged)]
     Unknown(String),
+}
+
+impl ContainerNetworkingProtocol {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Http => "http",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for ContainerNetworkingProtocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// How the gateway spreads requests over the ready instances.
@@ -111,6 +205,23 @@ pub enum ContainerGroupNetworkingLoadBalancer {
     Unknown(String),
 }
 
+impl ContainerGroupNetworkingLoadBalancer {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::RoundRobin => "round_robin",
+            Self::LeastNumberOfConnections => "least_number_of_connections",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for ContainerGroupNetworkingLoadBalancer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Scheme used by an HTTP probe.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -123,6 +234,23 @@ pub enum ContainerProbeHttpScheme {
     /// A value this version does not know, kept as received.
     #[serde(untagged)]
     Unknown(String),
+}
+
+impl ContainerProbeHttpScheme {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Http => "http",
+            Self::Https => "https",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for ContainerProbeHttpScheme {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Body format of log batches sent to an HTTP sink.
@@ -139,6 +267,23 @@ pub enum ContainerLoggingHttpFormat {
     Unknown(String),
 }
 
+impl ContainerLoggingHttpFormat {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Json => "json",
+            Self::JsonLines => "json_lines",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for ContainerLoggingHttpFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Compression of log batches sent to an HTTP sink.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -151,6 +296,23 @@ pub enum ContainerLoggingHttpCompression {
     /// A value this version does not know, kept as received.
     #[serde(untagged)]
     Unknown(String),
+}
+
+impl ContainerLoggingHttpCompression {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::None => "none",
+            Self::Gzip => "gzip",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for ContainerLoggingHttpCompression {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// ISO 3166-1 alpha-2 country code, lower case.
@@ -661,6 +823,270 @@ pub enum CountryCode {
     Unknown(String),
 }
 
+impl CountryCode {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Af => "af",
+            Self::Al => "al",
+            Self::Dz => "dz",
+            Self::As => "as",
+            Self::Ad => "ad",
+            Self::Ao => "ao",
+            Self::Ai => "ai",
+            Self::Aq => "aq",
+            Self::Ag => "ag",
+            Self::Ar => "ar",
+            Self::Am => "am",
+            Self::Aw => "aw",
+            Self::Au => "au",
+            Self::At => "at",
+            Self::Az => "az",
+            Self::Bs => "bs",
+            Self::Bh => "bh",
+            Self::Bd => "bd",
+            Self::Bb => "bb",
+            Self::By => "by",
+            Self::Be => "be",
+            Self::Bz => "bz",
+            Self::Bj => "bj",
+            Self::Bm => "bm",
+            Self::Bt => "bt",
+            Self::Bo => "bo",
+            Self::Bq => "bq",
+            Self::Ba => "ba",
+            Self::Bw => "bw",
+            Self::Bv => "bv",
+            Self::Br => "br",
+            Self::Io => "io",
+            Self::Bn => "bn",
+            Self::Bg => "bg",
+            Self::Bf => "bf",
+            Self::Bi => "bi",
+            Self::Cv => "cv",
+            Self::Kh => "kh",
+            Self::Cm => "cm",
+            Self::Ca => "ca",
+            Self::Ky => "ky",
+            Self::Cf => "cf",
+            Self::Td => "td",
+            Self::Cl => "cl",
+            Self::Cn => "cn",
+            Self::Cx => "cx",
+            Self::Cc => "cc",
+            Self::Co => "co",
+            Self::Km => "km",
+            Self::Cd => "cd",
+            Self::Cg => "cg",
+            Self::Ck => "ck",
+            Self::Cr => "cr",
+            Self::Hr => "hr",
+            Self::Cu => "cu",
+            Self::Cw => "cw",
+            Self::Cy => "cy",
+            Self::Cz => "cz",
+            Self::Ci => "ci",
+            Self::Dk => "dk",
+            Self::Dj => "dj",
+            Self::Dm => "dm",
+            Self::Do => "do",
+            Self::Ec => "ec",
+            Self::Eg => "eg",
+            Self::Sv => "sv",
+            Self::Gq => "gq",
+            Self::Er => "er",
+            Self::Ee => "ee",
+            Self::Sz => "sz",
+            Self::Et => "et",
+            Self::Fk => "fk",
+            Self::Fo => "fo",
+            Self::Fj => "fj",
+            Self::Fi => "fi",
+            Self::Fr => "fr",
+            Self::Gf => "gf",
+            Self::Pf => "pf",
+            Self::Tf => "tf",
+            Self::Ga => "ga",
+            Self::Gm => "gm",
+            Self::Ge => "ge",
+            Self::De => "de",
+            Self::Gh => "gh",
+            Self::Gi => "gi",
+            Self::Gr => "gr",
+            Self::Gl => "gl",
+            Self::Gd => "gd",
+            Self::Gp => "gp",
+            Self::Gu => "gu",
+            Self::Gt => "gt",
+            Self::Gg => "gg",
+            Self::Gn => "gn",
+            Self::Gw => "gw",
+            Self::Gy => "gy",
+            Self::Ht => "ht",
+            Self::Hm => "hm",
+            Self::Va => "va",
+            Self::Hn => "hn",
+            Self::Hk => "hk",
+            Self::Hu => "hu",
+            Self::Is => "is",
+            Self::In => "in",
+            Self::Id => "id",
+            Self::Ir => "ir",
+            Self::Iq => "iq",
+            Self::Ie => "ie",
+            Self::Im => "im",
+            Self::Il => "il",
+            Self::It => "it",
+            Self::Jm => "jm",
+            Self::Jp => "jp",
+            Self::Je => "je",
+            Self::Jo => "jo",
+            Self::Kz => "kz",
+            Self::Ke => "ke",
+            Self::Ki => "ki",
+            Self::Kp => "kp",
+            Self::Kr => "kr",
+            Self::Kw => "kw",
+            Self::Kg => "kg",
+            Self::La => "la",
+            Self::Lv => "lv",
+            Self::Lb => "lb",
+            Self::Ls => "ls",
+            Self::Lr => "lr",
+            Self::Ly => "ly",
+            Self::Li => "li",
+            Self::Lt => "lt",
+            Self::Lu => "lu",
+            Self::Mo => "mo",
+            Self::Mg => "mg",
+            Self::Mw => "mw",
+            Self::My => "my",
+            Self::Mv => "mv",
+            Self::Ml => "ml",
+            Self::Mt => "mt",
+            Self::Mh => "mh",
+            Self::Mq => "mq",
+            Self::Mr => "mr",
+            Self::Mu => "mu",
+            Self::Yt => "yt",
+            Self::Mx => "mx",
+            Self::Fm => "fm",
+            Self::Md => "md",
+            Self::Mc => "mc",
+            Self::Mn => "mn",
+            Self::Me => "me",
+            Self::Ms => "ms",
+            Self::Ma => "ma",
+            Self::Mz => "mz",
+            Self::Mm => "mm",
+            Self::Na => "na",
+            Self::Nr => "nr",
+            Self::Np => "np",
+            Self::Nl => "nl",
+            Self::Nc => "nc",
+            Self::Nz => "nz",
+            Self::Ni => "ni",
+            Self::Ne => "ne",
+            Self::Ng => "ng",
+            Self::Nu => "nu",
+            Self::Nf => "nf",
+            Self::Mp => "mp",
+            Self::No => "no",
+            Self::Om => "om",
+            Self::Pk => "pk",
+            Self::Pw => "pw",
+            Self::Ps => "ps",
+            Self::Pa => "pa",
+            Self::Pg => "pg",
+            Self::Py => "py",
+            Self::Pe => "pe",
+            Self::Ph => "ph",
+            Self::Pn => "pn",
+            Self::Pl => "pl",
+            Self::Pt => "pt",
+            Self::Pr => "pr",
+            Self::Qa => "qa",
+            Self::Mk => "mk",
+            Self::Ro => "ro",
+            Self::Ru => "ru",
+            Self::Rw => "rw",
+            Self::Re => "re",
+            Self::Bl => "bl",
+            Self::Sh => "sh",
+            Self::Kn => "kn",
+            Self::Lc => "lc",
+            Self::Mf => "mf",
+            Self::Pm => "pm",
+            Self::Vc => "vc",
+            Self::Ws => "ws",
+            Self::Sm => "sm",
+            Self::St => "st",
+            Self::Sa => "sa",
+            Self::Sn => "sn",
+            Self::Rs => "rs",
+            Self::Sc => "sc",
+            Self::Sl => "sl",
+            Self::Sg => "sg",
+            Self::Sx => "sx",
+            Self::Sk => "sk",
+            Self::Si => "si",
+            Self::Sb => "sb",
+            Self::So => "so",
+            Self::Za => "za",
+            Self::Gs => "gs",
+            Self::Ss => "ss",
+            Self::Es => "es",
+            Self::Lk => "lk",
+            Self::Sd => "sd",
+            Self::Sr => "sr",
+            Self::Sj => "sj",
+            Self::Se => "se",
+            Self::Ch => "ch",
+            Self::Sy => "sy",
+            Self::Tw => "tw",
+            Self::Tj => "tj",
+            Self::Tz => "tz",
+            Self::Th => "th",
+            Self::Tl => "tl",
+            Self::Tg => "tg",
+            Self::Tk => "tk",
+            Self::To => "to",
+            Self::Tt => "tt",
+            Self::Tn => "tn",
+            Self::Tr => "tr",
+            Self::Tm => "tm",
+            Self::Tc => "tc",
+            Self::Tv => "tv",
+            Self::Ug => "ug",
+            Self::Ua => "ua",
+            Self::Ae => "ae",
+            Self::Gb => "gb",
+            Self::Um => "um",
+            Self::Us => "us",
+            Self::Uy => "uy",
+            Self::Uz => "uz",
+            Self::Vu => "vu",
+            Self::Ve => "ve",
+            Self::Vn => "vn",
+            Self::Vg => "vg",
+            Self::Vi => "vi",
+            Self::Wf => "wf",
+            Self::Eh => "eh",
+            Self::Ye => "ye",
+            Self::Zm => "zm",
+            Self::Zw => "zw",
+            Self::Ax => "ax",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for CountryCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// An RFC 9457 problem document: the body of every error answer.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ProblemDetails {
@@ -750,7 +1176,7 @@ pub struct ContainerGroupProbeHttp {
     pub path: String,
     /// Port to send the request to.
     pub port: i32,
-    /// The `scheme` field.
+    /// Scheme used by an HTTP probe.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scheme: Option<ContainerProbeHttpScheme>,
     /// Extra request headers (the server may send `null`).
@@ -817,16 +1243,16 @@ impl sdk_core::Validate for ContainerGroupProbeExec {
 /// A health probe. Set exactly one of `tcp`, `http`, `grpc`, `exec`. The same shape serves the liveness, readiness and startup probes; only the server-side defaults differ (liveness 0/10/30/1/3, readiness 0/1/1/1/3, startup 0/3/10/2/15 for initial delay/period/timeout/success/failure).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContainerGroupProbe {
-    /// The `tcp` field.
+    /// Probe that succeeds when a TCP connection to the port opens.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tcp: Option<ContainerGroupProbeTcp>,
-    /// The `http` field.
+    /// Probe that succeeds on a 2xx/3xx answer to an HTTP GET.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http: Option<ContainerGroupProbeHttp>,
-    /// The `grpc` field.
+    /// Probe that calls the standard gRPC health service.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grpc: Option<ContainerGroupProbeGrpc>,
-    /// The `exec` field.
+    /// Probe that runs a command inside the container; exit code 0 is success.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exec: Option<ContainerGroupProbeExec>,
     /// Seconds to wait after start before the first check.
@@ -1071,9 +1497,9 @@ pub struct ContainerLoggingHttp {
     /// Request path.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
-    /// The `format` field.
+    /// Body format of log batches sent to an HTTP sink.
     pub format: ContainerLoggingHttpFormat,
-    /// The `compression` field.
+    /// Compression of log batches sent to an HTTP sink.
     pub compression: ContainerLoggingHttpCompression,
     /// Extra headers (the server may send `null`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1176,22 +1602,22 @@ impl sdk_core::Validate for ContainerLoggingTcp {
 /// External log sinks; set at most one.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContainerLogging {
-    /// The `axiom` field.
+    /// Sends container logs to Axiom.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub axiom: Option<ContainerLoggingAxiom>,
-    /// The `datadog` field.
+    /// Sends container logs to Datadog.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub datadog: Option<ContainerLoggingDatadog>,
-    /// The `http` field.
+    /// Sends container logs to any HTTP endpoint.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http: Option<ContainerLoggingHttp>,
-    /// The `new_relic` field.
+    /// Sends container logs to New Relic.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new_relic: Option<ContainerLoggingNewRelic>,
-    /// The `splunk` field.
+    /// Sends container logs to Splunk.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub splunk: Option<ContainerLoggingSplunk>,
-    /// The `tcp` field.
+    /// Sends container logs to a plain TCP endpoint.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tcp: Option<ContainerLoggingTcp>,
 }
@@ -1217,22 +1643,22 @@ impl sdk_core::Validate for ContainerLogging {
 /// Changes to the log sinks: `null` removes a sink.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateContainerLogging {
-    /// The `axiom` field.
+    /// Sends container logs to Axiom.
     #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
     pub axiom: sdk_core::Patch<ContainerLoggingAxiom>,
-    /// The `datadog` field.
+    /// Sends container logs to Datadog.
     #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
     pub datadog: sdk_core::Patch<ContainerLoggingDatadog>,
-    /// The `http` field.
+    /// Sends container logs to any HTTP endpoint.
     #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
     pub http: sdk_core::Patch<ContainerLoggingHttp>,
-    /// The `new_relic` field.
+    /// Sends container logs to New Relic.
     #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
     pub new_relic: sdk_core::Patch<ContainerLoggingNewRelic>,
-    /// The `splunk` field.
+    /// Sends container logs to Splunk.
     #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
     pub splunk: sdk_core::Patch<ContainerLoggingSplunk>,
-    /// The `tcp` field.
+    /// Sends container logs to a plain TCP endpoint.
     #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
     pub tcp: sdk_core::Patch<ContainerLoggingTcp>,
 }
@@ -1351,19 +1777,19 @@ impl sdk_core::Validate for ContainerRegistryAuthenticationGcpGar {
 /// Credentials for pulling a private image; set at most one. Write-only: never returned.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContainerRegistryAuthentication {
-    /// The `basic` field.
+    /// User name and password for a registry.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub basic: Option<ContainerRegistryAuthenticationBasic>,
-    /// The `docker_hub` field.
+    /// Docker Hub user name and personal access token.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub docker_hub: Option<ContainerRegistryAuthenticationDockerHub>,
-    /// The `aws_ecr` field.
+    /// AWS access key pair for Amazon ECR.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aws_ecr: Option<ContainerRegistryAuthenticationAwsEcr>,
-    /// The `gcp_gcr` field.
+    /// Service account key (JSON) for Google Container Registry.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gcp_gcr: Option<ContainerRegistryAuthenticationGcpGcr>,
-    /// The `gcp_gar` field.
+    /// Service account key (JSON) for Google Artifact Registry.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gcp_gar: Option<ContainerRegistryAuthenticationGcpGar>,
 }
@@ -1499,7 +1925,7 @@ pub struct Container {
     /// Whether the image is cached close to the nodes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image_caching: Option<bool>,
-    /// The `resources` field.
+    /// Hardware each replica needs.
     pub resources: ContainerResourceRequirements,
     /// Command overriding the image entrypoint; `null` keeps the image's.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1507,7 +1933,7 @@ pub struct Container {
     /// Environment of the container.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_variables: Option<BTreeMap<String, String>>,
-    /// The `logging` field.
+    /// External log sinks; set at most one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logging: Option<ContainerLogging>,
 }
@@ -1563,21 +1989,21 @@ pub struct CreateContainer {
     /// Cache the image close to the nodes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image_caching: Option<bool>,
-    /// The `resources` field.
+    /// Hardware each replica needs.
     pub resources: ContainerResourceRequirements,
     /// Command overriding the image entrypoint.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<Vec<String>>,
-    /// The `priority` field.
+    /// Scheduling priority class; higher priority costs more and is preempted less often.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<ContainerGroupPriority>,
     /// Environment of the container.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_variables: Option<BTreeMap<String, String>>,
-    /// The `logging` field.
+    /// External log sinks; set at most one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logging: Option<ContainerLogging>,
-    /// The `registry_authentication` field.
+    /// Credentials for pulling a private image; set at most one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registry_authentication: Option<ContainerRegistryAuthentication>,
 }
@@ -1629,22 +2055,22 @@ pub struct UpdateContainer {
     /// Cache the image close to the nodes.
     #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
     pub image_caching: sdk_core::Patch<bool>,
-    /// The `resources` field.
+    /// Changes to the hardware each replica needs.
     #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
     pub resources: sdk_core::Patch<UpdateContainerResources>,
     /// Command overriding the image entrypoint; `null` restores the image's.
     #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
     pub command: sdk_core::Patch<Vec<String>>,
-    /// The `priority` field.
+    /// Scheduling priority class; higher priority costs more and is preempted less often.
     #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
     pub priority: sdk_core::Patch<ContainerGroupPriority>,
     /// Variables to set (a value) or remove (`null`).
     #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
     pub environment_variables: sdk_core::Patch<BTreeMap<String, Option<String>>>,
-    /// The `logging` field.
+    /// Changes to the log sinks: `null` removes a sink.
     #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
     pub logging: sdk_core::Patch<UpdateContainerLogging>,
-    /// The `registry_authentication` field.
+    /// Credentials for pulling a private image; set at most one.
     #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
     pub registry_authentication: sdk_core::Patch<ContainerRegistryAuthentication>,
 }
@@ -1694,13 +2120,13 @@ impl sdk_core::Validate for UpdateContainer {
 /// How the group is reachable through the SaladCloud gateway.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContainerGroupNetworking {
-    /// The `protocol` field.
+    /// Protocol spoken on the exposed port.
     pub protocol: ContainerNetworkingProtocol,
     /// Container port the gateway forwards to.
     pub port: i32,
     /// Require a SaladCloud API key on every request through the gateway.
     pub auth: bool,
-    /// The `load_balancer` field.
+    /// How the gateway spreads requests over the ready instances.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub load_balancer: Option<ContainerGroupNetworkingLoadBalancer>,
     /// Send each instance at most one request at a time.
@@ -1742,13 +2168,13 @@ impl sdk_core::Validate for ContainerGroupNetworking {
 /// Expose the group through the SaladCloud gateway.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateContainerGroupNetworking {
-    /// The `protocol` field.
+    /// Protocol spoken on the exposed port.
     pub protocol: ContainerNetworkingProtocol,
     /// Container port the gateway forwards to.
     pub port: i32,
     /// Require a SaladCloud API key on every request through the gateway.
     pub auth: bool,
-    /// The `load_balancer` field.
+    /// How the gateway spreads requests over the ready instances.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub load_balancer: Option<ContainerGroupNetworkingLoadBalancer>,
     /// Send each instance at most one request at a time.
@@ -1841,7 +2267,7 @@ impl sdk_core::Validate for ContainerGroupInstanceStatusCount {
 /// Current state of a group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContainerGroupState {
-    /// The `status` field.
+    /// Where a container group is in its life cycle.
     pub status: ContainerGroupStatus,
     /// Free-text note about the state.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1850,7 +2276,7 @@ pub struct ContainerGroupState {
     pub start_time: String,
     /// When the group finished or stopped.
     pub finish_time: String,
-    /// The `instance_status_counts` field.
+    /// How many instances are in each state.
     pub instance_status_counts: ContainerGroupInstanceStatusCount,
 }
 
@@ -1882,37 +2308,37 @@ pub struct ContainerGroup {
     pub organization_name: String,
     /// Owning project.
     pub project_name: String,
-    /// The `container` field.
+    /// The container every replica of a group runs, as the server reports it.
     pub container: Container,
     /// Whether the group starts by itself once created.
     pub autostart_policy: bool,
-    /// The `restart_policy` field.
+    /// When the node restarts a container that exited.
     pub restart_policy: ContainerRestartPolicy,
-    /// The `priority` field.
+    /// Scheduling priority class; higher priority costs more and is preempted less often.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<ContainerGroupPriority>,
     /// Number of replicas asked for.
     pub replicas: i32,
     /// Countries the nodes may be in; empty means anywhere.
     pub country_codes: Vec<CountryCode>,
-    /// The `current_state` field.
+    /// Current state of a group.
     pub current_state: ContainerGroupState,
-    /// The `networking` field.
+    /// How the group is reachable through the SaladCloud gateway.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub networking: Option<ContainerGroupNetworking>,
-    /// The `liveness_probe` field.
+    /// A health probe.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub liveness_probe: Option<ContainerGroupProbe>,
-    /// The `readiness_probe` field.
+    /// A health probe.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub readiness_probe: Option<ContainerGroupProbe>,
-    /// The `startup_probe` field.
+    /// A health probe.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub startup_probe: Option<ContainerGroupProbe>,
-    /// The `queue_connection` field.
+    /// Connects the group to a job queue: where the job-queue worker delivers jobs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_connection: Option<ContainerGroupQueueConnection>,
-    /// The `queue_autoscaler` field.
+    /// Scales replicas on the length of the connected job queue.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_autoscaler: Option<ContainerGroupQueueAutoscaler>,
     /// Scheduled replica changes.
@@ -2032,33 +2458,33 @@ pub struct CreateContainerGroup {
     /// Human-friendly name: letters, digits, space, comma, hyphen, period.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// The `container` field.
+    /// The container every replica of a new group runs.
     pub container: CreateContainer,
     /// Start the group as soon as it is created.
     pub autostart_policy: bool,
-    /// The `restart_policy` field.
+    /// When the node restarts a container that exited.
     pub restart_policy: ContainerRestartPolicy,
     /// Number of replicas to run.
     pub replicas: i32,
     /// Countries the nodes may be in; leave out for anywhere.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country_codes: Option<Vec<CountryCode>>,
-    /// The `networking` field.
+    /// Expose the group through the SaladCloud gateway.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub networking: Option<CreateContainerGroupNetworking>,
-    /// The `liveness_probe` field.
+    /// A health probe.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub liveness_probe: Option<ContainerGroupProbe>,
-    /// The `readiness_probe` field.
+    /// A health probe.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub readiness_probe: Option<ContainerGroupProbe>,
-    /// The `startup_probe` field.
+    /// A health probe.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub startup_probe: Option<ContainerGroupProbe>,
-    /// The `queue_connection` field.
+    /// Connects the group to a job queue: where the job-queue worker delivers jobs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_connection: Option<ContainerGroupQueueConnection>,
-    /// The `queue_autoscaler` field.
+    /// Scales replicas on the length of the connected job queue.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_autoscaler: Option<ContainerGroupQueueAutoscaler>,
     /// Scheduled replica changes.
@@ -2131,7 +2557,7 @@ pub struct UpdateContainerGroup {
     /// Human-friendly name: letters, digits, space, comma, hyphen, period.
     #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
     pub display_name: sdk_core::Patch<String>,
-    /// The `container` field.
+    /// Changes to the container.
     #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
     pub container: sdk_core::Patch<UpdateContainer>,
     /// Number of replicas to run.
@@ -2140,19 +2566,19 @@ pub struct UpdateContainerGroup {
     /// Countries the nodes may be in.
     #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
     pub country_codes: sdk_core::Patch<Vec<CountryCode>>,
-    /// The `networking` field.
+    /// Changes to the gateway settings.
     #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
     pub networking: sdk_core::Patch<UpdateContainerGroupNetworking>,
-    /// The `liveness_probe` field.
+    /// A health probe.
     #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
     pub liveness_probe: sdk_core::Patch<ContainerGroupProbe>,
-    /// The `readiness_probe` field.
+    /// A health probe.
     #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
     pub readiness_probe: sdk_core::Patch<ContainerGroupProbe>,
-    /// The `startup_probe` field.
+    /// A health probe.
     #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
     pub startup_probe: sdk_core::Patch<ContainerGroupProbe>,
-    /// The `queue_autoscaler` field.
+    /// Scales replicas on the length of the connected job queue.
     #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
     pub queue_autoscaler: sdk_core::Patch<ContainerGroupQueueAutoscaler>,
     /// Scheduled replica changes (replaces the list).
@@ -2226,7 +2652,7 @@ pub struct ContainerGroupInstance {
     pub id: String,
     /// Node the instance runs on.
     pub machine_id: String,
-    /// The `state` field.
+    /// Where a single instance (one replica on one node) is in its life cycle.
     pub state: ContainerGroupInstanceState,
     /// Whether the readiness probe passes.
     #[serde(skip_serializing_if = "Option::is_none")]
