@@ -20,13 +20,33 @@ fn manifest(name: &str) -> PathBuf {
 
 struct Build {
     secs: f64,
+    cpu: f64,
     bytes: u64,
+}
+
+/// CPU seconds (user + system) of all waited-for children of this process and their
+/// descendants (cutime + cstime of /proc/self/stat): what a build cost, whatever else
+/// the machine was doing meanwhile.
+fn children_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat");
+    let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or_default();
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // Fields 16 and 17 of stat(5), counted from 1; `after` starts at field 3.
+    let ticks: f64 = fields[13].parse::<f64>().unwrap_or(0.0) + fields[14].parse::<f64>().unwrap_or(0.0);
+    let hz: f64 = Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0);
+    ticks / hz
 }
 
 fn build(name: &str, round: usize) -> Build {
     let target =
         std::env::temp_dir().join(format!("bench-build-{name}-{}-{round}", std::process::id()));
     let _ = std::fs::remove_dir_all(&target);
+    let cpu = children_cpu_seconds();
     let t = Instant::now();
     // --frozen: the lock file is current and everything is fetched, so nothing but
     // compiling is timed. nice: every build on this shared machine runs niced.
@@ -49,6 +69,7 @@ fn build(name: &str, round: usize) -> Build {
         .status()
         .expect("cargo build");
     let secs = t.elapsed().as_secs_f64();
+    let cpu = children_cpu_seconds() - cpu;
     assert!(status.success(), "building {name} failed");
     let binary = target.join("release").join(name);
     let bytes = std::fs::metadata(&binary).expect("binary").len();
@@ -63,12 +84,12 @@ fn build(name: &str, round: usize) -> Build {
         "{name} did not list: {text}"
     );
     eprintln!(
-        "  build {name:<13} round {round}: {secs:.1} s, binary {:.2} MiB, says \"{}\"",
+        "  build {name:<13} round {round}: {secs:.1} s ({cpu:.1} CPU-s), binary {:.2} MiB, says \"{}\"",
         bytes as f64 / 1048576.0,
         text.trim()
     );
     let _ = std::fs::remove_dir_all(&target);
-    Build { secs, bytes }
+    Build { secs, cpu, bytes }
 }
 
 pub fn run(cfg: &Config) -> Vec<Row> {
@@ -95,6 +116,7 @@ pub fn run(cfg: &Config) -> Vec<Row> {
             &results[i].iter().map(|b| b.secs).collect::<Vec<_>>(),
         ))
     };
+    let cpu = |i: usize| Some(median(&results[i].iter().map(|b| b.cpu).collect::<Vec<_>>()));
     let mib = |i: usize| {
         Some(median(
             &results[i]
@@ -112,6 +134,15 @@ pub fn run(cfg: &Config) -> Vec<Row> {
             bollard: secs(1),
             floor: None,
             goals: vec![Goal::AtMostPeer(0.6)],
+        },
+        Row {
+            metric: "ping + list program: CPU time of the clean build (user + system)".into(),
+            unit: "CPU-s",
+            higher_is_better: false,
+            de: cpu(0),
+            bollard: cpu(1),
+            floor: None,
+            goals: Vec::new(),
         },
         Row {
             metric: "ping + list program: binary size".into(),

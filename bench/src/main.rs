@@ -85,13 +85,13 @@ impl Config {
             inflight: env_num("BENCH_INFLIGHT", 64),
             call_runs: env_num("BENCH_CALL_RUNS", 5),
             stream_bytes: env_num::<usize>("BENCH_STREAM_MB", 1024) << 20,
-            stream_runs: env_num("BENCH_STREAM_RUNS", 7),
+            stream_runs: env_num("BENCH_STREAM_RUNS", 15),
             archive_bytes: env_num::<u64>("BENCH_ARCHIVE_MB", 1024) << 20,
-            archive_runs: env_num("BENCH_ARCHIVE_RUNS", 3),
+            archive_runs: env_num("BENCH_ARCHIVE_RUNS", 5),
             list_len: env_num("BENCH_LIST_LEN", 2000),
             decode_runs: env_num("BENCH_DECODE_RUNS", 7),
             decode_round_ms: env_num("BENCH_DECODE_ROUND_MS", 300),
-            build_runs: env_num("BENCH_BUILD_RUNS", 1),
+            build_runs: env_num("BENCH_BUILD_RUNS", 3),
             out: std::env::var("BENCH_OUT")
                 .map(Into::into)
                 .unwrap_or(default_out),

@@ -393,27 +393,34 @@ pub fn render(out: &Path) {
 }
 
 const METHOD: &str = "\
-- **percall**: `inspect` of one running busybox container on the real daemon. One run is \
-N calls one after another (sequential), or N calls with K in flight at once \
-(`buffer_unordered`); each call is timed from its first poll to its decoded answer. A run \
-gives the median and p99 per call and N / wall time; the table shows the median of the runs. \
-docker-engine and bollard decode the answer into their models; the floor reads the body bytes \
-and decodes nothing. All three are warmed up (version negotiation, first connections) first, \
-and their order rotates from run to run.
+- **percall**: `inspect` of one running busybox container on the real daemon. A sequential \
+run makes N calls with each implementation, interleaved call by call (the order rotating) so \
+that all three meet the same moments of a noisy machine; a concurrent run makes N calls with \
+K in flight at once (`buffer_unordered`), one implementation after the other. Each call is \
+timed from its first poll to its decoded answer. A run gives the median and p99 per call and \
+the calls per second; the table shows the median over the runs. docker-engine and bollard \
+decode the answer into their models; the floor reads the body bytes and decodes nothing. All \
+three are warmed up first (version negotiation, first connections). The `on a stub server` \
+rows repeat this against a stub Engine API (a child process answering every inspect at once \
+with a fixed 7 KiB body), where the daemon's own time is gone and only the clients' cost is \
+left.
 - **stream**: one multiplexed stdout/stderr stream (frame payloads log-uniform between 16 B \
-and 64 KiB, 3 stdout frames for 1 stderr frame, text lines; made once from a fixed seed) is \
-served by a hyper server inside the benchmark on a unix socket, as the answer to \
+and 64 KiB, 3 stdout frames for 1 stderr frame, text lines; made from a fixed seed) is \
+served by a stub Engine API in a child process on a unix socket, as the answer to \
 `GET /containers/{id}/logs` (chunked, 64 KiB chunks, labelled \
 `application/vnd.docker.multiplexed-stream` as API 1.42+ daemons do). Each SDK consumes it as \
 its log stream and counts the payload bytes of every frame (checked against the generator's \
 count); the floor reads the same body with raw hyper and counts bytes. GB/s = wire bytes / \
-seconds, 1 GB = 10^9 bytes.
+wall seconds (1 GB = 10^9 bytes); the second row divides by the CPU time of the client \
+process instead (all its threads, from /proc/self/task/*/schedstat), which other jobs on \
+the machine disturb less.
 - **archive**: a tar holding one file (header, then the file's bytes generated on the fly in \
 fresh 64 KiB buffers, never the whole file) is PUT into a created busybox container at `/`, \
 then the file is read back with GET archive and counted. Each direction of each \
 implementation runs in its own child process; the child reports its throughput and its peak \
 resident memory (VmHWM from /proc/self/status). MB/s = file bytes / seconds, 1 MB = 10^6 \
-bytes; the daemon's own disk writes are part of the time.
+bytes; the daemon's own tar and disk work is part of the time, and `sync` runs between \
+transfers so that one's write-back does not land in the next. Peak memory is the worst run.
 - **decode**: a synthetic `GET /containers/json` answer listing the configured number of \
 containers, and one synthetic `GET /containers/{id}/json` answer, both modelled on what \
 dockerd 20.10 sends, with ports, labels, mounts and networks filled in. docker-engine decodes \
@@ -423,9 +430,11 @@ same JSON into `serde::de::IgnoredAny` (syntax only, no model). A second docker-
 decodes into its models with plain `serde_json::from_slice`, to separate the models from the \
 path tracking. Time per decode = median over rounds.
 - **build**: two tiny programs under `bench/build/` that ping the daemon and list all \
-containers, one with docker-engine and one with bollard (same tokio features, same release \
-profile), each built from clean with its own fresh `CARGO_TARGET_DIR` (`cargo build \
---release --locked`, dependencies fetched beforehand so no download is timed, `nice -n 15` \
-as every build on this shared machine is), then run once against the daemon. Figures: wall \
-time of the build and size of the binary.
+containers, one with docker-engine and one with bollard (same tokio features, default \
+features of each SDK, same release profile), each built from clean with its own fresh \
+`CARGO_TARGET_DIR` (`cargo build --release --frozen`, dependencies fetched beforehand so no \
+download is timed, `nice -n 15` as every build on this shared machine is), then run once \
+against the daemon. Rounds alternate which program is built first. Figures: wall time of \
+the build, CPU time of the build (cutime + cstime, less disturbed by other jobs), size of \
+the binary.
 ";
