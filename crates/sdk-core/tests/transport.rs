@@ -536,3 +536,17 @@ async fn https_to_a_plain_http_server_is_a_connect_error() {
     let err = client.send(Request::get(["x"])).await.unwrap_err();
     assert!(matches!(err, Error::Connect { .. }), "{err:?}");
 }
+
+#[test]
+fn trailing_bytes_after_a_document_are_a_decode_error() {
+    let err =
+        sdk_core::decode_json::<Vec<u32>>(&sdk_core::http::Method::GET, "/x", b"[1,2] <html>")
+            .unwrap_err();
+    assert!(
+        matches!(err, Error::Decode { ref json_path, .. } if json_path == "."),
+        "{err:?}"
+    );
+    let ok: Vec<u32> =
+        sdk_core::decode_json(&sdk_core::http::Method::GET, "/x", b" [1,2]\n").unwrap();
+    assert_eq!(ok, [1, 2]);
+}
