@@ -8,7 +8,7 @@ use sdk_core::http::{Method, StatusCode};
 use sdk_core::{ByteStream, Error, Request, Result, Validate};
 
 use crate::archive::path_stat_from_headers;
-use crate::attach::{self, Attached, WebSocketAttached};
+use crate::attach::{self, Attached};
 use crate::filters::{ContainerFilters, PruneFilters};
 use crate::frames::LogStream;
 use crate::models::{
@@ -147,10 +147,11 @@ pub struct AttachOptions {
     pub stderr: bool,
 }
 
-/// Options of [`Containers::attach_websocket`].
+/// Options of [`Containers::attach_websocket`] (feature `websocket`).
 ///
 /// Before API 1.42 the daemon always attaches all three streams: choosing them
 /// (`Some(..)`) then fails with an error instead of being ignored.
+#[cfg(feature = "websocket")]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WebSocketAttachOptions {
     /// Key sequence that detaches.
@@ -624,13 +625,17 @@ impl Containers {
 
     /// Attaches to a container over a websocket. The output is never multiplexed
     /// (stdout and stderr arrive interleaved as console chunks).
+    ///
+    /// Needs the `websocket` feature; [`Containers::attach`] does the same over
+    /// a hijacked connection, with stdout and stderr told apart.
+    #[cfg(feature = "websocket")]
     #[doc(alias = "ContainerAttachWebsocket")]
     #[doc(alias = "container_attach_websocket")]
     pub async fn attach_websocket(
         &self,
         id: &str,
         options: WebSocketAttachOptions,
-    ) -> Result<WebSocketAttached> {
+    ) -> Result<crate::WebSocketAttached> {
         let (mut r, v) = self.req_id(Method::GET, id, &["attach", "ws"]).await?;
         for (name, value) in [
             ("stdin", options.stdin),
@@ -645,7 +650,7 @@ impl Containers {
         r = opt(r, "detachKeys", options.detach_keys);
         r = flag(r, "logs", options.logs);
         r = flag(r, "stream", options.stream);
-        attach::websocket(&self.docker, r.retryable(false)).await
+        crate::websocket::websocket(&self.docker, r.retryable(false)).await
     }
 
     /// Blocks until the container reaches the condition, and returns its exit code.

@@ -75,14 +75,18 @@ mod filters;
 mod images;
 mod streams;
 mod version;
+#[cfg(feature = "websocket")]
+mod websocket;
 
 pub use archive::PATH_STAT_HEADER;
-pub use attach::{AttachInput, Attached, WebSocketAttached, WebSocketInput};
+pub use attach::{AttachInput, Attached};
+#[cfg(feature = "websocket")]
+pub use containers::WebSocketAttachOptions;
 pub use containers::{
     Archive, AttachOptions, Containers, CreateContainerOptions, InspectContainerOptions,
     KillContainerOptions, ListContainersOptions, LogsOptions, PendingWait, PruneContainersOptions,
     PutArchiveOptions, RemoveContainerOptions, StartContainerOptions, StatsOptions, StatsStream,
-    StopContainerOptions, TopOptions, WaitOptions, WebSocketAttachOptions,
+    StopContainerOptions, TopOptions, WaitOptions,
 };
 pub use docker::{Docker, DockerBuilder, PingInfo, DEFAULT_HOST};
 pub use exec::{Exec, StartExecOptions};
@@ -91,6 +95,8 @@ pub use images::{Images, ImportImageOptions, ImportedImage, RemoveImageOptions};
 pub use sdk_core::{ByteStream, Error, Result};
 pub use streams::JsonLines;
 pub use version::ApiVersion;
+#[cfg(feature = "websocket")]
+pub use websocket::{WebSocketAttached, WebSocketInput};
 
 /// The wire string of a generated string enum (what serde writes for it).
 pub(crate) fn wire_name<T: serde::Serialize>(value: &T) -> String {
@@ -119,6 +125,7 @@ mod tests {
         send_sync::<crate::Images>();
         send_sync::<crate::ApiVersion>();
         send::<crate::Attached>();
+        #[cfg(feature = "websocket")]
         send::<crate::WebSocketAttached>();
         send::<crate::StatsStream>();
         send::<crate::PendingWait>();

@@ -84,9 +84,17 @@ impl Response {
     /// Reads the whole body.
     pub async fn bytes(self) -> Result<Bytes> {
         let mut stream = self.into_stream();
-        let mut buf = BytesMut::new();
-        while let Some(chunk) = std::future::poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)).await
-        {
+        // Most answers arrive in one chunk: hand it back without a copy.
+        let Some(first) = next_chunk(&mut stream).await.transpose()? else {
+            return Ok(Bytes::new());
+        };
+        let Some(second) = next_chunk(&mut stream).await.transpose()? else {
+            return Ok(first);
+        };
+        let mut buf = BytesMut::with_capacity(first.len() + second.len());
+        buf.extend_from_slice(&first);
+        buf.extend_from_slice(&second);
+        while let Some(chunk) = next_chunk(&mut stream).await {
             buf.extend_from_slice(&chunk?);
         }
         Ok(buf.freeze())
@@ -104,6 +112,10 @@ impl Response {
             done: false,
         }
     }
+}
+
+async fn next_chunk(stream: &mut ByteStream) -> Option<Result<Bytes>> {
+    std::future::poll_fn(|cx| Pin::new(&mut *stream).poll_next(cx)).await
 }
 
 /// Decodes a JSON body with errors that name the failing path, e.g. `items[2].state`.

@@ -550,3 +550,29 @@ fn trailing_bytes_after_a_document_are_a_decode_error() {
         sdk_core::decode_json(&sdk_core::http::Method::GET, "/x", b" [1,2]\n").unwrap();
     assert_eq!(ok, [1, 2]);
 }
+
+#[tokio::test]
+async fn a_body_in_many_chunks_is_read_whole() {
+    let chunked = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n3\r\n[1,\r\n2\r\n2,\r\n2\r\n3]\r\n0\r\n\r\n".to_vec();
+    let (url, _) = tcp_server(vec![Step::Reply(chunked)]).await;
+    let client = Client::builder(url).build().unwrap();
+    let v: Vec<u32> = client
+        .send(Request::get(["x"]))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v, [1, 2, 3]);
+    let empty = reply("200 OK", &[], b"");
+    let (url, _) = tcp_server(vec![empty]).await;
+    let client = Client::builder(url).build().unwrap();
+    assert!(client
+        .send(Request::get(["x"]))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .is_empty());
+}
