@@ -5,7 +5,8 @@
 //!   `--check` only compares and fails naming every stale or missing file.
 //! - `cargo xtask coverage` fails when an `operationId` of a crate's spec has no
 //!   `#[doc(alias = "...")]` (or `fn` of that name) in that crate's hand-written sources.
-//! - `cargo xtask ci` runs fmt, clippy, tests, the codegen and coverage checks and rustdoc,
+//! - `cargo xtask deps` fails when reqwest, OpenSSL or native-tls is among the normal dependencies.
+//! - `cargo xtask ci` runs fmt, clippy, tests, the codegen, coverage and dependency checks and rustdoc,
 //!   stopping at the first failure.
 //!
 //! # What the generator reads
@@ -28,6 +29,7 @@
 
 mod codegen;
 mod coverage;
+mod deps;
 mod model;
 mod names;
 mod render;
@@ -47,7 +49,8 @@ commands:
                       print the models generated from SPEC (a path) without writing anything
   coverage            every operationId must have a #[doc(alias)] (or a fn of that
                       name) in its crate's src/, outside src/generated/
-  ci                  fmt, clippy, test, codegen --check, coverage, doc";
+  deps                no reqwest, openssl or native-tls among the normal dependencies
+  ci                  fmt, clippy, test, codegen --check, coverage, deps, doc";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
             codegen::write_all(&root, only)
         }
         ["coverage"] => coverage::check(&root),
+        ["deps"] => deps::check(&root),
         ["ci"] => ci(&root),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
@@ -94,6 +98,7 @@ enum Step {
     ),
     Codegen,
     Coverage,
+    Deps,
 }
 
 const CI: &[(&str, Step)] = &[
@@ -121,6 +126,7 @@ const CI: &[(&str, Step)] = &[
     ),
     ("cargo xtask codegen --check", Step::Codegen),
     ("cargo xtask coverage", Step::Coverage),
+    ("cargo xtask deps", Step::Deps),
     (
         "RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps",
         Step::Cargo(
@@ -137,6 +143,7 @@ fn ci(root: &Path) -> Result<(), String> {
         let result = match step {
             Step::Codegen => codegen::check_all(root, &[]),
             Step::Coverage => coverage::check(root),
+            Step::Deps => deps::check(root),
             Step::Cargo(args, env) => {
                 let mut cmd = Command::new(&cargo);
                 cmd.args(*args).current_dir(root);
