@@ -666,7 +666,7 @@ impl Containers {
     pub async fn wait_begin(&self, id: &str, options: WaitOptions) -> Result<PendingWait> {
         let (r, _) = self.req_id(Method::POST, id, &["wait"]).await?;
         let r = match &options.condition {
-            Some(c) => r.query_pair("condition", crate::wire_name(c)),
+            Some(c) => r.query_pair("condition", c.as_str()),
             None => r,
         };
         let response = self.docker.send(r).await?;

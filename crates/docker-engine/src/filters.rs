@@ -93,12 +93,12 @@ impl ContainerFilters {
 
     /// Is in this state.
     pub fn status(self, status: ContainerStatus) -> Self {
-        Self(self.0.add("status", crate::wire_name(&status)))
+        Self(self.0.add("status", status.as_str()))
     }
 
     /// Has this health state.
     pub fn health(self, health: HealthStatus) -> Self {
-        Self(self.0.add("health", crate::wire_name(&health)))
+        Self(self.0.add("health", health.as_str()))
     }
 
     /// Exited with this code.
