@@ -20,6 +20,8 @@
 //!
 //! - `x-merge-patch: true` (object): optional fields are `sdk_core::Patch<T>`.
 //! - `x-rust-type: "path::Type"` (property or schema): that type, verbatim, unchecked.
+//! - `x-deserialize-with: "path::function"` (property): serde's `deserialize_with`, for a
+//!   field the server may send in more than one shape; the Rust type is unchanged.
 //! - `x-enum-varnames` (integer enum): variant names, also accepted as wire names.
 //! - `x-enum-descriptions` / `x-enum-comments`: variant docs.
 //!

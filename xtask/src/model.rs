@@ -65,6 +65,9 @@ pub struct Field {
     pub check: Check,
     /// Left out of the JSON when `None` (required nullable fields are sent as null).
     pub optional: bool,
+    /// `x-deserialize-with`: a function that reads the field tolerantly (the
+    /// field's type is unchanged; a missing field takes its `Default`).
+    pub deserialize_with: Option<String>,
 }
 
 pub enum Item {
@@ -527,6 +530,7 @@ impl<'a> Builder<'a> {
                 ty,
                 check,
                 optional,
+                deserialize_with: str_of(p, "x-deserialize-with").map(String::from),
             });
         }
         Item::Struct {

@@ -479,6 +479,12 @@ impl Ctx {
                         }
                         _ => {}
                     }
+                    if let Some(with) = &f.deserialize_with {
+                        if !attrs.iter().any(|a| a.starts_with("default")) {
+                            attrs.push("default".into());
+                        }
+                        attrs.push(format!("deserialize_with = {}", lit_str(with)));
+                    }
                     if !attrs.is_empty() {
                         let _ = writeln!(out, "    #[serde({})]", attrs.join(", "));
                     }

@@ -470,3 +470,18 @@ fn all_of_wrapping_an_enum_and_maps_with_empty_properties() {
     );
     assert!(code.contains("pub struct Empty {\n}"), "{code}");
 }
+
+#[test]
+fn deserialize_with_keeps_the_type_and_defaults_a_missing_field() {
+    let code = gen(schemas(json!({
+        "Config": { "type": "object", "properties": {
+            "Cmd": { "type": "array", "items": { "type": "string" },
+                     "x-deserialize-with": "crate::tolerant::string_or_list" }
+        } }
+    })));
+    assert!(
+        code.contains("default, deserialize_with = \"crate::tolerant::string_or_list\""),
+        "{code}"
+    );
+    assert!(code.contains("pub cmd: Option<Vec<String>>"), "{code}");
+}

@@ -74,6 +74,7 @@ mod exec;
 mod filters;
 mod images;
 mod streams;
+mod tolerant;
 mod version;
 #[cfg(feature = "websocket")]
 mod websocket;

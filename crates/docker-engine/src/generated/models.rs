@@ -249,7 +249,11 @@ pub struct ContainerConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub env: Option<Vec<String>>,
     /// Command to run, as an argument list.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::tolerant::string_or_list"
+    )]
     pub cmd: Option<Vec<String>>,
     /// Health check of a container.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -267,7 +271,11 @@ pub struct ContainerConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub working_dir: Option<String>,
     /// Entrypoint, as an argument list.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::tolerant::string_or_list"
+    )]
     pub entrypoint: Option<Vec<String>>,
     /// Disable networking.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -337,7 +345,11 @@ pub struct ContainerCreateRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub env: Option<Vec<String>>,
     /// Command to run, as an argument list.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::tolerant::string_or_list"
+    )]
     pub cmd: Option<Vec<String>>,
     /// Health check of a container.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -355,7 +367,11 @@ pub struct ContainerCreateRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub working_dir: Option<String>,
     /// Entrypoint, as an argument list.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::tolerant::string_or_list"
+    )]
     pub entrypoint: Option<Vec<String>>,
     /// Disable networking.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1245,7 +1261,11 @@ pub struct ExecConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub env: Option<Vec<String>>,
     /// Command and arguments.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::tolerant::string_or_list"
+    )]
     pub cmd: Option<Vec<String>>,
     /// Run with extended privileges.
     #[serde(skip_serializing_if = "Option::is_none")]
