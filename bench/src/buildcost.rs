@@ -42,7 +42,19 @@ fn children_cpu_seconds() -> f64 {
     ticks / hz
 }
 
+/// Brings the lock file up to date (docker-engine's dependencies may move while the
+/// workspace is being worked on) and downloads whatever is missing, before any clock starts.
+fn fetch(name: &str) {
+    let status = Command::new("cargo")
+        .args(["fetch", "--quiet", "--manifest-path"])
+        .arg(manifest(name))
+        .status()
+        .expect("cargo fetch");
+    assert!(status.success(), "cargo fetch for {name} failed");
+}
+
 fn build(name: &str, round: usize) -> Build {
+    fetch(name);
     let target =
         std::env::temp_dir().join(format!("bench-build-{name}-{}-{round}", std::process::id()));
     let _ = std::fs::remove_dir_all(&target);
@@ -93,16 +105,6 @@ fn build(name: &str, round: usize) -> Build {
 }
 
 pub fn run(cfg: &Config) -> Vec<Row> {
-    for name in PROGRAMS {
-        // Brings the lock file up to date (docker-engine's dependencies may have moved)
-        // and downloads whatever is missing, before any clock starts.
-        let status = Command::new("cargo")
-            .args(["fetch", "--quiet", "--manifest-path"])
-            .arg(manifest(name))
-            .status()
-            .expect("cargo fetch");
-        assert!(status.success(), "cargo fetch for {name} failed");
-    }
     let mut results: [Vec<Build>; 2] = [Vec::new(), Vec::new()];
     for round in 0..cfg.build_runs.max(1) {
         // Alternate which program is built first.

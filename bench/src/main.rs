@@ -42,6 +42,9 @@ pub struct Config {
     pub stream_bytes: usize,
     /// Repeated stream runs.
     pub stream_runs: usize,
+    /// How the stub cuts the logs body into HTTP chunks: `frame` (one per frame, as
+    /// dockerd does) or a fixed byte count (frames then straddle chunks).
+    pub stream_chunks: String,
     /// Size of the file inside the archive.
     pub archive_bytes: u64,
     /// Repeated archive runs.
@@ -86,6 +89,7 @@ impl Config {
             call_runs: env_num("BENCH_CALL_RUNS", 5),
             stream_bytes: env_num::<usize>("BENCH_STREAM_MB", 1024) << 20,
             stream_runs: env_num("BENCH_STREAM_RUNS", 15),
+            stream_chunks: std::env::var("BENCH_STREAM_CHUNKS").unwrap_or_else(|_| "frame".into()),
             archive_bytes: env_num::<u64>("BENCH_ARCHIVE_MB", 1024) << 20,
             archive_runs: env_num("BENCH_ARCHIVE_RUNS", 5),
             list_len: env_num("BENCH_LIST_LEN", 2000),

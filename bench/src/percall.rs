@@ -224,7 +224,7 @@ pub fn run(cfg: &Config) -> Vec<Row> {
 
     // The same calls against a stub that answers at once with a fixed inspect body:
     // what is left is the client's own cost.
-    let stub = crate::stream::Stub::start(0, "big");
+    let stub = crate::stream::Stub::start(0, "big", "frame");
     let stub_id = crate::decode::inspect_id();
     rows.extend(rt.block_on(measure(
         cfg,

@@ -407,8 +407,10 @@ left.
 - **stream**: one multiplexed stdout/stderr stream (frame payloads log-uniform between 16 B \
 and 64 KiB, 3 stdout frames for 1 stderr frame, text lines; made from a fixed seed) is \
 served by a stub Engine API in a child process on a unix socket, as the answer to \
-`GET /containers/{id}/logs` (chunked, 64 KiB chunks, labelled \
-`application/vnd.docker.multiplexed-stream` as API 1.42+ daemons do). Each SDK consumes it as \
+`GET /containers/{id}/logs`, labelled `application/vnd.docker.multiplexed-stream` as API \
+1.42+ daemons do, one HTTP chunk per frame as dockerd flushes each frame on its own (the \
+chunking is in the figure's name: `BENCH_STREAM_CHUNKS=65536` cuts fixed 64 KiB chunks \
+instead, so that frames straddle chunks). Each SDK consumes it as \
 its log stream and counts the payload bytes of every frame (checked against the generator's \
 count); the floor reads the same body with raw hyper and counts bytes. GB/s = wire bytes / \
 wall seconds (1 GB = 10^9 bytes); the second row divides by the CPU time of the client \

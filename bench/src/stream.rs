@@ -76,6 +76,8 @@ fn corpus(rng: &mut Rng) -> Vec<u8> {
 /// The stream and what a correct decoder must find in it.
 pub struct StreamData {
     pub bytes: Bytes,
+    /// Where each frame ends (offsets into `bytes`).
+    pub ends: Vec<usize>,
     pub frames: usize,
     pub stdout: u64,
     pub stderr: u64,
@@ -86,6 +88,7 @@ pub fn generate(total: usize) -> StreamData {
     let mut rng = Rng::new(0x5EED_0FD0_C6E5);
     let text = corpus(&mut rng);
     let mut out = Vec::with_capacity(total);
+    let mut ends = Vec::new();
     let (mut frames, mut stdout, mut stderr) = (0, 0u64, 0u64);
     loop {
         let remaining = total - out.len();
@@ -100,6 +103,7 @@ pub fn generate(total: usize) -> StreamData {
         out.extend_from_slice(&(size as u32).to_be_bytes());
         let at = rng.below((text.len() - size) as u64) as usize;
         out.extend_from_slice(&text[at..at + size]);
+        ends.push(out.len());
         frames += 1;
         if stream == 1 {
             stdout += size as u64;
@@ -109,6 +113,7 @@ pub fn generate(total: usize) -> StreamData {
     }
     StreamData {
         bytes: Bytes::from(out),
+        ends,
         frames,
         stdout,
         stderr,
@@ -117,7 +122,19 @@ pub fn generate(total: usize) -> StreamData {
 
 type Body = BoxBody<Bytes, Infallible>;
 
-const CHUNK: usize = 64 * 1024;
+/// How the stub cuts the logs body into HTTP chunks: where each chunk ends.
+fn chunk_ends(data: &StreamData, chunking: &str) -> Vec<usize> {
+    match chunking {
+        // As dockerd sends logs: each frame (header and payload) written and flushed
+        // on its own, so one HTTP chunk per frame.
+        "frame" => data.ends.clone(),
+        size => {
+            let size: usize = size.parse().expect("BENCH_STREAM_CHUNKS: `frame` or a byte count");
+            let len = data.bytes.len();
+            (1..=len.div_ceil(size)).map(|i| (i * size).min(len)).collect()
+        }
+    }
+}
 
 fn full(status: u16, content_type: &str, body: &'static str) -> http::Response<Body> {
     http::Response::builder()
@@ -133,6 +150,7 @@ fn full(status: u16, content_type: &str, body: &'static str) -> http::Response<B
 async fn handle(
     req: http::Request<Incoming>,
     data: Bytes,
+    ends: std::sync::Arc<Vec<usize>>,
     inspect: Bytes,
 ) -> Result<http::Response<Body>, Infallible> {
     let path = req.uri().path();
@@ -145,9 +163,9 @@ async fn handle(
             r#"{"Version":"26.1.0","ApiVersion":"1.45","MinAPIVersion":"1.24","Os":"linux","Arch":"amd64","KernelVersion":"6.1.0"}"#,
         )
     } else if path.ends_with("/logs") {
-        let chunks = (0..data.len().div_ceil(CHUNK)).map(move |i| {
-            let end = ((i + 1) * CHUNK).min(data.len());
-            Ok::<_, Infallible>(Frame::data(data.slice(i * CHUNK..end)))
+        let chunks = (0..ends.len()).map(move |i| {
+            let start = if i == 0 { 0 } else { ends[i - 1] };
+            Ok::<_, Infallible>(Frame::data(data.slice(start..ends[i])))
         });
         http::Response::builder()
             .status(200)
@@ -173,14 +191,15 @@ async fn handle(
 /// A minimal inspect answer: what docker-engine reads to learn whether logs are multiplexed.
 const SMALL_INSPECT: &str = r#"{"Id":"bench","Name":"/bench","Config":{"Tty":false,"Image":"busybox"},"State":{"Status":"running","Running":true}}"#;
 
-/// `bench stub-server <socket> <stream bytes> <small|big>`: generates the stream, serves
+/// `bench stub-server <socket> <stream bytes> <small|big> <chunking>`: generates the stream, serves
 /// it (and an inspect answer: small, or the synthetic big one) on `socket`, prints
 /// `READY <bytes> <frames> <stdout> <stderr>`, and runs until its stdin closes.
 pub fn stub_main(args: &[String]) {
-    let [socket, bytes, inspect] = args else {
-        panic!("usage: stub-server <socket> <stream bytes> <small|big>");
+    let [socket, bytes, inspect, chunking] = args else {
+        panic!("usage: stub-server <socket> <stream bytes> <small|big> <frame|chunk bytes>");
     };
     let data = generate(bytes.parse().expect("stream bytes"));
+    let ends = std::sync::Arc::new(chunk_ends(&data, chunking));
     let inspect = match inspect.as_str() {
         "big" => Bytes::from(crate::decode::inspect_json()),
         _ => Bytes::from_static(SMALL_INSPECT.as_bytes()),
@@ -209,9 +228,10 @@ pub fn stub_main(args: &[String]) {
         let body = data.bytes;
         loop {
             let (conn, _) = listener.accept().await.expect("accept");
-            let (body, inspect) = (body.clone(), inspect.clone());
+            let (body, ends, inspect) = (body.clone(), ends.clone(), inspect.clone());
             tokio::spawn(async move {
-                let service = service_fn(move |req| handle(req, body.clone(), inspect.clone()));
+                let service =
+                    service_fn(move |req| handle(req, body.clone(), ends.clone(), inspect.clone()));
                 let _ = http1::Builder::new()
                     .serve_connection(TokioIo::new(conn), service)
                     .await;
@@ -232,14 +252,14 @@ pub struct Stub {
 
 impl Stub {
     /// Starts a stub serving `stream_bytes` of logs and a `small` or `big` inspect answer.
-    pub fn start(stream_bytes: usize, inspect: &str) -> Stub {
+    pub fn start(stream_bytes: usize, inspect: &str, chunking: &str) -> Stub {
         static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let socket =
             std::env::temp_dir().join(format!("bench-stub-{}-{n}.sock", std::process::id()));
         let socket = socket.to_str().expect("utf-8 temp dir").to_string();
         let mut child = std::process::Command::new(std::env::current_exe().expect("current exe"))
-            .args(["stub-server", &socket, &stream_bytes.to_string(), inspect])
+            .args(["stub-server", &socket, &stream_bytes.to_string(), inspect, chunking])
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .spawn()
@@ -347,7 +367,7 @@ async fn consume_raw(raw: &Raw) -> u64 {
 
 pub fn run(cfg: &Config) -> Vec<Row> {
     let t = Instant::now();
-    let stub = Stub::start(cfg.stream_bytes, "small");
+    let stub = Stub::start(cfg.stream_bytes, "small", &cfg.stream_chunks);
     eprintln!(
         "  stream: {} bytes, {} frames ({} B stdout, {} B stderr), stub ready in {:.1} s",
         stub.len,
@@ -413,9 +433,13 @@ pub fn run(cfg: &Config) -> Vec<Row> {
         ))
     };
     let mib = cfg.stream_bytes >> 20;
+    let how = match cfg.stream_chunks.as_str() {
+        "frame" => "one HTTP chunk per frame".to_string(),
+        n => format!("{n}-byte HTTP chunks"),
+    };
     vec![
         Row {
-            metric: format!("logs stream, {mib} MiB of frames: throughput"),
+            metric: format!("logs stream, {mib} MiB of frames, {how}: throughput"),
             unit: "GB/s",
             higher_is_better: true,
             de: pick(Who::DockerEngine, 0),
@@ -424,7 +448,7 @@ pub fn run(cfg: &Config) -> Vec<Row> {
             goals: vec![Goal::AtLeastPeer(1.5)],
         },
         Row {
-            metric: format!("logs stream, {mib} MiB of frames: bytes per CPU-second of the client"),
+            metric: format!("logs stream, {mib} MiB of frames, {how}: bytes per CPU-second of the client"),
             unit: "GB/CPU-s",
             higher_is_better: true,
             de: pick(Who::DockerEngine, 1),
@@ -457,6 +481,12 @@ mod tests {
         }
         decoder.finish().unwrap();
         assert_eq!((out, err, n), (a.stdout, a.stderr, a.frames));
+        assert_eq!(a.ends.len(), a.frames);
+        assert_eq!(*a.ends.last().unwrap(), a.bytes.len());
+        let fixed = chunk_ends(&a, "65536");
+        assert_eq!(fixed.len(), a.bytes.len().div_ceil(65536));
+        assert_eq!(*fixed.last().unwrap(), a.bytes.len());
+        assert_eq!(chunk_ends(&a, "frame"), a.ends);
         assert!(a.bytes.len() > (1 << 20) - 24);
     }
 }
