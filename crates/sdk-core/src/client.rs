@@ -359,7 +359,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Bound on establishing a TCP connection (default 10 s).
+    /// Bound on establishing a TCP connection (default 10 s). A TLS handshake
+    /// that stalls after it is bounded by the per-attempt [`timeout`](Self::timeout).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self

@@ -34,7 +34,7 @@ pub enum Error {
         reason: String,
     },
     /// No connection could be made; the server has seen nothing.
-    #[error("could not connect to {endpoint}: {source}")]
+    #[error("could not connect to {endpoint}: {}", root_cause(.source))]
     Connect {
         /// Host and port, or the unix socket path.
         endpoint: String,
@@ -71,7 +71,7 @@ pub enum Error {
         source: serde_json::Error,
     },
     /// The connection failed after it was made, before a response head arrived.
-    #[error("{method} {path}: the connection failed: {source}")]
+    #[error("{method} {path}: the connection failed: {}", root_cause(.source))]
     Transport {
         /// Method of the request.
         method: Method,
@@ -82,7 +82,7 @@ pub enum Error {
         source: BoxError,
     },
     /// A response body broke off or carried an error while it was read.
-    #[error("{method} {path}: the response stream failed: {source}")]
+    #[error("{method} {path}: the response stream failed: {}", root_cause(.source))]
     Stream {
         /// Method of the request.
         method: Method,
@@ -257,6 +257,16 @@ impl fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+/// The innermost error of a chain: hyper wraps the useful part ("connection
+/// refused", "no such file") in layers that only say where it happened.
+fn root_cause(error: &BoxError) -> &(dyn std::error::Error + 'static) {
+    let mut cause: &(dyn std::error::Error + 'static) = error.as_ref();
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause
+}
 
 /// The start of `body` as one line of text, at most 256 characters.
 pub(crate) fn snippet(body: &[u8]) -> String {
