@@ -114,6 +114,7 @@ mod client;
 mod container_groups;
 mod names;
 mod problem;
+mod secret;
 mod validation;
 mod wait;
 
@@ -124,6 +125,7 @@ pub use client::{
 pub use container_groups::ContainerGroups;
 pub use problem::ProblemExt;
 pub use sdk_core::{ApiError, Error, Patch, Result, RetryPolicy, Secret, Validate};
+pub use secret::SecretString;
 pub use wait::{WaitError, WaitOptions};
 
 /// Runs the examples of README.md as doctests, so the README cannot rot.
@@ -165,6 +167,9 @@ mod tests {
         check::<Project>();
         check::<ContainerGroups>();
         check::<WaitOptions>();
+        check::<SecretString>();
+        check::<models::CreateContainerGroup>();
+        check::<models::UpdateContainerGroup>();
     }
 
     #[test]

@@ -1385,12 +1385,12 @@ impl sdk_core::Validate for ContainerGroupScalingAction {
 }
 
 /// Sends container logs to Axiom.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContainerLoggingAxiom {
     /// Axiom host.
     pub host: String,
-    /// Axiom API token.
-    pub api_token: String,
+    /// Axiom API token; a `SecretString`, never shown by `Debug`.
+    pub api_token: crate::SecretString,
     /// Dataset name.
     pub dataset: String,
 }
@@ -1400,9 +1400,6 @@ impl sdk_core::Validate for ContainerLoggingAxiom {
         let f = &sdk_core::validate::field(path, "host");
         sdk_core::validate::length(f, &self.host, Some(1), Some(1000))?;
         sdk_core::validate::pattern(f, &self.host, r"^.*$")?;
-        let f = &sdk_core::validate::field(path, "api_token");
-        sdk_core::validate::length(f, &self.api_token, Some(1), Some(1000))?;
-        sdk_core::validate::pattern(f, &self.api_token, r"^.*$")?;
         let f = &sdk_core::validate::field(path, "dataset");
         sdk_core::validate::length(f, &self.dataset, Some(1), Some(1000))?;
         sdk_core::validate::pattern(f, &self.dataset, r"^.*$")?;
@@ -1432,12 +1429,12 @@ impl sdk_core::Validate for ContainerLoggingDatadogTag {
 }
 
 /// Sends container logs to Datadog.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContainerLoggingDatadog {
     /// Datadog intake host.
     pub host: String,
-    /// Datadog API key.
-    pub api_key: String,
+    /// Datadog API key; a `SecretString`, never shown by `Debug`.
+    pub api_key: crate::SecretString,
     /// Tags to attach (the server may send `null`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<ContainerLoggingDatadogTag>>,
@@ -1448,9 +1445,6 @@ impl sdk_core::Validate for ContainerLoggingDatadog {
         let f = &sdk_core::validate::field(path, "host");
         sdk_core::validate::length(f, &self.host, Some(1), Some(1000))?;
         sdk_core::validate::pattern(f, &self.host, r"^.*$")?;
-        let f = &sdk_core::validate::field(path, "api_key");
-        sdk_core::validate::length(f, &self.api_key, Some(1), Some(1000))?;
-        sdk_core::validate::pattern(f, &self.api_key, r"^.*$")?;
         if let Some(v) = &self.tags {
             let f = &sdk_core::validate::field(path, "tags");
             sdk_core::validate::items(f, v.len(), None, Some(1000))?;
@@ -1491,9 +1485,9 @@ pub struct ContainerLoggingHttp {
     /// Basic-auth user.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
-    /// Basic-auth password.
+    /// Basic-auth password; a `SecretString`, never shown by `Debug`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub password: Option<String>,
+    pub password: Option<crate::SecretString>,
     /// Request path.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
@@ -1518,11 +1512,6 @@ impl sdk_core::Validate for ContainerLoggingHttp {
             sdk_core::validate::length(f, v, Some(1), Some(1000))?;
             sdk_core::validate::pattern(f, v, r"^.*$")?;
         }
-        if let Some(v) = &self.password {
-            let f = &sdk_core::validate::field(path, "password");
-            sdk_core::validate::length(f, v, Some(1), Some(1000))?;
-            sdk_core::validate::pattern(f, v, r"^.*$")?;
-        }
         if let Some(v) = &self.path {
             let f = &sdk_core::validate::field(path, "path");
             sdk_core::validate::length(f, v, Some(1), Some(1000))?;
@@ -1538,12 +1527,12 @@ impl sdk_core::Validate for ContainerLoggingHttp {
 }
 
 /// Sends container logs to New Relic.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContainerLoggingNewRelic {
     /// New Relic host.
     pub host: String,
-    /// Ingestion key.
-    pub ingestion_key: String,
+    /// Ingestion key; a `SecretString`, never shown by `Debug`.
+    pub ingestion_key: crate::SecretString,
 }
 
 impl sdk_core::Validate for ContainerLoggingNewRelic {
@@ -1551,20 +1540,17 @@ impl sdk_core::Validate for ContainerLoggingNewRelic {
         let f = &sdk_core::validate::field(path, "host");
         sdk_core::validate::length(f, &self.host, Some(1), Some(1000))?;
         sdk_core::validate::pattern(f, &self.host, r"^.*$")?;
-        let f = &sdk_core::validate::field(path, "ingestion_key");
-        sdk_core::validate::length(f, &self.ingestion_key, Some(1), Some(1000))?;
-        sdk_core::validate::pattern(f, &self.ingestion_key, r"^.*$")?;
         Ok(())
     }
 }
 
 /// Sends container logs to Splunk.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContainerLoggingSplunk {
     /// Splunk host.
     pub host: String,
-    /// HEC token.
-    pub token: String,
+    /// HEC token; a `SecretString`, never shown by `Debug`.
+    pub token: crate::SecretString,
 }
 
 impl sdk_core::Validate for ContainerLoggingSplunk {
@@ -1572,9 +1558,6 @@ impl sdk_core::Validate for ContainerLoggingSplunk {
         let f = &sdk_core::validate::field(path, "host");
         sdk_core::validate::length(f, &self.host, Some(1), Some(1000))?;
         sdk_core::validate::pattern(f, &self.host, r"^.*$")?;
-        let f = &sdk_core::validate::field(path, "token");
-        sdk_core::validate::length(f, &self.token, Some(1), Some(1000))?;
-        sdk_core::validate::pattern(f, &self.token, r"^.*$")?;
         Ok(())
     }
 }
@@ -1682,12 +1665,12 @@ impl sdk_core::Validate for UpdateContainerLogging {
 }
 
 /// User name and password for a registry.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContainerRegistryAuthenticationBasic {
     /// Username.
     pub username: String,
-    /// Password.
-    pub password: String,
+    /// Password; a `SecretString`, never shown by `Debug`.
+    pub password: crate::SecretString,
 }
 
 impl sdk_core::Validate for ContainerRegistryAuthenticationBasic {
@@ -1695,20 +1678,17 @@ impl sdk_core::Validate for ContainerRegistryAuthenticationBasic {
         let f = &sdk_core::validate::field(path, "username");
         sdk_core::validate::length(f, &self.username, Some(1), Some(10000))?;
         sdk_core::validate::pattern(f, &self.username, r"^.*$")?;
-        let f = &sdk_core::validate::field(path, "password");
-        sdk_core::validate::length(f, &self.password, Some(1), Some(10000))?;
-        sdk_core::validate::pattern(f, &self.password, r"^.*$")?;
         Ok(())
     }
 }
 
 /// Docker Hub user name and personal access token.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContainerRegistryAuthenticationDockerHub {
     /// Username.
     pub username: String,
-    /// Personal access token.
-    pub personal_access_token: String,
+    /// Personal access token; a `SecretString`, never shown by `Debug`.
+    pub personal_access_token: crate::SecretString,
 }
 
 impl sdk_core::Validate for ContainerRegistryAuthenticationDockerHub {
@@ -1716,20 +1696,17 @@ impl sdk_core::Validate for ContainerRegistryAuthenticationDockerHub {
         let f = &sdk_core::validate::field(path, "username");
         sdk_core::validate::length(f, &self.username, Some(1), Some(10000))?;
         sdk_core::validate::pattern(f, &self.username, r"^.*$")?;
-        let f = &sdk_core::validate::field(path, "personal_access_token");
-        sdk_core::validate::length(f, &self.personal_access_token, Some(1), Some(10000))?;
-        sdk_core::validate::pattern(f, &self.personal_access_token, r"^.*$")?;
         Ok(())
     }
 }
 
 /// AWS access key pair for Amazon ECR.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContainerRegistryAuthenticationAwsEcr {
     /// Access key id.
     pub access_key_id: String,
-    /// Secret access key.
-    pub secret_access_key: String,
+    /// Secret access key; a `SecretString`, never shown by `Debug`.
+    pub secret_access_key: crate::SecretString,
 }
 
 impl sdk_core::Validate for ContainerRegistryAuthenticationAwsEcr {
@@ -1737,39 +1714,34 @@ impl sdk_core::Validate for ContainerRegistryAuthenticationAwsEcr {
         let f = &sdk_core::validate::field(path, "access_key_id");
         sdk_core::validate::length(f, &self.access_key_id, Some(1), Some(10000))?;
         sdk_core::validate::pattern(f, &self.access_key_id, r"^.*$")?;
-        let f = &sdk_core::validate::field(path, "secret_access_key");
-        sdk_core::validate::length(f, &self.secret_access_key, Some(1), Some(10000))?;
-        sdk_core::validate::pattern(f, &self.secret_access_key, r"^.*$")?;
         Ok(())
     }
 }
 
 /// Service account key (JSON) for Google Container Registry.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContainerRegistryAuthenticationGcpGcr {
-    /// Service account key.
-    pub service_key: String,
+    /// Service account key; a `SecretString`, never shown by `Debug`.
+    pub service_key: crate::SecretString,
 }
 
 impl sdk_core::Validate for ContainerRegistryAuthenticationGcpGcr {
     fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "service_key");
-        sdk_core::validate::length(f, &self.service_key, Some(1), Some(10000))?;
+        let _ = path;
         Ok(())
     }
 }
 
 /// Service account key (JSON) for Google Artifact Registry.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContainerRegistryAuthenticationGcpGar {
-    /// Service account key.
-    pub service_key: String,
+    /// Service account key; a `SecretString`, never shown by `Debug`.
+    pub service_key: crate::SecretString,
 }
 
 impl sdk_core::Validate for ContainerRegistryAuthenticationGcpGar {
     fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "service_key");
-        sdk_core::validate::length(f, &self.service_key, Some(1), Some(10000))?;
+        let _ = path;
         Ok(())
     }
 }
@@ -1804,14 +1776,6 @@ impl sdk_core::Validate for ContainerRegistryAuthentication {
         sdk_core::Validate::validate_at(
             &self.aws_ecr,
             &sdk_core::validate::field(path, "aws_ecr"),
-        )?;
-        sdk_core::Validate::validate_at(
-            &self.gcp_gcr,
-            &sdk_core::validate::field(path, "gcp_gcr"),
-        )?;
-        sdk_core::Validate::validate_at(
-            &self.gcp_gar,
-            &sdk_core::validate::field(path, "gcp_gar"),
         )?;
         Ok(())
     }
