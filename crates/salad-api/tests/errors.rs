@@ -558,3 +558,67 @@ async fn a_create_that_timed_out_is_not_resent() {
     assert!(err.may_have_reached_server());
     assert_eq!(accepted.load(Ordering::SeqCst), 1);
 }
+
+/// The retry table of the crate docs, operation by operation: after a 503
+/// only the calls listed as retried go again; after a 429 every call does.
+#[tokio::test]
+async fn the_documented_retry_table_holds_for_every_operation() {
+    // (operationId, resent after a 503?) -- the crate docs' table.
+    let table = [
+        ("list_container_groups", true),
+        ("get_container_group", true),
+        ("get_system_logs", true),
+        ("list_container_group_instances", true),
+        ("get_container_group_instance", true),
+        ("update_container_group", true),
+        ("update_container_group_instance", true),
+        ("start_container_group", true),
+        ("stop_container_group", true),
+        ("delete_container_group", true),
+        ("create_container_group", false),
+        ("reallocate_container_group_instance", false),
+        ("recreate_container_group_instance", false),
+        ("restart_container_group_instance", false),
+    ];
+    let ids: Vec<String> = declared_errors().into_iter().map(|c| c.0).collect();
+    for (id, _) in table {
+        assert!(ids.iter().any(|i| i == id), "{id} is not in openapi.json");
+    }
+    assert_eq!(
+        {
+            let mut unique = ids.clone();
+            unique.sort();
+            unique.dedup();
+            unique.len()
+        },
+        table.len(),
+        "every operation is in the table"
+    );
+
+    let mut server = server().await;
+    let groups = client_with(&server, fast_retries(2))
+        .project(ORG, PROJECT)
+        .unwrap()
+        .container_groups();
+    for (id, resent_after_5xx) in table {
+        let endpoint = declared_errors()
+            .into_iter()
+            .find(|c| c.0 == id)
+            .map(|c| c.1)
+            .unwrap();
+        let (method, template) = endpoint.split_once(' ').unwrap();
+        for (status, resent) in [(503_u16, resent_after_5xx), (429, true)] {
+            let mock = server
+                .mock(method, concrete(template).as_str())
+                .with_status(usize::from(status))
+                .with_header("retry-after", "0")
+                .expect(if resent { 2 } else { 1 })
+                .create_async()
+                .await;
+            let err = call(&groups, id).await.expect_err(id);
+            assert_eq!(err.status().map(|s| s.as_u16()), Some(status), "{id}");
+            mock.assert_async().await;
+            mock.remove_async().await;
+        }
+    }
+}

@@ -10,7 +10,7 @@ use salad_api::models::{
     ContainerGroupScalingAction, ContainerNetworkingProtocol, ContainerResourceRequirements,
     ContainerRestartPolicy, CountryCode, CreateContainer, CreateContainerGroup,
     CreateContainerGroupNetworking, UpdateContainer, UpdateContainerGroup,
-    UpdateContainerGroupInstance, UpdateContainerResources,
+    UpdateContainerGroupInstance, UpdateContainerGroupNetworking, UpdateContainerResources,
 };
 use salad_api::{Client, Error, Patch};
 
@@ -321,6 +321,31 @@ async fn create_bodies_are_checked() {
             "at least 1",
         ),
         (
+            |b| b.queue_autoscaler.as_mut().unwrap().max_upscale_per_minute = Some(0),
+            "queue_autoscaler.max_upscale_per_minute",
+            "at least 1",
+        ),
+        (
+            |b| {
+                b.queue_autoscaler
+                    .as_mut()
+                    .unwrap()
+                    .max_downscale_per_minute = Some(101)
+            },
+            "queue_autoscaler.max_downscale_per_minute",
+            "at most 100",
+        ),
+        (
+            |b| b.queue_autoscaler.as_mut().unwrap().polling_period = Some(1801),
+            "queue_autoscaler.polling_period",
+            "at most 1800",
+        ),
+        (
+            |b| b.container.resources.memory = 1_073_741_825,
+            "container.resources.memory",
+            "at most 1073741824",
+        ),
+        (
             |b| {
                 b.container.environment_variables =
                     Some([("EMPTY".to_string(), String::new())].into())
@@ -410,6 +435,81 @@ async fn patches_are_checked_and_null_is_always_allowed() {
             },
             "readiness_probe.success_threshold",
             "at most 10",
+        ),
+        (
+            |p| {
+                p.networking = Patch::Value(UpdateContainerGroupNetworking {
+                    port: Patch::Value(0),
+                })
+            },
+            "networking.port",
+            "at least 1",
+        ),
+        (
+            |p| {
+                p.container = Patch::Value(UpdateContainer {
+                    resources: Patch::Value(UpdateContainerResources {
+                        memory: Patch::Value(1023),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                })
+            },
+            "container.resources.memory",
+            "at least 1024",
+        ),
+        (
+            |p| {
+                p.liveness_probe = Patch::Value(ContainerGroupProbe {
+                    period_seconds: 121,
+                    ..probe()
+                })
+            },
+            "liveness_probe.period_seconds",
+            "at most 120",
+        ),
+        (
+            |p| {
+                p.startup_probe = Patch::Value(ContainerGroupProbe {
+                    failure_threshold: 0,
+                    ..probe()
+                })
+            },
+            "startup_probe.failure_threshold",
+            "at least 1",
+        ),
+        (
+            |p| {
+                p.queue_autoscaler = Patch::Value(ContainerGroupQueueAutoscaler {
+                    min_replicas: 0,
+                    max_replicas: 501,
+                    desired_queue_length: 5,
+                    polling_period: None,
+                    max_upscale_per_minute: None,
+                    max_downscale_per_minute: None,
+                })
+            },
+            "queue_autoscaler.max_replicas",
+            "at most 500",
+        ),
+        (
+            |p| {
+                p.queue_autoscaler = Patch::Value(ContainerGroupQueueAutoscaler {
+                    min_replicas: 0,
+                    max_replicas: 10,
+                    desired_queue_length: 5,
+                    polling_period: Some(1801),
+                    max_upscale_per_minute: None,
+                    max_downscale_per_minute: None,
+                })
+            },
+            "queue_autoscaler.polling_period",
+            "at most 1800",
+        ),
+        (
+            |p| p.country_codes = Patch::Value(vec![CountryCode::Us; 501]),
+            "country_codes",
+            "at most 500",
         ),
     ];
     for (edit, field, rule) in cases {
