@@ -212,7 +212,7 @@ impl Client {
         let path = req.path().to_string();
         let resp = self.http.send(req).await?;
         let status = resp.status();
-        envelope::unwrap(status, &method, &path, resp.bytes().await?)
+        envelope::unwrap(status, &method, &path, resp.bytes().await?).map_err(withhold_snippet)
     }
 
     /// Queues an image build from a GitHub repository.
@@ -409,5 +409,26 @@ impl Client {
                 })
             }
         })
+    }
+}
+
+/// A log-in answer that fails to decode must not show its body: its start
+/// holds the fresh token, and error messages end up in logs.
+fn withhold_snippet(error: Error) -> Error {
+    match error {
+        Error::Decode {
+            method,
+            path,
+            json_path,
+            source,
+            ..
+        } => Error::Decode {
+            method,
+            path,
+            json_path,
+            snippet: "(withheld: a log-in answer carries the token)".to_string(),
+            source,
+        },
+        other => other,
     }
 }

@@ -66,7 +66,8 @@ fn has_more<T>(page: u32, requested_size: Option<u32>, got: &Page<T>) -> bool {
         }
         let size = p.size.filter(|s| *s > 0).or(requested_size.map(i64::from));
         if let (Some(total), Some(size)) = (p.total, size) {
-            return i64::from(page) * size < total;
+            // Saturating: a nonsense size from the server must not overflow.
+            return i64::from(page).saturating_mul(size) < total;
         }
     }
     match requested_size {
@@ -134,6 +135,14 @@ mod tests {
         let p = page(10, Some(info(Some(20), None, Some(10))));
         assert!(has_more(1, None, &p));
         assert!(!has_more(2, None, &p));
+    }
+
+    #[test]
+    fn a_huge_page_size_from_the_server_does_not_overflow() {
+        let p = page(10, Some(info(Some(i64::MAX), None, Some(i64::MAX))));
+        assert!(!has_more(2, None, &p));
+        let p = page(10, Some(info(Some(5), Some(i64::MIN), None)));
+        assert!(!has_more(1, None, &p));
     }
 
     #[test]

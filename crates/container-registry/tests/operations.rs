@@ -8,7 +8,7 @@ use container_registry_client::models::{
     SubmitBuildContainerReq,
 };
 use container_registry_client::{
-    Client, ListContainersParams, ListVersionsParams, PageSize, RetryPolicy, Secret,
+    Client, Error, ListContainersParams, ListVersionsParams, PageSize, RetryPolicy, Secret,
 };
 use mockito::{Matcher, Server, ServerGuard};
 use serde_json::{json, Value};
@@ -91,6 +91,32 @@ async fn login_posts_credentials_without_a_bearer_and_returns_the_token() {
         .await;
     anonymous.with_token(token).get_container(7).await.unwrap();
     next.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_login_answer_that_fails_to_decode_does_not_show_the_token() {
+    let mut server = Server::new_async().await;
+    // `user` is a string here, so decoding fails after the token was read.
+    let mock = server
+        .mock("POST", "/api/v2/auth/login")
+        .with_status(200)
+        .with_header("content-type", "application/json")
+        .with_body(envelope(
+            200,
+            "login successful",
+            json!({"token": "eyJ.secret.tok", "user": "alice"}),
+        ))
+        .expect(1)
+        .create_async()
+        .await;
+    let client = Client::builder().base_url(server.url()).build().unwrap();
+    let err = client.login("alice", &Secret::new("pw")).await.unwrap_err();
+    mock.assert_async().await;
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    for shown in [err.to_string(), format!("{err:?}")] {
+        assert!(!shown.contains("secret"), "{shown}");
+        assert!(shown.contains("user"), "{shown}");
+    }
 }
 
 #[tokio::test]
