@@ -24,6 +24,14 @@
 //! official SDKs (`list_container_groups`, `get_container_group_instance`, ...)
 //! finds the method that implements it.
 //!
+//! Request bodies are plain structs of [`models`]; the ones whose required
+//! fields have no sensible default start from a constructor
+//! ([`CreateContainerGroup::new`](models::CreateContainerGroup::new),
+//! [`CreateContainer::new`](models::CreateContainer::new),
+//! [`ContainerResourceRequirements::new`](models::ContainerResourceRequirements::new)),
+//! merge patches from `Default`. Credentials inside bodies are
+//! [`SecretString`]s, which `Debug` prints as `***`.
+//!
 //! # Checked before sending
 //!
 //! Organization, project and group names (2 to 63 characters,
@@ -111,6 +119,7 @@
 pub mod models;
 
 mod client;
+mod constructors;
 mod container_groups;
 mod names;
 mod problem;
