@@ -525,3 +525,40 @@ fn public_handles_and_futures_are_send_and_sync() {
     send(&imds.set_deletion_cost(1));
     send(&imds.wait_until_ready(std::time::Duration::from_secs(1)));
 }
+
+/// The operations and error statuses the tests above walk are exactly those
+/// of openapi.json, so a status or an operation added there fails here until
+/// it is tested.
+#[test]
+fn the_tested_operations_and_statuses_are_those_of_openapi_json() {
+    let spec: serde_json::Value = serde_json::from_str(include_str!("../openapi.json")).unwrap();
+    let mut in_spec = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Some(responses) = op.get("responses").and_then(|r| r.as_object()) else {
+                continue;
+            };
+            let mut errors: Vec<u16> = responses
+                .keys()
+                .filter(|code| !code.starts_with('2') && *code != "default")
+                .map(|code| code.parse().unwrap())
+                .collect();
+            errors.sort_unstable();
+            assert!(responses.contains_key("default"), "{method} {path}");
+            in_spec.push((method.to_uppercase(), path.clone(), errors));
+        }
+    }
+    let mut tested: Vec<_> = Op::ALL
+        .iter()
+        .map(|op| {
+            (
+                op.method().to_owned(),
+                op.path().to_owned(),
+                op.declared().to_vec(),
+            )
+        })
+        .collect();
+    in_spec.sort();
+    tested.sort();
+    assert_eq!(tested, in_spec);
+}
