@@ -1,7 +1,8 @@
 //! The container-group operations of a project.
 
 use sdk_core::http::Method;
-use sdk_core::{Request, Result, Validate};
+use sdk_core::{Error, Request, Response, Result, Validate};
+use serde::de::DeserializeOwned;
 
 use crate::client::Project;
 use crate::models::{
@@ -59,7 +60,7 @@ impl ContainerGroups {
     #[doc(alias = "list_container_groups")]
     pub async fn list(&self) -> Result<ContainerGroupList> {
         let request = self.project.request(Method::GET, &[]);
-        self.project.client().send(request).await?.json().await
+        decode(self.project.client().send(request).await?).await
     }
 
     /// Creates a container group and returns it as the server stored it.
@@ -74,14 +75,14 @@ impl ContainerGroups {
         crate::validation::check_create_secrets(group)?;
         // A POST: sdk-core resends it only after a 429 or a failed connect.
         let request = self.project.request(Method::POST, &[]).json(group)?;
-        self.project.client().send(request).await?.json().await
+        decode(self.project.client().send(request).await?).await
     }
 
     /// Reads one container group.
     #[doc(alias = "get_container_group")]
     pub async fn get(&self, name: &str) -> Result<ContainerGroup> {
         let request = self.group_request(Method::GET, name, &[])?;
-        self.project.client().send(request).await?.json().await
+        decode(self.project.client().send(request).await?).await
     }
 
     /// Changes a container group with a JSON merge patch and returns the
@@ -99,7 +100,7 @@ impl ContainerGroups {
         let request = request
             .json_with_content_type(patch, MERGE_PATCH)?
             .retryable(true);
-        self.project.client().send(request).await?.json().await
+        decode(self.project.client().send(request).await?).await
     }
 
     /// Deletes a container group (and stops its instances).
@@ -138,14 +139,14 @@ impl ContainerGroups {
     #[doc(alias = "get_system_logs")]
     pub async fn system_logs(&self, name: &str) -> Result<SystemLogList> {
         let request = self.group_request(Method::GET, name, &["system-logs"])?;
-        self.project.client().send(request).await?.json().await
+        decode(self.project.client().send(request).await?).await
     }
 
     /// Lists the instances (replicas placed on nodes) of a group.
     #[doc(alias = "list_container_group_instances")]
     pub async fn list_instances(&self, name: &str) -> Result<ContainerGroupInstanceList> {
         let request = self.group_request(Method::GET, name, &["instances"])?;
-        self.project.client().send(request).await?.json().await
+        decode(self.project.client().send(request).await?).await
     }
 
     /// Reads one instance of a group; `instance_id` is a UUID.
@@ -156,7 +157,7 @@ impl ContainerGroups {
         instance_id: &str,
     ) -> Result<ContainerGroupInstance> {
         let request = self.instance_request(Method::GET, name, instance_id, &[])?;
-        self.project.client().send(request).await?.json().await
+        decode(self.project.client().send(request).await?).await
     }
 
     /// Changes one instance (its deletion cost) with a JSON merge patch.
@@ -173,7 +174,7 @@ impl ContainerGroups {
         let request = request
             .json_with_content_type(patch, MERGE_PATCH)?
             .retryable(true);
-        self.project.client().send(request).await?.json().await
+        decode(self.project.client().send(request).await?).await
     }
 
     /// Moves an instance to another node, which downloads the image again.
@@ -201,5 +202,40 @@ impl ContainerGroups {
         let request = self.instance_request(Method::POST, name, instance_id, &[action])?;
         self.project.client().send(request).await?;
         Ok(())
+    }
+}
+
+/// Names of the credential fields a group can carry (log sink keys, registry
+/// passwords).
+const CREDENTIAL_FIELDS: [&str; 8] = [
+    "\"api_key\"",
+    "\"api_token\"",
+    "\"password\"",
+    "\"ingestion_key\"",
+    "\"token\"",
+    "\"personal_access_token\"",
+    "\"secret_access_key\"",
+    "\"service_key\"",
+];
+
+/// Decodes an answer. A decode error normally quotes the start of the body;
+/// when that start holds a credential, the quote is withheld so the error can
+/// be logged safely.
+async fn decode<T: DeserializeOwned>(response: Response) -> Result<T> {
+    match response.json().await {
+        Err(Error::Decode {
+            method,
+            path,
+            json_path,
+            snippet,
+            source,
+        }) if CREDENTIAL_FIELDS.iter().any(|f| snippet.contains(f)) => Err(Error::Decode {
+            method,
+            path,
+            json_path,
+            snippet: "<withheld: the body holds credentials>".to_owned(),
+            source,
+        }),
+        other => other,
     }
 }

@@ -227,3 +227,38 @@ async fn credentials_are_checked_before_sending_without_being_quoted() {
     guard.assert_async().await;
     patch_guard.assert_async().await;
 }
+
+#[tokio::test]
+async fn a_bad_answer_holding_a_credential_is_not_quoted_in_the_error() {
+    let mut server = server().await;
+    // Not a group (required fields missing), but it starts with a sink key.
+    let answer = json!({
+        "container": {"logging": {"datadog": {"host": "h", "api_key": DD_KEY}}},
+        "replicas": "three"
+    });
+    let mock = server
+        .mock("GET", concrete(GROUP_PATH).as_str())
+        .with_status(200)
+        .with_header("content-type", "application/json")
+        .with_body(json_body(&answer))
+        .expect(1)
+        .create_async()
+        .await;
+    let err = groups(&server).get(GROUP).await.unwrap_err();
+    mock.assert_async().await;
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains(DD_KEY), "{shown}");
+
+    // Without a credential in it, the start of the body is still quoted.
+    let mock = server
+        .mock("GET", concrete(GROUP_PATH).as_str())
+        .with_status(200)
+        .with_body(r#"{"replicas":"three"}"#)
+        .expect(1)
+        .create_async()
+        .await;
+    let err = groups(&server).get(GROUP).await.unwrap_err();
+    mock.assert_async().await;
+    assert!(err.to_string().contains("three"), "{err}");
+}
