@@ -60,6 +60,12 @@
 //!
 //! Errors are [`sdk_core::Error`]: the daemon's own message is kept for API errors.
 //! No HTTP proxy is ever used.
+//!
+//! # Cargo features
+//!
+//! - `websocket` (off by default): `Containers::attach_websocket`, the attach over a
+//!   websocket. It is the only call that needs the websocket protocol crates, and
+//!   [`Containers::attach`] covers the same ground over a hijacked connection.
 
 pub mod frames;
 

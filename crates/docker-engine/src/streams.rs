@@ -72,6 +72,15 @@ impl<T: DeserializeOwned> JsonLines<T> {
                 }
                 None => {
                     self.scanned = self.buf.len();
+                    // Only an unfinished line counts: one big chunk of many short
+                    // lines is fine, and they have all been taken by now.
+                    if self.buf.len() > MAX_LINE {
+                        return Some(Err(Error::Stream {
+                            method: self.method.clone(),
+                            path: self.path.clone(),
+                            source: format!("a JSON line grew past {MAX_LINE} bytes").into(),
+                        }));
+                    }
                     return None;
                 }
             };
@@ -100,17 +109,7 @@ impl<T: DeserializeOwned> Stream for JsonLines<T> {
                 return Poll::Ready(Some(item));
             }
             match this.inner.as_mut().poll_next(cx) {
-                Poll::Ready(Some(Ok(chunk))) => {
-                    this.buf.extend_from_slice(&chunk);
-                    if this.buf.len() > MAX_LINE {
-                        this.done = true;
-                        return Poll::Ready(Some(Err(Error::Stream {
-                            method: this.method.clone(),
-                            path: this.path.clone(),
-                            source: format!("a JSON line grew past {MAX_LINE} bytes").into(),
-                        })));
-                    }
-                }
+                Poll::Ready(Some(Ok(chunk))) => this.buf.extend_from_slice(&chunk),
                 Poll::Ready(Some(Err(e))) => {
                     this.done = true;
                     return Poll::Ready(Some(Err(e)));
@@ -216,6 +215,37 @@ mod tests {
             matches!(err, Error::Decode { ref json_path, .. } if json_path == "n"),
             "{err:?}"
         );
+        assert!(s.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn one_chunk_of_many_short_lines_past_the_line_limit_decodes() {
+        let line = b"{\"n\":7}\n";
+        let count = MAX_LINE / line.len() + 10;
+        let body = Bytes::from(line.repeat(count));
+        let s = JsonLines::<N>::new(
+            futures_util::stream::iter([Ok(body)]),
+            Method::GET,
+            "/x".into(),
+        );
+        let (ok, bad) = s
+            .fold((0, 0), |(ok, bad), r| async move {
+                match r {
+                    Ok(N { n: 7 }) => (ok + 1, bad),
+                    _ => (ok, bad + 1),
+                }
+            })
+            .await;
+        assert_eq!((ok, bad), (count, 0));
+    }
+
+    #[tokio::test]
+    async fn an_endless_line_is_an_error() {
+        let part = Bytes::from(vec![b' '; 1024 * 1024]);
+        let endless = futures_util::stream::iter(std::iter::repeat(part).map(Ok));
+        let mut s = JsonLines::<N>::new(endless, Method::GET, "/x".into());
+        let err = s.next().await.unwrap().unwrap_err();
+        assert!(err.to_string().contains("grew past"), "{err}");
         assert!(s.next().await.is_none());
     }
 }
