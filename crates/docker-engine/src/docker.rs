@@ -170,6 +170,7 @@ impl DockerBuilder {
     /// Builds the handle. Nothing is sent yet: a daemon that is down shows up on the
     /// first call, as an [`Error::Connect`] naming the socket or address.
     pub fn build(self) -> Result<Docker> {
+        let from_env = self.host.is_none();
         let host = match self.host {
             Some(h) => h,
             None => std::env::var("DOCKER_HOST")
@@ -178,6 +179,17 @@ impl DockerBuilder {
                 .unwrap_or_else(|| DEFAULT_HOST.to_string()),
         };
         let (base, socket) = resolve_host(&host)?;
+        // The docker CLI speaks TLS to a tcp host when DOCKER_TLS_VERIFY is set; plain
+        // HTTP to that port would fail later with a baffling protocol error.
+        let tls_asked = std::env::var_os("DOCKER_TLS_VERIFY").is_some_and(|v| !v.is_empty());
+        if from_env && socket.is_none() && tls_asked {
+            return Err(Error::invalid(
+                "DOCKER_TLS_VERIFY",
+                format!(
+                    "`{host}` asks for TLS, which this client does not speak; use a unix socket or a plain tcp daemon"
+                ),
+            ));
+        }
         let client = Client::builder(base)
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
@@ -200,6 +212,9 @@ impl DockerBuilder {
 
 impl Docker {
     /// Connects to `DOCKER_HOST`, or to [`DEFAULT_HOST`] when it is unset.
+    ///
+    /// Fails at once, naming the variable, when `DOCKER_HOST` is malformed or when
+    /// `DOCKER_TLS_VERIFY` asks for TLS to a tcp daemon (this client speaks no TLS).
     pub fn connect() -> Result<Docker> {
         DockerBuilder::default().build()
     }

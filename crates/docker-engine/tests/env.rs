@@ -36,6 +36,20 @@ async fn docker_host_selects_the_daemon() {
     let err = Docker::connect().unwrap_err();
     assert!(err.to_string().contains("DOCKER_HOST"), "{err}");
 
+    // a tcp daemon that wants TLS is refused up front, naming the variable
+    std::env::set_var("DOCKER_HOST", format!("tcp://127.0.0.1:{port}"));
+    std::env::set_var("DOCKER_TLS_VERIFY", "1");
+    let err = Docker::connect().unwrap_err();
+    assert!(err.to_string().contains("DOCKER_TLS_VERIFY"), "{err}");
+    // ...but a unix socket is not concerned, nor is an explicitly chosen host
+    std::env::set_var("DOCKER_HOST", "unix:///var/run/docker.sock");
+    Docker::connect().unwrap();
+    Docker::builder()
+        .host(format!("tcp://127.0.0.1:{port}"))
+        .build()
+        .unwrap();
+    std::env::remove_var("DOCKER_TLS_VERIFY");
+
     // empty means the default socket
     std::env::set_var("DOCKER_HOST", "");
     assert_eq!(
