@@ -31,7 +31,7 @@ pub struct Client {
 }
 
 /// Configures a [`Client`]; made by [`Client::builder`].
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ClientBuilder {
     base_url: String,
     token: Option<Secret>,

@@ -517,4 +517,16 @@ fn handles_and_futures_can_cross_threads() {
     send_unpin(&client.list_containers_stream(ListContainersParams::new()));
     send_unpin(&client.search_containers_stream(SearchContainerReq::new()));
     send_unpin(&client.list_container_versions_stream(1, ListVersionsParams::new()));
+
+    // A builder can be kept as a template and cloned; no Debug shows the token.
+    let builder = Client::builder().token(Secret::new("tok-123"));
+    let copy = builder.clone();
+    send_sync(&copy);
+    assert!(!format!("{builder:?}").contains("tok-123"), "{builder:?}");
+    let with_token = copy.build().unwrap();
+    assert!(with_token.has_token());
+    assert!(
+        !format!("{with_token:?}").contains("tok-123"),
+        "{with_token:?}"
+    );
 }
