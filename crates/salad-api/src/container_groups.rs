@@ -1,8 +1,7 @@
 //! The container-group operations of a project.
 
 use sdk_core::http::Method;
-use sdk_core::{Error, Request, Response, Result, Validate};
-use serde::de::DeserializeOwned;
+use sdk_core::{Request, Result, Validate};
 
 use crate::client::Project;
 use crate::models::{
@@ -60,7 +59,12 @@ impl ContainerGroups {
     #[doc(alias = "list_container_groups")]
     pub async fn list(&self) -> Result<ContainerGroupList> {
         let request = self.project.request(Method::GET, &[]);
-        decode(self.project.client().send(request).await?).await
+        self.project
+            .client()
+            .send(request.sensitive(true))
+            .await?
+            .json()
+            .await
     }
 
     /// Creates a container group and returns it as the server stored it.
@@ -75,14 +79,24 @@ impl ContainerGroups {
         crate::validation::check_create_secrets(group)?;
         // A POST: sdk-core resends it only after a 429 or a failed connect.
         let request = self.project.request(Method::POST, &[]).json(group)?;
-        decode(self.project.client().send(request).await?).await
+        self.project
+            .client()
+            .send(request.sensitive(true))
+            .await?
+            .json()
+            .await
     }
 
     /// Reads one container group.
     #[doc(alias = "get_container_group")]
     pub async fn get(&self, name: &str) -> Result<ContainerGroup> {
         let request = self.group_request(Method::GET, name, &[])?;
-        decode(self.project.client().send(request).await?).await
+        self.project
+            .client()
+            .send(request.sensitive(true))
+            .await?
+            .json()
+            .await
     }
 
     /// Changes a container group with a JSON merge patch and returns the
@@ -100,7 +114,12 @@ impl ContainerGroups {
         let request = request
             .json_with_content_type(patch, MERGE_PATCH)?
             .retryable(true);
-        decode(self.project.client().send(request).await?).await
+        self.project
+            .client()
+            .send(request.sensitive(true))
+            .await?
+            .json()
+            .await
     }
 
     /// Deletes a container group (and stops its instances).
@@ -139,14 +158,24 @@ impl ContainerGroups {
     #[doc(alias = "get_system_logs")]
     pub async fn system_logs(&self, name: &str) -> Result<SystemLogList> {
         let request = self.group_request(Method::GET, name, &["system-logs"])?;
-        decode(self.project.client().send(request).await?).await
+        self.project
+            .client()
+            .send(request.sensitive(true))
+            .await?
+            .json()
+            .await
     }
 
     /// Lists the instances (replicas placed on nodes) of a group.
     #[doc(alias = "list_container_group_instances")]
     pub async fn list_instances(&self, name: &str) -> Result<ContainerGroupInstanceList> {
         let request = self.group_request(Method::GET, name, &["instances"])?;
-        decode(self.project.client().send(request).await?).await
+        self.project
+            .client()
+            .send(request.sensitive(true))
+            .await?
+            .json()
+            .await
     }
 
     /// Reads one instance of a group; `instance_id` is a UUID.
@@ -157,7 +186,12 @@ impl ContainerGroups {
         instance_id: &str,
     ) -> Result<ContainerGroupInstance> {
         let request = self.instance_request(Method::GET, name, instance_id, &[])?;
-        decode(self.project.client().send(request).await?).await
+        self.project
+            .client()
+            .send(request.sensitive(true))
+            .await?
+            .json()
+            .await
     }
 
     /// Changes one instance (its deletion cost) with a JSON merge patch.
@@ -174,7 +208,12 @@ impl ContainerGroups {
         let request = request
             .json_with_content_type(patch, MERGE_PATCH)?
             .retryable(true);
-        decode(self.project.client().send(request).await?).await
+        self.project
+            .client()
+            .send(request.sensitive(true))
+            .await?
+            .json()
+            .await
     }
 
     /// Moves an instance to another node, which downloads the image again.
@@ -202,40 +241,5 @@ impl ContainerGroups {
         let request = self.instance_request(Method::POST, name, instance_id, &[action])?;
         self.project.client().send(request).await?;
         Ok(())
-    }
-}
-
-/// Names of the credential fields a group can carry (log sink keys, registry
-/// passwords).
-const CREDENTIAL_FIELDS: [&str; 8] = [
-    "\"api_key\"",
-    "\"api_token\"",
-    "\"password\"",
-    "\"ingestion_key\"",
-    "\"token\"",
-    "\"personal_access_token\"",
-    "\"secret_access_key\"",
-    "\"service_key\"",
-];
-
-/// Decodes an answer. A decode error normally quotes the start of the body;
-/// when that start holds a credential, the quote is withheld so the error can
-/// be logged safely.
-async fn decode<T: DeserializeOwned>(response: Response) -> Result<T> {
-    match response.json().await {
-        Err(Error::Decode {
-            method,
-            path,
-            json_path,
-            snippet,
-            source,
-        }) if CREDENTIAL_FIELDS.iter().any(|f| snippet.contains(f)) => Err(Error::Decode {
-            method,
-            path,
-            json_path,
-            snippet: "<withheld: the body holds credentials>".to_owned(),
-            source,
-        }),
-        other => other,
     }
 }

@@ -135,6 +135,7 @@ impl Client {
     pub async fn send(&self, request: Request) -> Result<Response> {
         let method = request.method.clone();
         let path = request.path.clone();
+        let sensitive = request.sensitive;
         let response = self.execute(request).await?;
         if response.status() == StatusCode::SWITCHING_PROTOCOLS {
             return Err(Error::Transport {
@@ -148,6 +149,7 @@ impl Client {
             method,
             path,
             self.inner.stream_idle_timeout,
+            sensitive,
         ))
     }
 

@@ -63,6 +63,7 @@ pub struct Request {
     pub(crate) body: Body,
     pub(crate) retryable: Option<bool>,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) sensitive: bool,
     /// A problem found while building, reported by `send` before anything is sent.
     pub(crate) invalid: Option<Error>,
 }
@@ -101,6 +102,7 @@ impl Request {
             body: Body::Empty,
             retryable: None,
             timeout: None,
+            sensitive: false,
             invalid,
         }
     }
@@ -215,6 +217,13 @@ impl Request {
     /// Overrides the client's per-attempt timeout for this request.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Marks the answer as holding secrets (tokens, credentials): an error
+    /// about decoding it quotes none of its bytes.
+    pub fn sensitive(mut self, yes: bool) -> Self {
+        self.sensitive = yes;
         self
     }
 

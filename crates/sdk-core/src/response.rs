@@ -27,6 +27,7 @@ pub struct Response {
     method: Method,
     path: String,
     idle_timeout: Option<Duration>,
+    sensitive: bool,
 }
 
 /// The status and headers of an answer.
@@ -44,6 +45,7 @@ impl Response {
         method: Method,
         path: String,
         idle_timeout: Option<Duration>,
+        sensitive: bool,
     ) -> Self {
         let (parts, body) = response.into_parts();
         Response {
@@ -55,6 +57,7 @@ impl Response {
             method,
             path,
             idle_timeout,
+            sensitive,
         }
     }
 
@@ -74,11 +77,12 @@ impl Response {
     }
 
     /// Reads the whole body and decodes it as JSON; a decode error names the
-    /// JSON path that failed and quotes the start of the body.
+    /// JSON path that failed and quotes the start of the body (unless the
+    /// request was marked [`sensitive`](crate::Request::sensitive)).
     pub async fn json<T: DeserializeOwned>(self) -> Result<T> {
-        let (method, path) = (self.method.clone(), self.path.clone());
+        let (method, path, sensitive) = (self.method.clone(), self.path.clone(), self.sensitive);
         let body = self.bytes().await?;
-        decode_json(&method, &path, &body)
+        decode(&method, &path, &body, sensitive)
     }
 
     /// Reads the whole body.
@@ -120,11 +124,52 @@ async fn next_chunk(stream: &mut ByteStream) -> Option<Result<Bytes>> {
 
 /// Decodes a JSON body with errors that name the failing path, e.g. `items[2].state`.
 pub fn decode_json<T: DeserializeOwned>(method: &Method, path: &str, body: &[u8]) -> Result<T> {
+    decode(method, path, body, false)
+}
+
+fn decode<T: DeserializeOwned>(
+    method: &Method,
+    path: &str,
+    body: &[u8],
+    sensitive: bool,
+) -> Result<T> {
     // Tracking the path costs about half again as much as decoding; pay it
     // only when decoding fails, by decoding a second time.
     match serde_json::from_slice(body) {
         Ok(value) => Ok(value),
-        Err(plain) => Err(explain_decode_error::<T>(method, path, body, plain)),
+        Err(plain) => {
+            let error = explain_decode_error::<T>(method, path, body, plain);
+            Err(if sensitive { scrub(error) } else { error })
+        }
+    }
+}
+
+/// Drops every byte of the body from a decode error: the snippet, and the
+/// value serde quotes in its message (`invalid type: string "..."`).
+fn scrub(error: Error) -> Error {
+    match error {
+        Error::Decode {
+            method,
+            path,
+            json_path,
+            source,
+            ..
+        } => {
+            let what = format!(
+                "{:?} error at line {} column {} (details withheld: the answer is sensitive)",
+                source.classify(),
+                source.line(),
+                source.column()
+            );
+            Error::Decode {
+                method,
+                path,
+                json_path,
+                snippet: "<withheld>".to_string(),
+                source: <serde_json::Error as serde::de::Error>::custom(what),
+            }
+        }
+        other => other,
     }
 }
 

@@ -576,3 +576,43 @@ async fn a_body_in_many_chunks_is_read_whole() {
         .unwrap()
         .is_empty());
 }
+
+#[tokio::test]
+async fn a_sensitive_answer_is_never_quoted_in_a_decode_error() {
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Token {
+        jwt: u64,
+    }
+    let body = br#"{"jwt":"eyJhbGciOiJSUzI1NiJ9.c2VjcmV0.c2ln"}"#;
+    let (url, _) = tcp_server(vec![reply("200 OK", &[], body)]).await;
+    let client = Client::builder(url).build().unwrap();
+    let plain = client
+        .send(Request::get(["t"]))
+        .await
+        .unwrap()
+        .json::<Token>()
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{plain}").contains("eyJhbGciOiJSUzI1NiJ9"),
+        "control: {plain}"
+    );
+    let err = client
+        .send(Request::get(["t"]).sensitive(true))
+        .await
+        .unwrap()
+        .json::<Token>()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Decode { ref json_path, .. } if json_path == "jwt"),
+        "{err:?}"
+    );
+    for text in [format!("{err}"), format!("{err:?}")] {
+        assert!(
+            !text.contains("eyJ") && !text.contains("c2VjcmV0"),
+            "leaked: {text}"
+        );
+    }
+}
