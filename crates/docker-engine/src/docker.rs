@@ -30,6 +30,8 @@ struct Inner {
     client: Client,
     host: String,
     socket: Option<PathBuf>,
+    /// Whether the address came from `DOCKER_HOST` (errors then say so).
+    from_env: bool,
     pinned: Option<ApiVersion>,
     negotiated: Mutex<Option<ApiVersion>>,
 }
@@ -203,6 +205,7 @@ impl DockerBuilder {
                 client,
                 host,
                 socket,
+                from_env,
                 pinned: self.api_version,
                 negotiated: Mutex::new(None),
             }),
@@ -332,6 +335,9 @@ impl Docker {
             return error;
         };
         let Some(socket) = &self.inner.socket else {
+            if !self.inner.from_env {
+                return Error::Connect { endpoint, source };
+            }
             return Error::Connect {
                 endpoint: format!("{endpoint} (DOCKER_HOST={})", self.inner.host),
                 source,
@@ -419,6 +425,19 @@ mod tests {
         // negotiation goes through ping, so every versioned call reports the same
         let err = docker.api_version().await.unwrap_err();
         assert!(err.to_string().contains("/nonexistent/dir/docker.sock"));
+    }
+
+    #[tokio::test]
+    async fn a_refused_tcp_host_given_in_code_is_not_blamed_on_docker_host() {
+        // Port 9 (discard) is closed on any sane test machine.
+        let docker = Docker::builder().host("tcp://127.0.0.1:9").build().unwrap();
+        let err = docker.ping().await.unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, Error::Connect { .. }), "{err:?}");
+        assert!(
+            text.contains("127.0.0.1:9") && !text.contains("DOCKER_HOST"),
+            "{text}"
+        );
     }
 
     #[test]

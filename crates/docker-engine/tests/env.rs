@@ -36,6 +36,15 @@ async fn docker_host_selects_the_daemon() {
     let err = Docker::connect().unwrap_err();
     assert!(err.to_string().contains("DOCKER_HOST"), "{err}");
 
+    // a refused tcp address from the variable: the error says where it came from
+    std::env::set_var("DOCKER_HOST", "tcp://127.0.0.1:9");
+    let err = Docker::connect().unwrap().ping().await.unwrap_err();
+    assert!(matches!(err, Error::Connect { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("DOCKER_HOST=tcp://127.0.0.1:9"),
+        "{err}"
+    );
+
     // a tcp daemon that wants TLS is refused up front, naming the variable
     std::env::set_var("DOCKER_HOST", format!("tcp://127.0.0.1:{port}"));
     std::env::set_var("DOCKER_TLS_VERIFY", "1");
