@@ -413,7 +413,8 @@ impl Client {
 }
 
 /// A log-in answer that fails to decode must not show its body: its start
-/// holds the fresh token, and error messages end up in logs.
+/// holds the fresh token, and error messages end up in logs. serde's own
+/// message may quote a value too, so only its kind and position are kept.
 fn withhold_snippet(error: Error) -> Error {
     match error {
         Error::Decode {
@@ -422,13 +423,21 @@ fn withhold_snippet(error: Error) -> Error {
             json_path,
             source,
             ..
-        } => Error::Decode {
-            method,
-            path,
-            json_path,
-            snippet: "(withheld: a log-in answer carries the token)".to_string(),
-            source,
-        },
+        } => {
+            let what = format!(
+                "{:?} error at line {} column {} (details withheld: a log-in answer carries the token)",
+                source.classify(),
+                source.line(),
+                source.column()
+            );
+            Error::Decode {
+                method,
+                path,
+                json_path,
+                snippet: "<withheld>".to_string(),
+                source: <serde_json::Error as serde::de::Error>::custom(what),
+            }
+        }
         other => other,
     }
 }

@@ -96,7 +96,8 @@ async fn login_posts_credentials_without_a_bearer_and_returns_the_token() {
 #[tokio::test]
 async fn a_login_answer_that_fails_to_decode_does_not_show_the_token() {
     let mut server = Server::new_async().await;
-    // `user` is a string here, so decoding fails after the token was read.
+    // `user` is a string here (one that quotes the token, as a confused server
+    // might), so decoding fails after the token was read.
     let mock = server
         .mock("POST", "/api/v2/auth/login")
         .with_status(200)
@@ -104,7 +105,7 @@ async fn a_login_answer_that_fails_to_decode_does_not_show_the_token() {
         .with_body(envelope(
             200,
             "login successful",
-            json!({"token": "eyJ.secret.tok", "user": "alice"}),
+            json!({"token": "eyJ.secret.tok", "user": "eyJ.secret.tok"}),
         ))
         .expect(1)
         .create_async()
