@@ -30,7 +30,7 @@
 //! [`CreateContainer::new`](models::CreateContainer::new),
 //! [`ContainerResourceRequirements::new`](models::ContainerResourceRequirements::new)),
 //! merge patches from `Default`. Credentials inside bodies are
-//! [`SecretString`]s, which `Debug` prints as `***`.
+//! [`Secret`]s, which `Debug` prints as `***`.
 //!
 //! # Checked before sending
 //!
@@ -123,7 +123,6 @@ mod constructors;
 mod container_groups;
 mod names;
 mod problem;
-mod secret;
 mod validation;
 mod wait;
 
@@ -134,7 +133,6 @@ pub use client::{
 pub use container_groups::ContainerGroups;
 pub use problem::ProblemExt;
 pub use sdk_core::{ApiError, Error, Patch, Result, RetryPolicy, Secret, Validate};
-pub use secret::SecretString;
 pub use wait::{WaitError, WaitOptions};
 
 /// Runs the examples of README.md as doctests, so the README cannot rot.
@@ -176,7 +174,7 @@ mod tests {
         check::<Project>();
         check::<ContainerGroups>();
         check::<WaitOptions>();
-        check::<SecretString>();
+        check::<Secret>();
         check::<models::CreateContainerGroup>();
         check::<models::UpdateContainerGroup>();
     }

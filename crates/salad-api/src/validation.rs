@@ -7,7 +7,7 @@ use crate::models::{
     ContainerLoggingNewRelic, ContainerLoggingSplunk, ContainerRegistryAuthentication, CountryCode,
     CreateContainerGroup, UpdateContainerGroup, UpdateContainerLogging,
 };
-use crate::SecretString;
+use crate::Secret;
 
 /// Country codes the crate does not know yet (`CountryCode::Unknown`) must
 /// still look like one: two lower-case letters.
@@ -20,7 +20,7 @@ pub(crate) fn check_country_codes(field: &str, codes: Option<&[CountryCode]>) ->
     Ok(())
 }
 
-/// The bounds of the credentials in a create body. They are [`SecretString`]s,
+/// The bounds of the credentials in a create body. They are [`Secret`]s,
 /// which the generated validators skip, so the schema's rules live here.
 pub(crate) fn check_create_secrets(group: &CreateContainerGroup) -> Result<()> {
     let container = &group.container;
@@ -164,7 +164,7 @@ fn check_sinks(
 /// 1 to `max` characters; `single_line` is the schema's `^.*$` (no line
 /// feed). The error names the field, never the value (the generated pattern
 /// check would quote it).
-fn secret(field: &str, value: &SecretString, max: u64, single_line: bool) -> Result<()> {
+fn secret(field: &str, value: &Secret, max: u64, single_line: bool) -> Result<()> {
     let value = value.expose();
     validate::length(field, value, Some(1), Some(max))?;
     if single_line && value.contains('\n') {

@@ -14,7 +14,7 @@ use salad_api::models::{
     CreateContainer, CreateContainerGroup, UpdateContainer, UpdateContainerGroup,
     UpdateContainerLogging,
 };
-use salad_api::{Error, Patch, SecretString};
+use salad_api::{Error, Patch, Secret};
 use serde_json::json;
 
 const PASSWORD: &str = "pw-7c1e0f93";
@@ -188,7 +188,7 @@ async fn credentials_are_checked_before_sending_without_being_quoted() {
     let mut create = body(PASSWORD, DD_KEY);
     create.container.registry_authentication = Some(ContainerRegistryAuthentication {
         gcp_gar: Some(ContainerRegistryAuthenticationGcpGar {
-            service_key: SecretString::new(""),
+            service_key: Secret::new(""),
         }),
         ..Default::default()
     });
@@ -208,7 +208,7 @@ async fn credentials_are_checked_before_sending_without_being_quoted() {
             logging: Patch::Value(UpdateContainerLogging {
                 datadog: Patch::Value(ContainerLoggingDatadog {
                     host: "http-intake.logs.datadoghq.com".into(),
-                    api_key: SecretString::default(),
+                    api_key: Secret::default(),
                     tags: None,
                 }),
                 splunk: Patch::Null,

@@ -1390,7 +1390,7 @@ pub struct ContainerLoggingAxiom {
     /// Axiom host.
     pub host: String,
     /// Axiom API token; a `SecretString`, never shown by `Debug`.
-    pub api_token: crate::SecretString,
+    pub api_token: crate::Secret,
     /// Dataset name.
     pub dataset: String,
 }
@@ -1434,7 +1434,7 @@ pub struct ContainerLoggingDatadog {
     /// Datadog intake host.
     pub host: String,
     /// Datadog API key; a `SecretString`, never shown by `Debug`.
-    pub api_key: crate::SecretString,
+    pub api_key: crate::Secret,
     /// Tags to attach (the server may send `null`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<ContainerLoggingDatadogTag>>,
@@ -1487,7 +1487,7 @@ pub struct ContainerLoggingHttp {
     pub user: Option<String>,
     /// Basic-auth password; a `SecretString`, never shown by `Debug`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub password: Option<crate::SecretString>,
+    pub password: Option<crate::Secret>,
     /// Request path.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
@@ -1532,7 +1532,7 @@ pub struct ContainerLoggingNewRelic {
     /// New Relic host.
     pub host: String,
     /// Ingestion key; a `SecretString`, never shown by `Debug`.
-    pub ingestion_key: crate::SecretString,
+    pub ingestion_key: crate::Secret,
 }
 
 impl sdk_core::Validate for ContainerLoggingNewRelic {
@@ -1550,7 +1550,7 @@ pub struct ContainerLoggingSplunk {
     /// Splunk host.
     pub host: String,
     /// HEC token; a `SecretString`, never shown by `Debug`.
-    pub token: crate::SecretString,
+    pub token: crate::Secret,
 }
 
 impl sdk_core::Validate for ContainerLoggingSplunk {
@@ -1670,7 +1670,7 @@ pub struct ContainerRegistryAuthenticationBasic {
     /// Username.
     pub username: String,
     /// Password; a `SecretString`, never shown by `Debug`.
-    pub password: crate::SecretString,
+    pub password: crate::Secret,
 }
 
 impl sdk_core::Validate for ContainerRegistryAuthenticationBasic {
@@ -1688,7 +1688,7 @@ pub struct ContainerRegistryAuthenticationDockerHub {
     /// Username.
     pub username: String,
     /// Personal access token; a `SecretString`, never shown by `Debug`.
-    pub personal_access_token: crate::SecretString,
+    pub personal_access_token: crate::Secret,
 }
 
 impl sdk_core::Validate for ContainerRegistryAuthenticationDockerHub {
@@ -1706,7 +1706,7 @@ pub struct ContainerRegistryAuthenticationAwsEcr {
     /// Access key id.
     pub access_key_id: String,
     /// Secret access key; a `SecretString`, never shown by `Debug`.
-    pub secret_access_key: crate::SecretString,
+    pub secret_access_key: crate::Secret,
 }
 
 impl sdk_core::Validate for ContainerRegistryAuthenticationAwsEcr {
@@ -1722,7 +1722,7 @@ impl sdk_core::Validate for ContainerRegistryAuthenticationAwsEcr {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContainerRegistryAuthenticationGcpGcr {
     /// Service account key; a `SecretString`, never shown by `Debug`.
-    pub service_key: crate::SecretString,
+    pub service_key: crate::Secret,
 }
 
 impl sdk_core::Validate for ContainerRegistryAuthenticationGcpGcr {
@@ -1736,7 +1736,7 @@ impl sdk_core::Validate for ContainerRegistryAuthenticationGcpGcr {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContainerRegistryAuthenticationGcpGar {
     /// Service account key; a `SecretString`, never shown by `Debug`.
-    pub service_key: crate::SecretString,
+    pub service_key: crate::Secret,
 }
 
 impl sdk_core::Validate for ContainerRegistryAuthenticationGcpGar {
