@@ -196,7 +196,7 @@ impl Client {
     pub async fn login(&self, username: &str, password: &Secret) -> Result<LoginResp> {
         let body = LoginReq {
             username: username.to_string(),
-            password: password.into(),
+            password: password.clone(),
         };
         body.validate()?;
         if username.is_empty() {
@@ -212,7 +212,8 @@ impl Client {
         let path = req.path().to_string();
         let resp = self.http.send(req).await?;
         let status = resp.status();
-        envelope::unwrap(status, &method, &path, resp.bytes().await?).map_err(withhold_snippet)
+        // A log-in answer carries the fresh token: errors quote none of it.
+        envelope::unwrap(status, &method, &path, resp.bytes().await?).map_err(Error::redact_body)
     }
 
     /// Queues an image build from a GitHub repository.
@@ -409,35 +410,5 @@ impl Client {
                 })
             }
         })
-    }
-}
-
-/// A log-in answer that fails to decode must not show its body: its start
-/// holds the fresh token, and error messages end up in logs. serde's own
-/// message may quote a value too, so only its kind and position are kept.
-fn withhold_snippet(error: Error) -> Error {
-    match error {
-        Error::Decode {
-            method,
-            path,
-            json_path,
-            source,
-            ..
-        } => {
-            let what = format!(
-                "{:?} error at line {} column {} (details withheld: a log-in answer carries the token)",
-                source.classify(),
-                source.line(),
-                source.column()
-            );
-            Error::Decode {
-                method,
-                path,
-                json_path,
-                snippet: "<withheld>".to_string(),
-                source: <serde_json::Error as serde::de::Error>::custom(what),
-            }
-        }
-        other => other,
     }
 }

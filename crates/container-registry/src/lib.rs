@@ -91,7 +91,7 @@ pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
 pub use paging::Paginated;
 pub use params::{ListContainersParams, ListVersionsParams};
 pub use sdk_core::{ApiError, Error, Result, RetryPolicy, Secret, Validate};
-pub use types::{List, PageSize, SecretString};
+pub use types::{List, PageSize};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

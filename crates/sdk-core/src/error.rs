@@ -126,6 +126,38 @@ impl Error {
         }
     }
 
+    /// The same error without a byte of a successful answer's body: a decode
+    /// error loses its snippet and serde's message (which may quote a value);
+    /// other errors are returned as they are (an error status's body is the
+    /// server's complaint, not the secret it would have sent). For answers
+    /// that carry secrets; see [`Request::sensitive`](crate::Request::sensitive).
+    pub fn redact_body(self) -> Self {
+        match self {
+            Error::Decode {
+                method,
+                path,
+                json_path,
+                source,
+                ..
+            } => {
+                let what = format!(
+                    "{:?} error at line {} column {} (details withheld: the answer is sensitive)",
+                    source.classify(),
+                    source.line(),
+                    source.column()
+                );
+                Error::Decode {
+                    method,
+                    path,
+                    json_path,
+                    snippet: "<withheld>".to_string(),
+                    source: <serde_json::Error as serde::de::Error>::custom(what),
+                }
+            }
+            other => other,
+        }
+    }
+
     /// Whether the request may have reached the server (and so had an effect).
     pub fn may_have_reached_server(&self) -> bool {
         !matches!(self, Error::InvalidInput { .. } | Error::Connect { .. })

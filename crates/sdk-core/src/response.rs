@@ -139,37 +139,12 @@ fn decode<T: DeserializeOwned>(
         Ok(value) => Ok(value),
         Err(plain) => {
             let error = explain_decode_error::<T>(method, path, body, plain);
-            Err(if sensitive { scrub(error) } else { error })
+            Err(if sensitive {
+                error.redact_body()
+            } else {
+                error
+            })
         }
-    }
-}
-
-/// Drops every byte of the body from a decode error: the snippet, and the
-/// value serde quotes in its message (`invalid type: string "..."`).
-fn scrub(error: Error) -> Error {
-    match error {
-        Error::Decode {
-            method,
-            path,
-            json_path,
-            source,
-            ..
-        } => {
-            let what = format!(
-                "{:?} error at line {} column {} (details withheld: the answer is sensitive)",
-                source.classify(),
-                source.line(),
-                source.column()
-            );
-            Error::Decode {
-                method,
-                path,
-                json_path,
-                snippet: "<withheld>".to_string(),
-                source: <serde_json::Error as serde::de::Error>::custom(what),
-            }
-        }
-        other => other,
     }
 }
 

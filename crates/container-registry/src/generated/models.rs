@@ -443,7 +443,7 @@ pub struct LoginReq {
     /// The account name.
     pub username: String,
     /// The account password; never printed by `Debug`.
-    pub password: crate::SecretString,
+    pub password: crate::Secret,
 }
 
 impl sdk_core::Validate for LoginReq {
@@ -480,7 +480,7 @@ impl sdk_core::Validate for UserInfo {
 pub struct LoginResp {
     /// The JWT to send as `Authorization: Bearer \<token\>`; never printed by `Debug`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub token: Option<crate::SecretString>,
+    pub token: Option<crate::Secret>,
     /// When the token stops working (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
@@ -1103,7 +1103,7 @@ pub struct SubmitBuildContainerReq {
     pub github_commit: Option<String>,
     /// A token for private repositories; never printed by `Debug`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub github_token: Option<crate::SecretString>,
+    pub github_token: Option<crate::Secret>,
     /// The directory inside the repository to build from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_path: Option<String>,

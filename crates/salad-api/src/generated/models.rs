@@ -1389,7 +1389,7 @@ impl sdk_core::Validate for ContainerGroupScalingAction {
 pub struct ContainerLoggingAxiom {
     /// Axiom host.
     pub host: String,
-    /// Axiom API token; a `SecretString`, never shown by `Debug`.
+    /// Axiom API token; a `Secret`, never shown by `Debug`.
     pub api_token: crate::Secret,
     /// Dataset name.
     pub dataset: String,
@@ -1433,7 +1433,7 @@ impl sdk_core::Validate for ContainerLoggingDatadogTag {
 pub struct ContainerLoggingDatadog {
     /// Datadog intake host.
     pub host: String,
-    /// Datadog API key; a `SecretString`, never shown by `Debug`.
+    /// Datadog API key; a `Secret`, never shown by `Debug`.
     pub api_key: crate::Secret,
     /// Tags to attach (the server may send `null`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1485,7 +1485,7 @@ pub struct ContainerLoggingHttp {
     /// Basic-auth user.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
-    /// Basic-auth password; a `SecretString`, never shown by `Debug`.
+    /// Basic-auth password; a `Secret`, never shown by `Debug`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<crate::Secret>,
     /// Request path.
@@ -1531,7 +1531,7 @@ impl sdk_core::Validate for ContainerLoggingHttp {
 pub struct ContainerLoggingNewRelic {
     /// New Relic host.
     pub host: String,
-    /// Ingestion key; a `SecretString`, never shown by `Debug`.
+    /// Ingestion key; a `Secret`, never shown by `Debug`.
     pub ingestion_key: crate::Secret,
 }
 
@@ -1549,7 +1549,7 @@ impl sdk_core::Validate for ContainerLoggingNewRelic {
 pub struct ContainerLoggingSplunk {
     /// Splunk host.
     pub host: String,
-    /// HEC token; a `SecretString`, never shown by `Debug`.
+    /// HEC token; a `Secret`, never shown by `Debug`.
     pub token: crate::Secret,
 }
 
@@ -1669,7 +1669,7 @@ impl sdk_core::Validate for UpdateContainerLogging {
 pub struct ContainerRegistryAuthenticationBasic {
     /// Username.
     pub username: String,
-    /// Password; a `SecretString`, never shown by `Debug`.
+    /// Password; a `Secret`, never shown by `Debug`.
     pub password: crate::Secret,
 }
 
@@ -1687,7 +1687,7 @@ impl sdk_core::Validate for ContainerRegistryAuthenticationBasic {
 pub struct ContainerRegistryAuthenticationDockerHub {
     /// Username.
     pub username: String,
-    /// Personal access token; a `SecretString`, never shown by `Debug`.
+    /// Personal access token; a `Secret`, never shown by `Debug`.
     pub personal_access_token: crate::Secret,
 }
 
@@ -1705,7 +1705,7 @@ impl sdk_core::Validate for ContainerRegistryAuthenticationDockerHub {
 pub struct ContainerRegistryAuthenticationAwsEcr {
     /// Access key id.
     pub access_key_id: String,
-    /// Secret access key; a `SecretString`, never shown by `Debug`.
+    /// Secret access key; a `Secret`, never shown by `Debug`.
     pub secret_access_key: crate::Secret,
 }
 
@@ -1721,7 +1721,7 @@ impl sdk_core::Validate for ContainerRegistryAuthenticationAwsEcr {
 /// Service account key (JSON) for Google Container Registry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContainerRegistryAuthenticationGcpGcr {
-    /// Service account key; a `SecretString`, never shown by `Debug`.
+    /// Service account key; a `Secret`, never shown by `Debug`.
     pub service_key: crate::Secret,
 }
 
@@ -1735,7 +1735,7 @@ impl sdk_core::Validate for ContainerRegistryAuthenticationGcpGcr {
 /// Service account key (JSON) for Google Artifact Registry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContainerRegistryAuthenticationGcpGar {
-    /// Service account key; a `SecretString`, never shown by `Debug`.
+    /// Service account key; a `Secret`, never shown by `Debug`.
     pub service_key: crate::Secret,
 }
 
