@@ -93,8 +93,8 @@ impl Config {
             archive_bytes: env_num::<u64>("BENCH_ARCHIVE_MB", 1024) << 20,
             archive_runs: env_num("BENCH_ARCHIVE_RUNS", 5),
             list_len: env_num("BENCH_LIST_LEN", 2000),
-            decode_runs: env_num("BENCH_DECODE_RUNS", 7),
-            decode_round_ms: env_num("BENCH_DECODE_ROUND_MS", 300),
+            decode_runs: env_num("BENCH_DECODE_RUNS", 21),
+            decode_round_ms: env_num("BENCH_DECODE_ROUND_MS", 100),
             build_runs: env_num("BENCH_BUILD_RUNS", 3),
             out: std::env::var("BENCH_OUT")
                 .map(Into::into)
