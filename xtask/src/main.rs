@@ -52,6 +52,8 @@ commands:
   coverage            every operationId must have a #[doc(alias)] (or a fn of that
                       name) in its crate's src/, outside src/generated/
   deps                no reqwest, openssl or native-tls among the normal dependencies
+  bench [ARGS...]     build and run the benchmarks against bollard and raw hyper
+                      (bench/run.sh: its own workspace; writes BENCHMARKS.md)
   ci                  fmt, clippy, test, codegen --check, coverage, deps, doc";
 
 fn main() -> ExitCode {
@@ -68,6 +70,7 @@ fn main() -> ExitCode {
         }
         ["coverage"] => coverage::check(&root),
         ["deps"] => deps::check(&root),
+        ["bench", rest @ ..] => bench(&root, rest),
         ["ci"] => ci(&root),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
@@ -137,6 +140,22 @@ const CI: &[(&str, Step)] = &[
         ),
     ),
 ];
+
+/// Runs `bench/run.sh`: the benchmarks live in their own workspace so that the
+/// normal build never compiles bollard.
+fn bench(root: &Path, args: &[&str]) -> Result<(), String> {
+    let status = Command::new("bash")
+        .arg(root.join("bench/run.sh"))
+        .args(args)
+        .current_dir(root)
+        .status()
+        .map_err(|e| format!("could not run bench/run.sh: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("bench/run.sh exited with {status}"))
+    }
+}
 
 fn ci(root: &Path) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
