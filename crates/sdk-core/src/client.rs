@@ -16,10 +16,11 @@ use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::Incoming;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::{Client as LegacyClient, ResponseFuture};
+use hyper_util::client::legacy::Client as LegacyClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tracing::Instrument;
 
+use crate::connector::Connector;
 use crate::error::{ApiError, ApiErrorBody, BoxError, Error, ErrorMessage, Result, MAX_ERROR_BODY};
 use crate::request::{Body, BodyStream, Request};
 use crate::response::{read_bounded, Response, ResponseHead, Upgraded};
@@ -52,7 +53,7 @@ pub struct Client {
 
 struct Inner {
     endpoint: Endpoint,
-    transport: Transport,
+    transport: LegacyClient<Connector, ReqBody>,
     headers: HeaderMap,
     timeout: Duration,
     stream_idle_timeout: Option<Duration>,
@@ -420,8 +421,8 @@ impl ClientBuilder {
         let mut http = HttpConnector::new();
         http.set_connect_timeout(Some(self.connect_timeout));
         http.set_nodelay(true);
-        let transport = match &endpoint.kind {
-            EndpointKind::Http => Transport::Http(builder.build(http)),
+        let connector = match &endpoint.kind {
+            EndpointKind::Http => Connector::Http(http),
             #[cfg(feature = "https")]
             EndpointKind::Https => {
                 http.enforce_http(false);
@@ -432,11 +433,12 @@ impl ClientBuilder {
                     .https_or_http()
                     .enable_http1()
                     .wrap_connector(http);
-                Transport::Https(builder.build(https))
+                Connector::Https(https)
             }
             #[cfg(feature = "unix")]
-            EndpointKind::Unix(_) => Transport::Unix(builder.build(hyperlocal::UnixConnector)),
+            EndpointKind::Unix(_) => Connector::Unix(hyperlocal::UnixConnector),
         };
+        let transport = builder.build(connector);
         Ok(Client {
             inner: Arc::new(Inner {
                 endpoint,
@@ -448,26 +450,6 @@ impl ClientBuilder {
                 error_parser: self.error_parser,
             }),
         })
-    }
-}
-
-enum Transport {
-    Http(LegacyClient<HttpConnector, ReqBody>),
-    #[cfg(feature = "https")]
-    Https(LegacyClient<hyper_rustls::HttpsConnector<HttpConnector>, ReqBody>),
-    #[cfg(feature = "unix")]
-    Unix(LegacyClient<hyperlocal::UnixConnector, ReqBody>),
-}
-
-impl Transport {
-    fn request(&self, request: http::Request<ReqBody>) -> ResponseFuture {
-        match self {
-            Transport::Http(c) => c.request(request),
-            #[cfg(feature = "https")]
-            Transport::Https(c) => c.request(request),
-            #[cfg(feature = "unix")]
-            Transport::Unix(c) => c.request(request),
-        }
     }
 }
 

@@ -35,6 +35,7 @@
 //! roots, no OpenSSL) and `unix` (unix domain sockets through hyperlocal).
 
 mod client;
+mod connector;
 mod error;
 mod patch;
 mod request;
