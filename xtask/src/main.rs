@@ -19,7 +19,8 @@
 //! `Option`. Vendor extensions:
 //!
 //! - `x-merge-patch: true` (object): optional fields are `sdk_core::Patch<T>`.
-//! - `x-rust-type: "path::Type"` (property or schema): that type, verbatim, unchecked.
+//! - `x-rust-type: "path::Type"` (property or schema): that type, verbatim; if the schema is a
+//!   string, its length/pattern checks stay (the type implements `sdk_core::validate::Text`).
 //! - `x-deserialize-with: "path::function"` (property): serde's `deserialize_with`, for a
 //!   field the server may send in more than one shape; the Rust type is unchanged.
 //! - `x-enum-varnames` (integer enum): variant names, also accepted as wire names.

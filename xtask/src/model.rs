@@ -556,9 +556,42 @@ impl<'a> Builder<'a> {
         r
     }
 
+    /// The checks a string schema asks for (length, pattern, uuid).
+    fn string_check(&mut self, s: &'a Value, ctx: &str) -> Check {
+        let min = u64_of(s, "minLength").filter(|m| *m > 0);
+        let max = u64_of(s, "maxLength");
+        let pattern = str_of(s, "pattern").map(String::from);
+        if let Some(Err(e)) = pattern.as_deref().map(regex_lite::Regex::new) {
+            self.errors
+                .push(format!("{ctx}: pattern not supported by regex-lite: {e}"));
+        }
+        let uuid = str_of(s, "format") == Some("uuid");
+        if min.is_some() || max.is_some() || pattern.is_some() || uuid {
+            Check::Str {
+                min,
+                max,
+                pattern,
+                uuid,
+            }
+        } else {
+            Check::None
+        }
+    }
+
     fn resolve_nonnull(&mut self, s: &'a Value, ctx: &str, top: bool) -> Resolved {
         if let Some(t) = str_of(s, "x-rust-type") {
-            return Resolved::plain(Ty::Custom(t.to_string()));
+            // A custom type standing for a string (a secret, say) keeps the
+            // string's checks; it must implement `sdk_core::validate::Text`.
+            let check = if str_of(s, "type") == Some("string") {
+                self.string_check(s, ctx)
+            } else {
+                Check::None
+            };
+            return Resolved {
+                ty: Ty::Custom(t.to_string()),
+                check,
+                nullable: false,
+            };
         }
         if let Some(r) = str_of(s, "$ref") {
             return self.resolve_ref(r, ctx);
@@ -618,31 +651,11 @@ impl<'a> Builder<'a> {
                     nullable: false,
                 }
             }
-            Some("string") => {
-                let min = u64_of(s, "minLength").filter(|m| *m > 0);
-                let max = u64_of(s, "maxLength");
-                let pattern = str_of(s, "pattern").map(String::from);
-                if let Some(Err(e)) = pattern.as_deref().map(regex_lite::Regex::new) {
-                    self.errors
-                        .push(format!("{ctx}: pattern not supported by regex-lite: {e}"));
-                }
-                let uuid = str_of(s, "format") == Some("uuid");
-                let check = if min.is_some() || max.is_some() || pattern.is_some() || uuid {
-                    Check::Str {
-                        min,
-                        max,
-                        pattern,
-                        uuid,
-                    }
-                } else {
-                    Check::None
-                };
-                Resolved {
-                    ty: Ty::Str,
-                    check,
-                    nullable: false,
-                }
-            }
+            Some("string") => Resolved {
+                ty: Ty::Str,
+                check: self.string_check(s, ctx),
+                nullable: false,
+            },
             Some("integer") => {
                 let ty = match str_of(s, "format") {
                     Some("int32") => Ty::I32,

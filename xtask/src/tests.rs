@@ -485,3 +485,27 @@ fn deserialize_with_keeps_the_type_and_defaults_a_missing_field() {
     );
     assert!(code.contains("pub cmd: Option<Vec<String>>"), "{code}");
 }
+
+#[test]
+fn a_custom_type_for_a_string_keeps_the_string_checks() {
+    let code = gen(schemas(json!({
+        "Login": { "type": "object", "required": ["password"], "properties": {
+            "password": { "type": "string", "minLength": 1, "maxLength": 64, "pattern": "^.*$",
+                          "x-rust-type": "sdk_core::Secret" },
+            "note": { "type": "object", "x-rust-type": "crate::Note" }
+        } }
+    })));
+    assert!(code.contains("pub password: sdk_core::Secret"), "{code}");
+    assert!(
+        code.contains("sdk_core::validate::length(f, &self.password, Some(1), Some(64))"),
+        "{code}"
+    );
+    assert!(
+        code.contains("sdk_core::validate::pattern(f, &self.password"),
+        "{code}"
+    );
+    assert!(
+        !code.contains("self.note"),
+        "a non-string custom type is not checked: {code}"
+    );
+}

@@ -76,7 +76,6 @@ impl ContainerGroups {
     pub async fn create(&self, group: &CreateContainerGroup) -> Result<ContainerGroup> {
         group.validate()?;
         crate::validation::check_country_codes("country_codes", group.country_codes.as_deref())?;
-        crate::validation::check_create_secrets(group)?;
         // A POST: sdk-core resends it only after a 429 or a failed connect.
         let request = self.project.request(Method::POST, &[]).json(group)?;
         self.project
@@ -110,7 +109,6 @@ impl ContainerGroups {
         if let sdk_core::Patch::Value(codes) = &patch.country_codes {
             crate::validation::check_country_codes("country_codes", Some(codes))?;
         }
-        crate::validation::check_update_secrets(patch)?;
         let request = request
             .json_with_content_type(patch, MERGE_PATCH)?
             .retryable(true);

@@ -53,6 +53,37 @@ impl<T: Validate> Validate for BTreeMap<String, T> {
     }
 }
 
+/// A value checked as text: strings, and [`Secret`](crate::Secret)s, whose
+/// checks never quote them.
+pub trait Text {
+    /// The text to check.
+    fn text(&self) -> &str;
+}
+
+impl Text for str {
+    fn text(&self) -> &str {
+        self
+    }
+}
+
+impl Text for String {
+    fn text(&self) -> &str {
+        self
+    }
+}
+
+impl Text for crate::Secret {
+    fn text(&self) -> &str {
+        self.expose()
+    }
+}
+
+impl<T: Text + ?Sized> Text for &T {
+    fn text(&self) -> &str {
+        (**self).text()
+    }
+}
+
 /// The path of `name` below `path`: `field("a.b", "c") == "a.b.c"`.
 pub fn field(path: &str, name: &str) -> String {
     if path.is_empty() {
@@ -63,8 +94,13 @@ pub fn field(path: &str, name: &str) -> String {
 }
 
 /// The length of `value` in characters lies within `min..=max`.
-pub fn length(field: &str, value: &str, min: Option<u64>, max: Option<u64>) -> Result<()> {
-    let len = value.chars().count() as u64;
+pub fn length<T: Text + ?Sized>(
+    field: &str,
+    value: &T,
+    min: Option<u64>,
+    max: Option<u64>,
+) -> Result<()> {
+    let len = value.text().chars().count() as u64;
     if let Some(min) = min.filter(|&min| len < min) {
         return Err(Error::invalid(
             field,
@@ -81,19 +117,20 @@ pub fn length(field: &str, value: &str, min: Option<u64>, max: Option<u64>) -> R
 }
 
 /// `value` matches the regular expression `pattern`.
-pub fn pattern(field: &str, value: &str, pattern: &str) -> Result<()> {
+pub fn pattern<T: Text + ?Sized>(field: &str, value: &T, pattern: &str) -> Result<()> {
     let regex = regex_lite::Regex::new(pattern).map_err(|_| {
         Error::invalid(
             field,
             format!("has a pattern that cannot be compiled: {pattern}"),
         )
     })?;
-    if regex.is_match(value) {
+    if regex.is_match(value.text()) {
         Ok(())
     } else {
+        // The value is not quoted: pattern-checked fields include passwords and tokens.
         Err(Error::invalid(
             field,
-            format!("must match the pattern {pattern} (got {value:?})"),
+            format!("must match the pattern {pattern}"),
         ))
     }
 }
@@ -157,7 +194,8 @@ pub fn items(field: &str, len: usize, min: Option<u64>, max: Option<u64>) -> Res
 }
 
 /// `value` is a UUID in its hyphenated form (`8-4-4-4-12` hex digits).
-pub fn uuid(field: &str, value: &str) -> Result<()> {
+pub fn uuid<T: Text + ?Sized>(field: &str, value: &T) -> Result<()> {
+    let value = value.text();
     let groups: Vec<&str> = value.split('-').collect();
     let ok = groups.len() == 5
         && groups
@@ -198,6 +236,10 @@ mod tests {
             "g"
         );
         assert!(pattern("g", "web-1", "^[a-z][a-z0-9-]{0,61}[a-z0-9]$").is_ok());
+        match pattern("password", &crate::Secret::new("hunter2\nx"), "^.*$") {
+            Err(e) => assert!(!e.to_string().contains("hunter2"), "{e}"),
+            Ok(()) => panic!("a line break must fail ^.*$"),
+        }
         assert_eq!(
             field_of(range_i64("replicas", 501, Some(0), Some(500))),
             "replicas"

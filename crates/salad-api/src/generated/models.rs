@@ -1400,6 +1400,9 @@ impl sdk_core::Validate for ContainerLoggingAxiom {
         let f = &sdk_core::validate::field(path, "host");
         sdk_core::validate::length(f, &self.host, Some(1), Some(1000))?;
         sdk_core::validate::pattern(f, &self.host, r"^.*$")?;
+        let f = &sdk_core::validate::field(path, "api_token");
+        sdk_core::validate::length(f, &self.api_token, Some(1), Some(1000))?;
+        sdk_core::validate::pattern(f, &self.api_token, r"^.*$")?;
         let f = &sdk_core::validate::field(path, "dataset");
         sdk_core::validate::length(f, &self.dataset, Some(1), Some(1000))?;
         sdk_core::validate::pattern(f, &self.dataset, r"^.*$")?;
@@ -1445,6 +1448,9 @@ impl sdk_core::Validate for ContainerLoggingDatadog {
         let f = &sdk_core::validate::field(path, "host");
         sdk_core::validate::length(f, &self.host, Some(1), Some(1000))?;
         sdk_core::validate::pattern(f, &self.host, r"^.*$")?;
+        let f = &sdk_core::validate::field(path, "api_key");
+        sdk_core::validate::length(f, &self.api_key, Some(1), Some(1000))?;
+        sdk_core::validate::pattern(f, &self.api_key, r"^.*$")?;
         if let Some(v) = &self.tags {
             let f = &sdk_core::validate::field(path, "tags");
             sdk_core::validate::items(f, v.len(), None, Some(1000))?;
@@ -1512,6 +1518,11 @@ impl sdk_core::Validate for ContainerLoggingHttp {
             sdk_core::validate::length(f, v, Some(1), Some(1000))?;
             sdk_core::validate::pattern(f, v, r"^.*$")?;
         }
+        if let Some(v) = &self.password {
+            let f = &sdk_core::validate::field(path, "password");
+            sdk_core::validate::length(f, v, Some(1), Some(1000))?;
+            sdk_core::validate::pattern(f, v, r"^.*$")?;
+        }
         if let Some(v) = &self.path {
             let f = &sdk_core::validate::field(path, "path");
             sdk_core::validate::length(f, v, Some(1), Some(1000))?;
@@ -1540,6 +1551,9 @@ impl sdk_core::Validate for ContainerLoggingNewRelic {
         let f = &sdk_core::validate::field(path, "host");
         sdk_core::validate::length(f, &self.host, Some(1), Some(1000))?;
         sdk_core::validate::pattern(f, &self.host, r"^.*$")?;
+        let f = &sdk_core::validate::field(path, "ingestion_key");
+        sdk_core::validate::length(f, &self.ingestion_key, Some(1), Some(1000))?;
+        sdk_core::validate::pattern(f, &self.ingestion_key, r"^.*$")?;
         Ok(())
     }
 }
@@ -1558,6 +1572,9 @@ impl sdk_core::Validate for ContainerLoggingSplunk {
         let f = &sdk_core::validate::field(path, "host");
         sdk_core::validate::length(f, &self.host, Some(1), Some(1000))?;
         sdk_core::validate::pattern(f, &self.host, r"^.*$")?;
+        let f = &sdk_core::validate::field(path, "token");
+        sdk_core::validate::length(f, &self.token, Some(1), Some(1000))?;
+        sdk_core::validate::pattern(f, &self.token, r"^.*$")?;
         Ok(())
     }
 }
@@ -1678,6 +1695,9 @@ impl sdk_core::Validate for ContainerRegistryAuthenticationBasic {
         let f = &sdk_core::validate::field(path, "username");
         sdk_core::validate::length(f, &self.username, Some(1), Some(10000))?;
         sdk_core::validate::pattern(f, &self.username, r"^.*$")?;
+        let f = &sdk_core::validate::field(path, "password");
+        sdk_core::validate::length(f, &self.password, Some(1), Some(10000))?;
+        sdk_core::validate::pattern(f, &self.password, r"^.*$")?;
         Ok(())
     }
 }
@@ -1696,6 +1716,9 @@ impl sdk_core::Validate for ContainerRegistryAuthenticationDockerHub {
         let f = &sdk_core::validate::field(path, "username");
         sdk_core::validate::length(f, &self.username, Some(1), Some(10000))?;
         sdk_core::validate::pattern(f, &self.username, r"^.*$")?;
+        let f = &sdk_core::validate::field(path, "personal_access_token");
+        sdk_core::validate::length(f, &self.personal_access_token, Some(1), Some(10000))?;
+        sdk_core::validate::pattern(f, &self.personal_access_token, r"^.*$")?;
         Ok(())
     }
 }
@@ -1714,6 +1737,9 @@ impl sdk_core::Validate for ContainerRegistryAuthenticationAwsEcr {
         let f = &sdk_core::validate::field(path, "access_key_id");
         sdk_core::validate::length(f, &self.access_key_id, Some(1), Some(10000))?;
         sdk_core::validate::pattern(f, &self.access_key_id, r"^.*$")?;
+        let f = &sdk_core::validate::field(path, "secret_access_key");
+        sdk_core::validate::length(f, &self.secret_access_key, Some(1), Some(10000))?;
+        sdk_core::validate::pattern(f, &self.secret_access_key, r"^.*$")?;
         Ok(())
     }
 }
@@ -1727,7 +1753,8 @@ pub struct ContainerRegistryAuthenticationGcpGcr {
 
 impl sdk_core::Validate for ContainerRegistryAuthenticationGcpGcr {
     fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let _ = path;
+        let f = &sdk_core::validate::field(path, "service_key");
+        sdk_core::validate::length(f, &self.service_key, Some(1), Some(10000))?;
         Ok(())
     }
 }
@@ -1741,7 +1768,8 @@ pub struct ContainerRegistryAuthenticationGcpGar {
 
 impl sdk_core::Validate for ContainerRegistryAuthenticationGcpGar {
     fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let _ = path;
+        let f = &sdk_core::validate::field(path, "service_key");
+        sdk_core::validate::length(f, &self.service_key, Some(1), Some(10000))?;
         Ok(())
     }
 }
@@ -1776,6 +1804,14 @@ impl sdk_core::Validate for ContainerRegistryAuthentication {
         sdk_core::Validate::validate_at(
             &self.aws_ecr,
             &sdk_core::validate::field(path, "aws_ecr"),
+        )?;
+        sdk_core::Validate::validate_at(
+            &self.gcp_gcr,
+            &sdk_core::validate::field(path, "gcp_gcr"),
+        )?;
+        sdk_core::Validate::validate_at(
+            &self.gcp_gar,
+            &sdk_core::validate::field(path, "gcp_gar"),
         )?;
         Ok(())
     }
