@@ -109,15 +109,7 @@ impl ContainerGroups {
         if let sdk_core::Patch::Value(codes) = &patch.country_codes {
             crate::validation::check_country_codes("country_codes", Some(codes))?;
         }
-        let request = request
-            .json_with_content_type(patch, MERGE_PATCH)?
-            .retryable(true);
-        self.project
-            .client()
-            .send(request.sensitive(true))
-            .await?
-            .json()
-            .await
+        self.send_merge_patch(request, patch).await
     }
 
     /// Deletes a container group (and stops its instances).
@@ -203,15 +195,7 @@ impl ContainerGroups {
     ) -> Result<ContainerGroupInstance> {
         let request = self.instance_request(Method::PATCH, name, instance_id, &[])?;
         patch.validate()?;
-        let request = request
-            .json_with_content_type(patch, MERGE_PATCH)?
-            .retryable(true);
-        self.project
-            .client()
-            .send(request.sensitive(true))
-            .await?
-            .json()
-            .await
+        self.send_merge_patch(request, patch).await
     }
 
     /// Moves an instance to another node, which downloads the image again.
@@ -232,6 +216,20 @@ impl ContainerGroups {
     #[doc(alias = "restart_container_group_instance")]
     pub async fn restart_instance(&self, name: &str, instance_id: &str) -> Result<()> {
         self.instance_action(name, instance_id, "restart").await
+    }
+
+    /// Sends `patch` as a merge patch, retried like a read (applying it twice
+    /// changes nothing more), and decodes the answer.
+    async fn send_merge_patch<P: serde::Serialize, R: serde::de::DeserializeOwned>(
+        &self,
+        request: Request,
+        patch: &P,
+    ) -> Result<R> {
+        let request = request
+            .json_with_content_type(patch, MERGE_PATCH)?
+            .retryable(true)
+            .sensitive(true);
+        self.project.client().send(request).await?.json().await
     }
 
     async fn instance_action(&self, name: &str, instance_id: &str, action: &str) -> Result<()> {
