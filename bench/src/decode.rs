@@ -217,7 +217,7 @@ where
         (
             "docker-engine (SDK path)",
             Box::new(move |json: &[u8]| {
-                let v: De = sdk_core::decode_json(&http::Method::GET, sdk_path, json)
+                let v: De = api_client_transport::decode_json(&http::Method::GET, sdk_path, json)
                     .expect("docker-engine decode");
                 black_box(v);
             }),

@@ -50,7 +50,7 @@ impl Impl {
             Impl::RawDecode(r, tracked) => {
                 let body = r.get_bytes(&format!("/containers/{id}/json")).await;
                 let info: docker_engine::models::ContainerInspectResponse = if *tracked {
-                    sdk_core::decode_json(&http::Method::GET, "/v1.41/containers/x/json", &body)
+                    api_client_transport::decode_json(&http::Method::GET, "/v1.41/containers/x/json", &body)
                         .expect("decode")
                 } else {
                     serde_json::from_slice(&body).expect("decode")

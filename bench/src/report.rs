@@ -144,7 +144,7 @@ fn locked_versions() -> Vec<(String, String)> {
     let text = std::fs::read_to_string(lock).unwrap_or_default();
     let wanted = [
         "docker-engine",
-        "sdk-core",
+        "api-client-transport",
         "bollard",
         "bollard-stubs",
         "hyper",
@@ -426,7 +426,7 @@ transfers so that one's write-back does not land in the next. Peak memory is the
 - **decode**: a synthetic `GET /containers/json` answer listing the configured number of \
 containers, and one synthetic `GET /containers/{id}/json` answer, both modelled on what \
 dockerd 20.10 sends, with ports, labels, mounts and networks filled in. docker-engine decodes \
-them the way its calls do (`sdk_core::decode_json`, which tracks the JSON path for errors); \
+them the way its calls do (`api_client_transport::decode_json`, which tracks the JSON path for errors); \
 bollard with `serde_json::from_slice` into its models, as its calls do; the floor parses the \
 same JSON into `serde::de::IgnoredAny` (syntax only, no model). A second docker-engine row \
 decodes into its models with plain `serde_json::from_slice`, to separate the models from the \

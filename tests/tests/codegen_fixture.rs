@@ -1,4 +1,4 @@
-//! The codegen's golden outputs compile against sdk-core and behave on the wire:
+//! The codegen's golden outputs compile against api-client-transport and behave on the wire:
 //! unknown enum values and fields never break decoding, merge patches say three things,
 //! validation names the failing field, integer enums read integers and names.
 
@@ -10,8 +10,8 @@ mod models;
 #[path = "../../xtask/tests/fixtures/petstore_swagger2.rs"]
 mod swagger2;
 
+use api_client_transport::{Error, Patch, Validate};
 use models::{Pet, PetKind, PetList, PetOwner, PetPatch, PetStatus};
-use sdk_core::{Error, Patch, Validate};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -24,7 +24,7 @@ fn pet() -> Pet {
     .unwrap()
 }
 
-fn field_of(r: sdk_core::Result<()>) -> String {
+fn field_of(r: api_client_transport::Result<()>) -> String {
     match r {
         Err(Error::InvalidInput { field, .. }) => field,
         other => panic!("expected InvalidInput, got {other:?}"),

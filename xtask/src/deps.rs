@@ -51,7 +51,7 @@ mod tests {
 
     #[test]
     fn finds_banned_names_only_as_whole_package_names() {
-        let tree = "sdk-core v0.1.0 (/w)\nhyper v1.0.0\nopenssl-sys v0.9.1\nnot-openssl v1.0.0\nreqwest v0.12.0 (*)\n";
+        let tree = "api-client-transport v0.1.0 (/w)\nhyper v1.0.0\nopenssl-sys v0.9.1\nnot-openssl v1.0.0\nreqwest v0.12.0 (*)\n";
         assert_eq!(banned_in(tree), ["openssl-sys", "reqwest"]);
         assert!(banned_in("hyper-rustls v0.27.0\nrustls v0.23.0\n").is_empty());
     }

@@ -18,17 +18,17 @@
 //! `nullable`, `x-nullable`, `type: [.., "null"]` and `anyOf: [.., {type: null}]` make an
 //! `Option`. Vendor extensions:
 //!
-//! - `x-merge-patch: true` (object): optional fields are `sdk_core::Patch<T>`.
+//! - `x-merge-patch: true` (object): optional fields are `api_client_transport::Patch<T>`.
 //! - `x-rust-type: "path::Type"` (property or schema): that type, verbatim; if the schema is a
-//!   string, its length/pattern checks stay (the type implements `sdk_core::validate::Text`).
+//!   string, its length/pattern checks stay (the type implements `api_client_transport::validate::Text`).
 //! - `x-deserialize-with: "path::function"` (property): serde's `deserialize_with`, for a
 //!   field the server may send in more than one shape; the Rust type is unchanged.
 //! - `x-enum-varnames` (integer enum): variant names, also accepted as wire names.
 //! - `x-enum-descriptions` / `x-enum-comments`: variant docs.
 //!
 //! `minLength`/`maxLength`/`pattern`/`format: uuid`/`minimum`/`maximum`/`exclusive*`/
-//! `minItems`/`maxItems` become `sdk_core::Validate` checks; patterns must compile with
-//! regex-lite (sdk-core's engine), or generation fails.
+//! `minItems`/`maxItems` become `api_client_transport::Validate` checks; patterns must compile with
+//! regex-lite (api-client-transport's engine), or generation fails.
 
 mod codegen;
 mod coverage;

@@ -581,7 +581,7 @@ impl<'a> Builder<'a> {
     fn resolve_nonnull(&mut self, s: &'a Value, ctx: &str, top: bool) -> Resolved {
         if let Some(t) = str_of(s, "x-rust-type") {
             // A custom type standing for a string (a secret, say) keeps the
-            // string's checks; it must implement `sdk_core::validate::Text`.
+            // string's checks; it must implement `api_client_transport::validate::Text`.
             let check = if str_of(s, "type") == Some("string") {
                 self.string_check(s, ctx)
             } else {

@@ -43,7 +43,7 @@ pub fn render(model: &Model, source: &str) -> String {
         "//!\n\
          //! Optional fields are `Option`s left out of the JSON when `None`; unknown fields in\n\
          //! answers are ignored. Enums are `#[non_exhaustive]` and keep any value this version\n\
-         //! does not know in their `Unknown` variant. `validate()` (from [`sdk_core::Validate`])\n\
+         //! does not know in their `Unknown` variant. `validate()` (from [`api_client_transport::Validate`])\n\
          //! checks the constraints of the schema and names the failing field.\n",
     );
     if needs_variant_allow(model) {
@@ -292,7 +292,7 @@ fn ty(t: &Ty) -> String {
         Ty::Vec(i) => format!("Vec<{}>", ty(i)),
         Ty::Map(i) => format!("BTreeMap<String, {}>", ty(i)),
         Ty::Opt(i) => format!("Option<{}>", ty(i)),
-        Ty::Patch(i) => format!("sdk_core::Patch<{}>", ty(i)),
+        Ty::Patch(i) => format!("api_client_transport::Patch<{}>", ty(i)),
         Ty::Boxed(i) => format!("Box<{}>", ty(i)),
     }
 }
@@ -473,7 +473,7 @@ impl Ctx {
                         }
                         Ty::Patch(_) => {
                             attrs.push(
-                                "default, skip_serializing_if = \"sdk_core::Patch::is_absent\""
+                                "default, skip_serializing_if = \"api_client_transport::Patch::is_absent\""
                                     .into(),
                             );
                         }
@@ -500,8 +500,8 @@ impl Ctx {
                 }
                 let _ = writeln!(
                     out,
-                    "impl sdk_core::Validate for {name} {{\n\
-                     fn validate_at(&self, path: &str) -> sdk_core::Result<()> {{\n{body}Ok(())\n}}\n}}\n"
+                    "impl api_client_transport::Validate for {name} {{\n\
+                     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {{\n{body}Ok(())\n}}\n}}\n"
                 );
             }
             Item::StrEnum {
@@ -638,7 +638,10 @@ impl Ctx {
         if is_empty(&f.check, &self.validating) {
             return;
         }
-        let init = format!("sdk_core::validate::field(path, {})", lit_str(&f.wire));
+        let init = format!(
+            "api_client_transport::validate::field(path, {})",
+            lit_str(&f.wire)
+        );
         let place = format!("self.{}", f.ident);
         self.check(&f.check, &place, false, Some(&init), out);
     }
@@ -662,7 +665,10 @@ impl Ctx {
         };
         if model_only(c, &self.validating) {
             let f = pending.map_or_else(|| "f".to_string(), |p| format!("&{p}"));
-            let _ = writeln!(out, "sdk_core::Validate::validate_at({r}, {f})?;");
+            let _ = writeln!(
+                out,
+                "api_client_transport::Validate::validate_at({r}, {f})?;"
+            );
             return;
         }
         match c {
@@ -673,7 +679,7 @@ impl Ctx {
                 return;
             }
             Check::Patch(i) => {
-                let _ = writeln!(out, "if let sdk_core::Patch::Value(v) = {r} {{");
+                let _ = writeln!(out, "if let api_client_transport::Patch::Value(v) = {r} {{");
                 self.check(i, "v", true, pending, out);
                 out.push_str("}\n");
                 return;
@@ -693,7 +699,7 @@ impl Ctx {
                 if min.is_some() || max.is_some() {
                     let _ = writeln!(
                         out,
-                        "sdk_core::validate::length(f, {r}, {}, {})?;",
+                        "api_client_transport::validate::length(f, {r}, {}, {})?;",
                         opt(min),
                         opt(max)
                     );
@@ -701,12 +707,12 @@ impl Ctx {
                 if let Some(p) = pattern {
                     let _ = writeln!(
                         out,
-                        "sdk_core::validate::pattern(f, {r}, {})?;",
+                        "api_client_transport::validate::pattern(f, {r}, {})?;",
                         lit_pattern(p)
                     );
                 }
                 if *uuid {
-                    let _ = writeln!(out, "sdk_core::validate::uuid(f, {r})?;");
+                    let _ = writeln!(out, "api_client_transport::validate::uuid(f, {r})?;");
                 }
             }
             Check::Int { ty: t, min, max } => {
@@ -717,7 +723,7 @@ impl Ctx {
                 };
                 let _ = writeln!(
                     out,
-                    "sdk_core::validate::range_i64(f, {x}, {}, {})?;",
+                    "api_client_transport::validate::range_i64(f, {x}, {}, {})?;",
                     opt(min),
                     opt(max)
                 );
@@ -725,7 +731,7 @@ impl Ctx {
             Check::Num { min, max } => {
                 let _ = writeln!(
                     out,
-                    "sdk_core::validate::range_f64(f, {val}, {}, {})?;",
+                    "api_client_transport::validate::range_f64(f, {val}, {}, {})?;",
                     opt_f64(min),
                     opt_f64(max)
                 );
@@ -735,13 +741,13 @@ impl Ctx {
                 if min.is_some() || max.is_some() {
                     let _ = writeln!(
                         out,
-                        "sdk_core::validate::items(f, {len}, {}, {})?;",
+                        "api_client_transport::validate::items(f, {len}, {}, {})?;",
                         opt(min),
                         opt(max)
                     );
                 }
                 if model_only(elem, &self.validating) {
-                    let _ = writeln!(out, "sdk_core::Validate::validate_at({r}, f)?;");
+                    let _ = writeln!(out, "api_client_transport::Validate::validate_at({r}, f)?;");
                 } else if !is_empty(elem, &self.validating) {
                     let _ = writeln!(out, "for (i, v) in {v}.iter().enumerate() {{\nlet f = &format!(\"{{f}}[{{i}}]\");");
                     self.check(elem, "v", true, None, out);
@@ -751,13 +757,13 @@ impl Ctx {
             Check::Map(elem) => {
                 let _ = writeln!(
                     out,
-                    "for (k, v) in {r} {{\nlet f = &sdk_core::validate::field(f, k);"
+                    "for (k, v) in {r} {{\nlet f = &api_client_transport::validate::field(f, k);"
                 );
                 self.check(elem, "v", true, None, out);
                 out.push_str("}\n");
             }
             Check::Model(_) => {
-                let _ = writeln!(out, "sdk_core::Validate::validate_at({r}, f)?;");
+                let _ = writeln!(out, "api_client_transport::Validate::validate_at({r}, f)?;");
             }
             Check::None | Check::Opt(_) | Check::Patch(_) => {}
         }

@@ -389,7 +389,7 @@ fn bad_input_is_an_error_not_a_panic() {
     let err = codegen::generate(&root, &tmp.0.join("bad.json")).unwrap_err();
     assert!(err.contains("invalid JSON"), "{err}");
     assert!(model::build(&json!({ "definitions": [] })).is_err());
-    // sdk-core checks patterns with regex-lite: one it cannot compile is caught here.
+    // api-client-transport checks patterns with regex-lite: one it cannot compile is caught here.
     let spec = schemas(json!({ "A": { "type": "string", "pattern": "^(?=x)" } }));
     let err = model::build(&spec).err().unwrap();
     assert!(
@@ -443,7 +443,7 @@ fn upstream_specs_generate_when_present() {
         if p.extension().is_some_and(|x| x == "json") {
             let code = codegen::generate(&root(), &p).unwrap_or_else(|e| panic!("{e}"));
             assert!(
-                code.contains("impl sdk_core::Validate for "),
+                code.contains("impl api_client_transport::Validate for "),
                 "{}",
                 p.display()
             );
@@ -491,17 +491,22 @@ fn a_custom_type_for_a_string_keeps_the_string_checks() {
     let code = gen(schemas(json!({
         "Login": { "type": "object", "required": ["password"], "properties": {
             "password": { "type": "string", "minLength": 1, "maxLength": 64, "pattern": "^.*$",
-                          "x-rust-type": "sdk_core::Secret" },
+                          "x-rust-type": "api_client_transport::Secret" },
             "note": { "type": "object", "x-rust-type": "crate::Note" }
         } }
     })));
-    assert!(code.contains("pub password: sdk_core::Secret"), "{code}");
     assert!(
-        code.contains("sdk_core::validate::length(f, &self.password, Some(1), Some(64))"),
+        code.contains("pub password: api_client_transport::Secret"),
         "{code}"
     );
     assert!(
-        code.contains("sdk_core::validate::pattern(f, &self.password"),
+        code.contains(
+            "api_client_transport::validate::length(f, &self.password, Some(1), Some(64))"
+        ),
+        "{code}"
+    );
+    assert!(
+        code.contains("api_client_transport::validate::pattern(f, &self.password"),
         "{code}"
     );
     assert!(

@@ -100,12 +100,18 @@ impl SubmitBuildContainerReq {
 pub(crate) fn check_version(
     path: &str,
     version: &CreateContainerVersionReq,
-) -> sdk_core::Result<()> {
+) -> api_client_transport::Result<()> {
     for (i, p) in version.env_vars.iter().flatten().enumerate() {
-        let at = format!("{}[{i}]", sdk_core::validate::field(path, "env_vars"));
-        check_integer(&sdk_core::validate::field(&at, "type"), p.r#type.as_i64())?;
+        let at = format!(
+            "{}[{i}]",
+            api_client_transport::validate::field(path, "env_vars")
+        );
         check_integer(
-            &sdk_core::validate::field(&at, "category"),
+            &api_client_transport::validate::field(&at, "type"),
+            p.r#type.as_i64(),
+        )?;
+        check_integer(
+            &api_client_transport::validate::field(&at, "category"),
             p.category.as_i64(),
         )?;
     }
@@ -113,7 +119,7 @@ pub(crate) fn check_version(
 }
 
 /// What `Validate` cannot see in a container: enum names with no integer.
-pub(crate) fn check_container(container: &CreateContainerReq) -> sdk_core::Result<()> {
+pub(crate) fn check_container(container: &CreateContainerReq) -> api_client_transport::Result<()> {
     check_integer("type", container.r#type.as_i64())?;
     if let Some(v) = &container.version {
         check_version("version", v)?;

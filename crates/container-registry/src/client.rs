@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use sdk_core::http::{header::AUTHORIZATION, HeaderValue, Method};
-use sdk_core::{Error, Request, Result, RetryPolicy, Secret, Validate};
+use api_client_transport::http::{header::AUTHORIZATION, HeaderValue, Method};
+use api_client_transport::{Error, Request, Result, RetryPolicy, Secret, Validate};
 use serde::de::DeserializeOwned;
 
 use crate::models::{
@@ -26,7 +26,7 @@ const API: [&str; 2] = ["api", "v2"];
 /// builder, or log in and switch with [`Client::with_token`].
 #[derive(Clone, Debug)]
 pub struct Client {
-    http: sdk_core::Client,
+    http: api_client_transport::Client,
     token: Option<Secret>,
 }
 
@@ -68,7 +68,7 @@ impl ClientBuilder {
         self
     }
 
-    /// The `User-Agent` header (default: sdk-core's).
+    /// The `User-Agent` header (default: api-client-transport's).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = Some(user_agent.into());
         self
@@ -86,7 +86,7 @@ impl ClientBuilder {
         self
     }
 
-    /// The retry policy (default: sdk-core's, which retries only idempotent
+    /// The retry policy (default: api-client-transport's, which retries only idempotent
     /// calls, i.e. the `GET`s here).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
@@ -96,7 +96,8 @@ impl ClientBuilder {
     /// Builds the client. A malformed base URL is an
     /// [`Error::InvalidInput`] naming `base_url`; nothing is sent.
     pub fn build(self) -> Result<Client> {
-        let mut http = sdk_core::Client::builder(self.base_url).error_parser(envelope::parse_error);
+        let mut http = api_client_transport::Client::builder(self.base_url)
+            .error_parser(envelope::parse_error);
         if let Some(ua) = self.user_agent {
             http = http.user_agent(ua);
         }

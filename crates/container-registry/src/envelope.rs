@@ -1,8 +1,8 @@
 //! The `{code, message, data, timestamp}` wrapper around every RCABench answer.
 
-use sdk_core::bytes::Bytes;
-use sdk_core::http::{Method, StatusCode};
-use sdk_core::{ApiError, ApiErrorBody, Error, ErrorMessage, Result};
+use api_client_transport::bytes::Bytes;
+use api_client_transport::http::{Method, StatusCode};
+use api_client_transport::{ApiError, ApiErrorBody, Error, ErrorMessage, Result};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
@@ -70,9 +70,9 @@ fn code_text(code: &serde_json::Value) -> Option<String> {
     }
 }
 
-/// The hook given to sdk-core: reads `code` and `message` from the envelope of
+/// The hook given to api-client-transport: reads `code` and `message` from the envelope of
 /// an answer with an error status. Bodies that are not an envelope (a proxy's
-/// HTML page, say) fall back to sdk-core's own guess.
+/// HTML page, say) fall back to api-client-transport's own guess.
 pub(crate) fn parse_error(body: &ApiErrorBody<'_>) -> Option<ErrorMessage> {
     let head: Head = serde_json::from_slice(body.body).ok()?;
     let code = head.code.as_ref().and_then(code_text);
@@ -99,7 +99,7 @@ pub(crate) fn unwrap<T: DeserializeOwned>(
     body: Bytes,
 ) -> Result<T> {
     // An answer that is not even an envelope is a decode error of the whole body.
-    let head: Head = sdk_core::decode_json(method, path, &body)?;
+    let head: Head = api_client_transport::decode_json(method, path, &body)?;
     let numeric = head.code.as_ref().and_then(|c| match c {
         serde_json::Value::Number(n) => n.as_i64(),
         serde_json::Value::String(s) => s.trim().parse::<i64>().ok(),
@@ -118,14 +118,14 @@ pub(crate) fn unwrap<T: DeserializeOwned>(
         let err = ApiError::new(shown, method.clone(), path, body).with_message(message);
         return Err(Error::Api(Box::new(err)));
     }
-    let wrapped: WithData<T> = sdk_core::decode_json(method, path, &body)?;
+    let wrapped: WithData<T> = api_client_transport::decode_json(method, path, &body)?;
     Ok(wrapped.data)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sdk_core::http::HeaderMap;
+    use api_client_transport::http::HeaderMap;
 
     #[test]
     fn error_parser_reads_code_and_message() {

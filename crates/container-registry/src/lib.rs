@@ -56,8 +56,8 @@
 //!
 //! - **The envelope.** Every answer is `{code, message, data, timestamp}`;
 //!   methods return `data`. An error status, or a 2xx answer whose `code` is
-//!   not a success code, becomes [`sdk_core::Error::Api`] with the envelope's
-//!   `code` ([`sdk_core::ApiError::code`]) and `message`.
+//!   not a success code, becomes [`api_client_transport::Error::Api`] with the envelope's
+//!   `code` ([`api_client_transport::ApiError::code`]) and `message`.
 //! - **Enums.** [`models::ContainerType`] and [`models::StatusType`] are sent
 //!   as integers and read back from the names the server answers with
 //!   (`"algorithm"`, `"enabled"`); a value this client does not know is kept,
@@ -71,7 +71,7 @@
 //!   only when needed, stopping after the last.
 //! - **Secrets.** The bearer token, passwords and GitHub tokens print as `***`.
 //!
-//! No HTTP proxy is used (sdk-core ignores `HTTP_PROXY` and friends).
+//! No HTTP proxy is used (api-client-transport ignores `HTTP_PROXY` and friends).
 //!
 //! [RCABench]: https://github.com/OperationsPAI/AegisLab
 
@@ -87,10 +87,10 @@ mod types;
 #[path = "generated/models.rs"]
 pub mod models;
 
+pub use api_client_transport::{ApiError, Error, Result, RetryPolicy, Secret, Validate};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
 pub use paging::Paginated;
 pub use params::{ListContainersParams, ListVersionsParams};
-pub use sdk_core::{ApiError, Error, Result, RetryPolicy, Secret, Validate};
 pub use types::{List, PageSize};
 
 #[cfg(doctest)]

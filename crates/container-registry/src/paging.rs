@@ -5,9 +5,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use api_client_transport::Result;
 use futures_core::Stream;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
-use sdk_core::Result;
 
 use crate::models::PaginationInfo;
 
@@ -86,7 +86,7 @@ where
 {
     let pages = stream::try_unfold((Some(first), fetch), move |(next, mut fetch)| async move {
         let Some(page) = next else {
-            return Ok::<_, sdk_core::Error>(None);
+            return Ok::<_, api_client_transport::Error>(None);
         };
         let got = fetch(page).await?;
         let following = has_more(page, requested_size, &got)

@@ -6,9 +6,12 @@ use crate::models::{ContainerType, StatusType};
 use crate::PageSize;
 
 /// Checks a 1-based page number.
-pub(crate) fn check_page(page: Option<u32>) -> sdk_core::Result<()> {
+pub(crate) fn check_page(page: Option<u32>) -> api_client_transport::Result<()> {
     match page {
-        Some(0) => Err(sdk_core::Error::invalid("page", "page numbers start at 1")),
+        Some(0) => Err(api_client_transport::Error::invalid(
+            "page",
+            "page numbers start at 1",
+        )),
         _ => Ok(()),
     }
 }
@@ -16,10 +19,10 @@ pub(crate) fn check_page(page: Option<u32>) -> sdk_core::Result<()> {
 /// Checks that an enum value can be sent where the server wants its integer:
 /// a name read from an answer that this client does not know (`UnknownName`)
 /// has no integer.
-pub(crate) fn check_integer(field: &str, as_i64: Option<i64>) -> sdk_core::Result<()> {
+pub(crate) fn check_integer(field: &str, as_i64: Option<i64>) -> api_client_transport::Result<()> {
     match as_i64 {
         Some(_) => Ok(()),
-        None => Err(sdk_core::Error::invalid(
+        None => Err(api_client_transport::Error::invalid(
             field,
             "a name this client does not know has no integer to send",
         )),
@@ -95,7 +98,7 @@ impl ListContainersParams {
         self
     }
 
-    pub(crate) fn check(&self) -> sdk_core::Result<()> {
+    pub(crate) fn check(&self) -> api_client_transport::Result<()> {
         check_page(self.page)?;
         if let Some(t) = &self.container_type {
             check_integer("type", t.as_i64())?;
@@ -151,7 +154,7 @@ impl ListVersionsParams {
         self
     }
 
-    pub(crate) fn check(&self) -> sdk_core::Result<()> {
+    pub(crate) fn check(&self) -> api_client_transport::Result<()> {
         check_page(self.page)?;
         if let Some(s) = &self.status {
             check_integer("status", s.as_i64())?;

@@ -2,8 +2,8 @@
 
 use std::fmt::Display;
 
-use sdk_core::validate::field;
-use sdk_core::{Error, Result};
+use api_client_transport::validate::field;
+use api_client_transport::{Error, Result};
 
 use crate::models::{
     ContainerType, DateRange, FilterOperator, SearchContainerReq, SearchFilter, SortDirection,
@@ -392,7 +392,7 @@ impl SearchContainerReq {
     /// Everything the schema cannot say: operands that fit each operator,
     /// well-formed dates. The schema's own bounds are checked by `Validate`.
     pub(crate) fn check(&self) -> Result<()> {
-        sdk_core::Validate::validate(self)?;
+        api_client_transport::Validate::validate(self)?;
         if let Some(s) = &self.status {
             crate::params::check_integer("status", s.as_i64())?;
         }

@@ -99,8 +99,8 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
     }
 }
 
-impl<T: sdk_core::Validate> sdk_core::Validate for List<T> {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl<T: api_client_transport::Validate> api_client_transport::Validate for List<T> {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         self.0.validate_at(path)
     }
 }
@@ -137,15 +137,15 @@ impl PageSize {
 }
 
 impl TryFrom<u32> for PageSize {
-    type Error = sdk_core::Error;
+    type Error = api_client_transport::Error;
 
-    /// Accepts 10, 20 or 50; any other size is an [`sdk_core::Error::InvalidInput`] naming `size`.
+    /// Accepts 10, 20 or 50; any other size is an [`api_client_transport::Error::InvalidInput`] naming `size`.
     fn try_from(value: u32) -> Result<Self, Self::Error> {
         match value {
             10 => Ok(PageSize::Ten),
             20 => Ok(PageSize::Twenty),
             50 => Ok(PageSize::Fifty),
-            other => Err(sdk_core::Error::invalid(
+            other => Err(api_client_transport::Error::invalid(
                 "size",
                 format!("page size must be 10, 20 or 50, not {other}"),
             )),

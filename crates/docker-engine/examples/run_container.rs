@@ -13,11 +13,11 @@
 
 use std::process::ExitCode;
 
+use api_client_transport::bytes::Bytes;
 use docker_engine::frames::LogOutput;
 use docker_engine::models::ContainerCreateRequest;
 use docker_engine::{Docker, ImportImageOptions, LogsOptions, RemoveContainerOptions};
 use futures_util::StreamExt;
-use sdk_core::bytes::Bytes;
 
 const IMAGE: &str = "docker-engine-example/busybox:latest";
 const SCRIPT: &str = r#"for i in 1 2 3; do echo "hello from stdout ($i)"; echo "and from stderr ($i)" >&2; sleep 0.5; done"#;

@@ -1,9 +1,9 @@
 //! The path stat the daemon sends with archive calls, in the
 //! `X-Docker-Container-Path-Stat` header as base64 of a JSON object.
 
+use api_client_transport::http::{HeaderMap, Method};
+use api_client_transport::{Error, Result};
 use base64::Engine;
-use sdk_core::http::{HeaderMap, Method};
-use sdk_core::{Error, Result};
 
 use crate::models::PathStat;
 
@@ -61,7 +61,7 @@ pub(crate) fn decode_path_stat(raw: &[u8], method: &Method, path: &str) -> Resul
             path: path.to_string(),
             source: format!("the {PATH_STAT_HEADER} header is not base64").into(),
         })?;
-    sdk_core::decode_json(method, path, &json)
+    api_client_transport::decode_json(method, path, &json)
 }
 
 #[cfg(test)]

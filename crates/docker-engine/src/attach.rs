@@ -4,10 +4,10 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use sdk_core::bytes::Bytes;
-use sdk_core::futures_core::Stream;
-use sdk_core::http::{HeaderMap, HeaderValue, Method};
-use sdk_core::{Request, Result, Upgraded};
+use api_client_transport::bytes::Bytes;
+use api_client_transport::futures_core::Stream;
+use api_client_transport::http::{HeaderMap, HeaderValue, Method};
+use api_client_transport::{Request, Result, Upgraded};
 use tokio::io::{AsyncWrite, ReadHalf, WriteHalf};
 
 use crate::frames::LogStream;
@@ -31,7 +31,7 @@ pub(crate) fn framing_from_headers(headers: &HeaderMap, version: ApiVersion) -> 
         return None;
     }
     let ct = headers
-        .get(sdk_core::http::header::CONTENT_TYPE)?
+        .get(api_client_transport::http::header::CONTENT_TYPE)?
         .to_str()
         .ok()?;
     let media = ct.split(';').next().unwrap_or("").trim();
@@ -119,11 +119,11 @@ impl AsyncWrite for AttachInput {
 pub(crate) fn tcp_upgrade(request: Request) -> Request {
     request
         .header(
-            sdk_core::http::header::CONNECTION,
+            api_client_transport::http::header::CONNECTION,
             HeaderValue::from_static("Upgrade"),
         )
         .header(
-            sdk_core::http::header::UPGRADE,
+            api_client_transport::http::header::UPGRADE,
             HeaderValue::from_static("tcp"),
         )
 }

@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
-use sdk_core::bytes::Bytes;
-use sdk_core::futures_core::Stream;
-use sdk_core::http::{Method, StatusCode};
-use sdk_core::{ByteStream, Error, Request, Result, Validate};
+use api_client_transport::bytes::Bytes;
+use api_client_transport::futures_core::Stream;
+use api_client_transport::http::{Method, StatusCode};
+use api_client_transport::{ByteStream, Error, Request, Result, Validate};
 
 use crate::archive::path_stat_from_headers;
 use crate::attach::{self, Attached};
@@ -219,7 +219,7 @@ pub struct Archive {
 /// before [`Containers::start`] cannot miss the exit.
 #[derive(Debug)]
 pub struct PendingWait {
-    response: sdk_core::Response,
+    response: api_client_transport::Response,
 }
 
 impl PendingWait {
@@ -251,7 +251,7 @@ fn opt<T: ToString>(request: Request, key: &str, value: Option<T>) -> Request {
 }
 
 /// Whether a call answered 304 Not Modified, which start and stop use for "already so".
-fn not_modified(result: &Result<sdk_core::Response>) -> bool {
+fn not_modified(result: &Result<api_client_transport::Response>) -> bool {
     matches!(result, Err(e) if e.status() == Some(StatusCode::NOT_MODIFIED))
 }
 
@@ -358,7 +358,11 @@ impl Containers {
     ) -> Result<ContainerCreateResponse> {
         config.validate()?;
         if let Some(name) = &options.name {
-            sdk_core::validate::pattern("name", name, "^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")?;
+            api_client_transport::validate::pattern(
+                "name",
+                name,
+                "^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$",
+            )?;
         }
         let (mut r, v) = self.req(Method::POST, &["containers", "create"]).await?;
         check_create_body(config, v)?;
@@ -572,7 +576,11 @@ impl Containers {
     #[doc(alias = "ContainerRename")]
     #[doc(alias = "container_rename")]
     pub async fn rename(&self, id: &str, new_name: &str) -> Result<()> {
-        sdk_core::validate::pattern("new_name", new_name, "^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")?;
+        api_client_transport::validate::pattern(
+            "new_name",
+            new_name,
+            "^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$",
+        )?;
         let (r, _) = self.req_id(Method::POST, id, &["rename"]).await?;
         self.send_empty(r.query_pair("name", new_name)).await
     }

@@ -5,8 +5,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sdk_core::http::{HeaderMap, Method};
-use sdk_core::{ApiErrorBody, Client, Error, ErrorMessage, Request, Response, Result, RetryPolicy};
+use api_client_transport::http::{HeaderMap, Method};
+use api_client_transport::{
+    ApiErrorBody, Client, Error, ErrorMessage, Request, Response, Result, RetryPolicy,
+};
 
 use crate::models::SystemVersion;
 use crate::version::ApiVersion;
@@ -325,7 +327,10 @@ impl Docker {
     pub(crate) async fn upgrade(
         &self,
         request: Request,
-    ) -> Result<(sdk_core::ResponseHead, sdk_core::Upgraded)> {
+    ) -> Result<(
+        api_client_transport::ResponseHead,
+        api_client_transport::Upgraded,
+    )> {
         let outcome = self.inner.client.upgrade(request).await;
         outcome.map_err(|e| self.explain(e))
     }

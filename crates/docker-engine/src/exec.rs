@@ -1,7 +1,7 @@
 //! Exec instances: commands run inside a running container, reached with [`Docker::exec`].
 
-use sdk_core::http::Method;
-use sdk_core::{Error, Request, Result, Validate};
+use api_client_transport::http::Method;
+use api_client_transport::{Error, Request, Result, Validate};
 
 use crate::attach::{self, Attached};
 use crate::models::{ExecConfig, ExecInspectResponse, ExecStartConfig, IdResponse};

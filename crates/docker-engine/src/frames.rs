@@ -18,14 +18,14 @@
 //!
 //! [`FrameDecoder`] is the sans-IO core: push chunks in, pull frames out. It
 //! never copies a payload that lies inside one pushed chunk (the frame's
-//! message is a [`Bytes::slice`](sdk_core::bytes::Bytes::slice)-style view of
+//! message is a [`Bytes::slice`](api_client_transport::bytes::Bytes::slice)-style view of
 //! that chunk); only payloads split across chunks are copied, into a buffer
 //! that grows with the data that actually arrives, never with the length a
 //! header merely claims.
 //!
 //! ```
 //! use docker_engine::frames::{FrameDecoder, LogOutput};
-//! use sdk_core::bytes::Bytes;
+//! use api_client_transport::bytes::Bytes;
 //!
 //! let mut decoder = FrameDecoder::new();
 //! decoder.push(Bytes::from_static(b"\x01\x00\x00\x00\x00\x00\x00\x03hi\n"));
@@ -42,9 +42,9 @@ use std::fmt;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use sdk_core::bytes::{Buf, Bytes, BytesMut};
-use sdk_core::futures_core::Stream;
-use sdk_core::http::Method;
+use api_client_transport::bytes::{Buf, Bytes, BytesMut};
+use api_client_transport::futures_core::Stream;
+use api_client_transport::http::Method;
 
 /// Size of a frame header in bytes.
 const HEADER_LEN: usize = 8;
@@ -110,7 +110,7 @@ impl fmt::Display for LogOutput {
 /// Why a multiplexed stream could not be decoded.
 ///
 /// Inside a [`LogStream`] these reach the caller as
-/// [`sdk_core::Error::Stream`] whose `source` is this type, so it can be
+/// [`api_client_transport::Error::Stream`] whose `source` is this type, so it can be
 /// recovered with `downcast_ref::<FrameError>()`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -411,7 +411,8 @@ impl FrameDecoder {
     }
 }
 
-type ChunkStream = Box<dyn Stream<Item = Result<Bytes, sdk_core::Error>> + Send + Unpin>;
+type ChunkStream =
+    Box<dyn Stream<Item = Result<Bytes, api_client_transport::Error>> + Send + Unpin>;
 
 /// The output of `attach`, `logs` or `exec` as a stream of [`LogOutput`].
 ///
@@ -419,7 +420,7 @@ type ChunkStream = Box<dyn Stream<Item = Result<Bytes, sdk_core::Error>> + Send 
 /// [`LogStream::raw`] (TTY). It ends after the first error, except for
 /// in-band daemon errors ([`FrameError::Daemon`]), after which frames keep
 /// coming if the daemon sends more. Frame errors are reported as
-/// [`sdk_core::Error::Stream`] with a [`FrameError`] as source; errors of the
+/// [`api_client_transport::Error::Stream`] with a [`FrameError`] as source; errors of the
 /// underlying body stream are passed through unchanged.
 pub struct LogStream {
     inner: ChunkStream,
@@ -435,7 +436,7 @@ impl LogStream {
     /// the container or exec instance has no TTY.
     pub fn multiplexed<S>(s: S) -> Self
     where
-        S: Stream<Item = Result<Bytes, sdk_core::Error>> + Send + Unpin + 'static,
+        S: Stream<Item = Result<Bytes, api_client_transport::Error>> + Send + Unpin + 'static,
     {
         Self::build(Box::new(s), Some(FrameDecoder::new()))
     }
@@ -444,7 +445,7 @@ impl LogStream {
     /// [`LogOutput::Console`], exactly as received.
     pub fn raw<S>(s: S) -> Self
     where
-        S: Stream<Item = Result<Bytes, sdk_core::Error>> + Send + Unpin + 'static,
+        S: Stream<Item = Result<Bytes, api_client_transport::Error>> + Send + Unpin + 'static,
     {
         Self::build(Box::new(s), None)
     }
@@ -473,8 +474,8 @@ impl LogStream {
         }
     }
 
-    fn frame_error(&self, err: FrameError) -> sdk_core::Error {
-        sdk_core::Error::Stream {
+    fn frame_error(&self, err: FrameError) -> api_client_transport::Error {
+        api_client_transport::Error::Stream {
             method: self.method.clone(),
             path: self.path.clone(),
             source: Box::new(err),
@@ -498,7 +499,7 @@ impl fmt::Debug for LogStream {
 }
 
 impl Stream for LogStream {
-    type Item = Result<LogOutput, sdk_core::Error>;
+    type Item = Result<LogOutput, api_client_transport::Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();

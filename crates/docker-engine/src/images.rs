@@ -1,11 +1,11 @@
 //! The few image operations the container workflow needs, reached with [`Docker::images`]:
 //! import a root filesystem tar, inspect, remove.
 
+use api_client_transport::bytes::Bytes;
+use api_client_transport::futures_core::Stream;
+use api_client_transport::http::{Method, StatusCode};
+use api_client_transport::{ApiError, Error, ErrorMessage, Result};
 use futures_util::StreamExt;
-use sdk_core::bytes::Bytes;
-use sdk_core::futures_core::Stream;
-use sdk_core::http::{Method, StatusCode};
-use sdk_core::{ApiError, Error, ErrorMessage, Result};
 
 use crate::containers::LONG_CALL;
 use crate::models::{CreateImageInfo, ImageDeleteResponseItem, ImageInspect};

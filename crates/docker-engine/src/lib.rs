@@ -7,7 +7,7 @@
 //! use docker_engine::frames::LogOutput;
 //! use futures_util::StreamExt;
 //!
-//! # async fn run() -> sdk_core::Result<()> {
+//! # async fn run() -> api_client_transport::Result<()> {
 //! // DOCKER_HOST, or unix:///var/run/docker.sock
 //! let docker = Docker::connect()?;
 //! println!("speaking API {}", docker.api_version().await?);
@@ -58,7 +58,7 @@
 //!   OpenAPI file. Unknown fields are ignored and every enum has an `Unknown` variant,
 //!   so a newer daemon never breaks decoding.
 //!
-//! Errors are [`sdk_core::Error`]: the daemon's own message is kept for API errors.
+//! Errors are [`api_client_transport::Error`]: the daemon's own message is kept for API errors.
 //! No HTTP proxy is ever used.
 //!
 //! # Cargo features
@@ -85,6 +85,7 @@ mod version;
 #[cfg(feature = "websocket")]
 mod websocket;
 
+pub use api_client_transport::{ByteStream, Error, Result};
 pub use archive::PATH_STAT_HEADER;
 pub use attach::{AttachInput, Attached};
 #[cfg(feature = "websocket")]
@@ -99,7 +100,6 @@ pub use docker::{Docker, DockerBuilder, PingInfo, DEFAULT_HOST};
 pub use exec::{Exec, StartExecOptions};
 pub use filters::{ContainerFilters, Filters, PruneFilters};
 pub use images::{Images, ImportImageOptions, ImportedImage, RemoveImageOptions};
-pub use sdk_core::{ByteStream, Error, Result};
 pub use streams::JsonLines;
 pub use version::ApiVersion;
 #[cfg(feature = "websocket")]

@@ -4,10 +4,10 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use sdk_core::bytes::{Bytes, BytesMut};
-use sdk_core::futures_core::Stream;
-use sdk_core::http::Method;
-use sdk_core::{Error, Result};
+use api_client_transport::bytes::{Bytes, BytesMut};
+use api_client_transport::futures_core::Stream;
+use api_client_transport::http::Method;
+use api_client_transport::{Error, Result};
 use serde::de::DeserializeOwned;
 use tokio::io::{AsyncRead, ReadBuf};
 
@@ -88,7 +88,11 @@ impl<T: DeserializeOwned> JsonLines<T> {
             if trimmed.is_empty() {
                 continue;
             }
-            return Some(sdk_core::decode_json(&self.method, &self.path, trimmed));
+            return Some(api_client_transport::decode_json(
+                &self.method,
+                &self.path,
+                trimmed,
+            ));
         }
     }
 }

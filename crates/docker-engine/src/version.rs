@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use sdk_core::Error;
+use api_client_transport::Error;
 
 /// A Docker Engine API version such as `1.45`.
 ///
@@ -82,7 +82,7 @@ pub(crate) fn require(
     negotiated: ApiVersion,
     needed: ApiVersion,
     field: &str,
-) -> sdk_core::Result<()> {
+) -> api_client_transport::Result<()> {
     if negotiated < needed {
         return Err(Error::invalid(
             field,

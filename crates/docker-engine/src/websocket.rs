@@ -5,12 +5,12 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use api_client_transport::bytes::Bytes;
+use api_client_transport::futures_core::Stream;
+use api_client_transport::http::{HeaderValue, Method};
+use api_client_transport::{Error, Request, Result, Upgraded};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use sdk_core::bytes::Bytes;
-use sdk_core::futures_core::Stream;
-use sdk_core::http::{HeaderValue, Method};
-use sdk_core::{Error, Request, Result, Upgraded};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
@@ -129,28 +129,31 @@ pub(crate) async fn websocket(docker: &Docker, request: Request) -> Result<WebSo
     };
     let request = request
         .header(
-            sdk_core::http::header::CONNECTION,
+            api_client_transport::http::header::CONNECTION,
             HeaderValue::from_static("Upgrade"),
         )
         .header(
-            sdk_core::http::header::UPGRADE,
+            api_client_transport::http::header::UPGRADE,
             HeaderValue::from_static("websocket"),
         )
         .header(
-            sdk_core::http::header::SEC_WEBSOCKET_VERSION,
+            api_client_transport::http::header::SEC_WEBSOCKET_VERSION,
             HeaderValue::from_static("13"),
         )
-        .header(sdk_core::http::header::SEC_WEBSOCKET_KEY, header(&key)?)
+        .header(
+            api_client_transport::http::header::SEC_WEBSOCKET_KEY,
+            header(&key)?,
+        )
         // Some websocket servers refuse a handshake without an origin.
         .header(
-            sdk_core::http::header::ORIGIN,
+            api_client_transport::http::header::ORIGIN,
             HeaderValue::from_static("http://localhost"),
         );
     let (head, upgraded) = docker.upgrade(request).await?;
     let expected = derive_accept_key(key.as_bytes());
     let accepted = head
         .headers
-        .get(sdk_core::http::header::SEC_WEBSOCKET_ACCEPT)
+        .get(api_client_transport::http::header::SEC_WEBSOCKET_ACCEPT)
         .and_then(|v| v.to_str().ok());
     if accepted != Some(expected.as_str()) {
         return Err(Error::Transport {

@@ -18,8 +18,12 @@ fn round_trip<T: DeserializeOwned + Serialize + PartialEq + std::fmt::Debug>(
 
 fn serde_path_to_error_free<T: DeserializeOwned>(name: &str, example: &Value) -> T {
     let text = example.to_string();
-    sdk_core::decode_json(&sdk_core::http::Method::GET, name, text.as_bytes())
-        .unwrap_or_else(|e| panic!("example of {name} does not decode: {e}"))
+    api_client_transport::decode_json(
+        &api_client_transport::http::Method::GET,
+        name,
+        text.as_bytes(),
+    )
+    .unwrap_or_else(|e| panic!("example of {name} does not decode: {e}"))
 }
 
 macro_rules! check {

@@ -6,11 +6,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
+use api_client_transport::bytes::Bytes;
+use api_client_transport::futures_core::Stream;
 use docker_engine::frames::{FrameDecoder, FrameError, LogOutput, LogStream};
 use proptest::prelude::*;
 use proptest::sample::Index;
-use sdk_core::bytes::Bytes;
-use sdk_core::futures_core::Stream;
 
 type Decoded = (Vec<Result<LogOutput, FrameError>>, Result<(), FrameError>);
 
@@ -233,7 +233,7 @@ impl Body {
 }
 
 impl Stream for Body {
-    type Item = Result<Bytes, sdk_core::Error>;
+    type Item = Result<Bytes, api_client_transport::Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         Poll::Ready(self.0.pop_front().map(Ok))
@@ -252,7 +252,7 @@ fn collect(mut stream: LogStream) -> Vec<Result<LogOutput, FrameError>> {
     while let Poll::Ready(Some(item)) = Pin::new(&mut stream).poll_next(&mut cx) {
         items.push(item.map_err(|err| {
             match err {
-                sdk_core::Error::Stream { source, .. } => source
+                api_client_transport::Error::Stream { source, .. } => source
                     .downcast_ref::<FrameError>()
                     .cloned()
                     .expect("frame errors carry a FrameError"),

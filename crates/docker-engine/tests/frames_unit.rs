@@ -6,9 +6,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
+use api_client_transport::bytes::Bytes;
+use api_client_transport::futures_core::Stream;
 use docker_engine::frames::{FrameDecoder, FrameError, LogOutput, LogStream};
-use sdk_core::bytes::Bytes;
-use sdk_core::futures_core::Stream;
 
 fn frame(kind: u8, payload: &[u8]) -> Vec<u8> {
     let mut out = vec![kind, 0, 0, 0];
@@ -355,12 +355,12 @@ fn frame_errors_display() {
 /// A body stream that answers `Pending` (and wakes itself) before every
 /// item, so `LogStream` has to cope with partial progress.
 struct Body {
-    items: VecDeque<Result<Bytes, sdk_core::Error>>,
+    items: VecDeque<Result<Bytes, api_client_transport::Error>>,
     pending_next: bool,
 }
 
 impl Body {
-    fn new(items: Vec<Result<Bytes, sdk_core::Error>>) -> Self {
+    fn new(items: Vec<Result<Bytes, api_client_transport::Error>>) -> Self {
         Self {
             items: items.into(),
             pending_next: true,
@@ -378,7 +378,7 @@ impl Body {
 }
 
 impl Stream for Body {
-    type Item = Result<Bytes, sdk_core::Error>;
+    type Item = Result<Bytes, api_client_transport::Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         if self.pending_next {
@@ -397,7 +397,7 @@ impl Wake for Flag {
 }
 
 /// Polls to the end; also checks the stream stays ended afterwards.
-fn collect(mut stream: LogStream) -> Vec<Result<LogOutput, sdk_core::Error>> {
+fn collect(mut stream: LogStream) -> Vec<Result<LogOutput, api_client_transport::Error>> {
     let waker = Waker::from(Arc::new(Flag));
     let mut cx = Context::from_waker(&waker);
     let mut items = Vec::new();
@@ -417,14 +417,14 @@ fn collect(mut stream: LogStream) -> Vec<Result<LogOutput, sdk_core::Error>> {
     panic!("stream did not end");
 }
 
-fn frame_error(err: &sdk_core::Error) -> Option<&FrameError> {
+fn frame_error(err: &api_client_transport::Error) -> Option<&FrameError> {
     match err {
-        sdk_core::Error::Stream { source, .. } => source.downcast_ref::<FrameError>(),
+        api_client_transport::Error::Stream { source, .. } => source.downcast_ref::<FrameError>(),
         _ => None,
     }
 }
 
-fn ok_frames(items: &[Result<LogOutput, sdk_core::Error>]) -> Vec<LogOutput> {
+fn ok_frames(items: &[Result<LogOutput, api_client_transport::Error>]) -> Vec<LogOutput> {
     items
         .iter()
         .filter_map(|i| i.as_ref().ok().cloned())
@@ -484,16 +484,18 @@ fn log_stream_reports_daemon_error_and_continues() {
     bytes.extend(frame(3, b"boom"));
     bytes.extend(frame(1, b"b"));
     let items = collect(
-        LogStream::multiplexed(Body::chunks(&[&bytes]))
-            .with_request(sdk_core::http::Method::POST, "/containers/x/attach"),
+        LogStream::multiplexed(Body::chunks(&[&bytes])).with_request(
+            api_client_transport::http::Method::POST,
+            "/containers/x/attach",
+        ),
     );
     assert_eq!(items.len(), 3);
     assert_eq!(items[0].as_ref().unwrap(), &out(b"a"));
     let err = items[1].as_ref().unwrap_err();
     assert_eq!(frame_error(err), Some(&FrameError::Daemon("boom".into())));
     match err {
-        sdk_core::Error::Stream { method, path, .. } => {
-            assert_eq!(method, sdk_core::http::Method::POST);
+        api_client_transport::Error::Stream { method, path, .. } => {
+            assert_eq!(method, api_client_transport::http::Method::POST);
             assert_eq!(path, "/containers/x/attach");
         }
         other => panic!("unexpected error {other:?}"),
@@ -534,13 +536,13 @@ fn log_stream_stops_after_unknown_stream() {
 fn log_stream_passes_body_errors_through_and_stops() {
     let items = collect(LogStream::multiplexed(Body::new(vec![
         Ok(Bytes::from(frame(1, b"a"))),
-        Err(sdk_core::Error::invalid("body", "broken")),
+        Err(api_client_transport::Error::invalid("body", "broken")),
         Ok(Bytes::from(frame(1, b"never"))),
     ])));
     assert_eq!(items.len(), 2);
     assert_eq!(items[0].as_ref().unwrap(), &out(b"a"));
     assert!(matches!(
         items[1],
-        Err(sdk_core::Error::InvalidInput { .. })
+        Err(api_client_transport::Error::InvalidInput { .. })
     ));
 }

@@ -2,10 +2,10 @@
 //! the `101` answer's media type decides the framing (no inspect call), bytes sent
 //! together with the answer head belong to the stream, and stdin half-closes.
 
+use api_client_transport::bytes::Bytes;
 use docker_engine::frames::LogOutput;
 use docker_engine::{AttachOptions, Docker, StartExecOptions};
 use futures_util::StreamExt;
-use sdk_core::bytes::Bytes;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 

@@ -2,6 +2,7 @@
 //! speaks 1.45, parameters newer than Debian's 1.41 daemon, framing decisions,
 //! tolerant decoding, and the exact query and body of every call.
 
+use api_client_transport::bytes::Bytes;
 use docker_engine::frames::LogOutput;
 use docker_engine::models::{
     ChangeType, ContainerCreateRequest, ContainerStatus, ExecConfig, HealthConfig, HostConfig,
@@ -16,7 +17,6 @@ use docker_engine::{
 };
 use futures_util::StreamExt;
 use mockito::{Matcher, Server, ServerGuard};
-use sdk_core::bytes::Bytes;
 use serde_json::json;
 
 fn pinned(server: &ServerGuard, version: &str) -> Docker {

@@ -4,8 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sdk_core::http::{HeaderName, Method};
-use sdk_core::{Error, Request, Response, Result, RetryPolicy, Secret};
+use api_client_transport::http::{HeaderName, Method};
+use api_client_transport::{Error, Request, Response, Result, RetryPolicy, Secret};
 
 use crate::container_groups::ContainerGroups;
 use crate::names::check_name;
@@ -30,7 +30,7 @@ pub struct Client {
 }
 
 struct Inner {
-    http: sdk_core::Client,
+    http: api_client_transport::Client,
 }
 
 impl fmt::Debug for Client {
@@ -199,7 +199,7 @@ impl ClientBuilder {
         }
         let header = HeaderName::from_bytes(self.api_key_header.as_bytes())
             .map_err(|_| Error::invalid("api_key_header", "not a valid HTTP header name"))?;
-        let mut http = sdk_core::Client::builder(self.base_url.trim_end_matches('/'))
+        let mut http = api_client_transport::Client::builder(self.base_url.trim_end_matches('/'))
             .secret_header(header, &self.api_key)
             .user_agent(
                 self.user_agent

@@ -81,7 +81,7 @@ impl ContainerResourceRequirements {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sdk_core::Validate;
+    use api_client_transport::Validate;
 
     #[test]
     fn constructed_bodies_are_valid_and_minimal() {

@@ -1,7 +1,7 @@
 //! The container-group operations of a project.
 
-use sdk_core::http::Method;
-use sdk_core::{Request, Result, Validate};
+use api_client_transport::http::Method;
+use api_client_transport::{Request, Result, Validate};
 
 use crate::client::Project;
 use crate::models::{
@@ -76,7 +76,7 @@ impl ContainerGroups {
     pub async fn create(&self, group: &CreateContainerGroup) -> Result<ContainerGroup> {
         group.validate()?;
         crate::validation::check_country_codes("country_codes", group.country_codes.as_deref())?;
-        // A POST: sdk-core resends it only after a 429 or a failed connect.
+        // A POST: api-client-transport resends it only after a 429 or a failed connect.
         let request = self.project.request(Method::POST, &[]).json(group)?;
         self.project
             .client()
@@ -106,7 +106,7 @@ impl ContainerGroups {
     pub async fn update(&self, name: &str, patch: &UpdateContainerGroup) -> Result<ContainerGroup> {
         let request = self.group_request(Method::PATCH, name, &[])?;
         patch.validate()?;
-        if let sdk_core::Patch::Value(codes) = &patch.country_codes {
+        if let api_client_transport::Patch::Value(codes) = &patch.country_codes {
             crate::validation::check_country_codes("country_codes", Some(codes))?;
         }
         self.send_merge_patch(request, patch).await
@@ -233,7 +233,7 @@ impl ContainerGroups {
     }
 
     async fn instance_action(&self, name: &str, instance_id: &str, action: &str) -> Result<()> {
-        // A POST: sdk-core resends it only after a 429 or a failed connect.
+        // A POST: api-client-transport resends it only after a 429 or a failed connect.
         let request = self.instance_request(Method::POST, name, instance_id, &[action])?;
         self.project.client().send(request).await?;
         Ok(())

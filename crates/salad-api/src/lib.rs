@@ -126,13 +126,13 @@ mod problem;
 mod validation;
 mod wait;
 
+pub use api_client_transport::{ApiError, Error, Patch, Result, RetryPolicy, Secret, Validate};
 pub use client::{
     Client, ClientBuilder, Project, API_KEY_ENV, BASE_URL_ENV, DEFAULT_API_KEY_HEADER,
     DEFAULT_BASE_URL,
 };
 pub use container_groups::ContainerGroups;
 pub use problem::ProblemExt;
-pub use sdk_core::{ApiError, Error, Patch, Result, RetryPolicy, Secret, Validate};
 pub use wait::{WaitError, WaitOptions};
 
 /// Runs the examples of README.md as doctests, so the README cannot rot.

@@ -1,6 +1,6 @@
 //! Checks of the names and ids that go into request paths.
 
-use sdk_core::{validate, Result};
+use api_client_transport::{validate, Result};
 
 /// The rule every organization, project, group and queue name follows.
 pub(crate) const NAME_PATTERN: &str = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$";

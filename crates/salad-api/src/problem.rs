@@ -1,7 +1,7 @@
 //! Reading SaladCloud error answers: RFC 9457 problem documents, or the HTML
 //! page a proxy in front of the API sometimes sends instead.
 
-use sdk_core::{ApiError, ApiErrorBody, Error, ErrorMessage};
+use api_client_transport::{ApiError, ApiErrorBody, Error, ErrorMessage};
 
 use crate::models::ProblemDetails;
 
@@ -44,7 +44,7 @@ fn read_problem(status: u16, body: &[u8]) -> ProblemDetails {
         problem.status = Some(status.into());
     }
     if problem.title.is_none() {
-        problem.title = sdk_core::http::StatusCode::from_u16(status)
+        problem.title = api_client_transport::http::StatusCode::from_u16(status)
             .ok()
             .and_then(|s| s.canonical_reason())
             .map(str::to_owned);

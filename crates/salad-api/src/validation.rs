@@ -1,6 +1,6 @@
 //! Checks the generated validators cannot express.
 
-use sdk_core::{validate, Result};
+use api_client_transport::{validate, Result};
 
 use crate::models::CountryCode;
 

@@ -94,7 +94,7 @@ pub enum WaitError {
     /// Reading the group failed with an error that waiting will not cure
     /// (a missing group, a bad key, a bad answer).
     #[error(transparent)]
-    Request(#[from] sdk_core::Error),
+    Request(#[from] api_client_transport::Error),
 }
 
 impl ContainerGroups {

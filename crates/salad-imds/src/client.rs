@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use sdk_core::http::{HeaderName, HeaderValue};
-use sdk_core::{Error, Request, Result, RetryPolicy, Validate};
+use api_client_transport::http::{HeaderName, HeaderValue};
+use api_client_transport::{Error, Request, Result, RetryPolicy, Validate};
 
 use crate::models::{DeletionCost, ReallocatePrototype, Status, Token};
 use crate::problem::parse_error;
@@ -46,7 +46,7 @@ pub const RETRY_STATUSES: &[u16] = &[429, 500, 502, 503, 504];
 /// ```
 #[derive(Debug, Clone)]
 pub struct ImdsClient {
-    http: sdk_core::Client,
+    http: api_client_transport::Client,
     poll_interval: Duration,
 }
 
@@ -131,7 +131,7 @@ impl ImdsClientBuilder {
             Some(url) => url,
             None => base_url_from_env(),
         };
-        let http = sdk_core::Client::builder(base_url)
+        let http = api_client_transport::Client::builder(base_url)
             .header(
                 HeaderName::from_static("metadata"),
                 HeaderValue::from_static("true"),

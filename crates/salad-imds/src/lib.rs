@@ -42,14 +42,14 @@
 //! - **Header**: every request carries `Metadata: true`; the service refuses
 //!   requests without it.
 //! - **No proxy, ever**: `HTTP_PROXY`, `http_proxy`, `ALL_PROXY`, `NO_PROXY` and
-//!   friends are ignored (the transport, `sdk-core`, never uses a proxy). The
+//!   friends are ignored (the transport, `api-client-transport`, never uses a proxy). The
 //!   service only exists on the node itself, and a proxy would see the token.
 //! - **Cold start**: short timeouts (2 s to connect, 5 s per answer) and
 //!   retries with backoff on connect failures, timeouts, 429 and 5xx
 //!   ([`default_retry_policy`]), because a container may start before the
 //!   node's service answers. The `POST` operations are retried too: asking
 //!   twice to restart or move the same instance does what asking once does.
-//! - **Errors** are [`sdk_core::Error`]. When the service answers with a problem
+//! - **Errors** are [`api_client_transport::Error`]. When the service answers with a problem
 //!   body, the `ApiError` carries its code (snake_case, e.g. `container_not_found`,
 //!   from either the old shape, where the code is in `type`, or the current one,
 //!   with `code` and a URL in `type`) and its message; [`problem_kind`] and
@@ -80,13 +80,13 @@ mod token;
 #[path = "generated/models.rs"]
 pub mod models;
 
+pub use api_client_transport::{Error, Result, RetryPolicy, Secret};
 pub use client::{
     default_retry_policy, ImdsClient, ImdsClientBuilder, WaitError, BASE_URL_ENV, DEFAULT_BASE_URL,
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT, RETRY_STATUSES,
 };
 pub use models::{Problem, Status};
 pub use problem::{problem_kind, ProblemKind};
-pub use sdk_core::{Error, Result, RetryPolicy, Secret};
 pub use token::{Claims, ClaimsError, IdentityToken, JwtHeader, JwtPart};
 
 // Compiles the README's example as a doctest, so it cannot rot.

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use sdk_core::{ApiErrorBody, ErrorMessage};
+use api_client_transport::{ApiErrorBody, ErrorMessage};
 use serde_json::Value;
 
 use crate::models::Problem;
@@ -79,7 +79,7 @@ impl Problem {
     }
 
     /// The problem in an error returned by this crate, if the service sent one.
-    pub fn from_error(error: &sdk_core::Error) -> Option<Self> {
+    pub fn from_error(error: &api_client_transport::Error) -> Option<Self> {
         Self::from_slice(error.api()?.body())
     }
 
@@ -127,7 +127,7 @@ impl Problem {
 /// }
 /// # }
 /// ```
-pub fn problem_kind(error: &sdk_core::Error) -> Option<ProblemKind> {
+pub fn problem_kind(error: &api_client_transport::Error) -> Option<ProblemKind> {
     Problem::from_error(error)?.kind()
 }
 
@@ -135,8 +135,8 @@ fn normalize_code(code: &str) -> String {
     code.trim().to_ascii_lowercase().replace('-', "_")
 }
 
-/// The hook given to sdk-core: turns a problem body into the code and message of
-/// `ApiError`. Returns `None` (sdk-core then quotes the body) when the body is
+/// The hook given to api-client-transport: turns a problem body into the code and message of
+/// `ApiError`. Returns `None` (api-client-transport then quotes the body) when the body is
 /// not a problem, such as an HTML page from something in the middle.
 pub(crate) fn parse_error(answer: &ApiErrorBody<'_>) -> Option<ErrorMessage> {
     let problem = Problem::from_slice(answer.body)?;

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use sdk_core::Secret;
+use api_client_transport::Secret;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
@@ -41,7 +41,7 @@ impl IdentityToken {
     }
 
     /// The token as a [`Secret`], for APIs that take one (such as
-    /// `sdk_core::ClientBuilder::bearer_token`).
+    /// `api_client_transport::ClientBuilder::bearer_token`).
     pub fn secret(&self) -> &Secret {
         &self.0
     }

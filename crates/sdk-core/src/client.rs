@@ -40,8 +40,8 @@ pub type ErrorParser = fn(&ApiErrorBody<'_>) -> Option<ErrorMessage>;
 /// talk to the endpoint they were given, which the metadata service requires.
 ///
 /// ```no_run
-/// # async fn run() -> sdk_core::Result<()> {
-/// use sdk_core::{Client, Request};
+/// # async fn run() -> api_client_transport::Result<()> {
+/// use api_client_transport::{Client, Request};
 /// let client = Client::builder("https://api.example.com/v1").build()?;
 /// let answer: serde_json::Value = client.send(Request::get(["things", "42"])).await?.json().await?;
 /// # let _ = answer; Ok(()) }
@@ -115,7 +115,7 @@ impl Client {
         ClientBuilder {
             base_url: base_url.into(),
             headers: HeaderMap::new(),
-            user_agent: concat!("sdk-core/", env!("CARGO_PKG_VERSION")).to_string(),
+            user_agent: concat!("api-client-transport/", env!("CARGO_PKG_VERSION")).to_string(),
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(60),
             stream_idle_timeout: None,
@@ -356,7 +356,7 @@ impl ClientBuilder {
         self.secret_header(AUTHORIZATION, &value)
     }
 
-    /// The `User-Agent` header (default `sdk-core/<version>`).
+    /// The `User-Agent` header (default `api-client-transport/<version>`).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
         self
@@ -489,7 +489,11 @@ impl Endpoint {
             #[cfg(feature = "https")]
             Some("https") => EndpointKind::Https,
             #[cfg(not(feature = "https"))]
-            Some("https") => return Err(invalid("https needs the `https` feature of sdk-core")),
+            Some("https") => {
+                return Err(invalid(
+                    "https needs the `https` feature of api-client-transport",
+                ))
+            }
             _ => return Err(invalid("the scheme must be http, https or unix")),
         };
         let scheme = uri.scheme_str().unwrap_or("http");
@@ -523,7 +527,7 @@ impl Endpoint {
     fn unix(base: &str, _socket: &str) -> Result<Self> {
         Err(Error::invalid(
             "base_url",
-            format!("unix sockets need the `unix` feature of sdk-core: {base:?}"),
+            format!("unix sockets need the `unix` feature of api-client-transport: {base:?}"),
         ))
     }
 

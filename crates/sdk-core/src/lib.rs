@@ -9,13 +9,13 @@
 //! reached the server and whether it is worth retrying.
 //!
 //! ```no_run
-//! # async fn run() -> sdk_core::Result<()> {
+//! # async fn run() -> api_client_transport::Result<()> {
 //! use std::time::Duration;
-//! use sdk_core::{Client, Request, RetryPolicy, Secret};
+//! use api_client_transport::{Client, Request, RetryPolicy, Secret};
 //!
 //! let key = Secret::new(std::env::var("API_KEY").unwrap_or_default());
 //! let client = Client::builder("https://api.example.com/v1")
-//!     .secret_header(sdk_core::http::HeaderName::from_static("x-api-key"), &key)
+//!     .secret_header(api_client_transport::http::HeaderName::from_static("x-api-key"), &key)
 //!     .timeout(Duration::from_secs(20))
 //!     .retry(RetryPolicy::new(4))
 //!     .build()?;

@@ -5,12 +5,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// One field of a merge-patch body: leave it as it is, clear it, or set it.
 ///
 /// Use it with
-/// `#[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]`
+/// `#[serde(default, skip_serializing_if = "api_client_transport::Patch::is_absent")]`
 /// so an absent field is left out of the body, `Null` goes as `null` and
 /// `Value` goes as the value.
 ///
 /// ```
-/// use sdk_core::Patch;
+/// use api_client_transport::Patch;
 /// #[derive(serde::Serialize, Default)]
 /// struct Update {
 ///     #[serde(default, skip_serializing_if = "Patch::is_absent")]

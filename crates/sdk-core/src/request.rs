@@ -47,7 +47,7 @@ impl fmt::Debug for Body {
 /// such as `a/../b?c#d` stays one segment:
 ///
 /// ```
-/// use sdk_core::Request;
+/// use api_client_transport::Request;
 /// let req = Request::get(["containers", "a/../b?c#d", "json"])
 ///     .query(&[("all", "true")])
 ///     .unwrap();

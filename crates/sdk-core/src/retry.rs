@@ -22,7 +22,7 @@ const RETRY_AFTER_CEILING: Duration = Duration::from_secs(60);
 ///
 /// ```
 /// use std::time::Duration;
-/// let policy = sdk_core::RetryPolicy::new(5)
+/// let policy = api_client_transport::RetryPolicy::new(5)
 ///     .base_delay(Duration::from_millis(100))
 ///     .max_delay(Duration::from_secs(5))
 ///     .retry_on_status(&[429, 500, 502, 503, 504]);

@@ -13,7 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// JSON string: serializing is how it reaches the server.
 ///
 /// ```
-/// let key = sdk_core::Secret::new("s3cr3t");
+/// let key = api_client_transport::Secret::new("s3cr3t");
 /// assert_eq!(format!("{key:?} {key}"), "*** ***");
 /// assert_eq!(key.expose(), "s3cr3t");
 /// ```

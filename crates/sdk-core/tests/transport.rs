@@ -1,14 +1,14 @@
-//! sdk-core against real local servers: mockito for well-formed HTTP, a
+//! api-client-transport against real local servers: mockito for well-formed HTTP, a
 //! scripted socket server for hangs, broken bodies, upgrades and unix sockets.
 
 mod support;
 
 use std::time::{Duration, Instant};
 
+use api_client_transport::http::{HeaderName, HeaderValue, StatusCode};
+use api_client_transport::{Client, Error, Request, RetryPolicy, Secret};
 use futures_util::StreamExt;
 use mockito::Matcher;
-use sdk_core::http::{HeaderName, HeaderValue, StatusCode};
-use sdk_core::{Client, Error, Request, RetryPolicy, Secret};
 use serde::{Deserialize, Serialize};
 use support::{reply, tcp_server, Step};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -308,7 +308,7 @@ async fn an_html_502_is_an_api_error_with_a_bounded_snippet() {
         "message not bounded: {}",
         api.message().len()
     );
-    assert!(api.body().len() <= sdk_core::MAX_ERROR_BODY && api.body().len() > 1000);
+    assert!(api.body().len() <= api_client_transport::MAX_ERROR_BODY && api.body().len() > 1000);
 }
 
 #[tokio::test]
@@ -394,8 +394,11 @@ async fn a_streamed_request_body_arrives_whole() {
         .expect(1)
         .create_async()
         .await;
-    let chunks = ["chunk-1", "chunk-2", "chunk-3"]
-        .map(|c| Ok(sdk_core::bytes::Bytes::from_static(c.as_bytes())));
+    let chunks = ["chunk-1", "chunk-2", "chunk-3"].map(|c| {
+        Ok(api_client_transport::bytes::Bytes::from_static(
+            c.as_bytes(),
+        ))
+    });
     let client = Client::builder(server.url()).build().unwrap();
     client
         .send(
@@ -413,11 +416,11 @@ async fn an_upgrade_round_trips_bytes() {
     let client = Client::builder(url).build().unwrap();
     let request = Request::post(["containers", "c1", "attach"])
         .header(
-            sdk_core::http::header::CONNECTION,
+            api_client_transport::http::header::CONNECTION,
             HeaderValue::from_static("Upgrade"),
         )
         .header(
-            sdk_core::http::header::UPGRADE,
+            api_client_transport::http::header::UPGRADE,
             HeaderValue::from_static("tcp"),
         );
     let (head, mut io) = client.upgrade(request).await.unwrap();
@@ -459,7 +462,8 @@ mod unix {
 
     #[tokio::test]
     async fn requests_go_over_a_unix_socket() {
-        let dir = std::env::temp_dir().join(format!("sdk-core-test-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("api-client-transport-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let socket = dir.join("api.sock");
         let seen = support::unix_server(
@@ -505,11 +509,12 @@ fn futures_and_handles_are_send_and_sync() {
     send_sync::<Client>();
     send_sync::<Error>();
     send_sync::<Secret>();
-    send_sync::<sdk_core::ByteStream>();
+    send_sync::<api_client_transport::ByteStream>();
     fn send_only<T: Send>() {}
-    send_only::<sdk_core::Upgraded>(); // an I/O object: Send, like a TcpStream half
+    send_only::<api_client_transport::Upgraded>(); // an I/O object: Send, like a TcpStream half
     let client = Client::builder("http://127.0.0.1:9").build().unwrap();
-    let chunks = futures_util::stream::iter([Ok(sdk_core::bytes::Bytes::from_static(b"x"))]);
+    let chunks =
+        futures_util::stream::iter([Ok(api_client_transport::bytes::Bytes::from_static(b"x"))]);
     send(&client.send(Request::put(["x"]).stream(chunks, "application/octet-stream")));
     send(&client.upgrade(Request::post(["x"])));
 }
@@ -539,15 +544,22 @@ async fn https_to_a_plain_http_server_is_a_connect_error() {
 
 #[test]
 fn trailing_bytes_after_a_document_are_a_decode_error() {
-    let err =
-        sdk_core::decode_json::<Vec<u32>>(&sdk_core::http::Method::GET, "/x", b"[1,2] <html>")
-            .unwrap_err();
+    let err = api_client_transport::decode_json::<Vec<u32>>(
+        &api_client_transport::http::Method::GET,
+        "/x",
+        b"[1,2] <html>",
+    )
+    .unwrap_err();
     assert!(
         matches!(err, Error::Decode { ref json_path, .. } if json_path == "."),
         "{err:?}"
     );
-    let ok: Vec<u32> =
-        sdk_core::decode_json(&sdk_core::http::Method::GET, "/x", b" [1,2]\n").unwrap();
+    let ok: Vec<u32> = api_client_transport::decode_json(
+        &api_client_transport::http::Method::GET,
+        "/x",
+        b" [1,2]\n",
+    )
+    .unwrap();
     assert_eq!(ok, [1, 2]);
 }
 

@@ -3,7 +3,7 @@
 //!
 //! Optional fields are `Option`s left out of the JSON when `None`; unknown fields in
 //! answers are ignored. Enums are `#[non_exhaustive]` and keep any value this version
-//! does not know in their `Unknown` variant. `validate()` (from [`sdk_core::Validate`])
+//! does not know in their `Unknown` variant. `validate()` (from [`api_client_transport::Validate`])
 //! checks the constraints of the schema and names the failing field.
 
 use serde::{Deserialize, Serialize};
@@ -26,8 +26,8 @@ pub struct ErrorEnvelope {
     pub timestamp: Option<i64>,
 }
 
-impl sdk_core::Validate for ErrorEnvelope {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ErrorEnvelope {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -446,10 +446,10 @@ pub struct LoginReq {
     pub password: crate::Secret,
 }
 
-impl sdk_core::Validate for LoginReq {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "username");
-        sdk_core::validate::length(f, &self.username, Some(1), None)?;
+impl api_client_transport::Validate for LoginReq {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "username");
+        api_client_transport::validate::length(f, &self.username, Some(1), None)?;
         Ok(())
     }
 }
@@ -468,8 +468,8 @@ pub struct UserInfo {
     pub avatar: Option<String>,
 }
 
-impl sdk_core::Validate for UserInfo {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for UserInfo {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -489,8 +489,8 @@ pub struct LoginResp {
     pub user: Option<UserInfo>,
 }
 
-impl sdk_core::Validate for LoginResp {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for LoginResp {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -507,8 +507,8 @@ pub struct LabelItem {
     pub value: Option<String>,
 }
 
-impl sdk_core::Validate for LabelItem {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for LabelItem {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -531,8 +531,8 @@ pub struct PaginationInfo {
     pub total_pages: Option<i64>,
 }
 
-impl sdk_core::Validate for PaginationInfo {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for PaginationInfo {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -566,8 +566,8 @@ pub struct ContainerResp {
     pub labels: crate::List<crate::models::LabelItem>,
 }
 
-impl sdk_core::Validate for ContainerResp {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ContainerResp {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -593,8 +593,8 @@ pub struct ContainerVersionResp {
     pub updated_at: Option<String>,
 }
 
-impl sdk_core::Validate for ContainerVersionResp {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ContainerVersionResp {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -633,8 +633,8 @@ pub struct ContainerDetailResp {
     pub versions: crate::List<crate::models::ContainerVersionResp>,
 }
 
-impl sdk_core::Validate for ContainerDetailResp {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ContainerDetailResp {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -663,8 +663,8 @@ pub struct HelmConfigDetailResp {
     pub values: Option<BTreeMap<String, serde_json::Value>>,
 }
 
-impl sdk_core::Validate for HelmConfigDetailResp {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for HelmConfigDetailResp {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -702,8 +702,8 @@ pub struct ContainerVersionDetailResp {
     pub helm_config: Option<HelmConfigDetailResp>,
 }
 
-impl sdk_core::Validate for ContainerVersionDetailResp {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ContainerVersionDetailResp {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -719,8 +719,8 @@ pub struct ListContainerResp {
     pub pagination: Option<PaginationInfo>,
 }
 
-impl sdk_core::Validate for ListContainerResp {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ListContainerResp {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -736,8 +736,8 @@ pub struct ListContainerVersionResp {
     pub pagination: Option<PaginationInfo>,
 }
 
-impl sdk_core::Validate for ListContainerVersionResp {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ListContainerVersionResp {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -757,8 +757,8 @@ pub struct SubmitContainerBuildResp {
     pub task_id: Option<String>,
 }
 
-impl sdk_core::Validate for SubmitContainerBuildResp {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for SubmitContainerBuildResp {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -779,10 +779,10 @@ pub struct SearchFilter {
     pub values: Option<Vec<String>>,
 }
 
-impl sdk_core::Validate for SearchFilter {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "field");
-        sdk_core::validate::length(f, &self.field, Some(1), None)?;
+impl api_client_transport::Validate for SearchFilter {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "field");
+        api_client_transport::validate::length(f, &self.field, Some(1), None)?;
         Ok(())
     }
 }
@@ -796,10 +796,10 @@ pub struct SortOption {
     pub direction: SortDirection,
 }
 
-impl sdk_core::Validate for SortOption {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "field");
-        sdk_core::validate::length(f, &self.field, Some(1), None)?;
+impl api_client_transport::Validate for SortOption {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "field");
+        api_client_transport::validate::length(f, &self.field, Some(1), None)?;
         Ok(())
     }
 }
@@ -815,8 +815,8 @@ pub struct DateRange {
     pub to: Option<String>,
 }
 
-impl sdk_core::Validate for DateRange {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for DateRange {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -884,20 +884,23 @@ pub struct SearchContainerReq {
     pub size: Option<i64>,
 }
 
-impl sdk_core::Validate for SearchContainerReq {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        sdk_core::Validate::validate_at(
+impl api_client_transport::Validate for SearchContainerReq {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
             &self.filters,
-            &sdk_core::validate::field(path, "filters"),
+            &api_client_transport::validate::field(path, "filters"),
         )?;
-        sdk_core::Validate::validate_at(&self.sort, &sdk_core::validate::field(path, "sort"))?;
+        api_client_transport::Validate::validate_at(
+            &self.sort,
+            &api_client_transport::validate::field(path, "sort"),
+        )?;
         if let Some(v) = &self.page {
-            let f = &sdk_core::validate::field(path, "page");
-            sdk_core::validate::range_i64(f, *v, Some(1), None)?;
+            let f = &api_client_transport::validate::field(path, "page");
+            api_client_transport::validate::range_i64(f, *v, Some(1), None)?;
         }
         if let Some(v) = &self.size {
-            let f = &sdk_core::validate::field(path, "size");
-            sdk_core::validate::range_i64(f, *v, Some(1), Some(1000))?;
+            let f = &api_client_transport::validate::field(path, "size");
+            api_client_transport::validate::range_i64(f, *v, Some(1), Some(1000))?;
         }
         Ok(())
     }
@@ -917,8 +920,8 @@ pub struct SearchContainerResp {
     pub applied_sort: crate::List<crate::models::SortOption>,
 }
 
-impl sdk_core::Validate for SearchContainerResp {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for SearchContainerResp {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -947,10 +950,10 @@ pub struct CreateParameterConfigReq {
     pub required: Option<bool>,
 }
 
-impl sdk_core::Validate for CreateParameterConfigReq {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "key");
-        sdk_core::validate::length(f, &self.key, Some(1), None)?;
+impl api_client_transport::Validate for CreateParameterConfigReq {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "key");
+        api_client_transport::validate::length(f, &self.key, Some(1), None)?;
         Ok(())
     }
 }
@@ -971,16 +974,16 @@ pub struct CreateHelmConfigReq {
     pub values: Option<BTreeMap<String, serde_json::Value>>,
 }
 
-impl sdk_core::Validate for CreateHelmConfigReq {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "chart_name");
-        sdk_core::validate::length(f, &self.chart_name, Some(1), None)?;
-        let f = &sdk_core::validate::field(path, "ns_prefix");
-        sdk_core::validate::length(f, &self.ns_prefix, Some(1), None)?;
-        let f = &sdk_core::validate::field(path, "repo_name");
-        sdk_core::validate::length(f, &self.repo_name, Some(1), None)?;
-        let f = &sdk_core::validate::field(path, "repo_url");
-        sdk_core::validate::length(f, &self.repo_url, Some(1), None)?;
+impl api_client_transport::Validate for CreateHelmConfigReq {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "chart_name");
+        api_client_transport::validate::length(f, &self.chart_name, Some(1), None)?;
+        let f = &api_client_transport::validate::field(path, "ns_prefix");
+        api_client_transport::validate::length(f, &self.ns_prefix, Some(1), None)?;
+        let f = &api_client_transport::validate::field(path, "repo_name");
+        api_client_transport::validate::length(f, &self.repo_name, Some(1), None)?;
+        let f = &api_client_transport::validate::field(path, "repo_url");
+        api_client_transport::validate::length(f, &self.repo_url, Some(1), None)?;
         Ok(())
     }
 }
@@ -1006,23 +1009,23 @@ pub struct CreateContainerVersionReq {
     pub helm_config: Option<CreateHelmConfigReq>,
 }
 
-impl sdk_core::Validate for CreateContainerVersionReq {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "name");
-        sdk_core::validate::pattern(
+impl api_client_transport::Validate for CreateContainerVersionReq {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "name");
+        api_client_transport::validate::pattern(
             f,
             &self.name,
             r"^v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$",
         )?;
-        let f = &sdk_core::validate::field(path, "image_ref");
-        sdk_core::validate::length(f, &self.image_ref, Some(1), None)?;
-        sdk_core::Validate::validate_at(
+        let f = &api_client_transport::validate::field(path, "image_ref");
+        api_client_transport::validate::length(f, &self.image_ref, Some(1), None)?;
+        api_client_transport::Validate::validate_at(
             &self.env_vars,
-            &sdk_core::validate::field(path, "env_vars"),
+            &api_client_transport::validate::field(path, "env_vars"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.helm_config,
-            &sdk_core::validate::field(path, "helm_config"),
+            &api_client_transport::validate::field(path, "helm_config"),
         )?;
         Ok(())
     }
@@ -1046,13 +1049,13 @@ pub struct CreateContainerReq {
     pub version: Option<CreateContainerVersionReq>,
 }
 
-impl sdk_core::Validate for CreateContainerReq {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "name");
-        sdk_core::validate::length(f, &self.name, Some(1), None)?;
-        sdk_core::Validate::validate_at(
+impl api_client_transport::Validate for CreateContainerReq {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "name");
+        api_client_transport::validate::length(f, &self.name, Some(1), None)?;
+        api_client_transport::Validate::validate_at(
             &self.version,
-            &sdk_core::validate::field(path, "version"),
+            &api_client_transport::validate::field(path, "version"),
         )?;
         Ok(())
     }
@@ -1078,8 +1081,8 @@ pub struct BuildOptions {
     pub force_rebuild: Option<bool>,
 }
 
-impl sdk_core::Validate for BuildOptions {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for BuildOptions {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -1112,12 +1115,12 @@ pub struct SubmitBuildContainerReq {
     pub build_options: Option<BuildOptions>,
 }
 
-impl sdk_core::Validate for SubmitBuildContainerReq {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "image_name");
-        sdk_core::validate::length(f, &self.image_name, Some(1), None)?;
-        let f = &sdk_core::validate::field(path, "github_repository");
-        sdk_core::validate::pattern(f, &self.github_repository, r"^[^/\s]+/[^/\s]+$")?;
+impl api_client_transport::Validate for SubmitBuildContainerReq {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "image_name");
+        api_client_transport::validate::length(f, &self.image_name, Some(1), None)?;
+        let f = &api_client_transport::validate::field(path, "github_repository");
+        api_client_transport::validate::pattern(f, &self.github_repository, r"^[^/\s]+/[^/\s]+$")?;
         Ok(())
     }
 }

@@ -17,8 +17,8 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use docker_engine::frames::{FrameDecoder, FrameError, LogOutput, LogStream};
 use libfuzzer_sys::fuzz_target;
-use sdk_core::bytes::Bytes;
-use sdk_core::futures_core::Stream;
+use api_client_transport::bytes::Bytes;
+use api_client_transport::futures_core::Stream;
 
 type Decoded = (Vec<Result<LogOutput, FrameError>>, Result<(), FrameError>);
 
@@ -84,7 +84,7 @@ fn streamed(chunks: &[Bytes]) -> Decoded {
 struct Body(VecDeque<Bytes>);
 
 impl Stream for Body {
-    type Item = Result<Bytes, sdk_core::Error>;
+    type Item = Result<Bytes, api_client_transport::Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         Poll::Ready(self.0.pop_front().map(Ok))

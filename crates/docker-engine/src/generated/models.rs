@@ -3,7 +3,7 @@
 //!
 //! Optional fields are `Option`s left out of the JSON when `None`; unknown fields in
 //! answers are ignored. Enums are `#[non_exhaustive]` and keep any value this version
-//! does not know in their `Unknown` variant. `validate()` (from [`sdk_core::Validate`])
+//! does not know in their `Unknown` variant. `validate()` (from [`api_client_transport::Validate`])
 //! checks the constraints of the schema and names the failing field.
 
 use serde::{Deserialize, Serialize};
@@ -21,8 +21,8 @@ pub struct Address {
     pub prefix_len: Option<i64>,
 }
 
-impl sdk_core::Validate for Address {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for Address {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -45,8 +45,8 @@ pub struct BlkioStatEntry {
     pub value: Option<u64>,
 }
 
-impl sdk_core::Validate for BlkioStatEntry {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for BlkioStatEntry {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -81,8 +81,8 @@ pub struct BlkioStats {
     pub sectors_recursive: Option<Vec<BlkioStatEntry>>,
 }
 
-impl sdk_core::Validate for BlkioStats {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for BlkioStats {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -204,8 +204,8 @@ pub struct ComponentVersion {
     pub details: Option<serde_json::Value>,
 }
 
-impl sdk_core::Validate for ComponentVersion {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ComponentVersion {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -300,8 +300,8 @@ pub struct ContainerConfig {
     pub shell: Option<Vec<String>>,
 }
 
-impl sdk_core::Validate for ContainerConfig {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ContainerConfig {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -402,11 +402,11 @@ pub struct ContainerCreateRequest {
     pub networking_config: Option<NetworkingConfig>,
 }
 
-impl sdk_core::Validate for ContainerCreateRequest {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        sdk_core::Validate::validate_at(
+impl api_client_transport::Validate for ContainerCreateRequest {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
             &self.host_config,
-            &sdk_core::validate::field(path, "HostConfig"),
+            &api_client_transport::validate::field(path, "HostConfig"),
         )?;
         Ok(())
     }
@@ -423,8 +423,8 @@ pub struct ContainerCreateResponse {
     pub warnings: Option<Vec<String>>,
 }
 
-impl sdk_core::Validate for ContainerCreateResponse {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ContainerCreateResponse {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -511,11 +511,11 @@ pub struct ContainerInspectResponse {
     pub network_settings: Option<NetworkSettings>,
 }
 
-impl sdk_core::Validate for ContainerInspectResponse {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        sdk_core::Validate::validate_at(
+impl api_client_transport::Validate for ContainerInspectResponse {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
             &self.host_config,
-            &sdk_core::validate::field(path, "HostConfig"),
+            &api_client_transport::validate::field(path, "HostConfig"),
         )?;
         Ok(())
     }
@@ -533,8 +533,8 @@ pub struct ContainerPruneResponse {
     pub space_reclaimed: Option<i64>,
 }
 
-impl sdk_core::Validate for ContainerPruneResponse {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ContainerPruneResponse {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -582,8 +582,8 @@ pub struct ContainerState {
     pub health: Option<Health>,
 }
 
-impl sdk_core::Validate for ContainerState {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ContainerState {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -630,8 +630,8 @@ pub struct ContainerStats {
     pub storage_stats: Option<StorageStats>,
 }
 
-impl sdk_core::Validate for ContainerStats {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ContainerStats {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -734,9 +734,12 @@ pub struct ContainerSummary {
     pub mounts: Option<Vec<MountPoint>>,
 }
 
-impl sdk_core::Validate for ContainerSummary {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        sdk_core::Validate::validate_at(&self.ports, &sdk_core::validate::field(path, "Ports"))?;
+impl api_client_transport::Validate for ContainerSummary {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.ports,
+            &api_client_transport::validate::field(path, "Ports"),
+        )?;
         Ok(())
     }
 }
@@ -753,8 +756,8 @@ pub struct ContainerSummaryHostConfig {
     pub annotations: Option<BTreeMap<String, String>>,
 }
 
-impl sdk_core::Validate for ContainerSummaryHostConfig {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ContainerSummaryHostConfig {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -768,8 +771,8 @@ pub struct ContainerSummaryNetworkSettings {
     pub networks: Option<BTreeMap<String, EndpointSettings>>,
 }
 
-impl sdk_core::Validate for ContainerSummaryNetworkSettings {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ContainerSummaryNetworkSettings {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -787,8 +790,8 @@ pub struct ContainerTopResponse {
     pub processes: Option<Vec<Vec<String>>>,
 }
 
-impl sdk_core::Validate for ContainerTopResponse {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ContainerTopResponse {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -902,35 +905,35 @@ pub struct ContainerUpdateRequest {
     pub restart_policy: Option<RestartPolicy>,
 }
 
-impl sdk_core::Validate for ContainerUpdateRequest {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ContainerUpdateRequest {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         if let Some(v) = &self.blkio_weight {
-            let f = &sdk_core::validate::field(path, "BlkioWeight");
-            sdk_core::validate::range_i64(f, *v, Some(0), Some(1000))?;
+            let f = &api_client_transport::validate::field(path, "BlkioWeight");
+            api_client_transport::validate::range_i64(f, *v, Some(0), Some(1000))?;
         }
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.blkio_weight_device,
-            &sdk_core::validate::field(path, "BlkioWeightDevice"),
+            &api_client_transport::validate::field(path, "BlkioWeightDevice"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.blkio_device_read_bps,
-            &sdk_core::validate::field(path, "BlkioDeviceReadBps"),
+            &api_client_transport::validate::field(path, "BlkioDeviceReadBps"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.blkio_device_write_bps,
-            &sdk_core::validate::field(path, "BlkioDeviceWriteBps"),
+            &api_client_transport::validate::field(path, "BlkioDeviceWriteBps"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.blkio_device_read_iops,
-            &sdk_core::validate::field(path, "BlkioDeviceReadIOps"),
+            &api_client_transport::validate::field(path, "BlkioDeviceReadIOps"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.blkio_device_write_iops,
-            &sdk_core::validate::field(path, "BlkioDeviceWriteIOps"),
+            &api_client_transport::validate::field(path, "BlkioDeviceWriteIOps"),
         )?;
         if let Some(v) = &self.memory_swappiness {
-            let f = &sdk_core::validate::field(path, "MemorySwappiness");
-            sdk_core::validate::range_i64(f, *v, Some(0), Some(100))?;
+            let f = &api_client_transport::validate::field(path, "MemorySwappiness");
+            api_client_transport::validate::range_i64(f, *v, Some(0), Some(100))?;
         }
         Ok(())
     }
@@ -944,8 +947,8 @@ pub struct ContainerUpdateResponse {
     pub warnings: Option<Vec<String>>,
 }
 
-impl sdk_core::Validate for ContainerUpdateResponse {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ContainerUpdateResponse {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -959,8 +962,8 @@ pub struct ContainerWaitExitError {
     pub message: Option<String>,
 }
 
-impl sdk_core::Validate for ContainerWaitExitError {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ContainerWaitExitError {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -977,8 +980,8 @@ pub struct ContainerWaitResponse {
     pub error: Option<ContainerWaitExitError>,
 }
 
-impl sdk_core::Validate for ContainerWaitResponse {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ContainerWaitResponse {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -1001,8 +1004,8 @@ pub struct CpuStats {
     pub throttling_data: Option<ThrottlingData>,
 }
 
-impl sdk_core::Validate for CpuStats {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for CpuStats {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -1025,8 +1028,8 @@ pub struct CpuUsage {
     pub usage_in_usermode: Option<u64>,
 }
 
-impl sdk_core::Validate for CpuUsage {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for CpuUsage {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -1056,8 +1059,8 @@ pub struct CreateImageInfo {
     pub progress_detail: Option<ProgressDetail>,
 }
 
-impl sdk_core::Validate for CreateImageInfo {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for CreateImageInfo {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -1078,8 +1081,8 @@ pub struct DeviceMapping {
     pub cgroup_permissions: Option<String>,
 }
 
-impl sdk_core::Validate for DeviceMapping {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for DeviceMapping {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -1106,8 +1109,8 @@ pub struct DeviceRequest {
     pub options: Option<BTreeMap<String, String>>,
 }
 
-impl sdk_core::Validate for DeviceRequest {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for DeviceRequest {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -1117,8 +1120,8 @@ impl sdk_core::Validate for DeviceRequest {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct EmptyObject {}
 
-impl sdk_core::Validate for EmptyObject {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for EmptyObject {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -1138,8 +1141,8 @@ pub struct EndpointIpamConfig {
     pub link_local_ips: Option<Vec<String>>,
 }
 
-impl sdk_core::Validate for EndpointIpamConfig {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for EndpointIpamConfig {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -1196,8 +1199,8 @@ pub struct EndpointSettings {
     pub dns_names: Option<Vec<String>>,
 }
 
-impl sdk_core::Validate for EndpointSettings {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for EndpointSettings {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -1214,8 +1217,8 @@ pub struct ErrorDetail {
     pub message: Option<String>,
 }
 
-impl sdk_core::Validate for ErrorDetail {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ErrorDetail {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -1228,8 +1231,8 @@ pub struct ErrorResponse {
     pub message: String,
 }
 
-impl sdk_core::Validate for ErrorResponse {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ErrorResponse {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -1278,14 +1281,14 @@ pub struct ExecConfig {
     pub working_dir: Option<String>,
 }
 
-impl sdk_core::Validate for ExecConfig {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ExecConfig {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         if let Some(v) = &self.console_size {
-            let f = &sdk_core::validate::field(path, "ConsoleSize");
-            sdk_core::validate::items(f, v.len(), Some(2), Some(2))?;
+            let f = &api_client_transport::validate::field(path, "ConsoleSize");
+            api_client_transport::validate::items(f, v.len(), Some(2), Some(2))?;
             for (i, v) in v.iter().enumerate() {
                 let f = &format!("{f}[{i}]");
-                sdk_core::validate::range_i64(f, *v, Some(0), None)?;
+                api_client_transport::validate::range_i64(f, *v, Some(0), None)?;
             }
         }
         Ok(())
@@ -1331,8 +1334,8 @@ pub struct ExecInspectResponse {
     pub pid: Option<i64>,
 }
 
-impl sdk_core::Validate for ExecInspectResponse {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ExecInspectResponse {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -1353,14 +1356,14 @@ pub struct ExecStartConfig {
     pub console_size: Option<Vec<i64>>,
 }
 
-impl sdk_core::Validate for ExecStartConfig {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ExecStartConfig {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         if let Some(v) = &self.console_size {
-            let f = &sdk_core::validate::field(path, "ConsoleSize");
-            sdk_core::validate::items(f, v.len(), Some(2), Some(2))?;
+            let f = &api_client_transport::validate::field(path, "ConsoleSize");
+            api_client_transport::validate::items(f, v.len(), Some(2), Some(2))?;
             for (i, v) in v.iter().enumerate() {
                 let f = &format!("{f}[{i}]");
-                sdk_core::validate::range_i64(f, *v, Some(0), None)?;
+                api_client_transport::validate::range_i64(f, *v, Some(0), None)?;
             }
         }
         Ok(())
@@ -1377,8 +1380,8 @@ pub struct FilesystemChange {
     pub kind: ChangeType,
 }
 
-impl sdk_core::Validate for FilesystemChange {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for FilesystemChange {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -1394,8 +1397,8 @@ pub struct GraphDriverData {
     pub data: BTreeMap<String, String>,
 }
 
-impl sdk_core::Validate for GraphDriverData {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for GraphDriverData {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -1416,8 +1419,8 @@ pub struct Health {
     pub log: Option<Vec<HealthcheckResult>>,
 }
 
-impl sdk_core::Validate for Health {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for Health {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -1447,8 +1450,8 @@ pub struct HealthConfig {
     pub start_interval: Option<i64>,
 }
 
-impl sdk_core::Validate for HealthConfig {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for HealthConfig {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -1509,8 +1512,8 @@ pub struct HealthcheckResult {
     pub output: Option<String>,
 }
 
-impl sdk_core::Validate for HealthcheckResult {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for HealthcheckResult {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -1738,47 +1741,47 @@ pub struct HostConfig {
     pub readonly_paths: Option<Vec<String>>,
 }
 
-impl sdk_core::Validate for HostConfig {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for HostConfig {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         if let Some(v) = &self.blkio_weight {
-            let f = &sdk_core::validate::field(path, "BlkioWeight");
-            sdk_core::validate::range_i64(f, *v, Some(0), Some(1000))?;
+            let f = &api_client_transport::validate::field(path, "BlkioWeight");
+            api_client_transport::validate::range_i64(f, *v, Some(0), Some(1000))?;
         }
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.blkio_weight_device,
-            &sdk_core::validate::field(path, "BlkioWeightDevice"),
+            &api_client_transport::validate::field(path, "BlkioWeightDevice"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.blkio_device_read_bps,
-            &sdk_core::validate::field(path, "BlkioDeviceReadBps"),
+            &api_client_transport::validate::field(path, "BlkioDeviceReadBps"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.blkio_device_write_bps,
-            &sdk_core::validate::field(path, "BlkioDeviceWriteBps"),
+            &api_client_transport::validate::field(path, "BlkioDeviceWriteBps"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.blkio_device_read_iops,
-            &sdk_core::validate::field(path, "BlkioDeviceReadIOps"),
+            &api_client_transport::validate::field(path, "BlkioDeviceReadIOps"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.blkio_device_write_iops,
-            &sdk_core::validate::field(path, "BlkioDeviceWriteIOps"),
+            &api_client_transport::validate::field(path, "BlkioDeviceWriteIOps"),
         )?;
         if let Some(v) = &self.memory_swappiness {
-            let f = &sdk_core::validate::field(path, "MemorySwappiness");
-            sdk_core::validate::range_i64(f, *v, Some(0), Some(100))?;
+            let f = &api_client_transport::validate::field(path, "MemorySwappiness");
+            api_client_transport::validate::range_i64(f, *v, Some(0), Some(100))?;
         }
         if let Some(v) = &self.console_size {
-            let f = &sdk_core::validate::field(path, "ConsoleSize");
-            sdk_core::validate::items(f, v.len(), Some(2), Some(2))?;
+            let f = &api_client_transport::validate::field(path, "ConsoleSize");
+            api_client_transport::validate::items(f, v.len(), Some(2), Some(2))?;
             for (i, v) in v.iter().enumerate() {
                 let f = &format!("{f}[{i}]");
-                sdk_core::validate::range_i64(f, *v, Some(0), None)?;
+                api_client_transport::validate::range_i64(f, *v, Some(0), None)?;
             }
         }
         if let Some(v) = &self.shm_size {
-            let f = &sdk_core::validate::field(path, "ShmSize");
-            sdk_core::validate::range_i64(f, *v, Some(0), None)?;
+            let f = &api_client_transport::validate::field(path, "ShmSize");
+            api_client_transport::validate::range_i64(f, *v, Some(0), None)?;
         }
         Ok(())
     }
@@ -1792,8 +1795,8 @@ pub struct IdResponse {
     pub id: String,
 }
 
-impl sdk_core::Validate for IdResponse {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for IdResponse {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -1811,8 +1814,8 @@ pub struct ImageDeleteResponseItem {
     pub deleted: Option<String>,
 }
 
-impl sdk_core::Validate for ImageDeleteResponseItem {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ImageDeleteResponseItem {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -1875,8 +1878,8 @@ pub struct ImageInspect {
     pub metadata: Option<ImageMetadata>,
 }
 
-impl sdk_core::Validate for ImageInspect {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ImageInspect {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -1890,8 +1893,8 @@ pub struct ImageMetadata {
     pub last_tag_time: Option<String>,
 }
 
-impl sdk_core::Validate for ImageMetadata {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ImageMetadata {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -1908,8 +1911,8 @@ pub struct ImageRootFs {
     pub layers: Option<Vec<String>>,
 }
 
-impl sdk_core::Validate for ImageRootFs {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ImageRootFs {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -1965,8 +1968,8 @@ pub struct LogConfig {
     pub config: Option<BTreeMap<String, String>>,
 }
 
-impl sdk_core::Validate for LogConfig {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for LogConfig {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -2001,8 +2004,8 @@ pub struct MemoryStats {
     pub privateworkingset: Option<u64>,
 }
 
-impl sdk_core::Validate for MemoryStats {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for MemoryStats {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -2038,8 +2041,8 @@ pub struct Mount {
     pub tmpfs_options: Option<MountTmpfsOptions>,
 }
 
-impl sdk_core::Validate for Mount {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for Mount {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -2066,8 +2069,8 @@ pub struct MountBindOptions {
     pub read_only_force_recursive: Option<bool>,
 }
 
-impl sdk_core::Validate for MountBindOptions {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for MountBindOptions {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -2085,8 +2088,8 @@ pub struct MountDriverConfig {
     pub options: Option<BTreeMap<String, String>>,
 }
 
-impl sdk_core::Validate for MountDriverConfig {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for MountDriverConfig {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -2122,8 +2125,8 @@ pub struct MountPoint {
     pub propagation: Option<String>,
 }
 
-impl sdk_core::Validate for MountPoint {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for MountPoint {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -2184,8 +2187,8 @@ pub struct MountTmpfsOptions {
     pub mode: Option<i64>,
 }
 
-impl sdk_core::Validate for MountTmpfsOptions {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for MountTmpfsOptions {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -2249,8 +2252,8 @@ pub struct MountVolumeOptions {
     pub subpath: Option<String>,
 }
 
-impl sdk_core::Validate for MountVolumeOptions {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for MountVolumeOptions {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -2331,8 +2334,8 @@ pub struct NetworkSettings {
     pub networks: Option<BTreeMap<String, EndpointSettings>>,
 }
 
-impl sdk_core::Validate for NetworkSettings {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for NetworkSettings {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -2367,8 +2370,8 @@ pub struct NetworkStats {
     pub tx_dropped: Option<u64>,
 }
 
-impl sdk_core::Validate for NetworkStats {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for NetworkStats {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -2382,8 +2385,8 @@ pub struct NetworkingConfig {
     pub endpoints_config: Option<BTreeMap<String, EndpointSettings>>,
 }
 
-impl sdk_core::Validate for NetworkingConfig {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for NetworkingConfig {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -2410,11 +2413,11 @@ pub struct PathStat {
     pub link_target: Option<String>,
 }
 
-impl sdk_core::Validate for PathStat {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for PathStat {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         if let Some(v) = &self.mode {
-            let f = &sdk_core::validate::field(path, "mode");
-            sdk_core::validate::range_i64(f, *v, Some(0), None)?;
+            let f = &api_client_transport::validate::field(path, "mode");
+            api_client_transport::validate::range_i64(f, *v, Some(0), None)?;
         }
         Ok(())
     }
@@ -2431,8 +2434,8 @@ pub struct PidsStats {
     pub limit: Option<u64>,
 }
 
-impl sdk_core::Validate for PidsStats {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for PidsStats {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -2454,13 +2457,13 @@ pub struct Port {
     pub r#type: PortType,
 }
 
-impl sdk_core::Validate for Port {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "PrivatePort");
-        sdk_core::validate::range_i64(f, self.private_port, Some(0), Some(65535))?;
+impl api_client_transport::Validate for Port {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "PrivatePort");
+        api_client_transport::validate::range_i64(f, self.private_port, Some(0), Some(65535))?;
         if let Some(v) = &self.public_port {
-            let f = &sdk_core::validate::field(path, "PublicPort");
-            sdk_core::validate::range_i64(f, *v, Some(0), Some(65535))?;
+            let f = &api_client_transport::validate::field(path, "PublicPort");
+            api_client_transport::validate::range_i64(f, *v, Some(0), Some(65535))?;
         }
         Ok(())
     }
@@ -2478,8 +2481,8 @@ pub struct PortBinding {
     pub host_port: Option<String>,
 }
 
-impl sdk_core::Validate for PortBinding {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for PortBinding {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -2539,8 +2542,8 @@ pub struct ProcessConfig {
     pub arguments: Option<Vec<String>>,
 }
 
-impl sdk_core::Validate for ProcessConfig {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ProcessConfig {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -2557,8 +2560,8 @@ pub struct ProgressDetail {
     pub total: Option<i64>,
 }
 
-impl sdk_core::Validate for ProgressDetail {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ProgressDetail {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -2669,35 +2672,35 @@ pub struct Resources {
     pub io_maximum_bandwidth: Option<i64>,
 }
 
-impl sdk_core::Validate for Resources {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for Resources {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         if let Some(v) = &self.blkio_weight {
-            let f = &sdk_core::validate::field(path, "BlkioWeight");
-            sdk_core::validate::range_i64(f, *v, Some(0), Some(1000))?;
+            let f = &api_client_transport::validate::field(path, "BlkioWeight");
+            api_client_transport::validate::range_i64(f, *v, Some(0), Some(1000))?;
         }
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.blkio_weight_device,
-            &sdk_core::validate::field(path, "BlkioWeightDevice"),
+            &api_client_transport::validate::field(path, "BlkioWeightDevice"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.blkio_device_read_bps,
-            &sdk_core::validate::field(path, "BlkioDeviceReadBps"),
+            &api_client_transport::validate::field(path, "BlkioDeviceReadBps"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.blkio_device_write_bps,
-            &sdk_core::validate::field(path, "BlkioDeviceWriteBps"),
+            &api_client_transport::validate::field(path, "BlkioDeviceWriteBps"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.blkio_device_read_iops,
-            &sdk_core::validate::field(path, "BlkioDeviceReadIOps"),
+            &api_client_transport::validate::field(path, "BlkioDeviceReadIOps"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.blkio_device_write_iops,
-            &sdk_core::validate::field(path, "BlkioDeviceWriteIOps"),
+            &api_client_transport::validate::field(path, "BlkioDeviceWriteIOps"),
         )?;
         if let Some(v) = &self.memory_swappiness {
-            let f = &sdk_core::validate::field(path, "MemorySwappiness");
-            sdk_core::validate::range_i64(f, *v, Some(0), Some(100))?;
+            let f = &api_client_transport::validate::field(path, "MemorySwappiness");
+            api_client_transport::validate::range_i64(f, *v, Some(0), Some(100))?;
         }
         Ok(())
     }
@@ -2715,8 +2718,8 @@ pub struct RestartPolicy {
     pub maximum_retry_count: Option<i64>,
 }
 
-impl sdk_core::Validate for RestartPolicy {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for RestartPolicy {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -2780,8 +2783,8 @@ pub struct StorageStats {
     pub write_size_bytes: Option<u64>,
 }
 
-impl sdk_core::Validate for StorageStats {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for StorageStats {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -2829,8 +2832,8 @@ pub struct SystemVersion {
     pub build_time: Option<String>,
 }
 
-impl sdk_core::Validate for SystemVersion {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for SystemVersion {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -2844,8 +2847,8 @@ pub struct SystemVersionPlatform {
     pub name: String,
 }
 
-impl sdk_core::Validate for SystemVersionPlatform {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for SystemVersionPlatform {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -2863,11 +2866,11 @@ pub struct ThrottleDevice {
     pub rate: Option<i64>,
 }
 
-impl sdk_core::Validate for ThrottleDevice {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ThrottleDevice {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         if let Some(v) = &self.rate {
-            let f = &sdk_core::validate::field(path, "Rate");
-            sdk_core::validate::range_i64(f, *v, Some(0), None)?;
+            let f = &api_client_transport::validate::field(path, "Rate");
+            api_client_transport::validate::range_i64(f, *v, Some(0), None)?;
         }
         Ok(())
     }
@@ -2887,8 +2890,8 @@ pub struct ThrottlingData {
     pub throttled_time: Option<u64>,
 }
 
-impl sdk_core::Validate for ThrottlingData {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ThrottlingData {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -2909,8 +2912,8 @@ pub struct Ulimit {
     pub hard: Option<i64>,
 }
 
-impl sdk_core::Validate for Ulimit {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for Ulimit {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -2962,11 +2965,11 @@ pub struct WeightDevice {
     pub weight: Option<i64>,
 }
 
-impl sdk_core::Validate for WeightDevice {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for WeightDevice {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         if let Some(v) = &self.weight {
-            let f = &sdk_core::validate::field(path, "Weight");
-            sdk_core::validate::range_i64(f, *v, Some(0), None)?;
+            let f = &api_client_transport::validate::field(path, "Weight");
+            api_client_transport::validate::range_i64(f, *v, Some(0), None)?;
         }
         Ok(())
     }

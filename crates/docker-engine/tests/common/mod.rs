@@ -4,9 +4,9 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use api_client_transport::bytes::Bytes;
 use docker_engine::models::ContainerCreateRequest;
 use docker_engine::{Docker, ImportImageOptions, RemoveContainerOptions};
-use sdk_core::bytes::Bytes;
 use tokio::sync::OnceCell;
 
 /// The image every live test runs (imported once per test binary).
@@ -213,7 +213,8 @@ pub fn busybox_rootfs() -> Vec<u8> {
 pub fn chunked(
     data: Vec<u8>,
     chunk: usize,
-) -> impl sdk_core::futures_core::Stream<Item = std::io::Result<Bytes>> + Send + 'static {
+) -> impl api_client_transport::futures_core::Stream<Item = std::io::Result<Bytes>> + Send + 'static
+{
     let chunks: Vec<std::io::Result<Bytes>> = data
         .chunks(chunk)
         .map(|c| Ok(Bytes::copy_from_slice(c)))

@@ -3,7 +3,7 @@
 //!
 //! Optional fields are `Option`s left out of the JSON when `None`; unknown fields in
 //! answers are ignored. Enums are `#[non_exhaustive]` and keep any value this version
-//! does not know in their `Unknown` variant. `validate()` (from [`sdk_core::Validate`])
+//! does not know in their `Unknown` variant. `validate()` (from [`api_client_transport::Validate`])
 //! checks the constraints of the schema and names the failing field.
 
 use serde::{Deserialize, Serialize};
@@ -1107,27 +1107,27 @@ pub struct ProblemDetails {
     pub instance: Option<String>,
 }
 
-impl sdk_core::Validate for ProblemDetails {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ProblemDetails {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         if let Some(v) = &self.r#type {
-            let f = &sdk_core::validate::field(path, "type");
-            sdk_core::validate::length(f, v, Some(1), Some(2048))?;
+            let f = &api_client_transport::validate::field(path, "type");
+            api_client_transport::validate::length(f, v, Some(1), Some(2048))?;
         }
         if let Some(v) = &self.title {
-            let f = &sdk_core::validate::field(path, "title");
-            sdk_core::validate::length(f, v, Some(1), Some(2000))?;
+            let f = &api_client_transport::validate::field(path, "title");
+            api_client_transport::validate::length(f, v, Some(1), Some(2000))?;
         }
         if let Some(v) = &self.status {
-            let f = &sdk_core::validate::field(path, "status");
-            sdk_core::validate::range_i64(f, i64::from(*v), Some(100), Some(599))?;
+            let f = &api_client_transport::validate::field(path, "status");
+            api_client_transport::validate::range_i64(f, i64::from(*v), Some(100), Some(599))?;
         }
         if let Some(v) = &self.detail {
-            let f = &sdk_core::validate::field(path, "detail");
-            sdk_core::validate::length(f, v, Some(1), Some(2000))?;
+            let f = &api_client_transport::validate::field(path, "detail");
+            api_client_transport::validate::length(f, v, Some(1), Some(2000))?;
         }
         if let Some(v) = &self.instance {
-            let f = &sdk_core::validate::field(path, "instance");
-            sdk_core::validate::length(f, v, Some(1), Some(2048))?;
+            let f = &api_client_transport::validate::field(path, "instance");
+            api_client_transport::validate::length(f, v, Some(1), Some(2048))?;
         }
         Ok(())
     }
@@ -1140,10 +1140,10 @@ pub struct ContainerGroupProbeTcp {
     pub port: i32,
 }
 
-impl sdk_core::Validate for ContainerGroupProbeTcp {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "port");
-        sdk_core::validate::range_i64(f, i64::from(self.port), Some(0), Some(65535))?;
+impl api_client_transport::Validate for ContainerGroupProbeTcp {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "port");
+        api_client_transport::validate::range_i64(f, i64::from(self.port), Some(0), Some(65535))?;
         Ok(())
     }
 }
@@ -1157,14 +1157,14 @@ pub struct ContainerGroupProbeHttpHeader {
     pub value: String,
 }
 
-impl sdk_core::Validate for ContainerGroupProbeHttpHeader {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "name");
-        sdk_core::validate::length(f, &self.name, Some(1), Some(256))?;
-        sdk_core::validate::pattern(f, &self.name, r"^.*$")?;
-        let f = &sdk_core::validate::field(path, "value");
-        sdk_core::validate::length(f, &self.value, Some(1), Some(1024))?;
-        sdk_core::validate::pattern(f, &self.value, r"^.*$")?;
+impl api_client_transport::Validate for ContainerGroupProbeHttpHeader {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "name");
+        api_client_transport::validate::length(f, &self.name, Some(1), Some(256))?;
+        api_client_transport::validate::pattern(f, &self.name, r"^.*$")?;
+        let f = &api_client_transport::validate::field(path, "value");
+        api_client_transport::validate::length(f, &self.value, Some(1), Some(1024))?;
+        api_client_transport::validate::pattern(f, &self.value, r"^.*$")?;
         Ok(())
     }
 }
@@ -1184,17 +1184,17 @@ pub struct ContainerGroupProbeHttp {
     pub headers: Option<Vec<ContainerGroupProbeHttpHeader>>,
 }
 
-impl sdk_core::Validate for ContainerGroupProbeHttp {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "path");
-        sdk_core::validate::length(f, &self.path, Some(1), Some(2048))?;
-        sdk_core::validate::pattern(f, &self.path, r"^.*$")?;
-        let f = &sdk_core::validate::field(path, "port");
-        sdk_core::validate::range_i64(f, i64::from(self.port), Some(0), Some(65536))?;
+impl api_client_transport::Validate for ContainerGroupProbeHttp {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "path");
+        api_client_transport::validate::length(f, &self.path, Some(1), Some(2048))?;
+        api_client_transport::validate::pattern(f, &self.path, r"^.*$")?;
+        let f = &api_client_transport::validate::field(path, "port");
+        api_client_transport::validate::range_i64(f, i64::from(self.port), Some(0), Some(65536))?;
         if let Some(v) = &self.headers {
-            let f = &sdk_core::validate::field(path, "headers");
-            sdk_core::validate::items(f, v.len(), Some(1), Some(50))?;
-            sdk_core::Validate::validate_at(v, f)?;
+            let f = &api_client_transport::validate::field(path, "headers");
+            api_client_transport::validate::items(f, v.len(), Some(1), Some(50))?;
+            api_client_transport::Validate::validate_at(v, f)?;
         }
         Ok(())
     }
@@ -1209,13 +1209,13 @@ pub struct ContainerGroupProbeGrpc {
     pub service: String,
 }
 
-impl sdk_core::Validate for ContainerGroupProbeGrpc {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "port");
-        sdk_core::validate::range_i64(f, i64::from(self.port), Some(0), Some(65536))?;
-        let f = &sdk_core::validate::field(path, "service");
-        sdk_core::validate::length(f, &self.service, None, Some(1024))?;
-        sdk_core::validate::pattern(f, &self.service, r"^.*$")?;
+impl api_client_transport::Validate for ContainerGroupProbeGrpc {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "port");
+        api_client_transport::validate::range_i64(f, i64::from(self.port), Some(0), Some(65536))?;
+        let f = &api_client_transport::validate::field(path, "service");
+        api_client_transport::validate::length(f, &self.service, None, Some(1024))?;
+        api_client_transport::validate::pattern(f, &self.service, r"^.*$")?;
         Ok(())
     }
 }
@@ -1227,14 +1227,14 @@ pub struct ContainerGroupProbeExec {
     pub command: Vec<String>,
 }
 
-impl sdk_core::Validate for ContainerGroupProbeExec {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "command");
-        sdk_core::validate::items(f, self.command.len(), Some(1), Some(100))?;
+impl api_client_transport::Validate for ContainerGroupProbeExec {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "command");
+        api_client_transport::validate::items(f, self.command.len(), Some(1), Some(100))?;
         for (i, v) in self.command.iter().enumerate() {
             let f = &format!("{f}[{i}]");
-            sdk_core::validate::length(f, v, Some(1), Some(2048))?;
-            sdk_core::validate::pattern(f, v, r"^.*$")?;
+            api_client_transport::validate::length(f, v, Some(1), Some(2048))?;
+            api_client_transport::validate::pattern(f, v, r"^.*$")?;
         }
         Ok(())
     }
@@ -1267,27 +1267,59 @@ pub struct ContainerGroupProbe {
     pub failure_threshold: i32,
 }
 
-impl sdk_core::Validate for ContainerGroupProbe {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        sdk_core::Validate::validate_at(&self.tcp, &sdk_core::validate::field(path, "tcp"))?;
-        sdk_core::Validate::validate_at(&self.http, &sdk_core::validate::field(path, "http"))?;
-        sdk_core::Validate::validate_at(&self.grpc, &sdk_core::validate::field(path, "grpc"))?;
-        sdk_core::Validate::validate_at(&self.exec, &sdk_core::validate::field(path, "exec"))?;
-        let f = &sdk_core::validate::field(path, "initial_delay_seconds");
-        sdk_core::validate::range_i64(
+impl api_client_transport::Validate for ContainerGroupProbe {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.tcp,
+            &api_client_transport::validate::field(path, "tcp"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.http,
+            &api_client_transport::validate::field(path, "http"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.grpc,
+            &api_client_transport::validate::field(path, "grpc"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.exec,
+            &api_client_transport::validate::field(path, "exec"),
+        )?;
+        let f = &api_client_transport::validate::field(path, "initial_delay_seconds");
+        api_client_transport::validate::range_i64(
             f,
             i64::from(self.initial_delay_seconds),
             Some(0),
             Some(1200),
         )?;
-        let f = &sdk_core::validate::field(path, "period_seconds");
-        sdk_core::validate::range_i64(f, i64::from(self.period_seconds), Some(1), Some(120))?;
-        let f = &sdk_core::validate::field(path, "timeout_seconds");
-        sdk_core::validate::range_i64(f, i64::from(self.timeout_seconds), Some(1), Some(60))?;
-        let f = &sdk_core::validate::field(path, "success_threshold");
-        sdk_core::validate::range_i64(f, i64::from(self.success_threshold), Some(1), Some(10))?;
-        let f = &sdk_core::validate::field(path, "failure_threshold");
-        sdk_core::validate::range_i64(f, i64::from(self.failure_threshold), Some(1), Some(20))?;
+        let f = &api_client_transport::validate::field(path, "period_seconds");
+        api_client_transport::validate::range_i64(
+            f,
+            i64::from(self.period_seconds),
+            Some(1),
+            Some(120),
+        )?;
+        let f = &api_client_transport::validate::field(path, "timeout_seconds");
+        api_client_transport::validate::range_i64(
+            f,
+            i64::from(self.timeout_seconds),
+            Some(1),
+            Some(60),
+        )?;
+        let f = &api_client_transport::validate::field(path, "success_threshold");
+        api_client_transport::validate::range_i64(
+            f,
+            i64::from(self.success_threshold),
+            Some(1),
+            Some(10),
+        )?;
+        let f = &api_client_transport::validate::field(path, "failure_threshold");
+        api_client_transport::validate::range_i64(
+            f,
+            i64::from(self.failure_threshold),
+            Some(1),
+            Some(20),
+        )?;
         Ok(())
     }
 }
@@ -1303,16 +1335,20 @@ pub struct ContainerGroupQueueConnection {
     pub queue_name: String,
 }
 
-impl sdk_core::Validate for ContainerGroupQueueConnection {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "path");
-        sdk_core::validate::length(f, &self.path, Some(1), Some(1024))?;
-        sdk_core::validate::pattern(f, &self.path, r"^.*$")?;
-        let f = &sdk_core::validate::field(path, "port");
-        sdk_core::validate::range_i64(f, i64::from(self.port), Some(1), Some(65535))?;
-        let f = &sdk_core::validate::field(path, "queue_name");
-        sdk_core::validate::length(f, &self.queue_name, Some(2), Some(63))?;
-        sdk_core::validate::pattern(f, &self.queue_name, r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")?;
+impl api_client_transport::Validate for ContainerGroupQueueConnection {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "path");
+        api_client_transport::validate::length(f, &self.path, Some(1), Some(1024))?;
+        api_client_transport::validate::pattern(f, &self.path, r"^.*$")?;
+        let f = &api_client_transport::validate::field(path, "port");
+        api_client_transport::validate::range_i64(f, i64::from(self.port), Some(1), Some(65535))?;
+        let f = &api_client_transport::validate::field(path, "queue_name");
+        api_client_transport::validate::length(f, &self.queue_name, Some(2), Some(63))?;
+        api_client_transport::validate::pattern(
+            f,
+            &self.queue_name,
+            r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$",
+        )?;
         Ok(())
     }
 }
@@ -1337,25 +1373,40 @@ pub struct ContainerGroupQueueAutoscaler {
     pub max_downscale_per_minute: Option<i32>,
 }
 
-impl sdk_core::Validate for ContainerGroupQueueAutoscaler {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "min_replicas");
-        sdk_core::validate::range_i64(f, i64::from(self.min_replicas), Some(0), Some(100))?;
-        let f = &sdk_core::validate::field(path, "max_replicas");
-        sdk_core::validate::range_i64(f, i64::from(self.max_replicas), Some(1), Some(500))?;
-        let f = &sdk_core::validate::field(path, "desired_queue_length");
-        sdk_core::validate::range_i64(f, i64::from(self.desired_queue_length), Some(1), Some(100))?;
+impl api_client_transport::Validate for ContainerGroupQueueAutoscaler {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "min_replicas");
+        api_client_transport::validate::range_i64(
+            f,
+            i64::from(self.min_replicas),
+            Some(0),
+            Some(100),
+        )?;
+        let f = &api_client_transport::validate::field(path, "max_replicas");
+        api_client_transport::validate::range_i64(
+            f,
+            i64::from(self.max_replicas),
+            Some(1),
+            Some(500),
+        )?;
+        let f = &api_client_transport::validate::field(path, "desired_queue_length");
+        api_client_transport::validate::range_i64(
+            f,
+            i64::from(self.desired_queue_length),
+            Some(1),
+            Some(100),
+        )?;
         if let Some(v) = &self.polling_period {
-            let f = &sdk_core::validate::field(path, "polling_period");
-            sdk_core::validate::range_i64(f, i64::from(*v), Some(15), Some(1800))?;
+            let f = &api_client_transport::validate::field(path, "polling_period");
+            api_client_transport::validate::range_i64(f, i64::from(*v), Some(15), Some(1800))?;
         }
         if let Some(v) = &self.max_upscale_per_minute {
-            let f = &sdk_core::validate::field(path, "max_upscale_per_minute");
-            sdk_core::validate::range_i64(f, i64::from(*v), Some(1), Some(100))?;
+            let f = &api_client_transport::validate::field(path, "max_upscale_per_minute");
+            api_client_transport::validate::range_i64(f, i64::from(*v), Some(1), Some(100))?;
         }
         if let Some(v) = &self.max_downscale_per_minute {
-            let f = &sdk_core::validate::field(path, "max_downscale_per_minute");
-            sdk_core::validate::range_i64(f, i64::from(*v), Some(1), Some(100))?;
+            let f = &api_client_transport::validate::field(path, "max_downscale_per_minute");
+            api_client_transport::validate::range_i64(f, i64::from(*v), Some(1), Some(100))?;
         }
         Ok(())
     }
@@ -1370,16 +1421,16 @@ pub struct ContainerGroupScalingAction {
     pub replicas: i32,
 }
 
-impl sdk_core::Validate for ContainerGroupScalingAction {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "schedule");
-        sdk_core::validate::pattern(
+impl api_client_transport::Validate for ContainerGroupScalingAction {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "schedule");
+        api_client_transport::validate::pattern(
             f,
             &self.schedule,
             r"^([0-9A-Za-z*/,-]+)([\t ]+[0-9A-Za-z*/,-]+){4}$",
         )?;
-        let f = &sdk_core::validate::field(path, "replicas");
-        sdk_core::validate::range_i64(f, i64::from(self.replicas), Some(0), Some(500))?;
+        let f = &api_client_transport::validate::field(path, "replicas");
+        api_client_transport::validate::range_i64(f, i64::from(self.replicas), Some(0), Some(500))?;
         Ok(())
     }
 }
@@ -1395,17 +1446,17 @@ pub struct ContainerLoggingAxiom {
     pub dataset: String,
 }
 
-impl sdk_core::Validate for ContainerLoggingAxiom {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "host");
-        sdk_core::validate::length(f, &self.host, Some(1), Some(1000))?;
-        sdk_core::validate::pattern(f, &self.host, r"^.*$")?;
-        let f = &sdk_core::validate::field(path, "api_token");
-        sdk_core::validate::length(f, &self.api_token, Some(1), Some(1000))?;
-        sdk_core::validate::pattern(f, &self.api_token, r"^.*$")?;
-        let f = &sdk_core::validate::field(path, "dataset");
-        sdk_core::validate::length(f, &self.dataset, Some(1), Some(1000))?;
-        sdk_core::validate::pattern(f, &self.dataset, r"^.*$")?;
+impl api_client_transport::Validate for ContainerLoggingAxiom {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "host");
+        api_client_transport::validate::length(f, &self.host, Some(1), Some(1000))?;
+        api_client_transport::validate::pattern(f, &self.host, r"^.*$")?;
+        let f = &api_client_transport::validate::field(path, "api_token");
+        api_client_transport::validate::length(f, &self.api_token, Some(1), Some(1000))?;
+        api_client_transport::validate::pattern(f, &self.api_token, r"^.*$")?;
+        let f = &api_client_transport::validate::field(path, "dataset");
+        api_client_transport::validate::length(f, &self.dataset, Some(1), Some(1000))?;
+        api_client_transport::validate::pattern(f, &self.dataset, r"^.*$")?;
         Ok(())
     }
 }
@@ -1419,14 +1470,14 @@ pub struct ContainerLoggingDatadogTag {
     pub value: String,
 }
 
-impl sdk_core::Validate for ContainerLoggingDatadogTag {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "name");
-        sdk_core::validate::length(f, &self.name, Some(1), Some(1000))?;
-        sdk_core::validate::pattern(f, &self.name, r"^.*$")?;
-        let f = &sdk_core::validate::field(path, "value");
-        sdk_core::validate::length(f, &self.value, Some(1), Some(1000))?;
-        sdk_core::validate::pattern(f, &self.value, r"^.*$")?;
+impl api_client_transport::Validate for ContainerLoggingDatadogTag {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "name");
+        api_client_transport::validate::length(f, &self.name, Some(1), Some(1000))?;
+        api_client_transport::validate::pattern(f, &self.name, r"^.*$")?;
+        let f = &api_client_transport::validate::field(path, "value");
+        api_client_transport::validate::length(f, &self.value, Some(1), Some(1000))?;
+        api_client_transport::validate::pattern(f, &self.value, r"^.*$")?;
         Ok(())
     }
 }
@@ -1443,18 +1494,18 @@ pub struct ContainerLoggingDatadog {
     pub tags: Option<Vec<ContainerLoggingDatadogTag>>,
 }
 
-impl sdk_core::Validate for ContainerLoggingDatadog {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "host");
-        sdk_core::validate::length(f, &self.host, Some(1), Some(1000))?;
-        sdk_core::validate::pattern(f, &self.host, r"^.*$")?;
-        let f = &sdk_core::validate::field(path, "api_key");
-        sdk_core::validate::length(f, &self.api_key, Some(1), Some(1000))?;
-        sdk_core::validate::pattern(f, &self.api_key, r"^.*$")?;
+impl api_client_transport::Validate for ContainerLoggingDatadog {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "host");
+        api_client_transport::validate::length(f, &self.host, Some(1), Some(1000))?;
+        api_client_transport::validate::pattern(f, &self.host, r"^.*$")?;
+        let f = &api_client_transport::validate::field(path, "api_key");
+        api_client_transport::validate::length(f, &self.api_key, Some(1), Some(1000))?;
+        api_client_transport::validate::pattern(f, &self.api_key, r"^.*$")?;
         if let Some(v) = &self.tags {
-            let f = &sdk_core::validate::field(path, "tags");
-            sdk_core::validate::items(f, v.len(), None, Some(1000))?;
-            sdk_core::Validate::validate_at(v, f)?;
+            let f = &api_client_transport::validate::field(path, "tags");
+            api_client_transport::validate::items(f, v.len(), None, Some(1000))?;
+            api_client_transport::Validate::validate_at(v, f)?;
         }
         Ok(())
     }
@@ -1469,14 +1520,14 @@ pub struct ContainerLoggingHttpHeader {
     pub value: String,
 }
 
-impl sdk_core::Validate for ContainerLoggingHttpHeader {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "name");
-        sdk_core::validate::length(f, &self.name, Some(1), Some(1000))?;
-        sdk_core::validate::pattern(f, &self.name, r"^.*$")?;
-        let f = &sdk_core::validate::field(path, "value");
-        sdk_core::validate::length(f, &self.value, Some(1), Some(1000))?;
-        sdk_core::validate::pattern(f, &self.value, r"^.*$")?;
+impl api_client_transport::Validate for ContainerLoggingHttpHeader {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "name");
+        api_client_transport::validate::length(f, &self.name, Some(1), Some(1000))?;
+        api_client_transport::validate::pattern(f, &self.name, r"^.*$")?;
+        let f = &api_client_transport::validate::field(path, "value");
+        api_client_transport::validate::length(f, &self.value, Some(1), Some(1000))?;
+        api_client_transport::validate::pattern(f, &self.value, r"^.*$")?;
         Ok(())
     }
 }
@@ -1506,32 +1557,32 @@ pub struct ContainerLoggingHttp {
     pub headers: Option<Vec<ContainerLoggingHttpHeader>>,
 }
 
-impl sdk_core::Validate for ContainerLoggingHttp {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "host");
-        sdk_core::validate::length(f, &self.host, Some(1), Some(1000))?;
-        sdk_core::validate::pattern(f, &self.host, r"^.*$")?;
-        let f = &sdk_core::validate::field(path, "port");
-        sdk_core::validate::range_i64(f, i64::from(self.port), Some(1), Some(65535))?;
+impl api_client_transport::Validate for ContainerLoggingHttp {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "host");
+        api_client_transport::validate::length(f, &self.host, Some(1), Some(1000))?;
+        api_client_transport::validate::pattern(f, &self.host, r"^.*$")?;
+        let f = &api_client_transport::validate::field(path, "port");
+        api_client_transport::validate::range_i64(f, i64::from(self.port), Some(1), Some(65535))?;
         if let Some(v) = &self.user {
-            let f = &sdk_core::validate::field(path, "user");
-            sdk_core::validate::length(f, v, Some(1), Some(1000))?;
-            sdk_core::validate::pattern(f, v, r"^.*$")?;
+            let f = &api_client_transport::validate::field(path, "user");
+            api_client_transport::validate::length(f, v, Some(1), Some(1000))?;
+            api_client_transport::validate::pattern(f, v, r"^.*$")?;
         }
         if let Some(v) = &self.password {
-            let f = &sdk_core::validate::field(path, "password");
-            sdk_core::validate::length(f, v, Some(1), Some(1000))?;
-            sdk_core::validate::pattern(f, v, r"^.*$")?;
+            let f = &api_client_transport::validate::field(path, "password");
+            api_client_transport::validate::length(f, v, Some(1), Some(1000))?;
+            api_client_transport::validate::pattern(f, v, r"^.*$")?;
         }
         if let Some(v) = &self.path {
-            let f = &sdk_core::validate::field(path, "path");
-            sdk_core::validate::length(f, v, Some(1), Some(1000))?;
-            sdk_core::validate::pattern(f, v, r"^.*$")?;
+            let f = &api_client_transport::validate::field(path, "path");
+            api_client_transport::validate::length(f, v, Some(1), Some(1000))?;
+            api_client_transport::validate::pattern(f, v, r"^.*$")?;
         }
         if let Some(v) = &self.headers {
-            let f = &sdk_core::validate::field(path, "headers");
-            sdk_core::validate::items(f, v.len(), None, Some(1000))?;
-            sdk_core::Validate::validate_at(v, f)?;
+            let f = &api_client_transport::validate::field(path, "headers");
+            api_client_transport::validate::items(f, v.len(), None, Some(1000))?;
+            api_client_transport::Validate::validate_at(v, f)?;
         }
         Ok(())
     }
@@ -1546,14 +1597,14 @@ pub struct ContainerLoggingNewRelic {
     pub ingestion_key: crate::Secret,
 }
 
-impl sdk_core::Validate for ContainerLoggingNewRelic {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "host");
-        sdk_core::validate::length(f, &self.host, Some(1), Some(1000))?;
-        sdk_core::validate::pattern(f, &self.host, r"^.*$")?;
-        let f = &sdk_core::validate::field(path, "ingestion_key");
-        sdk_core::validate::length(f, &self.ingestion_key, Some(1), Some(1000))?;
-        sdk_core::validate::pattern(f, &self.ingestion_key, r"^.*$")?;
+impl api_client_transport::Validate for ContainerLoggingNewRelic {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "host");
+        api_client_transport::validate::length(f, &self.host, Some(1), Some(1000))?;
+        api_client_transport::validate::pattern(f, &self.host, r"^.*$")?;
+        let f = &api_client_transport::validate::field(path, "ingestion_key");
+        api_client_transport::validate::length(f, &self.ingestion_key, Some(1), Some(1000))?;
+        api_client_transport::validate::pattern(f, &self.ingestion_key, r"^.*$")?;
         Ok(())
     }
 }
@@ -1567,14 +1618,14 @@ pub struct ContainerLoggingSplunk {
     pub token: crate::Secret,
 }
 
-impl sdk_core::Validate for ContainerLoggingSplunk {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "host");
-        sdk_core::validate::length(f, &self.host, Some(1), Some(1000))?;
-        sdk_core::validate::pattern(f, &self.host, r"^.*$")?;
-        let f = &sdk_core::validate::field(path, "token");
-        sdk_core::validate::length(f, &self.token, Some(1), Some(1000))?;
-        sdk_core::validate::pattern(f, &self.token, r"^.*$")?;
+impl api_client_transport::Validate for ContainerLoggingSplunk {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "host");
+        api_client_transport::validate::length(f, &self.host, Some(1), Some(1000))?;
+        api_client_transport::validate::pattern(f, &self.host, r"^.*$")?;
+        let f = &api_client_transport::validate::field(path, "token");
+        api_client_transport::validate::length(f, &self.token, Some(1), Some(1000))?;
+        api_client_transport::validate::pattern(f, &self.token, r"^.*$")?;
         Ok(())
     }
 }
@@ -1588,13 +1639,13 @@ pub struct ContainerLoggingTcp {
     pub port: i32,
 }
 
-impl sdk_core::Validate for ContainerLoggingTcp {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "host");
-        sdk_core::validate::length(f, &self.host, Some(1), Some(1000))?;
-        sdk_core::validate::pattern(f, &self.host, r"^.*$")?;
-        let f = &sdk_core::validate::field(path, "port");
-        sdk_core::validate::range_i64(f, i64::from(self.port), Some(1), Some(65535))?;
+impl api_client_transport::Validate for ContainerLoggingTcp {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "host");
+        api_client_transport::validate::length(f, &self.host, Some(1), Some(1000))?;
+        api_client_transport::validate::pattern(f, &self.host, r"^.*$")?;
+        let f = &api_client_transport::validate::field(path, "port");
+        api_client_transport::validate::range_i64(f, i64::from(self.port), Some(1), Some(65535))?;
         Ok(())
     }
 }
@@ -1622,20 +1673,32 @@ pub struct ContainerLogging {
     pub tcp: Option<ContainerLoggingTcp>,
 }
 
-impl sdk_core::Validate for ContainerLogging {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        sdk_core::Validate::validate_at(&self.axiom, &sdk_core::validate::field(path, "axiom"))?;
-        sdk_core::Validate::validate_at(
+impl api_client_transport::Validate for ContainerLogging {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.axiom,
+            &api_client_transport::validate::field(path, "axiom"),
+        )?;
+        api_client_transport::Validate::validate_at(
             &self.datadog,
-            &sdk_core::validate::field(path, "datadog"),
+            &api_client_transport::validate::field(path, "datadog"),
         )?;
-        sdk_core::Validate::validate_at(&self.http, &sdk_core::validate::field(path, "http"))?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
+            &self.http,
+            &api_client_transport::validate::field(path, "http"),
+        )?;
+        api_client_transport::Validate::validate_at(
             &self.new_relic,
-            &sdk_core::validate::field(path, "new_relic"),
+            &api_client_transport::validate::field(path, "new_relic"),
         )?;
-        sdk_core::Validate::validate_at(&self.splunk, &sdk_core::validate::field(path, "splunk"))?;
-        sdk_core::Validate::validate_at(&self.tcp, &sdk_core::validate::field(path, "tcp"))?;
+        api_client_transport::Validate::validate_at(
+            &self.splunk,
+            &api_client_transport::validate::field(path, "splunk"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.tcp,
+            &api_client_transport::validate::field(path, "tcp"),
+        )?;
         Ok(())
     }
 }
@@ -1644,39 +1707,69 @@ impl sdk_core::Validate for ContainerLogging {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateContainerLogging {
     /// Sends container logs to Axiom.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub axiom: sdk_core::Patch<ContainerLoggingAxiom>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub axiom: api_client_transport::Patch<ContainerLoggingAxiom>,
     /// Sends container logs to Datadog.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub datadog: sdk_core::Patch<ContainerLoggingDatadog>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub datadog: api_client_transport::Patch<ContainerLoggingDatadog>,
     /// Sends container logs to any HTTP endpoint.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub http: sdk_core::Patch<ContainerLoggingHttp>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub http: api_client_transport::Patch<ContainerLoggingHttp>,
     /// Sends container logs to New Relic.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub new_relic: sdk_core::Patch<ContainerLoggingNewRelic>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub new_relic: api_client_transport::Patch<ContainerLoggingNewRelic>,
     /// Sends container logs to Splunk.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub splunk: sdk_core::Patch<ContainerLoggingSplunk>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub splunk: api_client_transport::Patch<ContainerLoggingSplunk>,
     /// Sends container logs to a plain TCP endpoint.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub tcp: sdk_core::Patch<ContainerLoggingTcp>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub tcp: api_client_transport::Patch<ContainerLoggingTcp>,
 }
 
-impl sdk_core::Validate for UpdateContainerLogging {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        sdk_core::Validate::validate_at(&self.axiom, &sdk_core::validate::field(path, "axiom"))?;
-        sdk_core::Validate::validate_at(
+impl api_client_transport::Validate for UpdateContainerLogging {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.axiom,
+            &api_client_transport::validate::field(path, "axiom"),
+        )?;
+        api_client_transport::Validate::validate_at(
             &self.datadog,
-            &sdk_core::validate::field(path, "datadog"),
+            &api_client_transport::validate::field(path, "datadog"),
         )?;
-        sdk_core::Validate::validate_at(&self.http, &sdk_core::validate::field(path, "http"))?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
+            &self.http,
+            &api_client_transport::validate::field(path, "http"),
+        )?;
+        api_client_transport::Validate::validate_at(
             &self.new_relic,
-            &sdk_core::validate::field(path, "new_relic"),
+            &api_client_transport::validate::field(path, "new_relic"),
         )?;
-        sdk_core::Validate::validate_at(&self.splunk, &sdk_core::validate::field(path, "splunk"))?;
-        sdk_core::Validate::validate_at(&self.tcp, &sdk_core::validate::field(path, "tcp"))?;
+        api_client_transport::Validate::validate_at(
+            &self.splunk,
+            &api_client_transport::validate::field(path, "splunk"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.tcp,
+            &api_client_transport::validate::field(path, "tcp"),
+        )?;
         Ok(())
     }
 }
@@ -1690,14 +1783,14 @@ pub struct ContainerRegistryAuthenticationBasic {
     pub password: crate::Secret,
 }
 
-impl sdk_core::Validate for ContainerRegistryAuthenticationBasic {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "username");
-        sdk_core::validate::length(f, &self.username, Some(1), Some(10000))?;
-        sdk_core::validate::pattern(f, &self.username, r"^.*$")?;
-        let f = &sdk_core::validate::field(path, "password");
-        sdk_core::validate::length(f, &self.password, Some(1), Some(10000))?;
-        sdk_core::validate::pattern(f, &self.password, r"^.*$")?;
+impl api_client_transport::Validate for ContainerRegistryAuthenticationBasic {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "username");
+        api_client_transport::validate::length(f, &self.username, Some(1), Some(10000))?;
+        api_client_transport::validate::pattern(f, &self.username, r"^.*$")?;
+        let f = &api_client_transport::validate::field(path, "password");
+        api_client_transport::validate::length(f, &self.password, Some(1), Some(10000))?;
+        api_client_transport::validate::pattern(f, &self.password, r"^.*$")?;
         Ok(())
     }
 }
@@ -1711,14 +1804,19 @@ pub struct ContainerRegistryAuthenticationDockerHub {
     pub personal_access_token: crate::Secret,
 }
 
-impl sdk_core::Validate for ContainerRegistryAuthenticationDockerHub {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "username");
-        sdk_core::validate::length(f, &self.username, Some(1), Some(10000))?;
-        sdk_core::validate::pattern(f, &self.username, r"^.*$")?;
-        let f = &sdk_core::validate::field(path, "personal_access_token");
-        sdk_core::validate::length(f, &self.personal_access_token, Some(1), Some(10000))?;
-        sdk_core::validate::pattern(f, &self.personal_access_token, r"^.*$")?;
+impl api_client_transport::Validate for ContainerRegistryAuthenticationDockerHub {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "username");
+        api_client_transport::validate::length(f, &self.username, Some(1), Some(10000))?;
+        api_client_transport::validate::pattern(f, &self.username, r"^.*$")?;
+        let f = &api_client_transport::validate::field(path, "personal_access_token");
+        api_client_transport::validate::length(
+            f,
+            &self.personal_access_token,
+            Some(1),
+            Some(10000),
+        )?;
+        api_client_transport::validate::pattern(f, &self.personal_access_token, r"^.*$")?;
         Ok(())
     }
 }
@@ -1732,14 +1830,14 @@ pub struct ContainerRegistryAuthenticationAwsEcr {
     pub secret_access_key: crate::Secret,
 }
 
-impl sdk_core::Validate for ContainerRegistryAuthenticationAwsEcr {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "access_key_id");
-        sdk_core::validate::length(f, &self.access_key_id, Some(1), Some(10000))?;
-        sdk_core::validate::pattern(f, &self.access_key_id, r"^.*$")?;
-        let f = &sdk_core::validate::field(path, "secret_access_key");
-        sdk_core::validate::length(f, &self.secret_access_key, Some(1), Some(10000))?;
-        sdk_core::validate::pattern(f, &self.secret_access_key, r"^.*$")?;
+impl api_client_transport::Validate for ContainerRegistryAuthenticationAwsEcr {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "access_key_id");
+        api_client_transport::validate::length(f, &self.access_key_id, Some(1), Some(10000))?;
+        api_client_transport::validate::pattern(f, &self.access_key_id, r"^.*$")?;
+        let f = &api_client_transport::validate::field(path, "secret_access_key");
+        api_client_transport::validate::length(f, &self.secret_access_key, Some(1), Some(10000))?;
+        api_client_transport::validate::pattern(f, &self.secret_access_key, r"^.*$")?;
         Ok(())
     }
 }
@@ -1751,10 +1849,10 @@ pub struct ContainerRegistryAuthenticationGcpGcr {
     pub service_key: crate::Secret,
 }
 
-impl sdk_core::Validate for ContainerRegistryAuthenticationGcpGcr {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "service_key");
-        sdk_core::validate::length(f, &self.service_key, Some(1), Some(10000))?;
+impl api_client_transport::Validate for ContainerRegistryAuthenticationGcpGcr {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "service_key");
+        api_client_transport::validate::length(f, &self.service_key, Some(1), Some(10000))?;
         Ok(())
     }
 }
@@ -1766,10 +1864,10 @@ pub struct ContainerRegistryAuthenticationGcpGar {
     pub service_key: crate::Secret,
 }
 
-impl sdk_core::Validate for ContainerRegistryAuthenticationGcpGar {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "service_key");
-        sdk_core::validate::length(f, &self.service_key, Some(1), Some(10000))?;
+impl api_client_transport::Validate for ContainerRegistryAuthenticationGcpGar {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "service_key");
+        api_client_transport::validate::length(f, &self.service_key, Some(1), Some(10000))?;
         Ok(())
     }
 }
@@ -1794,24 +1892,27 @@ pub struct ContainerRegistryAuthentication {
     pub gcp_gar: Option<ContainerRegistryAuthenticationGcpGar>,
 }
 
-impl sdk_core::Validate for ContainerRegistryAuthentication {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        sdk_core::Validate::validate_at(&self.basic, &sdk_core::validate::field(path, "basic"))?;
-        sdk_core::Validate::validate_at(
+impl api_client_transport::Validate for ContainerRegistryAuthentication {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.basic,
+            &api_client_transport::validate::field(path, "basic"),
+        )?;
+        api_client_transport::Validate::validate_at(
             &self.docker_hub,
-            &sdk_core::validate::field(path, "docker_hub"),
+            &api_client_transport::validate::field(path, "docker_hub"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.aws_ecr,
-            &sdk_core::validate::field(path, "aws_ecr"),
+            &api_client_transport::validate::field(path, "aws_ecr"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.gcp_gcr,
-            &sdk_core::validate::field(path, "gcp_gcr"),
+            &api_client_transport::validate::field(path, "gcp_gcr"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.gcp_gar,
-            &sdk_core::validate::field(path, "gcp_gar"),
+            &api_client_transport::validate::field(path, "gcp_gar"),
         )?;
         Ok(())
     }
@@ -1835,27 +1936,42 @@ pub struct ContainerResourceRequirements {
     pub shm_size: Option<i32>,
 }
 
-impl sdk_core::Validate for ContainerResourceRequirements {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "cpu");
-        sdk_core::validate::range_i64(f, i64::from(self.cpu), Some(1), Some(1024))?;
-        let f = &sdk_core::validate::field(path, "memory");
-        sdk_core::validate::range_i64(f, i64::from(self.memory), Some(1024), Some(1073741824))?;
+impl api_client_transport::Validate for ContainerResourceRequirements {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "cpu");
+        api_client_transport::validate::range_i64(f, i64::from(self.cpu), Some(1), Some(1024))?;
+        let f = &api_client_transport::validate::field(path, "memory");
+        api_client_transport::validate::range_i64(
+            f,
+            i64::from(self.memory),
+            Some(1024),
+            Some(1073741824),
+        )?;
         if let Some(v) = &self.gpu_classes {
-            let f = &sdk_core::validate::field(path, "gpu_classes");
-            sdk_core::validate::items(f, v.len(), None, Some(100))?;
+            let f = &api_client_transport::validate::field(path, "gpu_classes");
+            api_client_transport::validate::items(f, v.len(), None, Some(100))?;
             for (i, v) in v.iter().enumerate() {
                 let f = &format!("{f}[{i}]");
-                sdk_core::validate::uuid(f, v)?;
+                api_client_transport::validate::uuid(f, v)?;
             }
         }
         if let Some(v) = &self.storage_amount {
-            let f = &sdk_core::validate::field(path, "storage_amount");
-            sdk_core::validate::range_i64(f, *v, Some(1073741824), Some(1125899906842624))?;
+            let f = &api_client_transport::validate::field(path, "storage_amount");
+            api_client_transport::validate::range_i64(
+                f,
+                *v,
+                Some(1073741824),
+                Some(1125899906842624),
+            )?;
         }
         if let Some(v) = &self.shm_size {
-            let f = &sdk_core::validate::field(path, "shm_size");
-            sdk_core::validate::range_i64(f, i64::from(*v), Some(64), Some(1073741824))?;
+            let f = &api_client_transport::validate::field(path, "shm_size");
+            api_client_transport::validate::range_i64(
+                f,
+                i64::from(*v),
+                Some(64),
+                Some(1073741824),
+            )?;
         }
         Ok(())
     }
@@ -1865,47 +1981,77 @@ impl sdk_core::Validate for ContainerResourceRequirements {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateContainerResources {
     /// Virtual CPUs per replica.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub cpu: sdk_core::Patch<i32>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub cpu: api_client_transport::Patch<i32>,
     /// Memory per replica, in MiB.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub memory: sdk_core::Patch<i32>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub memory: api_client_transport::Patch<i32>,
     /// Acceptable GPU classes (ids); empty for CPU-only.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub gpu_classes: sdk_core::Patch<Vec<String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub gpu_classes: api_client_transport::Patch<Vec<String>>,
     /// Disk per replica, in bytes.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub storage_amount: sdk_core::Patch<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub storage_amount: api_client_transport::Patch<i64>,
     /// Size of /dev/shm, in MiB.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub shm_size: sdk_core::Patch<i32>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub shm_size: api_client_transport::Patch<i32>,
 }
 
-impl sdk_core::Validate for UpdateContainerResources {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        if let sdk_core::Patch::Value(v) = &self.cpu {
-            let f = &sdk_core::validate::field(path, "cpu");
-            sdk_core::validate::range_i64(f, i64::from(*v), Some(1), Some(1024))?;
+impl api_client_transport::Validate for UpdateContainerResources {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        if let api_client_transport::Patch::Value(v) = &self.cpu {
+            let f = &api_client_transport::validate::field(path, "cpu");
+            api_client_transport::validate::range_i64(f, i64::from(*v), Some(1), Some(1024))?;
         }
-        if let sdk_core::Patch::Value(v) = &self.memory {
-            let f = &sdk_core::validate::field(path, "memory");
-            sdk_core::validate::range_i64(f, i64::from(*v), Some(1024), Some(1073741824))?;
+        if let api_client_transport::Patch::Value(v) = &self.memory {
+            let f = &api_client_transport::validate::field(path, "memory");
+            api_client_transport::validate::range_i64(
+                f,
+                i64::from(*v),
+                Some(1024),
+                Some(1073741824),
+            )?;
         }
-        if let sdk_core::Patch::Value(v) = &self.gpu_classes {
-            let f = &sdk_core::validate::field(path, "gpu_classes");
-            sdk_core::validate::items(f, v.len(), None, Some(100))?;
+        if let api_client_transport::Patch::Value(v) = &self.gpu_classes {
+            let f = &api_client_transport::validate::field(path, "gpu_classes");
+            api_client_transport::validate::items(f, v.len(), None, Some(100))?;
             for (i, v) in v.iter().enumerate() {
                 let f = &format!("{f}[{i}]");
-                sdk_core::validate::uuid(f, v)?;
+                api_client_transport::validate::uuid(f, v)?;
             }
         }
-        if let sdk_core::Patch::Value(v) = &self.storage_amount {
-            let f = &sdk_core::validate::field(path, "storage_amount");
-            sdk_core::validate::range_i64(f, *v, Some(1073741824), Some(1125899906842624))?;
+        if let api_client_transport::Patch::Value(v) = &self.storage_amount {
+            let f = &api_client_transport::validate::field(path, "storage_amount");
+            api_client_transport::validate::range_i64(
+                f,
+                *v,
+                Some(1073741824),
+                Some(1125899906842624),
+            )?;
         }
-        if let sdk_core::Patch::Value(v) = &self.shm_size {
-            let f = &sdk_core::validate::field(path, "shm_size");
-            sdk_core::validate::range_i64(f, i64::from(*v), Some(64), Some(1073741824))?;
+        if let api_client_transport::Patch::Value(v) = &self.shm_size {
+            let f = &api_client_transport::validate::field(path, "shm_size");
+            api_client_transport::validate::range_i64(
+                f,
+                i64::from(*v),
+                Some(64),
+                Some(1073741824),
+            )?;
         }
         Ok(())
     }
@@ -1938,44 +2084,44 @@ pub struct Container {
     pub logging: Option<ContainerLogging>,
 }
 
-impl sdk_core::Validate for Container {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "image");
-        sdk_core::validate::length(f, &self.image, Some(1), Some(2048))?;
-        sdk_core::validate::pattern(f, &self.image, r"^.*$")?;
+impl api_client_transport::Validate for Container {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "image");
+        api_client_transport::validate::length(f, &self.image, Some(1), Some(2048))?;
+        api_client_transport::validate::pattern(f, &self.image, r"^.*$")?;
         if let Some(v) = &self.hash {
-            let f = &sdk_core::validate::field(path, "hash");
-            sdk_core::validate::length(f, v, Some(47), Some(135))?;
-            sdk_core::validate::pattern(f, v, r"^sha\d{1,3}:[a-fA-F0-9]{40,135}$")?;
+            let f = &api_client_transport::validate::field(path, "hash");
+            api_client_transport::validate::length(f, v, Some(47), Some(135))?;
+            api_client_transport::validate::pattern(f, v, r"^sha\d{1,3}:[a-fA-F0-9]{40,135}$")?;
         }
         if let Some(v) = &self.size {
-            let f = &sdk_core::validate::field(path, "size");
-            sdk_core::validate::range_i64(f, *v, Some(0), None)?;
+            let f = &api_client_transport::validate::field(path, "size");
+            api_client_transport::validate::range_i64(f, *v, Some(0), None)?;
         }
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.resources,
-            &sdk_core::validate::field(path, "resources"),
+            &api_client_transport::validate::field(path, "resources"),
         )?;
         if let Some(v) = &self.command {
-            let f = &sdk_core::validate::field(path, "command");
-            sdk_core::validate::items(f, v.len(), None, Some(100))?;
+            let f = &api_client_transport::validate::field(path, "command");
+            api_client_transport::validate::items(f, v.len(), None, Some(100))?;
             for (i, v) in v.iter().enumerate() {
                 let f = &format!("{f}[{i}]");
-                sdk_core::validate::length(f, v, Some(1), Some(2048))?;
-                sdk_core::validate::pattern(f, v, r"^.*$")?;
+                api_client_transport::validate::length(f, v, Some(1), Some(2048))?;
+                api_client_transport::validate::pattern(f, v, r"^.*$")?;
             }
         }
         if let Some(v) = &self.environment_variables {
-            let f = &sdk_core::validate::field(path, "environment_variables");
+            let f = &api_client_transport::validate::field(path, "environment_variables");
             for (k, v) in v {
-                let f = &sdk_core::validate::field(f, k);
-                sdk_core::validate::length(f, v, None, Some(2048))?;
-                sdk_core::validate::pattern(f, v, r"^.*$")?;
+                let f = &api_client_transport::validate::field(f, k);
+                api_client_transport::validate::length(f, v, None, Some(2048))?;
+                api_client_transport::validate::pattern(f, v, r"^.*$")?;
             }
         }
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.logging,
-            &sdk_core::validate::field(path, "logging"),
+            &api_client_transport::validate::field(path, "logging"),
         )?;
         Ok(())
     }
@@ -2008,39 +2154,39 @@ pub struct CreateContainer {
     pub registry_authentication: Option<ContainerRegistryAuthentication>,
 }
 
-impl sdk_core::Validate for CreateContainer {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "image");
-        sdk_core::validate::length(f, &self.image, Some(1), Some(2048))?;
-        sdk_core::validate::pattern(f, &self.image, r"^.*$")?;
-        sdk_core::Validate::validate_at(
+impl api_client_transport::Validate for CreateContainer {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "image");
+        api_client_transport::validate::length(f, &self.image, Some(1), Some(2048))?;
+        api_client_transport::validate::pattern(f, &self.image, r"^.*$")?;
+        api_client_transport::Validate::validate_at(
             &self.resources,
-            &sdk_core::validate::field(path, "resources"),
+            &api_client_transport::validate::field(path, "resources"),
         )?;
         if let Some(v) = &self.command {
-            let f = &sdk_core::validate::field(path, "command");
-            sdk_core::validate::items(f, v.len(), None, Some(100))?;
+            let f = &api_client_transport::validate::field(path, "command");
+            api_client_transport::validate::items(f, v.len(), None, Some(100))?;
             for (i, v) in v.iter().enumerate() {
                 let f = &format!("{f}[{i}]");
-                sdk_core::validate::length(f, v, Some(1), Some(1000))?;
-                sdk_core::validate::pattern(f, v, r"^.*$")?;
+                api_client_transport::validate::length(f, v, Some(1), Some(1000))?;
+                api_client_transport::validate::pattern(f, v, r"^.*$")?;
             }
         }
         if let Some(v) = &self.environment_variables {
-            let f = &sdk_core::validate::field(path, "environment_variables");
+            let f = &api_client_transport::validate::field(path, "environment_variables");
             for (k, v) in v {
-                let f = &sdk_core::validate::field(f, k);
-                sdk_core::validate::length(f, v, Some(1), Some(1000))?;
-                sdk_core::validate::pattern(f, v, r"^.*$")?;
+                let f = &api_client_transport::validate::field(f, k);
+                api_client_transport::validate::length(f, v, Some(1), Some(1000))?;
+                api_client_transport::validate::pattern(f, v, r"^.*$")?;
             }
         }
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.logging,
-            &sdk_core::validate::field(path, "logging"),
+            &api_client_transport::validate::field(path, "logging"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.registry_authentication,
-            &sdk_core::validate::field(path, "registry_authentication"),
+            &api_client_transport::validate::field(path, "registry_authentication"),
         )?;
         Ok(())
     }
@@ -2050,68 +2196,92 @@ impl sdk_core::Validate for CreateContainer {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateContainer {
     /// New image reference.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub image: sdk_core::Patch<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub image: api_client_transport::Patch<String>,
     /// Cache the image close to the nodes.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub image_caching: sdk_core::Patch<bool>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub image_caching: api_client_transport::Patch<bool>,
     /// Changes to the hardware each replica needs.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub resources: sdk_core::Patch<UpdateContainerResources>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub resources: api_client_transport::Patch<UpdateContainerResources>,
     /// Command overriding the image entrypoint; `null` restores the image's.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub command: sdk_core::Patch<Vec<String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub command: api_client_transport::Patch<Vec<String>>,
     /// Scheduling priority class; higher priority costs more and is preempted less often.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub priority: sdk_core::Patch<ContainerGroupPriority>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub priority: api_client_transport::Patch<ContainerGroupPriority>,
     /// Variables to set (a value) or remove (`null`).
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub environment_variables: sdk_core::Patch<BTreeMap<String, Option<String>>>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub environment_variables: api_client_transport::Patch<BTreeMap<String, Option<String>>>,
     /// Changes to the log sinks: `null` removes a sink.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub logging: sdk_core::Patch<UpdateContainerLogging>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub logging: api_client_transport::Patch<UpdateContainerLogging>,
     /// Credentials for pulling a private image; set at most one.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub registry_authentication: sdk_core::Patch<ContainerRegistryAuthentication>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub registry_authentication: api_client_transport::Patch<ContainerRegistryAuthentication>,
 }
 
-impl sdk_core::Validate for UpdateContainer {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        if let sdk_core::Patch::Value(v) = &self.image {
-            let f = &sdk_core::validate::field(path, "image");
-            sdk_core::validate::length(f, v, Some(1), Some(1024))?;
-            sdk_core::validate::pattern(f, v, r"^.*$")?;
+impl api_client_transport::Validate for UpdateContainer {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        if let api_client_transport::Patch::Value(v) = &self.image {
+            let f = &api_client_transport::validate::field(path, "image");
+            api_client_transport::validate::length(f, v, Some(1), Some(1024))?;
+            api_client_transport::validate::pattern(f, v, r"^.*$")?;
         }
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.resources,
-            &sdk_core::validate::field(path, "resources"),
+            &api_client_transport::validate::field(path, "resources"),
         )?;
-        if let sdk_core::Patch::Value(v) = &self.command {
-            let f = &sdk_core::validate::field(path, "command");
-            sdk_core::validate::items(f, v.len(), None, Some(100))?;
+        if let api_client_transport::Patch::Value(v) = &self.command {
+            let f = &api_client_transport::validate::field(path, "command");
+            api_client_transport::validate::items(f, v.len(), None, Some(100))?;
             for (i, v) in v.iter().enumerate() {
                 let f = &format!("{f}[{i}]");
-                sdk_core::validate::length(f, v, Some(1), Some(1024))?;
-                sdk_core::validate::pattern(f, v, r"^.*$")?;
+                api_client_transport::validate::length(f, v, Some(1), Some(1024))?;
+                api_client_transport::validate::pattern(f, v, r"^.*$")?;
             }
         }
-        if let sdk_core::Patch::Value(v) = &self.environment_variables {
-            let f = &sdk_core::validate::field(path, "environment_variables");
+        if let api_client_transport::Patch::Value(v) = &self.environment_variables {
+            let f = &api_client_transport::validate::field(path, "environment_variables");
             for (k, v) in v {
-                let f = &sdk_core::validate::field(f, k);
+                let f = &api_client_transport::validate::field(f, k);
                 if let Some(v) = v {
-                    sdk_core::validate::length(f, v, Some(1), Some(1000))?;
-                    sdk_core::validate::pattern(f, v, r"^.*$")?;
+                    api_client_transport::validate::length(f, v, Some(1), Some(1000))?;
+                    api_client_transport::validate::pattern(f, v, r"^.*$")?;
                 }
             }
         }
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.logging,
-            &sdk_core::validate::field(path, "logging"),
+            &api_client_transport::validate::field(path, "logging"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.registry_authentication,
-            &sdk_core::validate::field(path, "registry_authentication"),
+            &api_client_transport::validate::field(path, "registry_authentication"),
         )?;
         Ok(())
     }
@@ -2142,21 +2312,21 @@ pub struct ContainerGroupNetworking {
     pub dns: String,
 }
 
-impl sdk_core::Validate for ContainerGroupNetworking {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "port");
-        sdk_core::validate::range_i64(f, i64::from(self.port), Some(1), Some(65535))?;
+impl api_client_transport::Validate for ContainerGroupNetworking {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "port");
+        api_client_transport::validate::range_i64(f, i64::from(self.port), Some(1), Some(65535))?;
         if let Some(v) = &self.client_request_timeout {
-            let f = &sdk_core::validate::field(path, "client_request_timeout");
-            sdk_core::validate::range_i64(f, i64::from(*v), Some(1), Some(100000))?;
+            let f = &api_client_transport::validate::field(path, "client_request_timeout");
+            api_client_transport::validate::range_i64(f, i64::from(*v), Some(1), Some(100000))?;
         }
         if let Some(v) = &self.server_response_timeout {
-            let f = &sdk_core::validate::field(path, "server_response_timeout");
-            sdk_core::validate::range_i64(f, i64::from(*v), Some(1), Some(100000))?;
+            let f = &api_client_transport::validate::field(path, "server_response_timeout");
+            api_client_transport::validate::range_i64(f, i64::from(*v), Some(1), Some(100000))?;
         }
-        let f = &sdk_core::validate::field(path, "dns");
-        sdk_core::validate::length(f, &self.dns, Some(1), Some(253))?;
-        sdk_core::validate::pattern(
+        let f = &api_client_transport::validate::field(path, "dns");
+        api_client_transport::validate::length(f, &self.dns, Some(1), Some(253))?;
+        api_client_transport::validate::pattern(
             f,
             &self.dns,
             r"^([a-z][a-z0-9-]{0,61}[a-z0-9]\.)*[a-z][a-z0-9-]{0,61}[a-z0-9]$",
@@ -2188,17 +2358,17 @@ pub struct CreateContainerGroupNetworking {
     pub server_response_timeout: Option<i32>,
 }
 
-impl sdk_core::Validate for CreateContainerGroupNetworking {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "port");
-        sdk_core::validate::range_i64(f, i64::from(self.port), Some(1), Some(65535))?;
+impl api_client_transport::Validate for CreateContainerGroupNetworking {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "port");
+        api_client_transport::validate::range_i64(f, i64::from(self.port), Some(1), Some(65535))?;
         if let Some(v) = &self.client_request_timeout {
-            let f = &sdk_core::validate::field(path, "client_request_timeout");
-            sdk_core::validate::range_i64(f, i64::from(*v), Some(1), Some(100000))?;
+            let f = &api_client_transport::validate::field(path, "client_request_timeout");
+            api_client_transport::validate::range_i64(f, i64::from(*v), Some(1), Some(100000))?;
         }
         if let Some(v) = &self.server_response_timeout {
-            let f = &sdk_core::validate::field(path, "server_response_timeout");
-            sdk_core::validate::range_i64(f, i64::from(*v), Some(1), Some(100000))?;
+            let f = &api_client_transport::validate::field(path, "server_response_timeout");
+            api_client_transport::validate::range_i64(f, i64::from(*v), Some(1), Some(100000))?;
         }
         Ok(())
     }
@@ -2208,15 +2378,18 @@ impl sdk_core::Validate for CreateContainerGroupNetworking {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateContainerGroupNetworking {
     /// Container port the gateway forwards to.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub port: sdk_core::Patch<i32>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub port: api_client_transport::Patch<i32>,
 }
 
-impl sdk_core::Validate for UpdateContainerGroupNetworking {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        if let sdk_core::Patch::Value(v) = &self.port {
-            let f = &sdk_core::validate::field(path, "port");
-            sdk_core::validate::range_i64(f, i64::from(*v), Some(1), Some(65535))?;
+impl api_client_transport::Validate for UpdateContainerGroupNetworking {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        if let api_client_transport::Patch::Value(v) = &self.port {
+            let f = &api_client_transport::validate::field(path, "port");
+            api_client_transport::validate::range_i64(f, i64::from(*v), Some(1), Some(65535))?;
         }
         Ok(())
     }
@@ -2235,26 +2408,31 @@ pub struct ContainerGroupInstanceStatusCount {
     pub stopping_count: i32,
 }
 
-impl sdk_core::Validate for ContainerGroupInstanceStatusCount {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "allocating_count");
-        sdk_core::validate::range_i64(
+impl api_client_transport::Validate for ContainerGroupInstanceStatusCount {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "allocating_count");
+        api_client_transport::validate::range_i64(
             f,
             i64::from(self.allocating_count),
             Some(0),
             Some(2147483647),
         )?;
-        let f = &sdk_core::validate::field(path, "creating_count");
-        sdk_core::validate::range_i64(
+        let f = &api_client_transport::validate::field(path, "creating_count");
+        api_client_transport::validate::range_i64(
             f,
             i64::from(self.creating_count),
             Some(0),
             Some(2147483647),
         )?;
-        let f = &sdk_core::validate::field(path, "running_count");
-        sdk_core::validate::range_i64(f, i64::from(self.running_count), Some(0), Some(2147483647))?;
-        let f = &sdk_core::validate::field(path, "stopping_count");
-        sdk_core::validate::range_i64(
+        let f = &api_client_transport::validate::field(path, "running_count");
+        api_client_transport::validate::range_i64(
+            f,
+            i64::from(self.running_count),
+            Some(0),
+            Some(2147483647),
+        )?;
+        let f = &api_client_transport::validate::field(path, "stopping_count");
+        api_client_transport::validate::range_i64(
             f,
             i64::from(self.stopping_count),
             Some(0),
@@ -2280,16 +2458,16 @@ pub struct ContainerGroupState {
     pub instance_status_counts: ContainerGroupInstanceStatusCount,
 }
 
-impl sdk_core::Validate for ContainerGroupState {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for ContainerGroupState {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         if let Some(v) = &self.description {
-            let f = &sdk_core::validate::field(path, "description");
-            sdk_core::validate::length(f, v, None, Some(1000))?;
-            sdk_core::validate::pattern(f, v, r"^.*$")?;
+            let f = &api_client_transport::validate::field(path, "description");
+            api_client_transport::validate::length(f, v, None, Some(1000))?;
+            api_client_transport::validate::pattern(f, v, r"^.*$")?;
         }
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.instance_status_counts,
-            &sdk_core::validate::field(path, "instance_status_counts"),
+            &api_client_transport::validate::field(path, "instance_status_counts"),
         )?;
         Ok(())
     }
@@ -2363,73 +2541,82 @@ pub struct ContainerGroup {
     pub update_time: String,
 }
 
-impl sdk_core::Validate for ContainerGroup {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "id");
-        sdk_core::validate::uuid(f, &self.id)?;
-        let f = &sdk_core::validate::field(path, "name");
-        sdk_core::validate::length(f, &self.name, Some(2), Some(63))?;
-        sdk_core::validate::pattern(f, &self.name, r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")?;
-        let f = &sdk_core::validate::field(path, "display_name");
-        sdk_core::validate::length(f, &self.display_name, Some(2), Some(63))?;
-        sdk_core::validate::pattern(f, &self.display_name, r"^[ ,-.0-9A-Za-z]+$")?;
-        let f = &sdk_core::validate::field(path, "organization_name");
-        sdk_core::validate::length(f, &self.organization_name, Some(2), Some(63))?;
-        sdk_core::validate::pattern(
+impl api_client_transport::Validate for ContainerGroup {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "id");
+        api_client_transport::validate::uuid(f, &self.id)?;
+        let f = &api_client_transport::validate::field(path, "name");
+        api_client_transport::validate::length(f, &self.name, Some(2), Some(63))?;
+        api_client_transport::validate::pattern(f, &self.name, r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")?;
+        let f = &api_client_transport::validate::field(path, "display_name");
+        api_client_transport::validate::length(f, &self.display_name, Some(2), Some(63))?;
+        api_client_transport::validate::pattern(f, &self.display_name, r"^[ ,-.0-9A-Za-z]+$")?;
+        let f = &api_client_transport::validate::field(path, "organization_name");
+        api_client_transport::validate::length(f, &self.organization_name, Some(2), Some(63))?;
+        api_client_transport::validate::pattern(
             f,
             &self.organization_name,
             r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$",
         )?;
-        let f = &sdk_core::validate::field(path, "project_name");
-        sdk_core::validate::length(f, &self.project_name, Some(2), Some(63))?;
-        sdk_core::validate::pattern(f, &self.project_name, r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")?;
-        sdk_core::Validate::validate_at(
+        let f = &api_client_transport::validate::field(path, "project_name");
+        api_client_transport::validate::length(f, &self.project_name, Some(2), Some(63))?;
+        api_client_transport::validate::pattern(
+            f,
+            &self.project_name,
+            r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$",
+        )?;
+        api_client_transport::Validate::validate_at(
             &self.container,
-            &sdk_core::validate::field(path, "container"),
+            &api_client_transport::validate::field(path, "container"),
         )?;
-        let f = &sdk_core::validate::field(path, "replicas");
-        sdk_core::validate::range_i64(f, i64::from(self.replicas), Some(0), Some(500))?;
-        let f = &sdk_core::validate::field(path, "country_codes");
-        sdk_core::validate::items(f, self.country_codes.len(), None, Some(500))?;
-        sdk_core::Validate::validate_at(
+        let f = &api_client_transport::validate::field(path, "replicas");
+        api_client_transport::validate::range_i64(f, i64::from(self.replicas), Some(0), Some(500))?;
+        let f = &api_client_transport::validate::field(path, "country_codes");
+        api_client_transport::validate::items(f, self.country_codes.len(), None, Some(500))?;
+        api_client_transport::Validate::validate_at(
             &self.current_state,
-            &sdk_core::validate::field(path, "current_state"),
+            &api_client_transport::validate::field(path, "current_state"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.networking,
-            &sdk_core::validate::field(path, "networking"),
+            &api_client_transport::validate::field(path, "networking"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.liveness_probe,
-            &sdk_core::validate::field(path, "liveness_probe"),
+            &api_client_transport::validate::field(path, "liveness_probe"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.readiness_probe,
-            &sdk_core::validate::field(path, "readiness_probe"),
+            &api_client_transport::validate::field(path, "readiness_probe"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.startup_probe,
-            &sdk_core::validate::field(path, "startup_probe"),
+            &api_client_transport::validate::field(path, "startup_probe"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.queue_connection,
-            &sdk_core::validate::field(path, "queue_connection"),
+            &api_client_transport::validate::field(path, "queue_connection"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.queue_autoscaler,
-            &sdk_core::validate::field(path, "queue_autoscaler"),
+            &api_client_transport::validate::field(path, "queue_autoscaler"),
         )?;
         if let Some(v) = &self.scaling_actions {
-            let f = &sdk_core::validate::field(path, "scaling-actions");
-            sdk_core::validate::items(f, v.len(), None, Some(100))?;
-            sdk_core::Validate::validate_at(v, f)?;
+            let f = &api_client_transport::validate::field(path, "scaling-actions");
+            api_client_transport::validate::items(f, v.len(), None, Some(100))?;
+            api_client_transport::Validate::validate_at(v, f)?;
         }
         if let Some(v) = &self.readme {
-            let f = &sdk_core::validate::field(path, "readme");
-            sdk_core::validate::length(f, v, Some(2), Some(65000))?;
+            let f = &api_client_transport::validate::field(path, "readme");
+            api_client_transport::validate::length(f, v, Some(2), Some(65000))?;
         }
-        let f = &sdk_core::validate::field(path, "version");
-        sdk_core::validate::range_i64(f, i64::from(self.version), Some(1), Some(2147483647))?;
+        let f = &api_client_transport::validate::field(path, "version");
+        api_client_transport::validate::range_i64(
+            f,
+            i64::from(self.version),
+            Some(1),
+            Some(2147483647),
+        )?;
         Ok(())
     }
 }
@@ -2441,11 +2628,11 @@ pub struct ContainerGroupList {
     pub items: Vec<ContainerGroup>,
 }
 
-impl sdk_core::Validate for ContainerGroupList {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "items");
-        sdk_core::validate::items(f, self.items.len(), None, Some(100))?;
-        sdk_core::Validate::validate_at(&self.items, f)?;
+impl api_client_transport::Validate for ContainerGroupList {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "items");
+        api_client_transport::validate::items(f, self.items.len(), None, Some(100))?;
+        api_client_transport::Validate::validate_at(&self.items, f)?;
         Ok(())
     }
 }
@@ -2498,54 +2685,54 @@ pub struct CreateContainerGroup {
     pub scheduled_scaling_enabled: Option<bool>,
 }
 
-impl sdk_core::Validate for CreateContainerGroup {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "name");
-        sdk_core::validate::length(f, &self.name, Some(2), Some(63))?;
-        sdk_core::validate::pattern(f, &self.name, r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")?;
+impl api_client_transport::Validate for CreateContainerGroup {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "name");
+        api_client_transport::validate::length(f, &self.name, Some(2), Some(63))?;
+        api_client_transport::validate::pattern(f, &self.name, r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")?;
         if let Some(v) = &self.display_name {
-            let f = &sdk_core::validate::field(path, "display_name");
-            sdk_core::validate::length(f, v, Some(2), Some(63))?;
-            sdk_core::validate::pattern(f, v, r"^[ ,-.0-9A-Za-z]+$")?;
+            let f = &api_client_transport::validate::field(path, "display_name");
+            api_client_transport::validate::length(f, v, Some(2), Some(63))?;
+            api_client_transport::validate::pattern(f, v, r"^[ ,-.0-9A-Za-z]+$")?;
         }
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.container,
-            &sdk_core::validate::field(path, "container"),
+            &api_client_transport::validate::field(path, "container"),
         )?;
-        let f = &sdk_core::validate::field(path, "replicas");
-        sdk_core::validate::range_i64(f, i64::from(self.replicas), Some(0), Some(500))?;
+        let f = &api_client_transport::validate::field(path, "replicas");
+        api_client_transport::validate::range_i64(f, i64::from(self.replicas), Some(0), Some(500))?;
         if let Some(v) = &self.country_codes {
-            let f = &sdk_core::validate::field(path, "country_codes");
-            sdk_core::validate::items(f, v.len(), Some(1), Some(500))?;
+            let f = &api_client_transport::validate::field(path, "country_codes");
+            api_client_transport::validate::items(f, v.len(), Some(1), Some(500))?;
         }
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.networking,
-            &sdk_core::validate::field(path, "networking"),
+            &api_client_transport::validate::field(path, "networking"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.liveness_probe,
-            &sdk_core::validate::field(path, "liveness_probe"),
+            &api_client_transport::validate::field(path, "liveness_probe"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.readiness_probe,
-            &sdk_core::validate::field(path, "readiness_probe"),
+            &api_client_transport::validate::field(path, "readiness_probe"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.startup_probe,
-            &sdk_core::validate::field(path, "startup_probe"),
+            &api_client_transport::validate::field(path, "startup_probe"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.queue_connection,
-            &sdk_core::validate::field(path, "queue_connection"),
+            &api_client_transport::validate::field(path, "queue_connection"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.queue_autoscaler,
-            &sdk_core::validate::field(path, "queue_autoscaler"),
+            &api_client_transport::validate::field(path, "queue_autoscaler"),
         )?;
         if let Some(v) = &self.scaling_actions {
-            let f = &sdk_core::validate::field(path, "scaling-actions");
-            sdk_core::validate::items(f, v.len(), None, Some(100))?;
-            sdk_core::Validate::validate_at(v, f)?;
+            let f = &api_client_transport::validate::field(path, "scaling-actions");
+            api_client_transport::validate::items(f, v.len(), None, Some(100))?;
+            api_client_transport::Validate::validate_at(v, f)?;
         }
         Ok(())
     }
@@ -2555,91 +2742,118 @@ impl sdk_core::Validate for CreateContainerGroup {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateContainerGroup {
     /// Human-friendly name: letters, digits, space, comma, hyphen, period.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub display_name: sdk_core::Patch<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub display_name: api_client_transport::Patch<String>,
     /// Changes to the container.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub container: sdk_core::Patch<UpdateContainer>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub container: api_client_transport::Patch<UpdateContainer>,
     /// Number of replicas to run.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub replicas: sdk_core::Patch<i32>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub replicas: api_client_transport::Patch<i32>,
     /// Countries the nodes may be in.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub country_codes: sdk_core::Patch<Vec<CountryCode>>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub country_codes: api_client_transport::Patch<Vec<CountryCode>>,
     /// Changes to the gateway settings.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub networking: sdk_core::Patch<UpdateContainerGroupNetworking>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub networking: api_client_transport::Patch<UpdateContainerGroupNetworking>,
     /// A health probe.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub liveness_probe: sdk_core::Patch<ContainerGroupProbe>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub liveness_probe: api_client_transport::Patch<ContainerGroupProbe>,
     /// A health probe.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub readiness_probe: sdk_core::Patch<ContainerGroupProbe>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub readiness_probe: api_client_transport::Patch<ContainerGroupProbe>,
     /// A health probe.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub startup_probe: sdk_core::Patch<ContainerGroupProbe>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub startup_probe: api_client_transport::Patch<ContainerGroupProbe>,
     /// Scales replicas on the length of the connected job queue.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub queue_autoscaler: sdk_core::Patch<ContainerGroupQueueAutoscaler>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub queue_autoscaler: api_client_transport::Patch<ContainerGroupQueueAutoscaler>,
     /// Scheduled replica changes (replaces the list).
     #[serde(
         rename = "scaling-actions",
         default,
-        skip_serializing_if = "sdk_core::Patch::is_absent"
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
     )]
-    pub scaling_actions: sdk_core::Patch<Vec<ContainerGroupScalingAction>>,
+    pub scaling_actions: api_client_transport::Patch<Vec<ContainerGroupScalingAction>>,
     /// Apply the scheduled replica changes.
     #[serde(
         rename = "scheduled-scaling-enabled",
         default,
-        skip_serializing_if = "sdk_core::Patch::is_absent"
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
     )]
-    pub scheduled_scaling_enabled: sdk_core::Patch<bool>,
+    pub scheduled_scaling_enabled: api_client_transport::Patch<bool>,
 }
 
-impl sdk_core::Validate for UpdateContainerGroup {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        if let sdk_core::Patch::Value(v) = &self.display_name {
-            let f = &sdk_core::validate::field(path, "display_name");
-            sdk_core::validate::length(f, v, Some(2), Some(63))?;
-            sdk_core::validate::pattern(f, v, r"^[ ,-.0-9A-Za-z]+$")?;
+impl api_client_transport::Validate for UpdateContainerGroup {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        if let api_client_transport::Patch::Value(v) = &self.display_name {
+            let f = &api_client_transport::validate::field(path, "display_name");
+            api_client_transport::validate::length(f, v, Some(2), Some(63))?;
+            api_client_transport::validate::pattern(f, v, r"^[ ,-.0-9A-Za-z]+$")?;
         }
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.container,
-            &sdk_core::validate::field(path, "container"),
+            &api_client_transport::validate::field(path, "container"),
         )?;
-        if let sdk_core::Patch::Value(v) = &self.replicas {
-            let f = &sdk_core::validate::field(path, "replicas");
-            sdk_core::validate::range_i64(f, i64::from(*v), Some(0), Some(500))?;
+        if let api_client_transport::Patch::Value(v) = &self.replicas {
+            let f = &api_client_transport::validate::field(path, "replicas");
+            api_client_transport::validate::range_i64(f, i64::from(*v), Some(0), Some(500))?;
         }
-        if let sdk_core::Patch::Value(v) = &self.country_codes {
-            let f = &sdk_core::validate::field(path, "country_codes");
-            sdk_core::validate::items(f, v.len(), Some(1), Some(500))?;
+        if let api_client_transport::Patch::Value(v) = &self.country_codes {
+            let f = &api_client_transport::validate::field(path, "country_codes");
+            api_client_transport::validate::items(f, v.len(), Some(1), Some(500))?;
         }
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.networking,
-            &sdk_core::validate::field(path, "networking"),
+            &api_client_transport::validate::field(path, "networking"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.liveness_probe,
-            &sdk_core::validate::field(path, "liveness_probe"),
+            &api_client_transport::validate::field(path, "liveness_probe"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.readiness_probe,
-            &sdk_core::validate::field(path, "readiness_probe"),
+            &api_client_transport::validate::field(path, "readiness_probe"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.startup_probe,
-            &sdk_core::validate::field(path, "startup_probe"),
+            &api_client_transport::validate::field(path, "startup_probe"),
         )?;
-        sdk_core::Validate::validate_at(
+        api_client_transport::Validate::validate_at(
             &self.queue_autoscaler,
-            &sdk_core::validate::field(path, "queue_autoscaler"),
+            &api_client_transport::validate::field(path, "queue_autoscaler"),
         )?;
-        if let sdk_core::Patch::Value(v) = &self.scaling_actions {
-            let f = &sdk_core::validate::field(path, "scaling-actions");
-            sdk_core::validate::items(f, v.len(), None, Some(100))?;
-            sdk_core::Validate::validate_at(v, f)?;
+        if let api_client_transport::Patch::Value(v) = &self.scaling_actions {
+            let f = &api_client_transport::validate::field(path, "scaling-actions");
+            api_client_transport::validate::items(f, v.len(), None, Some(100))?;
+            api_client_transport::Validate::validate_at(v, f)?;
         }
         Ok(())
     }
@@ -2696,49 +2910,54 @@ pub struct ContainerGroupInstance {
     pub ssh_host_key_fingerprint: Option<String>,
 }
 
-impl sdk_core::Validate for ContainerGroupInstance {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "id");
-        sdk_core::validate::uuid(f, &self.id)?;
-        let f = &sdk_core::validate::field(path, "machine_id");
-        sdk_core::validate::uuid(f, &self.machine_id)?;
-        let f = &sdk_core::validate::field(path, "version");
-        sdk_core::validate::range_i64(f, i64::from(self.version), Some(1), Some(2147483647))?;
+impl api_client_transport::Validate for ContainerGroupInstance {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "id");
+        api_client_transport::validate::uuid(f, &self.id)?;
+        let f = &api_client_transport::validate::field(path, "machine_id");
+        api_client_transport::validate::uuid(f, &self.machine_id)?;
+        let f = &api_client_transport::validate::field(path, "version");
+        api_client_transport::validate::range_i64(
+            f,
+            i64::from(self.version),
+            Some(1),
+            Some(2147483647),
+        )?;
         if let Some(v) = &self.deletion_cost {
-            let f = &sdk_core::validate::field(path, "deletion_cost");
-            sdk_core::validate::range_i64(f, i64::from(*v), Some(0), Some(100000))?;
+            let f = &api_client_transport::validate::field(path, "deletion_cost");
+            api_client_transport::validate::range_i64(f, i64::from(*v), Some(0), Some(100000))?;
         }
         if let Some(v) = &self.pulling_progress {
-            let f = &sdk_core::validate::field(path, "pulling_progress");
-            sdk_core::validate::range_f64(f, *v, Some(0.0), Some(100.0))?;
+            let f = &api_client_transport::validate::field(path, "pulling_progress");
+            api_client_transport::validate::range_f64(f, *v, Some(0.0), Some(100.0))?;
         }
         if let Some(v) = &self.cpu_percent {
-            let f = &sdk_core::validate::field(path, "cpu_percent");
-            sdk_core::validate::range_f64(f, *v, Some(0.0), None)?;
+            let f = &api_client_transport::validate::field(path, "cpu_percent");
+            api_client_transport::validate::range_f64(f, *v, Some(0.0), None)?;
         }
         if let Some(v) = &self.cpu_usage {
-            let f = &sdk_core::validate::field(path, "cpu_usage");
-            sdk_core::validate::range_i64(f, *v, Some(0), None)?;
+            let f = &api_client_transport::validate::field(path, "cpu_usage");
+            api_client_transport::validate::range_i64(f, *v, Some(0), None)?;
         }
         if let Some(v) = &self.cpu_usage_total {
-            let f = &sdk_core::validate::field(path, "cpu_usage_total");
-            sdk_core::validate::range_i64(f, *v, Some(0), None)?;
+            let f = &api_client_transport::validate::field(path, "cpu_usage_total");
+            api_client_transport::validate::range_i64(f, *v, Some(0), None)?;
         }
         if let Some(v) = &self.memory_usage_mb {
-            let f = &sdk_core::validate::field(path, "memory_usage_mb");
-            sdk_core::validate::range_f64(f, *v, Some(0.0), None)?;
+            let f = &api_client_transport::validate::field(path, "memory_usage_mb");
+            api_client_transport::validate::range_f64(f, *v, Some(0.0), None)?;
         }
         if let Some(v) = &self.memory_usage_percent {
-            let f = &sdk_core::validate::field(path, "memory_usage_percent");
-            sdk_core::validate::range_f64(f, *v, Some(0.0), None)?;
+            let f = &api_client_transport::validate::field(path, "memory_usage_percent");
+            api_client_transport::validate::range_f64(f, *v, Some(0.0), None)?;
         }
         if let Some(v) = &self.ssh_port {
-            let f = &sdk_core::validate::field(path, "ssh_port");
-            sdk_core::validate::range_i64(f, i64::from(*v), Some(1), Some(65535))?;
+            let f = &api_client_transport::validate::field(path, "ssh_port");
+            api_client_transport::validate::range_i64(f, i64::from(*v), Some(1), Some(65535))?;
         }
         if let Some(v) = &self.ssh_host_key_fingerprint {
-            let f = &sdk_core::validate::field(path, "ssh_host_key_fingerprint");
-            sdk_core::validate::length(f, v, Some(1), Some(256))?;
+            let f = &api_client_transport::validate::field(path, "ssh_host_key_fingerprint");
+            api_client_transport::validate::length(f, v, Some(1), Some(256))?;
         }
         Ok(())
     }
@@ -2751,11 +2970,11 @@ pub struct ContainerGroupInstanceList {
     pub instances: Vec<ContainerGroupInstance>,
 }
 
-impl sdk_core::Validate for ContainerGroupInstanceList {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "instances");
-        sdk_core::validate::items(f, self.instances.len(), None, Some(1000))?;
-        sdk_core::Validate::validate_at(&self.instances, f)?;
+impl api_client_transport::Validate for ContainerGroupInstanceList {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "instances");
+        api_client_transport::validate::items(f, self.instances.len(), None, Some(1000))?;
+        api_client_transport::Validate::validate_at(&self.instances, f)?;
         Ok(())
     }
 }
@@ -2764,15 +2983,18 @@ impl sdk_core::Validate for ContainerGroupInstanceList {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateContainerGroupInstance {
     /// Relative cost of removing this instance when scaling down.
-    #[serde(default, skip_serializing_if = "sdk_core::Patch::is_absent")]
-    pub deletion_cost: sdk_core::Patch<i32>,
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub deletion_cost: api_client_transport::Patch<i32>,
 }
 
-impl sdk_core::Validate for UpdateContainerGroupInstance {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        if let sdk_core::Patch::Value(v) = &self.deletion_cost {
-            let f = &sdk_core::validate::field(path, "deletion_cost");
-            sdk_core::validate::range_i64(f, i64::from(*v), Some(0), Some(100000))?;
+impl api_client_transport::Validate for UpdateContainerGroupInstance {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        if let api_client_transport::Patch::Value(v) = &self.deletion_cost {
+            let f = &api_client_transport::validate::field(path, "deletion_cost");
+            api_client_transport::validate::range_i64(f, i64::from(*v), Some(0), Some(100000))?;
         }
         Ok(())
     }
@@ -2807,30 +3029,30 @@ pub struct SystemLog {
     pub resource_gpu_class: Option<String>,
 }
 
-impl sdk_core::Validate for SystemLog {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "event_name");
-        sdk_core::validate::length(f, &self.event_name, Some(1), Some(255))?;
-        sdk_core::validate::pattern(f, &self.event_name, r"^.*$")?;
+impl api_client_transport::Validate for SystemLog {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "event_name");
+        api_client_transport::validate::length(f, &self.event_name, Some(1), Some(255))?;
+        api_client_transport::validate::pattern(f, &self.event_name, r"^.*$")?;
         if let Some(v) = &self.instance_id {
-            let f = &sdk_core::validate::field(path, "instance_id");
-            sdk_core::validate::uuid(f, v)?;
+            let f = &api_client_transport::validate::field(path, "instance_id");
+            api_client_transport::validate::uuid(f, v)?;
         }
         if let Some(v) = &self.machine_id {
-            let f = &sdk_core::validate::field(path, "machine_id");
-            sdk_core::validate::uuid(f, v)?;
+            let f = &api_client_transport::validate::field(path, "machine_id");
+            api_client_transport::validate::uuid(f, v)?;
         }
         if let Some(v) = &self.resource_cpu {
-            let f = &sdk_core::validate::field(path, "resource_cpu");
-            sdk_core::validate::range_i64(f, i64::from(*v), Some(1), Some(16))?;
+            let f = &api_client_transport::validate::field(path, "resource_cpu");
+            api_client_transport::validate::range_i64(f, i64::from(*v), Some(1), Some(16))?;
         }
         if let Some(v) = &self.resource_memory {
-            let f = &sdk_core::validate::field(path, "resource_memory");
-            sdk_core::validate::range_i64(f, i64::from(*v), Some(1024), Some(61440))?;
+            let f = &api_client_transport::validate::field(path, "resource_memory");
+            api_client_transport::validate::range_i64(f, i64::from(*v), Some(1024), Some(61440))?;
         }
         if let Some(v) = &self.resource_storage_amount {
-            let f = &sdk_core::validate::field(path, "resource_storage_amount");
-            sdk_core::validate::range_i64(f, *v, Some(1073741824), Some(268435456000))?;
+            let f = &api_client_transport::validate::field(path, "resource_storage_amount");
+            api_client_transport::validate::range_i64(f, *v, Some(1073741824), Some(268435456000))?;
         }
         Ok(())
     }
@@ -2843,11 +3065,11 @@ pub struct SystemLogList {
     pub items: Vec<SystemLog>,
 }
 
-impl sdk_core::Validate for SystemLogList {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "items");
-        sdk_core::validate::items(f, self.items.len(), None, Some(50))?;
-        sdk_core::Validate::validate_at(&self.items, f)?;
+impl api_client_transport::Validate for SystemLogList {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "items");
+        api_client_transport::validate::items(f, self.items.len(), None, Some(50))?;
+        api_client_transport::Validate::validate_at(&self.items, f)?;
         Ok(())
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! Optional fields are `Option`s left out of the JSON when `None`; unknown fields in
 //! answers are ignored. Enums are `#[non_exhaustive]` and keep any value this version
-//! does not know in their `Unknown` variant. `validate()` (from [`sdk_core::Validate`])
+//! does not know in their `Unknown` variant. `validate()` (from [`api_client_transport::Validate`])
 //! checks the constraints of the schema and names the failing field.
 
 use serde::{Deserialize, Serialize};
@@ -18,8 +18,8 @@ pub struct Status {
     pub started: bool,
 }
 
-impl sdk_core::Validate for Status {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for Status {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -32,8 +32,8 @@ pub struct Token {
     pub jwt: crate::IdentityToken,
 }
 
-impl sdk_core::Validate for Token {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for Token {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
@@ -46,10 +46,10 @@ pub struct ReallocatePrototype {
     pub reason: String,
 }
 
-impl sdk_core::Validate for ReallocatePrototype {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "reason");
-        sdk_core::validate::length(f, &self.reason, Some(1), Some(1000))?;
+impl api_client_transport::Validate for ReallocatePrototype {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "reason");
+        api_client_transport::validate::length(f, &self.reason, Some(1), Some(1000))?;
         Ok(())
     }
 }
@@ -61,10 +61,10 @@ pub struct DeletionCost {
     pub deletion_cost: i32,
 }
 
-impl sdk_core::Validate for DeletionCost {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
-        let f = &sdk_core::validate::field(path, "deletion_cost");
-        sdk_core::validate::range_i64(
+impl api_client_transport::Validate for DeletionCost {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "deletion_cost");
+        api_client_transport::validate::range_i64(
             f,
             i64::from(self.deletion_cost),
             Some(-2147483648),
@@ -100,8 +100,8 @@ pub struct Problem {
     pub errors: Option<BTreeMap<String, Vec<String>>>,
 }
 
-impl sdk_core::Validate for Problem {
-    fn validate_at(&self, path: &str) -> sdk_core::Result<()> {
+impl api_client_transport::Validate for Problem {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
     }
