@@ -6,8 +6,9 @@
 //! - `cargo xtask coverage` fails when an `operationId` of a crate's spec has no
 //!   `#[doc(alias = "...")]` (or `fn` of that name) in that crate's hand-written sources.
 //! - `cargo xtask deps` fails when reqwest, OpenSSL or native-tls is among the normal dependencies.
-//! - `cargo xtask ci` runs fmt, clippy, tests, the codegen, coverage and dependency checks and rustdoc,
-//!   stopping at the first failure.
+//! - `cargo xtask msrv`, `minimal-versions` and `package` are the release gates (see `release.rs`).
+//! - `cargo xtask ci` runs fmt, clippy, tests, the codegen, coverage and dependency checks, rustdoc
+//!   and the release gates, stopping at the first failure.
 //!
 //! # What the generator reads
 //!
@@ -35,6 +36,7 @@ mod coverage;
 mod deps;
 mod model;
 mod names;
+mod release;
 mod render;
 #[cfg(test)]
 mod tests;
@@ -53,9 +55,16 @@ commands:
   coverage            every operationId must have a #[doc(alias)] (or a fn of that
                       name) in its crate's src/, outside src/generated/
   deps                no reqwest, openssl or native-tls among the normal dependencies
+  msrv                build on the declared rust-version from the committed lock
+                      (rustup installs the toolchain when missing)
+  minimal-versions    build with every direct dependency at its lower bound (nightly cargo's
+                      -Z direct-minimal-versions; Cargo.lock is restored afterwards)
+  package             cargo package --workspace (verified), the license files in every
+                      package, cargo publish --dry-run of the core
   bench [ARGS...]     build and run the benchmarks against bollard and raw hyper
                       (bench/run.sh: its own workspace; writes BENCHMARKS.md)
-  ci                  fmt, clippy, test, codegen --check, coverage, deps, doc";
+  ci                  fmt, clippy, test, codegen --check, coverage, deps, doc, msrv,
+                      minimal-versions, package";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -71,6 +80,9 @@ fn main() -> ExitCode {
         }
         ["coverage"] => coverage::check(&root),
         ["deps"] => deps::check(&root),
+        ["msrv"] => release::msrv(&root),
+        ["minimal-versions"] => release::minimal_versions(&root),
+        ["package"] => release::package(&root),
         ["bench", rest @ ..] => bench(&root, rest),
         ["ci"] => ci(&root),
         ["help" | "--help" | "-h"] => {
@@ -105,6 +117,9 @@ enum Step {
     Codegen,
     Coverage,
     Deps,
+    Msrv,
+    MinimalVersions,
+    Package,
 }
 
 const CI: &[(&str, Step)] = &[
@@ -140,6 +155,9 @@ const CI: &[(&str, Step)] = &[
             Some(("RUSTDOCFLAGS", "-D warnings")),
         ),
     ),
+    ("cargo xtask msrv", Step::Msrv),
+    ("cargo xtask minimal-versions", Step::MinimalVersions),
+    ("cargo xtask package", Step::Package),
 ];
 
 /// Runs `bench/run.sh`: the benchmarks live in their own workspace so that the
@@ -166,6 +184,9 @@ fn ci(root: &Path) -> Result<(), String> {
             Step::Codegen => codegen::check_all(root, &[]),
             Step::Coverage => coverage::check(root),
             Step::Deps => deps::check(root),
+            Step::Msrv => release::msrv(root),
+            Step::MinimalVersions => release::minimal_versions(root),
+            Step::Package => release::package(root),
             Step::Cargo(args, env) => {
                 let mut cmd = Command::new(&cargo);
                 cmd.args(*args).current_dir(root);

@@ -75,6 +75,8 @@
 //!
 //! [RCABench]: https://github.com/OperationsPAI/AegisLab
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod builders;
 mod client;
 mod envelope;

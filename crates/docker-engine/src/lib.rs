@@ -67,6 +67,8 @@
 //!   websocket. It is the only call that needs the websocket protocol crates, and
 //!   [`Containers::attach`] covers the same ground over a hijacked connection.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod frames;
 
 #[path = "generated/models.rs"]

@@ -115,6 +115,8 @@
 //! status, with a deadline and a poll interval, and stops early when the
 //! group fails.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 #[path = "generated/models.rs"]
 pub mod models;
 

@@ -71,6 +71,8 @@
 //! they are useful for logs and for knowing when to fetch a fresh token
 //! ([`Claims::is_expired`], [`Claims::expires_in`]).
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod client;
 mod problem;
 mod token;

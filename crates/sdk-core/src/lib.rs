@@ -34,6 +34,8 @@
 //! Features: `https` (default; rustls with the ring provider and the webpki
 //! roots, no OpenSSL) and `unix` (unix domain sockets through hyperlocal).
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod client;
 mod connector;
 mod error;
