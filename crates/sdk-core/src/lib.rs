@@ -35,7 +35,9 @@
 //! roots, no OpenSSL) and `unix` (unix domain sockets through hyperlocal).
 
 mod client;
+mod config;
 mod connector;
+mod dialer;
 mod error;
 mod patch;
 mod request;
@@ -49,6 +51,8 @@ pub use futures_core;
 pub use http;
 
 pub use client::{Client, ClientBuilder, ErrorParser};
+pub use config::{ClientConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_FRAME_BYTES};
+pub use dialer::{BoxedStream, DialedStream, Dialer};
 pub use error::{ApiError, ApiErrorBody, BoxError, Error, ErrorMessage, Result, MAX_ERROR_BODY};
 pub use patch::Patch;
 pub use request::Request;
