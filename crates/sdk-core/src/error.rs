@@ -375,6 +375,11 @@ impl ApiError {
         &self.body
     }
 
+    /// The body read as an RFC 9457 problem document, if it is one.
+    pub fn problem(&self) -> Option<crate::ProblemDetails> {
+        crate::ProblemDetails::from_body(&self.body)
+    }
+
     /// How long the server asked the client to wait (`Retry-After`).
     pub fn retry_after(&self) -> Option<Duration> {
         self.retry_after
