@@ -462,21 +462,20 @@ fn never_sent(error: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 /// Whether the chain holds a rustls error (a refused certificate, a failed
-/// handshake). tokio-rustls wraps it in an `io::Error`, whose `source()`
-/// skips the wrapped error itself, so that layer is looked into by hand.
+/// handshake). An `io::Error`'s `source()` skips the error it wraps, and
+/// rustls errors arrive wrapped in one or two of them, so those layers are
+/// opened by hand.
 #[cfg(feature = "https")]
 fn is_certificate_failure(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut cause = Some(error);
-    while let Some(e) = cause {
-        if e.is::<rustls::Error>() {
-            return true;
-        }
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if io
-                .get_ref()
-                .is_some_and(|inner| inner.is::<rustls::Error>())
-            {
+    while let Some(mut e) = cause {
+        loop {
+            if e.is::<rustls::Error>() {
                 return true;
+            }
+            match e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+                Some(inner) => e = inner,
+                None => break,
             }
         }
         cause = e.source();

@@ -654,3 +654,108 @@ async fn a_problem_document_is_read_and_the_helpers_classify_statuses() {
         ]
     );
 }
+
+#[cfg(feature = "https")]
+#[tokio::test]
+async fn a_failed_tls_handshake_is_not_retried() {
+    // Plain HTTP on the port a client expects TLS on: rustls refuses the
+    // handshake, and trying again cannot change that.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            let _ = sock
+                .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+                .await;
+            let _ = sock.shutdown().await;
+        }
+    });
+    let client = Client::builder(format!("https://{addr}"))
+        .retry(
+            RetryPolicy::new(3)
+                .base_delay(Duration::from_millis(1))
+                .max_delay(Duration::from_millis(2)),
+        )
+        .build()
+        .unwrap();
+    let err = client.send(Request::post(["login"])).await.unwrap_err();
+    assert!(matches!(err, Error::Connect { .. }), "{err:?}");
+    assert_eq!(accepted.load(Ordering::SeqCst), 1, "{err:?}");
+}
+
+/// A connection that is closed before the client writes a byte: reads end at
+/// once, writes are swallowed (and counted).
+struct ClosedAtOnce(Arc<AtomicUsize>);
+
+impl tokio::io::AsyncRead for ClosedAtOnce {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        _: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+impl tokio::io::AsyncWrite for ClosedAtOnce {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.0.fetch_add(buf.len(), Ordering::SeqCst);
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[tokio::test]
+async fn a_post_that_never_left_the_client_is_sent_again_once() {
+    let (url, seen) = tcp_server(vec![reply("201 Created", &[], b"{}")]).await;
+    let addr = url.trim_start_matches("http://").to_string();
+    let dials = Arc::new(AtomicUsize::new(0));
+    let lost_bytes = Arc::new(AtomicUsize::new(0));
+    let (d, lost) = (dials.clone(), lost_bytes.clone());
+    let mut config = config("http://svc.invalid");
+    config.dialer = Some(Dialer::new(move || {
+        let first = d.fetch_add(1, Ordering::SeqCst) == 0;
+        let (addr, lost) = (addr.clone(), lost.clone());
+        async move {
+            let stream: api_client_transport::BoxedStream = if first {
+                Box::new(ClosedAtOnce(lost))
+            } else {
+                Box::new(tokio::net::TcpStream::connect(addr).await?)
+            };
+            Ok(stream)
+        }
+    }));
+    let client = Client::from_config(config).unwrap(); // RetryPolicy::none()
+    let err_or_ok = client.send(Request::post(["jobs"]).json(&1).unwrap()).await;
+    let written = lost_bytes.load(Ordering::SeqCst);
+    if written == 0 {
+        // Nothing was written on the dead connection: resent once, whatever the method.
+        err_or_ok.unwrap();
+        assert_eq!(dials.load(Ordering::SeqCst), 2);
+        assert_eq!(seen.count(), 1);
+    } else {
+        // hyper wrote it before seeing the close: it may have arrived, so a
+        // POST must not go again.
+        let err = err_or_ok.unwrap_err();
+        assert!(err.may_have_reached_server(), "{err:?}");
+        assert_eq!(seen.count(), 0);
+    }
+}
