@@ -363,7 +363,7 @@ impl Client {
                 })
             }
             Err(e) => {
-                let unsent = never_sent(&e);
+                let unsent = never_sent(&e) || failed_before_sending(&e);
                 let error = Error::Transport {
                     method: request.method.clone(),
                     path: request.path.clone(),
@@ -446,6 +446,15 @@ impl From<Error> for Failure {
     }
 }
 
+/// Whether the failure came before the request was handed to a connection:
+/// hyper-util attaches the connection's info to every error that happened
+/// on one, so an error without it (other than a connect error) arose while
+/// the connection was still being set up, e.g. a server that closed it at
+/// once. Such a request was never written.
+fn failed_before_sending(error: &hyper_util::client::legacy::Error) -> bool {
+    error.connect_info().is_none()
+}
+
 /// Whether hyper gave the request back unsent (its dispatcher was closed
 /// before the request was written).
 fn never_sent(error: &(dyn std::error::Error + 'static)) -> bool {
@@ -473,7 +482,10 @@ fn is_certificate_failure(error: &(dyn std::error::Error + 'static)) -> bool {
             if e.is::<rustls::Error>() {
                 return true;
             }
-            match e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            match e
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+            {
                 Some(inner) => e = inner,
                 None => break,
             }
