@@ -15,6 +15,8 @@ use http_body::Frame;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::Incoming;
+#[cfg(feature = "https")]
+use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client as LegacyClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
@@ -22,10 +24,14 @@ use tracing::Instrument;
 
 use crate::connector::Connector;
 use crate::error::{ApiError, ApiErrorBody, BoxError, Error, ErrorMessage, Result, MAX_ERROR_BODY};
+use crate::proxy::Proxy;
 use crate::request::{Body, BodyStream, Request};
 use crate::response::{read_bounded, Response, ResponseHead, Upgraded};
 use crate::retry::{parse_retry_after, RetryPolicy};
 use crate::secret::Secret;
+#[cfg(feature = "https")]
+use crate::tls::TlsConfig;
+use crate::tls::TlsFailure;
 
 type ReqBody = UnsyncBoxBody<Bytes, BoxError>;
 
@@ -36,8 +42,8 @@ pub type ErrorParser = fn(&ApiErrorBody<'_>) -> Option<ErrorMessage>;
 /// retry policy over one connection pool.
 ///
 /// Cheap to clone (an `Arc` inside); clones share the pool. No HTTP proxy is
-/// ever used, whatever `HTTP_PROXY` and friends say: the clients built on this
-/// talk to the endpoint they were given, which the metadata service requires.
+/// used unless the builder is given a [`Proxy`], whatever `HTTP_PROXY` and
+/// friends say: a metadata service must be reached directly.
 ///
 /// ```no_run
 /// # async fn run() -> api_client_transport::Result<()> {
@@ -53,6 +59,8 @@ pub struct Client {
 
 struct Inner {
     endpoint: Endpoint,
+    /// `proxy host:port` when connections go through one (never credentials).
+    via: Option<String>,
     transport: LegacyClient<Connector, ReqBody>,
     headers: HeaderMap,
     timeout: Duration,
@@ -68,6 +76,7 @@ impl fmt::Debug for Client {
         let headers: Vec<&str> = inner.headers.keys().map(HeaderName::as_str).collect();
         f.debug_struct("Client")
             .field("base_url", &inner.endpoint.base)
+            .field("via", &inner.via)
             .field("headers", &headers)
             .field("timeout", &inner.timeout)
             .field("stream_idle_timeout", &inner.stream_idle_timeout)
@@ -89,6 +98,9 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     error_parser: Option<ErrorParser>,
     invalid_secret: Option<HeaderName>,
+    #[cfg(feature = "https")]
+    tls: TlsConfig,
+    proxy: Option<Proxy>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -103,6 +115,7 @@ impl fmt::Debug for ClientBuilder {
             .field("stream_idle_timeout", &self.stream_idle_timeout)
             .field("pool_idle_timeout", &self.pool_idle_timeout)
             .field("retry", &self.retry)
+            .field("proxy", &self.proxy)
             .finish_non_exhaustive()
     }
 }
@@ -123,6 +136,9 @@ impl Client {
             retry: RetryPolicy::default(),
             error_parser: None,
             invalid_secret: None,
+            #[cfg(feature = "https")]
+            tls: TlsConfig::default(),
+            proxy: None,
         }
     }
 
@@ -284,8 +300,16 @@ impl Client {
                 path: error_path(),
                 after: timeout,
             }),
+            Ok(Err(e)) if TlsFailure::find(&e).is_some() => Err(Error::Tls {
+                host: inner.endpoint.host.clone(),
+                failure: TlsFailure::find(&e).unwrap_or(TlsFailure::Other(String::new())),
+                source: Box::new(e),
+            }),
             Ok(Err(e)) if e.is_connect() => Err(Error::Connect {
-                endpoint: inner.endpoint.describe(),
+                endpoint: match &inner.via {
+                    Some(via) => format!("{} via {via}", inner.endpoint.describe()),
+                    None => inner.endpoint.describe(),
+                },
                 source: Box::new(e),
             }),
             Ok(Err(e)) => Err(Error::Transport {
@@ -400,6 +424,21 @@ impl ClientBuilder {
         self
     }
 
+    /// What to trust and present over TLS (default: the built-in roots, no
+    /// client certificate). Applies to `https://` endpoints.
+    #[cfg(feature = "https")]
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// Sends requests through an HTTP proxy (default: never). Ignored for
+    /// unix sockets, which never go through a proxy.
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxy = Some(proxy);
+        self
+    }
+
     /// Builds the client; a bad URL or socket path is an [`Error::InvalidInput`].
     pub fn build(self) -> Result<Client> {
         if let Some(name) = self.invalid_secret {
@@ -421,27 +460,51 @@ impl ClientBuilder {
         let mut http = HttpConnector::new();
         http.set_connect_timeout(Some(self.connect_timeout));
         http.set_nodelay(true);
-        let connector = match &endpoint.kind {
-            EndpointKind::Http => Connector::Http(http),
+        let route = match (&self.proxy, &endpoint.kind) {
+            #[cfg(feature = "unix")]
+            (_, EndpointKind::Unix(_)) => None,
+            (Some(proxy), _) => proxy.route(&endpoint.origin_uri()?)?,
+            (None, _) => None,
+        };
+        let via = route.as_ref().map(|r| r.describe());
+        let connector = match (&endpoint.kind, route) {
+            (EndpointKind::Http, None) => Connector::Http(http),
+            (EndpointKind::Http, Some(route)) => {
+                if let Some(auth) = route.authorization {
+                    headers.insert(http::header::PROXY_AUTHORIZATION, auth);
+                }
+                Connector::HttpViaProxy {
+                    http,
+                    proxy: route.proxy,
+                }
+            }
             #[cfg(feature = "https")]
-            EndpointKind::Https => {
+            (EndpointKind::Https, route) => {
                 http.enforce_http(false);
-                let provider = Arc::new(rustls::crypto::ring::default_provider());
+                let tls = self.tls.rustls_config()?;
                 let https = hyper_rustls::HttpsConnectorBuilder::new()
-                    .with_provider_and_webpki_roots(provider)
-                    .map_err(|e| Error::invalid("base_url", format!("TLS setup failed: {e}")))?
-                    .https_or_http()
-                    .enable_http1()
-                    .wrap_connector(http);
-                Connector::Https(https)
+                    .with_tls_config(tls)
+                    .https_only()
+                    .enable_http1();
+                match route {
+                    None => Connector::Https(https.wrap_connector(http)),
+                    Some(route) => {
+                        let mut tunnel = Tunnel::new(route.proxy, http);
+                        if let Some(auth) = route.authorization {
+                            tunnel = tunnel.with_auth(auth);
+                        }
+                        Connector::HttpsViaProxy(https.wrap_connector(tunnel))
+                    }
+                }
             }
             #[cfg(feature = "unix")]
-            EndpointKind::Unix(_) => Connector::Unix(hyperlocal::UnixConnector),
+            (EndpointKind::Unix(_), _) => Connector::Unix(hyperlocal::UnixConnector),
         };
         let transport = builder.build(connector);
         Ok(Client {
             inner: Arc::new(Inner {
                 endpoint,
+                via,
                 transport,
                 headers,
                 timeout: self.timeout,
@@ -467,6 +530,8 @@ enum EndpointKind {
 struct Endpoint {
     base: String,
     kind: EndpointKind,
+    /// The host name TLS checks the certificate against (empty for sockets).
+    host: String,
     /// `scheme://authority` for TCP, `unix://<hex of the socket path>:0` for sockets.
     origin: String,
     /// The base URL's path, without a trailing slash.
@@ -497,9 +562,14 @@ impl Endpoint {
             _ => return Err(invalid("the scheme must be http, https or unix")),
         };
         let scheme = uri.scheme_str().unwrap_or("http");
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
         Ok(Endpoint {
             base: base.to_string(),
             kind,
+            host: host.to_string(),
             origin: format!("{scheme}://{authority}"),
             prefix: uri.path().trim_end_matches('/').to_string(),
         })
@@ -518,6 +588,7 @@ impl Endpoint {
         Ok(Endpoint {
             base: base.to_string(),
             kind: EndpointKind::Unix(PathBuf::from(socket)),
+            host: String::new(),
             origin: format!("unix://{hex}:0"),
             prefix: String::new(),
         })
@@ -544,6 +615,13 @@ impl Endpoint {
         }
         uri.parse()
             .map_err(|_| Error::invalid("path", format!("does not form a valid URL: {path:?}")))
+    }
+
+    /// `scheme://authority/`, what a proxy matcher looks at.
+    fn origin_uri(&self) -> Result<Uri> {
+        format!("{}/", self.origin)
+            .parse()
+            .map_err(|_| Error::invalid("base_url", "not a valid URL"))
     }
 
     fn describe(&self) -> String {

@@ -42,6 +42,19 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+    /// A TLS handshake failed on a certificate: the server's (unknown issuer,
+    /// name mismatch, expired, ...) or this client's. Never retried: trying
+    /// again cannot change the answer. The server has processed nothing.
+    #[error("TLS with {host} failed: {failure}")]
+    Tls {
+        /// The host name the certificate was checked against.
+        host: String,
+        /// What was wrong, in the terms a person fixes it in.
+        failure: crate::tls::TlsFailure,
+        /// What rustls said.
+        #[source]
+        source: BoxError,
+    },
     /// No response head arrived in time, or a stream stayed silent too long.
     #[error("{method} {path}: no answer within {after:?}")]
     Timeout {
@@ -160,7 +173,10 @@ impl Error {
 
     /// Whether the request may have reached the server (and so had an effect).
     pub fn may_have_reached_server(&self) -> bool {
-        !matches!(self, Error::InvalidInput { .. } | Error::Connect { .. })
+        !matches!(
+            self,
+            Error::InvalidInput { .. } | Error::Connect { .. } | Error::Tls { .. }
+        )
     }
 }
 

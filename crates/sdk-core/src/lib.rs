@@ -32,16 +32,21 @@
 //! ```
 //!
 //! Features: `https` (default; rustls with the ring provider and the webpki
-//! roots, no OpenSSL) and `unix` (unix domain sockets through hyperlocal).
+//! roots, no OpenSSL; see [`TlsConfig`] for private CAs and client
+//! certificates), `native-roots` (also trust the operating system's roots)
+//! and `unix` (unix domain sockets through hyperlocal). HTTP proxies are
+//! always available and never used unless a client is given a [`Proxy`].
 
 mod client;
 mod connector;
 mod error;
 mod patch;
+mod proxy;
 mod request;
 mod response;
 mod retry;
 mod secret;
+mod tls;
 pub mod validate;
 
 pub use bytes;
@@ -51,8 +56,12 @@ pub use http;
 pub use client::{Client, ClientBuilder, ErrorParser};
 pub use error::{ApiError, ApiErrorBody, BoxError, Error, ErrorMessage, Result, MAX_ERROR_BODY};
 pub use patch::Patch;
+pub use proxy::Proxy;
 pub use request::Request;
 pub use response::{decode_json, ByteStream, Response, ResponseHead, Upgraded};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+#[cfg(feature = "https")]
+pub use tls::TlsConfig;
+pub use tls::TlsFailure;
 pub use validate::Validate;
