@@ -685,6 +685,17 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "unix")]
+    #[test]
+    fn unix_sockets_never_go_through_a_proxy() {
+        let client = Client::builder("unix:///tmp/never.sock")
+            .proxy(Proxy::url("http://127.0.0.1:3128").unwrap())
+            .build()
+            .unwrap();
+        assert!(client.inner.via.is_none());
+        assert!(matches!(client.inner.endpoint.kind, EndpointKind::Unix(_)));
+    }
+
     #[test]
     fn invalid_secret_is_reported_without_its_value() {
         let err = Client::builder("http://h")
