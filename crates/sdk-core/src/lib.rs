@@ -38,9 +38,12 @@
 //! always available and never used unless a client is given a [`Proxy`].
 
 mod client;
+mod config;
 mod connector;
+mod dialer;
 mod error;
 mod patch;
+mod problem;
 mod proxy;
 mod request;
 mod response;
@@ -54,8 +57,11 @@ pub use futures_core;
 pub use http;
 
 pub use client::{Client, ClientBuilder, ErrorParser};
+pub use config::{ClientConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_FRAME_BYTES};
+pub use dialer::{BoxedStream, DialedStream, Dialer};
 pub use error::{ApiError, ApiErrorBody, BoxError, Error, ErrorMessage, Result, MAX_ERROR_BODY};
 pub use patch::Patch;
+pub use problem::ProblemDetails;
 pub use proxy::Proxy;
 pub use request::Request;
 pub use response::{decode_json, ByteStream, Response, ResponseHead, Upgraded};

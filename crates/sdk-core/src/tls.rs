@@ -249,7 +249,7 @@ pub enum TlsFailure {
     Revoked,
     /// The server refused this client's certificate, or wanted one and got none.
     ClientCertificateRefused,
-    /// Another certificate or handshake failure, as rustls words it.
+    /// Another certificate failure, as rustls words it.
     Other(String),
 }
 
@@ -274,38 +274,35 @@ impl fmt::Display for TlsFailure {
 }
 
 impl TlsFailure {
-    /// Finds a rustls error in `error`'s chain and reads it. I/O errors hide
-    /// their payload from `source()`, so each is opened with `get_ref`.
+    /// The certificate failure in `error`'s chain, if there is one.
     #[cfg(not(feature = "https"))]
     pub(crate) fn find(_error: &(dyn std::error::Error + 'static)) -> Option<TlsFailure> {
         None
     }
 
-    /// Finds a rustls error in `error`'s chain and reads it. I/O errors hide
-    /// their payload from `source()`, so each is opened with `get_ref`.
+    /// The certificate failure in `error`'s chain, if there is one.
     #[cfg(feature = "https")]
     pub(crate) fn find(error: &(dyn std::error::Error + 'static)) -> Option<TlsFailure> {
-        let mut next = Some(error);
-        while let Some(e) = next {
-            if let Some(tls) = e.downcast_ref::<rustls::Error>() {
-                return Some(Self::from_rustls(tls));
-            }
-            if let Some(io) = e.downcast_ref::<std::io::Error>() {
-                if let Some(inner) = io.get_ref() {
-                    if let Some(found) = Self::find(inner) {
-                        return Some(found);
-                    }
-                }
-            }
-            next = e.source();
-        }
-        None
+        rustls_error(error).and_then(Self::from_rustls)
+    }
+
+    /// Whether `error`'s chain holds any TLS failure (a certificate, or a
+    /// handshake with something that does not speak TLS): none is worth a retry.
+    #[cfg(feature = "https")]
+    pub(crate) fn any_in(error: &(dyn std::error::Error + 'static)) -> bool {
+        rustls_error(error).is_some()
+    }
+
+    /// Whether `error`'s chain holds any TLS failure.
+    #[cfg(not(feature = "https"))]
+    pub(crate) fn any_in(_error: &(dyn std::error::Error + 'static)) -> bool {
+        false
     }
 
     #[cfg(feature = "https")]
-    fn from_rustls(error: &rustls::Error) -> TlsFailure {
+    fn from_rustls(error: &rustls::Error) -> Option<TlsFailure> {
         use rustls::AlertDescription as Alert;
-        match error {
+        Some(match error {
             rustls::Error::InvalidCertificate(cert) => match cert {
                 CertificateError::UnknownIssuer => TlsFailure::UnknownIssuer,
                 CertificateError::NotValidForName
@@ -329,7 +326,29 @@ impl TlsFailure {
                 | Alert::UnsupportedCertificate
                 | Alert::AccessDenied,
             ) => TlsFailure::ClientCertificateRefused,
-            other => TlsFailure::Other(other.to_string()),
-        }
+            rustls::Error::NoCertificatesPresented => {
+                TlsFailure::Other("the server presented no certificate".to_string())
+            }
+            _ => return None,
+        })
     }
+}
+
+/// The rustls error in a chain. I/O errors hide their payload from
+/// `source()`, so each is opened with `get_ref`.
+#[cfg(feature = "https")]
+fn rustls_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if let Some(found) = io.get_ref().and_then(|inner| rustls_error(inner)) {
+                return Some(found);
+            }
+        }
+        next = e.source();
+    }
+    None
 }

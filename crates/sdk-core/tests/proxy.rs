@@ -101,6 +101,18 @@ async fn read_head(stream: &mut TcpStream) -> Option<String> {
     String::from_utf8(head).ok()
 }
 
+/// The error and every cause, as a report would print them.
+fn report(err: &Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = std::error::Error::source(err);
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
 fn tls_for(ca: &Ca) -> TlsConfig {
     TlsConfig::new().add_root_pem(ca.pem.as_bytes()).unwrap()
 }
@@ -191,7 +203,7 @@ async fn a_proxy_that_wants_credentials_is_a_clear_error_without_secrets() {
         .build()
         .unwrap();
     let err = client.send(Request::get(["hello"])).await.unwrap_err();
-    let text = err.to_string();
+    let text = report(&err);
     assert!(matches!(err, Error::Connect { .. }), "{err:?}");
     assert!(text.contains("proxy authorization required"), "{text}");
     assert!(
@@ -215,7 +227,7 @@ async fn a_dead_proxy_is_named_in_the_error_without_its_password() {
         .build()
         .unwrap();
     let err = client.send(Request::get(["x"])).await.unwrap_err();
-    let text = format!("{err} {err:?}");
+    let text = format!("{} {err:?}", report(&err));
     assert!(
         text.contains(&format!("via proxy 127.0.0.1:{port}")),
         "{text}"
