@@ -621,7 +621,8 @@ mod tests {
             .build()
             .unwrap();
         let err = docker.ping().await.unwrap_err();
-        let text = err.to_string();
+        // Display says where; the hint is the cause, as a report prints it.
+        let text = format!("{err}: {}", std::error::Error::source(&err).unwrap());
         assert!(matches!(err, Error::Connect { .. }), "{err:?}");
         assert!(
             text.contains("/nonexistent/dir/docker.sock") && text.contains("does not exist"),
