@@ -269,7 +269,7 @@ impl DockerBuilder {
     /// and `cert.pem` with `key.pem` (the client certificate, when both are
     /// there) in `dir`. A `tcp://` host without a port then means 2376.
     ///
-    /// Without this or [`tls`](Self::tls), TLS is used when the host comes
+    /// Without this or `tls` (same feature), TLS is used when the host comes
     /// from `DOCKER_HOST` and `DOCKER_TLS_VERIFY` is set, with the files in
     /// `DOCKER_CERT_PATH` (default `~/.docker`). Needs the `tls` feature.
     pub fn tls_cert_path(mut self, dir: impl Into<PathBuf>) -> Self {

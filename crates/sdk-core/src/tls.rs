@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 /// By default a client trusts the Mozilla roots compiled into the crate
 /// (webpki-roots), so it behaves the same in a scratch container as on a
 /// desktop. Add a private CA with [`add_root_pem`](Self::add_root_pem), the
-/// operating system's store with [`platform_roots`](Self::platform_roots)
+/// operating system's store with `platform_roots`
 /// (feature `native-roots`), and a client certificate with
 /// [`identity_pem`](Self::identity_pem).
 ///
@@ -351,4 +351,17 @@ fn rustls_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a 
         next = e.source();
     }
     None
+}
+
+#[cfg(all(test, feature = "native-roots"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platform_roots_alone_make_a_usable_config() {
+        // Needs a CA bundle on the machine (Debian's ca-certificates here).
+        let tls = TlsConfig::new().built_in_roots(false).platform_roots(true);
+        tls.rustls_config().unwrap();
+        assert!(format!("{tls:?}").contains("platform_roots: true"));
+    }
 }

@@ -2,6 +2,8 @@
 //! `CONNECT` tunnels for https, absolute-form requests for http, and
 //! nothing at all when the client was not told to use it.
 
+#![cfg(feature = "https")]
+
 mod pki;
 
 use std::sync::{Arc, Mutex};

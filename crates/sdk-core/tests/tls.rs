@@ -1,6 +1,8 @@
 //! TLS against a real rustls server and a CA made in the test: what is
 //! trusted, what is refused (once, with the reason), client certificates.
 
+#![cfg(feature = "https")]
+
 mod pki;
 
 use std::time::Duration;
