@@ -389,7 +389,7 @@ impl Client {
                 source: inner.endpoint.explain_connect_failure(Box::new(e)),
             }),
             e => {
-                let unsent = never_sent(&e);
+                let unsent = never_sent(&e) || failed_before_sending(&e);
                 let error = Error::Transport {
                     method: request.method.clone(),
                     path: request.path.clone(),
@@ -479,6 +479,15 @@ impl From<Error> for Failure {
     fn from(error: Error) -> Self {
         Failure::Error(error)
     }
+}
+
+/// Whether the failure came before the request was handed to a connection:
+/// hyper-util attaches the connection's info to every error that happened
+/// on one, so an error without it (other than a connect error) arose while
+/// the connection was still being set up, e.g. a server that closed it at
+/// once. Such a request was never written.
+fn failed_before_sending(error: &hyper_util::client::legacy::Error) -> bool {
+    error.connect_info().is_none()
 }
 
 /// Whether hyper gave the request back unsent (its dispatcher was closed
