@@ -1,7 +1,7 @@
 //! The [`Docker`] handle: where the daemon is, which API version to speak, and the
 //! system calls (`ping`, `version`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,6 +15,11 @@ use crate::version::ApiVersion;
 
 /// The socket used when `DOCKER_HOST` is not set.
 pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
+
+/// The port of a `tcp://` host given without one: the daemon's plain port.
+const PLAIN_PORT: u16 = 2375;
+/// The port of a `tcp://` host given without one when TLS is on.
+const TLS_PORT: u16 = 2376;
 
 /// A handle on one Docker daemon.
 ///
@@ -42,6 +47,7 @@ struct Inner {
 #[derive(Debug, Clone)]
 pub struct DockerBuilder {
     host: Option<String>,
+    tls: Option<Tls>,
     api_version: Option<ApiVersion>,
     connect_timeout: Duration,
     timeout: Duration,
@@ -64,9 +70,108 @@ pub struct PingInfo {
     pub builder_version: Option<String>,
 }
 
+/// How a tcp daemon is reached over TLS.
+#[derive(Debug, Clone)]
+// Without the `tls` feature only its presence matters: it turns into an error.
+#[cfg_attr(not(feature = "tls"), allow(dead_code))]
+enum Tls {
+    /// `ca.pem`, `cert.pem` and `key.pem` in this directory, as the docker CLI reads them.
+    CertPath(PathBuf),
+    /// Settings made by the caller.
+    #[cfg(feature = "tls")]
+    Config(api_client_transport::TlsConfig),
+}
+
+/// The TLS settings the environment asks for, as the docker CLI reads them:
+/// `DOCKER_TLS_VERIFY` (any non-empty value) turns TLS on, with the files in
+/// `DOCKER_CERT_PATH`, else `~/.docker`.
+fn tls_from_env() -> Result<Option<Tls>> {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    if !set("DOCKER_TLS_VERIFY") {
+        if set("DOCKER_TLS") {
+            return Err(Error::invalid(
+                "DOCKER_TLS",
+                "TLS without verifying the daemon's certificate is not supported; \
+                 set DOCKER_TLS_VERIFY=1 with the daemon's CA in DOCKER_CERT_PATH/ca.pem",
+            ));
+        }
+        return Ok(None);
+    }
+    let dir = match std::env::var_os("DOCKER_CERT_PATH").filter(|v| !v.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+            Some(home) => Path::new(&home).join(".docker"),
+            None => {
+                return Err(Error::invalid(
+                    "DOCKER_CERT_PATH",
+                    "DOCKER_TLS_VERIFY is set but neither DOCKER_CERT_PATH nor HOME is",
+                ))
+            }
+        },
+    };
+    Ok(Some(Tls::CertPath(dir)))
+}
+
+/// The TLS settings of a `DOCKER_CERT_PATH`-style directory: `ca.pem` as the
+/// only trusted root (the built-in roots when it is absent), and `cert.pem`
+/// with `key.pem` as the client certificate when both are there.
+#[cfg(feature = "tls")]
+fn cert_path_config(dir: &Path) -> Result<api_client_transport::TlsConfig> {
+    use api_client_transport::TlsConfig;
+    let field = "DOCKER_CERT_PATH";
+    // Name the file in the error: "tls.root_pem" means nothing to a Docker user.
+    let in_file = |file: &Path, e: Error| {
+        let why = match e {
+            Error::InvalidInput { reason, .. } => reason,
+            other => other.to_string(),
+        };
+        Error::invalid(field, format!("{}: {why}", file.display()))
+    };
+    let (ca, cert, key) = (
+        dir.join("ca.pem"),
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+    );
+    let mut tls = TlsConfig::new();
+    if ca.exists() {
+        tls = tls
+            .built_in_roots(false)
+            .add_root_pem_file(&ca)
+            .map_err(|e| in_file(&ca, e))?;
+    }
+    match (cert.exists(), key.exists()) {
+        (true, true) => {
+            let chain = std::fs::read(&cert)
+                .map_err(|e| in_file(&cert, Error::invalid(field, e.to_string())))?;
+            let pem = std::fs::read(&key)
+                .map_err(|e| in_file(&key, Error::invalid(field, e.to_string())))?;
+            tls = tls.identity_pem(&chain, &pem).map_err(|e| match &e {
+                Error::InvalidInput { field: f, .. } if f == "tls.client_key" => in_file(&key, e),
+                _ => in_file(&cert, e),
+            })?;
+        }
+        (false, false) => {}
+        (true, false) => {
+            return Err(Error::invalid(
+                field,
+                format!("{} has no {}", cert.display(), key.display()),
+            ))
+        }
+        (false, true) => {
+            return Err(Error::invalid(
+                field,
+                format!("{} has no {}", key.display(), cert.display()),
+            ))
+        }
+    }
+    Ok(tls)
+}
+
 /// Turns a `DOCKER_HOST` value into a base URL the transport understands:
-/// `unix:///path` stays, `tcp://host:port` becomes `http://host:port`, `http://` stays.
-pub(crate) fn resolve_host(host: &str) -> Result<(String, Option<PathBuf>)> {
+/// `unix:///path` stays, `tcp://host[:port]` becomes `http://host:port` (port
+/// 2375 when absent), or `https://host:port` (2376) when `tls` is set;
+/// `http://` stays.
+pub(crate) fn resolve_host(host: &str, tls: bool) -> Result<(String, Option<PathBuf>)> {
     let host = host.trim();
     let bad = |reason: &str| Error::invalid("DOCKER_HOST", format!("`{host}`: {reason}"));
     if let Some(path) = host.strip_prefix("unix://") {
@@ -78,18 +183,43 @@ pub(crate) fn resolve_host(host: &str) -> Result<(String, Option<PathBuf>)> {
         return Ok((host.to_string(), Some(PathBuf::from(path))));
     }
     if let Some(rest) = host.strip_prefix("tcp://") {
-        if rest.is_empty() {
+        let (authority, path) = match rest.find('/') {
+            Some(i) => rest.split_at(i),
+            None => (rest, ""),
+        };
+        if authority.is_empty() {
             return Err(bad("missing host and port"));
         }
-        return Ok((format!("http://{}", rest.trim_end_matches('/')), None));
+        if authority.contains('@') {
+            return Err(bad("user info is not allowed in a tcp host"));
+        }
+        authority
+            .parse::<api_client_transport::http::uri::Authority>()
+            .map_err(|_| bad("not a valid host[:port]"))?;
+        // The text after the last colon, unless that colon is inside an IPv6 `[...]`.
+        let port = authority
+            .rfind(':')
+            .filter(|&i| !authority[i..].contains(']'))
+            .map(|i| &authority[i + 1..]);
+        let authority = match port {
+            Some(port) if port.parse::<u16>().map_or(true, |p| p == 0) => {
+                return Err(bad("the port must be 1 to 65535"))
+            }
+            Some(_) => authority.to_string(),
+            // As the docker CLI: the plain port, or the TLS one when TLS is on.
+            None => format!("{authority}:{}", if tls { TLS_PORT } else { PLAIN_PORT }),
+        };
+        let scheme = if tls { "https" } else { "http" };
+        return Ok((
+            format!("{scheme}://{authority}{}", path.trim_end_matches('/')),
+            None,
+        ));
     }
     if host.starts_with("http://") {
         return Ok((host.trim_end_matches('/').to_string(), None));
     }
     if host.starts_with("https://") {
-        return Err(bad(
-            "TLS to the daemon is not supported; use a unix socket or plain tcp",
-        ));
+        return Ok((host.trim_end_matches('/').to_string(), None));
     }
     if host.starts_with('/') {
         return Err(bad("write a socket path as unix:///path"));
@@ -113,6 +243,7 @@ impl Default for DockerBuilder {
     fn default() -> Self {
         DockerBuilder {
             host: None,
+            tls: None,
             api_version: None,
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(120),
@@ -130,6 +261,38 @@ impl DockerBuilder {
     /// Without it, `DOCKER_HOST` is read, then [`DEFAULT_HOST`].
     pub fn host(mut self, host: impl Into<String>) -> Self {
         self.host = Some(host.into());
+        self
+    }
+
+    /// Speaks TLS to a `tcp://` daemon with the files the docker CLI uses:
+    /// `ca.pem` (the only root trusted; the built-in roots when absent),
+    /// and `cert.pem` with `key.pem` (the client certificate, when both are
+    /// there) in `dir`. A `tcp://` host without a port then means 2376.
+    ///
+    /// Without this or `tls` (same feature), TLS is used when the host comes
+    /// from `DOCKER_HOST` and `DOCKER_TLS_VERIFY` is set, with the files in
+    /// `DOCKER_CERT_PATH` (default `~/.docker`). Needs the `tls` feature.
+    pub fn tls_cert_path(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.tls = Some(Tls::CertPath(dir.into()));
+        self
+    }
+
+    /// Speaks TLS to a `tcp://` daemon with these settings: for files kept
+    /// elsewhere than one directory, or extra roots.
+    ///
+    /// ```
+    /// # fn run() -> docker_engine::Result<()> {
+    /// use docker_engine::{Docker, TlsConfig};
+    /// let tls = TlsConfig::new()
+    ///     .built_in_roots(false)
+    ///     .add_root_pem_file("/etc/docker-certs/ca.pem")?
+    ///     .identity_pem_files("/etc/docker-certs/client.pem", "/etc/docker-certs/client-key.pem")?;
+    /// let docker = Docker::builder().host("tcp://build-box:2376").tls(tls).build()?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, tls: api_client_transport::TlsConfig) -> Self {
+        self.tls = Some(Tls::Config(tls));
         self
     }
 
@@ -182,19 +345,31 @@ impl DockerBuilder {
                 .filter(|h| !h.trim().is_empty())
                 .unwrap_or_else(|| DEFAULT_HOST.to_string()),
         };
-        let (base, socket) = resolve_host(&host)?;
-        // The docker CLI speaks TLS to a tcp host when DOCKER_TLS_VERIFY is set; plain
-        // HTTP to that port would fail later with a baffling protocol error.
-        let tls_asked = std::env::var_os("DOCKER_TLS_VERIFY").is_some_and(|v| !v.is_empty());
-        if from_env && socket.is_none() && tls_asked {
+        // The environment's TLS settings go with the environment's host, as a pair.
+        let tls = match self.tls {
+            Some(tls) => Some(tls),
+            None if from_env && host.trim().starts_with("tcp://") => tls_from_env()?,
+            None => None,
+        };
+        let (base, socket) = resolve_host(&host, tls.is_some())?;
+        let builder = Client::builder(base);
+        #[cfg(feature = "tls")]
+        let builder = match tls {
+            // TLS settings mean nothing to a unix socket or an http:// host.
+            Some(_) if socket.is_some() || host.trim().starts_with("http://") => builder,
+            Some(Tls::CertPath(dir)) => builder.tls(cert_path_config(&dir)?),
+            Some(Tls::Config(config)) => builder.tls(config),
+            None => builder,
+        };
+        #[cfg(not(feature = "tls"))]
+        if tls.is_some() && socket.is_none() {
+            let field = if from_env { "DOCKER_TLS_VERIFY" } else { "tls" };
             return Err(Error::invalid(
-                "DOCKER_TLS_VERIFY",
-                format!(
-                    "`{host}` asks for TLS, which this client does not speak; use a unix socket or a plain tcp daemon"
-                ),
+                field,
+                format!("`{host}` asks for TLS, which needs the `tls` feature of docker-engine"),
             ));
         }
-        let client = Client::builder(base)
+        let client = builder
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
             .stream_idle_timeout(self.stream_idle_timeout)
@@ -218,8 +393,10 @@ impl DockerBuilder {
 impl Docker {
     /// Connects to `DOCKER_HOST`, or to [`DEFAULT_HOST`] when it is unset.
     ///
-    /// Fails at once, naming the variable, when `DOCKER_HOST` is malformed or when
-    /// `DOCKER_TLS_VERIFY` asks for TLS to a tcp daemon (this client speaks no TLS).
+    /// With `DOCKER_HOST=tcp://...` and `DOCKER_TLS_VERIFY` set, speaks TLS with
+    /// the certificates in `DOCKER_CERT_PATH` (see [`DockerBuilder::tls_cert_path`]).
+    /// Fails at once, naming the variable, when `DOCKER_HOST` is malformed or a
+    /// certificate file cannot be used.
     pub fn connect() -> Result<Docker> {
         DockerBuilder::default().build()
     }
@@ -388,28 +565,51 @@ mod tests {
 
     #[test]
     fn docker_host_forms() {
-        let (base, sock) = resolve_host("unix:///run/user/1000/docker.sock").unwrap();
+        let (base, sock) = resolve_host("unix:///run/user/1000/docker.sock", false).unwrap();
         assert_eq!(base, "unix:///run/user/1000/docker.sock");
         assert_eq!(sock.unwrap(), PathBuf::from("/run/user/1000/docker.sock"));
         assert_eq!(
-            resolve_host("tcp://10.0.0.5:2375").unwrap().0,
+            resolve_host("tcp://10.0.0.5:2375", false).unwrap().0,
             "http://10.0.0.5:2375"
         );
-        assert_eq!(resolve_host("tcp://d:2375/").unwrap().0, "http://d:2375");
         assert_eq!(
-            resolve_host("http://127.0.0.1:2375").unwrap(),
+            resolve_host("tcp://d:2375/", false).unwrap().0,
+            "http://d:2375"
+        );
+        // Without a port, as the docker CLI: 2375, or 2376 with TLS.
+        assert_eq!(
+            resolve_host("tcp://10.0.0.5", false).unwrap().0,
+            "http://10.0.0.5:2375"
+        );
+        assert_eq!(
+            resolve_host("tcp://10.0.0.5", true).unwrap().0,
+            "https://10.0.0.5:2376"
+        );
+        assert_eq!(
+            resolve_host("tcp://[::1]", true).unwrap().0,
+            "https://[::1]:2376"
+        );
+        assert_eq!(
+            resolve_host("tcp://d.example:3000/", true).unwrap().0,
+            "https://d.example:3000"
+        );
+        assert_eq!(
+            resolve_host("http://127.0.0.1:2375", false).unwrap(),
             ("http://127.0.0.1:2375".into(), None)
         );
         for bad in [
             "unix://",
             "unix://relative.sock",
             "tcp://",
+            "tcp://h:99999",
+            "tcp://h:0",
+            "tcp://h:",
+            "tcp://u:secret@h:2375",
             "ssh://me@host",
             "npipe:////./pipe/docker_engine",
-            "https://h:2376",
             "/var/run/docker.sock",
         ] {
-            let err = resolve_host(bad).unwrap_err();
+            let err = resolve_host(bad, false).unwrap_err();
             assert!(err.to_string().contains("DOCKER_HOST"), "{bad}: {err}");
         }
     }
@@ -421,7 +621,8 @@ mod tests {
             .build()
             .unwrap();
         let err = docker.ping().await.unwrap_err();
-        let text = err.to_string();
+        // Display says where; the hint is the cause, as a report prints it.
+        let text = format!("{err}: {}", std::error::Error::source(&err).unwrap());
         assert!(matches!(err, Error::Connect { .. }), "{err:?}");
         assert!(
             text.contains("/nonexistent/dir/docker.sock") && text.contains("does not exist"),

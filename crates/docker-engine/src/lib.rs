@@ -41,7 +41,10 @@
 //!
 //! - **Connecting**: [`Docker::connect`] reads `DOCKER_HOST` (`unix://`, `tcp://`,
 //!   `http://`) and falls back to `unix:///var/run/docker.sock`. A missing socket
-//!   is an [`Error::Connect`] that names the path. [`Docker`] is cheap to clone.
+//!   is an [`Error::Connect`] that names the path. A `tcp://` host without a port
+//!   means 2375, or 2376 with TLS. With the `tls` feature, `DOCKER_TLS_VERIFY` and
+//!   `DOCKER_CERT_PATH` work as in the docker CLI, or give the files to
+//!   [`DockerBuilder::tls_cert_path`]. [`Docker`] is cheap to clone.
 //! - **Version negotiation**: the client speaks API [`ApiVersion::LATEST`] (1.45). On first
 //!   use it asks the daemon (`/_ping`'s `Api-Version` header, else `/version`) and uses
 //!   the lower of the two; [`Docker::current_api_version`] shows the choice. A parameter or body
@@ -63,6 +66,9 @@
 //!
 //! # Cargo features
 //!
+//! - `tls` (off by default): TLS to a remote daemon through rustls (no OpenSSL);
+//!   see [`DockerBuilder::tls_cert_path`]. Without it, a request for TLS is an
+//!   [`Error::InvalidInput`] naming the setting, never a plain-text attempt.
 //! - `websocket` (off by default): `Containers::attach_websocket`, the attach over a
 //!   websocket. It is the only call that needs the websocket protocol crates, and
 //!   [`Containers::attach`] covers the same ground over a hijacked connection.
@@ -88,6 +94,8 @@ mod version;
 mod websocket;
 
 pub use api_client_transport::{ByteStream, Error, Result};
+#[cfg(feature = "tls")]
+pub use api_client_transport::{TlsConfig, TlsFailure};
 pub use archive::PATH_STAT_HEADER;
 pub use attach::{AttachInput, Attached};
 #[cfg(feature = "websocket")]

@@ -45,19 +45,51 @@ async fn docker_host_selects_the_daemon() {
         "{err}"
     );
 
-    // a tcp daemon that wants TLS is refused up front, naming the variable
-    std::env::set_var("DOCKER_HOST", format!("tcp://127.0.0.1:{port}"));
+    // a tcp host without a port: 2375, as the docker CLI (nothing listens on 127.0.0.2)
+    std::env::set_var("DOCKER_HOST", "tcp://127.0.0.2");
+    let err = Docker::connect().unwrap().ping().await.unwrap_err();
+    assert!(err.to_string().contains("http://127.0.0.2:2375"), "{err}");
+
+    // DOCKER_TLS_VERIFY: TLS, and 2376 without a port
+    let dir = std::env::temp_dir().join(format!("docker-env-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
     std::env::set_var("DOCKER_TLS_VERIFY", "1");
+    std::env::set_var("DOCKER_CERT_PATH", &dir);
+    let err = Docker::connect().unwrap().ping().await.unwrap_err();
+    assert!(err.to_string().contains("https://127.0.0.2:2376"), "{err}");
+
+    // a broken certificate file is named, with the variable, before anything is sent
+    std::fs::write(dir.join("ca.pem"), "not a certificate").unwrap();
     let err = Docker::connect().unwrap_err();
-    assert!(err.to_string().contains("DOCKER_TLS_VERIFY"), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("DOCKER_CERT_PATH") && text.contains("ca.pem"),
+        "{text}"
+    );
+    std::fs::remove_file(dir.join("ca.pem")).unwrap();
+    // half a client identity is an error too
+    std::fs::write(dir.join("cert.pem"), "x").unwrap();
+    let err = Docker::connect().unwrap_err();
+    assert!(err.to_string().contains("key.pem"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::env::remove_var("DOCKER_CERT_PATH");
+
     // ...but a unix socket is not concerned, nor is an explicitly chosen host
     std::env::set_var("DOCKER_HOST", "unix:///var/run/docker.sock");
     Docker::connect().unwrap();
-    Docker::builder()
+    let plain = Docker::builder()
         .host(format!("tcp://127.0.0.1:{port}"))
         .build()
         .unwrap();
+    assert_eq!(plain.api_version().await.unwrap().to_string(), "1.43");
     std::env::remove_var("DOCKER_TLS_VERIFY");
+
+    // TLS without verification is refused, not silently downgraded or trusted
+    std::env::set_var("DOCKER_HOST", "tcp://127.0.0.2");
+    std::env::set_var("DOCKER_TLS", "1");
+    let err = Docker::connect().unwrap_err();
+    assert!(err.to_string().contains("DOCKER_TLS"), "{err}");
+    std::env::remove_var("DOCKER_TLS");
 
     // empty means the default socket
     std::env::set_var("DOCKER_HOST", "");

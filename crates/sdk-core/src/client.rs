@@ -15,6 +15,8 @@ use http_body::Frame;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::Incoming;
+#[cfg(feature = "https")]
+use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client as LegacyClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
@@ -24,10 +26,14 @@ use crate::config::{redact_userinfo, ClientConfig};
 use crate::connector::Connector;
 use crate::dialer::Dialer;
 use crate::error::{ApiError, ApiErrorBody, BoxError, Error, ErrorMessage, Result, MAX_ERROR_BODY};
+use crate::proxy::Proxy;
 use crate::request::{Body, BodyStream, Request};
 use crate::response::{read_bounded, Redaction, Response, ResponseHead, ResponseLimits, Upgraded};
 use crate::retry::{parse_retry_after, RetryPolicy};
 use crate::secret::Secret;
+#[cfg(feature = "https")]
+use crate::tls::TlsConfig;
+use crate::tls::TlsFailure;
 
 type ReqBody = UnsyncBoxBody<Bytes, BoxError>;
 
@@ -38,8 +44,8 @@ pub type ErrorParser = fn(&ApiErrorBody<'_>) -> Option<ErrorMessage>;
 /// retry policy over one connection pool.
 ///
 /// Cheap to clone (an `Arc` inside); clones share the pool. No HTTP proxy is
-/// ever used, whatever `HTTP_PROXY` and friends say: the clients built on this
-/// talk to the endpoint they were given, which the metadata service requires.
+/// used unless the configuration names a [`Proxy`], whatever `HTTP_PROXY`
+/// and friends say: a metadata service must be reached directly.
 ///
 /// ```no_run
 /// # async fn run() -> api_client_transport::Result<()> {
@@ -55,6 +61,8 @@ pub struct Client {
 
 struct Inner {
     endpoint: Endpoint,
+    /// `proxy host:port` when connections go through one (never credentials).
+    via: Option<String>,
     transport: LegacyClient<Connector, ReqBody>,
     headers: HeaderMap,
     config: ClientConfig,
@@ -69,6 +77,7 @@ impl fmt::Debug for Client {
         let headers: Vec<&str> = inner.headers.keys().map(HeaderName::as_str).collect();
         f.debug_struct("Client")
             .field("config", &inner.config)
+            .field("via", &inner.via)
             .field("headers", &headers)
             .finish_non_exhaustive()
     }
@@ -350,30 +359,47 @@ impl Client {
         };
         match outcome {
             Ok(response) => Ok(response),
-            Err(e) if e.is_connect() => {
-                let certificate = is_certificate_failure(&e);
-                let error = Error::Connect {
-                    endpoint: inner.endpoint.describe(),
-                    source: inner.endpoint.explain_connect_failure(Box::new(e)),
-                };
-                Err(if certificate {
-                    Failure::Certificate(error)
-                } else {
-                    Failure::Error(error)
-                })
-            }
-            Err(e) => {
+            // Before `is_connect`: a client certificate the server refuses
+            // shows up only once the request is written (TLS 1.3).
+            Err(e) => match TlsFailure::find(&e) {
+                Some(failure) => Err(Failure::Certificate(Error::Tls {
+                    host: inner.endpoint.host.clone(),
+                    failure,
+                    source: Box::new(e),
+                })),
+                // Another TLS failure (say, a server that does not speak
+                // TLS) keeps its variant but is not retried either.
+                None if TlsFailure::any_in(&e) => Err(Failure::Certificate(
+                    self.plain_failure(request, e).into_error(),
+                )),
+                None => Err(self.plain_failure(request, e)),
+            },
+        }
+    }
+
+    /// A failure that is not about a certificate: connect or transport.
+    fn plain_failure(&self, request: &Request, e: hyper_util::client::legacy::Error) -> Failure {
+        let inner = &*self.inner;
+        match e {
+            e if e.is_connect() => Failure::Error(Error::Connect {
+                endpoint: match &inner.via {
+                    Some(via) => format!("{} via {via}", inner.endpoint.describe()),
+                    None => inner.endpoint.describe(),
+                },
+                source: inner.endpoint.explain_connect_failure(Box::new(e)),
+            }),
+            e => {
                 let unsent = never_sent(&e) || failed_before_sending(&e);
                 let error = Error::Transport {
                     method: request.method.clone(),
                     path: request.path.clone(),
                     source: Box::new(e),
                 };
-                Err(if unsent {
+                if unsent {
                     Failure::Unsent(error)
                 } else {
                     Failure::Error(error)
-                })
+                }
             }
         }
     }
@@ -435,9 +461,18 @@ enum Failure {
     /// The request never left the client (a pooled connection found closed
     /// before a byte was written): safe to send again whatever the method.
     Unsent(Error),
-    /// The server's certificate was refused: trying again cannot help.
+    /// A certificate was refused ([`Error::Tls`]) or the TLS handshake
+    /// failed otherwise: trying again cannot help.
     Certificate(Error),
     Error(Error),
+}
+
+impl Failure {
+    fn into_error(self) -> Error {
+        match self {
+            Failure::Unsent(e) | Failure::Certificate(e) | Failure::Error(e) => e,
+        }
+    }
 }
 
 impl From<Error> for Failure {
@@ -467,36 +502,6 @@ fn never_sent(error: &(dyn std::error::Error + 'static)) -> bool {
         }
         cause = e.source();
     }
-    false
-}
-
-/// Whether the chain holds a rustls error (a refused certificate, a failed
-/// handshake). An `io::Error`'s `source()` skips the error it wraps, and
-/// rustls errors arrive wrapped in one or two of them, so those layers are
-/// opened by hand.
-#[cfg(feature = "https")]
-fn is_certificate_failure(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cause = Some(error);
-    while let Some(mut e) = cause {
-        loop {
-            if e.is::<rustls::Error>() {
-                return true;
-            }
-            match e
-                .downcast_ref::<std::io::Error>()
-                .and_then(|io| io.get_ref())
-            {
-                Some(inner) => e = inner,
-                None => break,
-            }
-        }
-        cause = e.source();
-    }
-    false
-}
-
-#[cfg(not(feature = "https"))]
-fn is_certificate_failure(_: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
@@ -588,6 +593,19 @@ impl ClientBuilder {
         self
     }
 
+    /// Sets [`ClientConfig::tls`]: what to trust and present over TLS.
+    #[cfg(feature = "https")]
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.config.tls = tls;
+        self
+    }
+
+    /// Sets [`ClientConfig::proxy`]: send requests through an HTTP proxy.
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.config.proxy = Some(proxy);
+        self
+    }
+
     /// Sets [`ClientConfig::dialer`]: every new connection is opened by it.
     pub fn dialer(mut self, dialer: Dialer) -> Self {
         self.config.dialer = Some(dialer);
@@ -624,6 +642,15 @@ impl ClientBuilder {
         let mut http = HttpConnector::new();
         http.set_connect_timeout(Some(config.connect_timeout));
         http.set_nodelay(true);
+        // A proxy applies to TCP endpoints opened by the client itself: never
+        // to a unix socket, never around a custom dialer.
+        let route = match (&config.proxy, &config.dialer, &endpoint.kind) {
+            (Some(proxy), None, EndpointKind::Http) => proxy.route(&endpoint.origin_uri()?)?,
+            #[cfg(feature = "https")]
+            (Some(proxy), None, EndpointKind::Https) => proxy.route(&endpoint.origin_uri()?)?,
+            _ => None,
+        };
+        let via = route.as_ref().map(|r| r.describe());
         let connector = match (&config.dialer, &endpoint.kind) {
             (Some(dialer), EndpointKind::Http) => {
                 Connector::Custom(dialer.clone(), config.connect_timeout)
@@ -639,18 +666,35 @@ impl ClientBuilder {
                     "a custom dialer carries plain HTTP; use an http:// base URL with it",
                 ))
             }
-            (None, EndpointKind::Http) => Connector::Http(http),
+            (None, EndpointKind::Http) => match route {
+                None => Connector::Http(http),
+                Some(route) => {
+                    if let Some(auth) = route.authorization {
+                        headers.insert(http::header::PROXY_AUTHORIZATION, auth);
+                    }
+                    Connector::HttpViaProxy {
+                        http,
+                        proxy: route.proxy,
+                    }
+                }
+            },
             #[cfg(feature = "https")]
             (None, EndpointKind::Https) => {
                 http.enforce_http(false);
-                let provider = Arc::new(rustls::crypto::ring::default_provider());
                 let https = hyper_rustls::HttpsConnectorBuilder::new()
-                    .with_provider_and_webpki_roots(provider)
-                    .map_err(|e| Error::invalid("base_url", format!("TLS setup failed: {e}")))?
-                    .https_or_http()
-                    .enable_http1()
-                    .wrap_connector(http);
-                Connector::Https(https)
+                    .with_tls_config(config.tls.rustls_config()?)
+                    .https_only()
+                    .enable_http1();
+                match route {
+                    None => Connector::Https(https.wrap_connector(http)),
+                    Some(route) => {
+                        let mut tunnel = Tunnel::new(route.proxy, http);
+                        if let Some(auth) = route.authorization {
+                            tunnel = tunnel.with_auth(auth);
+                        }
+                        Connector::HttpsViaProxy(https.wrap_connector(tunnel))
+                    }
+                }
             }
             #[cfg(feature = "unix")]
             (None, EndpointKind::Unix(_)) => Connector::Unix(hyperlocal::UnixConnector),
@@ -659,6 +703,7 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner {
                 endpoint,
+                via,
                 transport,
                 headers,
                 config,
@@ -720,6 +765,8 @@ enum EndpointKind {
 struct Endpoint {
     base: String,
     kind: EndpointKind,
+    /// The host name TLS checks the certificate against (empty for sockets).
+    host: String,
     /// `scheme://authority` for TCP, `unix://<hex of the socket path>:0` for sockets.
     origin: String,
     /// The base URL's path, without a trailing slash.
@@ -772,9 +819,14 @@ impl Endpoint {
             _ => return Err(invalid("the scheme must be http, https or unix")),
         };
         let scheme = uri.scheme_str().unwrap_or("http");
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
         Ok(Endpoint {
             base: base.to_string(),
             kind,
+            host: host.to_string(),
             origin: format!("{scheme}://{authority}"),
             prefix: uri.path().trim_end_matches('/').to_string(),
         })
@@ -793,6 +845,7 @@ impl Endpoint {
         Ok(Endpoint {
             base: base.to_string(),
             kind: EndpointKind::Unix(PathBuf::from(socket)),
+            host: String::new(),
             origin: format!("unix://{hex}:0"),
             prefix: String::new(),
         })
@@ -849,6 +902,13 @@ impl Endpoint {
             }
         }
         error
+    }
+
+    /// `scheme://authority/`, what a proxy matcher looks at.
+    fn origin_uri(&self) -> Result<Uri> {
+        format!("{}/", self.origin)
+            .parse()
+            .map_err(|_| Error::invalid("base_url", "not a valid URL"))
     }
 
     fn describe(&self) -> String {
@@ -911,6 +971,17 @@ impl http_body::Body for StreamBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "unix")]
+    #[test]
+    fn unix_sockets_never_go_through_a_proxy() {
+        let client = Client::builder("unix:///tmp/never.sock")
+            .proxy(Proxy::url("http://127.0.0.1:3128").unwrap())
+            .build()
+            .unwrap();
+        assert!(client.inner.via.is_none());
+        assert!(matches!(client.inner.endpoint.kind, EndpointKind::Unix(_)));
+    }
 
     #[test]
     fn bad_base_urls_are_errors_not_panics() {

@@ -5,7 +5,10 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::dialer::Dialer;
+use crate::proxy::Proxy;
 use crate::retry::RetryPolicy;
+#[cfg(feature = "https")]
+use crate::tls::TlsConfig;
 
 /// Default cap on a buffered answer (JSON or bytes): 32 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
@@ -83,7 +86,16 @@ pub struct ClientConfig {
     /// sockets (for example a process speaking HTTP on its stdin and stdout).
     /// Default: `None`.
     pub dialer: Option<Dialer>,
-    // TLS and proxy settings go here (the tls engineer's slots).
+    /// What an `https://` client trusts and presents: extra root CAs, the
+    /// platform's roots, a client certificate. Default: the built-in Mozilla
+    /// roots, no client certificate. A refused certificate is
+    /// [`Error::Tls`](crate::Error::Tls), never retried.
+    #[cfg(feature = "https")]
+    pub tls: TlsConfig,
+    /// The HTTP proxy to go through, if any. Default: `None`, whatever the
+    /// environment says; [`Proxy::from_env`] opts in to `HTTPS_PROXY` and
+    /// friends. Never used for unix sockets or a custom dialer.
+    pub proxy: Option<Proxy>,
 }
 
 impl ClientConfig {
@@ -102,15 +114,17 @@ impl ClientConfig {
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
             validate_requests: true,
             dialer: None,
-            // TLS and proxy defaults go here.
+            #[cfg(feature = "https")]
+            tls: TlsConfig::default(),
+            proxy: None,
         }
     }
 }
 
 impl fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientConfig")
-            .field("base_url", &redact_userinfo(&self.base_url))
+        let mut d = f.debug_struct("ClientConfig");
+        d.field("base_url", &redact_userinfo(&self.base_url))
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("stream_head_timeout", &self.stream_head_timeout)
@@ -121,9 +135,11 @@ impl fmt::Debug for ClientConfig {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_frame_bytes", &self.max_frame_bytes)
             .field("validate_requests", &self.validate_requests)
-            .field("dialer", &self.dialer)
-            // TLS and proxy fields go here.
-            .finish_non_exhaustive()
+            .field("dialer", &self.dialer);
+        #[cfg(feature = "https")]
+        d.field("tls", &self.tls);
+        // Proxy's Debug shows host and port only, never credentials.
+        d.field("proxy", &self.proxy).finish_non_exhaustive()
     }
 }
 

@@ -1,6 +1,6 @@
 //! One connector for every kind of endpoint, so hyper-util's client (and
 //! hyper's connection machinery under it) is compiled and instantiated once,
-//! whatever mix of TCP, TLS and unix sockets a program uses.
+//! whatever mix of TCP, TLS, proxies and unix sockets a program uses.
 
 use std::future::Future;
 use std::io;
@@ -9,6 +9,8 @@ use std::task::{Context, Poll};
 
 use http::Uri;
 use hyper::rt::{Read, ReadBufCursor, Write};
+#[cfg(feature = "https")]
+use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
@@ -23,8 +25,17 @@ type Connecting = Pin<Box<dyn Future<Output = Result<Conn, BoxError>> + Send>>;
 #[derive(Clone)]
 pub(crate) enum Connector {
     Http(HttpConnector),
+    /// Plain HTTP through a proxy: every connection goes to the proxy, and
+    /// hyper writes requests in absolute form because the connection says so.
+    HttpViaProxy {
+        http: HttpConnector,
+        proxy: Uri,
+    },
     #[cfg(feature = "https")]
     Https(hyper_rustls::HttpsConnector<HttpConnector>),
+    /// TLS inside a `CONNECT` tunnel: the proxy sees the host and port only.
+    #[cfg(feature = "https")]
+    HttpsViaProxy(hyper_rustls::HttpsConnector<Tunnel<HttpConnector>>),
     #[cfg(feature = "unix")]
     Unix(hyperlocal::UnixConnector),
     /// The user's own way to open a connection, bounded by the connect timeout.
@@ -38,9 +49,13 @@ impl Service<Uri> for Connector {
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
         match self {
-            Connector::Http(c) => c.poll_ready(cx).map_err(Into::into),
+            Connector::Http(c) | Connector::HttpViaProxy { http: c, .. } => {
+                c.poll_ready(cx).map_err(Into::into)
+            }
             #[cfg(feature = "https")]
             Connector::Https(c) => c.poll_ready(cx),
+            #[cfg(feature = "https")]
+            Connector::HttpsViaProxy(c) => c.poll_ready(cx),
             #[cfg(feature = "unix")]
             Connector::Unix(c) => c.poll_ready(cx).map_err(Into::into),
             Connector::Custom(..) => Poll::Ready(Ok(())),
@@ -53,8 +68,17 @@ impl Service<Uri> for Connector {
                 let connecting = c.call(uri);
                 Box::pin(async move { Ok(Conn::Tcp(connecting.await?)) })
             }
+            Connector::HttpViaProxy { http, proxy } => {
+                let connecting = http.call(proxy.clone());
+                Box::pin(async move { Ok(Conn::Proxied(connecting.await?)) })
+            }
             #[cfg(feature = "https")]
             Connector::Https(c) => {
+                let connecting = c.call(uri);
+                Box::pin(async move { Ok(Conn::Tls(Box::new(connecting.await?))) })
+            }
+            #[cfg(feature = "https")]
+            Connector::HttpsViaProxy(c) => {
                 let connecting = c.call(uri);
                 Box::pin(async move { Ok(Conn::Tls(Box::new(connecting.await?))) })
             }
@@ -83,6 +107,8 @@ impl Service<Uri> for Connector {
 /// An open connection of any kind.
 pub(crate) enum Conn {
     Tcp(TokioIo<TcpStream>),
+    /// A connection to an HTTP proxy that forwards plain requests.
+    Proxied(TokioIo<TcpStream>),
     /// Boxed: a TLS session is a kilobyte, the others a few words.
     #[cfg(feature = "https")]
     Tls(Box<hyper_rustls::MaybeHttpsStream<TokioIo<TcpStream>>>),
@@ -95,7 +121,7 @@ pub(crate) enum Conn {
 macro_rules! with_io {
     ($conn:expr, $io:ident => $body:expr) => {
         match $conn.get_mut() {
-            Conn::Tcp(s) => {
+            Conn::Tcp(s) | Conn::Proxied(s) => {
                 let $io = Pin::new(s);
                 $body
             }
@@ -154,7 +180,7 @@ impl Write for Conn {
 
     fn is_write_vectored(&self) -> bool {
         match self {
-            Conn::Tcp(s) => s.is_write_vectored(),
+            Conn::Tcp(s) | Conn::Proxied(s) => s.is_write_vectored(),
             #[cfg(feature = "https")]
             Conn::Tls(s) => s.is_write_vectored(),
             #[cfg(feature = "unix")]
@@ -168,6 +194,7 @@ impl Connection for Conn {
     fn connected(&self) -> Connected {
         match self {
             Conn::Tcp(s) => s.connected(),
+            Conn::Proxied(s) => s.connected().proxy(true),
             #[cfg(feature = "https")]
             Conn::Tls(s) => s.connected(),
             #[cfg(feature = "unix")]

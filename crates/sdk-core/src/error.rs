@@ -39,6 +39,19 @@ pub enum Error {
         /// What the operating system or TLS layer said.
         source: BoxError,
     },
+    /// A TLS handshake failed on a certificate: the server's (unknown issuer,
+    /// name mismatch, expired, ...) or this client's. Never retried: trying
+    /// again cannot change the answer. The server has processed nothing.
+    Tls {
+        /// The host name the certificate was checked against.
+        host: String,
+        /// What was wrong, in the terms a person fixes it in.
+        failure: crate::tls::TlsFailure,
+        /// The error as rustls and hyper gave it. `Display` prints
+        /// [`failure`](Self::Tls::failure), its reading, so `source()` does
+        /// not return this.
+        source: BoxError,
+    },
     /// The answer (its head, or the whole body of a buffered call) did not
     /// arrive in time, or a stream stayed silent too long.
     Timeout {
@@ -104,6 +117,7 @@ impl fmt::Display for Error {
         match self {
             Error::InvalidInput { field, reason } => write!(f, "invalid {field}: {reason}"),
             Error::Connect { endpoint, .. } => write!(f, "could not connect to {endpoint}"),
+            Error::Tls { host, failure, .. } => write!(f, "TLS with {host} failed: {failure}"),
             Error::Timeout {
                 method,
                 path,
@@ -254,7 +268,10 @@ impl Error {
 
     /// Whether the request may have reached the server (and so had an effect).
     pub fn may_have_reached_server(&self) -> bool {
-        !matches!(self, Error::InvalidInput { .. } | Error::Connect { .. })
+        !matches!(
+            self,
+            Error::InvalidInput { .. } | Error::Connect { .. } | Error::Tls { .. }
+        )
     }
 }
 

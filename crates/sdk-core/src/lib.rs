@@ -32,7 +32,10 @@
 //! ```
 //!
 //! Features: `https` (default; rustls with the ring provider and the webpki
-//! roots, no OpenSSL) and `unix` (unix domain sockets through hyperlocal).
+//! roots, no OpenSSL; see [`TlsConfig`] for private CAs and client
+//! certificates), `native-roots` (also trust the operating system's roots)
+//! and `unix` (unix domain sockets through hyperlocal). HTTP proxies are
+//! always available and never used unless a client is given a [`Proxy`].
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -43,10 +46,12 @@ mod dialer;
 mod error;
 mod patch;
 mod problem;
+mod proxy;
 mod request;
 mod response;
 mod retry;
 mod secret;
+mod tls;
 pub mod validate;
 
 pub use bytes;
@@ -59,8 +64,12 @@ pub use dialer::{BoxedStream, DialedStream, Dialer};
 pub use error::{ApiError, ApiErrorBody, BoxError, Error, ErrorMessage, Result, MAX_ERROR_BODY};
 pub use patch::Patch;
 pub use problem::ProblemDetails;
+pub use proxy::Proxy;
 pub use request::Request;
 pub use response::{decode_json, ByteStream, Response, ResponseHead, Upgraded};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+#[cfg(feature = "https")]
+pub use tls::TlsConfig;
+pub use tls::TlsFailure;
 pub use validate::Validate;
