@@ -4,6 +4,7 @@
 
 use crate::models::{
     ContainerResourceRequirements, ContainerRestartPolicy, CreateContainer, CreateContainerGroup,
+    CreateQueue, GpuAvailabilityRequest, GpuClass,
 };
 
 impl CreateContainerGroup {
@@ -73,6 +74,29 @@ impl ContainerResourceRequirements {
         ContainerResourceRequirements {
             cpu,
             memory,
+            ..Default::default()
+        }
+    }
+}
+
+impl CreateQueue {
+    /// A queue named `name` (2 to 63 characters of `a-z`, `0-9` and `-`);
+    /// the display name is left to the server, which uses the name.
+    pub fn new(name: impl Into<String>) -> Self {
+        CreateQueue {
+            name: name.into(),
+            display_name: None,
+        }
+    }
+}
+
+impl GpuAvailabilityRequest {
+    /// A capacity question for nodes of any of `classes` (as read from
+    /// [`Organization::list_gpu_classes`](crate::Organization::list_gpu_classes)),
+    /// of any size and in any country.
+    pub fn new<'a>(classes: impl IntoIterator<Item = &'a GpuClass>) -> Self {
+        GpuAvailabilityRequest {
+            gpu_classes: classes.into_iter().map(|c| c.id.clone()).collect(),
             ..Default::default()
         }
     }

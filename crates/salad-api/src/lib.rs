@@ -121,10 +121,17 @@ pub mod models;
 mod client;
 mod constructors;
 mod container_groups;
+mod inference;
+mod jobs;
+mod logs;
 mod names;
+mod organization;
+mod paging;
 mod problem;
+mod queues;
 mod validation;
 mod wait;
+mod webhooks;
 
 pub use api_client_transport::{ApiError, Error, Patch, Result, RetryPolicy, Secret, Validate};
 pub use client::{
@@ -132,7 +139,11 @@ pub use client::{
     DEFAULT_BASE_URL,
 };
 pub use container_groups::ContainerGroups;
+pub use inference::InferenceEndpoints;
+pub use organization::Organization;
+pub use paging::{PageOptions, Paginated};
 pub use problem::ProblemExt;
+pub use queues::Queues;
 pub use wait::{WaitError, WaitOptions};
 
 /// Runs the examples of README.md as doctests, so the README cannot rot.
