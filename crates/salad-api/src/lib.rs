@@ -131,8 +131,9 @@ mod problem;
 mod queues;
 mod validation;
 mod wait;
-mod webhooks;
+pub mod webhooks;
 
+pub use api_client_transport::http;
 pub use api_client_transport::{ApiError, Error, Patch, Result, RetryPolicy, Secret, Validate};
 pub use client::{
     Client, ClientBuilder, Project, API_KEY_ENV, BASE_URL_ENV, DEFAULT_API_KEY_HEADER,
