@@ -68,19 +68,15 @@ pub async fn run(
 
     // 3. A group whose instances take the queue's jobs on port 8080, /render.
     let mut resources = ContainerResourceRequirements::new(4, 16 * 1024);
-    resources.gpu_classes = Some(gpus.iter().map(|g| g.id.clone()).collect());
+    resources.gpu_classes = Some(gpus.iter().map(|g| g.id).collect());
     let mut group = CreateContainerGroup::new(
         GROUP,
         CreateContainer::new("ghcr.io/acme/mandelbrot:1.4.2", resources),
+        true, // start as soon as it is created
         ContainerRestartPolicy::Always,
         2,
     );
-    group.autostart_policy = true;
-    group.queue_connection = Some(ContainerGroupQueueConnection {
-        path: "/render".into(),
-        port: 8080,
-        queue_name: QUEUE.into(),
-    });
+    group.queue_connection = Some(ContainerGroupQueueConnection::new("/render", 8080, QUEUE));
     groups.create(&group).await?;
     let options = WaitOptions::new()
         .poll_interval(poll)

@@ -119,7 +119,6 @@
 pub mod models;
 
 mod client;
-mod constructors;
 mod container_groups;
 mod inference;
 mod jobs;
@@ -145,6 +144,10 @@ pub use organization::Organization;
 pub use paging::{PageOptions, Paginated};
 pub use problem::ProblemExt;
 pub use queues::Queues;
+/// The `time` crate, whose `OffsetDateTime` holds the API's timestamps.
+pub use time;
+/// The `uuid` crate, whose `Uuid` holds the API's ids.
+pub use uuid;
 pub use wait::{WaitError, WaitOptions};
 
 /// Runs the examples of README.md as doctests, so the README cannot rot.

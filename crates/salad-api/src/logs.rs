@@ -2,20 +2,22 @@
 
 use api_client_transport::http::Method;
 use api_client_transport::{Result, Validate};
+use time::OffsetDateTime;
 
 use crate::models::{LogEntryList, LogEntryQuery, LogEntrySortOrder};
 use crate::organization::Organization;
 
 impl LogEntryQuery {
-    /// A query for the lines between `start_time` and `end_time` (RFC 3339)
-    /// that match `query` (empty: every line), in the server's default order
-    /// and page size.
+    /// A query for the lines between `start_time` and `end_time` that match
+    /// `query` (empty: every line), in the server's default order and page size.
     ///
     /// ```
     /// use salad_api::models::{LogEntryQuery, LogEntrySortOrder};
+    /// use salad_api::time::{Duration, OffsetDateTime};
+    /// let end = OffsetDateTime::now_utc();
     /// let query = LogEntryQuery::new(
-    ///     "2024-11-02T09:00:00Z",
-    ///     "2024-11-02T10:00:00Z",
+    ///     end - Duration::hours(1),
+    ///     end,
     ///     r#"container_group_name = "mandelbrot""#,
     /// )
     /// .sort(LogEntrySortOrder::Asc)
@@ -23,13 +25,13 @@ impl LogEntryQuery {
     /// assert_eq!(query.page_size, Some(100));
     /// ```
     pub fn new(
-        start_time: impl Into<String>,
-        end_time: impl Into<String>,
+        start_time: OffsetDateTime,
+        end_time: OffsetDateTime,
         query: impl Into<String>,
     ) -> Self {
         LogEntryQuery {
-            start_time: start_time.into(),
-            end_time: end_time.into(),
+            start_time,
+            end_time,
             query: query.into(),
             sort_order: None,
             page_size: None,

@@ -21,11 +21,7 @@ fn create_body() -> CreateContainerGroup {
         display_name: None,
         container: CreateContainer {
             image: "ghcr.io/acme/mandelbrot:1.4.2".into(),
-            resources: ContainerResourceRequirements {
-                cpu: 2,
-                memory: 2048,
-                ..Default::default()
-            },
+            resources: ContainerResourceRequirements::new(2, 2048),
             image_caching: None,
             command: None,
             priority: None,
@@ -95,7 +91,7 @@ async fn call_added(groups: &ContainerGroups, operation_id: &str) -> Result<(), 
         gpu_classes: vec!["ed563892-aacd-40f5-80b7-90c9be6c759b".parse().unwrap()],
         ..Default::default()
     };
-    let logs = LogEntryQuery::new("2024-11-02T09:00:00Z", "2024-11-02T10:00:00Z", "");
+    let logs = LogEntryQuery::new(ts("2024-11-02T09:00:00Z"), ts("2024-11-02T10:00:00Z"), "");
     match operation_id {
         "list_queues" => queues.list().await.map(drop),
         "create_queue" => queues.create(&CreateQueue::new(QUEUE)).await.map(drop),

@@ -446,7 +446,7 @@ async fn get_gpu_availability() {
         &sent,
     );
     let mock = answer(mock, 200, Some(&body)).await;
-    let mut request = GpuAvailabilityRequest::new(&classes.items[..1]);
+    let mut request = GpuAvailabilityRequest::new(vec![classes.items[0].id]);
     request.cpu = Some(4);
     request.memory = Some(16384);
     request.country_codes = Some(vec![CountryCode::Us]);
@@ -505,8 +505,8 @@ async fn query_log_entries() {
     );
     let mock = answer(mock, 200, Some(&body)).await;
     let query = LogEntryQuery::new(
-        "2024-11-02T09:00:00Z",
-        "2024-11-02T10:00:00Z",
+        ts("2024-11-02T09:00:00Z"),
+        ts("2024-11-02T10:00:00Z"),
         r#"container_group_name = "mandelbrot""#,
     )
     .sort(LogEntrySortOrder::Asc)

@@ -143,3 +143,12 @@ pub const GPU_AVAILABILITY_PATH: &str =
     "/organizations/{organization_name}/availability/sce-gpu-availability";
 pub const WEBHOOK_KEY_PATH: &str = "/organizations/{organization_name}/webhook-secret-key";
 pub const LOG_ENTRIES_PATH: &str = "/organizations/{organization_name}/log-entries";
+
+/// An RFC 3339 time.
+pub fn ts(text: &str) -> salad_api::time::OffsetDateTime {
+    salad_api::time::OffsetDateTime::parse(
+        text,
+        &salad_api::time::format_description::well_known::Rfc3339,
+    )
+    .expect("an RFC 3339 time")
+}
