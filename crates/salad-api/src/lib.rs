@@ -62,7 +62,7 @@
 //!   [`Organization::gpu_classes_by_name`]), quotas, CPU and GPU capacity,
 //!   the webhook key, the log-entries query, and
 //!   [`Organization::inference_endpoints`] ([`InferenceEndpoints`]).
-//! - [`webhooks::Verifier`] (feature `webhooks`): checks the signature of the
+//! - `webhooks::Verifier` (feature `webhooks`): checks the signature of the
 //!   job webhooks SaladCloud sends.
 //!
 //! Searching these docs for an operation name of the official SDKs
