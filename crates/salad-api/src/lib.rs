@@ -252,6 +252,16 @@ mod tests {
         check::<Client>();
         check::<Project>();
         check::<ContainerGroups>();
+        check::<Queues>();
+        check::<Organization>();
+        check::<InferenceEndpoints>();
+        check::<PageOptions>();
+        check::<models::QueueJob>();
+        check::<models::CreateQueueJob>();
+        #[cfg(feature = "webhooks")]
+        check::<webhooks::Verifier>();
+        fn send<T: Send>() {}
+        send::<Paginated<models::QueueJob>>();
         check::<WaitOptions>();
         check::<Secret>();
         check::<models::CreateContainerGroup>();
