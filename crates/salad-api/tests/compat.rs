@@ -196,3 +196,30 @@ fn request_examples_are_valid_and_round_trip() {
         request_example(GROUP_PATH, "patch")
     );
 }
+
+#[tokio::test]
+async fn jobs_with_new_statuses_fields_and_actions_decode() {
+    let mut server = server().await;
+    let mut job = response_example(QUEUE_JOB_PATH, "get", "200");
+    job["status"] = json!("expired");
+    job["priority"] = json!(7);
+    job["events"][0]["action"] = json!("requeued");
+    let mock = server
+        .mock("GET", concrete(QUEUE_JOB_PATH).as_str())
+        .with_status(200)
+        .with_body(json_body(&job))
+        .expect(1)
+        .create_async()
+        .await;
+    let got = queues(&server).get_job(QUEUE, QUEUE_JOB).await.unwrap();
+    mock.assert_async().await;
+    assert_eq!(got.status, m::JobStatus::Unknown("expired".into()));
+    assert!(
+        !got.is_finished(),
+        "an unknown status is not taken as final"
+    );
+    assert_eq!(
+        got.events[0].action,
+        m::JobEventAction::Unknown("requeued".into())
+    );
+}
