@@ -129,7 +129,7 @@ async fn nested_fields_are_named_by_their_path() {
     );
 
     req.version = Some(CreateContainerVersionReq {
-        helm_config: Some(CreateHelmConfigReq::new("detector", "example", "", "rca")),
+        helm_config: Some(CreateHelmConfigReq::new("detector", "rca", "example", "")),
         ..version("1.0.0")
     });
     assert_field(

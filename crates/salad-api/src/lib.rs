@@ -1,28 +1,82 @@
-//! A typed async client for the container groups of the
-//! [SaladCloud](https://salad.com) public API.
+//! A typed async client for the [SaladCloud](https://salad.com) public API:
+//! container groups and their instances, job queues and their jobs,
+//! inference endpoints, GPU classes, quotas, capacity, the webhook key and
+//! container logs: all 36 operations of API 0.9.0-alpha.17.
+//!
+//! The whole life of a queue-backed GPU workload: pick a GPU class by name,
+//! create a queue, create a group that takes its jobs, submit jobs, wait for
+//! their results, tear down. (`examples/queue_flow.rs` is this flow as a
+//! program; `tests/flow.rs` runs it against a local mock server.)
 //!
 //! ```no_run
-//! use salad_api::Client;
+//! use std::time::Duration;
+//! use salad_api::models::{
+//!     ContainerGroupQueueConnection, ContainerGroupStatus, ContainerResourceRequirements,
+//!     ContainerRestartPolicy, CreateContainer, CreateContainerGroup, CreateQueue, JobStatus,
+//! };
+//! use salad_api::{Client, WaitOptions};
+//!
+//! #[derive(serde::Serialize)]
+//! struct Tile { x: f64, y: f64, zoom: u32 }
+//! #[derive(serde::Deserialize)]
+//! struct Rendered { image: String }
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! // Reads SALAD_API_KEY (and SALAD_API_BASE_URL, if set).
 //! let client = Client::from_env()?;
-//! let groups = client.project("acme-corp", "dev-env")?.container_groups();
-//! for group in groups.list().await?.items {
-//!     println!("{} {:?} ({} replicas)", group.name, group.current_state.status, group.replicas);
-//!     for instance in groups.list_instances(&group.name).await?.instances {
-//!         println!("  {} {:?}", instance.id, instance.state);
-//!     }
+//! let org = client.organization("acme-corp")?;
+//! let project = client.project("acme-corp", "dev-env")?;
+//! let (queues, groups) = (project.queues(), project.container_groups());
+//!
+//! // GPU classes are ids in a group body: look them up by name.
+//! let gpus = org.gpu_classes_by_name(&["RTX 4090 (24 GB)"]).await?;
+//! queues.create(&CreateQueue::new("render-jobs")).await?;
+//!
+//! let mut resources = ContainerResourceRequirements::new(4, 16 * 1024);
+//! resources.gpu_classes = Some(gpus.iter().map(|g| g.id).collect());
+//! let image = CreateContainer::new("ghcr.io/acme/mandelbrot:1.4.2", resources);
+//! let mut group = CreateContainerGroup::new("mandelbrot", image, true, ContainerRestartPolicy::Always, 2);
+//! group.queue_connection = Some(ContainerGroupQueueConnection::new("/render", 8080, "render-jobs"));
+//! groups.create(&group).await?;
+//! let wait = WaitOptions::new().timeout(Duration::from_secs(1800));
+//! groups.wait_for_status("mandelbrot", ContainerGroupStatus::Running, wait.clone()).await?;
+//!
+//! let job = queues.submit("render-jobs", &Tile { x: -0.75, y: 0.1, zoom: 2000 }).await?;
+//! let job = queues.wait_for_job("render-jobs", job.id, wait).await?;
+//! if job.status == JobStatus::Succeeded {
+//!     println!("{}", job.output_as::<Rendered>()?.image);
 //! }
+//!
+//! groups.delete("mandelbrot").await?;
+//! queues.delete("render-jobs").await?;
 //! # Ok(()) }
 //! ```
 //!
-//! Every container-group operation of the API is here: [`ContainerGroups`]
-//! lists, creates, reads, changes, starts, stops and deletes groups, reads
-//! their system logs, and lists, reads, changes, reallocates, recreates and
-//! restarts their instances. Searching these docs for an operation name of the
-//! official SDKs (`list_container_groups`, `get_container_group_instance`, ...)
+//! Where things are:
+//!
+//! - [`Project::container_groups`] ([`ContainerGroups`]): groups and their
+//!   instances, system logs, [`ContainerGroups::wait_for_status`].
+//! - [`Project::queues`] ([`Queues`]): queues and their jobs, job waits,
+//!   [`Queues::submit`] for any serializable input, [`Queues::jobs_stream`].
+//! - [`Client::organization`] ([`Organization`]): GPU classes (and
+//!   [`Organization::gpu_classes_by_name`]), quotas, CPU and GPU capacity,
+//!   the webhook key, the log-entries query, and
+//!   [`Organization::inference_endpoints`] ([`InferenceEndpoints`]).
+//! - `webhooks::Verifier` (feature `webhooks`): checks the signature of the
+//!   job webhooks SaladCloud sends.
+//!
+//! Searching these docs for an operation name of the official SDKs
+//! (`list_container_groups`, `create_queue_job`, `get_gpu_availability`, ...)
 //! finds the method that implements it.
+//!
+//! Ids are [`uuid::Uuid`] and timestamps [`time::OffsetDateTime`], both
+//! re-exported; methods that take a job id accept anything that prints as
+//! one (a `Uuid` or a `&str`) and check it before sending. Job input and
+//! output are arbitrary JSON (`serde_json::Value`), written from and read
+//! into your own types with [`Queues::submit`], `output_as` and `input_as`.
+//! Lists that page ([`Queues::list_jobs`], [`InferenceEndpoints::list`],
+//! [`InferenceEndpoints::list_jobs`]) take [`PageOptions`]; their `*stream`
+//! twins are [`Paginated`] streams that read the next page only when needed.
 //!
 //! Request bodies are plain structs of [`models`]; the ones whose required
 //! fields have no sensible default start from a constructor
@@ -91,6 +145,13 @@
 //! | `delete` | yes | deleting twice leaves the group deleted; a retry after a lost answer may report 404 |
 //! | `create` | only 429 and failed connections | after a timeout or a 5xx the group may exist; a blind resend would fail on the taken name and hide the success |
 //! | `reallocate_instance`, `recreate_instance`, `restart_instance` | only 429 and failed connections | each disrupts the workload; a second one is a second disruption |
+//! | queues: `list`, `get`, `list_jobs`, `get_job`; inference endpoints: `list`, `get`, `list_jobs`, `get_job` | yes | no effect on the server |
+//! | `Queues::update` (merge patch) | yes | the same patch applied twice is applied once |
+//! | `Queues::delete`, `delete_job` (queues and endpoints) | yes | deleting or cancelling twice leaves the same result; a retry may report 404 |
+//! | `Queues::create` | only 429 and failed connections | after a lost answer the queue may exist; a resend would fail on the taken name |
+//! | `create_job`, `submit` (queues and endpoints) | only 429 and failed connections | a resend after a lost answer would run the job twice |
+//! | `list_gpu_classes`, `quotas`, `cpu_availability`, `gpu_availability`, `query_log_entries` | yes | questions (the last three are POSTs that change nothing) |
+//! | `webhook_secret_key`, `rotate_webhook_secret_key` | yes | a repeated rotation rotates again, and its answer carries the key in force |
 //!
 //! A 429 is always safe to resend: the server rejected the request without
 //! acting on it. So is a request whose connection could not be made.
@@ -113,7 +174,10 @@
 //!
 //! [`ContainerGroups::wait_for_status`] polls a group until it reaches a
 //! status, with a deadline and a poll interval, and stops early when the
-//! group fails.
+//! group fails. [`Queues::wait_for_job`] and [`InferenceEndpoints::wait_for_job`]
+//! take the same [`WaitOptions`] and poll a job until it is over
+//! (`succeeded`, `failed` or `cancelled`), returning it; the deadline ends
+//! them with [`WaitError::JobTimeout`].
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -121,20 +185,35 @@
 pub mod models;
 
 mod client;
-mod constructors;
 mod container_groups;
+mod inference;
+mod jobs;
+mod logs;
 mod names;
+mod organization;
+mod paging;
 mod problem;
+mod queues;
 mod validation;
 mod wait;
+pub mod webhooks;
 
+pub use api_client_transport::http;
 pub use api_client_transport::{ApiError, Error, Patch, Result, RetryPolicy, Secret, Validate};
 pub use client::{
     Client, ClientBuilder, Project, API_KEY_ENV, BASE_URL_ENV, DEFAULT_API_KEY_HEADER,
     DEFAULT_BASE_URL,
 };
 pub use container_groups::ContainerGroups;
+pub use inference::InferenceEndpoints;
+pub use organization::Organization;
+pub use paging::{PageOptions, Paginated};
 pub use problem::ProblemExt;
+pub use queues::Queues;
+/// The `time` crate, whose `OffsetDateTime` holds the API's timestamps.
+pub use time;
+/// The `uuid` crate, whose `Uuid` holds the API's ids.
+pub use uuid;
 pub use wait::{WaitError, WaitOptions};
 
 /// Runs the examples of README.md as doctests, so the README cannot rot.
@@ -175,6 +254,16 @@ mod tests {
         check::<Client>();
         check::<Project>();
         check::<ContainerGroups>();
+        check::<Queues>();
+        check::<Organization>();
+        check::<InferenceEndpoints>();
+        check::<PageOptions>();
+        check::<models::QueueJob>();
+        check::<models::CreateQueueJob>();
+        #[cfg(feature = "webhooks")]
+        check::<webhooks::Verifier>();
+        fn send<T: Send>() {}
+        send::<Paginated<models::QueueJob>>();
         check::<WaitOptions>();
         check::<Secret>();
         check::<models::CreateContainerGroup>();

@@ -16,3 +16,12 @@ pub(crate) fn check_name(field: &str, value: &str) -> Result<()> {
 pub(crate) fn check_instance_id(value: &str) -> Result<()> {
     validate::uuid("container_group_instance_id", value)
 }
+
+/// Checks an id that goes into a path (a job id): it must print as a UUID.
+/// Returns the printed form, so callers may pass a `&str`, a `String` or any
+/// other type that displays as the id.
+pub(crate) fn check_id(field: &str, value: impl std::fmt::Display) -> Result<String> {
+    let value = value.to_string();
+    validate::uuid(field, value.as_str())?;
+    Ok(value)
+}

@@ -1,11 +1,12 @@
 //! Waiting for a container group to reach a status.
 
+use std::future::Future;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 use crate::container_groups::ContainerGroups;
-use crate::models::{ContainerGroup, ContainerGroupStatus};
+use crate::models::{ContainerGroup, ContainerGroupStatus, JobStatus};
 
 /// How long and how often [`ContainerGroups::wait_for_status`] polls, and
 /// which statuses end the wait with an error.
@@ -91,7 +92,17 @@ pub enum WaitError {
         /// How long the wait lasted.
         waited: Duration,
     },
-    /// Reading the group failed with an error that waiting will not cure
+    /// A job was not over by the deadline.
+    #[error("job {id} was not over within {waited:?} (last seen: {last:?})")]
+    JobTimeout {
+        /// The job's id.
+        id: String,
+        /// The last status read, if any read succeeded.
+        last: Option<JobStatus>,
+        /// How long the wait lasted.
+        waited: Duration,
+    },
+    /// Reading the group or job failed with an error that waiting will not cure
     /// (a missing group, a bad key, a bad answer).
     #[error(transparent)]
     Request(#[from] api_client_transport::Error),
@@ -163,5 +174,48 @@ impl ContainerGroups {
             }
             tokio::time::sleep_until(next).await;
         }
+    }
+}
+
+/// Polls `get` until the status `status_of` reads from the job is final, with
+/// the deadline and interval of `options`; the shared loop of the queue and
+/// inference job waits.
+pub(crate) async fn wait_for_job<J, F, Fut>(
+    id: &str,
+    options: WaitOptions,
+    mut get: F,
+    status_of: impl Fn(&J) -> &JobStatus,
+) -> Result<J, WaitError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = api_client_transport::Result<J>>,
+{
+    let started = Instant::now();
+    let deadline = started + options.timeout;
+    let mut last = None;
+    loop {
+        match tokio::time::timeout_at(deadline, get()).await {
+            Ok(Ok(job)) => {
+                let status = status_of(&job);
+                if status.is_final() {
+                    return Ok(job);
+                }
+                last = Some(status.clone());
+            }
+            Ok(Err(e)) if e.is_retryable() => {}
+            Ok(Err(e)) => return Err(WaitError::Request(e)),
+            Err(_elapsed) => {}
+        }
+        let next = Instant::now() + options.poll_interval;
+        if next >= deadline {
+            // As for groups: a timeout always means the full time passed.
+            tokio::time::sleep_until(deadline).await;
+            return Err(WaitError::JobTimeout {
+                id: id.to_owned(),
+                last,
+                waited: started.elapsed(),
+            });
+        }
+        tokio::time::sleep_until(next).await;
     }
 }

@@ -5,6 +5,7 @@
 mod common;
 
 use common::*;
+use salad_api::models as m;
 use salad_api::models::{
     ContainerGroup, ContainerGroupInstance, ContainerGroupInstanceList,
     ContainerGroupInstanceState, ContainerGroupList, ContainerGroupPriority, ContainerGroupStatus,
@@ -115,6 +116,27 @@ fn decode_as(schema: &str, value: &Value) -> Result<(), String> {
         "UpdateContainerGroup" => check::<UpdateContainerGroup>(value),
         "UpdateContainerGroupInstance" => check::<UpdateContainerGroupInstance>(value),
         "ProblemDetails" => check::<ProblemDetails>(value),
+        "Queue" => check::<m::Queue>(value),
+        "QueueList" => check::<m::QueueList>(value),
+        "CreateQueue" => check::<m::CreateQueue>(value),
+        "UpdateQueue" => check::<m::UpdateQueue>(value),
+        "QueueJob" => check::<m::QueueJob>(value),
+        "QueueJobList" => check::<m::QueueJobList>(value),
+        "CreateQueueJob" => check::<m::CreateQueueJob>(value),
+        "InferenceEndpoint" => check::<m::InferenceEndpoint>(value),
+        "InferenceEndpointList" => check::<m::InferenceEndpointList>(value),
+        "InferenceEndpointJob" => check::<m::InferenceEndpointJob>(value),
+        "InferenceEndpointJobList" => check::<m::InferenceEndpointJobList>(value),
+        "CreateInferenceEndpointJob" => check::<m::CreateInferenceEndpointJob>(value),
+        "GpuClassList" => check::<m::GpuClassList>(value),
+        "Quotas" => check::<m::Quotas>(value),
+        "CpuAvailability" => check::<m::CpuAvailability>(value),
+        "CpuAvailabilityRequest" => check::<m::CpuAvailabilityRequest>(value),
+        "GpuAvailability" => check::<m::GpuAvailability>(value),
+        "GpuAvailabilityRequest" => check::<m::GpuAvailabilityRequest>(value),
+        "WebhookSecretKey" => check::<m::WebhookSecretKey>(value),
+        "LogEntryQuery" => check::<m::LogEntryQuery>(value),
+        "LogEntryList" => check::<m::LogEntryList>(value),
         other => Err(format!("no model mapped for schema {other}")),
     }
 }
@@ -153,11 +175,51 @@ fn request_examples_are_valid_and_round_trip() {
         serde_json::to_value(&create).unwrap(),
         request_example(GROUPS_PATH, "post")
     );
+    // Every request body example of the added operations passes the local checks.
+    fn valid<T: serde::de::DeserializeOwned + salad_api::Validate>(path: &str, method: &str) {
+        let body: T = serde_json::from_value(request_example(path, method)).unwrap();
+        body.validate()
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    }
+    valid::<m::CreateQueue>(QUEUES_PATH, "post");
+    valid::<m::UpdateQueue>(QUEUE_PATH, "patch");
+    valid::<m::CreateQueueJob>(QUEUE_JOBS_PATH, "post");
+    valid::<m::CreateInferenceEndpointJob>(ENDPOINT_JOBS_PATH, "post");
+    valid::<m::CpuAvailabilityRequest>(CPU_AVAILABILITY_PATH, "post");
+    valid::<m::GpuAvailabilityRequest>(GPU_AVAILABILITY_PATH, "post");
+    valid::<m::LogEntryQuery>(LOG_ENTRIES_PATH, "post");
     let update: UpdateContainerGroup =
         serde_json::from_value(request_example(GROUP_PATH, "patch")).unwrap();
     update.validate().unwrap();
     assert_eq!(
         serde_json::to_value(&update).unwrap(),
         request_example(GROUP_PATH, "patch")
+    );
+}
+
+#[tokio::test]
+async fn jobs_with_new_statuses_fields_and_actions_decode() {
+    let mut server = server().await;
+    let mut job = response_example(QUEUE_JOB_PATH, "get", "200");
+    job["status"] = json!("expired");
+    job["priority"] = json!(7);
+    job["events"][0]["action"] = json!("requeued");
+    let mock = server
+        .mock("GET", concrete(QUEUE_JOB_PATH).as_str())
+        .with_status(200)
+        .with_body(json_body(&job))
+        .expect(1)
+        .create_async()
+        .await;
+    let got = queues(&server).get_job(QUEUE, QUEUE_JOB).await.unwrap();
+    mock.assert_async().await;
+    assert_eq!(got.status, m::JobStatus::Unknown("expired".into()));
+    assert!(
+        !got.is_finished(),
+        "an unknown status is not taken as final"
+    );
+    assert_eq!(
+        got.events[0].action,
+        m::JobEventAction::Unknown("requeued".into())
     );
 }

@@ -21,11 +21,7 @@ fn create_body() -> CreateContainerGroup {
         display_name: None,
         container: CreateContainer {
             image: "ghcr.io/acme/mandelbrot:1.4.2".into(),
-            resources: ContainerResourceRequirements {
-                cpu: 2,
-                memory: 2048,
-                ..Default::default()
-            },
+            resources: ContainerResourceRequirements::new(2, 2048),
             image_caching: None,
             command: None,
             priority: None,
@@ -75,6 +71,70 @@ async fn call(groups: &ContainerGroups, operation_id: &str) -> Result<(), Error>
         "reallocate_container_group_instance" => groups.reallocate_instance(GROUP, INSTANCE).await,
         "recreate_container_group_instance" => groups.recreate_instance(GROUP, INSTANCE).await,
         "restart_container_group_instance" => groups.restart_instance(GROUP, INSTANCE).await,
+        other => call_added(groups, other).await,
+    }
+}
+
+/// The operations beyond container groups, reached from the same project.
+async fn call_added(groups: &ContainerGroups, operation_id: &str) -> Result<(), Error> {
+    use salad_api::models::{
+        CpuAvailabilityRequest, CreateInferenceEndpointJob, CreateQueue, CreateQueueJob,
+        GpuAvailabilityRequest, LogEntryQuery, UpdateQueue,
+    };
+    use salad_api::PageOptions;
+    let project = groups.project();
+    let queues = project.queues();
+    let org = project.client().organization(ORG).unwrap();
+    let endpoints = org.inference_endpoints();
+    let input = serde_json::json!({"n": 1});
+    let gpu = GpuAvailabilityRequest {
+        gpu_classes: vec!["ed563892-aacd-40f5-80b7-90c9be6c759b".parse().unwrap()],
+        ..Default::default()
+    };
+    let logs = LogEntryQuery::new(ts("2024-11-02T09:00:00Z"), ts("2024-11-02T10:00:00Z"), "");
+    match operation_id {
+        "list_queues" => queues.list().await.map(drop),
+        "create_queue" => queues.create(&CreateQueue::new(QUEUE)).await.map(drop),
+        "get_queue" => queues.get(QUEUE).await.map(drop),
+        "update_queue" => queues
+            .update(
+                QUEUE,
+                &UpdateQueue {
+                    display_name: Patch::Null,
+                },
+            )
+            .await
+            .map(drop),
+        "delete_queue" => queues.delete(QUEUE).await,
+        "list_queue_jobs" => queues.list_jobs(QUEUE, PageOptions::new()).await.map(drop),
+        "create_queue_job" => queues
+            .create_job(QUEUE, &CreateQueueJob::new(&input).unwrap())
+            .await
+            .map(drop),
+        "get_queue_job" => queues.get_job(QUEUE, QUEUE_JOB).await.map(drop),
+        "delete_queue_job" => queues.delete_job(QUEUE, QUEUE_JOB).await,
+        "list_inference_endpoints" => endpoints.list(PageOptions::new()).await.map(drop),
+        "get_inference_endpoint" => endpoints.get(ENDPOINT).await.map(drop),
+        "list_inference_endpoint_jobs" => endpoints
+            .list_jobs(ENDPOINT, PageOptions::new())
+            .await
+            .map(drop),
+        "create_inference_endpoint_job" => endpoints
+            .create_job(ENDPOINT, &CreateInferenceEndpointJob::new(&input).unwrap())
+            .await
+            .map(drop),
+        "get_inference_endpoint_job" => endpoints.get_job(ENDPOINT, ENDPOINT_JOB).await.map(drop),
+        "delete_inference_endpoint_job" => endpoints.delete_job(ENDPOINT, ENDPOINT_JOB).await,
+        "list_gpu_classes" => org.list_gpu_classes().await.map(drop),
+        "get_quotas" => org.quotas().await.map(drop),
+        "get_cpu_availability" => org
+            .cpu_availability(&CpuAvailabilityRequest::default())
+            .await
+            .map(drop),
+        "get_gpu_availability" => org.gpu_availability(&gpu).await.map(drop),
+        "get_webhook_secret_key" => org.webhook_secret_key().await.map(drop),
+        "update_webhook_secret_key" => org.rotate_webhook_secret_key().await.map(drop),
+        "query_log_entries" => org.query_log_entries(&logs).await.map(drop),
         other => panic!("no call for operation {other}"),
     }
 }
@@ -120,7 +180,11 @@ fn declared_errors() -> Vec<(String, String, String, String)> {
 #[tokio::test]
 async fn every_declared_error_status_becomes_a_typed_api_error() {
     let cases = declared_errors();
-    assert_eq!(cases.len(), 14 + 35, "14 defaults and 35 declared statuses");
+    assert_eq!(
+        cases.len(),
+        36 + 107,
+        "36 defaults and 107 declared statuses"
+    );
     let mut server = server().await;
     let groups = groups(&server);
     for (operation_id, endpoint, status, response_name) in cases {
@@ -579,6 +643,28 @@ async fn the_documented_retry_table_holds_for_every_operation() {
         ("reallocate_container_group_instance", false),
         ("recreate_container_group_instance", false),
         ("restart_container_group_instance", false),
+        ("list_queues", true),
+        ("get_queue", true),
+        ("update_queue", true),
+        ("delete_queue", true),
+        ("create_queue", false),
+        ("list_queue_jobs", true),
+        ("get_queue_job", true),
+        ("delete_queue_job", true),
+        ("create_queue_job", false),
+        ("list_inference_endpoints", true),
+        ("get_inference_endpoint", true),
+        ("list_inference_endpoint_jobs", true),
+        ("get_inference_endpoint_job", true),
+        ("delete_inference_endpoint_job", true),
+        ("create_inference_endpoint_job", false),
+        ("list_gpu_classes", true),
+        ("get_quotas", true),
+        ("get_cpu_availability", true),
+        ("get_gpu_availability", true),
+        ("get_webhook_secret_key", true),
+        ("update_webhook_secret_key", true),
+        ("query_log_entries", true),
     ];
     let ids: Vec<String> = declared_errors().into_iter().map(|c| c.0).collect();
     for (id, _) in table {

@@ -47,12 +47,19 @@ mod error;
 mod patch;
 mod problem;
 mod proxy;
+mod private;
 mod request;
 mod response;
 mod retry;
 mod secret;
 mod tls;
 pub mod validate;
+
+/// Helpers for generated code only; not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::private::*;
+}
 
 pub use bytes;
 pub use futures_core;

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 /// The wrapper around every answer: a status code, a message, the payload in `data` and a Unix timestamp. Error answers carry a null or empty `data`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ErrorEnvelope {
     /// The server's status code; 2xx (or 0) means success.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -446,6 +447,16 @@ pub struct LoginReq {
     pub password: crate::Secret,
 }
 
+impl LoginReq {
+    /// A value with the required `username`, `password`; optional fields start unset.
+    pub fn new(username: impl Into<String>, password: impl Into<crate::Secret>) -> Self {
+        Self {
+            username: username.into(),
+            password: password.into(),
+        }
+    }
+}
+
 impl api_client_transport::Validate for LoginReq {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let f = &api_client_transport::validate::field(path, "username");
@@ -456,6 +467,7 @@ impl api_client_transport::Validate for LoginReq {
 
 /// The account a token belongs to.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UserInfo {
     /// The `id` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -477,6 +489,7 @@ impl api_client_transport::Validate for UserInfo {
 
 /// A fresh bearer token and its owner.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LoginResp {
     /// The JWT to send as `Authorization: Bearer \<token\>`; never printed by `Debug`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -498,6 +511,7 @@ impl api_client_transport::Validate for LoginResp {
 
 /// A key/value label attached to a container.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LabelItem {
     /// The `key` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -505,6 +519,16 @@ pub struct LabelItem {
     /// The `value` field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+}
+
+impl LabelItem {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            key: None,
+            value: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for LabelItem {
@@ -516,6 +540,7 @@ impl api_client_transport::Validate for LabelItem {
 
 /// Where a page sits in the whole result.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PaginationInfo {
     /// This page's 1-based number.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -540,6 +565,7 @@ impl api_client_transport::Validate for PaginationInfo {
 
 /// A registered container.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerResp {
     /// The `id` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -575,6 +601,7 @@ impl api_client_transport::Validate for ContainerResp {
 
 /// One version of a container.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerVersionResp {
     /// The `id` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -602,6 +629,7 @@ impl api_client_transport::Validate for ContainerVersionResp {
 
 /// A container with its readme and versions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerDetailResp {
     /// The `id` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -642,6 +670,7 @@ impl api_client_transport::Validate for ContainerDetailResp {
 
 /// How a pedestal version is deployed with Helm.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct HelmConfigDetailResp {
     /// The `id` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -672,6 +701,7 @@ impl api_client_transport::Validate for HelmConfigDetailResp {
 
 /// A version with how it is run.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerVersionDetailResp {
     /// The `id` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -711,6 +741,7 @@ impl api_client_transport::Validate for ContainerVersionDetailResp {
 
 /// One page of containers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListContainerResp {
     /// The containers on this page. The server may send `null` or leave it out; either reads as an empty list.
     pub items: crate::List<crate::models::ContainerResp>,
@@ -728,6 +759,7 @@ impl api_client_transport::Validate for ListContainerResp {
 
 /// One page of versions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListContainerVersionResp {
     /// The versions on this page. The server may send `null` or leave it out; either reads as an empty list.
     pub items: crate::List<crate::models::ContainerVersionResp>,
@@ -745,6 +777,7 @@ impl api_client_transport::Validate for ListContainerVersionResp {
 
 /// Ids of the queued build task, to follow its progress.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SubmitContainerBuildResp {
     /// The `group_id` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -796,6 +829,16 @@ pub struct SortOption {
     pub direction: SortDirection,
 }
 
+impl SortOption {
+    /// A value with the required `field`, `direction`; optional fields start unset.
+    pub fn new(field: impl Into<String>, direction: SortDirection) -> Self {
+        Self {
+            field: field.into(),
+            direction,
+        }
+    }
+}
+
 impl api_client_transport::Validate for SortOption {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let f = &api_client_transport::validate::field(path, "field");
@@ -813,6 +856,16 @@ pub struct DateRange {
     /// End (RFC 3339 or `YYYY-MM-DD`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+}
+
+impl DateRange {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            from: None,
+            to: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for DateRange {
@@ -884,6 +937,33 @@ pub struct SearchContainerReq {
     pub size: Option<i64>,
 }
 
+impl SearchContainerReq {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            keyword: None,
+            name: None,
+            image: None,
+            tag: None,
+            r#type: None,
+            command: None,
+            status: None,
+            is_active: None,
+            project_id: None,
+            user_id: None,
+            created_at: None,
+            updated_at: None,
+            filters: None,
+            sort: None,
+            include: None,
+            include_fields: None,
+            exclude_fields: None,
+            page: None,
+            size: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for SearchContainerReq {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         api_client_transport::Validate::validate_at(
@@ -908,6 +988,7 @@ impl api_client_transport::Validate for SearchContainerReq {
 
 /// One page of search results, with the filters and sort keys the server applied.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SearchContainerResp {
     /// The containers on this page. The server may send `null` or leave it out; either reads as an empty list.
     pub items: crate::List<crate::models::ContainerResp>,
@@ -950,6 +1031,21 @@ pub struct CreateParameterConfigReq {
     pub required: Option<bool>,
 }
 
+impl CreateParameterConfigReq {
+    /// A value with the required `key`, `type`, `category`; optional fields start unset.
+    pub fn new(key: impl Into<String>, r#type: ParameterType, category: ParameterCategory) -> Self {
+        Self {
+            key: key.into(),
+            r#type,
+            category,
+            description: None,
+            default_value: None,
+            template_string: None,
+            required: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for CreateParameterConfigReq {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let f = &api_client_transport::validate::field(path, "key");
@@ -972,6 +1068,24 @@ pub struct CreateHelmConfigReq {
     /// Helm values, as free-form JSON.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<BTreeMap<String, serde_json::Value>>,
+}
+
+impl CreateHelmConfigReq {
+    /// A value with the required `chart_name`, `ns_prefix`, `repo_name`, `repo_url`; optional fields start unset.
+    pub fn new(
+        chart_name: impl Into<String>,
+        ns_prefix: impl Into<String>,
+        repo_name: impl Into<String>,
+        repo_url: impl Into<String>,
+    ) -> Self {
+        Self {
+            chart_name: chart_name.into(),
+            ns_prefix: ns_prefix.into(),
+            repo_name: repo_name.into(),
+            repo_url: repo_url.into(),
+            values: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for CreateHelmConfigReq {
@@ -1007,6 +1121,20 @@ pub struct CreateContainerVersionReq {
     /// How a version is installed with Helm.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub helm_config: Option<CreateHelmConfigReq>,
+}
+
+impl CreateContainerVersionReq {
+    /// A value with the required `name`, `image_ref`; optional fields start unset.
+    pub fn new(name: impl Into<String>, image_ref: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            image_ref: image_ref.into(),
+            github_link: None,
+            command: None,
+            env_vars: None,
+            helm_config: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for CreateContainerVersionReq {
@@ -1049,6 +1177,19 @@ pub struct CreateContainerReq {
     pub version: Option<CreateContainerVersionReq>,
 }
 
+impl CreateContainerReq {
+    /// A value with the required `name`, `type`; optional fields start unset.
+    pub fn new(name: impl Into<String>, r#type: ContainerType) -> Self {
+        Self {
+            name: name.into(),
+            r#type,
+            readme: None,
+            is_public: None,
+            version: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for CreateContainerReq {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let f = &api_client_transport::validate::field(path, "name");
@@ -1079,6 +1220,19 @@ pub struct BuildOptions {
     /// Build even when the image already exists.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub force_rebuild: Option<bool>,
+}
+
+impl BuildOptions {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            context_dir: None,
+            dockerfile_path: None,
+            target: None,
+            build_args: None,
+            force_rebuild: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for BuildOptions {
@@ -1113,6 +1267,22 @@ pub struct SubmitBuildContainerReq {
     /// How `docker build` is invoked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub build_options: Option<BuildOptions>,
+}
+
+impl SubmitBuildContainerReq {
+    /// A value with the required `image_name`, `github_repository`; optional fields start unset.
+    pub fn new(image_name: impl Into<String>, github_repository: impl Into<String>) -> Self {
+        Self {
+            image_name: image_name.into(),
+            tag: None,
+            github_repository: github_repository.into(),
+            github_branch: None,
+            github_commit: None,
+            github_token: None,
+            sub_path: None,
+            build_options: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for SubmitBuildContainerReq {

@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use mockito::{Server, ServerGuard};
-use salad_api::{Client, ContainerGroups, RetryPolicy};
+use salad_api::{Client, ContainerGroups, InferenceEndpoints, Organization, Queues, RetryPolicy};
 use serde_json::Value;
 
 pub const KEY: &str = "sk-test-4f1d2c";
@@ -13,6 +13,10 @@ pub const ORG: &str = "acme-corp";
 pub const PROJECT: &str = "dev-env";
 pub const GROUP: &str = "mandelbrot";
 pub const INSTANCE: &str = "db3a4591-efc3-46c0-b06a-3d820c0ec100";
+pub const QUEUE: &str = "render-jobs";
+pub const QUEUE_JOB: &str = "7dcd6922-50e9-4d56-89b5-91cde26f0211";
+pub const ENDPOINT: &str = "transcribe";
+pub const ENDPOINT_JOB: &str = "2fc459a1-1c09-4a34-ade7-54d03fc51d6a";
 /// The base path of the real API, kept in the tests so the prefix is exercised.
 pub const PREFIX: &str = "/api/public";
 
@@ -66,7 +70,11 @@ pub fn concrete(template: &str) -> String {
         .replace("{organization_name}", ORG)
         .replace("{project_name}", PROJECT)
         .replace("{container_group_name}", GROUP)
-        .replace("{container_group_instance_id}", INSTANCE);
+        .replace("{container_group_instance_id}", INSTANCE)
+        .replace("{queue_name}", QUEUE)
+        .replace("{queue_job_id}", QUEUE_JOB)
+        .replace("{inference_endpoint_name}", ENDPOINT)
+        .replace("{inference_endpoint_job_id}", ENDPOINT_JOB);
     format!("{PREFIX}{path}")
 }
 
@@ -96,4 +104,51 @@ pub fn groups(server: &ServerGuard) -> ContainerGroups {
 
 pub fn json_body(value: &Value) -> String {
     serde_json::to_string(value).unwrap()
+}
+
+pub fn queues(server: &ServerGuard) -> Queues {
+    client(server)
+        .project(ORG, PROJECT)
+        .expect("valid names")
+        .queues()
+}
+
+pub fn org(server: &ServerGuard) -> Organization {
+    client(server).organization(ORG).expect("valid name")
+}
+
+pub fn endpoints(server: &ServerGuard) -> InferenceEndpoints {
+    org(server).inference_endpoints()
+}
+
+pub const QUEUES_PATH: &str = "/organizations/{organization_name}/projects/{project_name}/queues";
+pub const QUEUE_PATH: &str =
+    "/organizations/{organization_name}/projects/{project_name}/queues/{queue_name}";
+pub const QUEUE_JOBS_PATH: &str =
+    "/organizations/{organization_name}/projects/{project_name}/queues/{queue_name}/jobs";
+pub const QUEUE_JOB_PATH: &str =
+    "/organizations/{organization_name}/projects/{project_name}/queues/{queue_name}/jobs/{queue_job_id}";
+pub const ENDPOINTS_PATH: &str = "/organizations/{organization_name}/inference-endpoints";
+pub const ENDPOINT_PATH: &str =
+    "/organizations/{organization_name}/inference-endpoints/{inference_endpoint_name}";
+pub const ENDPOINT_JOBS_PATH: &str =
+    "/organizations/{organization_name}/inference-endpoints/{inference_endpoint_name}/jobs";
+pub const ENDPOINT_JOB_PATH: &str =
+    "/organizations/{organization_name}/inference-endpoints/{inference_endpoint_name}/jobs/{inference_endpoint_job_id}";
+pub const GPU_CLASSES_PATH: &str = "/organizations/{organization_name}/gpu-classes";
+pub const QUOTAS_PATH: &str = "/organizations/{organization_name}/quotas";
+pub const CPU_AVAILABILITY_PATH: &str =
+    "/organizations/{organization_name}/availability/sce-cpu-availability";
+pub const GPU_AVAILABILITY_PATH: &str =
+    "/organizations/{organization_name}/availability/sce-gpu-availability";
+pub const WEBHOOK_KEY_PATH: &str = "/organizations/{organization_name}/webhook-secret-key";
+pub const LOG_ENTRIES_PATH: &str = "/organizations/{organization_name}/log-entries";
+
+/// An RFC 3339 time.
+pub fn ts(text: &str) -> salad_api::time::OffsetDateTime {
+    salad_api::time::OffsetDateTime::parse(
+        text,
+        &salad_api::time::format_description::well_known::Rfc3339,
+    )
+    .expect("an RFC 3339 time")
 }
