@@ -68,6 +68,18 @@ pub(crate) fn decode_path_stat(raw: &[u8], method: &Method, path: &str) -> Resul
 mod tests {
     use super::*;
 
+    /// The error and every cause below it: `Display` says each level once.
+    fn chain(err: &dyn std::error::Error) -> String {
+        let mut text = err.to_string();
+        let mut source = err.source();
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
+    }
+
     #[test]
     fn decodes_directory_and_file_stats() {
         // {"name":"etc","size":4096,"mode":2147484141,"mtime":"2024-01-01T00:00:00Z","linkTarget":""}
@@ -78,7 +90,7 @@ mod tests {
         assert!(stat.is_dir() && !stat.is_symlink());
         assert_eq!(stat.permissions(), 0o755);
         let err = decode_path_stat(b"%%%", &Method::HEAD, "/x").unwrap_err();
-        assert!(err.to_string().contains("base64"));
+        assert!(chain(&err).contains("base64"), "{}", chain(&err));
         let mut headers = HeaderMap::new();
         assert!(path_stat_from_headers(&headers, &Method::HEAD, "/x").is_err());
         headers.insert(PATH_STAT_HEADER, b64.parse().unwrap());

@@ -179,6 +179,18 @@ impl<R: AsyncRead + Unpin> Stream for ReaderStream<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The error and every cause below it: `Display` says each level once.
+    fn chain(err: &dyn std::error::Error) -> String {
+        let mut text = err.to_string();
+        let mut source = err.source();
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
+    }
     use futures_util::StreamExt;
 
     #[derive(serde::Deserialize, Debug, PartialEq)]
@@ -249,7 +261,7 @@ mod tests {
         let endless = futures_util::stream::iter(std::iter::repeat(part).map(Ok));
         let mut s = JsonLines::<N>::new(endless, Method::GET, "/x".into());
         let err = s.next().await.unwrap().unwrap_err();
-        assert!(err.to_string().contains("grew past"), "{err}");
+        assert!(chain(&err).contains("grew past"), "{}", chain(&err));
         assert!(s.next().await.is_none());
     }
 }
