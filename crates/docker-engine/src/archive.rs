@@ -66,19 +66,19 @@ pub(crate) fn decode_path_stat(raw: &[u8], method: &Method, path: &str) -> Resul
 
 #[cfg(test)]
 mod tests {
-    use super::*;
 
-    /// The error and every cause below it: `Display` says each level once.
-    fn chain(err: &dyn std::error::Error) -> String {
+    /// The error and its causes, as an error reporter prints them.
+    fn report(err: &(dyn std::error::Error + 'static)) -> String {
         let mut text = err.to_string();
-        let mut source = err.source();
-        while let Some(cause) = source {
+        let mut cause = err.source();
+        while let Some(e) = cause {
             text.push_str(": ");
-            text.push_str(&cause.to_string());
-            source = cause.source();
+            text.push_str(&e.to_string());
+            cause = e.source();
         }
         text
     }
+    use super::*;
 
     #[test]
     fn decodes_directory_and_file_stats() {
@@ -90,7 +90,7 @@ mod tests {
         assert!(stat.is_dir() && !stat.is_symlink());
         assert_eq!(stat.permissions(), 0o755);
         let err = decode_path_stat(b"%%%", &Method::HEAD, "/x").unwrap_err();
-        assert!(chain(&err).contains("base64"), "{}", chain(&err));
+        assert!(report(&err).contains("base64"), "{}", report(&err));
         let mut headers = HeaderMap::new();
         assert!(path_stat_from_headers(&headers, &Method::HEAD, "/x").is_err());
         headers.insert(PATH_STAT_HEADER, b64.parse().unwrap());

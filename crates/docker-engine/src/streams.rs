@@ -178,19 +178,19 @@ impl<R: AsyncRead + Unpin> Stream for ReaderStream<R> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
 
-    /// The error and every cause below it: `Display` says each level once.
-    fn chain(err: &dyn std::error::Error) -> String {
+    /// The error and its causes, as an error reporter prints them.
+    fn report(err: &(dyn std::error::Error + 'static)) -> String {
         let mut text = err.to_string();
-        let mut source = err.source();
-        while let Some(cause) = source {
+        let mut cause = err.source();
+        while let Some(e) = cause {
             text.push_str(": ");
-            text.push_str(&cause.to_string());
-            source = cause.source();
+            text.push_str(&e.to_string());
+            cause = e.source();
         }
         text
     }
+    use super::*;
     use futures_util::StreamExt;
 
     #[derive(serde::Deserialize, Debug, PartialEq)]
@@ -261,7 +261,7 @@ mod tests {
         let endless = futures_util::stream::iter(std::iter::repeat(part).map(Ok));
         let mut s = JsonLines::<N>::new(endless, Method::GET, "/x".into());
         let err = s.next().await.unwrap().unwrap_err();
-        assert!(chain(&err).contains("grew past"), "{}", chain(&err));
+        assert!(report(&err).contains("grew past"), "{}", report(&err));
         assert!(s.next().await.is_none());
     }
 }
