@@ -5,25 +5,33 @@ use crate::models::{
     ContainerType, CreateContainerReq, CreateContainerVersionReq, CreateHelmConfigReq,
     CreateParameterConfigReq, ParameterCategory, ParameterType, SubmitBuildContainerReq,
 };
-use crate::params::check_integer;
+use crate::params::{check_container_type, check_known};
 
 impl CreateContainerReq {
-    /// A container named `name` of kind `container_type`, without a version.
+    /// A container named `name`, of the server's default kind and without a
+    /// version; only the name is required.
     ///
     /// ```
     /// use container_registry_client::models::{ContainerType, CreateContainerReq, CreateContainerVersionReq};
-    /// let req = CreateContainerReq::new("detector-rca", ContainerType::Algorithm)
+    /// let req = CreateContainerReq::new("detector-rca")
+    ///     .container_type(ContainerType::Algorithm)
     ///     .with_version(CreateContainerVersionReq::new("1.0.0", "docker.io/opspai/detector-rca:1.0.0"));
     /// assert_eq!(req.version.unwrap().name, "1.0.0");
     /// ```
-    pub fn new(name: impl Into<String>, container_type: ContainerType) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         CreateContainerReq {
             name: name.into(),
-            r#type: container_type,
+            r#type: None,
             readme: None,
             is_public: None,
             version: None,
         }
+    }
+
+    /// What the container is for.
+    pub fn container_type(mut self, container_type: ContainerType) -> Self {
+        self.r#type = Some(container_type);
+        self
     }
 
     /// Registers `version` together with the container.
@@ -34,7 +42,7 @@ impl CreateContainerReq {
 }
 
 impl CreateContainerVersionReq {
-    /// Version `name` (a semantic version) running `image_ref`.
+    /// Version `name` (any name: `1.2.0`, `v1`, `latest`) running `image_ref`.
     pub fn new(name: impl Into<String>, image_ref: impl Into<String>) -> Self {
         CreateContainerVersionReq {
             name: name.into(),
@@ -80,7 +88,7 @@ impl CreateHelmConfigReq {
 
 impl SubmitBuildContainerReq {
     /// Builds image `image_name` from GitHub repository `github_repository`
-    /// (`owner/repo`), on the server's default branch and tag.
+    /// (usually `owner/repo`), on the server's default branch and tag.
     ///
     /// ```
     /// use container_registry_client::models::SubmitBuildContainerReq;
@@ -96,7 +104,12 @@ impl SubmitBuildContainerReq {
     }
 }
 
-/// What `Validate` cannot see in a version: enum names with no integer.
+/// The values of [`ParameterType`], for error messages.
+const PARAMETER_TYPES: &str = "0 (fixed), 1 (dynamic)";
+/// The values of [`ParameterCategory`], for error messages.
+const PARAMETER_CATEGORIES: &str = "0 (env_vars), 1 (helm_values)";
+
+/// What `Validate` cannot see in a version: enum values the API does not define.
 pub(crate) fn check_version(
     path: &str,
     version: &CreateContainerVersionReq,
@@ -106,21 +119,33 @@ pub(crate) fn check_version(
             "{}[{i}]",
             api_client_transport::validate::field(path, "env_vars")
         );
-        check_integer(
+        check_known(
             &api_client_transport::validate::field(&at, "type"),
-            p.r#type.as_i64(),
+            matches!(
+                p.r#type,
+                ParameterType::Unknown(_) | ParameterType::UnknownName(_)
+            ),
+            &p.r#type,
+            PARAMETER_TYPES,
         )?;
-        check_integer(
+        check_known(
             &api_client_transport::validate::field(&at, "category"),
-            p.category.as_i64(),
+            matches!(
+                p.category,
+                ParameterCategory::Unknown(_) | ParameterCategory::UnknownName(_)
+            ),
+            &p.category,
+            PARAMETER_CATEGORIES,
         )?;
     }
     Ok(())
 }
 
-/// What `Validate` cannot see in a container: enum names with no integer.
+/// What `Validate` cannot see in a container: enum values the API does not define.
 pub(crate) fn check_container(container: &CreateContainerReq) -> api_client_transport::Result<()> {
-    check_integer("type", container.r#type.as_i64())?;
+    if let Some(t) = &container.r#type {
+        check_container_type("type", t)?;
+    }
     if let Some(v) = &container.version {
         check_version("version", v)?;
     }

@@ -2,9 +2,11 @@
 
 use std::time::Duration;
 
-use api_client_transport::http::{header::AUTHORIZATION, HeaderValue, Method};
-use api_client_transport::{Error, Request, Result, RetryPolicy, Secret, Validate};
+use api_client_transport::http::{Method, StatusCode};
+use api_client_transport::{Error, Request, Response, Result, RetryPolicy, Secret, Validate};
 use serde::de::DeserializeOwned;
+
+use crate::auth::{self, Auth};
 
 use crate::models::{
     ContainerDetailResp, ContainerResp, ContainerVersionDetailResp, ContainerVersionResp,
@@ -18,7 +20,14 @@ use crate::{builders, envelope, ListContainersParams, ListVersionsParams};
 /// Where a client talks to when no base URL is given.
 pub const DEFAULT_BASE_URL: &str = "http://localhost:8082";
 
-const API: [&str; 2] = ["api", "v2"];
+pub(crate) const API: [&str; 2] = ["api", "v2"];
+
+/// A failed call, and whether it is worth one re-login: `Some(generation
+/// of the token that was refused)` for a 401 inside an envelope.
+struct CallError {
+    error: Error,
+    relogin: Option<u64>,
+}
 
 /// A handle on one RCABench server. Cheap to clone; clones share connections.
 ///
@@ -26,8 +35,10 @@ const API: [&str; 2] = ["api", "v2"];
 /// builder, or log in and switch with [`Client::with_token`].
 #[derive(Clone, Debug)]
 pub struct Client {
-    http: api_client_transport::Client,
-    token: Option<Secret>,
+    pub(crate) http: api_client_transport::Client,
+    pub(crate) auth: Auth,
+    /// Bounds the reconnects of trace streams, as it bounds retries.
+    pub(crate) retry: RetryPolicy,
 }
 
 /// Configures a [`Client`]; made by [`Client::builder`].
@@ -107,21 +118,18 @@ impl ClientBuilder {
         if let Some(t) = self.connect_timeout {
             http = http.connect_timeout(t);
         }
-        if let Some(r) = self.retry {
-            http = http.retry(r);
-        }
+        let retry = self.retry.unwrap_or_default();
+        http = http.retry(retry.clone());
         Ok(Client {
             http: http.build()?,
-            token: self.token,
+            auth: Auth::fixed(self.token),
+            retry,
         })
     }
 }
 
-/// Checks a path id: the server numbers from 1.
-fn check_id(name: &str, id: i64) -> Result<String> {
-    if id < 1 {
-        return Err(Error::invalid(name, format!("ids start at 1, got {id}")));
-    }
+/// A path id as text: the spec allows any integer, so none is refused.
+fn check_id(_name: &str, id: i64) -> Result<String> {
     Ok(id.to_string())
 }
 
@@ -149,63 +157,111 @@ impl Client {
     ///
     /// let anonymous = Client::builder().build()?;
     /// let login = anonymous.login("alice", &Secret::new("correct horse")).await?;
-    /// let client = anonymous.with_token(login.token.unwrap_or_default());
+    /// if let Some(token) = login.token {
+    ///     let client = anonymous.with_token(token);
+    /// }
     /// # Ok(()) }
     /// ```
+    ///
+    /// An empty token is not sent: each call then fails with
+    /// [`Error::InvalidInput`] naming `token`. [`Client::session`] also
+    /// logs in again when the token expires.
     pub fn with_token(&self, token: impl Into<Secret>) -> Client {
         Client {
             http: self.http.clone(),
-            token: Some(token.into()),
+            auth: Auth::fixed(Some(token.into())),
+            retry: self.retry.clone(),
         }
     }
 
     /// Whether a token is set.
     pub fn has_token(&self) -> bool {
-        self.token.is_some()
+        self.auth.current().is_some()
     }
 
-    fn authorized(&self, req: Request) -> Result<Request> {
-        let Some(token) = &self.token else {
-            return Ok(req);
+    /// Sends the request `make` builds, with the bearer token. A session
+    /// client that gets `401` logs in again and sends a fresh copy once.
+    pub(crate) async fn open(
+        &self,
+        make: &(dyn Fn() -> Result<Request> + Send + Sync),
+    ) -> Result<Response> {
+        let token = self.token_for_request().await?;
+        let first = self
+            .http
+            .send(auth::authorize(make()?, token.as_ref())?)
+            .await;
+        match first {
+            Err(e) if e.status() == Some(StatusCode::UNAUTHORIZED) && self.auth.can_relogin() => {
+                let seen = token.as_ref().map_or(0, |t| t.generation);
+                let fresh = self.relogin(seen).await?;
+                self.http
+                    .send(auth::authorize(make()?, Some(&fresh))?)
+                    .await
+                    .map_err(|e| auth::scrub(e, Some(&fresh)))
+            }
+            other => other.map_err(|e| auth::scrub(e, token.as_ref())),
+        }
+    }
+
+    /// Sends the request `make` builds and unwraps the envelope of the answer.
+    /// An error code inside a 2xx answer counts as that error, `401` included.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        make: impl Fn() -> Result<Request> + Send + Sync,
+    ) -> Result<T> {
+        match self.call_once(&make).await {
+            // `open` already dealt with a 401 status line; this is a 401
+            // inside a 2xx envelope, seen only once the body was read.
+            Err(CallError {
+                relogin: Some(seen),
+                ..
+            }) => {
+                self.relogin(seen).await?;
+                self.call_once(&make).await.map_err(|e| e.error)
+            }
+            other => other.map_err(|e| e.error),
+        }
+    }
+
+    async fn call_once<T: DeserializeOwned>(
+        &self,
+        make: &(dyn Fn() -> Result<Request> + Send + Sync),
+    ) -> std::result::Result<T, CallError> {
+        let plain = |error| CallError {
+            error,
+            relogin: None,
         };
-        let mut value =
-            HeaderValue::try_from(format!("Bearer {}", token.expose())).map_err(|_| {
-                Error::invalid(
-                    "token",
-                    "the token contains characters a header cannot carry",
-                )
-            })?;
-        value.set_sensitive(true);
-        Ok(req.header(AUTHORIZATION, value))
-    }
-
-    /// Sends `req` and unwraps the envelope of the answer.
-    async fn call<T: DeserializeOwned>(&self, req: Request) -> Result<T> {
-        let req = self.authorized(req)?;
+        let req = make().map_err(plain)?;
         let method: Method = req.method().clone();
         let path = req.path().to_string();
-        let resp = self.http.send(req).await?;
+        drop(req);
+        let resp = self.open(make).await.map_err(plain)?;
         let status = resp.status();
-        let body = resp.bytes().await?;
-        envelope::unwrap(status, &method, &path, body)
+        let body = resp.bytes().await.map_err(plain)?;
+        let token = self.auth.current();
+        envelope::unwrap(status, &method, &path, body, false).map_err(|e| {
+            let relogin = (e.status() == Some(StatusCode::UNAUTHORIZED) && self.auth.can_relogin())
+                .then(|| token.as_ref().map_or(0, |t| t.generation));
+            CallError {
+                error: auth::scrub(e, token.as_ref()),
+                relogin,
+            }
+        })
     }
 
     /// Logs in and returns a fresh token (with its expiry and owner).
     ///
     /// No token is needed for this call. Use the answer's token with
-    /// [`Client::with_token`] or [`ClientBuilder::token`].
+    /// [`Client::with_token`] or [`ClientBuilder::token`], or let
+    /// [`Client::session`] do both and log in again when needed. An answer
+    /// without a token (or with an empty one) is an [`Error::Decode`] naming
+    /// `data.token`.
     pub async fn login(&self, username: &str, password: &Secret) -> Result<LoginResp> {
         let body = LoginReq {
             username: username.to_string(),
             password: password.clone(),
         };
         body.validate()?;
-        if username.is_empty() {
-            return Err(Error::invalid("username", "must not be empty"));
-        }
-        if password.is_empty() {
-            return Err(Error::invalid("password", "must not be empty"));
-        }
         let req = Request::post(API.iter().chain(&["auth", "login"])).json(&body)?;
         // The log-in is sent without the bearer header: an old token must not
         // decide how the server treats a fresh log-in.
@@ -214,7 +270,20 @@ impl Client {
         let resp = self.http.send(req).await?;
         let status = resp.status();
         // A log-in answer carries the fresh token: errors quote none of it.
-        envelope::unwrap(status, &method, &path, resp.bytes().await?).map_err(Error::redact_body)
+        let login: LoginResp = envelope::unwrap(status, &method, &path, resp.bytes().await?, true)
+            .map_err(Error::redact_body)?;
+        if login.token.as_ref().map_or(true, |t| t.is_empty()) {
+            return Err(Error::Decode {
+                method,
+                path,
+                json_path: "data.token".to_string(),
+                snippet: "<withheld>".to_string(),
+                source: <serde_json::Error as serde::de::Error>::custom(
+                    "the log-in answer carries no token (or an empty one)",
+                ),
+            });
+        }
+        Ok(login)
     }
 
     /// Queues an image build from a GitHub repository.
@@ -227,8 +296,8 @@ impl Client {
         request: &SubmitBuildContainerReq,
     ) -> Result<SubmitContainerBuildResp> {
         request.validate()?;
-        let req = Request::post(API.iter().chain(&["containers", "build"])).json(request)?;
-        self.call(req).await
+        self.call(|| Request::post(API.iter().chain(&["containers", "build"])).json(request))
+            .await
     }
 
     /// Registers a container, optionally with its first version.
@@ -238,8 +307,8 @@ impl Client {
     pub async fn create_container(&self, request: &CreateContainerReq) -> Result<ContainerResp> {
         request.validate()?;
         builders::check_container(request)?;
-        let req = Request::post(API.iter().chain(&["containers"])).json(request)?;
-        self.call(req).await
+        self.call(|| Request::post(API.iter().chain(&["containers"])).json(request))
+            .await
     }
 
     /// Adds a version to a container.
@@ -254,16 +323,17 @@ impl Client {
         let id = check_id("container_id", container_id)?;
         request.validate()?;
         builders::check_version("", request)?;
-        let req = Request::post(API.iter().copied().chain(["containers", &id, "versions"]))
-            .json(request)?;
-        self.call(req).await
+        self.call(|| {
+            Request::post(API.iter().copied().chain(["containers", &id, "versions"])).json(request)
+        })
+        .await
     }
 
     /// Fetches a container with its readme and versions.
     #[doc(alias = "get_container_by_id")]
     pub async fn get_container(&self, container_id: i64) -> Result<ContainerDetailResp> {
         let id = check_id("container_id", container_id)?;
-        self.call(Request::get(API.iter().copied().chain(["containers", &id])))
+        self.call(|| Ok(Request::get(API.iter().copied().chain(["containers", &id]))))
             .await
     }
 
@@ -276,12 +346,14 @@ impl Client {
     ) -> Result<ContainerVersionDetailResp> {
         let id = check_id("container_id", container_id)?;
         let vid = check_id("version_id", version_id)?;
-        self.call(Request::get(API.iter().copied().chain([
-            "containers",
-            &id,
-            "versions",
-            &vid,
-        ])))
+        self.call(|| {
+            Ok(Request::get(API.iter().copied().chain([
+                "containers",
+                &id,
+                "versions",
+                &vid,
+            ])))
+        })
         .await
     }
 
@@ -295,9 +367,10 @@ impl Client {
     ) -> Result<ListContainerVersionResp> {
         let id = check_id("container_id", container_id)?;
         params.check()?;
-        let req = Request::get(API.iter().copied().chain(["containers", &id, "versions"]))
-            .query(params)?;
-        self.call(req).await
+        self.call(|| {
+            Request::get(API.iter().copied().chain(["containers", &id, "versions"])).query(params)
+        })
+        .await
     }
 
     /// Every version of a container, fetched page by page as the stream is read.
@@ -312,7 +385,7 @@ impl Client {
     ) -> Paginated<ContainerVersionResp> {
         let client = self.clone();
         let first = params.page.unwrap_or(1);
-        let size = params.size.map(|s| s.get());
+        let size = params.size;
         paginate(first, size, move |page| {
             let client = client.clone();
             let params = ListVersionsParams {
@@ -339,8 +412,8 @@ impl Client {
         params: &ListContainersParams,
     ) -> Result<ListContainerResp> {
         params.check()?;
-        let req = Request::get(API.iter().chain(&["containers"])).query(params)?;
-        self.call(req).await
+        self.call(|| Request::get(API.iter().chain(&["containers"])).query(params))
+            .await
     }
 
     /// Every container matching `params`, fetched page by page as the stream is read.
@@ -377,11 +450,13 @@ impl Client {
         request: &SearchContainerReq,
     ) -> Result<SearchContainerResp> {
         request.check()?;
-        let req = Request::post(API.iter().chain(&["containers", "search"]))
-            .json(request)?
-            // A search changes nothing on the server: safe to repeat.
-            .retryable(true);
-        self.call(req).await
+        self.call(|| {
+            Ok(Request::post(API.iter().chain(&["containers", "search"]))
+                .json(request)?
+                // A search changes nothing on the server: safe to repeat.
+                .retryable(true))
+        })
+        .await
     }
 
     /// Every container a search finds, fetched page by page as the stream is read.

@@ -7,52 +7,39 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 /// The parts of an envelope that say whether the call worked. `data` is
-/// skipped here: it is decoded separately, against the operation's type.
+/// skipped here: it is decoded separately, against the operation's type, and
+/// only once the code said "success" (an error's `data` need not fit it).
+#[derive(Deserialize)]
 struct Head {
+    #[serde(default)]
     code: Option<serde_json::Value>,
-    message: Option<String>,
+    // A message that is not text is no reason to lose the answer.
+    #[serde(default)]
+    message: Option<serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for Head {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visit;
-        impl<'de> serde::de::Visitor<'de> for Visit {
-            type Value = Head;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object {code, message, data, timestamp}")
-            }
-
-            // Only a map: a derived struct would also take `[200, "ok"]`.
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Head, A::Error> {
-                let mut head = Head {
-                    code: None,
-                    message: None,
-                };
-                while let Some(key) = map.next_key::<String>()? {
-                    match key.as_str() {
-                        "code" => head.code = map.next_value()?,
-                        "message" => {
-                            // A message that is not text is no reason to lose the answer.
-                            let v: serde_json::Value = map.next_value()?;
-                            head.message = v.as_str().map(str::to_string);
-                        }
-                        _ => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(head)
-            }
-        }
-        deserializer.deserialize_map(Visit)
+impl Head {
+    fn message(&self) -> Option<String> {
+        self.message
+            .as_ref()
+            .and_then(|m| m.as_str())
+            .map(str::to_string)
     }
 }
 
-/// An envelope with its payload, decoded once the head said "success".
+/// Whether `body` holds a JSON object: the derived [`Head`] would also read
+/// an array such as `[200, "ok"]`, which is no envelope.
+fn is_object(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// An envelope with its payload, decoded once the head said "success". The
+/// spec requires no `data`: a missing or `null` one reads as an empty object,
+/// which fits every answer type whose fields are all optional.
 #[derive(Deserialize)]
 struct WithData<T> {
-    data: T,
+    // Option: serde reads a missing field as None without asking T for a default.
+    data: Option<T>,
 }
 
 /// Whether an envelope code means success: RCABench uses the HTTP status
@@ -74,9 +61,12 @@ fn code_text(code: &serde_json::Value) -> Option<String> {
 /// an answer with an error status. Bodies that are not an envelope (a proxy's
 /// HTML page, say) fall back to api-client-transport's own guess.
 pub(crate) fn parse_error(body: &ApiErrorBody<'_>) -> Option<ErrorMessage> {
+    if !is_object(body.body) {
+        return None;
+    }
     let head: Head = serde_json::from_slice(body.body).ok()?;
     let code = head.code.as_ref().and_then(code_text);
-    let message = head.message.filter(|m| !m.is_empty());
+    let message = head.message().filter(|m| !m.is_empty());
     if code.is_none() && message.is_none() {
         return None;
     }
@@ -92,13 +82,23 @@ pub(crate) fn parse_error(body: &ApiErrorBody<'_>) -> Option<ErrorMessage> {
 /// A failure inside a 2xx answer gets the envelope's code as its status when
 /// that code is an HTTP error status, so `err.status()` reads the same as it
 /// would had the server used the status line.
+///
+/// With `sensitive` (a log-in answer, which may carry a fresh token even when
+/// its code says failure), such an error keeps no byte of the body.
 pub(crate) fn unwrap<T: DeserializeOwned>(
     status: StatusCode,
     method: &Method,
     path: &str,
     body: Bytes,
+    sensitive: bool,
 ) -> Result<T> {
     // An answer that is not even an envelope is a decode error of the whole body.
+    if !is_object(&body) {
+        // Decoding as a map gives the decode error that names what came instead.
+        api_client_transport::decode_json::<serde_json::Map<String, serde_json::Value>>(
+            method, path, &body,
+        )?;
+    }
     let head: Head = api_client_transport::decode_json(method, path, &body)?;
     let numeric = head.code.as_ref().and_then(|c| match c {
         serde_json::Value::Number(n) => n.as_i64(),
@@ -113,13 +113,30 @@ pub(crate) fn unwrap<T: DeserializeOwned>(
             .unwrap_or(status);
         let message = ErrorMessage {
             code: head.code.as_ref().and_then(code_text),
-            message: head.message.unwrap_or_default(),
+            message: head.message().unwrap_or_default(),
         };
-        let err = ApiError::new(shown, method.clone(), path, body).with_message(message);
+        let kept = if sensitive { Bytes::new() } else { body };
+        let mut err = ApiError::new(shown, method.clone(), path, kept).with_message(message);
+        if sensitive {
+            // The message too: a server may echo the token it just made.
+            let shown_code = err.code().map(str::to_string);
+            err = err.with_message(ErrorMessage {
+                code: shown_code,
+                message: format!(
+                    "the log-in failed with code {code} (message withheld: the answer may carry a token)"
+                ),
+            });
+        }
         return Err(Error::Api(Box::new(err)));
     }
     let wrapped: WithData<T> = api_client_transport::decode_json(method, path, &body)?;
-    Ok(wrapped.data)
+    match wrapped.data {
+        Some(data) => Ok(data),
+        // Decoded through the envelope, so the error names `data`.
+        None => api_client_transport::decode_json::<WithData<T>>(method, path, br#"{"data":{}}"#)?
+            .data
+            .ok_or_else(|| Error::invalid("data", "unreachable: an object is not null")),
+    }
 }
 
 #[cfg(test)]
@@ -144,7 +161,7 @@ mod tests {
     #[test]
     fn error_parser_leaves_non_envelopes_alone() {
         let headers = HeaderMap::new();
-        for body in [&b"<html>bad gateway</html>"[..], b"{}", b"[1]"] {
+        for body in [&b"<html>bad gateway</html>"[..], b"{}", b"[1]", b"null"] {
             let got = parse_error(&ApiErrorBody {
                 status: StatusCode::BAD_GATEWAY,
                 headers: &headers,
@@ -167,8 +184,8 @@ mod tests {
     #[test]
     fn error_inside_a_200_becomes_an_api_error() {
         let body = Bytes::from_static(br#"{"code":409,"message":"name taken","data":null}"#);
-        let err =
-            unwrap::<serde_json::Value>(StatusCode::OK, &Method::POST, "/x", body).unwrap_err();
+        let err = unwrap::<serde_json::Value>(StatusCode::OK, &Method::POST, "/x", body, false)
+            .unwrap_err();
         let api = err.api().expect("api error");
         assert_eq!(api.status(), StatusCode::CONFLICT);
         assert_eq!(api.code(), Some("409"));
@@ -179,11 +196,11 @@ mod tests {
     fn odd_code_inside_a_200_keeps_the_http_status() {
         let body = Bytes::from_static(br#"{"code":"E42","message":"nope"}"#);
         // A non-numeric code cannot be judged: the payload decides.
-        let err = unwrap::<u8>(StatusCode::OK, &Method::GET, "/x", body).unwrap_err();
+        let err = unwrap::<u8>(StatusCode::OK, &Method::GET, "/x", body, false).unwrap_err();
         assert!(matches!(err, Error::Decode { .. }), "{err:?}");
 
         let body = Bytes::from_static(br#"{"code":7,"message":"nope"}"#);
-        let err = unwrap::<u8>(StatusCode::OK, &Method::GET, "/x", body).unwrap_err();
+        let err = unwrap::<u8>(StatusCode::OK, &Method::GET, "/x", body, false).unwrap_err();
         let api = err.api().expect("api error");
         assert_eq!(api.status(), StatusCode::OK);
         assert_eq!(api.code(), Some("7"));
@@ -193,20 +210,62 @@ mod tests {
     fn payload_is_returned_and_decode_errors_name_the_path() {
         let body =
             Bytes::from_static(br#"{"code":200,"message":"ok","data":{"a":1},"timestamp":5}"#);
-        let v: serde_json::Value = unwrap(StatusCode::OK, &Method::GET, "/x", body).unwrap();
+        let v: serde_json::Value = unwrap(StatusCode::OK, &Method::GET, "/x", body, false).unwrap();
         assert_eq!(v["a"], 1);
 
-        #[derive(Debug, Deserialize)]
+        #[derive(Debug, Default, Deserialize)]
         #[allow(dead_code)]
         struct P {
             a: String,
         }
         let body = Bytes::from_static(br#"{"code":200,"data":{"a":1}}"#);
-        let err = unwrap::<P>(StatusCode::OK, &Method::GET, "/x", body).unwrap_err();
+        let err = unwrap::<P>(StatusCode::OK, &Method::GET, "/x", body, false).unwrap_err();
         match err {
             Error::Decode { json_path, .. } => assert_eq!(json_path, "data.a"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn missing_or_null_data_reads_as_the_default() {
+        #[derive(Debug, Default, PartialEq, Deserialize)]
+        struct P {
+            a: Option<u8>,
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Required {
+            id: i64,
+        }
+        let body = Bytes::from_static(br#"{"code":200,"data":null}"#);
+        match unwrap::<Required>(StatusCode::OK, &Method::GET, "/x", body, false) {
+            Err(Error::Decode {
+                json_path, source, ..
+            }) => {
+                assert_eq!(json_path, "data");
+                assert!(source.to_string().contains("`id`"), "{source}");
+            }
+            other => panic!("{other:?}"),
+        }
+        for body in [
+            &br#"{"code":200,"message":"ok"}"#[..],
+            br#"{"code":200,"message":"ok","data":null}"#,
+            br#"{"code":201}"#,
+        ] {
+            let got: P = unwrap(
+                StatusCode::OK,
+                &Method::GET,
+                "/x",
+                Bytes::from_static(body),
+                false,
+            )
+            .unwrap_or_else(|e| panic!("{}: {e}", String::from_utf8_lossy(body)));
+            assert_eq!(got, P::default());
+        }
+        // A message that is not text does not lose the answer.
+        let body = Bytes::from_static(br#"{"code":200,"message":{"x":1},"data":{"a":3}}"#);
+        let got: P = unwrap(StatusCode::OK, &Method::GET, "/x", body, false).unwrap();
+        assert_eq!(got.a, Some(3));
     }
 
     proptest::proptest! {
@@ -214,13 +273,13 @@ mod tests {
         fn any_bytes_give_a_value_or_an_error(body in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
             let headers = HeaderMap::new();
             let _ = parse_error(&ApiErrorBody { status: StatusCode::BAD_REQUEST, headers: &headers, body: &body });
-            let _ = unwrap::<serde_json::Value>(StatusCode::OK, &Method::GET, "/x", Bytes::from(body));
+            let _ = unwrap::<serde_json::Value>(StatusCode::OK, &Method::GET, "/x", Bytes::from(body), false);
         }
 
         #[test]
         fn the_code_alone_decides_success(code in -1000i64..1000, message in "[a-z ]{0,20}") {
             let body = serde_json::json!({"code": code, "message": message, "data": 5, "timestamp": 1});
-            let got = unwrap::<u8>(StatusCode::OK, &Method::GET, "/x", Bytes::from(body.to_string()));
+            let got = unwrap::<u8>(StatusCode::OK, &Method::GET, "/x", Bytes::from(body.to_string()), false);
             if code_is_success(code) {
                 proptest::prop_assert_eq!(got.unwrap(), 5);
             } else {

@@ -75,6 +75,7 @@
 //!
 //! [RCABench]: https://github.com/OperationsPAI/AegisLab
 
+mod auth;
 mod builders;
 mod client;
 mod envelope;
