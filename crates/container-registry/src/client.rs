@@ -205,7 +205,7 @@ impl Client {
 
     /// Sends the request `make` builds and unwraps the envelope of the answer.
     /// An error code inside a 2xx answer counts as that error, `401` included.
-    async fn call<T: DeserializeOwned>(
+    pub(crate) async fn call<T: DeserializeOwned>(
         &self,
         make: impl Fn() -> Result<Request> + Send + Sync,
     ) -> Result<T> {

@@ -79,9 +79,13 @@ mod auth;
 mod builders;
 mod client;
 mod envelope;
+mod follow;
 mod paging;
 mod params;
 mod search;
+mod sse;
+mod tasks;
+mod trace;
 mod types;
 
 /// The request and answer types, generated from the crate's `openapi.json`.
@@ -90,8 +94,11 @@ pub mod models;
 
 pub use api_client_transport::{ApiError, Error, Result, RetryPolicy, Secret, Validate};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
+pub use follow::{BuildError, BuildHandle, Follow, FollowOptions, Progress, TaskFailed};
 pub use paging::Paginated;
 pub use params::{ListContainersParams, ListVersionsParams};
+pub use tasks::ListTasksParams;
+pub use trace::{TraceEvent, TraceEvents, TraceOptions};
 pub use types::{List, PageSize};
 
 #[cfg(doctest)]
