@@ -14,6 +14,10 @@ pub enum Ty {
     F64,
     Bool,
     Value,
+    /// `format: uuid`: `uuid::Uuid`.
+    Uuid,
+    /// `format: date-time`: `time::OffsetDateTime`, RFC 3339 on the wire.
+    DateTime,
     /// A generated type (struct, enum or alias), by Rust name.
     Named(String),
     /// `x-rust-type`, used verbatim.
@@ -75,6 +79,8 @@ pub enum Item {
         name: String,
         doc: String,
         fields: Vec<Field>,
+        /// `x-constructor: false`: the crate writes a richer constructor by hand.
+        own_constructor: bool,
     },
     StrEnum {
         name: String,
@@ -165,6 +171,10 @@ const RESERVED: &[&str] = &[
 
 pub struct Model {
     pub items: Vec<Item>,
+    /// Rust names of the schemas an operation sends (request bodies, parameters).
+    pub request_roots: HashSet<String>,
+    /// Rust names of the schemas an operation answers with.
+    pub answer_roots: HashSet<String>,
     pub title: String,
     pub version: String,
 }
@@ -223,11 +233,106 @@ pub fn build(spec: &Value) -> Result<Model, String> {
             .unwrap_or("")
             .to_string()
     };
+    let (request_roots, answer_roots) = roots(spec, prefix, &b.rust_names);
     Ok(Model {
         items,
+        request_roots,
+        answer_roots,
         title: s("title"),
         version: s("version"),
     })
+}
+
+/// The named schemas the operations send and answer with (by Rust name), found from
+/// the `$ref`s under each operation's parameters and request body, and its responses.
+fn roots(
+    spec: &Value,
+    prefix: &str,
+    rust_names: &HashMap<String, String>,
+) -> (HashSet<String>, HashSet<String>) {
+    fn refs(
+        v: &Value,
+        prefix: &str,
+        rust_names: &HashMap<String, String>,
+        out: &mut HashSet<String>,
+    ) {
+        match v {
+            Value::Object(m) => {
+                if let Some(r) = m.get("$ref").and_then(Value::as_str) {
+                    if let Some(n) = r.strip_prefix(prefix) {
+                        if let Some(rust) = rust_names.get(n) {
+                            out.insert(rust.clone());
+                        }
+                    }
+                }
+                for x in m.values() {
+                    refs(x, prefix, rust_names, out);
+                }
+            }
+            Value::Array(a) => {
+                for x in a {
+                    refs(x, prefix, rust_names, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut req = HashSet::new();
+    let mut ans = HashSet::new();
+    let root = spec.clone();
+    // `$ref`s into `components.parameters`/`requestBodies`/`responses` point at their
+    // schemas one step later: follow them by looking inside what they point to.
+    let deref = |v: &Value| -> Value {
+        match v
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+        {
+            Some(ptr) => root.pointer(ptr).cloned().unwrap_or(Value::Null),
+            None => v.clone(),
+        }
+    };
+    for item in spec
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let (_, path_item) = item;
+        for p in path_item
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            refs(&deref(p), prefix, rust_names, &mut req);
+        }
+        for (method, op) in path_item.as_object().into_iter().flatten() {
+            if method == "parameters" || !op.is_object() {
+                continue;
+            }
+            for p in op
+                .get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                refs(&deref(p), prefix, rust_names, &mut req);
+            }
+            if let Some(b) = op.get("requestBody") {
+                refs(&deref(b), prefix, rust_names, &mut req);
+            }
+            for r in op
+                .get("responses")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
+                refs(&deref(r.1), prefix, rust_names, &mut ans);
+            }
+        }
+    }
+    (req, ans)
 }
 
 struct Builder<'a> {
@@ -537,6 +642,8 @@ impl<'a> Builder<'a> {
             name: name.to_string(),
             doc: doc.to_string(),
             fields,
+            own_constructor: self.follow(s).get("x-constructor").and_then(Value::as_bool)
+                == Some(false),
         }
     }
 
@@ -650,6 +757,10 @@ impl<'a> Builder<'a> {
                     },
                     nullable: false,
                 }
+            }
+            Some("string") if str_of(s, "format") == Some("uuid") => Resolved::plain(Ty::Uuid),
+            Some("string") if str_of(s, "format") == Some("date-time") => {
+                Resolved::plain(Ty::DateTime)
             }
             Some("string") => Resolved {
                 ty: Ty::Str,

@@ -7,9 +7,13 @@ use std::fmt::Write;
 
 pub fn render(model: &Model, source: &str) -> String {
     let by_name: HashMap<&str, &Item> = model.items.iter().map(|i| (i.name(), i)).collect();
+    let (requests, answers) = usage(model, &by_name);
     let ctx = Ctx {
         defaults: defaults(model, &by_name),
         validating: validating(model),
+        requests,
+        answers,
+        by_name: &by_name,
     };
     let mut body = String::new();
     for item in &model.items {
@@ -184,9 +188,74 @@ fn needs_variant_allow(model: &Model) -> bool {
     })
 }
 
-struct Ctx {
+struct Ctx<'m> {
     defaults: HashSet<String>,
     validating: HashSet<String>,
+    /// Structs callers build and send: they get a `new(<required fields>)`.
+    requests: HashSet<String>,
+    /// Structs the server sends: `#[non_exhaustive]`, and lenient about `null`.
+    answers: HashSet<String>,
+    by_name: &'m HashMap<&'m str, &'m Item>,
+}
+
+/// The generated types a type names directly.
+fn named_in(t: &Ty, out: &mut Vec<String>) {
+    match t {
+        Ty::Named(n) => out.push(n.clone()),
+        Ty::Vec(i) | Ty::Map(i) | Ty::Opt(i) | Ty::Patch(i) | Ty::Boxed(i) => named_in(i, out),
+        _ => {}
+    }
+}
+
+/// Which structs are sent and which are answered: everything reachable from the
+/// operations' request and answer schemas. A struct no operation reaches (a
+/// fixture, a schema kept for reference) counts as both, the safe side of each rule.
+fn usage(model: &Model, by_name: &HashMap<&str, &Item>) -> (HashSet<String>, HashSet<String>) {
+    let reach = |roots: &HashSet<String>| -> HashSet<String> {
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut stack: Vec<String> = roots.iter().cloned().collect();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n.clone()) {
+                continue;
+            }
+            let mut next = Vec::new();
+            match by_name.get(n.as_str()) {
+                Some(Item::Struct { fields, .. }) => {
+                    for f in fields {
+                        named_in(&f.ty, &mut next);
+                    }
+                }
+                Some(Item::Alias { ty, .. }) => named_in(ty, &mut next),
+                _ => {}
+            }
+            stack.extend(next);
+        }
+        seen
+    };
+    let mut requests = reach(&model.request_roots);
+    let mut answers = reach(&model.answer_roots);
+    for i in &model.items {
+        if let Item::Struct { name, .. } = i {
+            if !requests.contains(name) && !answers.contains(name) {
+                requests.insert(name.clone());
+                answers.insert(name.clone());
+            }
+        }
+    }
+    requests.retain(|n| matches!(by_name.get(n.as_str()), Some(Item::Struct { .. })));
+    answers.retain(|n| matches!(by_name.get(n.as_str()), Some(Item::Struct { .. })));
+    (requests, answers)
+}
+
+/// The type behind aliases.
+fn unalias<'t>(t: &'t Ty, by_name: &HashMap<&str, &'t Item>, depth: usize) -> &'t Ty {
+    match t {
+        Ty::Named(n) if depth < 16 => match by_name.get(n.as_str()) {
+            Some(Item::Alias { ty, .. }) => unalias(ty, by_name, depth + 1),
+            _ => t,
+        },
+        _ => t,
+    }
 }
 
 /// Structs whose every required field has a `Default` (greatest fixpoint, so recursive
@@ -227,7 +296,7 @@ fn has_default(
             }
             _ => false,
         },
-        Ty::Custom(_) => false,
+        Ty::Custom(_) | Ty::DateTime => false,
         Ty::Boxed(i) => has_default(i, structs, by_name, depth),
         _ => true,
     }
@@ -288,6 +357,8 @@ fn ty(t: &Ty) -> String {
         Ty::F64 => "f64".into(),
         Ty::Bool => "bool".into(),
         Ty::Value => "serde_json::Value".into(),
+        Ty::Uuid => "uuid::Uuid".into(),
+        Ty::DateTime => "time::OffsetDateTime".into(),
         Ty::Named(n) | Ty::Custom(n) => n.clone(),
         Ty::Vec(i) => format!("Vec<{}>", ty(i)),
         Ty::Map(i) => format!("BTreeMap<String, {}>", ty(i)),
@@ -430,13 +501,14 @@ fn opt_f64(v: &Option<f64>) -> String {
     }
 }
 
-impl Ctx {
+impl Ctx<'_> {
     fn item(&self, item: &Item, out: &mut String) {
         match item {
             Item::Struct {
                 name,
                 doc: d,
                 fields,
+                own_constructor,
             } => {
                 doc(d, "", out);
                 let default = if self.defaults.contains(name) {
@@ -448,6 +520,11 @@ impl Ctx {
                     out,
                     "#[derive(Debug, Clone, PartialEq, {default}Serialize, Deserialize)]"
                 );
+                let answer = self.answers.contains(name);
+                if answer {
+                    // New upstream fields must not break callers: no struct literals outside.
+                    out.push_str("#[non_exhaustive]\n");
+                }
                 let pairs: Vec<(&str, &str)> = fields
                     .iter()
                     .map(|f| (names::serde_name(&f.ident), f.wire.as_str()))
@@ -468,6 +545,13 @@ impl Ctx {
                         attrs.push(format!("rename = {}", lit_str(&f.wire)));
                     }
                     match &f.ty {
+                        Ty::DateTime => attrs.push("with = \"time::serde::rfc3339\"".into()),
+                        Ty::Opt(i) if **i == Ty::DateTime => {
+                            attrs.push("default, with = \"time::serde::rfc3339::option\"".into());
+                            if f.optional {
+                                attrs.push("skip_serializing_if = \"Option::is_none\"".into());
+                            }
+                        }
                         Ty::Opt(_) if f.optional => {
                             attrs.push("skip_serializing_if = \"Option::is_none\"".into());
                         }
@@ -479,7 +563,15 @@ impl Ctx {
                         }
                         _ => {}
                     }
-                    if let Some(with) = &f.deserialize_with {
+                    // Servers send `null` (or nothing) for empty lists and maps: an answer
+                    // reads both as empty rather than failing the whole call.
+                    let null_list = answer
+                        && matches!(unalias(&f.ty, self.by_name, 0), Ty::Vec(_) | Ty::Map(_));
+                    let with = f.deserialize_with.clone().or_else(|| {
+                        null_list
+                            .then(|| "api_client_transport::__private::null_as_default".to_string())
+                    });
+                    if let Some(with) = &with {
                         if !attrs.iter().any(|a| a.starts_with("default")) {
                             attrs.push("default".into());
                         }
@@ -491,6 +583,9 @@ impl Ctx {
                     let _ = writeln!(out, "    pub {}: {},", f.ident, ty(&f.ty));
                 }
                 out.push_str("}\n\n");
+                if self.requests.contains(name) && !own_constructor {
+                    self.constructor(name, fields, out);
+                }
                 let mut body = String::new();
                 for f in fields {
                     self.field_check(f, &mut body);
@@ -632,6 +727,60 @@ impl Ctx {
                 let _ = writeln!(out, "pub type {name} = {};\n", ty(t));
             }
         }
+    }
+
+    /// `new(<required fields>)`: the one way to build a request model outside the
+    /// crate once it is `#[non_exhaustive]`; optional fields start absent and are set
+    /// by assignment afterwards.
+    fn constructor(&self, name: &str, fields: &[crate::model::Field], out: &mut String) {
+        let required: Vec<&crate::model::Field> = fields
+            .iter()
+            .filter(|f| !f.optional && !matches!(f.ty, Ty::Patch(_)))
+            .collect();
+        let params: Vec<String> = required
+            .iter()
+            .map(|f| match &f.ty {
+                Ty::Str => format!("{}: impl Into<String>", f.ident),
+                Ty::Custom(c) => format!("{}: impl Into<{c}>", f.ident),
+                t => format!("{}: {}", f.ident, ty(t)),
+            })
+            .collect();
+        let inits: Vec<String> = fields
+            .iter()
+            .map(|f| {
+                if required.iter().any(|r| r.ident == f.ident) {
+                    match &f.ty {
+                        Ty::Str | Ty::Custom(_) => format!("{0}: {0}.into()", f.ident),
+                        _ => f.ident.clone(),
+                    }
+                } else {
+                    match &f.ty {
+                        Ty::Patch(_) => format!("{}: api_client_transport::Patch::Absent", f.ident),
+                        _ => format!("{}: None", f.ident),
+                    }
+                }
+            })
+            .collect();
+        let doc = if required.is_empty() {
+            "/// An empty value: every field is left out until set.".to_string()
+        } else {
+            let list: Vec<String> = required.iter().map(|f| format!("`{}`", f.wire)).collect();
+            format!(
+                "/// A value with the required {}; optional fields start unset.",
+                list.join(", ")
+            )
+        };
+        let allow = if params.len() > 7 {
+            "#[allow(clippy::too_many_arguments)]\n"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "impl {name} {{\n{doc}\n{allow}pub fn new({}) -> Self {{\nSelf {{\n{}\n}}\n}}\n}}\n",
+            params.join(", "),
+            inits.join(",\n")
+        );
     }
 
     fn field_check(&self, f: &crate::model::Field, out: &mut String) {

@@ -162,78 +162,21 @@ fn replace(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
 
 /// Reads an RFC 3339 time such as `2025-03-05T08:00:00Z` or
 /// `2025-03-05T16:00:00.5+08:00`. `None` for anything else: an expiry this
-/// client cannot read is treated as unknown, not as expired.
+/// client cannot read is treated as unknown, not as expired (and does not
+/// fail the log-in).
 pub(crate) fn parse_rfc3339(text: &str) -> Option<SystemTime> {
-    let b = text.as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let s = b.get(r)?;
-        if !s.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        std::str::from_utf8(s).ok()?.parse().ok()
-    };
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if b.get(4) != Some(&b'-')
-        || b.get(7) != Some(&b'-')
-        || !matches!(b.get(10), Some(b'T' | b't' | b' '))
-        || b.get(13) != Some(&b':')
-        || b.get(16) != Some(&b':')
-        || !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-    let mut i = 19;
-    let mut nanos = 0u32;
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            if i - start < 9 {
-                nanos = nanos * 10 + u32::from(b[i] - b'0');
-            }
-            i += 1;
-        }
-        if i == start {
-            return None;
-        }
-        for _ in (i - start)..9 {
-            nanos *= 10;
-        }
-    }
-    let offset = match b.get(i) {
-        Some(b'Z' | b'z') if i + 1 == b.len() => 0,
-        Some(sign @ (b'+' | b'-')) if i + 6 == b.len() && b[i + 3] == b':' => {
-            let (h, m) = (num(i + 1..i + 3)?, num(i + 4..i + 6)?);
-            let secs = h * 3600 + m * 60;
-            if *sign == b'+' {
-                secs
-            } else {
-                -secs
-            }
-        }
-        _ => return None,
-    };
-    // Days since the epoch of a proleptic Gregorian date (Howard Hinnant's
-    // days_from_civil).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset;
-    let at = if secs >= 0 {
-        UNIX_EPOCH.checked_add(Duration::from_secs(secs.unsigned_abs()))?
+    let at =
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+    // Seconds and nanoseconds apart: nanoseconds since 1970 overflow a u64
+    // in the year 2554.
+    let secs = at.unix_timestamp();
+    let whole = Duration::from_secs(secs.unsigned_abs());
+    let base = if secs >= 0 {
+        UNIX_EPOCH.checked_add(whole)?
     } else {
-        UNIX_EPOCH.checked_sub(Duration::from_secs(secs.unsigned_abs()))?
+        UNIX_EPOCH.checked_sub(whole)?
     };
-    at.checked_add(Duration::from_nanos(u64::from(nanos)))
+    base.checked_add(Duration::from_nanos(u64::from(at.nanosecond())))
 }
 
 impl Client {
@@ -343,6 +286,7 @@ mod tests {
         assert_eq!(at("2025-03-05T16:00:00+08:00"), Some(1_741_161_600.0));
         assert_eq!(at("2025-03-05T07:30:00-00:30"), Some(1_741_161_600.0));
         assert_eq!(at("2024-02-29T00:00:00.25Z"), Some(1_709_164_800.25));
+        assert_eq!(at("2999-01-01T00:00:00Z"), Some(32_472_144_000.0));
         for bad in [
             "",
             "2025-03-05",

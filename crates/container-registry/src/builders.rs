@@ -1,15 +1,13 @@
-//! Constructors taking the required fields of the request models, so the
-//! optional ones can be left to `..` or set afterwards.
+//! Conveniences on the request models beyond their generated `new`, and the
+//! checks `Validate` cannot see.
 
 use crate::models::{
-    ContainerType, CreateContainerReq, CreateContainerVersionReq, CreateHelmConfigReq,
-    CreateParameterConfigReq, ParameterCategory, ParameterType, SubmitBuildContainerReq,
+    ContainerType, CreateContainerReq, CreateContainerVersionReq, ParameterCategory, ParameterType,
 };
 use crate::params::{check_container_type, check_known};
 
 impl CreateContainerReq {
-    /// A container named `name`, of the server's default kind and without a
-    /// version; only the name is required.
+    /// What the container is for (the server picks its default when left out).
     ///
     /// ```
     /// use container_registry_client::models::{ContainerType, CreateContainerReq, CreateContainerVersionReq};
@@ -18,17 +16,6 @@ impl CreateContainerReq {
     ///     .with_version(CreateContainerVersionReq::new("1.0.0", "docker.io/opspai/detector-rca:1.0.0"));
     /// assert_eq!(req.version.unwrap().name, "1.0.0");
     /// ```
-    pub fn new(name: impl Into<String>) -> Self {
-        CreateContainerReq {
-            name: name.into(),
-            r#type: None,
-            readme: None,
-            is_public: None,
-            version: None,
-        }
-    }
-
-    /// What the container is for.
     pub fn container_type(mut self, container_type: ContainerType) -> Self {
         self.r#type = Some(container_type);
         self
@@ -38,69 +25,6 @@ impl CreateContainerReq {
     pub fn with_version(mut self, version: CreateContainerVersionReq) -> Self {
         self.version = Some(version);
         self
-    }
-}
-
-impl CreateContainerVersionReq {
-    /// Version `name` (any name: `1.2.0`, `v1`, `latest`) running `image_ref`.
-    pub fn new(name: impl Into<String>, image_ref: impl Into<String>) -> Self {
-        CreateContainerVersionReq {
-            name: name.into(),
-            image_ref: image_ref.into(),
-            ..Default::default()
-        }
-    }
-}
-
-impl CreateParameterConfigReq {
-    /// Parameter `key` of the given kind and destination.
-    pub fn new(key: impl Into<String>, kind: ParameterType, category: ParameterCategory) -> Self {
-        CreateParameterConfigReq {
-            key: key.into(),
-            r#type: kind,
-            category,
-            description: None,
-            default_value: None,
-            template_string: None,
-            required: None,
-        }
-    }
-}
-
-impl CreateHelmConfigReq {
-    /// Chart `chart_name` from repository `repo_name` at `repo_url`,
-    /// installed into namespaces starting with `ns_prefix`.
-    pub fn new(
-        chart_name: impl Into<String>,
-        repo_name: impl Into<String>,
-        repo_url: impl Into<String>,
-        ns_prefix: impl Into<String>,
-    ) -> Self {
-        CreateHelmConfigReq {
-            chart_name: chart_name.into(),
-            repo_name: repo_name.into(),
-            repo_url: repo_url.into(),
-            ns_prefix: ns_prefix.into(),
-            values: None,
-        }
-    }
-}
-
-impl SubmitBuildContainerReq {
-    /// Builds image `image_name` from GitHub repository `github_repository`
-    /// (usually `owner/repo`), on the server's default branch and tag.
-    ///
-    /// ```
-    /// use container_registry_client::models::SubmitBuildContainerReq;
-    /// let mut build = SubmitBuildContainerReq::new("detector-rca", "opspai/detector-rca");
-    /// build.tag = Some("1.2.0".into());
-    /// ```
-    pub fn new(image_name: impl Into<String>, github_repository: impl Into<String>) -> Self {
-        SubmitBuildContainerReq {
-            image_name: image_name.into(),
-            github_repository: github_repository.into(),
-            ..Default::default()
-        }
     }
 }
 

@@ -307,11 +307,6 @@ impl DateRange {
 /// assert_eq!(search.r#type.as_deref(), Some("algorithm"));
 /// ```
 impl SearchContainerReq {
-    /// An empty search: every container, the server's default order and page.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
     /// Free text matched against the searchable fields.
     pub fn keyword(mut self, keyword: impl Into<String>) -> Self {
         self.keyword = Some(keyword.into());

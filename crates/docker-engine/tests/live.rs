@@ -298,14 +298,12 @@ async fn lifecycle_of_one_container() {
     assert_eq!(info.name.as_deref(), Some(format!("/{renamed}").as_str()));
 
     // update
-    let update = ContainerUpdateRequest {
-        cpu_shares: Some(512),
-        restart_policy: Some(RestartPolicy {
-            name: Some(RestartPolicyName::OnFailure),
-            maximum_retry_count: Some(2),
-        }),
-        ..Default::default()
-    };
+    let mut restart = RestartPolicy::new();
+    restart.name = Some(RestartPolicyName::OnFailure);
+    restart.maximum_retry_count = Some(2);
+    let mut update = ContainerUpdateRequest::new();
+    update.cpu_shares = Some(512);
+    update.restart_policy = Some(restart);
     containers.update(&id, &update).await.unwrap();
     let host = containers
         .inspect(&id, Default::default())
@@ -961,11 +959,10 @@ async fn create_config_round_trips_through_inspect() {
     let mut cleanup = Cleanup::new();
     let mut body = config(&image, &["sleep", "1"]);
     body.env = Some(vec!["GREETING=hi".into()]);
-    body.host_config = Some(HostConfig {
-        memory: Some(64 * 1024 * 1024),
-        init: Some(false),
-        ..Default::default()
-    });
+    let mut host = HostConfig::new();
+    host.memory = Some(64 * 1024 * 1024);
+    host.init = Some(false);
+    body.host_config = Some(host);
     let id = create(&docker, &mut cleanup, &body).await;
     let info = docker
         .containers()

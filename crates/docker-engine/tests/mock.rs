@@ -364,52 +364,33 @@ fn create_body_with(host: HostConfig, health: Option<HealthConfig>) -> Container
 
 #[tokio::test]
 async fn create_body_fields_newer_than_1_41_on_the_wire_and_refused() {
-    let annotations = create_body_with(
-        HostConfig {
-            annotations: Some([("a".to_string(), "b".to_string())].into()),
-            ..Default::default()
-        },
-        None,
-    );
-    let start_interval = create_body_with(
-        HostConfig::default(),
-        Some(HealthConfig {
-            start_interval: Some(1_000_000),
-            ..Default::default()
-        }),
-    );
-    let mountpoint = create_body_with(
-        HostConfig {
-            mounts: Some(vec![Mount {
-                r#type: Some(MountType::Bind),
-                source: Some("/srv".into()),
-                target: Some("/srv".into()),
-                bind_options: Some(MountBindOptions {
-                    create_mountpoint: Some(true),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }]),
-            ..Default::default()
-        },
-        None,
-    );
-    let subpath = create_body_with(
-        HostConfig {
-            mounts: Some(vec![Mount {
-                r#type: Some(MountType::Volume),
-                source: Some("data".into()),
-                target: Some("/data".into()),
-                volume_options: Some(MountVolumeOptions {
-                    subpath: Some("sub".into()),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }]),
-            ..Default::default()
-        },
-        None,
-    );
+    let mut with_annotations = HostConfig::new();
+    with_annotations.annotations = Some([("a".to_string(), "b".to_string())].into());
+    let annotations = create_body_with(with_annotations, None);
+    let mut health = HealthConfig::new();
+    health.start_interval = Some(1_000_000);
+    let start_interval = create_body_with(HostConfig::default(), Some(health));
+    let mount = |kind: MountType, source: &str, target: &str| {
+        let mut m = Mount::new();
+        m.r#type = Some(kind);
+        m.source = Some(source.into());
+        m.target = Some(target.into());
+        m
+    };
+    let mut bind = mount(MountType::Bind, "/srv", "/srv");
+    let mut bind_options = MountBindOptions::new();
+    bind_options.create_mountpoint = Some(true);
+    bind.bind_options = Some(bind_options);
+    let mut with_bind = HostConfig::new();
+    with_bind.mounts = Some(vec![bind]);
+    let mountpoint = create_body_with(with_bind, None);
+    let mut volume = mount(MountType::Volume, "data", "/data");
+    let mut volume_options = MountVolumeOptions::new();
+    volume_options.subpath = Some("sub".into());
+    volume.volume_options = Some(volume_options);
+    let mut with_volume = HostConfig::new();
+    with_volume.mounts = Some(vec![volume]);
+    let subpath = create_body_with(with_volume, None);
     let cases = [
         (
             &annotations,
@@ -827,14 +808,11 @@ async fn simple_calls_send_their_parameters() {
     c.resize("c1", 24, 80).await.unwrap();
     c.pause("c1").await.unwrap();
     c.unpause("c1").await.unwrap();
-    let update = docker_engine::models::ContainerUpdateRequest {
-        memory: Some(1 << 20),
-        restart_policy: Some(docker_engine::models::RestartPolicy {
-            name: Some(docker_engine::models::RestartPolicyName::Always),
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
+    let mut update = docker_engine::models::ContainerUpdateRequest::new();
+    update.memory = Some(1 << 20);
+    let mut restart = docker_engine::models::RestartPolicy::new();
+    restart.name = Some(docker_engine::models::RestartPolicyName::Always);
+    update.restart_policy = Some(restart);
     c.update("c1", &update).await.unwrap();
     let waited = c
         .wait(

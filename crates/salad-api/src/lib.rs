@@ -119,7 +119,6 @@
 pub mod models;
 
 mod client;
-mod constructors;
 mod container_groups;
 mod names;
 mod problem;
@@ -133,6 +132,10 @@ pub use client::{
 };
 pub use container_groups::ContainerGroups;
 pub use problem::ProblemExt;
+/// The `time` crate, whose `OffsetDateTime` holds the API's timestamps.
+pub use time;
+/// The `uuid` crate, whose `Uuid` holds the API's ids.
+pub use uuid;
 pub use wait::{WaitError, WaitOptions};
 
 /// Runs the examples of README.md as doctests, so the README cannot rot.

@@ -21,11 +21,7 @@ fn create_body() -> CreateContainerGroup {
         display_name: None,
         container: CreateContainer {
             image: "ghcr.io/acme/mandelbrot:1.4.2".into(),
-            resources: ContainerResourceRequirements {
-                cpu: 2,
-                memory: 2048,
-                ..Default::default()
-            },
+            resources: ContainerResourceRequirements::new(2, 2048),
             image_caching: None,
             command: None,
             priority: None,

@@ -91,12 +91,13 @@ async fn create_container_group() {
         container: CreateContainer {
             image: "ghcr.io/acme/mandelbrot:1.4.2".into(),
             image_caching: Some(true),
-            resources: ContainerResourceRequirements {
-                cpu: 4,
-                memory: 16384,
-                gpu_classes: Some(vec!["ed563892-aacd-40f5-80b7-90c9be6c759b".into()]),
-                storage_amount: Some(53_687_091_200),
-                shm_size: None,
+            resources: {
+                let mut r = ContainerResourceRequirements::new(4, 16384);
+                r.gpu_classes = Some(vec!["ed563892-aacd-40f5-80b7-90c9be6c759b"
+                    .parse()
+                    .unwrap()]);
+                r.storage_amount = Some(53_687_091_200);
+                r
             },
             priority: Some(ContainerGroupPriority::High),
             environment_variables: Some([("MAX_ITER".to_string(), "5000".to_string())].into()),
@@ -123,19 +124,12 @@ async fn create_container_group() {
             client_request_timeout: None,
             server_response_timeout: None,
         }),
-        liveness_probe: Some(ContainerGroupProbe {
-            http: Some(ContainerGroupProbeHttp {
-                path: "/healthz".into(),
-                port: 8080,
-                scheme: Some(ContainerProbeHttpScheme::Http),
-                headers: None,
-            }),
-            initial_delay_seconds: 0,
-            period_seconds: 10,
-            timeout_seconds: 30,
-            success_threshold: 1,
-            failure_threshold: 3,
-            ..Default::default()
+        liveness_probe: Some({
+            let mut http = ContainerGroupProbeHttp::new("/healthz", 8080);
+            http.scheme = Some(ContainerProbeHttpScheme::Http);
+            let mut probe = ContainerGroupProbe::new(0, 10, 30, 1, 3);
+            probe.http = Some(http);
+            probe
         }),
         readiness_probe: None,
         startup_probe: None,
@@ -152,7 +146,7 @@ async fn create_container_group() {
 
     let group = groups(&server).create(&body).await.unwrap();
     mock.assert_async().await;
-    assert_eq!(group.id, "ab3a4591-efc3-46c0-b06a-3d820c0ec100");
+    assert_eq!(group.id.to_string(), "ab3a4591-efc3-46c0-b06a-3d820c0ec100");
     assert_eq!(group.version, 7);
     assert_eq!(group.restart_policy, ContainerRestartPolicy::Always);
 }
@@ -324,7 +318,7 @@ async fn list_container_group_instances() {
     let list = groups(&server).list_instances(GROUP).await.unwrap();
     mock.assert_async().await;
     assert_eq!(list.instances.len(), 2);
-    assert_eq!(list.instances[0].id, INSTANCE);
+    assert_eq!(list.instances[0].id.to_string(), INSTANCE);
     assert_eq!(
         list.instances[0].state,
         ContainerGroupInstanceState::Running
@@ -349,7 +343,10 @@ async fn get_container_group_instance() {
         .await;
     let instance = groups(&server).get_instance(GROUP, INSTANCE).await.unwrap();
     mock.assert_async().await;
-    assert_eq!(instance.machine_id, "eb3a4591-efc3-46c0-b06a-3d820c0ec100");
+    assert_eq!(
+        instance.machine_id.to_string(),
+        "eb3a4591-efc3-46c0-b06a-3d820c0ec100"
+    );
     assert_eq!(instance.ready, Some(true));
     assert_eq!(instance.memory_usage_mb, Some(6214.25));
 }
@@ -367,7 +364,7 @@ async fn get_container_group_instance_accepts_the_documented_202() {
         .await;
     let instance = groups(&server).get_instance(GROUP, INSTANCE).await.unwrap();
     mock.assert_async().await;
-    assert_eq!(instance.id, INSTANCE);
+    assert_eq!(instance.id.to_string(), INSTANCE);
 }
 
 #[tokio::test]

@@ -64,12 +64,7 @@ async fn absent_set_and_null_on_the_wire() {
 fn the_three_states_of_one_field() {
     let mut patch = UpdateContainerGroup::default();
     assert_eq!(serde_json::to_string(&patch).unwrap(), "{}");
-    patch.queue_autoscaler = Patch::Value(ContainerGroupQueueAutoscaler {
-        min_replicas: 0,
-        max_replicas: 10,
-        desired_queue_length: 2,
-        ..Default::default()
-    });
+    patch.queue_autoscaler = Patch::Value(ContainerGroupQueueAutoscaler::new(0, 10, 2));
     assert_eq!(
         serde_json::to_value(&patch).unwrap(),
         json!({"queue_autoscaler": {"min_replicas": 0, "max_replicas": 10, "desired_queue_length": 2}})

@@ -26,22 +26,18 @@ fn body(password: &str, dd_key: &str) -> CreateContainerGroup {
         display_name: None,
         container: CreateContainer {
             image: "ghcr.io/acme/mandelbrot:1.4.2".into(),
-            resources: ContainerResourceRequirements {
-                cpu: 1,
-                memory: 1024,
-                ..Default::default()
-            },
+            resources: ContainerResourceRequirements::new(1, 1024),
             image_caching: None,
             command: None,
             priority: None,
             environment_variables: None,
-            logging: Some(ContainerLogging {
-                datadog: Some(ContainerLoggingDatadog {
-                    host: "http-intake.logs.datadoghq.com".into(),
-                    api_key: dd_key.into(),
-                    tags: None,
-                }),
-                ..Default::default()
+            logging: Some({
+                let mut logging = ContainerLogging::new();
+                logging.datadog = Some(ContainerLoggingDatadog::new(
+                    "http-intake.logs.datadoghq.com",
+                    dd_key,
+                ));
+                logging
             }),
             registry_authentication: Some(ContainerRegistryAuthentication {
                 basic: Some(ContainerRegistryAuthenticationBasic {
@@ -84,15 +80,16 @@ fn debug_output_hides_every_credential() {
                 ..Default::default()
             }),
             logging: Patch::Value(UpdateContainerLogging {
-                http: Patch::Value(ContainerLoggingHttp {
-                    host: "logs.example.com".into(),
-                    port: 443,
-                    format: ContainerLoggingHttpFormat::Json,
-                    compression: ContainerLoggingHttpCompression::None,
-                    user: Some("bot".into()),
-                    password: Some(DD_KEY.into()),
-                    path: None,
-                    headers: None,
+                http: Patch::Value({
+                    let mut http = ContainerLoggingHttp::new(
+                        "logs.example.com",
+                        443,
+                        ContainerLoggingHttpFormat::Json,
+                        ContainerLoggingHttpCompression::None,
+                    );
+                    http.user = Some("bot".into());
+                    http.password = Some(DD_KEY.into());
+                    http
                 }),
                 ..Default::default()
             }),
@@ -206,11 +203,10 @@ async fn credentials_are_checked_before_sending_without_being_quoted() {
     let patch = UpdateContainerGroup {
         container: Patch::Value(UpdateContainer {
             logging: Patch::Value(UpdateContainerLogging {
-                datadog: Patch::Value(ContainerLoggingDatadog {
-                    host: "http-intake.logs.datadoghq.com".into(),
-                    api_key: Secret::default(),
-                    tags: None,
-                }),
+                datadog: Patch::Value(ContainerLoggingDatadog::new(
+                    "http-intake.logs.datadoghq.com",
+                    Secret::default(),
+                )),
                 splunk: Patch::Null,
                 ..Default::default()
             }),

@@ -38,11 +38,18 @@ mod client;
 mod connector;
 mod error;
 mod patch;
+mod private;
 mod request;
 mod response;
 mod retry;
 mod secret;
 pub mod validate;
+
+/// Helpers for generated code only; not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::private::*;
+}
 
 pub use bytes;
 pub use futures_core;

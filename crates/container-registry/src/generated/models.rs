@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 /// The wrapper around every answer: a status code, a message, the payload in `data` and a Unix timestamp. Error answers carry a null or empty `data`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ErrorEnvelope {
     /// The server's status code; 2xx (or 0) means success.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -533,6 +534,16 @@ pub struct LoginReq {
     pub password: crate::Secret,
 }
 
+impl LoginReq {
+    /// A value with the required `username`, `password`; optional fields start unset.
+    pub fn new(username: impl Into<String>, password: impl Into<crate::Secret>) -> Self {
+        Self {
+            username: username.into(),
+            password: password.into(),
+        }
+    }
+}
+
 impl api_client_transport::Validate for LoginReq {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
@@ -542,6 +553,7 @@ impl api_client_transport::Validate for LoginReq {
 
 /// The account a token belongs to.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UserInfo {
     /// The `id` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -563,6 +575,7 @@ impl api_client_transport::Validate for UserInfo {
 
 /// A fresh bearer token and its owner.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LoginResp {
     /// The JWT to send as `Authorization: Bearer \<token\>`; never printed by `Debug`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -584,6 +597,7 @@ impl api_client_transport::Validate for LoginResp {
 
 /// A key/value label attached to a container.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LabelItem {
     /// The `key` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -591,6 +605,16 @@ pub struct LabelItem {
     /// The `value` field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+}
+
+impl LabelItem {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            key: None,
+            value: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for LabelItem {
@@ -602,6 +626,7 @@ impl api_client_transport::Validate for LabelItem {
 
 /// Where a page sits in the whole result.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PaginationInfo {
     /// This page's 1-based number.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -626,6 +651,7 @@ impl api_client_transport::Validate for PaginationInfo {
 
 /// A registered container.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerResp {
     /// The `id` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -661,6 +687,7 @@ impl api_client_transport::Validate for ContainerResp {
 
 /// One version of a container.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerVersionResp {
     /// The `id` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -688,6 +715,7 @@ impl api_client_transport::Validate for ContainerVersionResp {
 
 /// A container with its readme and versions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerDetailResp {
     /// The `id` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -728,6 +756,7 @@ impl api_client_transport::Validate for ContainerDetailResp {
 
 /// How a pedestal version is deployed with Helm.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct HelmConfigDetailResp {
     /// The `id` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -758,6 +787,7 @@ impl api_client_transport::Validate for HelmConfigDetailResp {
 
 /// A version with how it is run.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerVersionDetailResp {
     /// The `id` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -797,6 +827,7 @@ impl api_client_transport::Validate for ContainerVersionDetailResp {
 
 /// One page of containers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListContainerResp {
     /// The containers on this page. The server may send `null` or leave it out; either reads as an empty list.
     pub items: crate::List<crate::models::ContainerResp>,
@@ -814,6 +845,7 @@ impl api_client_transport::Validate for ListContainerResp {
 
 /// One page of versions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListContainerVersionResp {
     /// The versions on this page. The server may send `null` or leave it out; either reads as an empty list.
     pub items: crate::List<crate::models::ContainerVersionResp>,
@@ -831,6 +863,7 @@ impl api_client_transport::Validate for ListContainerVersionResp {
 
 /// Ids of the queued build task, to follow its progress.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SubmitContainerBuildResp {
     /// The `group_id` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -881,6 +914,16 @@ pub struct SortOption {
     pub direction: SortDirection,
 }
 
+impl SortOption {
+    /// A value with the required `field`, `direction`; optional fields start unset.
+    pub fn new(field: impl Into<String>, direction: SortDirection) -> Self {
+        Self {
+            field: field.into(),
+            direction,
+        }
+    }
+}
+
 impl api_client_transport::Validate for SortOption {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
@@ -897,6 +940,16 @@ pub struct DateRange {
     /// End (RFC 3339 or `YYYY-MM-DD`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+}
+
+impl DateRange {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            from: None,
+            to: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for DateRange {
@@ -968,6 +1021,33 @@ pub struct SearchContainerReq {
     pub size: Option<i64>,
 }
 
+impl SearchContainerReq {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            keyword: None,
+            name: None,
+            image: None,
+            tag: None,
+            r#type: None,
+            command: None,
+            status: None,
+            is_active: None,
+            project_id: None,
+            user_id: None,
+            created_at: None,
+            updated_at: None,
+            filters: None,
+            sort: None,
+            include: None,
+            include_fields: None,
+            exclude_fields: None,
+            page: None,
+            size: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for SearchContainerReq {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         if let Some(v) = &self.page {
@@ -984,6 +1064,7 @@ impl api_client_transport::Validate for SearchContainerReq {
 
 /// One page of search results, with the filters and sort keys the server applied.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SearchContainerResp {
     /// The containers on this page. The server may send `null` or leave it out; either reads as an empty list.
     pub items: crate::List<crate::models::ContainerResp>,
@@ -1026,6 +1107,21 @@ pub struct CreateParameterConfigReq {
     pub required: Option<bool>,
 }
 
+impl CreateParameterConfigReq {
+    /// A value with the required `key`, `type`, `category`; optional fields start unset.
+    pub fn new(key: impl Into<String>, r#type: ParameterType, category: ParameterCategory) -> Self {
+        Self {
+            key: key.into(),
+            r#type,
+            category,
+            description: None,
+            default_value: None,
+            template_string: None,
+            required: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for CreateParameterConfigReq {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
@@ -1047,6 +1143,24 @@ pub struct CreateHelmConfigReq {
     /// Helm values, as free-form JSON.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<BTreeMap<String, serde_json::Value>>,
+}
+
+impl CreateHelmConfigReq {
+    /// A value with the required `chart_name`, `ns_prefix`, `repo_name`, `repo_url`; optional fields start unset.
+    pub fn new(
+        chart_name: impl Into<String>,
+        ns_prefix: impl Into<String>,
+        repo_name: impl Into<String>,
+        repo_url: impl Into<String>,
+    ) -> Self {
+        Self {
+            chart_name: chart_name.into(),
+            ns_prefix: ns_prefix.into(),
+            repo_name: repo_name.into(),
+            repo_url: repo_url.into(),
+            values: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for CreateHelmConfigReq {
@@ -1077,6 +1191,20 @@ pub struct CreateContainerVersionReq {
     pub helm_config: Option<CreateHelmConfigReq>,
 }
 
+impl CreateContainerVersionReq {
+    /// A value with the required `name`, `image_ref`; optional fields start unset.
+    pub fn new(name: impl Into<String>, image_ref: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            image_ref: image_ref.into(),
+            github_link: None,
+            command: None,
+            env_vars: None,
+            helm_config: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for CreateContainerVersionReq {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
@@ -1101,6 +1229,19 @@ pub struct CreateContainerReq {
     /// A version to register: its name and the image it runs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<CreateContainerVersionReq>,
+}
+
+impl CreateContainerReq {
+    /// A value with the required `name`; optional fields start unset.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            r#type: None,
+            readme: None,
+            is_public: None,
+            version: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for CreateContainerReq {
@@ -1128,6 +1269,19 @@ pub struct BuildOptions {
     /// Build even when the image already exists.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub force_rebuild: Option<bool>,
+}
+
+impl BuildOptions {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            context_dir: None,
+            dockerfile_path: None,
+            target: None,
+            build_args: None,
+            force_rebuild: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for BuildOptions {
@@ -1164,6 +1318,22 @@ pub struct SubmitBuildContainerReq {
     pub build_options: Option<BuildOptions>,
 }
 
+impl SubmitBuildContainerReq {
+    /// A value with the required `image_name`, `github_repository`; optional fields start unset.
+    pub fn new(image_name: impl Into<String>, github_repository: impl Into<String>) -> Self {
+        Self {
+            image_name: image_name.into(),
+            tag: None,
+            github_repository: github_repository.into(),
+            github_branch: None,
+            github_commit: None,
+            github_token: None,
+            sub_path: None,
+            build_options: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for SubmitBuildContainerReq {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
@@ -1173,6 +1343,7 @@ impl api_client_transport::Validate for SubmitBuildContainerReq {
 
 /// The server's own account of its health.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct HealthCheckResp {
     /// Overall health, e.g. `healthy`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1200,6 +1371,7 @@ impl api_client_transport::Validate for HealthCheckResp {
 
 /// One page of tasks.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListTaskResp {
     /// The `items` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1218,6 +1390,7 @@ impl api_client_transport::Validate for ListTaskResp {
 
 /// A task with its payload and logs.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TaskDetailResp {
     /// The task's id.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1275,6 +1448,7 @@ impl api_client_transport::Validate for TaskDetailResp {
 
 /// A background task: an image build, a run, a scheduled job.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TaskResp {
     /// The task's id.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1317,6 +1491,27 @@ pub struct TaskResp {
     pub updated_at: Option<String>,
 }
 
+impl TaskResp {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            id: None,
+            r#type: None,
+            immediate: None,
+            execute_time: None,
+            cron_expr: None,
+            trace_id: None,
+            group_id: None,
+            project_id: None,
+            project_name: None,
+            state: None,
+            status: None,
+            created_at: None,
+            updated_at: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for TaskResp {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
@@ -1326,6 +1521,7 @@ impl api_client_transport::Validate for TaskResp {
 
 /// What one event of a trace stream carries in its `data` field.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TraceEventData {
     /// The task that sent it.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 /// An address with its prefix length.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct Address {
     /// Address.
@@ -30,6 +31,7 @@ impl api_client_transport::Validate for Address {
 
 /// One block IO counter.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BlkioStatEntry {
     /// Device major number.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -54,6 +56,7 @@ impl api_client_transport::Validate for BlkioStatEntry {
 
 /// Block IO statistics; most lists are null on cgroup v2.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BlkioStats {
     /// Bytes transferred.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -193,6 +196,7 @@ impl<'de> Deserialize<'de> for ChangeType {
 
 /// Version of one daemon component.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ComponentVersion {
     /// Component name.
@@ -213,6 +217,7 @@ impl api_client_transport::Validate for ComponentVersion {
 
 /// Configuration of a container that does not depend on the host.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerConfig {
     /// Host name of the container.
@@ -402,6 +407,41 @@ pub struct ContainerCreateRequest {
     pub networking_config: Option<NetworkingConfig>,
 }
 
+impl ContainerCreateRequest {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            hostname: None,
+            domainname: None,
+            user: None,
+            attach_stdin: None,
+            attach_stdout: None,
+            attach_stderr: None,
+            exposed_ports: None,
+            tty: None,
+            open_stdin: None,
+            stdin_once: None,
+            env: None,
+            cmd: None,
+            healthcheck: None,
+            args_escaped: None,
+            image: None,
+            volumes: None,
+            working_dir: None,
+            entrypoint: None,
+            network_disabled: None,
+            mac_address: None,
+            on_build: None,
+            labels: None,
+            stop_signal: None,
+            stop_timeout: None,
+            shell: None,
+            host_config: None,
+            networking_config: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for ContainerCreateRequest {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         api_client_transport::Validate::validate_at(
@@ -414,6 +454,7 @@ impl api_client_transport::Validate for ContainerCreateRequest {
 
 /// Answer to a create call.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerCreateResponse {
     /// Id of the new container.
@@ -432,6 +473,7 @@ impl api_client_transport::Validate for ContainerCreateResponse {
 
 /// Full detail of one container.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerInspectResponse {
     /// Container id.
@@ -523,6 +565,7 @@ impl api_client_transport::Validate for ContainerInspectResponse {
 
 /// What a prune removed.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerPruneResponse {
     /// Ids of removed containers.
@@ -542,6 +585,7 @@ impl api_client_transport::Validate for ContainerPruneResponse {
 
 /// Run state of a container.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerState {
     /// Lifecycle state of a container.
@@ -591,6 +635,7 @@ impl api_client_transport::Validate for ContainerState {
 
 /// One resource usage sample of a container. Every field is optional: what is reported depends on the platform and the cgroup version.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerStats {
     /// Container name, with a leading `/`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -685,6 +730,7 @@ impl std::fmt::Display for ContainerStatus {
 
 /// One container in a list.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerSummary {
     /// Container id.
@@ -746,6 +792,7 @@ impl api_client_transport::Validate for ContainerSummary {
 
 /// Host settings shown in the container list.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerSummaryHostConfig {
     /// Network mode.
@@ -765,6 +812,7 @@ impl api_client_transport::Validate for ContainerSummaryHostConfig {
 
 /// Networks shown in the container list.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerSummaryNetworkSettings {
     /// Network name to endpoint.
     #[serde(rename = "Networks", skip_serializing_if = "Option::is_none")]
@@ -780,6 +828,7 @@ impl api_client_transport::Validate for ContainerSummaryNetworkSettings {
 
 /// Processes running in a container, as `ps` prints them.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerTopResponse {
     /// Column titles.
@@ -905,6 +954,46 @@ pub struct ContainerUpdateRequest {
     pub restart_policy: Option<RestartPolicy>,
 }
 
+impl ContainerUpdateRequest {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            cpu_shares: None,
+            memory: None,
+            cgroup_parent: None,
+            blkio_weight: None,
+            blkio_weight_device: None,
+            blkio_device_read_bps: None,
+            blkio_device_write_bps: None,
+            blkio_device_read_iops: None,
+            blkio_device_write_iops: None,
+            cpu_period: None,
+            cpu_quota: None,
+            cpu_realtime_period: None,
+            cpu_realtime_runtime: None,
+            cpuset_cpus: None,
+            cpuset_mems: None,
+            devices: None,
+            device_cgroup_rules: None,
+            device_requests: None,
+            kernel_memory_tcp: None,
+            memory_reservation: None,
+            memory_swap: None,
+            memory_swappiness: None,
+            nano_cpus: None,
+            oom_kill_disable: None,
+            init: None,
+            pids_limit: None,
+            ulimits: None,
+            cpu_count: None,
+            cpu_percent: None,
+            io_maximum_iops: None,
+            io_maximum_bandwidth: None,
+            restart_policy: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for ContainerUpdateRequest {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         if let Some(v) = &self.blkio_weight {
@@ -941,6 +1030,7 @@ impl api_client_transport::Validate for ContainerUpdateRequest {
 
 /// Answer to an update call.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerUpdateResponse {
     /// Warnings met while updating.
     #[serde(rename = "Warnings", skip_serializing_if = "Option::is_none")]
@@ -956,6 +1046,7 @@ impl api_client_transport::Validate for ContainerUpdateResponse {
 
 /// Error met while waiting.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerWaitExitError {
     /// What went wrong.
     #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
@@ -971,6 +1062,7 @@ impl api_client_transport::Validate for ContainerWaitExitError {
 
 /// How a waited-for container ended.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerWaitResponse {
     /// Exit code of the container.
@@ -989,6 +1081,7 @@ impl api_client_transport::Validate for ContainerWaitResponse {
 
 /// CPU statistics of one sample.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CpuStats {
     /// CPU time used.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1013,6 +1106,7 @@ impl api_client_transport::Validate for CpuStats {
 
 /// CPU time used.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CpuUsage {
     /// Total CPU time, in nanoseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1037,6 +1131,7 @@ impl api_client_transport::Validate for CpuUsage {
 
 /// One message of an image create (pull or import) progress stream.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct CreateImageInfo {
     /// Layer or image the message is about.
@@ -1068,6 +1163,7 @@ impl api_client_transport::Validate for CreateImageInfo {
 
 /// A host device made available in the container.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct DeviceMapping {
     /// Device path on the host.
@@ -1081,6 +1177,17 @@ pub struct DeviceMapping {
     pub cgroup_permissions: Option<String>,
 }
 
+impl DeviceMapping {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            path_on_host: None,
+            path_in_container: None,
+            cgroup_permissions: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for DeviceMapping {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
@@ -1090,6 +1197,7 @@ impl api_client_transport::Validate for DeviceMapping {
 
 /// A request for devices handled by a device driver (for example GPUs).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct DeviceRequest {
     /// Device driver name.
@@ -1109,6 +1217,19 @@ pub struct DeviceRequest {
     pub options: Option<BTreeMap<String, String>>,
 }
 
+impl DeviceRequest {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            driver: None,
+            count: None,
+            device_ids: None,
+            capabilities: None,
+            options: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for DeviceRequest {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
@@ -1118,7 +1239,15 @@ impl api_client_transport::Validate for DeviceRequest {
 
 /// An empty JSON object, used by the daemon as a set member (`{}`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EmptyObject {}
+
+impl EmptyObject {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
 
 impl api_client_transport::Validate for EmptyObject {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
@@ -1129,6 +1258,7 @@ impl api_client_transport::Validate for EmptyObject {
 
 /// Static addresses of a network endpoint.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EndpointIpamConfig {
     /// IPv4 address.
     #[serde(rename = "IPv4Address", skip_serializing_if = "Option::is_none")]
@@ -1141,6 +1271,17 @@ pub struct EndpointIpamConfig {
     pub link_local_ips: Option<Vec<String>>,
 }
 
+impl EndpointIpamConfig {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            ipv4_address: None,
+            ipv6_address: None,
+            link_local_ips: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for EndpointIpamConfig {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
@@ -1150,6 +1291,7 @@ impl api_client_transport::Validate for EndpointIpamConfig {
 
 /// A container's connection to one network.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct EndpointSettings {
     /// Static addresses of a network endpoint.
@@ -1199,6 +1341,28 @@ pub struct EndpointSettings {
     pub dns_names: Option<Vec<String>>,
 }
 
+impl EndpointSettings {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            ipam_config: None,
+            links: None,
+            mac_address: None,
+            aliases: None,
+            network_id: None,
+            endpoint_id: None,
+            gateway: None,
+            ip_address: None,
+            ip_prefix_len: None,
+            ipv6_gateway: None,
+            global_ipv6_address: None,
+            global_ipv6_prefix_len: None,
+            driver_opts: None,
+            dns_names: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for EndpointSettings {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
@@ -1208,6 +1372,7 @@ impl api_client_transport::Validate for EndpointSettings {
 
 /// Error reported inside a progress stream.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ErrorDetail {
     /// Error code.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1226,6 +1391,7 @@ impl api_client_transport::Validate for ErrorDetail {
 
 /// Error body the daemon sends with a non-2xx status.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ErrorResponse {
     /// What went wrong, in the daemon's words.
     pub message: String,
@@ -1281,6 +1447,25 @@ pub struct ExecConfig {
     pub working_dir: Option<String>,
 }
 
+impl ExecConfig {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            attach_stdin: None,
+            attach_stdout: None,
+            attach_stderr: None,
+            console_size: None,
+            detach_keys: None,
+            tty: None,
+            env: None,
+            cmd: None,
+            privileged: None,
+            user: None,
+            working_dir: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for ExecConfig {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         if let Some(v) = &self.console_size {
@@ -1297,6 +1482,7 @@ impl api_client_transport::Validate for ExecConfig {
 
 /// State of an exec instance.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ExecInspectResponse {
     /// Can be removed.
@@ -1356,6 +1542,17 @@ pub struct ExecStartConfig {
     pub console_size: Option<Vec<i64>>,
 }
 
+impl ExecStartConfig {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            detach: None,
+            tty: None,
+            console_size: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for ExecStartConfig {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         if let Some(v) = &self.console_size {
@@ -1372,6 +1569,7 @@ impl api_client_transport::Validate for ExecStartConfig {
 
 /// A path that changed in the container filesystem, relative to its image.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct FilesystemChange {
     /// Path that changed.
@@ -1389,11 +1587,16 @@ impl api_client_transport::Validate for FilesystemChange {
 
 /// Storage driver and its data.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct GraphDriverData {
     /// Storage driver name.
     pub name: String,
     /// Driver-specific data (layer paths and the like).
+    #[serde(
+        default,
+        deserialize_with = "api_client_transport::__private::null_as_default"
+    )]
     pub data: BTreeMap<String, String>,
 }
 
@@ -1406,6 +1609,7 @@ impl api_client_transport::Validate for GraphDriverData {
 
 /// Health check state.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct Health {
     /// Result of the container health check so far.
@@ -1428,6 +1632,7 @@ impl api_client_transport::Validate for Health {
 
 /// Health check of a container. Durations are in nanoseconds; 0 inherits.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct HealthConfig {
     /// Check to run: `\[\]` inherits, `\["NONE"\]` disables, `\["CMD", args...\]` execs, `\["CMD-SHELL", command\]` runs a shell.
@@ -1448,6 +1653,20 @@ pub struct HealthConfig {
     /// Time between checks during the start period, in nanoseconds (API 1.44+).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_interval: Option<i64>,
+}
+
+impl HealthConfig {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            test: None,
+            interval: None,
+            timeout: None,
+            retries: None,
+            start_period: None,
+            start_interval: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for HealthConfig {
@@ -1496,6 +1715,7 @@ impl std::fmt::Display for HealthStatus {
 
 /// One run of a health check.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct HealthcheckResult {
     /// When the check started (RFC 3339).
@@ -1521,6 +1741,7 @@ impl api_client_transport::Validate for HealthcheckResult {
 
 /// Configuration of a container that depends on the host: limits, mounts, ports, namespaces.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct HostConfig {
     /// Relative CPU weight.
@@ -1741,6 +1962,84 @@ pub struct HostConfig {
     pub readonly_paths: Option<Vec<String>>,
 }
 
+impl HostConfig {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            cpu_shares: None,
+            memory: None,
+            cgroup_parent: None,
+            blkio_weight: None,
+            blkio_weight_device: None,
+            blkio_device_read_bps: None,
+            blkio_device_write_bps: None,
+            blkio_device_read_iops: None,
+            blkio_device_write_iops: None,
+            cpu_period: None,
+            cpu_quota: None,
+            cpu_realtime_period: None,
+            cpu_realtime_runtime: None,
+            cpuset_cpus: None,
+            cpuset_mems: None,
+            devices: None,
+            device_cgroup_rules: None,
+            device_requests: None,
+            kernel_memory_tcp: None,
+            memory_reservation: None,
+            memory_swap: None,
+            memory_swappiness: None,
+            nano_cpus: None,
+            oom_kill_disable: None,
+            init: None,
+            pids_limit: None,
+            ulimits: None,
+            cpu_count: None,
+            cpu_percent: None,
+            io_maximum_iops: None,
+            io_maximum_bandwidth: None,
+            binds: None,
+            container_id_file: None,
+            log_config: None,
+            network_mode: None,
+            port_bindings: None,
+            restart_policy: None,
+            auto_remove: None,
+            volume_driver: None,
+            volumes_from: None,
+            mounts: None,
+            console_size: None,
+            annotations: None,
+            cap_add: None,
+            cap_drop: None,
+            cgroupns_mode: None,
+            dns: None,
+            dns_options: None,
+            dns_search: None,
+            extra_hosts: None,
+            group_add: None,
+            ipc_mode: None,
+            cgroup: None,
+            links: None,
+            oom_score_adj: None,
+            pid_mode: None,
+            privileged: None,
+            publish_all_ports: None,
+            readonly_rootfs: None,
+            security_opt: None,
+            storage_opt: None,
+            tmpfs: None,
+            uts_mode: None,
+            userns_mode: None,
+            shm_size: None,
+            sysctls: None,
+            runtime: None,
+            isolation: None,
+            masked_paths: None,
+            readonly_paths: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for HostConfig {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         if let Some(v) = &self.blkio_weight {
@@ -1789,6 +2088,7 @@ impl api_client_transport::Validate for HostConfig {
 
 /// Identifier of a newly created object.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct IdResponse {
     /// The new object's id.
     #[serde(rename = "Id")]
@@ -1804,6 +2104,7 @@ impl api_client_transport::Validate for IdResponse {
 
 /// One effect of an image delete.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ImageDeleteResponseItem {
     /// A name that was removed.
@@ -1823,6 +2124,7 @@ impl api_client_transport::Validate for ImageDeleteResponseItem {
 
 /// Detail of one image.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ImageInspect {
     /// Image id (content digest of its configuration).
@@ -1887,6 +2189,7 @@ impl api_client_transport::Validate for ImageInspect {
 
 /// Local metadata of an image.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ImageMetadata {
     /// When the image was last tagged.
     #[serde(rename = "LastTagTime", skip_serializing_if = "Option::is_none")]
@@ -1902,6 +2205,7 @@ impl api_client_transport::Validate for ImageMetadata {
 
 /// Layers of an image.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ImageRootFs {
     /// Kind of root filesystem, `layers`.
@@ -1958,6 +2262,7 @@ impl std::fmt::Display for Isolation {
 
 /// Logging driver of a container.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct LogConfig {
     /// Driver name, for example `json-file`, `journald`, `local` or `none`.
@@ -1966,6 +2271,16 @@ pub struct LogConfig {
     /// Driver options.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<BTreeMap<String, String>>,
+}
+
+impl LogConfig {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            r#type: None,
+            config: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for LogConfig {
@@ -1977,6 +2292,7 @@ impl api_client_transport::Validate for LogConfig {
 
 /// Memory statistics. The keys of `stats` differ between cgroup v1 and v2.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MemoryStats {
     /// Current usage in bytes.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2013,6 +2329,7 @@ impl api_client_transport::Validate for MemoryStats {
 
 /// A mount to add to a new container.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct Mount {
     /// Path inside the container.
@@ -2041,6 +2358,22 @@ pub struct Mount {
     pub tmpfs_options: Option<MountTmpfsOptions>,
 }
 
+impl Mount {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            target: None,
+            source: None,
+            r#type: None,
+            read_only: None,
+            consistency: None,
+            bind_options: None,
+            volume_options: None,
+            tmpfs_options: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for Mount {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
@@ -2050,6 +2383,7 @@ impl api_client_transport::Validate for Mount {
 
 /// Options of a bind mount.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct MountBindOptions {
     /// Propagation mode of a bind mount.
@@ -2069,6 +2403,19 @@ pub struct MountBindOptions {
     pub read_only_force_recursive: Option<bool>,
 }
 
+impl MountBindOptions {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            propagation: None,
+            non_recursive: None,
+            create_mountpoint: None,
+            read_only_non_recursive: None,
+            read_only_force_recursive: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for MountBindOptions {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
@@ -2078,6 +2425,7 @@ impl api_client_transport::Validate for MountBindOptions {
 
 /// Volume driver and its options for a volume mount.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct MountDriverConfig {
     /// Volume driver name.
@@ -2086,6 +2434,16 @@ pub struct MountDriverConfig {
     /// Options handed to the driver.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<BTreeMap<String, String>>,
+}
+
+impl MountDriverConfig {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            options: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for MountDriverConfig {
@@ -2097,6 +2455,7 @@ impl api_client_transport::Validate for MountDriverConfig {
 
 /// A mount of a running or stopped container.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct MountPoint {
     /// Kind of mount.
@@ -2177,6 +2536,7 @@ impl std::fmt::Display for MountPropagation {
 
 /// Options of a tmpfs mount.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct MountTmpfsOptions {
     /// Size limit of the tmpfs in bytes.
@@ -2185,6 +2545,16 @@ pub struct MountTmpfsOptions {
     /// Permission bits of the tmpfs root (octal in the shell, decimal here).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<i64>,
+}
+
+impl MountTmpfsOptions {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            size_bytes: None,
+            mode: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for MountTmpfsOptions {
@@ -2236,6 +2606,7 @@ impl std::fmt::Display for MountType {
 
 /// Options of a volume mount.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct MountVolumeOptions {
     /// Do not fill a new volume with the image content at the target path.
@@ -2252,6 +2623,18 @@ pub struct MountVolumeOptions {
     pub subpath: Option<String>,
 }
 
+impl MountVolumeOptions {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            no_copy: None,
+            labels: None,
+            driver_config: None,
+            subpath: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for MountVolumeOptions {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
@@ -2261,6 +2644,7 @@ impl api_client_transport::Validate for MountVolumeOptions {
 
 /// Network state of a container.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct NetworkSettings {
     /// Bridge interface name (deprecated).
@@ -2343,6 +2727,7 @@ impl api_client_transport::Validate for NetworkSettings {
 
 /// Counters of one network interface.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NetworkStats {
     /// Bytes received.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2385,6 +2770,15 @@ pub struct NetworkingConfig {
     pub endpoints_config: Option<BTreeMap<String, EndpointSettings>>,
 }
 
+impl NetworkingConfig {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            endpoints_config: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for NetworkingConfig {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
@@ -2394,6 +2788,7 @@ impl api_client_transport::Validate for NetworkingConfig {
 
 /// File information of a path inside a container (from the `X-Docker-Container-Path-Stat` header).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct PathStat {
     /// Base name of the path.
@@ -2413,6 +2808,19 @@ pub struct PathStat {
     pub link_target: Option<String>,
 }
 
+impl PathStat {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            size: None,
+            mode: None,
+            mtime: None,
+            link_target: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for PathStat {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         if let Some(v) = &self.mode {
@@ -2425,6 +2833,7 @@ impl api_client_transport::Validate for PathStat {
 
 /// Process count statistics.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PidsStats {
     /// Processes now.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2443,6 +2852,7 @@ impl api_client_transport::Validate for PidsStats {
 
 /// A port of a container as shown in the container list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct Port {
     /// Host address the port is published on.
@@ -2471,6 +2881,7 @@ impl api_client_transport::Validate for Port {
 
 /// Host address and port a container port is published on.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct PortBinding {
     /// Host address (empty: all addresses).
@@ -2479,6 +2890,16 @@ pub struct PortBinding {
     /// Host port or range, as a string (empty: picked by the daemon).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host_port: Option<String>,
+}
+
+impl PortBinding {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            host_ip: None,
+            host_port: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for PortBinding {
@@ -2524,6 +2945,7 @@ impl std::fmt::Display for PortType {
 
 /// Process of an exec instance.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ProcessConfig {
     /// Runs privileged.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2551,6 +2973,7 @@ impl api_client_transport::Validate for ProcessConfig {
 
 /// Progress counters of a long-running image operation.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ProgressDetail {
     /// Done so far.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2569,6 +2992,7 @@ impl api_client_transport::Validate for ProgressDetail {
 
 /// Resource limits of a container.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct Resources {
     /// Relative CPU weight.
@@ -2672,6 +3096,45 @@ pub struct Resources {
     pub io_maximum_bandwidth: Option<i64>,
 }
 
+impl Resources {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            cpu_shares: None,
+            memory: None,
+            cgroup_parent: None,
+            blkio_weight: None,
+            blkio_weight_device: None,
+            blkio_device_read_bps: None,
+            blkio_device_write_bps: None,
+            blkio_device_read_iops: None,
+            blkio_device_write_iops: None,
+            cpu_period: None,
+            cpu_quota: None,
+            cpu_realtime_period: None,
+            cpu_realtime_runtime: None,
+            cpuset_cpus: None,
+            cpuset_mems: None,
+            devices: None,
+            device_cgroup_rules: None,
+            device_requests: None,
+            kernel_memory_tcp: None,
+            memory_reservation: None,
+            memory_swap: None,
+            memory_swappiness: None,
+            nano_cpus: None,
+            oom_kill_disable: None,
+            init: None,
+            pids_limit: None,
+            ulimits: None,
+            cpu_count: None,
+            cpu_percent: None,
+            io_maximum_iops: None,
+            io_maximum_bandwidth: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for Resources {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         if let Some(v) = &self.blkio_weight {
@@ -2708,6 +3171,7 @@ impl api_client_transport::Validate for Resources {
 
 /// Restart behaviour of a container.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct RestartPolicy {
     /// When the daemon restarts a container that exited (empty string: never).
@@ -2716,6 +3180,16 @@ pub struct RestartPolicy {
     /// Restart attempts before giving up, for `on-failure`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub maximum_retry_count: Option<i64>,
+}
+
+impl RestartPolicy {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            maximum_retry_count: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for RestartPolicy {
@@ -2768,6 +3242,7 @@ impl std::fmt::Display for RestartPolicyName {
 
 /// Storage statistics (Windows only).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct StorageStats {
     /// Reads.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2792,6 +3267,7 @@ impl api_client_transport::Validate for StorageStats {
 
 /// Version information of the daemon.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct SystemVersion {
     /// Platform of the daemon.
@@ -2841,6 +3317,7 @@ impl api_client_transport::Validate for SystemVersion {
 
 /// Platform of the daemon.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SystemVersionPlatform {
     /// Platform name.
     #[serde(rename = "Name")]
@@ -2856,6 +3333,7 @@ impl api_client_transport::Validate for SystemVersionPlatform {
 
 /// A rate limit on a block device.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ThrottleDevice {
     /// Device path.
@@ -2864,6 +3342,16 @@ pub struct ThrottleDevice {
     /// Limit, in bytes or operations per second.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate: Option<i64>,
+}
+
+impl ThrottleDevice {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            path: None,
+            rate: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for ThrottleDevice {
@@ -2878,6 +3366,7 @@ impl api_client_transport::Validate for ThrottleDevice {
 
 /// CPU throttling counters.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ThrottlingData {
     /// Enforcement periods.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2899,6 +3388,7 @@ impl api_client_transport::Validate for ThrottlingData {
 
 /// A resource limit (ulimit) of the container process.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct Ulimit {
     /// Limit name, for example `nofile`.
@@ -2910,6 +3400,17 @@ pub struct Ulimit {
     /// Hard limit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hard: Option<i64>,
+}
+
+impl Ulimit {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            soft: None,
+            hard: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for Ulimit {
@@ -2955,6 +3456,7 @@ impl std::fmt::Display for WaitCondition {
 
 /// A relative block IO weight for one device.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct WeightDevice {
     /// Device path.
@@ -2963,6 +3465,16 @@ pub struct WeightDevice {
     /// Relative weight.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub weight: Option<i64>,
+}
+
+impl WeightDevice {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            path: None,
+            weight: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for WeightDevice {

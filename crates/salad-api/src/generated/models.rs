@@ -1089,6 +1089,7 @@ impl std::fmt::Display for CountryCode {
 
 /// An RFC 9457 problem document: the body of every error answer.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ProblemDetails {
     /// URI naming the kind of problem (`about:blank` when it is just the status).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1135,9 +1136,17 @@ impl api_client_transport::Validate for ProblemDetails {
 
 /// Probe that succeeds when a TCP connection to the port opens.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerGroupProbeTcp {
     /// Port to connect to.
     pub port: i32,
+}
+
+impl ContainerGroupProbeTcp {
+    /// A value with the required `port`; optional fields start unset.
+    pub fn new(port: i32) -> Self {
+        Self { port }
+    }
 }
 
 impl api_client_transport::Validate for ContainerGroupProbeTcp {
@@ -1150,11 +1159,22 @@ impl api_client_transport::Validate for ContainerGroupProbeTcp {
 
 /// One header sent with an HTTP probe.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerGroupProbeHttpHeader {
     /// Header name.
     pub name: String,
     /// Header value.
     pub value: String,
+}
+
+impl ContainerGroupProbeHttpHeader {
+    /// A value with the required `name`, `value`; optional fields start unset.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
 }
 
 impl api_client_transport::Validate for ContainerGroupProbeHttpHeader {
@@ -1171,6 +1191,7 @@ impl api_client_transport::Validate for ContainerGroupProbeHttpHeader {
 
 /// Probe that succeeds on a 2xx/3xx answer to an HTTP GET.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerGroupProbeHttp {
     /// Request path.
     pub path: String,
@@ -1182,6 +1203,18 @@ pub struct ContainerGroupProbeHttp {
     /// Extra request headers (the server may send `null`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub headers: Option<Vec<ContainerGroupProbeHttpHeader>>,
+}
+
+impl ContainerGroupProbeHttp {
+    /// A value with the required `path`, `port`; optional fields start unset.
+    pub fn new(path: impl Into<String>, port: i32) -> Self {
+        Self {
+            path: path.into(),
+            port,
+            scheme: None,
+            headers: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for ContainerGroupProbeHttp {
@@ -1202,11 +1235,22 @@ impl api_client_transport::Validate for ContainerGroupProbeHttp {
 
 /// Probe that calls the standard gRPC health service.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerGroupProbeGrpc {
     /// Port of the gRPC server.
     pub port: i32,
     /// Service name passed to the health check (may be empty).
     pub service: String,
+}
+
+impl ContainerGroupProbeGrpc {
+    /// A value with the required `port`, `service`; optional fields start unset.
+    pub fn new(port: i32, service: impl Into<String>) -> Self {
+        Self {
+            port,
+            service: service.into(),
+        }
+    }
 }
 
 impl api_client_transport::Validate for ContainerGroupProbeGrpc {
@@ -1222,9 +1266,21 @@ impl api_client_transport::Validate for ContainerGroupProbeGrpc {
 
 /// Probe that runs a command inside the container; exit code 0 is success.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerGroupProbeExec {
     /// Program and arguments.
+    #[serde(
+        default,
+        deserialize_with = "api_client_transport::__private::null_as_default"
+    )]
     pub command: Vec<String>,
+}
+
+impl ContainerGroupProbeExec {
+    /// A value with the required `command`; optional fields start unset.
+    pub fn new(command: Vec<String>) -> Self {
+        Self { command }
+    }
 }
 
 impl api_client_transport::Validate for ContainerGroupProbeExec {
@@ -1242,6 +1298,7 @@ impl api_client_transport::Validate for ContainerGroupProbeExec {
 
 /// A health probe. Set exactly one of `tcp`, `http`, `grpc`, `exec`. The same shape serves the liveness, readiness and startup probes; only the server-side defaults differ (liveness 0/10/30/1/3, readiness 0/1/1/1/3, startup 0/3/10/2/15 for initial delay/period/timeout/success/failure).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerGroupProbe {
     /// Probe that succeeds when a TCP connection to the port opens.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1265,6 +1322,29 @@ pub struct ContainerGroupProbe {
     pub success_threshold: i32,
     /// Consecutive failures needed to count as unhealthy.
     pub failure_threshold: i32,
+}
+
+impl ContainerGroupProbe {
+    /// A value with the required `initial_delay_seconds`, `period_seconds`, `timeout_seconds`, `success_threshold`, `failure_threshold`; optional fields start unset.
+    pub fn new(
+        initial_delay_seconds: i32,
+        period_seconds: i32,
+        timeout_seconds: i32,
+        success_threshold: i32,
+        failure_threshold: i32,
+    ) -> Self {
+        Self {
+            tcp: None,
+            http: None,
+            grpc: None,
+            exec: None,
+            initial_delay_seconds,
+            period_seconds,
+            timeout_seconds,
+            success_threshold,
+            failure_threshold,
+        }
+    }
 }
 
 impl api_client_transport::Validate for ContainerGroupProbe {
@@ -1326,6 +1406,7 @@ impl api_client_transport::Validate for ContainerGroupProbe {
 
 /// Connects the group to a job queue: where the job-queue worker delivers jobs.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerGroupQueueConnection {
     /// HTTP path the worker posts jobs to.
     pub path: String,
@@ -1333,6 +1414,17 @@ pub struct ContainerGroupQueueConnection {
     pub port: i32,
     /// Name of the job queue in the same project.
     pub queue_name: String,
+}
+
+impl ContainerGroupQueueConnection {
+    /// A value with the required `path`, `port`, `queue_name`; optional fields start unset.
+    pub fn new(path: impl Into<String>, port: i32, queue_name: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            port,
+            queue_name: queue_name.into(),
+        }
+    }
 }
 
 impl api_client_transport::Validate for ContainerGroupQueueConnection {
@@ -1355,6 +1447,7 @@ impl api_client_transport::Validate for ContainerGroupQueueConnection {
 
 /// Scales replicas on the length of the connected job queue.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerGroupQueueAutoscaler {
     /// Fewest replicas to keep.
     pub min_replicas: i32,
@@ -1371,6 +1464,20 @@ pub struct ContainerGroupQueueAutoscaler {
     /// Most replicas removed per minute.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_downscale_per_minute: Option<i32>,
+}
+
+impl ContainerGroupQueueAutoscaler {
+    /// A value with the required `min_replicas`, `max_replicas`, `desired_queue_length`; optional fields start unset.
+    pub fn new(min_replicas: i32, max_replicas: i32, desired_queue_length: i32) -> Self {
+        Self {
+            min_replicas,
+            max_replicas,
+            desired_queue_length,
+            polling_period: None,
+            max_upscale_per_minute: None,
+            max_downscale_per_minute: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for ContainerGroupQueueAutoscaler {
@@ -1414,11 +1521,22 @@ impl api_client_transport::Validate for ContainerGroupQueueAutoscaler {
 
 /// A scheduled change of the replica count (cron syntax, five fields).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerGroupScalingAction {
     /// Cron expression with five fields.
     pub schedule: String,
     /// Replica count to set when the schedule fires.
     pub replicas: i32,
+}
+
+impl ContainerGroupScalingAction {
+    /// A value with the required `schedule`, `replicas`; optional fields start unset.
+    pub fn new(schedule: impl Into<String>, replicas: i32) -> Self {
+        Self {
+            schedule: schedule.into(),
+            replicas,
+        }
+    }
 }
 
 impl api_client_transport::Validate for ContainerGroupScalingAction {
@@ -1437,6 +1555,7 @@ impl api_client_transport::Validate for ContainerGroupScalingAction {
 
 /// Sends container logs to Axiom.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerLoggingAxiom {
     /// Axiom host.
     pub host: String,
@@ -1444,6 +1563,21 @@ pub struct ContainerLoggingAxiom {
     pub api_token: crate::Secret,
     /// Dataset name.
     pub dataset: String,
+}
+
+impl ContainerLoggingAxiom {
+    /// A value with the required `host`, `api_token`, `dataset`; optional fields start unset.
+    pub fn new(
+        host: impl Into<String>,
+        api_token: impl Into<crate::Secret>,
+        dataset: impl Into<String>,
+    ) -> Self {
+        Self {
+            host: host.into(),
+            api_token: api_token.into(),
+            dataset: dataset.into(),
+        }
+    }
 }
 
 impl api_client_transport::Validate for ContainerLoggingAxiom {
@@ -1463,11 +1597,22 @@ impl api_client_transport::Validate for ContainerLoggingAxiom {
 
 /// A tag attached to every log entry sent to Datadog.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerLoggingDatadogTag {
     /// Name.
     pub name: String,
     /// Value.
     pub value: String,
+}
+
+impl ContainerLoggingDatadogTag {
+    /// A value with the required `name`, `value`; optional fields start unset.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
 }
 
 impl api_client_transport::Validate for ContainerLoggingDatadogTag {
@@ -1484,6 +1629,7 @@ impl api_client_transport::Validate for ContainerLoggingDatadogTag {
 
 /// Sends container logs to Datadog.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerLoggingDatadog {
     /// Datadog intake host.
     pub host: String,
@@ -1492,6 +1638,17 @@ pub struct ContainerLoggingDatadog {
     /// Tags to attach (the server may send `null`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<ContainerLoggingDatadogTag>>,
+}
+
+impl ContainerLoggingDatadog {
+    /// A value with the required `host`, `api_key`; optional fields start unset.
+    pub fn new(host: impl Into<String>, api_key: impl Into<crate::Secret>) -> Self {
+        Self {
+            host: host.into(),
+            api_key: api_key.into(),
+            tags: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for ContainerLoggingDatadog {
@@ -1513,11 +1670,22 @@ impl api_client_transport::Validate for ContainerLoggingDatadog {
 
 /// A header sent with every log batch to an HTTP sink.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerLoggingHttpHeader {
     /// Name.
     pub name: String,
     /// Value.
     pub value: String,
+}
+
+impl ContainerLoggingHttpHeader {
+    /// A value with the required `name`, `value`; optional fields start unset.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
 }
 
 impl api_client_transport::Validate for ContainerLoggingHttpHeader {
@@ -1534,6 +1702,7 @@ impl api_client_transport::Validate for ContainerLoggingHttpHeader {
 
 /// Sends container logs to any HTTP endpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerLoggingHttp {
     /// Host name.
     pub host: String,
@@ -1555,6 +1724,27 @@ pub struct ContainerLoggingHttp {
     /// Extra headers (the server may send `null`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub headers: Option<Vec<ContainerLoggingHttpHeader>>,
+}
+
+impl ContainerLoggingHttp {
+    /// A value with the required `host`, `port`, `format`, `compression`; optional fields start unset.
+    pub fn new(
+        host: impl Into<String>,
+        port: i32,
+        format: ContainerLoggingHttpFormat,
+        compression: ContainerLoggingHttpCompression,
+    ) -> Self {
+        Self {
+            host: host.into(),
+            port,
+            user: None,
+            password: None,
+            path: None,
+            format,
+            compression,
+            headers: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for ContainerLoggingHttp {
@@ -1590,11 +1780,22 @@ impl api_client_transport::Validate for ContainerLoggingHttp {
 
 /// Sends container logs to New Relic.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerLoggingNewRelic {
     /// New Relic host.
     pub host: String,
     /// Ingestion key; a `Secret`, never shown by `Debug`.
     pub ingestion_key: crate::Secret,
+}
+
+impl ContainerLoggingNewRelic {
+    /// A value with the required `host`, `ingestion_key`; optional fields start unset.
+    pub fn new(host: impl Into<String>, ingestion_key: impl Into<crate::Secret>) -> Self {
+        Self {
+            host: host.into(),
+            ingestion_key: ingestion_key.into(),
+        }
+    }
 }
 
 impl api_client_transport::Validate for ContainerLoggingNewRelic {
@@ -1611,11 +1812,22 @@ impl api_client_transport::Validate for ContainerLoggingNewRelic {
 
 /// Sends container logs to Splunk.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerLoggingSplunk {
     /// Splunk host.
     pub host: String,
     /// HEC token; a `Secret`, never shown by `Debug`.
     pub token: crate::Secret,
+}
+
+impl ContainerLoggingSplunk {
+    /// A value with the required `host`, `token`; optional fields start unset.
+    pub fn new(host: impl Into<String>, token: impl Into<crate::Secret>) -> Self {
+        Self {
+            host: host.into(),
+            token: token.into(),
+        }
+    }
 }
 
 impl api_client_transport::Validate for ContainerLoggingSplunk {
@@ -1632,11 +1844,22 @@ impl api_client_transport::Validate for ContainerLoggingSplunk {
 
 /// Sends container logs to a plain TCP endpoint.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerLoggingTcp {
     /// Host name.
     pub host: String,
     /// Port.
     pub port: i32,
+}
+
+impl ContainerLoggingTcp {
+    /// A value with the required `host`, `port`; optional fields start unset.
+    pub fn new(host: impl Into<String>, port: i32) -> Self {
+        Self {
+            host: host.into(),
+            port,
+        }
+    }
 }
 
 impl api_client_transport::Validate for ContainerLoggingTcp {
@@ -1652,6 +1875,7 @@ impl api_client_transport::Validate for ContainerLoggingTcp {
 
 /// External log sinks; set at most one.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerLogging {
     /// Sends container logs to Axiom.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1671,6 +1895,20 @@ pub struct ContainerLogging {
     /// Sends container logs to a plain TCP endpoint.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tcp: Option<ContainerLoggingTcp>,
+}
+
+impl ContainerLogging {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            axiom: None,
+            datadog: None,
+            http: None,
+            new_relic: None,
+            splunk: None,
+            tcp: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for ContainerLogging {
@@ -1744,6 +1982,20 @@ pub struct UpdateContainerLogging {
     pub tcp: api_client_transport::Patch<ContainerLoggingTcp>,
 }
 
+impl UpdateContainerLogging {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            axiom: api_client_transport::Patch::Absent,
+            datadog: api_client_transport::Patch::Absent,
+            http: api_client_transport::Patch::Absent,
+            new_relic: api_client_transport::Patch::Absent,
+            splunk: api_client_transport::Patch::Absent,
+            tcp: api_client_transport::Patch::Absent,
+        }
+    }
+}
+
 impl api_client_transport::Validate for UpdateContainerLogging {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         api_client_transport::Validate::validate_at(
@@ -1783,6 +2035,16 @@ pub struct ContainerRegistryAuthenticationBasic {
     pub password: crate::Secret,
 }
 
+impl ContainerRegistryAuthenticationBasic {
+    /// A value with the required `username`, `password`; optional fields start unset.
+    pub fn new(username: impl Into<String>, password: impl Into<crate::Secret>) -> Self {
+        Self {
+            username: username.into(),
+            password: password.into(),
+        }
+    }
+}
+
 impl api_client_transport::Validate for ContainerRegistryAuthenticationBasic {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let f = &api_client_transport::validate::field(path, "username");
@@ -1802,6 +2064,19 @@ pub struct ContainerRegistryAuthenticationDockerHub {
     pub username: String,
     /// Personal access token; a `Secret`, never shown by `Debug`.
     pub personal_access_token: crate::Secret,
+}
+
+impl ContainerRegistryAuthenticationDockerHub {
+    /// A value with the required `username`, `personal_access_token`; optional fields start unset.
+    pub fn new(
+        username: impl Into<String>,
+        personal_access_token: impl Into<crate::Secret>,
+    ) -> Self {
+        Self {
+            username: username.into(),
+            personal_access_token: personal_access_token.into(),
+        }
+    }
 }
 
 impl api_client_transport::Validate for ContainerRegistryAuthenticationDockerHub {
@@ -1830,6 +2105,19 @@ pub struct ContainerRegistryAuthenticationAwsEcr {
     pub secret_access_key: crate::Secret,
 }
 
+impl ContainerRegistryAuthenticationAwsEcr {
+    /// A value with the required `access_key_id`, `secret_access_key`; optional fields start unset.
+    pub fn new(
+        access_key_id: impl Into<String>,
+        secret_access_key: impl Into<crate::Secret>,
+    ) -> Self {
+        Self {
+            access_key_id: access_key_id.into(),
+            secret_access_key: secret_access_key.into(),
+        }
+    }
+}
+
 impl api_client_transport::Validate for ContainerRegistryAuthenticationAwsEcr {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let f = &api_client_transport::validate::field(path, "access_key_id");
@@ -1849,6 +2137,15 @@ pub struct ContainerRegistryAuthenticationGcpGcr {
     pub service_key: crate::Secret,
 }
 
+impl ContainerRegistryAuthenticationGcpGcr {
+    /// A value with the required `service_key`; optional fields start unset.
+    pub fn new(service_key: impl Into<crate::Secret>) -> Self {
+        Self {
+            service_key: service_key.into(),
+        }
+    }
+}
+
 impl api_client_transport::Validate for ContainerRegistryAuthenticationGcpGcr {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let f = &api_client_transport::validate::field(path, "service_key");
@@ -1862,6 +2159,15 @@ impl api_client_transport::Validate for ContainerRegistryAuthenticationGcpGcr {
 pub struct ContainerRegistryAuthenticationGcpGar {
     /// Service account key; a `Secret`, never shown by `Debug`.
     pub service_key: crate::Secret,
+}
+
+impl ContainerRegistryAuthenticationGcpGar {
+    /// A value with the required `service_key`; optional fields start unset.
+    pub fn new(service_key: impl Into<crate::Secret>) -> Self {
+        Self {
+            service_key: service_key.into(),
+        }
+    }
 }
 
 impl api_client_transport::Validate for ContainerRegistryAuthenticationGcpGar {
@@ -1892,6 +2198,19 @@ pub struct ContainerRegistryAuthentication {
     pub gcp_gar: Option<ContainerRegistryAuthenticationGcpGar>,
 }
 
+impl ContainerRegistryAuthentication {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            basic: None,
+            docker_hub: None,
+            aws_ecr: None,
+            gcp_gcr: None,
+            gcp_gar: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for ContainerRegistryAuthentication {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         api_client_transport::Validate::validate_at(
@@ -1920,6 +2239,7 @@ impl api_client_transport::Validate for ContainerRegistryAuthentication {
 
 /// Hardware each replica needs.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerResourceRequirements {
     /// Virtual CPUs per replica.
     pub cpu: i32,
@@ -1927,13 +2247,26 @@ pub struct ContainerResourceRequirements {
     pub memory: i32,
     /// Acceptable GPU classes (ids); empty for CPU-only.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub gpu_classes: Option<Vec<String>>,
+    pub gpu_classes: Option<Vec<uuid::Uuid>>,
     /// Disk per replica, in bytes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub storage_amount: Option<i64>,
     /// Size of /dev/shm, in MiB.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shm_size: Option<i32>,
+}
+
+impl ContainerResourceRequirements {
+    /// A value with the required `cpu`, `memory`; optional fields start unset.
+    pub fn new(cpu: i32, memory: i32) -> Self {
+        Self {
+            cpu,
+            memory,
+            gpu_classes: None,
+            storage_amount: None,
+            shm_size: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for ContainerResourceRequirements {
@@ -1950,10 +2283,6 @@ impl api_client_transport::Validate for ContainerResourceRequirements {
         if let Some(v) = &self.gpu_classes {
             let f = &api_client_transport::validate::field(path, "gpu_classes");
             api_client_transport::validate::items(f, v.len(), None, Some(100))?;
-            for (i, v) in v.iter().enumerate() {
-                let f = &format!("{f}[{i}]");
-                api_client_transport::validate::uuid(f, v)?;
-            }
         }
         if let Some(v) = &self.storage_amount {
             let f = &api_client_transport::validate::field(path, "storage_amount");
@@ -1997,7 +2326,7 @@ pub struct UpdateContainerResources {
         default,
         skip_serializing_if = "api_client_transport::Patch::is_absent"
     )]
-    pub gpu_classes: api_client_transport::Patch<Vec<String>>,
+    pub gpu_classes: api_client_transport::Patch<Vec<uuid::Uuid>>,
     /// Disk per replica, in bytes.
     #[serde(
         default,
@@ -2010,6 +2339,19 @@ pub struct UpdateContainerResources {
         skip_serializing_if = "api_client_transport::Patch::is_absent"
     )]
     pub shm_size: api_client_transport::Patch<i32>,
+}
+
+impl UpdateContainerResources {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            cpu: api_client_transport::Patch::Absent,
+            memory: api_client_transport::Patch::Absent,
+            gpu_classes: api_client_transport::Patch::Absent,
+            storage_amount: api_client_transport::Patch::Absent,
+            shm_size: api_client_transport::Patch::Absent,
+        }
+    }
 }
 
 impl api_client_transport::Validate for UpdateContainerResources {
@@ -2030,10 +2372,6 @@ impl api_client_transport::Validate for UpdateContainerResources {
         if let api_client_transport::Patch::Value(v) = &self.gpu_classes {
             let f = &api_client_transport::validate::field(path, "gpu_classes");
             api_client_transport::validate::items(f, v.len(), None, Some(100))?;
-            for (i, v) in v.iter().enumerate() {
-                let f = &format!("{f}[{i}]");
-                api_client_transport::validate::uuid(f, v)?;
-            }
         }
         if let api_client_transport::Patch::Value(v) = &self.storage_amount {
             let f = &api_client_transport::validate::field(path, "storage_amount");
@@ -2059,6 +2397,7 @@ impl api_client_transport::Validate for UpdateContainerResources {
 
 /// The container every replica of a group runs, as the server reports it.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Container {
     /// Image reference, e.g. `docker.io/library/nginx:1.27`.
     pub image: String,
@@ -2154,6 +2493,22 @@ pub struct CreateContainer {
     pub registry_authentication: Option<ContainerRegistryAuthentication>,
 }
 
+impl CreateContainer {
+    /// A value with the required `image`, `resources`; optional fields start unset.
+    pub fn new(image: impl Into<String>, resources: ContainerResourceRequirements) -> Self {
+        Self {
+            image: image.into(),
+            image_caching: None,
+            resources,
+            command: None,
+            priority: None,
+            environment_variables: None,
+            logging: None,
+            registry_authentication: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for CreateContainer {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let f = &api_client_transport::validate::field(path, "image");
@@ -2245,6 +2600,22 @@ pub struct UpdateContainer {
     pub registry_authentication: api_client_transport::Patch<ContainerRegistryAuthentication>,
 }
 
+impl UpdateContainer {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            image: api_client_transport::Patch::Absent,
+            image_caching: api_client_transport::Patch::Absent,
+            resources: api_client_transport::Patch::Absent,
+            command: api_client_transport::Patch::Absent,
+            priority: api_client_transport::Patch::Absent,
+            environment_variables: api_client_transport::Patch::Absent,
+            logging: api_client_transport::Patch::Absent,
+            registry_authentication: api_client_transport::Patch::Absent,
+        }
+    }
+}
+
 impl api_client_transport::Validate for UpdateContainer {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         if let api_client_transport::Patch::Value(v) = &self.image {
@@ -2289,6 +2660,7 @@ impl api_client_transport::Validate for UpdateContainer {
 
 /// How the group is reachable through the SaladCloud gateway.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerGroupNetworking {
     /// Protocol spoken on the exposed port.
     pub protocol: ContainerNetworkingProtocol,
@@ -2358,6 +2730,21 @@ pub struct CreateContainerGroupNetworking {
     pub server_response_timeout: Option<i32>,
 }
 
+impl CreateContainerGroupNetworking {
+    /// A value with the required `protocol`, `port`, `auth`; optional fields start unset.
+    pub fn new(protocol: ContainerNetworkingProtocol, port: i32, auth: bool) -> Self {
+        Self {
+            protocol,
+            port,
+            auth,
+            load_balancer: None,
+            single_connection_limit: None,
+            client_request_timeout: None,
+            server_response_timeout: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for CreateContainerGroupNetworking {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let f = &api_client_transport::validate::field(path, "port");
@@ -2385,6 +2772,15 @@ pub struct UpdateContainerGroupNetworking {
     pub port: api_client_transport::Patch<i32>,
 }
 
+impl UpdateContainerGroupNetworking {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            port: api_client_transport::Patch::Absent,
+        }
+    }
+}
+
 impl api_client_transport::Validate for UpdateContainerGroupNetworking {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         if let api_client_transport::Patch::Value(v) = &self.port {
@@ -2397,6 +2793,7 @@ impl api_client_transport::Validate for UpdateContainerGroupNetworking {
 
 /// How many instances are in each state.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerGroupInstanceStatusCount {
     /// Instances waiting for a node.
     pub allocating_count: i32,
@@ -2444,6 +2841,7 @@ impl api_client_transport::Validate for ContainerGroupInstanceStatusCount {
 
 /// Current state of a group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerGroupState {
     /// Where a container group is in its life cycle.
     pub status: ContainerGroupStatus,
@@ -2451,9 +2849,11 @@ pub struct ContainerGroupState {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// When the group last started.
-    pub start_time: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub start_time: time::OffsetDateTime,
     /// When the group finished or stopped.
-    pub finish_time: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub finish_time: time::OffsetDateTime,
     /// How many instances are in each state.
     pub instance_status_counts: ContainerGroupInstanceStatusCount,
 }
@@ -2475,9 +2875,10 @@ impl api_client_transport::Validate for ContainerGroupState {
 
 /// A container group: a container image run as a set of replicas on SaladCloud nodes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerGroup {
     /// Server-assigned id.
-    pub id: String,
+    pub id: uuid::Uuid,
     /// Unique name within the project.
     pub name: String,
     /// Human-friendly name: letters, digits, space, comma, hyphen, period.
@@ -2498,6 +2899,10 @@ pub struct ContainerGroup {
     /// Number of replicas asked for.
     pub replicas: i32,
     /// Countries the nodes may be in; empty means anywhere.
+    #[serde(
+        default,
+        deserialize_with = "api_client_transport::__private::null_as_default"
+    )]
     pub country_codes: Vec<CountryCode>,
     /// Current state of a group.
     pub current_state: ContainerGroupState,
@@ -2536,15 +2941,15 @@ pub struct ContainerGroup {
     /// Revision, bumped on every change.
     pub version: i32,
     /// When the group was created.
-    pub create_time: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub create_time: time::OffsetDateTime,
     /// When the group last changed.
-    pub update_time: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub update_time: time::OffsetDateTime,
 }
 
 impl api_client_transport::Validate for ContainerGroup {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "id");
-        api_client_transport::validate::uuid(f, &self.id)?;
         let f = &api_client_transport::validate::field(path, "name");
         api_client_transport::validate::length(f, &self.name, Some(2), Some(63))?;
         api_client_transport::validate::pattern(f, &self.name, r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")?;
@@ -2623,8 +3028,13 @@ impl api_client_transport::Validate for ContainerGroup {
 
 /// The groups of a project.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerGroupList {
     /// The groups.
+    #[serde(
+        default,
+        deserialize_with = "api_client_transport::__private::null_as_default"
+    )]
     pub items: Vec<ContainerGroup>,
 }
 
@@ -2683,6 +3093,35 @@ pub struct CreateContainerGroup {
         skip_serializing_if = "Option::is_none"
     )]
     pub scheduled_scaling_enabled: Option<bool>,
+}
+
+impl CreateContainerGroup {
+    /// A value with the required `name`, `container`, `autostart_policy`, `restart_policy`, `replicas`; optional fields start unset.
+    pub fn new(
+        name: impl Into<String>,
+        container: CreateContainer,
+        autostart_policy: bool,
+        restart_policy: ContainerRestartPolicy,
+        replicas: i32,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            display_name: None,
+            container,
+            autostart_policy,
+            restart_policy,
+            replicas,
+            country_codes: None,
+            networking: None,
+            liveness_probe: None,
+            readiness_probe: None,
+            startup_probe: None,
+            queue_connection: None,
+            queue_autoscaler: None,
+            scaling_actions: None,
+            scheduled_scaling_enabled: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for CreateContainerGroup {
@@ -2811,6 +3250,25 @@ pub struct UpdateContainerGroup {
     pub scheduled_scaling_enabled: api_client_transport::Patch<bool>,
 }
 
+impl UpdateContainerGroup {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            display_name: api_client_transport::Patch::Absent,
+            container: api_client_transport::Patch::Absent,
+            replicas: api_client_transport::Patch::Absent,
+            country_codes: api_client_transport::Patch::Absent,
+            networking: api_client_transport::Patch::Absent,
+            liveness_probe: api_client_transport::Patch::Absent,
+            readiness_probe: api_client_transport::Patch::Absent,
+            startup_probe: api_client_transport::Patch::Absent,
+            queue_autoscaler: api_client_transport::Patch::Absent,
+            scaling_actions: api_client_transport::Patch::Absent,
+            scheduled_scaling_enabled: api_client_transport::Patch::Absent,
+        }
+    }
+}
+
 impl api_client_transport::Validate for UpdateContainerGroup {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         if let api_client_transport::Patch::Value(v) = &self.display_name {
@@ -2861,11 +3319,12 @@ impl api_client_transport::Validate for UpdateContainerGroup {
 
 /// One replica of a group, placed on one node.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerGroupInstance {
     /// Instance id.
-    pub id: String,
+    pub id: uuid::Uuid,
     /// Node the instance runs on.
-    pub machine_id: String,
+    pub machine_id: uuid::Uuid,
     /// Where a single instance (one replica on one node) is in its life cycle.
     pub state: ContainerGroupInstanceState,
     /// Whether the readiness probe passes.
@@ -2877,7 +3336,8 @@ pub struct ContainerGroupInstance {
     /// Group revision this instance runs.
     pub version: i32,
     /// When the instance entered its current state.
-    pub update_time: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub update_time: time::OffsetDateTime,
     /// Relative cost of removing this instance when scaling down; cheaper ones go first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deletion_cost: Option<i32>,
@@ -2912,10 +3372,6 @@ pub struct ContainerGroupInstance {
 
 impl api_client_transport::Validate for ContainerGroupInstance {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "id");
-        api_client_transport::validate::uuid(f, &self.id)?;
-        let f = &api_client_transport::validate::field(path, "machine_id");
-        api_client_transport::validate::uuid(f, &self.machine_id)?;
         let f = &api_client_transport::validate::field(path, "version");
         api_client_transport::validate::range_i64(
             f,
@@ -2965,8 +3421,13 @@ impl api_client_transport::Validate for ContainerGroupInstance {
 
 /// The instances of a group.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContainerGroupInstanceList {
     /// The instances.
+    #[serde(
+        default,
+        deserialize_with = "api_client_transport::__private::null_as_default"
+    )]
     pub instances: Vec<ContainerGroupInstance>,
 }
 
@@ -2990,6 +3451,15 @@ pub struct UpdateContainerGroupInstance {
     pub deletion_cost: api_client_transport::Patch<i32>,
 }
 
+impl UpdateContainerGroupInstance {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            deletion_cost: api_client_transport::Patch::Absent,
+        }
+    }
+}
+
 impl api_client_transport::Validate for UpdateContainerGroupInstance {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         if let api_client_transport::Patch::Value(v) = &self.deletion_cost {
@@ -3001,18 +3471,20 @@ impl api_client_transport::Validate for UpdateContainerGroupInstance {
 }
 
 /// An event the platform recorded for a group (allocation, image pull, exit, ...).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SystemLog {
     /// What happened.
     pub event_name: String,
     /// When it happened.
-    pub event_time: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub event_time: time::OffsetDateTime,
     /// Instance concerned, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub instance_id: Option<String>,
+    pub instance_id: Option<uuid::Uuid>,
     /// Node concerned, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub machine_id: Option<String>,
+    pub machine_id: Option<uuid::Uuid>,
     /// Group revision concerned.
     pub version: String,
     /// vCPUs of the node at the time.
@@ -3034,14 +3506,6 @@ impl api_client_transport::Validate for SystemLog {
         let f = &api_client_transport::validate::field(path, "event_name");
         api_client_transport::validate::length(f, &self.event_name, Some(1), Some(255))?;
         api_client_transport::validate::pattern(f, &self.event_name, r"^.*$")?;
-        if let Some(v) = &self.instance_id {
-            let f = &api_client_transport::validate::field(path, "instance_id");
-            api_client_transport::validate::uuid(f, v)?;
-        }
-        if let Some(v) = &self.machine_id {
-            let f = &api_client_transport::validate::field(path, "machine_id");
-            api_client_transport::validate::uuid(f, v)?;
-        }
         if let Some(v) = &self.resource_cpu {
             let f = &api_client_transport::validate::field(path, "resource_cpu");
             api_client_transport::validate::range_i64(f, i64::from(*v), Some(1), Some(16))?;
@@ -3060,8 +3524,13 @@ impl api_client_transport::Validate for SystemLog {
 
 /// Recent platform events of a group, newest first.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SystemLogList {
     /// The events.
+    #[serde(
+        default,
+        deserialize_with = "api_client_transport::__private::null_as_default"
+    )]
     pub items: Vec<SystemLog>,
 }
 

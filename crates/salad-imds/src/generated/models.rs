@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 /// Health flags of the running container, as the node's probes report them.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Status {
     /// Whether the container is ready. Follows the readiness probe if one is configured, else the startup probe, else always `true`.
     pub ready: bool,
@@ -27,6 +28,7 @@ impl api_client_transport::Validate for Status {
 
 /// The identity token of the running container.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Token {
     /// A signed JSON Web Token that identifies this container instance. Kept in a redacting type: it never shows in `Debug` or `Display` output.
     pub jwt: crate::IdentityToken,
@@ -46,6 +48,15 @@ pub struct ReallocatePrototype {
     pub reason: String,
 }
 
+impl ReallocatePrototype {
+    /// A value with the required `reason`; optional fields start unset.
+    pub fn new(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+        }
+    }
+}
+
 impl api_client_transport::Validate for ReallocatePrototype {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let f = &api_client_transport::validate::field(path, "reason");
@@ -56,9 +67,17 @@ impl api_client_transport::Validate for ReallocatePrototype {
 
 /// Relative cost of deleting this instance when the group shrinks; lower values are deleted first.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeletionCost {
     /// The cost, any 32-bit signed integer.
     pub deletion_cost: i32,
+}
+
+impl DeletionCost {
+    /// A value with the required `deletion_cost`; optional fields start unset.
+    pub fn new(deletion_cost: i32) -> Self {
+        Self { deletion_cost }
+    }
 }
 
 impl api_client_transport::Validate for DeletionCost {
@@ -76,6 +95,7 @@ impl api_client_transport::Validate for DeletionCost {
 
 /// An error answer (RFC 9457 problem details). Covers both shapes the service has used: the older one puts a short code such as `container_not_found` in `type`; the current one puts a URL in `type` and the short code (such as `container-not-found`) in `code`. Every field is optional.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Problem {
     /// A short code (older shape) or a URL naming the kind of error (current shape).
     #[serde(skip_serializing_if = "Option::is_none")]
