@@ -288,8 +288,8 @@ impl Client {
 
     /// Queues an image build from a GitHub repository.
     ///
-    /// Checked before sending: `image_name` is not empty and
-    /// `github_repository` is `owner/repo`.
+    /// [`Client::submit_build`] returns a handle to follow the build with,
+    /// and [`Client::build_and_wait`] waits for its end.
     #[doc(alias = "submit_build")]
     pub async fn build_container_image(
         &self,
@@ -302,8 +302,8 @@ impl Client {
 
     /// Registers a container, optionally with its first version.
     ///
-    /// Checked before sending: `name` is not empty and the version, if any,
-    /// has a semantic-version name and an image.
+    /// Checked before sending: the kinds of the container and of the
+    /// version's parameters are values the API defines.
     pub async fn create_container(&self, request: &CreateContainerReq) -> Result<ContainerResp> {
         request.validate()?;
         builders::check_container(request)?;
@@ -313,8 +313,8 @@ impl Client {
 
     /// Adds a version to a container.
     ///
-    /// Checked before sending: `container_id` is positive, `name` is a
-    /// semantic version (`1.2.0`, `v1.2.0-rc.1`) and `image_ref` is not empty.
+    /// Checked before sending: the kinds of the version's parameters are
+    /// values the API defines. Any name is accepted (`1.2.0`, `v1`, `latest`).
     pub async fn create_container_version(
         &self,
         container_id: i64,
