@@ -106,7 +106,7 @@ pub enum Progress {
     /// An event of the task's trace.
     Event(TraceEvent),
     /// The task completed; this is its final record. Always the last item.
-    Finished(Box<TaskDetailResp>),
+    Finished(TaskDetailResp),
 }
 
 /// A task that ended in `error` or `cancelled`, with its last log lines.
@@ -233,7 +233,7 @@ impl Follow {
     pub async fn wait(mut self) -> std::result::Result<TaskDetailResp, BuildError> {
         while let Some(item) = self.next().await {
             if let Progress::Finished(task) = item? {
-                return Ok(*task);
+                return Ok(task);
             }
         }
         Err(BuildError::Client(Error::invalid(
@@ -266,7 +266,7 @@ impl FollowState {
             return None;
         }
         if state == TaskState::Completed {
-            return Some(Ok(Progress::Finished(Box::new(task))));
+            return Some(Ok(Progress::Finished(task)));
         }
         let logs: &[String] = task.logs.as_ref().map_or(&[], |l| l.as_slice());
         let last_logs = logs[logs.len().saturating_sub(LAST_LOG_LINES)..].to_vec();

@@ -145,7 +145,7 @@ async fn any_repository_text_and_any_json_build_args_are_sent() {
         "",
     ] {
         let mut build = SubmitBuildContainerReq::new("", repo);
-        let mut options = BuildOptions::default();
+        let mut options = BuildOptions::new();
         options.build_args = Some(
             [
                 ("PY".to_string(), json!("3.11")),

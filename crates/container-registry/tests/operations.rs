@@ -518,6 +518,19 @@ fn handles_and_futures_can_cross_threads() {
     send_unpin(&client.list_containers_stream(ListContainersParams::new()));
     send_unpin(&client.search_containers_stream(SearchContainerReq::new()));
     send_unpin(&client.list_container_versions_stream(1, ListVersionsParams::new()));
+    send(&client.session("a", Secret::new("b")));
+    send(&client.get_task("t"));
+    send(&client.list_tasks(&container_registry_client::ListTasksParams::new()));
+    send(&client.health());
+    let build = container_registry_client::models::SubmitBuildContainerReq::new("i", "o/r");
+    send(&client.submit_build(&build));
+    send(&client.build_and_wait(&build));
+    send_unpin(&client.list_tasks_stream(container_registry_client::ListTasksParams::new()));
+    send_unpin(&client.trace_events("t", container_registry_client::TraceOptions::new()));
+    send_unpin(&client.follow_task("t", "r", container_registry_client::FollowOptions::new()));
+    fn error_type<E: std::error::Error + Send + Sync + 'static>() {}
+    error_type::<container_registry_client::BuildError>();
+    error_type::<container_registry_client::TaskFailed>();
 
     // A builder can be kept as a template and cloned; no Debug shows the token.
     let builder = Client::builder().token(Secret::new("tok-123"));
