@@ -35,10 +35,13 @@
 //! roots, no OpenSSL) and `unix` (unix domain sockets through hyperlocal).
 
 mod client;
+mod config;
 mod connector;
+mod dialer;
 mod error;
 mod patch;
 mod private;
+mod problem;
 mod request;
 mod response;
 mod retry;
@@ -56,8 +59,11 @@ pub use futures_core;
 pub use http;
 
 pub use client::{Client, ClientBuilder, ErrorParser};
+pub use config::{ClientConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_FRAME_BYTES};
+pub use dialer::{BoxedStream, DialedStream, Dialer};
 pub use error::{ApiError, ApiErrorBody, BoxError, Error, ErrorMessage, Result, MAX_ERROR_BODY};
 pub use patch::Patch;
+pub use problem::ProblemDetails;
 pub use request::Request;
 pub use response::{decode_json, ByteStream, Response, ResponseHead, Upgraded};
 pub use retry::RetryPolicy;
