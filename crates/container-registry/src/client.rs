@@ -261,8 +261,9 @@ impl Client {
             username: username.to_string(),
             password: password.clone(),
         };
-        body.validate()?;
-        let req = Request::post(API.iter().chain(&["auth", "login"])).json(&body)?;
+        let req = Request::post(API.iter().chain(&["auth", "login"]))
+            .json(&body)?
+            .validated(body.validate());
         // The log-in is sent without the bearer header: an old token must not
         // decide how the server treats a fresh log-in.
         let method = req.method().clone();
@@ -295,9 +296,12 @@ impl Client {
         &self,
         request: &SubmitBuildContainerReq,
     ) -> Result<SubmitContainerBuildResp> {
-        request.validate()?;
-        self.call(|| Request::post(API.iter().chain(&["containers", "build"])).json(request))
-            .await
+        self.call(|| {
+            Ok(Request::post(API.iter().chain(&["containers", "build"]))
+                .json(request)?
+                .validated(request.validate()))
+        })
+        .await
     }
 
     /// Registers a container, optionally with its first version.
@@ -305,10 +309,16 @@ impl Client {
     /// Checked before sending: the kinds of the container and of the
     /// version's parameters are values the API defines.
     pub async fn create_container(&self, request: &CreateContainerReq) -> Result<ContainerResp> {
-        request.validate()?;
-        builders::check_container(request)?;
-        self.call(|| Request::post(API.iter().chain(&["containers"])).json(request))
-            .await
+        self.call(|| {
+            Ok(Request::post(API.iter().chain(&["containers"]))
+                .json(request)?
+                .validated(
+                    request
+                        .validate()
+                        .and_then(|()| builders::check_container(request)),
+                ))
+        })
+        .await
     }
 
     /// Adds a version to a container.
@@ -321,10 +331,16 @@ impl Client {
         request: &CreateContainerVersionReq,
     ) -> Result<ContainerVersionResp> {
         let id = check_id("container_id", container_id)?;
-        request.validate()?;
-        builders::check_version("", request)?;
         self.call(|| {
-            Request::post(API.iter().copied().chain(["containers", &id, "versions"])).json(request)
+            Ok(
+                Request::post(API.iter().copied().chain(["containers", &id, "versions"]))
+                    .json(request)?
+                    .validated(
+                        request
+                            .validate()
+                            .and_then(|()| builders::check_version("", request)),
+                    ),
+            )
         })
         .await
     }
@@ -366,9 +382,12 @@ impl Client {
         params: &ListVersionsParams,
     ) -> Result<ListContainerVersionResp> {
         let id = check_id("container_id", container_id)?;
-        params.check()?;
         self.call(|| {
-            Request::get(API.iter().copied().chain(["containers", &id, "versions"])).query(params)
+            Ok(
+                Request::get(API.iter().copied().chain(["containers", &id, "versions"]))
+                    .query(params)?
+                    .validated(params.check()),
+            )
         })
         .await
     }
@@ -411,9 +430,12 @@ impl Client {
         &self,
         params: &ListContainersParams,
     ) -> Result<ListContainerResp> {
-        params.check()?;
-        self.call(|| Request::get(API.iter().chain(&["containers"])).query(params))
-            .await
+        self.call(|| {
+            Ok(Request::get(API.iter().chain(&["containers"]))
+                .query(params)?
+                .validated(params.check()))
+        })
+        .await
     }
 
     /// Every container matching `params`, fetched page by page as the stream is read.
@@ -449,10 +471,10 @@ impl Client {
         &self,
         request: &SearchContainerReq,
     ) -> Result<SearchContainerResp> {
-        request.check()?;
         self.call(|| {
             Ok(Request::post(API.iter().chain(&["containers", "search"]))
                 .json(request)?
+                .validated(request.check())
                 // A search changes nothing on the server: safe to repeat.
                 .retryable(true))
         })

@@ -177,9 +177,12 @@ impl Client {
     ///
     /// [`Client::list_tasks_stream`] walks all pages.
     pub async fn list_tasks(&self, params: &ListTasksParams) -> Result<ListTaskResp> {
-        params.check()?;
-        self.call(|| Request::get(API.iter().chain(&["tasks"])).query(params))
-            .await
+        self.call(|| {
+            Ok(Request::get(API.iter().chain(&["tasks"]))
+                .query(params)?
+                .validated(params.check()))
+        })
+        .await
     }
 
     /// Every task matching `params`, fetched page by page as the stream is read.
