@@ -128,11 +128,6 @@ impl ClientBuilder {
     }
 }
 
-/// A path id as text: the spec allows any integer, so none is refused.
-fn check_id(_name: &str, id: i64) -> Result<String> {
-    Ok(id.to_string())
-}
-
 impl Client {
     /// A builder with the default base URL and no token.
     pub fn builder() -> ClientBuilder {
@@ -330,7 +325,7 @@ impl Client {
         container_id: i64,
         request: &CreateContainerVersionReq,
     ) -> Result<ContainerVersionResp> {
-        let id = check_id("container_id", container_id)?;
+        let id = container_id.to_string();
         self.call(|| {
             Ok(
                 Request::post(API.iter().copied().chain(["containers", &id, "versions"]))
@@ -348,7 +343,7 @@ impl Client {
     /// Fetches a container with its readme and versions.
     #[doc(alias = "get_container_by_id")]
     pub async fn get_container(&self, container_id: i64) -> Result<ContainerDetailResp> {
-        let id = check_id("container_id", container_id)?;
+        let id = container_id.to_string();
         self.call(|| Ok(Request::get(API.iter().copied().chain(["containers", &id]))))
             .await
     }
@@ -360,8 +355,8 @@ impl Client {
         container_id: i64,
         version_id: i64,
     ) -> Result<ContainerVersionDetailResp> {
-        let id = check_id("container_id", container_id)?;
-        let vid = check_id("version_id", version_id)?;
+        let id = container_id.to_string();
+        let vid = version_id.to_string();
         self.call(|| {
             Ok(Request::get(API.iter().copied().chain([
                 "containers",
@@ -381,7 +376,7 @@ impl Client {
         container_id: i64,
         params: &ListVersionsParams,
     ) -> Result<ListContainerVersionResp> {
-        let id = check_id("container_id", container_id)?;
+        let id = container_id.to_string();
         self.call(|| {
             Ok(
                 Request::get(API.iter().copied().chain(["containers", &id, "versions"]))

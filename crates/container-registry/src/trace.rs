@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use api_client_transport::http::header::{HeaderValue, ACCEPT, CACHE_CONTROL};
+use api_client_transport::http::header::{HeaderValue, ACCEPT, CACHE_CONTROL, CONTENT_TYPE};
+use api_client_transport::http::Method;
 use api_client_transport::{ByteStream, Error, Request, Result};
 use futures_core::Stream;
 use futures_util::stream::{self, StreamExt};
@@ -210,6 +211,24 @@ impl State {
             }
         };
         let resp = self.client.open(&make).await?;
+        // RCABench reports some failures as a JSON envelope with status 200:
+        // read it as such instead of parsing it as an (empty) event stream.
+        let json = resp
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().starts_with("application/json"));
+        if json {
+            let status = resp.status();
+            let path = self.path();
+            let body = resp.bytes().await?;
+            crate::envelope::unwrap::<serde_json::Value>(status, &Method::GET, &path, body, false)?;
+            return Err(Error::Stream {
+                method: Method::GET,
+                path,
+                source: "the server answered with JSON, not an event stream".into(),
+            });
+        }
         Ok(resp.into_stream())
     }
 
@@ -266,7 +285,7 @@ impl State {
                     if let Err(too_long) = self.parser.feed(&bytes) {
                         self.done = true;
                         return Some(Err(Error::Stream {
-                            method: api_client_transport::http::Method::GET,
+                            method: Method::GET,
                             path: self.path(),
                             source: format!(
                                 "an event or line of the trace stream is over {} bytes (raise TraceOptions::max_event_bytes)",
@@ -291,7 +310,7 @@ impl State {
                 Err(_) => {
                     self.body = None;
                     let e = Error::Timeout {
-                        method: api_client_transport::http::Method::GET,
+                        method: Method::GET,
                         path: self.path(),
                         after: idle,
                     };

@@ -178,3 +178,19 @@ async fn an_error_status_is_an_api_error_with_the_envelope_message() {
     assert_eq!(api.message(), "trace not found");
     assert_eq!(server.requests().len(), 1, "a 404 is not retried");
 }
+
+#[tokio::test]
+async fn an_error_envelope_inside_a_200_is_an_api_error_not_an_empty_stream() {
+    let server =
+        TestServer::start(|_, _| Reply::Json(200, support::fail(403, "not your trace"))).await;
+    let client = client(&server.url, 3);
+    let err = client
+        .trace_events("t", TraceOptions::new())
+        .try_next()
+        .await
+        .unwrap_err();
+    let api = err.api().expect("api error");
+    assert_eq!(api.status().as_u16(), 403);
+    assert_eq!(api.message(), "not your trace");
+    assert_eq!(server.requests().len(), 1);
+}
