@@ -157,6 +157,9 @@ pub enum BuildError {
     Failed(TaskFailed),
     /// Submitting, streaming or asking for the task's state failed.
     Client(Error),
+    /// The task's trace has ended but its state is one this client does not
+    /// know, so whether it succeeded cannot be said (rather than wait forever).
+    UnknownState(Box<TaskDetailResp>),
 }
 
 impl BuildError {
@@ -164,7 +167,7 @@ impl BuildError {
     pub fn failed(&self) -> Option<&TaskFailed> {
         match self {
             BuildError::Failed(f) => Some(f),
-            BuildError::Client(_) => None,
+            _ => None,
         }
     }
 }
@@ -174,6 +177,12 @@ impl fmt::Display for BuildError {
         match self {
             BuildError::Failed(t) => t.fmt(f),
             BuildError::Client(e) => e.fmt(f),
+            BuildError::UnknownState(task) => write!(
+                f,
+                "task {} ended its trace in a state this client does not know: {:?}",
+                task.id.as_deref().unwrap_or("?"),
+                task.state
+            ),
         }
     }
 }
@@ -183,7 +192,7 @@ impl std::error::Error for BuildError {
         match self {
             // Display already says what the inner error says; source gives
             // the inner error's own cause, so nothing is printed twice.
-            BuildError::Failed(_) => None,
+            BuildError::Failed(_) | BuildError::UnknownState(_) => None,
             BuildError::Client(e) => e.source(),
         }
     }
@@ -255,13 +264,21 @@ struct FollowState {
 }
 
 impl FollowState {
-    /// The final item if the task has ended.
-    async fn check(&mut self) -> Option<std::result::Result<Progress, BuildError>> {
+    /// The final item if the task has ended. `trace_ended`: the trace is
+    /// over, so a state this client does not know will not be followed by
+    /// anything it does know.
+    async fn check(
+        &mut self,
+        trace_ended: bool,
+    ) -> Option<std::result::Result<Progress, BuildError>> {
         let task = match self.client.get_task(&self.task_id).await {
             Ok(task) => task,
             Err(e) => return Some(Err(BuildError::Client(e))),
         };
         let state = task.state.clone()?;
+        if trace_ended && matches!(state, TaskState::Unknown(_) | TaskState::UnknownName(_)) {
+            return Some(Err(BuildError::UnknownState(Box::new(task))));
+        }
         if !state.is_final() {
             return None;
         }
@@ -303,7 +320,7 @@ impl FollowState {
                 }
                 Some(Some(Err(e))) => {
                     self.trace = None;
-                    if let Some(end) = self.check().await {
+                    if let Some(end) = self.check(false).await {
                         self.done = true;
                         return Some(end);
                     }
@@ -311,7 +328,8 @@ impl FollowState {
                     return Some(Err(BuildError::Client(e)));
                 }
             }
-            if let Some(end) = self.check().await {
+            let trace_ended = self.trace.is_none();
+            if let Some(end) = self.check(trace_ended).await {
                 self.done = true;
                 return Some(end);
             }

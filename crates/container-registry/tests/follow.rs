@@ -154,3 +154,42 @@ async fn a_quiet_trace_of_a_task_that_ended_is_not_waited_on_forever() {
     assert_eq!(err.failed().unwrap().state(), Some(&TaskState::Cancelled));
     assert!(err.to_string().contains("cancelled"), "{err}");
 }
+
+#[tokio::test]
+async fn a_state_this_client_does_not_know_after_the_trace_ended_is_an_error_not_a_hang() {
+    let server = TestServer::start(|req, _| match req.path.as_str() {
+        "/api/v2/traces/tr/stream" => Reply::Sse(vec![(MS, event(1, "x"))], End::Close),
+        "/api/v2/tasks/tk" => Reply::Json(200, ok(json!({"id": "tk", "state": "timed_out"}))),
+        other => panic!("{other}"),
+    })
+    .await;
+    let err = client(&server.url)
+        .follow_task("tk", "tr", fast())
+        .wait()
+        .await
+        .unwrap_err();
+    match &err {
+        BuildError::UnknownState(task) => {
+            assert_eq!(task.state, Some(TaskState::UnknownName("timed_out".into())))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains("timed_out"), "{err}");
+}
+
+#[tokio::test]
+async fn a_build_answer_without_ids_cannot_be_followed() {
+    let server = TestServer::start(|_, _| Reply::Json(200, ok(json!({"group_id": "g"})))).await;
+    let handle = client(&server.url)
+        .submit_build(&SubmitBuildContainerReq::new("x", "o/r"))
+        .await
+        .unwrap();
+    let err = handle.follow().wait().await.unwrap_err();
+    match err {
+        BuildError::Client(container_registry_client::Error::InvalidInput { field, .. }) => {
+            assert_eq!(field, "task_id")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(server.requests().len(), 1, "nothing but the submission");
+}
