@@ -201,3 +201,40 @@ async fn an_answer_echoing_the_token_is_not_quoted_in_errors() {
         assert!(!shown.contains("tok-ECHO"), "{shown}");
     }
 }
+
+#[tokio::test]
+async fn a_trace_stream_refused_with_401_logs_in_again_and_connects() {
+    use container_registry_client::TraceOptions;
+    use futures_util::TryStreamExt;
+    let logins = Arc::new(AtomicUsize::new(0));
+    let counter = logins.clone();
+    let server = TestServer::start(move |req, _| match req.path.as_str() {
+        "/api/v2/auth/login" => {
+            let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+            Reply::Json(
+                200,
+                login_answer(&format!("tok-{n}"), "2999-01-01T00:00:00Z"),
+            )
+        }
+        _ => match req.header("authorization") {
+            Some("Bearer tok-2") => Reply::Sse(
+                vec![(Duration::from_millis(1), support::event(1, "x"))],
+                support::End::Close,
+            ),
+            _ => Reply::Json(401, fail(401, "token expired")),
+        },
+    })
+    .await;
+    let client = anonymous(&server.url)
+        .session("alice", Secret::new("pw"))
+        .await
+        .unwrap();
+    let events: Vec<_> = client
+        .trace_events("t", TraceOptions::new())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(logins.load(Ordering::SeqCst), 2);
+    assert_eq!(server.requests_to("/api/v2/traces/t/stream").len(), 2);
+}
