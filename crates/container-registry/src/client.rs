@@ -460,8 +460,9 @@ impl Client {
 
     /// Runs one page of a search. The body is sent as JSON.
     ///
-    /// Checked before sending: `page` ≥ 1, `size` in 1..=1000, each filter has
-    /// a field and the operands its operator needs, dates look like dates.
+    /// Checked before sending: `page` ≥ 1, `size` in 1..=1000 (the spec's
+    /// bounds), known operators and directions, the operands each operator
+    /// needs, dates that look like dates.
     pub async fn search_containers(
         &self,
         request: &SearchContainerReq,
