@@ -195,6 +195,7 @@ impl State {
         let last_id = self.current_last_id();
         let trace_id = self.trace_id.clone();
         let head_timeout = self.options.head_timeout;
+        let idle_timeout = self.options.idle_timeout;
         let make = move || {
             let req =
                 Request::get(
@@ -204,7 +205,9 @@ impl State {
                 )
                 .header(ACCEPT, HeaderValue::from_static("text/event-stream"))
                 .header(CACHE_CONTROL, HeaderValue::from_static("no-cache"))
-                .timeout(head_timeout);
+                .head_timeout(Some(head_timeout))
+                // A silent stream ends in Error::Timeout, which reconnects.
+                .idle_timeout(Some(idle_timeout));
             match &last_id {
                 Some(id) => Ok(req.query_pair("last_id", id)),
                 None => Ok(req),
@@ -278,10 +281,8 @@ impl State {
                 }
                 continue;
             };
-            let idle = self.options.idle_timeout;
-            let chunk = tokio::time::timeout(idle, body.next()).await;
-            match chunk {
-                Ok(Some(Ok(bytes))) => {
+            match body.next().await {
+                Some(Ok(bytes)) => {
                     if let Err(too_long) = self.parser.feed(&bytes) {
                         self.done = true;
                         return Some(Err(Error::Stream {
@@ -296,24 +297,13 @@ impl State {
                     }
                 }
                 // The server ended the stream: the trace has nothing more to say.
-                Ok(None) => {
+                None => {
                     self.done = true;
                     return None;
                 }
-                Ok(Some(Err(e))) => {
+                // A broken connection, or silence past the idle timeout.
+                Some(Err(e)) => {
                     self.body = None;
-                    if !self.may_retry(&e) {
-                        self.done = true;
-                        return Some(Err(e));
-                    }
-                }
-                Err(_) => {
-                    self.body = None;
-                    let e = Error::Timeout {
-                        method: Method::GET,
-                        path: self.path(),
-                        after: idle,
-                    };
                     if !self.may_retry(&e) {
                         self.done = true;
                         return Some(Err(e));
