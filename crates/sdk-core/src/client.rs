@@ -254,7 +254,7 @@ impl Client {
                             request.path.clone(),
                             response,
                             retry_after,
-                            request.sensitive,
+                            request.sensitive_errors,
                             deadline,
                         )
                         .await;
@@ -386,11 +386,11 @@ impl Client {
         path: String,
         response: http::Response<Incoming>,
         retry_after: Option<Duration>,
-        sensitive: bool,
+        sensitive_errors: bool,
         deadline: Option<Instant>,
     ) -> Error {
         let (parts, body) = response.into_parts();
-        if sensitive {
+        if sensitive_errors {
             // Not a byte of it is read, so none can end up anywhere.
             drop(body);
             return Error::from(
