@@ -234,7 +234,7 @@ impl Client {
         let status = resp.status();
         let body = resp.bytes().await.map_err(plain)?;
         let token = self.auth.current();
-        envelope::unwrap(status, &method, &path, body, false).map_err(|e| {
+        envelope::unwrap(status, &method, &path, body).map_err(|e| {
             let relogin = (e.status() == Some(StatusCode::UNAUTHORIZED) && self.auth.can_relogin())
                 .then(|| token.as_ref().map_or(0, |t| t.generation));
             CallError {
@@ -266,7 +266,7 @@ impl Client {
         let resp = self.http.send(req).await?;
         let status = resp.status();
         // A log-in answer carries the fresh token: errors quote none of it.
-        let login: LoginResp = envelope::unwrap(status, &method, &path, resp.bytes().await?, true)
+        let login: LoginResp = envelope::unwrap(status, &method, &path, resp.bytes().await?)
             .map_err(Error::redact_body)?;
         if login.token.as_ref().map_or(true, |t| t.is_empty()) {
             return Err(Error::Decode {

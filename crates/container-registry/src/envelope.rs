@@ -83,14 +83,13 @@ pub(crate) fn parse_error(body: &ApiErrorBody<'_>) -> Option<ErrorMessage> {
 /// that code is an HTTP error status, so `err.status()` reads the same as it
 /// would had the server used the status line.
 ///
-/// With `sensitive` (a log-in answer, which may carry a fresh token even when
-/// its code says failure), such an error keeps no byte of the body.
+/// A caller whose answers carry secrets (the log-in) passes the error through
+/// [`Error::redact_body`], which drops the kept body and message.
 pub(crate) fn unwrap<T: DeserializeOwned>(
     status: StatusCode,
     method: &Method,
     path: &str,
     body: Bytes,
-    sensitive: bool,
 ) -> Result<T> {
     // An answer that is not even an envelope is a decode error of the whole body.
     if !is_object(&body) {
@@ -115,18 +114,7 @@ pub(crate) fn unwrap<T: DeserializeOwned>(
             code: head.code.as_ref().and_then(code_text),
             message: head.message().unwrap_or_default(),
         };
-        let kept = if sensitive { Bytes::new() } else { body };
-        let mut err = ApiError::new(shown, method.clone(), path, kept).with_message(message);
-        if sensitive {
-            // The message too: a server may echo the token it just made.
-            let shown_code = err.code().map(str::to_string);
-            err = err.with_message(ErrorMessage {
-                code: shown_code,
-                message: format!(
-                    "the log-in failed with code {code} (message withheld: the answer may carry a token)"
-                ),
-            });
-        }
+        let err = ApiError::new(shown, method.clone(), path, body).with_message(message);
         return Err(Error::Api(Box::new(err)));
     }
     let wrapped: WithData<T> = api_client_transport::decode_json(method, path, &body)?;
@@ -184,8 +172,8 @@ mod tests {
     #[test]
     fn error_inside_a_200_becomes_an_api_error() {
         let body = Bytes::from_static(br#"{"code":409,"message":"name taken","data":null}"#);
-        let err = unwrap::<serde_json::Value>(StatusCode::OK, &Method::POST, "/x", body, false)
-            .unwrap_err();
+        let err =
+            unwrap::<serde_json::Value>(StatusCode::OK, &Method::POST, "/x", body).unwrap_err();
         let api = err.api().expect("api error");
         assert_eq!(api.status(), StatusCode::CONFLICT);
         assert_eq!(api.code(), Some("409"));
@@ -196,11 +184,11 @@ mod tests {
     fn odd_code_inside_a_200_keeps_the_http_status() {
         let body = Bytes::from_static(br#"{"code":"E42","message":"nope"}"#);
         // A non-numeric code cannot be judged: the payload decides.
-        let err = unwrap::<u8>(StatusCode::OK, &Method::GET, "/x", body, false).unwrap_err();
+        let err = unwrap::<u8>(StatusCode::OK, &Method::GET, "/x", body).unwrap_err();
         assert!(matches!(err, Error::Decode { .. }), "{err:?}");
 
         let body = Bytes::from_static(br#"{"code":7,"message":"nope"}"#);
-        let err = unwrap::<u8>(StatusCode::OK, &Method::GET, "/x", body, false).unwrap_err();
+        let err = unwrap::<u8>(StatusCode::OK, &Method::GET, "/x", body).unwrap_err();
         let api = err.api().expect("api error");
         assert_eq!(api.status(), StatusCode::OK);
         assert_eq!(api.code(), Some("7"));
@@ -210,7 +198,7 @@ mod tests {
     fn payload_is_returned_and_decode_errors_name_the_path() {
         let body =
             Bytes::from_static(br#"{"code":200,"message":"ok","data":{"a":1},"timestamp":5}"#);
-        let v: serde_json::Value = unwrap(StatusCode::OK, &Method::GET, "/x", body, false).unwrap();
+        let v: serde_json::Value = unwrap(StatusCode::OK, &Method::GET, "/x", body).unwrap();
         assert_eq!(v["a"], 1);
 
         #[derive(Debug, Default, Deserialize)]
@@ -219,7 +207,7 @@ mod tests {
             a: String,
         }
         let body = Bytes::from_static(br#"{"code":200,"data":{"a":1}}"#);
-        let err = unwrap::<P>(StatusCode::OK, &Method::GET, "/x", body, false).unwrap_err();
+        let err = unwrap::<P>(StatusCode::OK, &Method::GET, "/x", body).unwrap_err();
         match err {
             Error::Decode { json_path, .. } => assert_eq!(json_path, "data.a"),
             other => panic!("{other:?}"),
@@ -238,7 +226,7 @@ mod tests {
             id: i64,
         }
         let body = Bytes::from_static(br#"{"code":200,"data":null}"#);
-        match unwrap::<Required>(StatusCode::OK, &Method::GET, "/x", body, false) {
+        match unwrap::<Required>(StatusCode::OK, &Method::GET, "/x", body) {
             Err(Error::Decode {
                 json_path, source, ..
             }) => {
@@ -252,19 +240,13 @@ mod tests {
             br#"{"code":200,"message":"ok","data":null}"#,
             br#"{"code":201}"#,
         ] {
-            let got: P = unwrap(
-                StatusCode::OK,
-                &Method::GET,
-                "/x",
-                Bytes::from_static(body),
-                false,
-            )
-            .unwrap_or_else(|e| panic!("{}: {e}", String::from_utf8_lossy(body)));
+            let got: P = unwrap(StatusCode::OK, &Method::GET, "/x", Bytes::from_static(body))
+                .unwrap_or_else(|e| panic!("{}: {e}", String::from_utf8_lossy(body)));
             assert_eq!(got, P::default());
         }
         // A message that is not text does not lose the answer.
         let body = Bytes::from_static(br#"{"code":200,"message":{"x":1},"data":{"a":3}}"#);
-        let got: P = unwrap(StatusCode::OK, &Method::GET, "/x", body, false).unwrap();
+        let got: P = unwrap(StatusCode::OK, &Method::GET, "/x", body).unwrap();
         assert_eq!(got.a, Some(3));
     }
 
@@ -273,13 +255,13 @@ mod tests {
         fn any_bytes_give_a_value_or_an_error(body in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
             let headers = HeaderMap::new();
             let _ = parse_error(&ApiErrorBody { status: StatusCode::BAD_REQUEST, headers: &headers, body: &body });
-            let _ = unwrap::<serde_json::Value>(StatusCode::OK, &Method::GET, "/x", Bytes::from(body), false);
+            let _ = unwrap::<serde_json::Value>(StatusCode::OK, &Method::GET, "/x", Bytes::from(body));
         }
 
         #[test]
         fn the_code_alone_decides_success(code in -1000i64..1000, message in "[a-z ]{0,20}") {
             let body = serde_json::json!({"code": code, "message": message, "data": 5, "timestamp": 1});
-            let got = unwrap::<u8>(StatusCode::OK, &Method::GET, "/x", Bytes::from(body.to_string()), false);
+            let got = unwrap::<u8>(StatusCode::OK, &Method::GET, "/x", Bytes::from(body.to_string()));
             if code_is_success(code) {
                 proptest::prop_assert_eq!(got.unwrap(), 5);
             } else {

@@ -224,6 +224,6 @@ impl Client {
         let (method, path) = (req.method().clone(), req.path().to_string());
         let resp = self.http.send(req).await?;
         let status = resp.status();
-        envelope::unwrap(status, &method, &path, resp.bytes().await?, false)
+        envelope::unwrap(status, &method, &path, resp.bytes().await?)
     }
 }

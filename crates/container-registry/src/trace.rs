@@ -225,7 +225,7 @@ impl State {
             let status = resp.status();
             let path = self.path();
             let body = resp.bytes().await?;
-            crate::envelope::unwrap::<serde_json::Value>(status, &Method::GET, &path, body, false)?;
+            crate::envelope::unwrap::<serde_json::Value>(status, &Method::GET, &path, body)?;
             return Err(Error::Stream {
                 method: Method::GET,
                 path,
