@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use api_client_transport::http::{Method, StatusCode};
+use api_client_transport::http::Method;
 use api_client_transport::{Error, Request, Response, Result, RetryPolicy, Secret, Validate};
 use serde::de::DeserializeOwned;
 
@@ -186,7 +186,7 @@ impl Client {
             .send(auth::authorize(make()?, token.as_ref())?)
             .await;
         match first {
-            Err(e) if e.status() == Some(StatusCode::UNAUTHORIZED) && self.auth.can_relogin() => {
+            Err(e) if e.is_unauthorized() && self.auth.can_relogin() => {
                 let seen = token.as_ref().map_or(0, |t| t.generation);
                 let fresh = self.relogin(seen).await?;
                 self.http
@@ -235,7 +235,7 @@ impl Client {
         let body = resp.bytes().await.map_err(plain)?;
         let token = self.auth.current();
         envelope::unwrap(status, &method, &path, body).map_err(|e| {
-            let relogin = (e.status() == Some(StatusCode::UNAUTHORIZED) && self.auth.can_relogin())
+            let relogin = (e.is_unauthorized() && self.auth.can_relogin())
                 .then(|| token.as_ref().map_or(0, |t| t.generation));
             CallError {
                 error: auth::scrub(e, token.as_ref()),
