@@ -1,4 +1,5 @@
-//! Logs in, lists every container, and queues an image build.
+//! Logs in, lists every container, builds an image and follows the build to
+//! its end.
 //!
 //! ```text
 //! RCABENCH_USERNAME=alice RCABENCH_PASSWORD=... \
@@ -11,7 +12,9 @@
 use std::process::ExitCode;
 
 use container_registry_client::models::{ContainerType, SubmitBuildContainerReq};
-use container_registry_client::{Client, ListContainersParams, PageSize, Secret, DEFAULT_BASE_URL};
+use container_registry_client::{
+    BuildError, Client, ListContainersParams, PageSize, Progress, Secret, DEFAULT_BASE_URL,
+};
 use futures_util::TryStreamExt;
 
 fn env(name: &str) -> Result<String, String> {
@@ -30,15 +33,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let password = Secret::new(env("RCABENCH_PASSWORD")?);
 
     let anonymous = Client::builder().base_url(&base_url).build()?;
-    let login = anonymous.login(&username, &password).await?;
-    let token = login
-        .token
-        .ok_or("the server answered the log-in without a token")?;
+    // A session logs in again by itself when its token runs out.
+    let client = anonymous.session(&username, password).await?;
     println!(
-        "logged in to {base_url} as {username} (token expires {})",
-        login.expires_at.as_deref().unwrap_or("?")
+        "logged in to {base_url} as {username} (token expires {:?})",
+        client.token_expires_at()
     );
-    let client = anonymous.with_token(token);
 
     // Pages of 50 are fetched one after the other as the stream is read.
     let mut containers =
@@ -63,12 +63,30 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut build = SubmitBuildContainerReq::new(image, repository);
     build.tag = tag;
     build.github_token = std::env::var("GITHUB_TOKEN").ok().map(Into::into);
-    let task = client.build_container_image(&build).await?;
+    let handle = client.submit_build(&build).await?;
     println!(
         "build queued: task {} (trace {})",
-        task.task_id.as_deref().unwrap_or("?"),
-        task.trace_id.as_deref().unwrap_or("?")
+        handle.task_id().unwrap_or("?"),
+        handle.trace_id().unwrap_or("?")
     );
+    let mut follow = handle.follow();
+    loop {
+        match follow.try_next().await {
+            Ok(Some(Progress::Event(event))) => {
+                let name = event.details.as_ref().and_then(|d| d.event_name.clone());
+                println!("  {} {}", name.unwrap_or(event.event), event.data);
+            }
+            Ok(Some(Progress::Finished(task))) => {
+                println!("build finished: {:?}", task.state);
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(BuildError::Failed(failed)) => {
+                return Err(format!("{failed}\n{}", failed.last_logs().join("\n")).into());
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     Ok(())
 }
 

@@ -2,9 +2,11 @@
 
 use std::time::Duration;
 
-use api_client_transport::http::{header::AUTHORIZATION, HeaderValue, Method};
-use api_client_transport::{Error, Request, Result, RetryPolicy, Secret, Validate};
+use api_client_transport::http::Method;
+use api_client_transport::{Error, Request, Response, Result, RetryPolicy, Secret, Validate};
 use serde::de::DeserializeOwned;
+
+use crate::auth::{self, Auth};
 
 use crate::models::{
     ContainerDetailResp, ContainerResp, ContainerVersionDetailResp, ContainerVersionResp,
@@ -18,7 +20,14 @@ use crate::{builders, envelope, ListContainersParams, ListVersionsParams};
 /// Where a client talks to when no base URL is given.
 pub const DEFAULT_BASE_URL: &str = "http://localhost:8082";
 
-const API: [&str; 2] = ["api", "v2"];
+pub(crate) const API: [&str; 2] = ["api", "v2"];
+
+/// A failed call, and whether it is worth one re-login: `Some(generation
+/// of the token that was refused)` for a 401 inside an envelope.
+struct CallError {
+    error: Error,
+    relogin: Option<u64>,
+}
 
 /// A handle on one RCABench server. Cheap to clone; clones share connections.
 ///
@@ -26,8 +35,10 @@ const API: [&str; 2] = ["api", "v2"];
 /// builder, or log in and switch with [`Client::with_token`].
 #[derive(Clone, Debug)]
 pub struct Client {
-    http: api_client_transport::Client,
-    token: Option<Secret>,
+    pub(crate) http: api_client_transport::Client,
+    pub(crate) auth: Auth,
+    /// Bounds the reconnects of trace streams, as it bounds retries.
+    pub(crate) retry: RetryPolicy,
 }
 
 /// Configures a [`Client`]; made by [`Client::builder`].
@@ -107,22 +118,14 @@ impl ClientBuilder {
         if let Some(t) = self.connect_timeout {
             http = http.connect_timeout(t);
         }
-        if let Some(r) = self.retry {
-            http = http.retry(r);
-        }
+        let retry = self.retry.unwrap_or_default();
+        http = http.retry(retry.clone());
         Ok(Client {
             http: http.build()?,
-            token: self.token,
+            auth: Auth::fixed(self.token),
+            retry,
         })
     }
-}
-
-/// Checks a path id: the server numbers from 1.
-fn check_id(name: &str, id: i64) -> Result<String> {
-    if id < 1 {
-        return Err(Error::invalid(name, format!("ids start at 1, got {id}")));
-    }
-    Ok(id.to_string())
 }
 
 impl Client {
@@ -149,64 +152,113 @@ impl Client {
     ///
     /// let anonymous = Client::builder().build()?;
     /// let login = anonymous.login("alice", &Secret::new("correct horse")).await?;
-    /// let client = anonymous.with_token(login.token.unwrap_or_default());
+    /// if let Some(token) = login.token {
+    ///     let client = anonymous.with_token(token);
+    /// }
     /// # Ok(()) }
     /// ```
+    ///
+    /// An empty token is not sent: each call then fails with
+    /// [`Error::InvalidInput`] naming `token`. [`Client::session`] also
+    /// logs in again when the token expires.
     pub fn with_token(&self, token: impl Into<Secret>) -> Client {
         Client {
             http: self.http.clone(),
-            token: Some(token.into()),
+            auth: Auth::fixed(Some(token.into())),
+            retry: self.retry.clone(),
         }
     }
 
     /// Whether a token is set.
     pub fn has_token(&self) -> bool {
-        self.token.is_some()
+        self.auth.current().is_some()
     }
 
-    fn authorized(&self, req: Request) -> Result<Request> {
-        let Some(token) = &self.token else {
-            return Ok(req);
+    /// Sends the request `make` builds, with the bearer token. A session
+    /// client that gets `401` logs in again and sends a fresh copy once.
+    pub(crate) async fn open(
+        &self,
+        make: &(dyn Fn() -> Result<Request> + Send + Sync),
+    ) -> Result<Response> {
+        let token = self.token_for_request().await?;
+        let first = self
+            .http
+            .send(auth::authorize(make()?, token.as_ref())?)
+            .await;
+        match first {
+            Err(e) if e.is_unauthorized() && self.auth.can_relogin() => {
+                let seen = token.as_ref().map_or(0, |t| t.generation);
+                let fresh = self.relogin(seen).await?;
+                self.http
+                    .send(auth::authorize(make()?, Some(&fresh))?)
+                    .await
+                    .map_err(|e| auth::scrub(e, Some(&fresh)))
+            }
+            other => other.map_err(|e| auth::scrub(e, token.as_ref())),
+        }
+    }
+
+    /// Sends the request `make` builds and unwraps the envelope of the answer.
+    /// An error code inside a 2xx answer counts as that error, `401` included.
+    pub(crate) async fn call<T: DeserializeOwned>(
+        &self,
+        make: impl Fn() -> Result<Request> + Send + Sync,
+    ) -> Result<T> {
+        match self.call_once(&make).await {
+            // `open` already dealt with a 401 status line; this is a 401
+            // inside a 2xx envelope, seen only once the body was read.
+            Err(CallError {
+                relogin: Some(seen),
+                ..
+            }) => {
+                self.relogin(seen).await?;
+                self.call_once(&make).await.map_err(|e| e.error)
+            }
+            other => other.map_err(|e| e.error),
+        }
+    }
+
+    async fn call_once<T: DeserializeOwned>(
+        &self,
+        make: &(dyn Fn() -> Result<Request> + Send + Sync),
+    ) -> std::result::Result<T, CallError> {
+        let plain = |error| CallError {
+            error,
+            relogin: None,
         };
-        let mut value =
-            HeaderValue::try_from(format!("Bearer {}", token.expose())).map_err(|_| {
-                Error::invalid(
-                    "token",
-                    "the token contains characters a header cannot carry",
-                )
-            })?;
-        value.set_sensitive(true);
-        Ok(req.header(AUTHORIZATION, value))
-    }
-
-    /// Sends `req` and unwraps the envelope of the answer.
-    async fn call<T: DeserializeOwned>(&self, req: Request) -> Result<T> {
-        let req = self.authorized(req)?;
+        let req = make().map_err(plain)?;
         let method: Method = req.method().clone();
         let path = req.path().to_string();
-        let resp = self.http.send(req).await?;
+        drop(req);
+        let resp = self.open(make).await.map_err(plain)?;
         let status = resp.status();
-        let body = resp.bytes().await?;
-        envelope::unwrap(status, &method, &path, body)
+        let body = resp.bytes().await.map_err(plain)?;
+        let token = self.auth.current();
+        envelope::unwrap(status, &method, &path, body).map_err(|e| {
+            let relogin = (e.is_unauthorized() && self.auth.can_relogin())
+                .then(|| token.as_ref().map_or(0, |t| t.generation));
+            CallError {
+                error: auth::scrub(e, token.as_ref()),
+                relogin,
+            }
+        })
     }
 
     /// Logs in and returns a fresh token (with its expiry and owner).
     ///
     /// No token is needed for this call. Use the answer's token with
-    /// [`Client::with_token`] or [`ClientBuilder::token`].
+    /// [`Client::with_token`] or [`ClientBuilder::token`], or let
+    /// [`Client::session`] do both and log in again when needed. An answer
+    /// without a token (or with an empty one) is an [`Error::Decode`] naming
+    /// `data.token`.
     pub async fn login(&self, username: &str, password: &Secret) -> Result<LoginResp> {
         let body = LoginReq {
             username: username.to_string(),
             password: password.clone(),
         };
-        body.validate()?;
-        if username.is_empty() {
-            return Err(Error::invalid("username", "must not be empty"));
-        }
-        if password.is_empty() {
-            return Err(Error::invalid("password", "must not be empty"));
-        }
-        let req = Request::post(API.iter().chain(&["auth", "login"])).json(&body)?;
+        let req = Request::post(API.iter().chain(&["auth", "login"]))
+            .json(&body)?
+            .validated(body.validate());
         // The log-in is sent without the bearer header: an old token must not
         // decide how the server treats a fresh log-in.
         let method = req.method().clone();
@@ -214,56 +266,85 @@ impl Client {
         let resp = self.http.send(req).await?;
         let status = resp.status();
         // A log-in answer carries the fresh token: errors quote none of it.
-        envelope::unwrap(status, &method, &path, resp.bytes().await?).map_err(Error::redact_body)
+        let login: LoginResp = envelope::unwrap(status, &method, &path, resp.bytes().await?)
+            .map_err(Error::redact_body)?;
+        if login.token.as_ref().map_or(true, |t| t.is_empty()) {
+            return Err(Error::Decode {
+                method,
+                path,
+                json_path: "data.token".to_string(),
+                snippet: "<withheld>".to_string(),
+                source: <serde_json::Error as serde::de::Error>::custom(
+                    "the log-in answer carries no token (or an empty one)",
+                ),
+            });
+        }
+        Ok(login)
     }
 
     /// Queues an image build from a GitHub repository.
     ///
-    /// Checked before sending: `image_name` is not empty and
-    /// `github_repository` is `owner/repo`.
+    /// [`Client::submit_build`] returns a handle to follow the build with,
+    /// and [`Client::build_and_wait`] waits for its end.
     #[doc(alias = "submit_build")]
     pub async fn build_container_image(
         &self,
         request: &SubmitBuildContainerReq,
     ) -> Result<SubmitContainerBuildResp> {
-        request.validate()?;
-        let req = Request::post(API.iter().chain(&["containers", "build"])).json(request)?;
-        self.call(req).await
+        self.call(|| {
+            Ok(Request::post(API.iter().chain(&["containers", "build"]))
+                .json(request)?
+                .validated(request.validate()))
+        })
+        .await
     }
 
     /// Registers a container, optionally with its first version.
     ///
-    /// Checked before sending: `name` is not empty and the version, if any,
-    /// has a semantic-version name and an image.
+    /// Checked before sending: the kinds of the container and of the
+    /// version's parameters are values the API defines.
     pub async fn create_container(&self, request: &CreateContainerReq) -> Result<ContainerResp> {
-        request.validate()?;
-        builders::check_container(request)?;
-        let req = Request::post(API.iter().chain(&["containers"])).json(request)?;
-        self.call(req).await
+        self.call(|| {
+            Ok(Request::post(API.iter().chain(&["containers"]))
+                .json(request)?
+                .validated(
+                    request
+                        .validate()
+                        .and_then(|()| builders::check_container(request)),
+                ))
+        })
+        .await
     }
 
     /// Adds a version to a container.
     ///
-    /// Checked before sending: `container_id` is positive, `name` is a
-    /// semantic version (`1.2.0`, `v1.2.0-rc.1`) and `image_ref` is not empty.
+    /// Checked before sending: the kinds of the version's parameters are
+    /// values the API defines. Any name is accepted (`1.2.0`, `v1`, `latest`).
     pub async fn create_container_version(
         &self,
         container_id: i64,
         request: &CreateContainerVersionReq,
     ) -> Result<ContainerVersionResp> {
-        let id = check_id("container_id", container_id)?;
-        request.validate()?;
-        builders::check_version("", request)?;
-        let req = Request::post(API.iter().copied().chain(["containers", &id, "versions"]))
-            .json(request)?;
-        self.call(req).await
+        let id = container_id.to_string();
+        self.call(|| {
+            Ok(
+                Request::post(API.iter().copied().chain(["containers", &id, "versions"]))
+                    .json(request)?
+                    .validated(
+                        request
+                            .validate()
+                            .and_then(|()| builders::check_version("", request)),
+                    ),
+            )
+        })
+        .await
     }
 
     /// Fetches a container with its readme and versions.
     #[doc(alias = "get_container_by_id")]
     pub async fn get_container(&self, container_id: i64) -> Result<ContainerDetailResp> {
-        let id = check_id("container_id", container_id)?;
-        self.call(Request::get(API.iter().copied().chain(["containers", &id])))
+        let id = container_id.to_string();
+        self.call(|| Ok(Request::get(API.iter().copied().chain(["containers", &id]))))
             .await
     }
 
@@ -274,14 +355,16 @@ impl Client {
         container_id: i64,
         version_id: i64,
     ) -> Result<ContainerVersionDetailResp> {
-        let id = check_id("container_id", container_id)?;
-        let vid = check_id("version_id", version_id)?;
-        self.call(Request::get(API.iter().copied().chain([
-            "containers",
-            &id,
-            "versions",
-            &vid,
-        ])))
+        let id = container_id.to_string();
+        let vid = version_id.to_string();
+        self.call(|| {
+            Ok(Request::get(API.iter().copied().chain([
+                "containers",
+                &id,
+                "versions",
+                &vid,
+            ])))
+        })
         .await
     }
 
@@ -293,11 +376,15 @@ impl Client {
         container_id: i64,
         params: &ListVersionsParams,
     ) -> Result<ListContainerVersionResp> {
-        let id = check_id("container_id", container_id)?;
-        params.check()?;
-        let req = Request::get(API.iter().copied().chain(["containers", &id, "versions"]))
-            .query(params)?;
-        self.call(req).await
+        let id = container_id.to_string();
+        self.call(|| {
+            Ok(
+                Request::get(API.iter().copied().chain(["containers", &id, "versions"]))
+                    .query(params)?
+                    .validated(params.check()),
+            )
+        })
+        .await
     }
 
     /// Every version of a container, fetched page by page as the stream is read.
@@ -312,7 +399,7 @@ impl Client {
     ) -> Paginated<ContainerVersionResp> {
         let client = self.clone();
         let first = params.page.unwrap_or(1);
-        let size = params.size.map(|s| s.get());
+        let size = params.size;
         paginate(first, size, move |page| {
             let client = client.clone();
             let params = ListVersionsParams {
@@ -338,9 +425,12 @@ impl Client {
         &self,
         params: &ListContainersParams,
     ) -> Result<ListContainerResp> {
-        params.check()?;
-        let req = Request::get(API.iter().chain(&["containers"])).query(params)?;
-        self.call(req).await
+        self.call(|| {
+            Ok(Request::get(API.iter().chain(&["containers"]))
+                .query(params)?
+                .validated(params.check()))
+        })
+        .await
     }
 
     /// Every container matching `params`, fetched page by page as the stream is read.
@@ -370,18 +460,21 @@ impl Client {
 
     /// Runs one page of a search. The body is sent as JSON.
     ///
-    /// Checked before sending: `page` ≥ 1, `size` in 1..=1000, each filter has
-    /// a field and the operands its operator needs, dates look like dates.
+    /// Checked before sending: `page` ≥ 1, `size` in 1..=1000 (the spec's
+    /// bounds), known operators and directions, the operands each operator
+    /// needs, dates that look like dates.
     pub async fn search_containers(
         &self,
         request: &SearchContainerReq,
     ) -> Result<SearchContainerResp> {
-        request.check()?;
-        let req = Request::post(API.iter().chain(&["containers", "search"]))
-            .json(request)?
-            // A search changes nothing on the server: safe to repeat.
-            .retryable(true);
-        self.call(req).await
+        self.call(|| {
+            Ok(Request::post(API.iter().chain(&["containers", "search"]))
+                .json(request)?
+                .validated(request.check())
+                // A search changes nothing on the server: safe to repeat.
+                .retryable(true))
+        })
+        .await
     }
 
     /// Every container a search finds, fetched page by page as the stream is read.

@@ -7,52 +7,39 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 /// The parts of an envelope that say whether the call worked. `data` is
-/// skipped here: it is decoded separately, against the operation's type.
+/// skipped here: it is decoded separately, against the operation's type, and
+/// only once the code said "success" (an error's `data` need not fit it).
+#[derive(Deserialize)]
 struct Head {
+    #[serde(default)]
     code: Option<serde_json::Value>,
-    message: Option<String>,
+    // A message that is not text is no reason to lose the answer.
+    #[serde(default)]
+    message: Option<serde_json::Value>,
 }
 
-impl<'de> Deserialize<'de> for Head {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visit;
-        impl<'de> serde::de::Visitor<'de> for Visit {
-            type Value = Head;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object {code, message, data, timestamp}")
-            }
-
-            // Only a map: a derived struct would also take `[200, "ok"]`.
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Head, A::Error> {
-                let mut head = Head {
-                    code: None,
-                    message: None,
-                };
-                while let Some(key) = map.next_key::<String>()? {
-                    match key.as_str() {
-                        "code" => head.code = map.next_value()?,
-                        "message" => {
-                            // A message that is not text is no reason to lose the answer.
-                            let v: serde_json::Value = map.next_value()?;
-                            head.message = v.as_str().map(str::to_string);
-                        }
-                        _ => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(head)
-            }
-        }
-        deserializer.deserialize_map(Visit)
+impl Head {
+    fn message(&self) -> Option<String> {
+        self.message
+            .as_ref()
+            .and_then(|m| m.as_str())
+            .map(str::to_string)
     }
 }
 
-/// An envelope with its payload, decoded once the head said "success".
+/// Whether `body` holds a JSON object: the derived [`Head`] would also read
+/// an array such as `[200, "ok"]`, which is no envelope.
+fn is_object(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// An envelope with its payload, decoded once the head said "success". The
+/// spec requires no `data`: a missing or `null` one reads as an empty object,
+/// which fits every answer type whose fields are all optional.
 #[derive(Deserialize)]
 struct WithData<T> {
-    data: T,
+    // Option: serde reads a missing field as None without asking T for a default.
+    data: Option<T>,
 }
 
 /// Whether an envelope code means success: RCABench uses the HTTP status
@@ -74,9 +61,12 @@ fn code_text(code: &serde_json::Value) -> Option<String> {
 /// an answer with an error status. Bodies that are not an envelope (a proxy's
 /// HTML page, say) fall back to api-client-transport's own guess.
 pub(crate) fn parse_error(body: &ApiErrorBody<'_>) -> Option<ErrorMessage> {
+    if !is_object(body.body) {
+        return None;
+    }
     let head: Head = serde_json::from_slice(body.body).ok()?;
     let code = head.code.as_ref().and_then(code_text);
-    let message = head.message.filter(|m| !m.is_empty());
+    let message = head.message().filter(|m| !m.is_empty());
     if code.is_none() && message.is_none() {
         return None;
     }
@@ -92,6 +82,9 @@ pub(crate) fn parse_error(body: &ApiErrorBody<'_>) -> Option<ErrorMessage> {
 /// A failure inside a 2xx answer gets the envelope's code as its status when
 /// that code is an HTTP error status, so `err.status()` reads the same as it
 /// would had the server used the status line.
+///
+/// A caller whose answers carry secrets (the log-in) passes the error through
+/// [`Error::redact_body`], which drops the kept body and message.
 pub(crate) fn unwrap<T: DeserializeOwned>(
     status: StatusCode,
     method: &Method,
@@ -99,6 +92,12 @@ pub(crate) fn unwrap<T: DeserializeOwned>(
     body: Bytes,
 ) -> Result<T> {
     // An answer that is not even an envelope is a decode error of the whole body.
+    if !is_object(&body) {
+        // Decoding as a map gives the decode error that names what came instead.
+        api_client_transport::decode_json::<serde_json::Map<String, serde_json::Value>>(
+            method, path, &body,
+        )?;
+    }
     let head: Head = api_client_transport::decode_json(method, path, &body)?;
     let numeric = head.code.as_ref().and_then(|c| match c {
         serde_json::Value::Number(n) => n.as_i64(),
@@ -113,13 +112,19 @@ pub(crate) fn unwrap<T: DeserializeOwned>(
             .unwrap_or(status);
         let message = ErrorMessage {
             code: head.code.as_ref().and_then(code_text),
-            message: head.message.unwrap_or_default(),
+            message: head.message().unwrap_or_default(),
         };
         let err = ApiError::new(shown, method.clone(), path, body).with_message(message);
         return Err(Error::Api(Box::new(err)));
     }
     let wrapped: WithData<T> = api_client_transport::decode_json(method, path, &body)?;
-    Ok(wrapped.data)
+    match wrapped.data {
+        Some(data) => Ok(data),
+        // Decoded through the envelope, so the error names `data`.
+        None => api_client_transport::decode_json::<WithData<T>>(method, path, br#"{"data":{}}"#)?
+            .data
+            .ok_or_else(|| Error::invalid("data", "unreachable: an object is not null")),
+    }
 }
 
 #[cfg(test)]
@@ -144,7 +149,7 @@ mod tests {
     #[test]
     fn error_parser_leaves_non_envelopes_alone() {
         let headers = HeaderMap::new();
-        for body in [&b"<html>bad gateway</html>"[..], b"{}", b"[1]"] {
+        for body in [&b"<html>bad gateway</html>"[..], b"{}", b"[1]", b"null"] {
             let got = parse_error(&ApiErrorBody {
                 status: StatusCode::BAD_GATEWAY,
                 headers: &headers,
@@ -196,7 +201,7 @@ mod tests {
         let v: serde_json::Value = unwrap(StatusCode::OK, &Method::GET, "/x", body).unwrap();
         assert_eq!(v["a"], 1);
 
-        #[derive(Debug, Deserialize)]
+        #[derive(Debug, Default, Deserialize)]
         #[allow(dead_code)]
         struct P {
             a: String,
@@ -207,6 +212,42 @@ mod tests {
             Error::Decode { json_path, .. } => assert_eq!(json_path, "data.a"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn missing_or_null_data_reads_as_the_default() {
+        #[derive(Debug, Default, PartialEq, Deserialize)]
+        struct P {
+            a: Option<u8>,
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Required {
+            id: i64,
+        }
+        let body = Bytes::from_static(br#"{"code":200,"data":null}"#);
+        match unwrap::<Required>(StatusCode::OK, &Method::GET, "/x", body) {
+            Err(Error::Decode {
+                json_path, source, ..
+            }) => {
+                assert_eq!(json_path, "data");
+                assert!(source.to_string().contains("`id`"), "{source}");
+            }
+            other => panic!("{other:?}"),
+        }
+        for body in [
+            &br#"{"code":200,"message":"ok"}"#[..],
+            br#"{"code":200,"message":"ok","data":null}"#,
+            br#"{"code":201}"#,
+        ] {
+            let got: P = unwrap(StatusCode::OK, &Method::GET, "/x", Bytes::from_static(body))
+                .unwrap_or_else(|e| panic!("{}: {e}", String::from_utf8_lossy(body)));
+            assert_eq!(got, P::default());
+        }
+        // A message that is not text does not lose the answer.
+        let body = Bytes::from_static(br#"{"code":200,"message":{"x":1},"data":{"a":3}}"#);
+        let got: P = unwrap(StatusCode::OK, &Method::GET, "/x", body).unwrap();
+        assert_eq!(got.a, Some(3));
     }
 
     proptest::proptest! {

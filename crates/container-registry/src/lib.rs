@@ -3,15 +3,15 @@
 //! versions, list and search them, and build their images from GitHub.
 //!
 //! ```no_run
-//! use container_registry_client::{Client, ListContainersParams, PageSize, Secret};
+//! use container_registry_client::{BuildError, Client, ListContainersParams, PageSize, Progress, Secret};
 //! use container_registry_client::models::{ContainerType, SubmitBuildContainerReq};
 //! use futures_util::TryStreamExt;
 //!
-//! # async fn run() -> container_registry_client::Result<()> {
-//! // Log in (no token needed for that), then use the token for everything else.
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! // Log in; the session logs in again by itself when its token expires or
+//! // the server answers 401.
 //! let anonymous = Client::builder().base_url("http://localhost:8082").build()?;
-//! let login = anonymous.login("alice", &Secret::new("correct horse")).await?;
-//! let client = anonymous.with_token(login.token.unwrap_or_default());
+//! let client = anonymous.session("alice", Secret::new("correct horse")).await?;
 //!
 //! // Every algorithm, 50 per request; pages are fetched as the stream is read.
 //! let params = ListContainersParams::new()
@@ -22,35 +22,29 @@
 //!     println!("{:?} {:?} {:?}", c.id, c.name, c.r#type);
 //! }
 //!
-//! // Queue an image build.
-//! let build = SubmitBuildContainerReq {
-//!     image_name: "detector-rca".into(),
-//!     github_repository: "opspai/detector-rca".into(),
-//!     tag: Some("1.2.0".into()),
-//!     ..Default::default()
-//! };
-//! let task = client.build_container_image(&build).await?;
-//! println!("build task {:?}", task.task_id);
+//! // Build an image and follow the build to its end.
+//! let mut build = SubmitBuildContainerReq::new("detector-rca", "opspai/detector-rca");
+//! build.tag = Some("1.2.0".into());
+//! let mut follow = client.submit_build(&build).await?.follow();
+//! loop {
+//!     match follow.try_next().await {
+//!         Ok(Some(Progress::Event(e))) => println!("{}", e.data),
+//!         Ok(Some(Progress::Finished(task))) => println!("built: {:?}", task.id),
+//!         Ok(Some(_)) => {}
+//!         Ok(None) => break,
+//!         Err(BuildError::Failed(failed)) => {
+//!             eprintln!("{failed}\n{}", failed.last_logs().join("\n"));
+//!             break;
+//!         }
+//!         Err(e) => return Err(e.into()),
+//!     }
+//! }
 //! # Ok(()) }
 //! ```
 //!
-//! Requests are checked before anything is sent, and the error names the
-//! field:
-//!
-//! ```
-//! use container_registry_client::models::CreateContainerVersionReq;
-//! use container_registry_client::{Error, Validate};
-//!
-//! let version = CreateContainerVersionReq {
-//!     name: "latest".into(), // not a semantic version
-//!     image_ref: "docker.io/opspai/detector-rca:1.2.0".into(),
-//!     ..Default::default()
-//! };
-//! match version.validate() {
-//!     Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "name"),
-//!     other => panic!("{other:?}"),
-//! }
-//! ```
+//! Requests are checked before anything is sent, against what the API
+//! defines and nothing stricter; the error is [`Error::InvalidInput`] naming
+//! the field (`version.env_vars[0].type`, `filters[0].values`).
 //!
 //! # What the client takes care of
 //!
@@ -58,18 +52,27 @@
 //!   methods return `data`. An error status, or a 2xx answer whose `code` is
 //!   not a success code, becomes [`api_client_transport::Error::Api`] with the envelope's
 //!   `code` ([`api_client_transport::ApiError::code`]) and `message`.
-//! - **Enums.** [`models::ContainerType`] and [`models::StatusType`] are sent
-//!   as integers and read back from the names the server answers with
-//!   (`"algorithm"`, `"enabled"`); a value this client does not know is kept,
-//!   not rejected.
+//! - **Enums.** [`models::ContainerType`], [`models::StatusType`] and
+//!   [`models::TaskState`] are sent as integers and read back from the
+//!   integers or names the server answers with (`"algorithm"`, `"enabled"`);
+//!   a value this client does not know is kept when read, and refused
+//!   (naming the known values) before it is sent.
 //! - **`null` lists** read as empty ([`List`]).
-//! - **Page sizes** of the list operations are a [`PageSize`]: 10, 20 or 50,
-//!   the only sizes the server accepts.
+//! - **Page sizes** of the container list are a [`PageSize`]: 10, 20 or 50,
+//!   the spec's enum; the version and task lists take any size.
 //! - **Paging.** [`Client::list_containers_stream`],
 //!   [`Client::list_container_versions_stream`] and
 //!   [`Client::search_containers_stream`] yield items and fetch the next page
 //!   only when needed, stopping after the last.
-//! - **Secrets.** The bearer token, passwords and GitHub tokens print as `***`.
+//! - **Tasks and traces.** [`Client::get_task`], [`Client::list_tasks`] and
+//!   [`Client::trace_events`] (Server-Sent Events, resumed from the last
+//!   event id after a dropped connection); [`Client::submit_build`] and
+//!   [`Client::build_and_wait`] follow a build to its final state.
+//! - **Sessions.** [`Client::session`] keeps the credentials (as `***`),
+//!   reads the token's expiry, and logs in again once on `401`.
+//! - **Secrets.** The bearer token, passwords and GitHub tokens print as `***`;
+//!   an empty token is never sent as `Bearer `; a token the server echoes is
+//!   never quoted in an error, nor is a log-in answer's body.
 //!
 //! No HTTP proxy is used (api-client-transport ignores `HTTP_PROXY` and friends).
 //!
@@ -77,12 +80,17 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod auth;
 mod builders;
 mod client;
 mod envelope;
+mod follow;
 mod paging;
 mod params;
 mod search;
+mod sse;
+mod tasks;
+mod trace;
 mod types;
 
 /// The request and answer types, generated from the crate's `openapi.json`.
@@ -91,8 +99,11 @@ pub mod models;
 
 pub use api_client_transport::{ApiError, Error, Result, RetryPolicy, Secret, Validate};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
+pub use follow::{BuildError, BuildHandle, Follow, FollowOptions, Progress, TaskFailed};
 pub use paging::Paginated;
 pub use params::{ListContainersParams, ListVersionsParams};
+pub use tasks::ListTasksParams;
+pub use trace::{TraceEvent, TraceEvents, TraceOptions};
 pub use types::{List, PageSize};
 
 #[cfg(doctest)]

@@ -5,28 +5,43 @@ use serde::Serialize;
 use crate::models::{ContainerType, StatusType};
 use crate::PageSize;
 
-/// Checks a 1-based page number.
-pub(crate) fn check_page(page: Option<u32>) -> api_client_transport::Result<()> {
-    match page {
-        Some(0) => Err(api_client_transport::Error::invalid(
-            "page",
-            "page numbers start at 1",
-        )),
-        _ => Ok(()),
+/// Refuses an enum value this client does not know: the server would reject
+/// it, or worse, read it as something else. `shown` is the value as the user
+/// gave it; `known` lists the values the spec defines.
+pub(crate) fn check_known(
+    field: &str,
+    unknown: bool,
+    shown: impl std::fmt::Debug,
+    known: &str,
+) -> api_client_transport::Result<()> {
+    if unknown {
+        return Err(api_client_transport::Error::invalid(
+            field,
+            format!("{shown:?} is not a value the API defines; known values: {known}"),
+        ));
     }
+    Ok(())
 }
 
-/// Checks that an enum value can be sent where the server wants its integer:
-/// a name read from an answer that this client does not know (`UnknownName`)
-/// has no integer.
-pub(crate) fn check_integer(field: &str, as_i64: Option<i64>) -> api_client_transport::Result<()> {
-    match as_i64 {
-        Some(_) => Ok(()),
-        None => Err(api_client_transport::Error::invalid(
-            field,
-            "a name this client does not know has no integer to send",
-        )),
-    }
+/// The values of [`ContainerType`], for error messages.
+pub(crate) const CONTAINER_TYPES: &str = "0 (algorithm), 1 (benchmark), 2 (pedestal)";
+/// The values of [`StatusType`], for error messages.
+pub(crate) const STATUS_TYPES: &str = "-1 (deleted), 0 (disabled), 1 (enabled)";
+
+pub(crate) fn check_container_type(
+    field: &str,
+    value: &ContainerType,
+) -> api_client_transport::Result<()> {
+    let unknown = matches!(
+        value,
+        ContainerType::Unknown(_) | ContainerType::UnknownName(_)
+    );
+    check_known(field, unknown, value, CONTAINER_TYPES)
+}
+
+pub(crate) fn check_status(field: &str, value: &StatusType) -> api_client_transport::Result<()> {
+    let unknown = matches!(value, StatusType::Unknown(_) | StatusType::UnknownName(_));
+    check_known(field, unknown, value, STATUS_TYPES)
 }
 
 /// Filters and paging of [`Client::list_containers`](crate::Client::list_containers).
@@ -45,7 +60,7 @@ pub(crate) fn check_integer(field: &str, as_i64: Option<i64>) -> api_client_tran
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListContainersParams {
-    /// 1-based page number (the server starts at 1).
+    /// 1-based page number (the server starts at 1 when it is left out).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<u32>,
     /// Items per page.
@@ -99,12 +114,11 @@ impl ListContainersParams {
     }
 
     pub(crate) fn check(&self) -> api_client_transport::Result<()> {
-        check_page(self.page)?;
         if let Some(t) = &self.container_type {
-            check_integer("type", t.as_i64())?;
+            check_container_type("type", t)?;
         }
         if let Some(s) = &self.status {
-            check_integer("status", s.as_i64())?;
+            check_status("status", s)?;
         }
         Ok(())
     }
@@ -112,19 +126,21 @@ impl ListContainersParams {
 
 /// Filters and paging of [`Client::list_container_versions`](crate::Client::list_container_versions).
 ///
+/// Unlike the container list, the server takes any page size here.
+///
 /// ```
-/// use container_registry_client::{ListVersionsParams, PageSize};
-/// let params = ListVersionsParams::new().page(2).size(PageSize::Ten);
-/// assert_eq!(params.page, Some(2));
+/// use container_registry_client::ListVersionsParams;
+/// let params = ListVersionsParams::new().page(2).size(25);
+/// assert_eq!(params.size, Some(25));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListVersionsParams {
-    /// 1-based page number (the server starts at 1).
+    /// 1-based page number (the server starts at 1 when it is left out).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<u32>,
-    /// Items per page.
+    /// Items per page (the server's default is 20).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub size: Option<PageSize>,
+    pub size: Option<u32>,
     /// Only versions in this state; sent as its integer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<StatusType>,
@@ -143,7 +159,7 @@ impl ListVersionsParams {
     }
 
     /// Sets the page size.
-    pub fn size(mut self, size: PageSize) -> Self {
+    pub fn size(mut self, size: u32) -> Self {
         self.size = Some(size);
         self
     }
@@ -155,9 +171,8 @@ impl ListVersionsParams {
     }
 
     pub(crate) fn check(&self) -> api_client_transport::Result<()> {
-        check_page(self.page)?;
         if let Some(s) = &self.status {
-            check_integer("status", s.as_i64())?;
+            check_status("status", s)?;
         }
         Ok(())
     }

@@ -105,8 +105,9 @@ impl<T: api_client_transport::Validate> api_client_transport::Validate for List<
     }
 }
 
-/// Items per page of the list operations: the server accepts exactly these
-/// three sizes, so no other value can be written.
+/// Items per page of the container list: the spec defines exactly these
+/// three sizes there, so no other value can be written. (The version and
+/// task lists take any size.)
 ///
 /// ```
 /// use container_registry_client::PageSize;

@@ -4,11 +4,11 @@
 use container_registry_client::models::{
     BuildOptions, ContainerDetailResp, ContainerResp, ContainerType, ContainerVersionDetailResp,
     ContainerVersionResp, CreateContainerReq, CreateContainerVersionReq, CreateHelmConfigReq,
-    CreateParameterConfigReq, DateRange, FilterOperator, HelmConfigDetailResp, LabelItem,
-    ListContainerResp, ListContainerVersionResp, LoginReq, LoginResp, PaginationInfo,
-    ParameterCategory, ParameterType, SearchContainerReq, SearchContainerResp, SearchFilter,
-    SortDirection, SortOption, StatusType, SubmitBuildContainerReq, SubmitContainerBuildResp,
-    UserInfo,
+    CreateParameterConfigReq, DateRange, FilterOperator, HealthCheckResp, HelmConfigDetailResp,
+    LabelItem, ListContainerResp, ListContainerVersionResp, ListTaskResp, LoginReq, LoginResp,
+    PaginationInfo, ParameterCategory, ParameterType, SearchContainerReq, SearchContainerResp,
+    SearchFilter, SortDirection, SortOption, StatusType, SubmitBuildContainerReq,
+    SubmitContainerBuildResp, TaskDetailResp, TaskResp, TaskState, TraceEventData, UserInfo,
 };
 use serde_json::{json, Value};
 
@@ -35,7 +35,7 @@ fn enums_are_sent_as_integers() {
         json!(0)
     );
     assert_eq!(serde_json::to_value(StatusType::Enabled).unwrap(), json!(1));
-    let req = CreateContainerReq::new("x", ContainerType::Benchmark);
+    let req = CreateContainerReq::new("x").container_type(ContainerType::Benchmark);
     assert_eq!(
         serde_json::to_value(&req).unwrap(),
         json!({"name": "x", "type": 1})
@@ -180,6 +180,12 @@ fn decode_as(name: &str, value: &Value) -> Result<(), String> {
         "CreateContainerReq" => round::<CreateContainerReq>(value),
         "BuildOptions" => round::<BuildOptions>(value),
         "SubmitBuildContainerReq" => round::<SubmitBuildContainerReq>(value),
+        "TaskState" => round::<TaskState>(value),
+        "TaskResp" => round::<TaskResp>(value),
+        "TaskDetailResp" => round::<TaskDetailResp>(value),
+        "ListTaskResp" => round::<ListTaskResp>(value),
+        "HealthCheckResp" => round::<HealthCheckResp>(value),
+        "TraceEventData" => round::<TraceEventData>(value),
         "ErrorEnvelope" => Ok(()),
         other => Err(format!("no model mapped for schema {other}")),
     }
@@ -234,5 +240,5 @@ fn every_operation_example_decodes_into_its_model() {
             }
         }
     }
-    assert_eq!(checked, 9);
+    assert_eq!(checked, 12);
 }

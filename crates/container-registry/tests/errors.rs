@@ -52,7 +52,8 @@ fn operations() -> Vec<(
             &[400, 401, 403, 409, 500],
             |c| {
                 Box::pin(async move {
-                    let req = CreateContainerReq::new("detector-rca", ContainerType::Algorithm);
+                    let req = CreateContainerReq::new("detector-rca")
+                        .container_type(ContainerType::Algorithm);
                     c.create_container(&req).await.map(drop)
                 })
             },

@@ -156,7 +156,7 @@ async fn build_container_image_posts_the_build() {
         sub_path: Some("algorithms/detector".into()),
         build_options: Some(BuildOptions {
             dockerfile_path: Some("docker/Dockerfile".into()),
-            build_args: Some([("PY".to_string(), "3.11".to_string())].into()),
+            build_args: Some([("PY".to_string(), json!("3.11"))].into()),
             force_rebuild: Some(true),
             ..Default::default()
         }),
@@ -198,7 +198,7 @@ async fn create_container_sends_type_as_integer_and_reads_names_back() {
         .await;
     let req = CreateContainerReq {
         name: "detector-rca".into(),
-        r#type: ContainerType::Algorithm,
+        r#type: Some(ContainerType::Algorithm),
         is_public: Some(false),
         readme: Some("# detector".into()),
         version: Some(CreateContainerVersionReq {
@@ -368,7 +368,7 @@ async fn list_container_versions_sends_paging_and_status() {
         .await;
     let params = ListVersionsParams::new()
         .page(2)
-        .size(PageSize::Ten)
+        .size(10)
         .status(StatusType::Enabled);
     let page = client.list_container_versions(7, &params).await.unwrap();
     mock.assert_async().await;
@@ -453,7 +453,7 @@ async fn search_containers_posts_the_search_as_json() {
         .match_query(Matcher::Missing)
         .match_body(Matcher::Json(json!({
             "keyword": "rca",
-            "type": "0",
+            "type": "algorithm",
             "status": 1,
             "filters": [
                 {"field": "name", "operator": "like", "value": "detector"},
@@ -518,6 +518,19 @@ fn handles_and_futures_can_cross_threads() {
     send_unpin(&client.list_containers_stream(ListContainersParams::new()));
     send_unpin(&client.search_containers_stream(SearchContainerReq::new()));
     send_unpin(&client.list_container_versions_stream(1, ListVersionsParams::new()));
+    send(&client.session("a", Secret::new("b")));
+    send(&client.get_task("t"));
+    send(&client.list_tasks(&container_registry_client::ListTasksParams::new()));
+    send(&client.health());
+    let build = container_registry_client::models::SubmitBuildContainerReq::new("i", "o/r");
+    send(&client.submit_build(&build));
+    send(&client.build_and_wait(&build));
+    send_unpin(&client.list_tasks_stream(container_registry_client::ListTasksParams::new()));
+    send_unpin(&client.trace_events("t", container_registry_client::TraceOptions::new()));
+    send_unpin(&client.follow_task("t", "r", container_registry_client::FollowOptions::new()));
+    fn error_type<E: std::error::Error + Send + Sync + 'static>() {}
+    error_type::<container_registry_client::BuildError>();
+    error_type::<container_registry_client::TaskFailed>();
 
     // A builder can be kept as a template and cloned; no Debug shows the token.
     let builder = Client::builder().token(Secret::new("tok-123"));

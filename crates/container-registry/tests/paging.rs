@@ -139,7 +139,7 @@ async fn version_stream_starts_at_the_given_page() {
         );
     }
     let got: Vec<_> = client
-        .list_container_versions_stream(7, ListVersionsParams::new().page(2).size(PageSize::Ten))
+        .list_container_versions_stream(7, ListVersionsParams::new().page(2).size(10))
         .try_collect()
         .await
         .unwrap();
@@ -230,11 +230,14 @@ async fn invalid_stream_parameters_fail_before_any_request() {
         .create_async()
         .await;
     let results: Vec<_> = client
-        .list_containers_stream(ListContainersParams::new().page(0))
+        .list_containers_stream(
+            ListContainersParams::new()
+                .status(container_registry_client::models::StatusType::Unknown(9)),
+        )
         .collect()
         .await;
     assert_eq!(results.len(), 1);
-    assert!(matches!(&results[0], Err(Error::InvalidInput { field, .. }) if field == "page"));
+    assert!(matches!(&results[0], Err(Error::InvalidInput { field, .. }) if field == "status"));
     let results: Vec<_> = client
         .search_containers_stream(SearchContainerReq::new().page(-3))
         .collect()

@@ -178,6 +178,93 @@ impl<'de> Deserialize<'de> for StatusType {
     }
 }
 
+/// Where a task is in its life. Sent as the integer; answers may carry the integer or the name.
+///
+/// Sent as an integer; read from the integer or from the name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TaskState {
+    /// `-2` (`cancelled`).
+    Cancelled,
+    /// `-1` (`error`).
+    Error,
+    /// `0` (`pending`).
+    Pending,
+    /// `1` (`rescheduled`).
+    Rescheduled,
+    /// `2` (`running`).
+    Running,
+    /// `3` (`completed`).
+    Completed,
+    /// An integer this version does not know, kept as received.
+    Unknown(i64),
+    /// A name this version does not know, kept as received (and sent back as is).
+    UnknownName(String),
+}
+
+impl TaskState {
+    /// The integer sent on the wire (`None` for an `UnknownName`).
+    pub fn as_i64(&self) -> Option<i64> {
+        Some(match self {
+            Self::Cancelled => -2,
+            Self::Error => -1,
+            Self::Pending => 0,
+            Self::Rescheduled => 1,
+            Self::Running => 2,
+            Self::Completed => 3,
+            Self::Unknown(v) => *v,
+            Self::UnknownName(_) => return None,
+        })
+    }
+
+    /// The value for an integer; integers this version does not know are kept in `Unknown`.
+    pub fn from_i64(v: i64) -> Self {
+        match v {
+            -2 => Self::Cancelled,
+            -1 => Self::Error,
+            0 => Self::Pending,
+            1 => Self::Rescheduled,
+            2 => Self::Running,
+            3 => Self::Completed,
+            v => Self::Unknown(v),
+        }
+    }
+
+    /// The value for a name (case-insensitive, `snake_case` or run together); names
+    /// this version does not know are kept in `UnknownName`.
+    pub fn from_name(name: &str) -> Self {
+        match name.to_ascii_lowercase().as_str() {
+            "cancelled" => Self::Cancelled,
+            "error" => Self::Error,
+            "pending" => Self::Pending,
+            "rescheduled" => Self::Rescheduled,
+            "running" => Self::Running,
+            "completed" => Self::Completed,
+            _ => Self::UnknownName(name.to_string()),
+        }
+    }
+}
+
+impl Serialize for TaskState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::UnknownName(name) => serializer.serialize_str(name),
+            _ => serializer.serialize_i64(self.as_i64().unwrap_or_default()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for TaskState {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_int_enum(
+            deserializer,
+            Self::from_i64,
+            Self::from_name,
+            "an integer or a name of TaskState",
+        )
+    }
+}
+
 /// Where a parameter goes: the container's environment (0) or the Helm values (1).
 ///
 /// Sent as an integer; read from the integer or from the name.
@@ -459,8 +546,7 @@ impl LoginReq {
 
 impl api_client_transport::Validate for LoginReq {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "username");
-        api_client_transport::validate::length(f, &self.username, Some(1), None)?;
+        let _ = path;
         Ok(())
     }
 }
@@ -814,8 +900,7 @@ pub struct SearchFilter {
 
 impl api_client_transport::Validate for SearchFilter {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "field");
-        api_client_transport::validate::length(f, &self.field, Some(1), None)?;
+        let _ = path;
         Ok(())
     }
 }
@@ -841,8 +926,7 @@ impl SortOption {
 
 impl api_client_transport::Validate for SortOption {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "field");
-        api_client_transport::validate::length(f, &self.field, Some(1), None)?;
+        let _ = path;
         Ok(())
     }
 }
@@ -890,7 +974,7 @@ pub struct SearchContainerReq {
     /// Containers with exactly this tag.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
-    /// Containers of this kind; the server compares it with the kind's integer, written as text (e.g. `"0"`).
+    /// Containers of this kind, by the name the server answers with (`algorithm`, `benchmark`, `pedestal`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Containers whose command contains this.
@@ -966,14 +1050,6 @@ impl SearchContainerReq {
 
 impl api_client_transport::Validate for SearchContainerReq {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.filters,
-            &api_client_transport::validate::field(path, "filters"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.sort,
-            &api_client_transport::validate::field(path, "sort"),
-        )?;
         if let Some(v) = &self.page {
             let f = &api_client_transport::validate::field(path, "page");
             api_client_transport::validate::range_i64(f, *v, Some(1), None)?;
@@ -1048,8 +1124,7 @@ impl CreateParameterConfigReq {
 
 impl api_client_transport::Validate for CreateParameterConfigReq {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "key");
-        api_client_transport::validate::length(f, &self.key, Some(1), None)?;
+        let _ = path;
         Ok(())
     }
 }
@@ -1090,22 +1165,15 @@ impl CreateHelmConfigReq {
 
 impl api_client_transport::Validate for CreateHelmConfigReq {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "chart_name");
-        api_client_transport::validate::length(f, &self.chart_name, Some(1), None)?;
-        let f = &api_client_transport::validate::field(path, "ns_prefix");
-        api_client_transport::validate::length(f, &self.ns_prefix, Some(1), None)?;
-        let f = &api_client_transport::validate::field(path, "repo_name");
-        api_client_transport::validate::length(f, &self.repo_name, Some(1), None)?;
-        let f = &api_client_transport::validate::field(path, "repo_url");
-        api_client_transport::validate::length(f, &self.repo_url, Some(1), None)?;
+        let _ = path;
         Ok(())
     }
 }
 
-/// A version to register: a semantic-version name and the image it runs.
+/// A version to register: its name and the image it runs.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CreateContainerVersionReq {
-    /// A semantic version such as `1.2.0` or `v1.2.0-rc.1`.
+    /// The version name, e.g. `1.2.0`, `v1` or `latest`.
     pub name: String,
     /// The image, e.g. `docker.io/org/name:tag`.
     pub image_ref: String,
@@ -1139,50 +1207,36 @@ impl CreateContainerVersionReq {
 
 impl api_client_transport::Validate for CreateContainerVersionReq {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "name");
-        api_client_transport::validate::pattern(
-            f,
-            &self.name,
-            r"^v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$",
-        )?;
-        let f = &api_client_transport::validate::field(path, "image_ref");
-        api_client_transport::validate::length(f, &self.image_ref, Some(1), None)?;
-        api_client_transport::Validate::validate_at(
-            &self.env_vars,
-            &api_client_transport::validate::field(path, "env_vars"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.helm_config,
-            &api_client_transport::validate::field(path, "helm_config"),
-        )?;
+        let _ = path;
         Ok(())
     }
 }
 
 /// A container to register, optionally with its first version.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CreateContainerReq {
     /// A unique name.
     pub name: String,
-    /// What a container is for.
-    pub r#type: ContainerType,
+    /// What the container is for; the server picks its default when it is left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<ContainerType>,
     /// Markdown text about it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub readme: Option<String>,
     /// Whether every user can see it (the server's default is true).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_public: Option<bool>,
-    /// A version to register: a semantic-version name and the image it runs.
+    /// A version to register: its name and the image it runs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<CreateContainerVersionReq>,
 }
 
 impl CreateContainerReq {
-    /// A value with the required `name`, `type`; optional fields start unset.
-    pub fn new(name: impl Into<String>, r#type: ContainerType) -> Self {
+    /// A value with the required `name`; optional fields start unset.
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
-            r#type,
+            r#type: None,
             readme: None,
             is_public: None,
             version: None,
@@ -1192,12 +1246,7 @@ impl CreateContainerReq {
 
 impl api_client_transport::Validate for CreateContainerReq {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "name");
-        api_client_transport::validate::length(f, &self.name, Some(1), None)?;
-        api_client_transport::Validate::validate_at(
-            &self.version,
-            &api_client_transport::validate::field(path, "version"),
-        )?;
+        let _ = path;
         Ok(())
     }
 }
@@ -1214,9 +1263,9 @@ pub struct BuildOptions {
     /// The stage of a multi-stage Dockerfile to build.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    /// `--build-arg` values.
+    /// `--build-arg` values, as free-form JSON (strings, numbers, booleans, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub build_args: Option<BTreeMap<String, String>>,
+    pub build_args: Option<BTreeMap<String, serde_json::Value>>,
     /// Build even when the image already exists.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub force_rebuild: Option<bool>,
@@ -1250,7 +1299,7 @@ pub struct SubmitBuildContainerReq {
     /// Its tag (the server uses `latest` when empty).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
-    /// The repository as `owner/repo`.
+    /// The repository, usually `owner/repo`.
     pub github_repository: String,
     /// The branch (the server uses `main` when empty).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1287,10 +1336,219 @@ impl SubmitBuildContainerReq {
 
 impl api_client_transport::Validate for SubmitBuildContainerReq {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "image_name");
-        api_client_transport::validate::length(f, &self.image_name, Some(1), None)?;
-        let f = &api_client_transport::validate::field(path, "github_repository");
-        api_client_transport::validate::pattern(f, &self.github_repository, r"^[^/\s]+/[^/\s]+$")?;
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// The server's own account of its health.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct HealthCheckResp {
+    /// Overall health, e.g. `healthy`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The server's version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// How long it has been running.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uptime: Option<String>,
+    /// When the answer was made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    /// Health of each service it depends on, as free-form JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub services: Option<BTreeMap<String, serde_json::Value>>,
+}
+
+impl api_client_transport::Validate for HealthCheckResp {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// One page of tasks.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ListTaskResp {
+    /// The `items` field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub items: Option<crate::List<crate::models::TaskResp>>,
+    /// Where a page sits in the whole result.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pagination: Option<PaginationInfo>,
+}
+
+impl api_client_transport::Validate for ListTaskResp {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// A task with its payload and logs.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TaskDetailResp {
+    /// The task's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// What kind of task it is, by name (e.g. `BuildContainer`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// Whether it ran at once rather than on a schedule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub immediate: Option<bool>,
+    /// When it is or was due, in seconds since the Unix epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execute_time: Option<i64>,
+    /// Its schedule, for a recurring task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cron_expr: Option<String>,
+    /// The trace it belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
+    /// The group it belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    /// The project it runs for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<i64>,
+    /// That project's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project_name: Option<String>,
+    /// Where it is in its life.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<TaskState>,
+    /// The record's status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<StatusType>,
+    /// When it was made (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// When it last changed (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// The log lines it has written, oldest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logs: Option<crate::List<String>>,
+    /// What it was asked to do, as free-form JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payload: Option<BTreeMap<String, serde_json::Value>>,
+}
+
+impl api_client_transport::Validate for TaskDetailResp {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// A background task: an image build, a run, a scheduled job.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TaskResp {
+    /// The task's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// What kind of task it is, by name (e.g. `BuildContainer`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// Whether it ran at once rather than on a schedule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub immediate: Option<bool>,
+    /// When it is or was due, in seconds since the Unix epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execute_time: Option<i64>,
+    /// Its schedule, for a recurring task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cron_expr: Option<String>,
+    /// The trace it belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
+    /// The group it belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    /// The project it runs for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<i64>,
+    /// That project's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project_name: Option<String>,
+    /// Where it is in its life.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<TaskState>,
+    /// The record's status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<StatusType>,
+    /// When it was made (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// When it last changed (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
+
+impl TaskResp {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            id: None,
+            r#type: None,
+            immediate: None,
+            execute_time: None,
+            cron_expr: None,
+            trace_id: None,
+            group_id: None,
+            project_id: None,
+            project_name: None,
+            state: None,
+            status: None,
+            created_at: None,
+            updated_at: None,
+        }
+    }
+}
+
+impl api_client_transport::Validate for TaskResp {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// What one event of a trace stream carries in its `data` field.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TraceEventData {
+    /// The task that sent it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<String>,
+    /// That task's kind, as the server writes it (an integer or a name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_type: Option<serde_json::Value>,
+    /// What happened, e.g. `image.build.succeed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_name: Option<String>,
+    /// Details of the event, as free-form JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payload: Option<serde_json::Value>,
+    /// Where in the server the event was sent from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+    /// The line in that file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<i64>,
+    /// The function that sent it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fn_name: Option<String>,
+}
+
+impl api_client_transport::Validate for TraceEventData {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
         Ok(())
     }
 }

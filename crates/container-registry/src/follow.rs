@@ -1,0 +1,414 @@
+//! Submitting a build and following it to its end.
+
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use api_client_transport::{Error, Result};
+use futures_core::Stream;
+use futures_util::future::{select, Either};
+use futures_util::stream::{self, StreamExt};
+
+use crate::models::{SubmitBuildContainerReq, SubmitContainerBuildResp, TaskDetailResp, TaskState};
+use crate::{Client, TraceEvent, TraceEvents, TraceOptions};
+
+/// How many of a failed task's last log lines a [`TaskFailed`] keeps.
+const LAST_LOG_LINES: usize = 20;
+
+/// A queued build: its ids, and the client to follow it with. Made by
+/// [`Client::submit_build`].
+#[derive(Debug, Clone)]
+pub struct BuildHandle {
+    client: Client,
+    answer: SubmitContainerBuildResp,
+}
+
+impl BuildHandle {
+    /// The server's answer to the submission (task, trace and group ids).
+    pub fn answer(&self) -> &SubmitContainerBuildResp {
+        &self.answer
+    }
+
+    /// The build task's id.
+    pub fn task_id(&self) -> Option<&str> {
+        self.answer.task_id.as_deref()
+    }
+
+    /// The id of the trace that carries the build's events.
+    pub fn trace_id(&self) -> Option<&str> {
+        self.answer.trace_id.as_deref()
+    }
+
+    /// Follows the build with default [`FollowOptions`].
+    pub fn follow(&self) -> Follow {
+        self.follow_with(FollowOptions::default())
+    }
+
+    /// Follows the build: its trace events as they happen, then its final
+    /// state. See [`Follow`].
+    pub fn follow_with(&self, options: FollowOptions) -> Follow {
+        match (self.task_id(), self.trace_id()) {
+            (Some(task), Some(trace)) if !task.is_empty() && !trace.is_empty() => {
+                self.client.follow_task(task, trace, options)
+            }
+            _ => Follow::failed(BuildError::Client(Error::invalid(
+                "task_id",
+                "the build answer carries no task or trace id to follow",
+            ))),
+        }
+    }
+}
+
+/// How [`Follow`] watches a task.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct FollowOptions {
+    /// How the trace stream connects and reconnects.
+    pub trace: TraceOptions,
+    /// How often the task's state is checked while its trace is quiet or
+    /// closed (default 5 s): the state, not the trace, says when it ended.
+    pub poll_interval: Duration,
+}
+
+impl Default for FollowOptions {
+    fn default() -> Self {
+        FollowOptions {
+            trace: TraceOptions::default(),
+            poll_interval: Duration::from_secs(5),
+        }
+    }
+}
+
+impl FollowOptions {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets how the trace stream connects.
+    pub fn trace(mut self, trace: TraceOptions) -> Self {
+        self.trace = trace;
+        self
+    }
+
+    /// Sets how often the task's state is checked.
+    pub fn poll_interval(mut self, interval: Duration) -> Self {
+        self.poll_interval = interval;
+        self
+    }
+}
+
+/// What following a task yields: its events, then its final state.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Progress {
+    /// An event of the task's trace.
+    Event(TraceEvent),
+    /// The task completed; this is its final record. Always the last item.
+    Finished(TaskDetailResp),
+}
+
+/// A task that ended in `error` or `cancelled`, with its last log lines.
+#[derive(Debug, Clone)]
+pub struct TaskFailed {
+    task: Box<TaskDetailResp>,
+    last_logs: Vec<String>,
+}
+
+impl TaskFailed {
+    /// The task's final record.
+    pub fn task(&self) -> &TaskDetailResp {
+        &self.task
+    }
+
+    /// The state it ended in.
+    pub fn state(&self) -> Option<&TaskState> {
+        self.task.state.as_ref()
+    }
+
+    /// Its last log lines (at most 20), oldest first.
+    pub fn last_logs(&self) -> &[String] {
+        &self.last_logs
+    }
+}
+
+impl fmt::Display for TaskFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let id = self.task.id.as_deref().unwrap_or("?");
+        match &self.task.state {
+            Some(TaskState::Cancelled) => write!(f, "task {id} was cancelled")?,
+            _ => write!(f, "task {id} failed")?,
+        }
+        if let Some(last) = self.last_logs.last() {
+            write!(f, "; last log line: {last}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TaskFailed {}
+
+/// Why following a build did not end in `completed`.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The task ended in `error` or `cancelled`.
+    Failed(TaskFailed),
+    /// Submitting, streaming or asking for the task's state failed.
+    Client(Error),
+    /// The task's trace has ended but its state is one this client does not
+    /// know, so whether it succeeded cannot be said (rather than wait forever).
+    UnknownState(Box<TaskDetailResp>),
+}
+
+impl BuildError {
+    /// The failed task, when the build itself failed.
+    pub fn failed(&self) -> Option<&TaskFailed> {
+        match self {
+            BuildError::Failed(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::Failed(t) => t.fmt(f),
+            BuildError::Client(e) => e.fmt(f),
+            BuildError::UnknownState(task) => write!(
+                f,
+                "task {} ended its trace in a state this client does not know: {:?}",
+                task.id.as_deref().unwrap_or("?"),
+                task.state
+            ),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            // Display already says what the inner error says; source gives
+            // the inner error's own cause, so nothing is printed twice.
+            BuildError::Failed(_) | BuildError::UnknownState(_) => None,
+            BuildError::Client(e) => e.source(),
+        }
+    }
+}
+
+impl From<Error> for BuildError {
+    fn from(e: Error) -> Self {
+        BuildError::Client(e)
+    }
+}
+
+/// The events of a task, then its end: `Ok(Progress::Finished)` when it
+/// completed, `Err(BuildError::Failed)` with its last log lines when it
+/// failed or was cancelled. Made by [`BuildHandle::follow`] and
+/// [`Client::follow_task`].
+///
+/// The trace stream is resumed from its last event id when the connection
+/// drops; the task's state is checked whenever the trace closes or has been
+/// quiet for [`FollowOptions::poll_interval`]. `Unpin`.
+pub struct Follow {
+    inner: Pin<Box<dyn Stream<Item = std::result::Result<Progress, BuildError>> + Send>>,
+}
+
+impl fmt::Debug for Follow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Follow").finish_non_exhaustive()
+    }
+}
+
+impl Stream for Follow {
+    type Item = std::result::Result<Progress, BuildError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+impl Follow {
+    fn failed(error: BuildError) -> Follow {
+        Follow {
+            inner: stream::once(async move { Err(error) }).boxed(),
+        }
+    }
+
+    /// Skips the events and waits for the end: the completed task, or why it
+    /// did not complete.
+    pub async fn wait(mut self) -> std::result::Result<TaskDetailResp, BuildError> {
+        while let Some(item) = self.next().await {
+            if let Progress::Finished(task) = item? {
+                return Ok(task);
+            }
+        }
+        Err(BuildError::Client(Error::invalid(
+            "task_id",
+            "the follow stream ended without the task's final state",
+        )))
+    }
+}
+
+struct FollowState {
+    client: Client,
+    task_id: String,
+    trace_id: String,
+    options: FollowOptions,
+    trace: Option<TraceEvents>,
+    /// Where the next trace connection resumes.
+    last_id: Option<String>,
+    done: bool,
+}
+
+impl FollowState {
+    /// The final item if the task has ended. `trace_ended`: the trace is
+    /// over, so a state this client does not know will not be followed by
+    /// anything it does know.
+    async fn check(
+        &mut self,
+        trace_ended: bool,
+    ) -> Option<std::result::Result<Progress, BuildError>> {
+        let task = match self.client.get_task(&self.task_id).await {
+            Ok(task) => task,
+            Err(e) => return Some(Err(BuildError::Client(e))),
+        };
+        let state = task.state.clone()?;
+        if trace_ended && matches!(state, TaskState::Unknown(_) | TaskState::UnknownName(_)) {
+            return Some(Err(BuildError::UnknownState(Box::new(task))));
+        }
+        if !state.is_final() {
+            return None;
+        }
+        if state == TaskState::Completed {
+            return Some(Ok(Progress::Finished(task)));
+        }
+        let logs: &[String] = task.logs.as_ref().map_or(&[], |l| l.as_slice());
+        let last_logs = logs[logs.len().saturating_sub(LAST_LOG_LINES)..].to_vec();
+        Some(Err(BuildError::Failed(TaskFailed {
+            task: Box::new(task),
+            last_logs,
+        })))
+    }
+
+    async fn next(&mut self) -> Option<std::result::Result<Progress, BuildError>> {
+        loop {
+            if self.done {
+                return None;
+            }
+            if self.trace.is_none() {
+                let mut options = self.options.trace.clone();
+                options.last_id = self.last_id.clone();
+                self.trace = Some(self.client.trace_events(&self.trace_id, options));
+            }
+            let trace = self.trace.as_mut()?;
+            let tick = tokio::time::sleep(self.options.poll_interval);
+            let outcome = match select(trace.next(), Box::pin(tick)).await {
+                Either::Left((item, _)) => Some(item),
+                Either::Right(_) => None,
+            };
+            self.last_id = trace.last_id();
+            match outcome {
+                Some(Some(Ok(event))) => return Some(Ok(Progress::Event(event))),
+                // Quiet for a while: the task may have ended without a word.
+                None => {}
+                // The trace closed, or broke for good: the state decides.
+                Some(None) => {
+                    self.trace = None;
+                }
+                Some(Some(Err(e))) => {
+                    self.trace = None;
+                    if let Some(end) = self.check(false).await {
+                        self.done = true;
+                        return Some(end);
+                    }
+                    self.done = true;
+                    return Some(Err(BuildError::Client(e)));
+                }
+            }
+            let trace_ended = self.trace.is_none();
+            if let Some(end) = self.check(trace_ended).await {
+                self.done = true;
+                return Some(end);
+            }
+            if self.trace.is_none() {
+                // A closed trace of a running task: look again after a pause.
+                tokio::time::sleep(self.options.poll_interval).await;
+            }
+        }
+    }
+}
+
+impl Client {
+    /// Queues an image build and returns a handle to follow it with.
+    ///
+    /// ```no_run
+    /// # async fn run(client: container_registry_client::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use container_registry_client::Progress;
+    /// use container_registry_client::models::SubmitBuildContainerReq;
+    /// use futures_util::TryStreamExt;
+    ///
+    /// let build = SubmitBuildContainerReq::new("detector-rca", "opspai/detector-rca");
+    /// let mut follow = client.submit_build(&build).await?.follow();
+    /// while let Some(progress) = follow.try_next().await? {
+    ///     match progress {
+    ///         Progress::Event(e) => println!("{}", e.data),
+    ///         Progress::Finished(task) => println!("done: {:?}", task.state),
+    ///         _ => {}
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn submit_build(&self, request: &SubmitBuildContainerReq) -> Result<BuildHandle> {
+        let answer = self.build_container_image(request).await?;
+        Ok(BuildHandle {
+            client: self.clone(),
+            answer,
+        })
+    }
+
+    /// Submits a build and waits for its end: the completed task, or a
+    /// [`BuildError::Failed`] carrying the task's last log lines.
+    ///
+    /// ```no_run
+    /// # async fn run(client: container_registry_client::Client) {
+    /// use container_registry_client::BuildError;
+    /// use container_registry_client::models::SubmitBuildContainerReq;
+    ///
+    /// let build = SubmitBuildContainerReq::new("detector-rca", "opspai/detector-rca");
+    /// match client.build_and_wait(&build).await {
+    ///     Ok(task) => println!("built: {:?}", task.id),
+    ///     Err(BuildError::Failed(f)) => eprintln!("{f}\n{}", f.last_logs().join("\n")),
+    ///     Err(e) => eprintln!("{e}"),
+    /// }
+    /// # }
+    /// ```
+    pub async fn build_and_wait(
+        &self,
+        request: &SubmitBuildContainerReq,
+    ) -> std::result::Result<TaskDetailResp, BuildError> {
+        self.submit_build(request).await?.follow().wait().await
+    }
+
+    /// Follows a task through the events of its trace to its final state.
+    pub fn follow_task(&self, task_id: &str, trace_id: &str, options: FollowOptions) -> Follow {
+        let state = FollowState {
+            client: self.clone(),
+            task_id: task_id.to_string(),
+            trace_id: trace_id.to_string(),
+            last_id: options.trace.last_id.clone(),
+            options,
+            trace: None,
+            done: false,
+        };
+        let inner = stream::unfold(state, |mut state| async move {
+            let item = state.next().await?;
+            Some((item, state))
+        });
+        Follow {
+            inner: inner.boxed(),
+        }
+    }
+}
