@@ -880,13 +880,7 @@ async fn exec_streams_inspect_and_resize() {
         .await
         .unwrap();
     let attached = exec
-        .start(
-            &created.id,
-            StartExecOptions {
-                tty: true,
-                ..Default::default()
-            },
-        )
+        .start(&created.id, StartExecOptions::default())
         .await
         .unwrap();
     exec.resize(&created.id, 33, 99).await.unwrap();

@@ -300,7 +300,7 @@ async fn exec_console_size_on_the_wire_at_1_45_and_refused_at_1_41() {
     let start = server
         .mock("POST", "/v1.45/exec/e1/start")
         .match_body(Matcher::Json(
-            json!({"Detach": true, "Tty": true, "ConsoleSize": [24, 80]}),
+            json!({"Detach": true, "ConsoleSize": [24, 80]}),
         ))
         .with_status(200)
         .create_async()
@@ -314,7 +314,6 @@ async fn exec_console_size_on_the_wire_at_1_45_and_refused_at_1_41() {
     };
     let id = docker.exec().create("c1", &config).await.unwrap().id;
     let start_options = StartExecOptions {
-        tty: true,
         console_size: Some([24, 80]),
     };
     docker
