@@ -36,6 +36,7 @@ struct Inner {
     from_env: bool,
     pinned: Option<ApiVersion>,
     negotiated: Mutex<Option<ApiVersion>>,
+    stream_idle_timeout: Option<Duration>,
 }
 
 /// Settings for a [`Docker`] handle; start with [`Docker::builder`].
@@ -210,6 +211,7 @@ impl DockerBuilder {
                 from_env,
                 pinned: self.api_version,
                 negotiated: Mutex::new(None),
+                stream_idle_timeout: self.stream_idle_timeout,
             }),
         })
     }
@@ -316,6 +318,18 @@ impl Docker {
             std::iter::once(prefix.as_str()).chain(segments.iter().copied()),
         );
         Ok((request, version))
+    }
+
+    /// How long a followed stream may wait for its response head: as long as it may
+    /// be quiet between chunks, since some daemons (podman) send the head only with
+    /// the first chunk. Unbounded when no idle timeout is set.
+    pub(crate) fn quiet_stream_allowance(&self) -> Duration {
+        self.inner.stream_idle_timeout.unwrap_or(Duration::MAX)
+    }
+
+    /// Fails, naming `field`, when `v` (from [`Docker::request`]) is older than `needed`.
+    pub(crate) fn require(&self, v: ApiVersion, needed: ApiVersion, field: &str) -> Result<()> {
+        crate::version::require(v, self.inner.pinned.is_some(), needed, field)
     }
 
     /// Sends, turning a refused or missing unix socket into an error that names it.

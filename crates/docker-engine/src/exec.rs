@@ -5,7 +5,7 @@ use api_client_transport::{Error, Request, Result, Validate};
 
 use crate::attach::{self, Attached};
 use crate::models::{ExecConfig, ExecInspectResponse, ExecStartConfig, IdResponse};
-use crate::version::{require, since, ApiVersion};
+use crate::version::{since, ApiVersion};
 use crate::Docker;
 
 /// Options of [`Exec::start`] and [`Exec::start_detached`].
@@ -59,19 +59,20 @@ impl Exec {
             .request(Method::POST, &["containers", container_id, "exec"])
             .await?;
         if config.console_size.is_some() {
-            require(v, since::V1_42, "console_size")?;
+            self.docker.require(v, since::V1_42, "console_size")?;
         }
         self.docker.send(r.json(config)?).await?.json().await
     }
 
     fn start_body(
+        &self,
         options: &StartExecOptions,
         v: ApiVersion,
         detach: bool,
         tty: Option<bool>,
     ) -> Result<ExecStartConfig> {
         if options.console_size.is_some() {
-            require(v, since::V1_42, "console_size")?;
+            self.docker.require(v, since::V1_42, "console_size")?;
         }
         Ok(ExecStartConfig {
             detach: Some(detach),
@@ -95,14 +96,14 @@ impl Exec {
     pub async fn start(&self, id: &str, options: StartExecOptions) -> Result<Attached> {
         let (r, v) = self.req(Method::POST, id, "start").await?;
         // Refuse a too-new option before any call reaches the daemon.
-        Self::start_body(&options, v, false, None)?;
+        self.start_body(&options, v, false, None)?;
         let tty = self
             .inspect(id)
             .await?
             .process_config
             .and_then(|p| p.tty)
             .unwrap_or(false);
-        let body = Self::start_body(&options, v, false, Some(tty))?;
+        let body = self.start_body(&options, v, false, Some(tty))?;
         let r = r.json(&body)?.retryable(false);
         attach::hijack(&self.docker, r, v, async move { Ok(!tty) }).await
     }
@@ -111,7 +112,7 @@ impl Exec {
     pub async fn start_detached(&self, id: &str, options: StartExecOptions) -> Result<()> {
         let (r, v) = self.req(Method::POST, id, "start").await?;
         // Nothing is read back, so the framing (`Tty`) does not matter here.
-        let body = Self::start_body(&options, v, true, None)?;
+        let body = self.start_body(&options, v, true, None)?;
         self.docker
             .send(r.json(&body)?.retryable(false))
             .await

@@ -80,6 +80,7 @@ mod exec;
 mod filters;
 mod images;
 mod streams;
+mod timestamp;
 mod tolerant;
 mod version;
 #[cfg(feature = "websocket")]
@@ -101,6 +102,7 @@ pub use exec::{Exec, StartExecOptions};
 pub use filters::{ContainerFilters, Filters, PruneFilters};
 pub use images::{Images, ImportImageOptions, ImportedImage, RemoveImageOptions};
 pub use streams::JsonLines;
+pub use timestamp::Timestamp;
 pub use version::ApiVersion;
 #[cfg(feature = "websocket")]
 pub use websocket::{WebSocketAttached, WebSocketInput};
