@@ -10,6 +10,7 @@ use api_client_transport::{
     ApiErrorBody, Client, Error, ErrorMessage, Request, Response, Result, RetryPolicy,
 };
 
+use crate::context::{Endpoint, EndpointSource};
 use crate::models::SystemVersion;
 use crate::version::ApiVersion;
 
@@ -32,8 +33,8 @@ struct Inner {
     client: Client,
     host: String,
     socket: Option<PathBuf>,
-    /// Whether the address came from `DOCKER_HOST` (errors then say so).
-    from_env: bool,
+    /// Where the address came from (errors say so).
+    endpoint: Endpoint,
     pinned: Option<ApiVersion>,
     negotiated: Mutex<Option<ApiVersion>>,
     stream_idle_timeout: Option<Duration>,
@@ -42,7 +43,7 @@ struct Inner {
 /// Settings for a [`Docker`] handle; start with [`Docker::builder`].
 #[derive(Debug, Clone)]
 pub struct DockerBuilder {
-    host: Option<String>,
+    endpoint: Option<Endpoint>,
     api_version: Option<ApiVersion>,
     connect_timeout: Duration,
     timeout: Duration,
@@ -65,11 +66,12 @@ pub struct PingInfo {
     pub builder_version: Option<String>,
 }
 
-/// Turns a `DOCKER_HOST` value into a base URL the transport understands:
+/// Turns a daemon address into a base URL the transport understands:
 /// `unix:///path` stays, `tcp://host:port` becomes `http://host:port`, `http://` stays.
-pub(crate) fn resolve_host(host: &str) -> Result<(String, Option<PathBuf>)> {
+/// `field` names the setting the address came from, for errors.
+pub(crate) fn resolve_host(host: &str, field: &str) -> Result<(String, Option<PathBuf>)> {
     let host = host.trim();
-    let bad = |reason: &str| Error::invalid("DOCKER_HOST", format!("`{host}`: {reason}"));
+    let bad = |reason: &str| Error::invalid(field, format!("`{host}`: {reason}"));
     if let Some(path) = host.strip_prefix("unix://") {
         if path.is_empty() || !path.starts_with('/') {
             return Err(bad(
@@ -113,7 +115,7 @@ fn parse_docker_error(body: &ApiErrorBody<'_>) -> Option<ErrorMessage> {
 impl Default for DockerBuilder {
     fn default() -> Self {
         DockerBuilder {
-            host: None,
+            endpoint: None,
             api_version: None,
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(120),
@@ -128,9 +130,17 @@ impl Default for DockerBuilder {
 
 impl DockerBuilder {
     /// The daemon address: `unix:///path`, `tcp://host:port` or `http://host:port`.
-    /// Without it, `DOCKER_HOST` is read, then [`DEFAULT_HOST`].
+    /// Without it (or [`DockerBuilder::endpoint`]), the address is found as the docker
+    /// CLI finds it: see [`Endpoint::from_env`].
     pub fn host(mut self, host: impl Into<String>) -> Self {
-        self.host = Some(host.into());
+        self.endpoint = Some(Endpoint::explicit(host));
+        self
+    }
+
+    /// The daemon address and TLS material of a resolved [`Endpoint`], e.g. a
+    /// context's from [`Endpoint::from_context`].
+    pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
+        self.endpoint = Some(endpoint);
         self
     }
 
@@ -175,19 +185,25 @@ impl DockerBuilder {
     /// Builds the handle. Nothing is sent yet: a daemon that is down shows up on the
     /// first call, as an [`Error::Connect`] naming the socket or address.
     pub fn build(self) -> Result<Docker> {
-        let from_env = self.host.is_none();
-        let host = match self.host {
-            Some(h) => h,
-            None => std::env::var("DOCKER_HOST")
-                .ok()
-                .filter(|h| !h.trim().is_empty())
-                .unwrap_or_else(|| DEFAULT_HOST.to_string()),
+        let endpoint = match self.endpoint {
+            Some(endpoint) => endpoint,
+            None => Endpoint::from_env()?,
         };
-        let (base, socket) = resolve_host(&host)?;
+        let host = endpoint.host.clone();
+        let (base, socket) = resolve_host(&host, &endpoint.field())?;
+        if socket.is_none() && endpoint.tls.is_some() {
+            return Err(Error::invalid(
+                endpoint.field(),
+                format!(
+                    "context `{}` holds TLS material for `{host}`, which this client does not speak yet",
+                    endpoint.context
+                ),
+            ));
+        }
         // The docker CLI speaks TLS to a tcp host when DOCKER_TLS_VERIFY is set; plain
         // HTTP to that port would fail later with a baffling protocol error.
         let tls_asked = std::env::var_os("DOCKER_TLS_VERIFY").is_some_and(|v| !v.is_empty());
-        if from_env && socket.is_none() && tls_asked {
+        if endpoint.source == EndpointSource::DockerHost && socket.is_none() && tls_asked {
             return Err(Error::invalid(
                 "DOCKER_TLS_VERIFY",
                 format!(
@@ -208,7 +224,7 @@ impl DockerBuilder {
                 client,
                 host,
                 socket,
-                from_env,
+                endpoint,
                 pinned: self.api_version,
                 negotiated: Mutex::new(None),
                 stream_idle_timeout: self.stream_idle_timeout,
@@ -234,6 +250,11 @@ impl Docker {
     /// The daemon address this handle talks to, as given.
     pub fn host(&self) -> &str {
         &self.inner.host
+    }
+
+    /// The endpoint this handle talks to: its address, context and TLS material.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.inner.endpoint
     }
 
     /// The version in use, if known yet (pinned, or negotiated by an earlier call).
@@ -354,12 +375,12 @@ impl Docker {
             return error;
         };
         let Some(socket) = &self.inner.socket else {
-            if !self.inner.from_env {
-                return Error::Connect { endpoint, source };
-            }
-            return Error::Connect {
-                endpoint: format!("{endpoint} (DOCKER_HOST={})", self.inner.host),
-                source,
+            return match self.inner.endpoint.origin() {
+                None => Error::Connect { endpoint, source },
+                Some(origin) => Error::Connect {
+                    endpoint: format!("{endpoint} ({origin})"),
+                    source,
+                },
             };
         };
         let hint = if !socket.exists() {
@@ -402,16 +423,22 @@ mod tests {
 
     #[test]
     fn docker_host_forms() {
-        let (base, sock) = resolve_host("unix:///run/user/1000/docker.sock").unwrap();
+        let (base, sock) =
+            resolve_host("unix:///run/user/1000/docker.sock", "DOCKER_HOST").unwrap();
         assert_eq!(base, "unix:///run/user/1000/docker.sock");
         assert_eq!(sock.unwrap(), PathBuf::from("/run/user/1000/docker.sock"));
         assert_eq!(
-            resolve_host("tcp://10.0.0.5:2375").unwrap().0,
+            resolve_host("tcp://10.0.0.5:2375", "DOCKER_HOST")
+                .unwrap()
+                .0,
             "http://10.0.0.5:2375"
         );
-        assert_eq!(resolve_host("tcp://d:2375/").unwrap().0, "http://d:2375");
         assert_eq!(
-            resolve_host("http://127.0.0.1:2375").unwrap(),
+            resolve_host("tcp://d:2375/", "DOCKER_HOST").unwrap().0,
+            "http://d:2375"
+        );
+        assert_eq!(
+            resolve_host("http://127.0.0.1:2375", "DOCKER_HOST").unwrap(),
             ("http://127.0.0.1:2375".into(), None)
         );
         for bad in [
@@ -423,7 +450,7 @@ mod tests {
             "https://h:2376",
             "/var/run/docker.sock",
         ] {
-            let err = resolve_host(bad).unwrap_err();
+            let err = resolve_host(bad, "DOCKER_HOST").unwrap_err();
             assert!(err.to_string().contains("DOCKER_HOST"), "{bad}: {err}");
         }
     }

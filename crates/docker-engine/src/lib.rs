@@ -75,6 +75,7 @@ pub mod models;
 mod archive;
 mod attach;
 mod containers;
+mod context;
 mod docker;
 mod exec;
 mod filters;
@@ -97,6 +98,7 @@ pub use containers::{
     PutArchiveOptions, RemoveContainerOptions, StartContainerOptions, StatsOptions, StatsStream,
     StopContainerOptions, TopOptions, WaitOptions,
 };
+pub use context::{ContextStore, Endpoint, EndpointSource, TlsFiles, DEFAULT_CONTEXT};
 pub use docker::{Docker, DockerBuilder, PingInfo, DEFAULT_HOST};
 pub use exec::{Exec, StartExecOptions};
 pub use filters::{ContainerFilters, Filters, PruneFilters};
