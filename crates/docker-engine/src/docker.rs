@@ -14,7 +14,8 @@ use crate::context::{Endpoint, EndpointSource};
 use crate::models::SystemVersion;
 use crate::version::ApiVersion;
 
-/// The socket used when `DOCKER_HOST` is not set.
+/// The daemon address used when nothing else is set (on Windows, where there are no
+/// unix sockets and named pipes are not supported yet, set `DOCKER_HOST=tcp://...`).
 pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
 
 /// A handle on one Docker daemon.
@@ -73,6 +74,11 @@ pub(crate) fn resolve_host(host: &str, field: &str) -> Result<(String, Option<Pa
     let host = host.trim();
     let bad = |reason: &str| Error::invalid(field, format!("`{host}`: {reason}"));
     if let Some(path) = host.strip_prefix("unix://") {
+        if cfg!(not(unix)) {
+            return Err(bad(
+                "unix sockets do not exist on this platform; reach the daemon over tcp://host:port",
+            ));
+        }
         if path.is_empty() || !path.starts_with('/') {
             return Err(bad(
                 "a unix socket needs an absolute path, like unix:///var/run/docker.sock",
@@ -92,6 +98,11 @@ pub(crate) fn resolve_host(host: &str, field: &str) -> Result<(String, Option<Pa
     if host.starts_with("https://") {
         return Err(bad(
             "TLS to the daemon is not supported; use a unix socket or plain tcp",
+        ));
+    }
+    if host.starts_with("npipe://") {
+        return Err(bad(
+            "Windows named pipes are not supported yet; reach the daemon over tcp://host:port",
         ));
     }
     if host.starts_with('/') {

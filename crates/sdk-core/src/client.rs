@@ -1,7 +1,7 @@
 //! The client: connectors, default headers, timeouts, retries, and the send loop.
 
 use std::fmt;
-#[cfg(feature = "unix")]
+#[cfg(all(unix, feature = "unix"))]
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -435,7 +435,7 @@ impl ClientBuilder {
                     .wrap_connector(http);
                 Connector::Https(https)
             }
-            #[cfg(feature = "unix")]
+            #[cfg(all(unix, feature = "unix"))]
             EndpointKind::Unix(_) => Connector::Unix(hyperlocal::UnixConnector),
         };
         let transport = builder.build(connector);
@@ -458,7 +458,7 @@ enum EndpointKind {
     Http,
     #[cfg(feature = "https")]
     Https,
-    #[cfg(feature = "unix")]
+    #[cfg(all(unix, feature = "unix"))]
     Unix(PathBuf),
 }
 
@@ -505,7 +505,7 @@ impl Endpoint {
         })
     }
 
-    #[cfg(feature = "unix")]
+    #[cfg(all(unix, feature = "unix"))]
     fn unix(base: &str, socket: &str) -> Result<Self> {
         if socket.is_empty() || socket.contains('\0') {
             return Err(Error::invalid(
@@ -523,12 +523,14 @@ impl Endpoint {
         })
     }
 
-    #[cfg(not(feature = "unix"))]
+    #[cfg(not(all(unix, feature = "unix")))]
     fn unix(base: &str, _socket: &str) -> Result<Self> {
-        Err(Error::invalid(
-            "base_url",
-            format!("unix sockets need the `unix` feature of api-client-transport: {base:?}"),
-        ))
+        let why = if cfg!(unix) {
+            "unix sockets need the `unix` feature of api-client-transport"
+        } else {
+            "unix sockets are not available on this platform"
+        };
+        Err(Error::invalid("base_url", format!("{why}: {base:?}")))
     }
 
     fn uri(&self, path: &str, query: &str) -> Result<Uri> {
@@ -548,7 +550,7 @@ impl Endpoint {
 
     fn describe(&self) -> String {
         match &self.kind {
-            #[cfg(feature = "unix")]
+            #[cfg(all(unix, feature = "unix"))]
             EndpointKind::Unix(socket) => format!("unix socket {}", socket.display()),
             _ => self.origin.clone(),
         }

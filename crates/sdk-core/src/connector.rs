@@ -24,7 +24,7 @@ pub(crate) enum Connector {
     Http(HttpConnector),
     #[cfg(feature = "https")]
     Https(hyper_rustls::HttpsConnector<HttpConnector>),
-    #[cfg(feature = "unix")]
+    #[cfg(all(unix, feature = "unix"))]
     Unix(hyperlocal::UnixConnector),
 }
 
@@ -38,7 +38,7 @@ impl Service<Uri> for Connector {
             Connector::Http(c) => c.poll_ready(cx).map_err(Into::into),
             #[cfg(feature = "https")]
             Connector::Https(c) => c.poll_ready(cx),
-            #[cfg(feature = "unix")]
+            #[cfg(all(unix, feature = "unix"))]
             Connector::Unix(c) => c.poll_ready(cx).map_err(Into::into),
         }
     }
@@ -54,7 +54,7 @@ impl Service<Uri> for Connector {
                 let connecting = c.call(uri);
                 Box::pin(async move { Ok(Conn::Tls(Box::new(connecting.await?))) })
             }
-            #[cfg(feature = "unix")]
+            #[cfg(all(unix, feature = "unix"))]
             Connector::Unix(c) => {
                 let connecting = c.call(uri);
                 Box::pin(async move { Ok(Conn::Unix(connecting.await?)) })
@@ -69,7 +69,7 @@ pub(crate) enum Conn {
     /// Boxed: a TLS session is a kilobyte, the others a few words.
     #[cfg(feature = "https")]
     Tls(Box<hyper_rustls::MaybeHttpsStream<TokioIo<TcpStream>>>),
-    #[cfg(feature = "unix")]
+    #[cfg(all(unix, feature = "unix"))]
     Unix(hyperlocal::UnixStream),
 }
 
@@ -86,7 +86,7 @@ macro_rules! with_io {
                 let $io = Pin::new(s);
                 $body
             }
-            #[cfg(feature = "unix")]
+            #[cfg(all(unix, feature = "unix"))]
             Conn::Unix(s) => {
                 let $io = Pin::new(s);
                 $body
@@ -135,7 +135,7 @@ impl Write for Conn {
             Conn::Tcp(s) => s.is_write_vectored(),
             #[cfg(feature = "https")]
             Conn::Tls(s) => s.is_write_vectored(),
-            #[cfg(feature = "unix")]
+            #[cfg(all(unix, feature = "unix"))]
             Conn::Unix(s) => s.is_write_vectored(),
         }
     }
@@ -147,7 +147,7 @@ impl Connection for Conn {
             Conn::Tcp(s) => s.connected(),
             #[cfg(feature = "https")]
             Conn::Tls(s) => s.connected(),
-            #[cfg(feature = "unix")]
+            #[cfg(all(unix, feature = "unix"))]
             Conn::Unix(s) => s.connected(),
         }
     }

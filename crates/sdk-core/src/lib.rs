@@ -32,7 +32,8 @@
 //! ```
 //!
 //! Features: `https` (default; rustls with the ring provider and the webpki
-//! roots, no OpenSSL) and `unix` (unix domain sockets through hyperlocal).
+//! roots, no OpenSSL) and `unix` (unix domain sockets through hyperlocal; compiled
+//! only on unix targets).
 
 mod client;
 mod connector;
