@@ -1076,3 +1076,96 @@ async fn attach_to_a_tty_container_is_raw() {
         .await
         .unwrap();
 }
+
+/// What running against podman and real configurations taught (issue 13, items
+/// 2 to 5), on whichever daemon `DOCKER_HOST` names.
+#[tokio::test]
+async fn quirks_of_real_daemons_are_handled() {
+    let Some(docker) = common::docker().await else {
+        return;
+    };
+    let image = image(&docker).await;
+    let containers = docker.containers();
+    let mut cleanup = Cleanup::new();
+
+    // MemorySwappiness -1 ("not set"), as podman's inspect reports it, is taken
+    let mut body = config(&image, &["sh", "-c", "sleep 2; echo late; sleep 30"]);
+    body.host_config =
+        Some(serde_json::from_value(serde_json::json!({"MemorySwappiness": -1})).unwrap());
+    let id = create(&docker, &mut cleanup, &body).await;
+
+    // an empty image name is refused before anything is sent
+    let mut nameless = body.clone();
+    nameless.image = Some(String::new());
+    let err = containers
+        .create(&nameless, CreateContainerOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput { field, .. } if field == "image"),
+        "{err:?}"
+    );
+
+    // a followed log waits for its head beyond the call timeout (podman holds
+    // the head until the first line, two seconds in)
+    let impatient = Docker::builder()
+        .host(docker.host())
+        .timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    containers.start(&id, Default::default()).await.unwrap();
+    let mut options = LogsOptions::default();
+    options.follow = true;
+    options.since = Some("10m".parse().unwrap());
+    let mut followed = bounded("followed logs", impatient.containers().logs(&id, options))
+        .await
+        .unwrap();
+    let first = bounded("the first line", followed.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        first,
+        LogOutput::StdOut {
+            message: "late\n".into()
+        }
+    );
+    drop(followed);
+
+    // until, RFC 3339 with nanoseconds, long before the container: nothing
+    let mut options = LogsOptions::default();
+    options.until = Some("2001-01-01T00:00:00.000000001Z".parse().unwrap());
+    let (out, err, _) = collect(containers.logs(&id, options).await.unwrap()).await;
+    assert_eq!((out.as_str(), err.as_str()), ("", ""));
+
+    // exec framing follows the Tty given at create, whatever the start options
+    let exec = docker.exec();
+    let created = exec
+        .create(
+            &id,
+            &ExecConfig {
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                tty: Some(true),
+                cmd: Some(vec!["echo".into(), "from a tty".into()]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let attached = exec
+        .start(&created.id, StartExecOptions::default())
+        .await
+        .unwrap();
+    let (out, err, console) = bounded("tty exec", collect(attached.output)).await;
+    assert_eq!((out.as_str(), err.as_str()), ("", ""));
+    assert_eq!(String::from_utf8_lossy(&console).trim(), "from a tty");
+
+    // archive_info on a missing path says which path is missing
+    let err = containers
+        .archive_info(&id, "/dremote-no-such-file")
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404), "{err}");
+    assert!(err.to_string().contains("/dremote-no-such-file"), "{err}");
+}
