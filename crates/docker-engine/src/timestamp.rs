@@ -85,7 +85,7 @@ impl Timestamp {
             }
         }
         if t.contains('-') {
-            return parse_rfc3339(t).map_err(|why| bad(why));
+            return parse_rfc3339(t).map_err(bad);
         }
         parse_unix(t).ok_or_else(|| {
             bad("not a duration (10m, 1h30m), Unix seconds (1700000000.5) or RFC 3339 time with a zone")

@@ -1,6 +1,8 @@
 //! Every operation against the real daemon at `DOCKER_HOST` (default
 //! `/var/run/docker.sock`). Outside CI the tests skip loudly when no daemon answers;
 //! with `CI` set they fail.
+// Options are built by assignment, the only way once they are #[non_exhaustive].
+#![allow(clippy::field_reassign_with_default)]
 
 mod common;
 

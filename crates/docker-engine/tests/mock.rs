@@ -1,6 +1,8 @@
 //! Wire-level tests against a mockito server: version negotiation with a daemon that
 //! speaks 1.45, parameters newer than Debian's 1.41 daemon, framing decisions,
 //! tolerant decoding, and the exact query and body of every call.
+// Options are built by assignment, the only way once they are #[non_exhaustive].
+#![allow(clippy::field_reassign_with_default)]
 
 use api_client_transport::bytes::Bytes;
 use docker_engine::frames::LogOutput;
