@@ -39,9 +39,12 @@
 //!
 //! # What it does
 //!
-//! - **Connecting**: [`Docker::connect`] reads `DOCKER_HOST` (`unix://`, `tcp://`,
-//!   `http://`) and falls back to `unix:///var/run/docker.sock`. A missing socket
-//!   is an [`Error::Connect`] that names the path. [`Docker`] is cheap to clone.
+//! - **Connecting**: [`Docker::connect`] finds the daemon as the docker CLI does:
+//!   `DOCKER_HOST` (`unix://`, `tcp://`, `http://`), else the Docker context named by
+//!   `DOCKER_CONTEXT` or by `currentContext` in the CLI's `config.json` (see
+//!   [`Endpoint`] and [`ContextStore`]), else `unix:///var/run/docker.sock`. A missing
+//!   socket is an [`Error::Connect`] that names the path. [`Docker`] is cheap to clone.
+//!   On targets without unix sockets (Windows) the crate builds and speaks tcp only.
 //! - **Version negotiation**: the client speaks API [`ApiVersion::LATEST`] (1.45). On first
 //!   use it asks the daemon (`/_ping`'s `Api-Version` header, else `/version`) and uses
 //!   the lower of the two; [`Docker::current_api_version`] shows the choice. A parameter or body
@@ -126,6 +129,9 @@ mod tests {
         send_sync::<crate::Exec>();
         send_sync::<crate::Images>();
         send_sync::<crate::ApiVersion>();
+        send_sync::<crate::Endpoint>();
+        send_sync::<crate::ContextStore>();
+        send_sync::<crate::Timestamp>();
         send::<crate::Attached>();
         #[cfg(feature = "websocket")]
         send::<crate::WebSocketAttached>();
