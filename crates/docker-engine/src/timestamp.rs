@@ -403,6 +403,48 @@ mod tests {
         assert!("99999999999999999999h".parse::<Timestamp>().is_err());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_parses_or_errs_without_panicking(text in "\\PC{0,40}") {
+            let _ = text.parse::<Timestamp>();
+        }
+
+        #[test]
+        fn near_misses_of_every_form_never_panic(
+            text in "[-+]?[0-9.:TZz+µsmhun-]{0,32}"
+        ) {
+            let _ = text.parse::<Timestamp>();
+        }
+
+        #[test]
+        fn the_wire_form_parses_back(seconds in 0u64..=4_102_444_800, nanos in 0u32..1_000_000_000) {
+            let t = Timestamp::from_unix(seconds, nanos);
+            proptest::prop_assert_eq!(t.to_string().parse::<Timestamp>().unwrap(), t);
+        }
+
+        #[test]
+        fn rfc3339_agrees_with_unix_seconds(days in 0i64..40_000, secs in 0u32..86_400, nanos in 0u32..1_000_000_000) {
+            // Civil date of `days` since the epoch, inverse of days_from_civil.
+            let z = days + 719_468;
+            let era = z.div_euclid(146_097);
+            let doe = z - era * 146_097;
+            let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+            let mp = (5 * doy + 2) / 153;
+            let day = doy - (153 * mp + 2) / 5 + 1;
+            let month = if mp < 10 { mp + 3 } else { mp - 9 };
+            let year = yoe + era * 400 + i64::from(month <= 2);
+            let text = format!(
+                "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
+                secs / 3600,
+                secs / 60 % 60,
+                secs % 60
+            );
+            let expected = Timestamp::from_unix(days as u64 * 86_400 + u64::from(secs), nanos);
+            proptest::prop_assert_eq!(text.parse::<Timestamp>().unwrap(), expected);
+        }
+    }
+
     #[test]
     fn civil_days_match_known_dates() {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
