@@ -503,12 +503,17 @@ impl Containers {
         self.docker.send(r).await?.json().await
     }
 
-    /// A stream of resource usage samples, about one per second, until the stream is
-    /// dropped (or the container is removed).
+    /// A stream of resource usage samples, about one per second (podman: one every
+    /// 5 s), until the stream is dropped (or the container is removed).
+    ///
+    /// Like a followed log, it waits for its answer as long as it may be quiet between
+    /// samples, since a daemon may send the head only with the first sample.
     #[doc(alias = "container_stats_stream")]
     pub async fn stats_stream(&self, id: &str) -> Result<StatsStream> {
         let (r, _) = self.req_id(Method::GET, id, &["stats"]).await?;
-        let r = r.query_pair("stream", "true");
+        let r = r
+            .query_pair("stream", "true")
+            .timeout(self.docker.quiet_stream_allowance());
         let path = r.path().to_string();
         let body = self.docker.send(r).await?.into_stream();
         Ok(JsonLines::new(body, Method::GET, path))

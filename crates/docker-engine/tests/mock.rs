@@ -1275,6 +1275,20 @@ async fn a_pinned_version_is_named_pinned_not_negotiated() {
 /// A daemon that, like podman, sends the head of a followed log only with the
 /// first line: after `hold`. Returns its URL.
 async fn head_holding_daemon(hold: std::time::Duration) -> String {
+    head_holding_daemon_with(
+        hold,
+        "application/vnd.docker.multiplexed-stream",
+        frame(1, b"first\n"),
+    )
+    .await
+}
+
+/// Like [`head_holding_daemon`], answering `body` as `content_type`.
+async fn head_holding_daemon_with(
+    hold: std::time::Duration,
+    content_type: &'static str,
+    body: Vec<u8>,
+) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -1289,14 +1303,13 @@ async fn head_holding_daemon(hold: std::time::Duration) -> String {
             head.push(byte[0]);
         }
         tokio::time::sleep(hold).await;
-        let line = frame(1, b"first\n");
         let answer = [
             format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.multiplexed-stream\r\nContent-Length: {}\r\n\r\n",
-                line.len()
+                "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+                body.len()
             )
             .into_bytes(),
-            line,
+            body,
         ]
         .concat();
         let _ = sock.write_all(&answer).await;
@@ -1338,4 +1351,25 @@ async fn followed_logs_wait_for_their_head_no_longer_than_the_idle_timeout() {
     options.follow = true;
     let err = docker.containers().logs("c1", options).await.unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_stats_stream_waits_for_its_head_beyond_the_call_timeout() {
+    // podman sends a sample (and the head with it) every 5 s, not every second.
+    let url = head_holding_daemon_with(
+        std::time::Duration::from_millis(500),
+        "application/json",
+        b"{\"id\":\"c1\",\"read\":\"2024-05-01T10:00:00Z\"}\n".to_vec(),
+    )
+    .await;
+    let docker = Docker::builder()
+        .host(url)
+        .api_version("1.45".parse().unwrap())
+        .timeout(std::time::Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let mut stream = docker.containers().stats_stream("c1").await.unwrap();
+    let sample = stream.next().await.unwrap().unwrap();
+    assert_eq!(sample.id.as_deref(), Some("c1"));
+    assert!(stream.next().await.is_none());
 }
