@@ -245,10 +245,12 @@ impl DockerBuilder {
 }
 
 impl Docker {
-    /// Connects to `DOCKER_HOST`, or to [`DEFAULT_HOST`] when it is unset.
+    /// Connects to the daemon the docker CLI would use: `DOCKER_HOST`, else the
+    /// context of `DOCKER_CONTEXT` or of the CLI configuration's `currentContext`,
+    /// else [`DEFAULT_HOST`] (see [`Endpoint::from_env`]).
     ///
-    /// Fails at once, naming the variable, when `DOCKER_HOST` is malformed or when
-    /// `DOCKER_TLS_VERIFY` asks for TLS to a tcp daemon (this client speaks no TLS).
+    /// Fails at once, naming the variable or file, when the address is malformed, the
+    /// context does not exist, or TLS is asked for (this client speaks no TLS yet).
     pub fn connect() -> Result<Docker> {
         DockerBuilder::default().build()
     }
@@ -395,8 +397,12 @@ impl Docker {
             };
         };
         let hint = if !socket.exists() {
+            let chosen_by = match self.inner.endpoint.origin() {
+                Some(origin) => format!("chosen by {origin}; "),
+                None => String::new(),
+            };
             format!(
-                "the socket {} does not exist: is dockerd running? (set DOCKER_HOST to reach another daemon)",
+                "the socket {} does not exist: is dockerd running? ({chosen_by}set DOCKER_HOST to reach another daemon)",
                 socket.display()
             )
         } else {

@@ -83,7 +83,8 @@ async fn a_context_reaches_the_live_daemon() {
     let err = Docker::connect().unwrap().ping().await.unwrap_err();
     assert!(matches!(err, Error::Connect { .. }), "{err:?}");
     assert!(
-        err.to_string().contains("/run/dremote-no-such.sock"),
+        err.to_string().contains("/run/dremote-no-such.sock")
+            && err.to_string().contains("context dremote-nowhere"),
         "{err}"
     );
     std::env::set_var("DOCKER_CONTEXT", "dremote-live");
