@@ -122,6 +122,9 @@ enum Step {
     Package,
 }
 
+/// The podman service `.ci/run` starts, the second daemon of the live tests.
+const PODMAN_HOST: &str = "unix:///run/podman-ci/podman.sock";
+
 const CI: &[(&str, Step)] = &[
     (
         "cargo fmt --all --check",
@@ -144,6 +147,36 @@ const CI: &[(&str, Step)] = &[
     (
         "cargo test --workspace",
         Step::Cargo(&["test", "--workspace"], None),
+    ),
+    (
+        "DOCKER_HOST=unix:///run/podman-ci/podman.sock cargo test -p docker-engine --test live --test context",
+        // The live suite again, against podman's Docker-compatible service (.ci/run starts it).
+        Step::Cargo(
+            &[
+                "test",
+                "-p",
+                "docker-engine",
+                "--test",
+                "live",
+                "--test",
+                "context",
+            ],
+            Some(("DOCKER_HOST", PODMAN_HOST)),
+        ),
+    ),
+    (
+        "cargo check -p docker-engine --target x86_64-pc-windows-gnu",
+        // Windows has no unix sockets: the crate must still build there.
+        Step::Cargo(
+            &[
+                "check",
+                "-p",
+                "docker-engine",
+                "--target",
+                "x86_64-pc-windows-gnu",
+            ],
+            None,
+        ),
     ),
     ("cargo xtask codegen --check", Step::Codegen),
     ("cargo xtask coverage", Step::Coverage),

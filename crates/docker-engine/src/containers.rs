@@ -18,7 +18,8 @@ use crate::models::{
     PathStat, WaitCondition,
 };
 use crate::streams::JsonLines;
-use crate::version::{require, since, ApiVersion};
+use crate::timestamp::Timestamp;
+use crate::version::{since, ApiVersion};
 use crate::Docker;
 
 /// Head timeout for calls whose answer comes only after the daemon has done the work
@@ -67,6 +68,16 @@ pub struct TopOptions {
 /// Options of [`Containers::logs`].
 ///
 /// The default reads both stdout and stderr, everything logged so far, and stops.
+///
+/// ```
+/// use docker_engine::LogsOptions;
+/// # fn main() -> docker_engine::Result<()> {
+/// let mut options = LogsOptions::default();
+/// options.follow = true;
+/// options.since = Some("10m".parse()?); // ten minutes ago by the local clock
+/// options.until = Some("2030-01-01T00:00:00.000000001Z".parse()?);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogsOptions {
     /// Keep streaming new output until the container stops (or the stream is dropped).
@@ -75,10 +86,11 @@ pub struct LogsOptions {
     pub stdout: bool,
     /// Include standard error.
     pub stderr: bool,
-    /// Only output after this Unix time (seconds).
-    pub since: Option<i64>,
-    /// Only output before this Unix time (seconds).
-    pub until: Option<i64>,
+    /// Only output after this time: parse it from any form `docker logs --since`
+    /// takes (`"10m".parse()`, RFC 3339 with nanoseconds, Unix seconds with a fraction).
+    pub since: Option<Timestamp>,
+    /// Only output before this time, in the same forms as `since`.
+    pub until: Option<Timestamp>,
     /// Prefix every line with an RFC 3339 timestamp.
     pub timestamps: bool,
     /// Only this many of the last lines (`None`: all).
@@ -262,33 +274,33 @@ fn non_empty(field: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// Rejects create-body fields the negotiated version does not know.
-fn check_create_body(body: &ContainerCreateRequest, v: ApiVersion) -> Result<()> {
+/// Rejects create-body fields the version in use does not know.
+fn check_create_body(docker: &Docker, body: &ContainerCreateRequest, v: ApiVersion) -> Result<()> {
     if let Some(health) = &body.healthcheck {
         if health.start_interval.is_some() {
-            require(v, since::V1_44, "healthcheck.start_interval")?;
+            docker.require(v, since::V1_44, "healthcheck.start_interval")?;
         }
     }
     if let Some(host) = &body.host_config {
         if host.annotations.is_some() {
-            require(v, since::V1_43, "host_config.annotations")?;
+            docker.require(v, since::V1_43, "host_config.annotations")?;
         }
         for (i, mount) in host.mounts.iter().flatten().enumerate() {
             if let Some(b) = &mount.bind_options {
                 let field = |name: &str| format!("host_config.mounts[{i}].bind_options.{name}");
                 if b.create_mountpoint.is_some() {
-                    require(v, since::V1_44, &field("create_mountpoint"))?;
+                    docker.require(v, since::V1_44, &field("create_mountpoint"))?;
                 }
                 if b.read_only_non_recursive.is_some() {
-                    require(v, since::V1_44, &field("read_only_non_recursive"))?;
+                    docker.require(v, since::V1_44, &field("read_only_non_recursive"))?;
                 }
                 if b.read_only_force_recursive.is_some() {
-                    require(v, since::V1_44, &field("read_only_force_recursive"))?;
+                    docker.require(v, since::V1_44, &field("read_only_force_recursive"))?;
                 }
             }
             if let Some(vo) = &mount.volume_options {
                 if vo.subpath.is_some() {
-                    require(
+                    docker.require(
                         v,
                         since::V1_45,
                         &format!("host_config.mounts[{i}].volume_options.subpath"),
@@ -364,10 +376,19 @@ impl Containers {
                 "^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$",
             )?;
         }
+        // Stricter than the spec (which leaves `Image` optional) on purpose: every
+        // daemon refuses a container without an image, and dockerd does so with the
+        // misleading "No command specified".
+        if config.image.as_deref().map_or(true, str::is_empty) {
+            return Err(Error::invalid(
+                "image",
+                "must name the image the container is made from",
+            ));
+        }
         let (mut r, v) = self.req(Method::POST, &["containers", "create"]).await?;
-        check_create_body(config, v)?;
+        check_create_body(&self.docker, config, v)?;
         if options.platform.is_some() {
-            require(v, since::V1_41, "platform")?;
+            self.docker.require(v, since::V1_41, "platform")?;
         }
         r = opt(r, "name", options.name);
         r = opt(r, "platform", options.platform);
@@ -406,6 +427,11 @@ impl Containers {
     /// chunks when it has a TTY). With `follow` the stream runs until the container
     /// stops or the stream is dropped.
     ///
+    /// A followed stream waits for the answer as long as it would wait between two
+    /// lines ([`DockerBuilder::stream_idle_timeout`](crate::DockerBuilder::stream_idle_timeout),
+    /// unbounded by default), not for the builder's `timeout`: podman sends nothing,
+    /// not even the response head, until the container writes its first line.
+    ///
     /// Whether the output is multiplexed is read from the answer's media type where the
     /// daemon sends a trustworthy one (API 1.42+), else from the container's
     /// `Config.Tty`; never guessed from the bytes.
@@ -429,6 +455,9 @@ impl Containers {
         r = opt(r, "until", options.until);
         r = flag(r, "timestamps", options.timestamps);
         r = opt(r, "tail", options.tail);
+        if options.follow {
+            r = r.timeout(self.docker.quiet_stream_allowance());
+        }
         let path = r.path().to_string();
         let response = self.docker.send(r).await?;
         let multiplexed =
@@ -468,18 +497,23 @@ impl Containers {
         let (r, v) = self.req_id(Method::GET, id, &["stats"]).await?;
         let mut r = r.query_pair("stream", "false");
         if options.one_shot {
-            require(v, since::V1_41, "one_shot")?;
+            self.docker.require(v, since::V1_41, "one_shot")?;
             r = r.query_pair("one-shot", "true");
         }
         self.docker.send(r).await?.json().await
     }
 
-    /// A stream of resource usage samples, about one per second, until the stream is
-    /// dropped (or the container is removed).
+    /// A stream of resource usage samples, about one per second (podman: one every
+    /// 5 s), until the stream is dropped (or the container is removed).
+    ///
+    /// Like a followed log, it waits for its answer as long as it may be quiet between
+    /// samples, since a daemon may send the head only with the first sample.
     #[doc(alias = "container_stats_stream")]
     pub async fn stats_stream(&self, id: &str) -> Result<StatsStream> {
         let (r, _) = self.req_id(Method::GET, id, &["stats"]).await?;
-        let r = r.query_pair("stream", "true");
+        let r = r
+            .query_pair("stream", "true")
+            .timeout(self.docker.quiet_stream_allowance());
         let path = r.path().to_string();
         let body = self.docker.send(r).await?.into_stream();
         Ok(JsonLines::new(body, Method::GET, path))
@@ -518,7 +552,7 @@ impl Containers {
         options: StopContainerOptions,
     ) -> Result<Request> {
         if options.signal.is_some() {
-            require(v, since::V1_42, "signal")?;
+            self.docker.require(v, since::V1_42, "signal")?;
         }
         // The answer comes only after the grace period: wait for it, plus a margin.
         let grace = match options.timeout {
@@ -651,7 +685,7 @@ impl Containers {
             ("stderr", options.stderr),
         ] {
             if let Some(on) = value {
-                require(v, since::V1_42, name)?;
+                self.docker.require(v, since::V1_42, name)?;
                 r = r.query_pair(name, if on { "true" } else { "false" });
             }
         }
@@ -709,6 +743,10 @@ impl Containers {
     }
 
     /// File information of `path` in the container, without its content.
+    ///
+    /// A `HEAD` answer has no body, so a 404 cannot tell a missing path from a
+    /// missing container; the container is then inspected to say which is missing
+    /// (the error stays a 404 either way).
     #[doc(alias = "ContainerArchiveInfo")]
     #[doc(alias = "container_archive_info")]
     pub async fn archive_info(&self, id: &str, path: &str) -> Result<PathStat> {
@@ -716,7 +754,19 @@ impl Containers {
         let (r, _) = self.req_id(Method::HEAD, id, &["archive"]).await?;
         let r = r.query_pair("path", path);
         let (method, rpath) = (r.method().clone(), r.path().to_string());
-        let response = self.docker.send(r).await?;
+        let response = match self.docker.send(r).await {
+            Ok(response) => response,
+            Err(Error::Api(api)) if api.status() == StatusCode::NOT_FOUND => {
+                // A missing container answers with its own, already clear, 404.
+                self.inspect(id, InspectContainerOptions::default()).await?;
+                let api = (*api).with_message(api_client_transport::ErrorMessage {
+                    code: None,
+                    message: format!("no such path in container {id}: {path}"),
+                });
+                return Err(Error::Api(Box::new(api)));
+            }
+            Err(e) => return Err(e),
+        };
         path_stat_from_headers(response.headers(), &method, &rpath)
     }
 

@@ -10,10 +10,12 @@ use api_client_transport::{
     ApiErrorBody, Client, Error, ErrorMessage, Request, Response, Result, RetryPolicy,
 };
 
+use crate::context::{Endpoint, EndpointSource};
 use crate::models::SystemVersion;
 use crate::version::ApiVersion;
 
-/// The socket used when `DOCKER_HOST` is not set.
+/// The daemon address used when nothing else is set (on Windows, where there are no
+/// unix sockets and named pipes are not supported yet, set `DOCKER_HOST=tcp://...`).
 pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
 
 /// The port of a `tcp://` host given without one: the daemon's plain port.
@@ -37,16 +39,17 @@ struct Inner {
     client: Client,
     host: String,
     socket: Option<PathBuf>,
-    /// Whether the address came from `DOCKER_HOST` (errors then say so).
-    from_env: bool,
+    /// Where the address came from (errors say so).
+    endpoint: Endpoint,
     pinned: Option<ApiVersion>,
     negotiated: Mutex<Option<ApiVersion>>,
+    stream_idle_timeout: Option<Duration>,
 }
 
 /// Settings for a [`Docker`] handle; start with [`Docker::builder`].
 #[derive(Debug, Clone)]
 pub struct DockerBuilder {
-    host: Option<String>,
+    endpoint: Option<Endpoint>,
     tls: Option<Tls>,
     api_version: Option<ApiVersion>,
     connect_timeout: Duration,
@@ -77,6 +80,8 @@ pub struct PingInfo {
 enum Tls {
     /// `ca.pem`, `cert.pem` and `key.pem` in this directory, as the docker CLI reads them.
     CertPath(PathBuf),
+    /// The files a Docker context keeps for its endpoint.
+    Files(crate::context::TlsFiles),
     /// Settings made by the caller.
     #[cfg(feature = "tls")]
     Config(api_client_transport::TlsConfig),
@@ -117,8 +122,24 @@ fn tls_from_env() -> Result<Option<Tls>> {
 /// with `key.pem` as the client certificate when both are there.
 #[cfg(feature = "tls")]
 fn cert_path_config(dir: &Path) -> Result<api_client_transport::TlsConfig> {
+    let existing = |name: &str| Some(dir.join(name)).filter(|p| p.exists());
+    let files = crate::context::TlsFiles {
+        ca: existing("ca.pem"),
+        cert: existing("cert.pem"),
+        key: existing("key.pem"),
+    };
+    files_config(&files, "DOCKER_CERT_PATH")
+}
+
+/// The TLS settings of explicit files (a context's, or a certificate directory's):
+/// `ca` as the only trusted root (the built-in roots when absent), `cert` with
+/// `key` as the client certificate. Errors name `field` and the file.
+#[cfg(feature = "tls")]
+fn files_config(
+    files: &crate::context::TlsFiles,
+    field: &str,
+) -> Result<api_client_transport::TlsConfig> {
     use api_client_transport::TlsConfig;
-    let field = "DOCKER_CERT_PATH";
     // Name the file in the error: "tls.root_pem" means nothing to a Docker user.
     let in_file = |file: &Path, e: Error| {
         let why = match e {
@@ -127,40 +148,35 @@ fn cert_path_config(dir: &Path) -> Result<api_client_transport::TlsConfig> {
         };
         Error::invalid(field, format!("{}: {why}", file.display()))
     };
-    let (ca, cert, key) = (
-        dir.join("ca.pem"),
-        dir.join("cert.pem"),
-        dir.join("key.pem"),
-    );
     let mut tls = TlsConfig::new();
-    if ca.exists() {
+    if let Some(ca) = &files.ca {
         tls = tls
             .built_in_roots(false)
-            .add_root_pem_file(&ca)
-            .map_err(|e| in_file(&ca, e))?;
+            .add_root_pem_file(ca)
+            .map_err(|e| in_file(ca, e))?;
     }
-    match (cert.exists(), key.exists()) {
-        (true, true) => {
-            let chain = std::fs::read(&cert)
-                .map_err(|e| in_file(&cert, Error::invalid(field, e.to_string())))?;
-            let pem = std::fs::read(&key)
-                .map_err(|e| in_file(&key, Error::invalid(field, e.to_string())))?;
+    match (&files.cert, &files.key) {
+        (Some(cert), Some(key)) => {
+            let chain = std::fs::read(cert)
+                .map_err(|e| in_file(cert, Error::invalid(field, e.to_string())))?;
+            let pem = std::fs::read(key)
+                .map_err(|e| in_file(key, Error::invalid(field, e.to_string())))?;
             tls = tls.identity_pem(&chain, &pem).map_err(|e| match &e {
-                Error::InvalidInput { field: f, .. } if f == "tls.client_key" => in_file(&key, e),
-                _ => in_file(&cert, e),
+                Error::InvalidInput { field: f, .. } if f == "tls.client_key" => in_file(key, e),
+                _ => in_file(cert, e),
             })?;
         }
-        (false, false) => {}
-        (true, false) => {
+        (None, None) => {}
+        (Some(cert), None) => {
             return Err(Error::invalid(
                 field,
-                format!("{} has no {}", cert.display(), key.display()),
+                format!("{} has no key.pem beside it", cert.display()),
             ))
         }
-        (false, true) => {
+        (None, Some(key)) => {
             return Err(Error::invalid(
                 field,
-                format!("{} has no {}", key.display(), cert.display()),
+                format!("{} has no cert.pem beside it", key.display()),
             ))
         }
     }
@@ -171,10 +187,20 @@ fn cert_path_config(dir: &Path) -> Result<api_client_transport::TlsConfig> {
 /// `unix:///path` stays, `tcp://host[:port]` becomes `http://host:port` (port
 /// 2375 when absent), or `https://host:port` (2376) when `tls` is set;
 /// `http://` stays.
-pub(crate) fn resolve_host(host: &str, tls: bool) -> Result<(String, Option<PathBuf>)> {
+/// `field` names the setting the address came from, for errors.
+pub(crate) fn resolve_host(
+    host: &str,
+    field: &str,
+    tls: bool,
+) -> Result<(String, Option<PathBuf>)> {
     let host = host.trim();
-    let bad = |reason: &str| Error::invalid("DOCKER_HOST", format!("`{host}`: {reason}"));
+    let bad = |reason: &str| Error::invalid(field, format!("`{host}`: {reason}"));
     if let Some(path) = host.strip_prefix("unix://") {
+        if cfg!(not(unix)) {
+            return Err(bad(
+                "unix sockets do not exist on this platform; reach the daemon over tcp://host:port",
+            ));
+        }
         if path.is_empty() || !path.starts_with('/') {
             return Err(bad(
                 "a unix socket needs an absolute path, like unix:///var/run/docker.sock",
@@ -221,6 +247,11 @@ pub(crate) fn resolve_host(host: &str, tls: bool) -> Result<(String, Option<Path
     if host.starts_with("https://") {
         return Ok((host.trim_end_matches('/').to_string(), None));
     }
+    if host.starts_with("npipe://") {
+        return Err(bad(
+            "Windows named pipes are not supported yet; reach the daemon over tcp://host:port",
+        ));
+    }
     if host.starts_with('/') {
         return Err(bad("write a socket path as unix:///path"));
     }
@@ -242,7 +273,7 @@ fn parse_docker_error(body: &ApiErrorBody<'_>) -> Option<ErrorMessage> {
 impl Default for DockerBuilder {
     fn default() -> Self {
         DockerBuilder {
-            host: None,
+            endpoint: None,
             tls: None,
             api_version: None,
             connect_timeout: Duration::from_secs(10),
@@ -258,9 +289,17 @@ impl Default for DockerBuilder {
 
 impl DockerBuilder {
     /// The daemon address: `unix:///path`, `tcp://host:port` or `http://host:port`.
-    /// Without it, `DOCKER_HOST` is read, then [`DEFAULT_HOST`].
+    /// Without it (or [`DockerBuilder::endpoint`]), the address is found as the docker
+    /// CLI finds it: see [`Endpoint::from_env`].
     pub fn host(mut self, host: impl Into<String>) -> Self {
-        self.host = Some(host.into());
+        self.endpoint = Some(Endpoint::explicit(host));
+        self
+    }
+
+    /// The daemon address and TLS material of a resolved [`Endpoint`], e.g. a
+    /// context's from [`Endpoint::from_context`].
+    pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
+        self.endpoint = Some(endpoint);
         self
     }
 
@@ -337,33 +376,50 @@ impl DockerBuilder {
     /// Builds the handle. Nothing is sent yet: a daemon that is down shows up on the
     /// first call, as an [`Error::Connect`] naming the socket or address.
     pub fn build(self) -> Result<Docker> {
-        let from_env = self.host.is_none();
-        let host = match self.host {
-            Some(h) => h,
-            None => std::env::var("DOCKER_HOST")
-                .ok()
-                .filter(|h| !h.trim().is_empty())
-                .unwrap_or_else(|| DEFAULT_HOST.to_string()),
+        let endpoint = match self.endpoint {
+            Some(endpoint) => endpoint,
+            None => Endpoint::from_env()?,
         };
-        // The environment's TLS settings go with the environment's host, as a pair.
+        let host = endpoint.host.clone();
+        let field = endpoint.field();
+        let is_tcp = host.trim().starts_with("tcp://");
+        if is_tcp && endpoint.skip_tls_verify {
+            return Err(Error::invalid(
+                field,
+                format!(
+                    "context `{}` asks for TLS without verifying the daemon's certificate, \
+                     which this client does not do; give the context the daemon's CA",
+                    endpoint.context
+                ),
+            ));
+        }
+        // TLS settings go with the address they came with: the builder's, the
+        // context's files, or the environment's with DOCKER_HOST.
+        let from_env = endpoint.source == EndpointSource::DockerHost;
         let tls = match self.tls {
             Some(tls) => Some(tls),
-            None if from_env && host.trim().starts_with("tcp://") => tls_from_env()?,
+            None if is_tcp && endpoint.tls.is_some() => endpoint.tls.clone().map(Tls::Files),
+            None if from_env && is_tcp => tls_from_env()?,
             None => None,
         };
-        let (base, socket) = resolve_host(&host, tls.is_some())?;
+        let (base, socket) = resolve_host(&host, &field, tls.is_some())?;
         let builder = Client::builder(base);
         #[cfg(feature = "tls")]
         let builder = match tls {
             // TLS settings mean nothing to a unix socket or an http:// host.
             Some(_) if socket.is_some() || host.trim().starts_with("http://") => builder,
             Some(Tls::CertPath(dir)) => builder.tls(cert_path_config(&dir)?),
+            Some(Tls::Files(files)) => builder.tls(files_config(&files, &field)?),
             Some(Tls::Config(config)) => builder.tls(config),
             None => builder,
         };
         #[cfg(not(feature = "tls"))]
         if tls.is_some() && socket.is_none() {
-            let field = if from_env { "DOCKER_TLS_VERIFY" } else { "tls" };
+            let field = if from_env && endpoint.tls.is_none() {
+                "DOCKER_TLS_VERIFY".to_string()
+            } else {
+                field
+            };
             return Err(Error::invalid(
                 field,
                 format!("`{host}` asks for TLS, which needs the `tls` feature of docker-engine"),
@@ -382,21 +438,25 @@ impl DockerBuilder {
                 client,
                 host,
                 socket,
-                from_env,
+                endpoint,
                 pinned: self.api_version,
                 negotiated: Mutex::new(None),
+                stream_idle_timeout: self.stream_idle_timeout,
             }),
         })
     }
 }
 
 impl Docker {
-    /// Connects to `DOCKER_HOST`, or to [`DEFAULT_HOST`] when it is unset.
+    /// Connects to the daemon the docker CLI would use: `DOCKER_HOST`, else the
+    /// context of `DOCKER_CONTEXT` or of the CLI configuration's `currentContext`,
+    /// else [`DEFAULT_HOST`] (see [`Endpoint::from_env`]).
     ///
     /// With `DOCKER_HOST=tcp://...` and `DOCKER_TLS_VERIFY` set, speaks TLS with
-    /// the certificates in `DOCKER_CERT_PATH` (see [`DockerBuilder::tls_cert_path`]).
-    /// Fails at once, naming the variable, when `DOCKER_HOST` is malformed or a
-    /// certificate file cannot be used.
+    /// the certificates in `DOCKER_CERT_PATH` (see [`DockerBuilder::tls_cert_path`]);
+    /// a context's TLS files are used the same way (feature `tls`). Fails at once,
+    /// naming the variable or file, when the address is malformed, the context does
+    /// not exist, or a certificate file cannot be used.
     pub fn connect() -> Result<Docker> {
         DockerBuilder::default().build()
     }
@@ -409,6 +469,11 @@ impl Docker {
     /// The daemon address this handle talks to, as given.
     pub fn host(&self) -> &str {
         &self.inner.host
+    }
+
+    /// The endpoint this handle talks to: its address, context and TLS material.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.inner.endpoint
     }
 
     /// The version in use, if known yet (pinned, or negotiated by an earlier call).
@@ -495,6 +560,18 @@ impl Docker {
         Ok((request, version))
     }
 
+    /// How long a followed stream may wait for its response head: as long as it may
+    /// be quiet between chunks, since some daemons (podman) send the head only with
+    /// the first chunk. Unbounded when no idle timeout is set.
+    pub(crate) fn quiet_stream_allowance(&self) -> Duration {
+        self.inner.stream_idle_timeout.unwrap_or(Duration::MAX)
+    }
+
+    /// Fails, naming `field`, when `v` (from [`Docker::request`]) is older than `needed`.
+    pub(crate) fn require(&self, v: ApiVersion, needed: ApiVersion, field: &str) -> Result<()> {
+        crate::version::require(v, self.inner.pinned.is_some(), needed, field)
+    }
+
     /// Sends, turning a refused or missing unix socket into an error that names it.
     pub(crate) async fn send(&self, request: Request) -> Result<Response> {
         let outcome = self.inner.client.send(request).await;
@@ -517,17 +594,21 @@ impl Docker {
             return error;
         };
         let Some(socket) = &self.inner.socket else {
-            if !self.inner.from_env {
-                return Error::Connect { endpoint, source };
-            }
-            return Error::Connect {
-                endpoint: format!("{endpoint} (DOCKER_HOST={})", self.inner.host),
-                source,
+            return match self.inner.endpoint.origin() {
+                None => Error::Connect { endpoint, source },
+                Some(origin) => Error::Connect {
+                    endpoint: format!("{endpoint} ({origin})"),
+                    source,
+                },
             };
         };
         let hint = if !socket.exists() {
+            let chosen_by = match self.inner.endpoint.origin() {
+                Some(origin) => format!("chosen by {origin}; "),
+                None => String::new(),
+            };
             format!(
-                "the socket {} does not exist: is dockerd running? (set DOCKER_HOST to reach another daemon)",
+                "the socket {} does not exist: is dockerd running? ({chosen_by}set DOCKER_HOST to reach another daemon)",
                 socket.display()
             )
         } else {
@@ -577,36 +658,47 @@ mod tests {
 
     #[test]
     fn docker_host_forms() {
-        let (base, sock) = resolve_host("unix:///run/user/1000/docker.sock", false).unwrap();
+        let (base, sock) =
+            resolve_host("unix:///run/user/1000/docker.sock", "DOCKER_HOST", false).unwrap();
         assert_eq!(base, "unix:///run/user/1000/docker.sock");
         assert_eq!(sock.unwrap(), PathBuf::from("/run/user/1000/docker.sock"));
         assert_eq!(
-            resolve_host("tcp://10.0.0.5:2375", false).unwrap().0,
+            resolve_host("tcp://10.0.0.5:2375", "DOCKER_HOST", false)
+                .unwrap()
+                .0,
             "http://10.0.0.5:2375"
         );
         assert_eq!(
-            resolve_host("tcp://d:2375/", false).unwrap().0,
+            resolve_host("tcp://d:2375/", "DOCKER_HOST", false)
+                .unwrap()
+                .0,
             "http://d:2375"
         );
         // Without a port, as the docker CLI: 2375, or 2376 with TLS.
         assert_eq!(
-            resolve_host("tcp://10.0.0.5", false).unwrap().0,
+            resolve_host("tcp://10.0.0.5", "DOCKER_HOST", false)
+                .unwrap()
+                .0,
             "http://10.0.0.5:2375"
         );
         assert_eq!(
-            resolve_host("tcp://10.0.0.5", true).unwrap().0,
+            resolve_host("tcp://10.0.0.5", "DOCKER_HOST", true)
+                .unwrap()
+                .0,
             "https://10.0.0.5:2376"
         );
         assert_eq!(
-            resolve_host("tcp://[::1]", true).unwrap().0,
+            resolve_host("tcp://[::1]", "DOCKER_HOST", true).unwrap().0,
             "https://[::1]:2376"
         );
         assert_eq!(
-            resolve_host("tcp://d.example:3000/", true).unwrap().0,
+            resolve_host("tcp://d.example:3000/", "DOCKER_HOST", true)
+                .unwrap()
+                .0,
             "https://d.example:3000"
         );
         assert_eq!(
-            resolve_host("http://127.0.0.1:2375", false).unwrap(),
+            resolve_host("http://127.0.0.1:2375", "DOCKER_HOST", false).unwrap(),
             ("http://127.0.0.1:2375".into(), None)
         );
         for bad in [
@@ -621,7 +713,7 @@ mod tests {
             "npipe:////./pipe/docker_engine",
             "/var/run/docker.sock",
         ] {
-            let err = resolve_host(bad, false).unwrap_err();
+            let err = resolve_host(bad, "DOCKER_HOST", false).unwrap_err();
             assert!(err.to_string().contains("DOCKER_HOST"), "{bad}: {err}");
         }
     }

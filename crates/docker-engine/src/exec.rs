@@ -5,15 +5,16 @@ use api_client_transport::{Error, Request, Result, Validate};
 
 use crate::attach::{self, Attached};
 use crate::models::{ExecConfig, ExecInspectResponse, ExecStartConfig, IdResponse};
-use crate::version::{require, since, ApiVersion};
+use crate::version::{since, ApiVersion};
 use crate::Docker;
 
-/// Options of [`Exec::start`].
+/// Options of [`Exec::start`] and [`Exec::start_detached`].
+///
+/// There is no TTY switch here: whether the output is a raw console or
+/// stdout/stderr frames was decided by [`ExecConfig::tty`] when the exec instance
+/// was created, and [`Exec::start`] reads it back from the instance itself.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StartExecOptions {
-    /// Stream raw terminal output instead of stdout/stderr frames; set it when the
-    /// exec instance was created with `Tty`.
-    pub tty: bool,
     /// Initial terminal size as `[height, width]` (API 1.42+).
     pub console_size: Option<[u32; 2]>,
 }
@@ -58,22 +59,24 @@ impl Exec {
             .request(Method::POST, &["containers", container_id, "exec"])
             .await?;
         if config.console_size.is_some() {
-            require(v, since::V1_42, "console_size")?;
+            self.docker.require(v, since::V1_42, "console_size")?;
         }
         self.docker.send(r.json(config)?).await?.json().await
     }
 
     fn start_body(
+        &self,
         options: &StartExecOptions,
         v: ApiVersion,
         detach: bool,
+        tty: Option<bool>,
     ) -> Result<ExecStartConfig> {
         if options.console_size.is_some() {
-            require(v, since::V1_42, "console_size")?;
+            self.docker.require(v, since::V1_42, "console_size")?;
         }
         Ok(ExecStartConfig {
             detach: Some(detach),
-            tty: Some(options.tty),
+            tty,
             console_size: options
                 .console_size
                 .map(|s| s.iter().map(|&n| i64::from(n)).collect()),
@@ -81,23 +84,35 @@ impl Exec {
     }
 
     /// Starts an exec instance and attaches to it over a hijacked connection: its
-    /// output as frames (console chunks with `tty`) and a writer for its standard
-    /// input, which can be half-closed.
+    /// output as stdout/stderr frames (console chunks when the instance was created
+    /// with `tty`) and a writer for its standard input, which can be half-closed.
+    ///
+    /// The instance is inspected first to learn the `Tty` it was created with: that
+    /// setting is sent back in the start call and decides how the output is read.
+    /// dockerd frames by the start call's `Tty` and podman by the create call's, so
+    /// only sending the instance's own setting reads correctly on both.
     #[doc(alias = "ExecStart")]
     #[doc(alias = "exec_start")]
     pub async fn start(&self, id: &str, options: StartExecOptions) -> Result<Attached> {
         let (r, v) = self.req(Method::POST, id, "start").await?;
-        let body = Self::start_body(&options, v, false)?;
+        // Refuse a too-new option before any call reaches the daemon.
+        self.start_body(&options, v, false, None)?;
+        let tty = self
+            .inspect(id)
+            .await?
+            .process_config
+            .and_then(|p| p.tty)
+            .unwrap_or(false);
+        let body = self.start_body(&options, v, false, Some(tty))?;
         let r = r.json(&body)?.retryable(false);
-        // The daemon frames exec output by the `Tty` of this start call, which we know.
-        let tty = options.tty;
         attach::hijack(&self.docker, r, v, async move { Ok(!tty) }).await
     }
 
     /// Starts an exec instance in the background; follow it with [`Exec::inspect`].
     pub async fn start_detached(&self, id: &str, options: StartExecOptions) -> Result<()> {
         let (r, v) = self.req(Method::POST, id, "start").await?;
-        let body = Self::start_body(&options, v, true)?;
+        // Nothing is read back, so the framing (`Tty`) does not matter here.
+        let body = self.start_body(&options, v, true, None)?;
         self.docker
             .send(r.json(&body)?.retryable(false))
             .await

@@ -39,12 +39,15 @@
 //!
 //! # What it does
 //!
-//! - **Connecting**: [`Docker::connect`] reads `DOCKER_HOST` (`unix://`, `tcp://`,
-//!   `http://`) and falls back to `unix:///var/run/docker.sock`. A missing socket
-//!   is an [`Error::Connect`] that names the path. A `tcp://` host without a port
-//!   means 2375, or 2376 with TLS. With the `tls` feature, `DOCKER_TLS_VERIFY` and
+//! - **Connecting**: [`Docker::connect`] finds the daemon as the docker CLI does:
+//!   `DOCKER_HOST` (`unix://`, `tcp://`, `http://`), else the Docker context named by
+//!   `DOCKER_CONTEXT` or by `currentContext` in the CLI's `config.json` (see
+//!   [`Endpoint`] and [`ContextStore`]), else `unix:///var/run/docker.sock`. A missing
+//!   socket is an [`Error::Connect`] that names the path. A `tcp://` host without a
+//!   port means 2375, or 2376 with TLS. With the `tls` feature, `DOCKER_TLS_VERIFY` and
 //!   `DOCKER_CERT_PATH` work as in the docker CLI, or give the files to
-//!   [`DockerBuilder::tls_cert_path`]. [`Docker`] is cheap to clone.
+//!   [`DockerBuilder::tls_cert_path`]. [`Docker`] is cheap to clone. On targets
+//!   without unix sockets (Windows) the crate builds and speaks tcp only.
 //! - **Version negotiation**: the client speaks API [`ApiVersion::LATEST`] (1.45). On first
 //!   use it asks the daemon (`/_ping`'s `Api-Version` header, else `/version`) and uses
 //!   the lower of the two; [`Docker::current_api_version`] shows the choice. A parameter or body
@@ -83,11 +86,13 @@ pub mod models;
 mod archive;
 mod attach;
 mod containers;
+mod context;
 mod docker;
 mod exec;
 mod filters;
 mod images;
 mod streams;
+mod timestamp;
 mod tolerant;
 mod version;
 #[cfg(feature = "websocket")]
@@ -106,11 +111,13 @@ pub use containers::{
     PutArchiveOptions, RemoveContainerOptions, StartContainerOptions, StatsOptions, StatsStream,
     StopContainerOptions, TopOptions, WaitOptions,
 };
+pub use context::{ContextStore, Endpoint, EndpointSource, TlsFiles, DEFAULT_CONTEXT};
 pub use docker::{Docker, DockerBuilder, PingInfo, DEFAULT_HOST};
 pub use exec::{Exec, StartExecOptions};
 pub use filters::{ContainerFilters, Filters, PruneFilters};
 pub use images::{Images, ImportImageOptions, ImportedImage, RemoveImageOptions};
 pub use streams::JsonLines;
+pub use timestamp::Timestamp;
 pub use version::ApiVersion;
 #[cfg(feature = "websocket")]
 pub use websocket::{WebSocketAttached, WebSocketInput};
@@ -132,6 +139,9 @@ mod tests {
         send_sync::<crate::Exec>();
         send_sync::<crate::Images>();
         send_sync::<crate::ApiVersion>();
+        send_sync::<crate::Endpoint>();
+        send_sync::<crate::ContextStore>();
+        send_sync::<crate::Timestamp>();
         send::<crate::Attached>();
         #[cfg(feature = "websocket")]
         send::<crate::WebSocketAttached>();

@@ -76,19 +76,24 @@ pub(crate) mod since {
     pub const V1_45: ApiVersion = ApiVersion::new(1, 45);
 }
 
-/// Fails with a clear error when `field` needs a newer API than the negotiated one,
-/// instead of letting an older daemon silently ignore it.
+/// Fails with a clear error when `field` needs a newer API than the one in use,
+/// instead of letting an older daemon silently ignore it. `pinned` says where the
+/// version came from, so the message points at the right knob.
 pub(crate) fn require(
-    negotiated: ApiVersion,
+    in_use: ApiVersion,
+    pinned: bool,
     needed: ApiVersion,
     field: &str,
 ) -> api_client_transport::Result<()> {
-    if negotiated < needed {
+    if in_use < needed {
+        let how = if pinned {
+            format!("this client is pinned to {in_use} (DockerBuilder::api_version)")
+        } else {
+            format!("this client negotiated {in_use} with the daemon")
+        };
         return Err(Error::invalid(
             field,
-            format!(
-                "needs Docker API {needed} or newer, but this client negotiated {negotiated} with the daemon"
-            ),
+            format!("needs Docker API {needed} or newer, but {how}"),
         ));
     }
     Ok(())
@@ -111,12 +116,25 @@ mod tests {
 
     #[test]
     fn require_names_field_and_versions() {
-        let err = require(ApiVersion::new(1, 41), since::V1_42, "signal").unwrap_err();
+        let err = require(ApiVersion::new(1, 41), false, since::V1_42, "signal").unwrap_err();
         let text = err.to_string();
         assert!(
-            text.contains("signal") && text.contains("1.42") && text.contains("1.41"),
+            text.contains("signal")
+                && text.contains("1.42")
+                && text.contains("1.41")
+                && text.contains("negotiated"),
             "{text}"
         );
-        assert!(require(ApiVersion::new(1, 42), since::V1_42, "signal").is_ok());
+        assert!(require(ApiVersion::new(1, 42), false, since::V1_42, "signal").is_ok());
+    }
+
+    #[test]
+    fn a_pinned_version_is_not_called_negotiated() {
+        let err = require(ApiVersion::new(1, 41), true, since::V1_42, "signal").unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("pinned to 1.41") && !text.contains("negotiated"),
+            "{text}"
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! Every operation against the real daemon at `DOCKER_HOST` (default
 //! `/var/run/docker.sock`). Outside CI the tests skip loudly when no daemon answers;
 //! with `CI` set they fail.
+// Options are built by assignment, the only way once they are #[non_exhaustive].
+#![allow(clippy::field_reassign_with_default)]
 
 mod common;
 
@@ -119,13 +121,15 @@ async fn negotiates_down_to_the_daemon_version() {
             .api_version(ApiVersion::LATEST)
             .build()
             .unwrap();
-        let err = pinned
-            .containers()
-            .list(Default::default())
-            .await
-            .unwrap_err();
-        assert_eq!(err.status().map(|s| s.as_u16()), Some(400), "{err}");
-        assert!(err.to_string().contains("too new"), "{err}");
+        let answer = pinned.containers().list(Default::default()).await;
+        if common::is_podman(&docker).await {
+            // podman's departure: it serves any version prefix, newer ones included.
+            answer.unwrap();
+        } else {
+            let err = answer.unwrap_err();
+            assert_eq!(err.status().map(|s| s.as_u16()), Some(400), "{err}");
+            assert!(err.to_string().contains("too new"), "{err}");
+        }
     }
 }
 
@@ -235,12 +239,24 @@ async fn lifecycle_of_one_container() {
         .await
         .unwrap();
     let titles = top.titles.unwrap();
-    let cmd = titles.iter().position(|t| t == "CMD").expect("CMD column");
-    assert!(top
-        .processes
-        .unwrap()
-        .iter()
-        .any(|p| p[cmd].contains("sleep 300")));
+    let processes = top.processes.unwrap();
+    if common::is_podman(&docker).await {
+        // podman's departure: the titles (and each row) may come as one string
+        // rather than one entry per column; the command is still in there.
+        assert!(
+            titles
+                .iter()
+                .any(|t| t.contains("CMD") || t.contains("COMMAND")),
+            "{titles:?}"
+        );
+        assert!(
+            processes.iter().any(|p| p.join(" ").contains("sleep 300")),
+            "{processes:?}"
+        );
+    } else {
+        let cmd = titles.iter().position(|t| t == "CMD").expect("CMD column");
+        assert!(processes.iter().any(|p| p[cmd].contains("sleep 300")));
+    }
 
     // stats: one sample, then two from the stream
     let one = containers
@@ -252,13 +268,17 @@ async fn lifecycle_of_one_container() {
         one.memory_stats.and_then(|m| m.usage).is_some(),
         "memory usage reported"
     );
+    let podman = common::is_podman(&docker).await;
     let mut stream = containers.stats_stream(&id).await.unwrap();
     for _ in 0..2 {
         let sample = bounded("a stats sample", stream.next())
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(sample.id.as_deref(), Some(id.as_str()));
+        // podman's departure: its samples (one every 5 s, not 1 s) carry no `id`.
+        if !podman || sample.id.is_some() {
+            assert_eq!(sample.id.as_deref(), Some(id.as_str()));
+        }
         assert!(sample
             .cpu_stats
             .and_then(|c| c.cpu_usage)
@@ -304,18 +324,25 @@ async fn lifecycle_of_one_container() {
     let mut update = ContainerUpdateRequest::new();
     update.cpu_shares = Some(512);
     update.restart_policy = Some(restart);
-    containers.update(&id, &update).await.unwrap();
-    let host = containers
-        .inspect(&id, Default::default())
-        .await
-        .unwrap()
-        .host_config
-        .unwrap();
-    assert_eq!(host.cpu_shares, Some(512));
-    assert_eq!(
-        host.restart_policy.unwrap().name,
-        Some(RestartPolicyName::OnFailure)
-    );
+    let updated = containers.update(&id, &update).await;
+    if podman {
+        // podman's departure: 4.3 does not implement update; its 404 comes through.
+        let err = updated.unwrap_err();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(404), "{err}");
+    } else {
+        updated.unwrap();
+        let host = containers
+            .inspect(&id, Default::default())
+            .await
+            .unwrap()
+            .host_config
+            .unwrap();
+        assert_eq!(host.cpu_shares, Some(512));
+        assert_eq!(
+            host.restart_policy.unwrap().name,
+            Some(RestartPolicyName::OnFailure)
+        );
+    }
 
     // restart with a grace period: busybox sleep as pid 1 ignores SIGTERM, so it is killed after 1 s
     let before = std::time::Instant::now();
@@ -387,8 +414,11 @@ async fn lifecycle_of_one_container() {
         .await
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
+    // podman words it "no such container", in lower case
     assert!(
-        err.to_string().contains("No such container"),
+        err.to_string()
+            .to_ascii_lowercase()
+            .contains("no such container"),
         "daemon message kept: {err}"
     );
 }
@@ -577,8 +607,14 @@ async fn websocket_attach_round_trip() {
                 ..Default::default()
             },
         )
-        .await
-        .unwrap();
+        .await;
+    if common::is_podman(&docker).await {
+        // podman's departure: 4.3 has no websocket attach; the 404 comes through as is.
+        let err = ws.unwrap_err();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(404), "{err}");
+        return;
+    }
+    let ws = ws.unwrap();
     let (mut output, mut input) = (ws.output, ws.input);
     input.send(&b"over the websocket\n"[..]).await.unwrap();
     let mut seen = Vec::new();
@@ -756,9 +792,15 @@ async fn export_changes_kill_wait_and_resize() {
     .unwrap();
     assert_eq!(exit.status_code, 137);
     let err = containers.kill(&id, Default::default()).await.unwrap_err();
+    // podman's departure: a conflict with the container's state is a 500 there.
+    let conflict = if common::is_podman(&docker).await {
+        500
+    } else {
+        409
+    };
     assert_eq!(
         err.status().map(|s| s.as_u16()),
-        Some(409),
+        Some(conflict),
         "not running: {err}"
     );
 }
@@ -878,13 +920,7 @@ async fn exec_streams_inspect_and_resize() {
         .await
         .unwrap();
     let attached = exec
-        .start(
-            &created.id,
-            StartExecOptions {
-                tty: true,
-                ..Default::default()
-            },
-        )
+        .start(&created.id, StartExecOptions::default())
         .await
         .unwrap();
     exec.resize(&created.id, 33, 99).await.unwrap();
@@ -914,12 +950,14 @@ async fn image_import_inspect_delete() {
         return;
     };
     let tag = unique("img");
+    // A repository of its own, so that podman's `latest` below cannot collide.
+    let repo = format!("docker-engine-test/import-{tag}");
     let imported = docker
         .images()
         .import(
             chunked(common::busybox_rootfs(), 64 * 1024),
             docker_engine::ImportImageOptions {
-                repo: Some("docker-engine-test/import".into()),
+                repo: Some(repo.clone()),
                 tag: Some(tag.clone()),
                 changes: vec![r#"CMD ["/bin/sh"]"#.into()],
                 ..Default::default()
@@ -927,10 +965,22 @@ async fn image_import_inspect_delete() {
         )
         .await
         .unwrap();
-    let name = format!("docker-engine-test/import:{tag}");
+    let podman = common::is_podman(&docker).await;
+    // podman's departure: 4.3 ignores the `tag` of an import and tags `latest`,
+    // and reports names fully qualified (`docker.io/...`).
+    let name = if podman {
+        format!("{repo}:latest")
+    } else {
+        format!("{repo}:{tag}")
+    };
     let info = docker.images().inspect(&name).await.unwrap();
     assert_eq!(info.id, imported.id);
-    assert!(info.repo_tags.unwrap_or_default().contains(&name));
+    let tags = info.repo_tags.unwrap_or_default();
+    assert!(
+        tags.iter()
+            .any(|t| t == &name || (podman && t == &format!("docker.io/{name}"))),
+        "{tags:?}"
+    );
     assert_eq!(
         info.config.and_then(|c| c.cmd),
         Some(vec!["/bin/sh".to_string()])
@@ -941,9 +991,10 @@ async fn image_import_inspect_delete() {
         .await
         .unwrap();
     assert!(
-        deleted
-            .iter()
-            .any(|d| d.untagged.as_deref() == Some(name.as_str())),
+        deleted.iter().any(|d| d
+            .untagged
+            .as_deref()
+            .is_some_and(|u| u == name || (podman && u == format!("docker.io/{name}")))),
         "{deleted:?}"
     );
     let err = docker.images().inspect(&name).await.unwrap_err();
@@ -1023,4 +1074,97 @@ async fn attach_to_a_tty_container_is_raw() {
         .kill(&id, KillContainerOptions::default())
         .await
         .unwrap();
+}
+
+/// What running against podman and real configurations taught (issue 13, items
+/// 2 to 5), on whichever daemon `DOCKER_HOST` names.
+#[tokio::test]
+async fn quirks_of_real_daemons_are_handled() {
+    let Some(docker) = common::docker().await else {
+        return;
+    };
+    let image = image(&docker).await;
+    let containers = docker.containers();
+    let mut cleanup = Cleanup::new();
+
+    // MemorySwappiness -1 ("not set"), as podman's inspect reports it, is taken
+    let mut body = config(&image, &["sh", "-c", "sleep 2; echo late; sleep 30"]);
+    body.host_config =
+        Some(serde_json::from_value(serde_json::json!({"MemorySwappiness": -1})).unwrap());
+    let id = create(&docker, &mut cleanup, &body).await;
+
+    // an empty image name is refused before anything is sent
+    let mut nameless = body.clone();
+    nameless.image = Some(String::new());
+    let err = containers
+        .create(&nameless, CreateContainerOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput { field, .. } if field == "image"),
+        "{err:?}"
+    );
+
+    // a followed log waits for its head beyond the call timeout (podman holds
+    // the head until the first line, two seconds in)
+    let impatient = Docker::builder()
+        .host(docker.host())
+        .timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    containers.start(&id, Default::default()).await.unwrap();
+    let mut options = LogsOptions::default();
+    options.follow = true;
+    options.since = Some("10m".parse().unwrap());
+    let mut followed = bounded("followed logs", impatient.containers().logs(&id, options))
+        .await
+        .unwrap();
+    let first = bounded("the first line", followed.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        first,
+        LogOutput::StdOut {
+            message: "late\n".into()
+        }
+    );
+    drop(followed);
+
+    // until, RFC 3339 with nanoseconds, long before the container: nothing
+    let mut options = LogsOptions::default();
+    options.until = Some("2001-01-01T00:00:00.000000001Z".parse().unwrap());
+    let (out, err, _) = collect(containers.logs(&id, options).await.unwrap()).await;
+    assert_eq!((out.as_str(), err.as_str()), ("", ""));
+
+    // exec framing follows the Tty given at create, whatever the start options
+    let exec = docker.exec();
+    let created = exec
+        .create(
+            &id,
+            &ExecConfig {
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                tty: Some(true),
+                cmd: Some(vec!["echo".into(), "from a tty".into()]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let attached = exec
+        .start(&created.id, StartExecOptions::default())
+        .await
+        .unwrap();
+    let (out, err, console) = bounded("tty exec", collect(attached.output)).await;
+    assert_eq!((out.as_str(), err.as_str()), ("", ""));
+    assert_eq!(String::from_utf8_lossy(&console).trim(), "from a tty");
+
+    // archive_info on a missing path says which path is missing
+    let err = containers
+        .archive_info(&id, "/dremote-no-such-file")
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404), "{err}");
+    assert!(err.to_string().contains("/dremote-no-such-file"), "{err}");
 }

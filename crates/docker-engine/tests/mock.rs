@@ -1,6 +1,8 @@
 //! Wire-level tests against a mockito server: version negotiation with a daemon that
 //! speaks 1.45, parameters newer than Debian's 1.41 daemon, framing decisions,
 //! tolerant decoding, and the exact query and body of every call.
+// Options are built by assignment, the only way once they are #[non_exhaustive].
+#![allow(clippy::field_reassign_with_default)]
 
 use api_client_transport::bytes::Bytes;
 use docker_engine::frames::LogOutput;
@@ -300,7 +302,7 @@ async fn exec_console_size_on_the_wire_at_1_45_and_refused_at_1_41() {
     let start = server
         .mock("POST", "/v1.45/exec/e1/start")
         .match_body(Matcher::Json(
-            json!({"Detach": true, "Tty": true, "ConsoleSize": [24, 80]}),
+            json!({"Detach": true, "ConsoleSize": [24, 80]}),
         ))
         .with_status(200)
         .create_async()
@@ -314,7 +316,6 @@ async fn exec_console_size_on_the_wire_at_1_45_and_refused_at_1_41() {
     };
     let id = docker.exec().create("c1", &config).await.unwrap().id;
     let start_options = StartExecOptions {
-        tty: true,
         console_size: Some([24, 80]),
     };
     docker
@@ -629,8 +630,8 @@ async fn logs_query_on_the_wire() {
         .match_query(Matcher::AllOf(vec![
             q("follow", "true"),
             q("stdout", "true"),
-            q("since", "100"),
-            q("until", "200"),
+            q("since", "100.000000000"),
+            q("until", "1714557600.123456789"),
             q("timestamps", "true"),
             q("tail", "10"),
         ]))
@@ -643,8 +644,8 @@ async fn logs_query_on_the_wire() {
     let options = LogsOptions {
         follow: true,
         stderr: false,
-        since: Some(100),
-        until: Some(200),
+        since: Some("100".parse().unwrap()),
+        until: Some("2024-05-01T12:00:00.123456789+02:00".parse().unwrap()),
         timestamps: true,
         tail: Some(10),
         ..Default::default()
@@ -1084,4 +1085,269 @@ async fn ids_stay_one_path_segment() {
         .await
         .unwrap();
     m.assert_async().await;
+}
+
+// ------------------------------------------------------------------ what podman and real-world configs taught
+
+#[tokio::test]
+async fn logs_since_and_until_take_the_cli_forms() {
+    // The API reads fractional seconds; the CLI sends relative times as seconds
+    // before now by the local clock, and RFC 3339 with its nanoseconds.
+    let mut server = Server::new_async().await;
+    let m = server
+        .mock("GET", "/v1.45/containers/c1/logs")
+        .match_query(Matcher::AllOf(vec![
+            q("since", "1700000000.500000000"),
+            Matcher::Regex(r"until=\d{10}\.\d{9}(&|$)".into()),
+        ]))
+        .with_header("content-type", "application/vnd.docker.multiplexed-stream")
+        .with_body(frame(1, b"x"))
+        .expect(1)
+        .create_async()
+        .await;
+    let c = pinned(&server, "1.45").containers();
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let until: docker_engine::Timestamp = "1h30m".parse().unwrap();
+    assert!(until.seconds() <= before - 5400 && until.seconds() + 60 > before - 5400);
+    let mut options = LogsOptions::default();
+    options.since = Some("1700000000.5".parse().unwrap());
+    options.until = Some(until);
+    assert_eq!(collect(c.logs("c1", options).await.unwrap()).await.len(), 1);
+    m.assert_async().await;
+    let err = "2024-05-01T10:00:00"
+        .parse::<docker_engine::Timestamp>()
+        .unwrap_err();
+    assert!(err.to_string().contains("zone"), "{err}");
+}
+
+#[tokio::test]
+async fn memory_swappiness_minus_one_as_podman_reports_it_is_sent() {
+    // podman's inspect reports MemorySwappiness -1 ("not set"); feeding that
+    // configuration back into create must work, as both daemons take -1.
+    let mut server = Server::new_async().await;
+    let create = server
+        .mock("POST", "/v1.45/containers/create")
+        .match_body(Matcher::PartialJson(
+            json!({"Image": "busybox", "HostConfig": {"MemorySwappiness": -1}}),
+        ))
+        .with_status(201)
+        .with_body(r#"{"Id":"c1","Warnings":[]}"#)
+        .expect(1)
+        .create_async()
+        .await;
+    let c = pinned(&server, "1.45").containers();
+    let host: HostConfig =
+        serde_json::from_value(json!({"MemorySwappiness": -1, "NetworkMode": "bridge"})).unwrap();
+    let body = create_body_with(host, None);
+    c.create(&body, CreateContainerOptions::default())
+        .await
+        .unwrap();
+    create.assert_async().await;
+    for bad in [-2, 101] {
+        let host: HostConfig = serde_json::from_value(json!({"MemorySwappiness": bad})).unwrap();
+        let err = c
+            .create(
+                &create_body_with(host, None),
+                CreateContainerOptions::default(),
+            )
+            .await
+            .unwrap_err();
+        assert!(invalid_field(&err).contains("MemorySwappiness"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn create_without_an_image_is_refused_naming_it() {
+    let mut server = Server::new_async().await;
+    let never = server
+        .mock("POST", Matcher::Any)
+        .expect(0)
+        .create_async()
+        .await;
+    let c = pinned(&server, "1.45").containers();
+    let mut body = create_body_with(HostConfig::default(), None);
+    for image in [None, Some(String::new())] {
+        body.image = image;
+        let err = c
+            .create(&body, CreateContainerOptions::default())
+            .await
+            .unwrap_err();
+        assert_eq!(invalid_field(&err), "image");
+    }
+    never.assert_async().await;
+}
+
+#[tokio::test]
+async fn archive_info_on_a_missing_path_says_what_is_missing() {
+    let mut server = Server::new_async().await;
+    let head = server
+        .mock("HEAD", "/v1.45/containers/c1/archive")
+        .match_query(q("path", "/no/such"))
+        .with_status(404)
+        .expect(1)
+        .create_async()
+        .await;
+    let inspect = server
+        .mock("GET", "/v1.45/containers/c1/json")
+        .match_query(Matcher::Any)
+        .with_body(r#"{"Id":"c1","Name":"/c1"}"#)
+        .expect(1)
+        .create_async()
+        .await;
+    let gone_head = server
+        .mock("HEAD", "/v1.45/containers/gone/archive")
+        .match_query(Matcher::Any)
+        .with_status(404)
+        .create_async()
+        .await;
+    let gone = server
+        .mock("GET", "/v1.45/containers/gone/json")
+        .match_query(Matcher::Any)
+        .with_status(404)
+        .with_body(r#"{"message":"No such container: gone"}"#)
+        .create_async()
+        .await;
+    let c = pinned(&server, "1.45").containers();
+    let err = c.archive_info("c1", "/no/such").await.unwrap_err();
+    assert!(
+        (err.status() == Some(api_client_transport::http::StatusCode::NOT_FOUND)),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(text.contains("/no/such") && text.contains("c1"), "{text}");
+    let err = c.archive_info("gone", "/etc").await.unwrap_err();
+    assert!(
+        (err.status() == Some(api_client_transport::http::StatusCode::NOT_FOUND))
+            && err.to_string().contains("No such container: gone"),
+        "{err}"
+    );
+    for m in [head, inspect, gone_head, gone] {
+        m.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn a_pinned_version_is_named_pinned_not_negotiated() {
+    let server = Server::new_async().await;
+    let c = pinned(&server, "1.41").containers();
+    let err = c
+        .stop(
+            "c1",
+            StopContainerOptions {
+                signal: Some("SIGINT".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("pinned to 1.41") && !text.contains("negotiated"),
+        "{text}"
+    );
+}
+
+/// A daemon that, like podman, sends the head of a followed log only with the
+/// first line: after `hold`. Returns its URL.
+async fn head_holding_daemon(hold: std::time::Duration) -> String {
+    head_holding_daemon_with(
+        hold,
+        "application/vnd.docker.multiplexed-stream",
+        frame(1, b"first\n"),
+    )
+    .await
+}
+
+/// Like [`head_holding_daemon`], answering `body` as `content_type`.
+async fn head_holding_daemon_with(
+    hold: std::time::Duration,
+    content_type: &'static str,
+    body: Vec<u8>,
+) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            if sock.read_exact(&mut byte).await.is_err() {
+                return;
+            }
+            head.push(byte[0]);
+        }
+        tokio::time::sleep(hold).await;
+        let answer = [
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            )
+            .into_bytes(),
+            body,
+        ]
+        .concat();
+        let _ = sock.write_all(&answer).await;
+    });
+    url
+}
+
+#[tokio::test]
+async fn followed_logs_wait_for_their_head_beyond_the_call_timeout() {
+    // The builder's timeout is 100 ms; the daemon holds the head five times as long.
+    let url = head_holding_daemon(std::time::Duration::from_millis(500)).await;
+    let docker = Docker::builder()
+        .host(url)
+        .api_version("1.45".parse().unwrap())
+        .timeout(std::time::Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let mut options = LogsOptions::default();
+    options.follow = true;
+    let frames = collect(docker.containers().logs("c1", options).await.unwrap()).await;
+    assert_eq!(
+        frames,
+        vec![LogOutput::StdOut {
+            message: Bytes::from_static(b"first\n")
+        }]
+    );
+}
+
+#[tokio::test]
+async fn followed_logs_wait_for_their_head_no_longer_than_the_idle_timeout() {
+    let url = head_holding_daemon(std::time::Duration::from_secs(3600)).await;
+    let docker = Docker::builder()
+        .host(url)
+        .api_version("1.45".parse().unwrap())
+        .stream_idle_timeout(Some(std::time::Duration::from_millis(100)))
+        .build()
+        .unwrap();
+    let mut options = LogsOptions::default();
+    options.follow = true;
+    let err = docker.containers().logs("c1", options).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_stats_stream_waits_for_its_head_beyond_the_call_timeout() {
+    // podman sends a sample (and the head with it) every 5 s, not every second.
+    let url = head_holding_daemon_with(
+        std::time::Duration::from_millis(500),
+        "application/json",
+        b"{\"id\":\"c1\",\"read\":\"2024-05-01T10:00:00Z\"}\n".to_vec(),
+    )
+    .await;
+    let docker = Docker::builder()
+        .host(url)
+        .api_version("1.45".parse().unwrap())
+        .timeout(std::time::Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let mut stream = docker.containers().stats_stream("c1").await.unwrap();
+    let sample = stream.next().await.unwrap().unwrap();
+    assert_eq!(sample.id.as_deref(), Some("c1"));
+    assert!(stream.next().await.is_none());
 }

@@ -1,7 +1,7 @@
 //! The client: connectors, default headers, timeouts, retries, and the send loop.
 
 use std::fmt;
-#[cfg(feature = "unix")]
+#[cfg(all(unix, feature = "unix"))]
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -655,7 +655,7 @@ impl ClientBuilder {
             (Some(dialer), EndpointKind::Http) => {
                 Connector::Custom(dialer.clone(), config.connect_timeout)
             }
-            #[cfg(feature = "unix")]
+            #[cfg(all(unix, feature = "unix"))]
             (Some(dialer), EndpointKind::Unix(_)) => {
                 Connector::Custom(dialer.clone(), config.connect_timeout)
             }
@@ -696,7 +696,7 @@ impl ClientBuilder {
                     }
                 }
             }
-            #[cfg(feature = "unix")]
+            #[cfg(all(unix, feature = "unix"))]
             (None, EndpointKind::Unix(_)) => Connector::Unix(hyperlocal::UnixConnector),
         };
         let transport = builder.build(connector);
@@ -756,7 +756,7 @@ enum EndpointKind {
     Http,
     #[cfg(feature = "https")]
     Https,
-    #[cfg(feature = "unix")]
+    #[cfg(all(unix, feature = "unix"))]
     Unix(PathBuf),
 }
 
@@ -832,7 +832,7 @@ impl Endpoint {
         })
     }
 
-    #[cfg(feature = "unix")]
+    #[cfg(all(unix, feature = "unix"))]
     fn unix(base: &str, socket: &str) -> Result<Self> {
         if socket.is_empty() || socket.contains('\0') {
             return Err(Error::invalid(
@@ -851,12 +851,14 @@ impl Endpoint {
         })
     }
 
-    #[cfg(not(feature = "unix"))]
+    #[cfg(not(all(unix, feature = "unix")))]
     fn unix(base: &str, _socket: &str) -> Result<Self> {
-        Err(Error::invalid(
-            "base_url",
-            format!("unix sockets need the `unix` feature of api-client-transport: {base:?}"),
-        ))
+        let why = if cfg!(unix) {
+            "unix sockets need the `unix` feature of api-client-transport"
+        } else {
+            "unix sockets are not available on this platform"
+        };
+        Err(Error::invalid("base_url", format!("{why}: {base:?}")))
     }
 
     fn uri(&self, path: &str, query: &str) -> Result<Uri> {
@@ -878,7 +880,7 @@ impl Endpoint {
     /// that is a regular file, a directory or a device fails with a bare
     /// "connection refused", so the path's kind is named.
     fn explain_connect_failure(&self, error: BoxError) -> BoxError {
-        #[cfg(feature = "unix")]
+        #[cfg(all(unix, feature = "unix"))]
         if let EndpointKind::Unix(path) = &self.kind {
             use std::os::unix::fs::FileTypeExt;
             if let Ok(meta) = std::fs::metadata(path) {
@@ -913,7 +915,7 @@ impl Endpoint {
 
     fn describe(&self) -> String {
         match &self.kind {
-            #[cfg(feature = "unix")]
+            #[cfg(all(unix, feature = "unix"))]
             EndpointKind::Unix(socket) => format!("unix socket {}", socket.display()),
             _ => self.origin.clone(),
         }
@@ -921,7 +923,7 @@ impl Endpoint {
 }
 
 /// A unix socket path that names something else.
-#[cfg(feature = "unix")]
+#[cfg(all(unix, feature = "unix"))]
 #[derive(Debug)]
 struct NotASocket {
     path: PathBuf,
@@ -929,7 +931,7 @@ struct NotASocket {
     source: BoxError,
 }
 
-#[cfg(feature = "unix")]
+#[cfg(all(unix, feature = "unix"))]
 impl fmt::Display for NotASocket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -941,7 +943,7 @@ impl fmt::Display for NotASocket {
     }
 }
 
-#[cfg(feature = "unix")]
+#[cfg(all(unix, feature = "unix"))]
 impl std::error::Error for NotASocket {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(self.source.as_ref())
@@ -972,7 +974,7 @@ impl http_body::Body for StreamBody {
 mod tests {
     use super::*;
 
-    #[cfg(feature = "unix")]
+    #[cfg(all(unix, feature = "unix"))]
     #[test]
     fn unix_sockets_never_go_through_a_proxy() {
         let client = Client::builder("unix:///tmp/never.sock")

@@ -36,7 +36,7 @@ pub(crate) enum Connector {
     /// TLS inside a `CONNECT` tunnel: the proxy sees the host and port only.
     #[cfg(feature = "https")]
     HttpsViaProxy(hyper_rustls::HttpsConnector<Tunnel<HttpConnector>>),
-    #[cfg(feature = "unix")]
+    #[cfg(all(unix, feature = "unix"))]
     Unix(hyperlocal::UnixConnector),
     /// The user's own way to open a connection, bounded by the connect timeout.
     Custom(Dialer, std::time::Duration),
@@ -56,7 +56,7 @@ impl Service<Uri> for Connector {
             Connector::Https(c) => c.poll_ready(cx),
             #[cfg(feature = "https")]
             Connector::HttpsViaProxy(c) => c.poll_ready(cx),
-            #[cfg(feature = "unix")]
+            #[cfg(all(unix, feature = "unix"))]
             Connector::Unix(c) => c.poll_ready(cx).map_err(Into::into),
             Connector::Custom(..) => Poll::Ready(Ok(())),
         }
@@ -82,7 +82,7 @@ impl Service<Uri> for Connector {
                 let connecting = c.call(uri);
                 Box::pin(async move { Ok(Conn::Tls(Box::new(connecting.await?))) })
             }
-            #[cfg(feature = "unix")]
+            #[cfg(all(unix, feature = "unix"))]
             Connector::Unix(c) => {
                 let connecting = c.call(uri);
                 Box::pin(async move { Ok(Conn::Unix(connecting.await?)) })
@@ -112,7 +112,7 @@ pub(crate) enum Conn {
     /// Boxed: a TLS session is a kilobyte, the others a few words.
     #[cfg(feature = "https")]
     Tls(Box<hyper_rustls::MaybeHttpsStream<TokioIo<TcpStream>>>),
-    #[cfg(feature = "unix")]
+    #[cfg(all(unix, feature = "unix"))]
     Unix(hyperlocal::UnixStream),
     Custom(TokioIo<BoxedStream>),
 }
@@ -130,7 +130,7 @@ macro_rules! with_io {
                 let $io = Pin::new(s);
                 $body
             }
-            #[cfg(feature = "unix")]
+            #[cfg(all(unix, feature = "unix"))]
             Conn::Unix(s) => {
                 let $io = Pin::new(s);
                 $body
@@ -183,7 +183,7 @@ impl Write for Conn {
             Conn::Tcp(s) | Conn::Proxied(s) => s.is_write_vectored(),
             #[cfg(feature = "https")]
             Conn::Tls(s) => s.is_write_vectored(),
-            #[cfg(feature = "unix")]
+            #[cfg(all(unix, feature = "unix"))]
             Conn::Unix(s) => s.is_write_vectored(),
             Conn::Custom(s) => s.is_write_vectored(),
         }
@@ -197,7 +197,7 @@ impl Connection for Conn {
             Conn::Proxied(s) => s.connected().proxy(true),
             #[cfg(feature = "https")]
             Conn::Tls(s) => s.connected(),
-            #[cfg(feature = "unix")]
+            #[cfg(all(unix, feature = "unix"))]
             Conn::Unix(s) => s.connected(),
             Conn::Custom(_) => Connected::new(),
         }

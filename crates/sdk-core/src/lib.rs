@@ -36,8 +36,9 @@
 //! Features: `https` (default; rustls with the ring provider and the webpki
 //! roots, no OpenSSL; see [`TlsConfig`] for private CAs and client
 //! certificates), `native-roots` (also trust the operating system's roots)
-//! and `unix` (unix domain sockets through hyperlocal). HTTP proxies are
-//! always available and never used unless a client is given a [`Proxy`].
+//! and `unix` (unix domain sockets through hyperlocal; compiled only on unix
+//! targets). HTTP proxies are always available and never used unless a client
+//! is given a [`Proxy`].
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -397,7 +397,7 @@ async fn display_of_a_nested_error_says_each_cause_once() {
     assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused);
 }
 
-#[cfg(feature = "unix")]
+#[cfg(all(unix, feature = "unix"))]
 #[tokio::test]
 async fn a_socket_path_that_is_not_a_socket_names_what_it_is_and_the_os_cause() {
     let dir = std::env::temp_dir().join(format!("core-hostile-{}", std::process::id()));

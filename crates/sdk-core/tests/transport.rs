@@ -456,7 +456,7 @@ async fn invalid_requests_are_not_sent() {
     assert_eq!(seen.count(), 0);
 }
 
-#[cfg(feature = "unix")]
+#[cfg(all(unix, feature = "unix"))]
 mod unix {
     use super::*;
 

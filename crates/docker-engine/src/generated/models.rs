@@ -859,7 +859,7 @@ pub struct ContainerUpdateRequest {
     /// Parent cgroup of the container.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cgroup_parent: Option<String>,
-    /// Relative block IO weight, 10 to 1000 (0: default).
+    /// Relative block IO weight, 10 to 1000 (0: default). The bound is upstream's (0 to 1000); dockerd also refuses 1 to 9, which is left to the daemon to say.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blkio_weight: Option<i64>,
     /// Block IO weight per device.
@@ -919,7 +919,7 @@ pub struct ContainerUpdateRequest {
     /// Memory plus swap limit in bytes; -1 means unlimited swap.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_swap: Option<i64>,
-    /// Swappiness, 0 to 100.
+    /// Swappiness, 0 to 100, or -1 for the kernel default. Departure from the upstream bound (0 to 100): dockerd and podman both take -1 as "not set", and podman reports -1 in inspect, so an inspected configuration must be sendable back.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_swappiness: Option<i64>,
     /// CPU limit in billionths of a CPU.
@@ -1022,7 +1022,7 @@ impl api_client_transport::Validate for ContainerUpdateRequest {
         )?;
         if let Some(v) = &self.memory_swappiness {
             let f = &api_client_transport::validate::field(path, "MemorySwappiness");
-            api_client_transport::validate::range_i64(f, *v, Some(0), Some(100))?;
+            api_client_transport::validate::range_i64(f, *v, Some(-1), Some(100))?;
         }
         Ok(())
     }
@@ -1753,7 +1753,7 @@ pub struct HostConfig {
     /// Parent cgroup of the container.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cgroup_parent: Option<String>,
-    /// Relative block IO weight, 10 to 1000 (0: default).
+    /// Relative block IO weight, 10 to 1000 (0: default). The bound is upstream's (0 to 1000); dockerd also refuses 1 to 9, which is left to the daemon to say.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blkio_weight: Option<i64>,
     /// Block IO weight per device.
@@ -1813,7 +1813,7 @@ pub struct HostConfig {
     /// Memory plus swap limit in bytes; -1 means unlimited swap.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_swap: Option<i64>,
-    /// Swappiness, 0 to 100.
+    /// Swappiness, 0 to 100, or -1 for the kernel default. Departure from the upstream bound (0 to 100): dockerd and podman both take -1 as "not set", and podman reports -1 in inspect, so an inspected configuration must be sendable back.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_swappiness: Option<i64>,
     /// CPU limit in billionths of a CPU.
@@ -2068,7 +2068,7 @@ impl api_client_transport::Validate for HostConfig {
         )?;
         if let Some(v) = &self.memory_swappiness {
             let f = &api_client_transport::validate::field(path, "MemorySwappiness");
-            api_client_transport::validate::range_i64(f, *v, Some(0), Some(100))?;
+            api_client_transport::validate::range_i64(f, *v, Some(-1), Some(100))?;
         }
         if let Some(v) = &self.console_size {
             let f = &api_client_transport::validate::field(path, "ConsoleSize");
@@ -3004,7 +3004,7 @@ pub struct Resources {
     /// Parent cgroup of the container.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cgroup_parent: Option<String>,
-    /// Relative block IO weight, 10 to 1000 (0: default).
+    /// Relative block IO weight, 10 to 1000 (0: default). The bound is upstream's (0 to 1000); dockerd also refuses 1 to 9, which is left to the daemon to say.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blkio_weight: Option<i64>,
     /// Block IO weight per device.
@@ -3064,7 +3064,7 @@ pub struct Resources {
     /// Memory plus swap limit in bytes; -1 means unlimited swap.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_swap: Option<i64>,
-    /// Swappiness, 0 to 100.
+    /// Swappiness, 0 to 100, or -1 for the kernel default. Departure from the upstream bound (0 to 100): dockerd and podman both take -1 as "not set", and podman reports -1 in inspect, so an inspected configuration must be sendable back.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_swappiness: Option<i64>,
     /// CPU limit in billionths of a CPU.
@@ -3163,7 +3163,7 @@ impl api_client_transport::Validate for Resources {
         )?;
         if let Some(v) = &self.memory_swappiness {
             let f = &api_client_transport::validate::field(path, "MemorySwappiness");
-            api_client_transport::validate::range_i64(f, *v, Some(0), Some(100))?;
+            api_client_transport::validate::range_i64(f, *v, Some(-1), Some(100))?;
         }
         Ok(())
     }
