@@ -63,6 +63,13 @@
 //!
 //! # Cargo features
 //!
+//! None is on by default: containers, exec, attach, logs, stats, archives, ping and
+//! version are always there, and each area below is compiled only when asked for.
+//!
+//! - `images`: `Images` (list, pull, push, build, tag, save and load, search, prune,
+//!   commit), registry credentials and distribution inspect.
+//! - `networks`, `volumes`, `system`: those areas of the API.
+//! - `full`: every feature.
 //! - `websocket` (off by default): `Containers::attach_websocket`, the attach over a
 //!   websocket. It is the only call that needs the websocket protocol crates, and
 //!   [`Containers::attach`] covers the same ground over a hijacked connection.
@@ -78,6 +85,7 @@ mod containers;
 mod docker;
 mod exec;
 mod filters;
+#[cfg(feature = "images")]
 mod images;
 mod streams;
 mod tolerant;
@@ -99,6 +107,7 @@ pub use containers::{
 pub use docker::{Docker, DockerBuilder, PingInfo, DEFAULT_HOST};
 pub use exec::{Exec, StartExecOptions};
 pub use filters::{ContainerFilters, Filters, PruneFilters};
+#[cfg(feature = "images")]
 pub use images::{Images, ImportImageOptions, ImportedImage, RemoveImageOptions};
 pub use streams::JsonLines;
 pub use version::ApiVersion;
@@ -120,6 +129,7 @@ mod tests {
         send_sync::<crate::Docker>();
         send_sync::<crate::Containers>();
         send_sync::<crate::Exec>();
+        #[cfg(feature = "images")]
         send_sync::<crate::Images>();
         send_sync::<crate::ApiVersion>();
         send::<crate::Attached>();
