@@ -87,6 +87,8 @@ mod exec;
 mod filters;
 #[cfg(feature = "images")]
 mod images;
+#[cfg(feature = "images")]
+mod registry_auth;
 mod streams;
 mod tolerant;
 mod version;
@@ -108,7 +110,14 @@ pub use docker::{Docker, DockerBuilder, PingInfo, DEFAULT_HOST};
 pub use exec::{Exec, StartExecOptions};
 pub use filters::{ContainerFilters, Filters, PruneFilters};
 #[cfg(feature = "images")]
-pub use images::{Images, ImportImageOptions, ImportedImage, RemoveImageOptions};
+pub use images::{
+    BuildOptions, CommitOptions, DistributionInspectOptions, Images, ImportImageOptions,
+    ImportedImage, ListImagesOptions, LoadImagesOptions, Progress, ProgressMessage,
+    PruneBuildCacheOptions, PruneImagesOptions, PullImageOptions, PushImageOptions,
+    RemoveImageOptions, SearchImagesOptions,
+};
+#[cfg(feature = "images")]
+pub use registry_auth::{registry_of, DockerConfig, RegistryAuth, DOCKER_HUB_KEY};
 pub use streams::JsonLines;
 pub use version::ApiVersion;
 #[cfg(feature = "websocket")]
