@@ -78,9 +78,7 @@ impl RegistryAuth {
     /// the user's Docker config, or `None` when it holds none for that registry.
     /// Runs a credential helper (`docker-credential-<name> get`) when the config names one.
     pub async fn from_docker_config(image: &str) -> Result<Option<RegistryAuth>> {
-        DockerConfig::load()?
-            .auth_for(&registry_of(image))
-            .await
+        DockerConfig::load()?.auth_for(&registry_of(image)).await
     }
 
     /// The `X-Registry-Auth` header value: base64url of the JSON credentials.
@@ -113,9 +111,7 @@ pub fn registry_of(image: &str) -> String {
     match image.split_once('/') {
         // The first component names a registry only when it looks like a host:
         // it has a dot or a port, or is `localhost` (the rule the docker CLI uses).
-        Some((first, _))
-            if first.contains('.') || first.contains(':') || first == "localhost" =>
-        {
+        Some((first, _)) if first.contains('.') || first.contains(':') || first == "localhost" => {
             if first == "docker.io" || first == "index.docker.io" {
                 DOCKER_HUB_KEY.to_string()
             } else {
@@ -196,11 +192,7 @@ impl DockerConfig {
         let file: FileConfig = serde_json::from_slice(&text).map_err(|e| {
             Error::invalid(
                 field(),
-                format!(
-                    "not valid JSON (line {}, column {})",
-                    e.line(),
-                    e.column()
-                ),
+                format!("not valid JSON (line {}, column {})", e.line(), e.column()),
             )
         })?;
         Ok(DockerConfig {
@@ -380,7 +372,8 @@ pub(crate) const X_REGISTRY_CONFIG: HeaderName = HeaderName::from_static("x-regi
 
 impl Docker {
     /// Checks credentials with a registry through the daemon (`POST /auth`). Wrong
-    /// credentials are an [`Error::Api`] with status 401 and the daemon's reason.
+    /// credentials are an [`Error::Api`] with the daemon's reason (status 401; daemons
+    /// up to 20.10 answer 500 with the registry's `401 Unauthorized` in the message).
     #[doc(alias = "SystemAuth")]
     #[doc(alias = "system_auth")]
     pub async fn auth(&self, auth: &RegistryAuth) -> Result<SystemAuthResponse> {
@@ -405,7 +398,10 @@ mod tests {
         assert_eq!(registry_of("docker.io/library/busybox"), DOCKER_HUB_KEY);
         assert_eq!(registry_of("localhost/app"), "localhost");
         assert_eq!(registry_of("127.0.0.1:5000/a/b:c"), "127.0.0.1:5000");
-        assert_eq!(normalize_key("https://index.docker.io/v1/"), "index.docker.io");
+        assert_eq!(
+            normalize_key("https://index.docker.io/v1/"),
+            "index.docker.io"
+        );
     }
 
     #[tokio::test]
@@ -429,7 +425,10 @@ mod tests {
         assert!(config.auth_for("other:1").await.unwrap().is_none());
         std::fs::write(&path, r#"{"auths": {"x": {"auth": "secretvalue"#).unwrap();
         let err = DockerConfig::from_path(&path).unwrap_err().to_string();
-        assert!(err.contains("config.json") && !err.contains("secretvalue"), "{err}");
+        assert!(
+            err.contains("config.json") && !err.contains("secretvalue"),
+            "{err}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -1633,7 +1633,7 @@ pub struct HistoryResponseItem {
     /// The instruction that made the layer.
     pub created_by: String,
     /// Names of the image at this layer.
-    pub tags: Vec<String>,
+    pub tags: Option<Vec<String>>,
     /// Size of the layer in bytes.
     pub size: i64,
     /// Commit message.
@@ -2107,7 +2107,7 @@ impl api_client_transport::Validate for ImageSearchResponseItem {
     }
 }
 
-/// An image as the list shows it.
+/// An image as the list shows it. Daemons send `null` for an empty `Labels`, `RepoTags` or `RepoDigests`, hence nullable here.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ImageSummary {
@@ -2116,9 +2116,9 @@ pub struct ImageSummary {
     /// Id of the parent image, or empty.
     pub parent_id: String,
     /// Names (`repo:tag`) of the image.
-    pub repo_tags: Vec<String>,
+    pub repo_tags: Option<Vec<String>>,
     /// Content-addressable names (`repo@sha256:...`).
-    pub repo_digests: Vec<String>,
+    pub repo_digests: Option<Vec<String>>,
     /// Creation time, Unix seconds.
     pub created: i64,
     /// Total size in bytes.
@@ -2129,7 +2129,7 @@ pub struct ImageSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub virtual_size: Option<i64>,
     /// Labels of the image.
-    pub labels: BTreeMap<String, String>,
+    pub labels: Option<BTreeMap<String, String>>,
     /// Containers using the image; -1 unless computed.
     pub containers: i64,
 }

@@ -12,17 +12,17 @@ use api_client_transport::{ByteStream, Error, Request, Result};
 use crate::containers::LONG_CALL;
 use crate::models::{
     BuildInfo, BuildPruneResponse, CreateImageInfo, DistributionInspect, HistoryResponseItem,
-    IdResponse, ImageDeleteResponseItem, ImageInspect, ImagePruneResponse,
-    ImageSearchResponseItem, ImageSummary, PushImageInfo,
+    IdResponse, ImageDeleteResponseItem, ImageInspect, ImagePruneResponse, ImageSearchResponseItem,
+    ImageSummary, PushImageInfo,
 };
 use crate::registry_auth::{registry_config_header, X_REGISTRY_AUTH, X_REGISTRY_CONFIG};
 use crate::version::{require, since};
 use crate::Docker;
 
 pub use options::{
-    BuildOptions, CommitOptions, DistributionInspectOptions, ImportImageOptions,
-    ListImagesOptions, LoadImagesOptions, PruneBuildCacheOptions, PruneImagesOptions,
-    PullImageOptions, PushImageOptions, RemoveImageOptions, SearchImagesOptions,
+    BuildOptions, CommitOptions, DistributionInspectOptions, ImportImageOptions, ListImagesOptions,
+    LoadImagesOptions, PruneBuildCacheOptions, PruneImagesOptions, PullImageOptions,
+    PushImageOptions, RemoveImageOptions, SearchImagesOptions,
 };
 pub use progress::{Progress, ProgressMessage};
 
@@ -113,7 +113,10 @@ impl Images {
     #[doc(alias = "ImageList")]
     #[doc(alias = "image_list")]
     pub async fn list(&self, options: ListImagesOptions) -> Result<Vec<ImageSummary>> {
-        let (mut r, v) = self.docker.request(Method::GET, &["images", "json"]).await?;
+        let (mut r, v) = self
+            .docker
+            .request(Method::GET, &["images", "json"])
+            .await?;
         if options.all {
             r = r.query_pair("all", "true");
         }
@@ -316,7 +319,10 @@ impl Images {
     /// Deletes the build cache.
     #[doc(alias = "BuildPrune")]
     pub async fn build_prune(&self, options: PruneBuildCacheOptions) -> Result<BuildPruneResponse> {
-        let (mut r, _) = self.docker.request(Method::POST, &["build", "prune"]).await?;
+        let (mut r, _) = self
+            .docker
+            .request(Method::POST, &["build", "prune"])
+            .await?;
         if let Some(keep) = options.keep_storage {
             r = r.query_pair("keep-storage", keep.to_string());
         }
@@ -480,10 +486,7 @@ impl Images {
         I: IntoIterator<Item = N>,
         N: AsRef<str>,
     {
-        let (mut r, _) = self
-            .docker
-            .request(Method::GET, &["images", "get"])
-            .await?;
+        let (mut r, _) = self.docker.request(Method::GET, &["images", "get"]).await?;
         let mut any = false;
         for name in names {
             non_empty("names", name.as_ref())?;
