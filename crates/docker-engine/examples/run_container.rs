@@ -117,10 +117,7 @@ async fn pull_image(docker: &Docker, image: &str) -> Result<(), Box<dyn std::err
         _ => RegistryAuth::from_docker_config(image).await?,
     };
     println!("pulling {image}");
-    let options = PullImageOptions {
-        auth,
-        ..Default::default()
-    };
+    let options = PullImageOptions::default().with_auth(auth);
     let mut progress = docker.images().pull(image, options).await?;
     while let Some(message) = progress.next().await {
         let message = message.map_err(|e| {

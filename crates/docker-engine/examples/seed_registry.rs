@@ -81,13 +81,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     );
     let mut progress = docker
         .images()
-        .push(
-            &reference,
-            PushImageOptions {
-                auth,
-                ..Default::default()
-            },
-        )
+        .push(&reference, PushImageOptions::default().with_auth(auth))
         .await?;
     while let Some(message) = progress.next().await {
         let message = message?;

@@ -43,19 +43,23 @@ impl RegistryAuth {
         username: impl Into<String>,
         password: impl Into<Secret>,
     ) -> Self {
-        let mut config = AuthConfig::default();
-        config.serveraddress = Some(server.into());
-        config.username = Some(username.into());
-        config.password = Some(password.into());
+        let config = AuthConfig {
+            serveraddress: Some(server.into()),
+            username: Some(username.into()),
+            password: Some(password.into()),
+            ..Default::default()
+        };
         RegistryAuth { config }
     }
 
     /// An identity token (from an earlier [`Docker::auth`] or a credential helper),
     /// used by the daemon instead of a password.
     pub fn identity_token(server: impl Into<String>, token: impl Into<Secret>) -> Self {
-        let mut config = AuthConfig::default();
-        config.serveraddress = Some(server.into());
-        config.identitytoken = Some(token.into());
+        let config = AuthConfig {
+            serveraddress: Some(server.into()),
+            identitytoken: Some(token.into()),
+            ..Default::default()
+        };
         RegistryAuth { config }
     }
 
@@ -247,12 +251,14 @@ impl DockerConfig {
     }
 
     fn decode_entry(&self, registry: &str, entry: &FileAuth) -> Result<RegistryAuth> {
-        let mut config = AuthConfig::default();
-        config.serveraddress = Some(registry.to_string());
-        config.username = entry.username.clone();
-        config.password = entry.password.clone();
-        config.identitytoken = entry.identitytoken.clone().filter(|t| !t.is_empty());
-        config.registrytoken = entry.registrytoken.clone().filter(|t| !t.is_empty());
+        let mut config = AuthConfig {
+            serveraddress: Some(registry.to_string()),
+            username: entry.username.clone(),
+            password: entry.password.clone(),
+            identitytoken: entry.identitytoken.clone().filter(|t| !t.is_empty()),
+            registrytoken: entry.registrytoken.clone().filter(|t| !t.is_empty()),
+            ..Default::default()
+        };
         if let Some(auth) = entry.auth.as_ref().filter(|a| !a.is_empty()) {
             let bad = || {
                 let file = self

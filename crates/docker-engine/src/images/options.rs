@@ -1,4 +1,5 @@
-//! Options structs of the image operations.
+//! Options structs of the image operations. The new ones are `#[non_exhaustive]`:
+//! start from `Default` and set fields, so that a new option is not a breaking change.
 
 use std::collections::BTreeMap;
 
@@ -32,6 +33,7 @@ pub struct RemoveImageOptions {
 
 /// Options of [`Images::list`](crate::Images::list).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ListImagesOptions {
     /// Include intermediate images.
     pub all: bool,
@@ -45,6 +47,7 @@ pub struct ListImagesOptions {
 
 /// Options of [`Images::pull`](crate::Images::pull).
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct PullImageOptions {
     /// Credentials for the registry; without them the pull is anonymous.
     pub auth: Option<RegistryAuth>,
@@ -57,6 +60,7 @@ pub struct PullImageOptions {
 
 /// Options of [`Images::push`](crate::Images::push).
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct PushImageOptions {
     /// Credentials for the registry; without them the push is anonymous.
     pub auth: Option<RegistryAuth>,
@@ -67,6 +71,7 @@ pub struct PushImageOptions {
 
 /// Options of [`Images::search`](crate::Images::search).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SearchImagesOptions {
     /// Most results to return.
     pub limit: Option<u32>,
@@ -76,6 +81,7 @@ pub struct SearchImagesOptions {
 
 /// Options of [`Images::prune`](crate::Images::prune).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PruneImagesOptions {
     /// Filters: `dangling` (`false` prunes every unused image), `until`, `label`, `label!`.
     pub filters: Filters,
@@ -83,6 +89,7 @@ pub struct PruneImagesOptions {
 
 /// Options of [`Images::build_prune`](crate::Images::build_prune).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PruneBuildCacheOptions {
     /// Keep this many bytes of cache.
     pub keep_storage: Option<i64>,
@@ -94,6 +101,7 @@ pub struct PruneBuildCacheOptions {
 
 /// Options of [`Images::commit`](crate::Images::commit).
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct CommitOptions {
     /// Repository name of the new image.
     pub repo: Option<String>,
@@ -113,6 +121,7 @@ pub struct CommitOptions {
 
 /// Options of [`Images::build`](crate::Images::build) (the classic builder).
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct BuildOptions {
     /// Path of the Dockerfile inside the context (the daemon's default is `Dockerfile`).
     pub dockerfile: Option<String>,
@@ -152,6 +161,7 @@ pub struct BuildOptions {
 
 /// Options of [`Images::load`](crate::Images::load).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LoadImagesOptions {
     /// Send no progress messages.
     pub quiet: bool,
@@ -159,7 +169,25 @@ pub struct LoadImagesOptions {
 
 /// Options of [`Images::distribution_inspect`](crate::Images::distribution_inspect).
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct DistributionInspectOptions {
     /// Credentials for the registry.
     pub auth: Option<RegistryAuth>,
 }
+
+macro_rules! with_auth {
+    ($($t:ty),*) => {$(
+        impl $t {
+            /// These options with `auth` as the registry credentials (`None`: anonymous).
+            pub fn with_auth(mut self, auth: impl Into<Option<RegistryAuth>>) -> Self {
+                self.auth = auth.into();
+                self
+            }
+        }
+    )*};
+}
+with_auth!(
+    PullImageOptions,
+    PushImageOptions,
+    DistributionInspectOptions
+);
