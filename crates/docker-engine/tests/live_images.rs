@@ -235,6 +235,13 @@ async fn push_remove_and_pull_back_with_each_kind_of_credentials() {
         err.to_string().contains("no basic auth credentials"),
         "{err}"
     );
+    // And so is a pull with a wrong password, with the registry's reason.
+    let err = pull_with(&docker, &reference, Some(wrong.clone()))
+        .await
+        .expect_err("pull with a wrong password");
+    let text = err.to_string();
+    assert!(text.to_lowercase().contains("unauthorized"), "{text}");
+    assert!(!text.contains("not-the-password"), "{text}");
 
     // 1. Credentials given explicitly.
     pull_with(&docker, &reference, Some(good_auth()))
