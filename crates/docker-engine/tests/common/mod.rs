@@ -1,5 +1,5 @@
 //! Shared helpers of the live tests: reaching the daemon, a busybox image built in
-//! process, a tiny tar writer and reader, and cleanup that runs even when a test fails.
+//! process, a tar writer and reader (the `tar` crate), and cleanup that runs even when a test fails.
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -18,6 +18,8 @@ pub fn image_tag() -> String {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     APPLETS.hash(&mut h);
+    // How the root filesystem tar is written (now by the `tar` crate).
+    "tar-crate".hash(&mut h);
     std::fs::metadata(busybox_path())
         .map(|m| m.len())
         .unwrap_or(0)
@@ -80,10 +82,17 @@ pub fn unique(what: &str) -> String {
 
 // ------------------------------------------------------------------ tar
 
-/// A minimal ustar writer: directories, regular files and symlinks.
-#[derive(Default)]
+/// A tar writer for directories, regular files and symlinks (the `tar` crate).
 pub struct Tar {
-    buf: Vec<u8>,
+    builder: tar::Builder<Vec<u8>>,
+}
+
+impl Default for Tar {
+    fn default() -> Self {
+        Tar {
+            builder: tar::Builder::new(Vec::new()),
+        }
+    }
 }
 
 impl Tar {
@@ -91,51 +100,41 @@ impl Tar {
         Tar::default()
     }
 
-    fn header(&mut self, name: &str, mode: u32, size: u64, kind: u8, link: &str) {
-        assert!(name.len() < 100 && link.len() < 100, "short names only");
-        let mut h = [0u8; 512];
-        h[..name.len()].copy_from_slice(name.as_bytes());
-        let octal = |h: &mut [u8; 512], at: usize, width: usize, v: u64| {
-            let s = format!("{v:0w$o}\0", w = width - 1);
-            h[at..at + width].copy_from_slice(s.as_bytes());
-        };
-        octal(&mut h, 100, 8, u64::from(mode));
-        octal(&mut h, 108, 8, 0);
-        octal(&mut h, 116, 8, 0);
-        octal(&mut h, 124, 12, size);
-        octal(&mut h, 136, 12, 1_700_000_000);
-        h[148..156].copy_from_slice(b"        ");
-        h[156] = kind;
-        h[157..157 + link.len()].copy_from_slice(link.as_bytes());
-        h[257..263].copy_from_slice(b"ustar\0");
-        h[263..265].copy_from_slice(b"00");
-        let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
-        let s = format!("{sum:06o}\0 ");
-        h[148..156].copy_from_slice(s.as_bytes());
-        self.buf.extend_from_slice(&h);
+    fn header(kind: tar::EntryType, mode: u32, size: u64) -> tar::Header {
+        let mut header = tar::Header::new_ustar();
+        header.set_entry_type(kind);
+        header.set_mode(mode);
+        header.set_size(size);
+        header.set_mtime(1_700_000_000);
+        header
     }
 
     pub fn dir(mut self, name: &str, mode: u32) -> Self {
-        self.header(name, mode, 0, b'5', "");
+        let mut header = Self::header(tar::EntryType::Directory, mode, 0);
+        self.builder
+            .append_data(&mut header, name, std::io::empty())
+            .expect("tar: directory");
         self
     }
 
     pub fn file(mut self, name: &str, mode: u32, data: &[u8]) -> Self {
-        self.header(name, mode, data.len() as u64, b'0', "");
-        self.buf.extend_from_slice(data);
-        let pad = (512 - data.len() % 512) % 512;
-        self.buf.extend(std::iter::repeat(0).take(pad));
+        let mut header = Self::header(tar::EntryType::Regular, mode, data.len() as u64);
+        self.builder
+            .append_data(&mut header, name, data)
+            .expect("tar: file");
         self
     }
 
     pub fn symlink(mut self, name: &str, target: &str) -> Self {
-        self.header(name, 0o777, 0, b'2', target);
+        let mut header = Self::header(tar::EntryType::Symlink, 0o777, 0);
+        self.builder
+            .append_link(&mut header, name, target)
+            .expect("tar: symlink");
         self
     }
 
-    pub fn finish(mut self) -> Vec<u8> {
-        self.buf.extend(std::iter::repeat(0).take(1024));
-        self.buf
+    pub fn finish(self) -> Vec<u8> {
+        self.builder.into_inner().expect("tar: finish")
     }
 }
 
@@ -143,41 +142,24 @@ impl Tar {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     pub name: String,
+    /// The type flag byte (`b'0'` file, `b'5'` directory, `b'2'` symlink).
     pub kind: u8,
     pub data: Vec<u8>,
 }
 
-/// Reads the entries of a tar archive (ustar, skipping PAX and GNU extension records).
-pub fn read_tar(mut data: &[u8]) -> Vec<Entry> {
+/// Reads the entries of a tar archive (the `tar` crate folds PAX and GNU long-name
+/// records into the entries they describe).
+pub fn read_tar(data: &[u8]) -> Vec<Entry> {
+    use std::io::Read;
+    let mut archive = tar::Archive::new(data);
     let mut out = Vec::new();
-    while data.len() >= 512 {
-        let h = &data[..512];
-        if h.iter().all(|&b| b == 0) {
-            break;
-        }
-        let field = |a: usize, b: usize| {
-            let f = &h[a..b];
-            let end = f.iter().position(|&c| c == 0).unwrap_or(f.len());
-            String::from_utf8_lossy(&f[..end]).trim().to_string()
-        };
-        let size = u64::from_str_radix(&field(124, 136), 8).expect("octal size") as usize;
-        let kind = h[156];
-        let prefix = field(345, 500);
-        let name = if prefix.is_empty() {
-            field(0, 100)
-        } else {
-            format!("{prefix}/{}", field(0, 100))
-        };
-        let body = &data[512..512 + size];
-        if !matches!(kind, b'x' | b'g' | b'L' | b'K') {
-            out.push(Entry {
-                name,
-                kind,
-                data: body.to_vec(),
-            });
-        }
-        let padded = size.div_ceil(512) * 512;
-        data = &data[512 + padded..];
+    for entry in archive.entries().expect("a tar archive") {
+        let mut entry = entry.expect("a tar entry");
+        let name = entry.path().expect("entry path").display().to_string();
+        let kind = entry.header().entry_type().as_byte();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).expect("entry data");
+        out.push(Entry { name, kind, data });
     }
     out
 }
