@@ -263,6 +263,12 @@ async fn push_splits_the_tag_and_always_sends_credentials() {
     );
     with_auth.assert_async().await;
     anonymous.assert_async().await;
+    let err = docker
+        .images()
+        .push("app@sha256:00", Default::default())
+        .await
+        .unwrap_err();
+    assert_eq!(invalid_field(&err), "reference");
 }
 
 #[tokio::test]

@@ -193,6 +193,12 @@ impl Images {
         options: PushImageOptions,
     ) -> Result<Progress<PushImageInfo>> {
         check_reference("reference", reference)?;
+        if reference.contains('@') {
+            return Err(Error::invalid(
+                "reference",
+                "a push names a tag (`name:tag`), not a digest",
+            ));
+        }
         let (name, tag) = split_reference(reference);
         let (mut r, _) = self
             .docker
@@ -248,6 +254,27 @@ impl Images {
     /// (holding the Dockerfile), streamed from `context`, and streams the build output.
     /// A failing step arrives as an error item; [`Progress::image_id`] waits for the
     /// end and returns the new image's id.
+    ///
+    /// ```no_run
+    /// # async fn run(docker: docker_engine::Docker) -> Result<(), Box<dyn std::error::Error>> {
+    /// use docker_engine::BuildOptions;
+    ///
+    /// // The build context: a tar holding the Dockerfile (and whatever it copies).
+    /// let dockerfile = b"FROM busybox\nARG WHO\nRUN echo hello $WHO > /greeting\n";
+    /// let mut header = tar::Header::new_gnu();
+    /// header.set_size(dockerfile.len() as u64);
+    /// header.set_mode(0o644);
+    /// let mut context = tar::Builder::new(Vec::new());
+    /// context.append_data(&mut header, "Dockerfile", &dockerfile[..])?;
+    /// let body = futures_util::stream::iter([Ok(context.into_inner()?.into())]);
+    ///
+    /// let mut options = BuildOptions::default();
+    /// options.tags = vec!["greeter:1".into()];
+    /// options.build_args.insert("WHO".into(), "world".into());
+    /// let id = docker.images().build(body, options).await?.image_id().await?;
+    /// println!("built {id:?}");
+    /// # Ok(()) }
+    /// ```
     #[doc(alias = "ImageBuild")]
     #[doc(alias = "image_build")]
     pub async fn build<S>(&self, context: S, options: BuildOptions) -> Result<Progress<BuildInfo>>
