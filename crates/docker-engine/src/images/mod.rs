@@ -165,7 +165,8 @@ impl Images {
         self.progress(r.timeout(LONG_CALL)).await
     }
 
-    /// Pulls an image and waits until the pull is done; returns every progress message.
+    /// Pulls an image and waits until the pull is done; returns the progress messages
+    /// without the byte-counter ticks (see [`Progress::finish`]).
     ///
     /// ```no_run
     /// # async fn run(docker: docker_engine::Docker) -> docker_engine::Result<()> {

@@ -19,6 +19,10 @@ use crate::streams::JsonLines;
 pub trait ProgressMessage: DeserializeOwned + Serialize + Send + 'static {
     /// The failure this message reports, if it reports one.
     fn error_message(&self) -> Option<String>;
+
+    /// Whether this is one tick of a byte counter (`Downloading 5 MB / 30 MB`): there
+    /// may be thousands per layer, and [`Progress::finish`] does not keep them.
+    fn is_tick(&self) -> bool;
 }
 
 macro_rules! progress_message {
@@ -30,6 +34,14 @@ macro_rules! progress_message {
                     .and_then(|d| d.message.clone())
                     .or_else(|| self.error.clone())
                     .filter(|m| !m.is_empty())
+            }
+
+            fn is_tick(&self) -> bool {
+                self.progress.is_some()
+                    || self
+                        .progress_detail
+                        .as_ref()
+                        .is_some_and(|d| d.current.is_some())
             }
         }
     )*};
@@ -71,11 +83,18 @@ impl<T: ProgressMessage> Progress<T> {
         }
     }
 
-    /// Reads the stream to its end and returns every message, or the first failure.
+    /// Reads the stream to its end and returns its messages, or the first failure.
+    ///
+    /// Byte-counter ticks ([`ProgressMessage::is_tick`]) are left out, so that the
+    /// memory kept stays proportional to the number of layers and steps, not to the
+    /// size of the image; read the stream itself to see them.
     pub async fn finish(mut self) -> Result<Vec<T>> {
         let mut messages = Vec::new();
         while let Some(message) = self.next().await {
-            messages.push(message?);
+            let message = message?;
+            if !message.is_tick() {
+                messages.push(message);
+            }
         }
         Ok(messages)
     }
@@ -173,6 +192,23 @@ mod tests {
         assert!(matches!(err, Error::Api(_)), "{err:?}");
         assert!(err.to_string().contains("denied: no"), "{err}");
         assert!(p.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn finish_keeps_milestones_not_ticks() {
+        let p = Progress::<CreateImageInfo>::new(
+            body("{\"status\":\"Pulling fs layer\",\"id\":\"a\"}\n{\"status\":\"Downloading\",\"progressDetail\":{\"current\":1,\"total\":9},\"progress\":\"[=> ]\",\"id\":\"a\"}\n{\"status\":\"Pull complete\",\"progressDetail\":{},\"id\":\"a\"}\n"),
+            Method::POST,
+            "/images/create".into(),
+        );
+        let kept: Vec<_> = p
+            .finish()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.status.unwrap())
+            .collect();
+        assert_eq!(kept, ["Pulling fs layer", "Pull complete"]);
     }
 
     #[tokio::test]
