@@ -54,6 +54,10 @@
 //!   Attach and exec hijack the connection and give a writer for standard input
 //!   that can be half-closed. Stats stream as typed samples; archives and exports stream
 //!   as bytes, and uploads are streamed, never buffered whole.
+//! - **Images and registries** (feature `images`): pulls, pushes, builds and loads
+//!   stream typed progress whose in-stream failures are errors; registry credentials
+//!   come from code or from the user's Docker config (including credential helpers)
+//!   and never appear in a `Debug` output or an error.
 //! - **Tolerant models**: the [`models`] are generated from this crate's own small
 //!   OpenAPI file. Unknown fields are ignored and every enum has an `Unknown` variant,
 //!   so a newer daemon never breaks decoding.

@@ -607,4 +607,16 @@ async fn distribution_inspect_and_auth() {
         text.contains("401 Unauthorized") && !text.contains("pa$$word"),
         "{text}"
     );
+
+    // A daemon may accept with 204 and no body: an empty status, no token.
+    let mut server = Server::new_async().await;
+    let empty = server
+        .mock("POST", "/v1.45/auth")
+        .with_status(204)
+        .create_async()
+        .await;
+    let docker = pinned(&server, "1.45");
+    let answer = docker.auth(&secret_auth()).await.unwrap();
+    assert_eq!((answer.status.as_str(), answer.identity_token), ("", None));
+    empty.assert_async().await;
 }
