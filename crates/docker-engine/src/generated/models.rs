@@ -28,7 +28,7 @@ impl api_client_transport::Validate for Address {
     }
 }
 
-/// Credentials for a registry.
+/// Credentials for a registry. `identitytoken` and `registrytoken` are beyond the upstream schema: the daemon reads them (they are how a token from an earlier login is sent).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AuthConfig {
     /// User name.
@@ -2839,7 +2839,7 @@ impl api_client_transport::Validate for ProgressDetail {
     }
 }
 
-/// One message of a push progress stream.
+/// One message of a push progress stream. `id`, `errorDetail` and `aux` are beyond the upstream schema: the daemon sends them (`aux` carries the pushed digest).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PushImageInfo {
