@@ -5,6 +5,8 @@
 //!   `--check` only compares and fails naming every stale or missing file.
 //! - `cargo xtask coverage` fails when an `operationId` of a crate's spec has no
 //!   `#[doc(alias = "...")]` (or `fn` of that name) in that crate's hand-written sources.
+//! - `cargo xtask demo` sets up dockerd and the local registry when missing, then pulls and
+//!   runs a container (the README's first command).
 //! - `cargo xtask deps` fails when reqwest, OpenSSL or native-tls is among the normal dependencies.
 //! - `cargo xtask msrv`, `minimal-versions` and `package` are the release gates (see `release.rs`).
 //! - `cargo xtask ci` runs fmt, clippy, tests, the codegen, coverage and dependency checks, rustdoc
@@ -33,6 +35,7 @@
 
 mod codegen;
 mod coverage;
+mod demo;
 mod deps;
 mod model;
 mod names;
@@ -54,6 +57,8 @@ commands:
                       print the models generated from SPEC (a path) without writing anything
   coverage            every operationId must have a #[doc(alias)] (or a fn of that
                       name) in its crate's src/, outside src/generated/
+  demo                set up dockerd, busybox and the local registry when missing (as root),
+                      seed the registry, then run the docker-engine example that pulls and runs
   deps                no reqwest, openssl or native-tls among the normal dependencies
   msrv                build on the declared rust-version from the committed lock
                       (rustup installs the toolchain when missing)
@@ -79,6 +84,7 @@ fn main() -> ExitCode {
             codegen::write_all(&root, only)
         }
         ["coverage"] => coverage::check(&root),
+        ["demo"] => demo::run(&root),
         ["deps"] => deps::check(&root),
         ["msrv"] => release::msrv(&root),
         ["minimal-versions"] => release::minimal_versions(&root),

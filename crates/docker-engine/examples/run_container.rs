@@ -1,25 +1,27 @@
-//! Runs a container on the local Docker daemon and streams its output.
+//! Pulls an image from a registry, runs a container from it on the local Docker daemon
+//! and streams its output.
 //!
 //! ```text
+//! cargo xtask demo        # sets up dockerd and a local registry, seeds it, runs this
 //! cargo run -p docker-engine --example run_container
 //! ```
 //!
-//! Connects to `DOCKER_HOST` (default `unix:///var/run/docker.sock`). If the image
-//! `docker-engine-example/busybox:latest` is missing it is made on the spot from a
-//! static busybox binary (`BUSYBOX`, default `/usr/bin/busybox`, Debian's
-//! `busybox-static`): no registry or account needed. The container prints to stdout
-//! and stderr; its followed logs are shown as they come, then it is waited for and
-//! removed.
+//! Connects to `DOCKER_HOST` (default `unix:///var/run/docker.sock`) and pulls `IMAGE`
+//! (default `127.0.0.1:5000/docker-engine-example/busybox:latest`, which the
+//! `seed_registry` example pushes to the local registry) with the credentials of
+//! `REGISTRY_USER`/`REGISTRY_PASSWORD` or of the Docker config. The container prints
+//! to stdout and stderr; its followed logs are shown as they come, then it is waited
+//! for and removed.
 
 use std::process::ExitCode;
 
-use api_client_transport::bytes::Bytes;
 use docker_engine::frames::LogOutput;
 use docker_engine::models::ContainerCreateRequest;
-use docker_engine::{Docker, ImportImageOptions, LogsOptions, RemoveContainerOptions};
+use docker_engine::{Docker, LogsOptions, PullImageOptions, RegistryAuth, RemoveContainerOptions};
 use futures_util::StreamExt;
 
-const IMAGE: &str = "docker-engine-example/busybox:latest";
+/// Where `cargo xtask demo` (through the `seed_registry` example) puts the image.
+const IMAGE: &str = "127.0.0.1:5000/docker-engine-example/busybox:latest";
 const SCRIPT: &str = r#"for i in 1 2 3; do echo "hello from stdout ($i)"; echo "and from stderr ($i)" >&2; sleep 0.5; done"#;
 
 #[tokio::main(flavor = "current_thread")]
@@ -36,7 +38,7 @@ async fn main() -> ExitCode {
 async fn run() -> Result<i64, Box<dyn std::error::Error>> {
     let docker = Docker::connect()?;
     let ping = docker.ping().await.map_err(|e| {
-        format!("cannot reach the Docker daemon: {e}\n(start dockerd, or point DOCKER_HOST at a running one)")
+        format!("cannot reach the Docker daemon: {e}\n(`cargo xtask demo` starts one; or point DOCKER_HOST at a running daemon)")
     })?;
     let version = docker.api_version().await?;
     println!(
@@ -45,11 +47,16 @@ async fn run() -> Result<i64, Box<dyn std::error::Error>> {
         ping.os_type.as_deref().unwrap_or("unknown OS")
     );
 
-    ensure_image(&docker).await?;
+    let image = std::env::var("IMAGE").unwrap_or_else(|_| IMAGE.to_string());
+    pull_image(&docker, &image).await.map_err(|e| {
+        format!(
+            "cannot pull {image}: {e}\n(start the local registry and seed it with `cargo xtask demo`, or set IMAGE to an image you can pull)"
+        )
+    })?;
 
     let containers = docker.containers();
     let config = ContainerCreateRequest {
-        image: Some(IMAGE.into()),
+        image: Some(image.clone()),
         cmd: Some(vec!["sh".into(), "-c".into(), SCRIPT.into()]),
         ..Default::default()
     };
@@ -97,69 +104,29 @@ async fn run() -> Result<i64, Box<dyn std::error::Error>> {
     Ok(exit.status_code)
 }
 
-/// Imports the example image from a static busybox if the daemon does not have it.
-async fn ensure_image(docker: &Docker) -> Result<(), Box<dyn std::error::Error>> {
-    match docker.images().inspect(IMAGE).await {
-        Ok(_) => return Ok(()),
-        Err(e) if e.status().map(|s| s.as_u16()) == Some(404) => {}
-        Err(e) => return Err(e.into()),
-    }
-    let path = std::env::var("BUSYBOX").unwrap_or_else(|_| "/usr/bin/busybox".into());
-    let busybox = std::fs::read(&path).map_err(|e| {
-        format!("the image {IMAGE} is missing and busybox could not be read from {path}: {e} (install busybox-static, or set BUSYBOX)")
-    })?;
-    println!("importing {IMAGE} from {path}");
-    let mut tar = Tar::default();
-    tar.entry("bin/", 0o755, b'5', "", &[]);
-    tar.entry("tmp/", 0o1777, b'5', "", &[]);
-    tar.entry("bin/busybox", 0o755, b'0', "", &busybox);
-    for applet in ["sh", "echo", "sleep", "cat", "ls"] {
-        tar.entry(&format!("bin/{applet}"), 0o777, b'2', "busybox", &[]);
-    }
-    let body = futures_util::stream::iter(vec![Ok(Bytes::from(tar.finish()))]);
-    let options = ImportImageOptions {
-        repo: Some("docker-engine-example/busybox".into()),
-        tag: Some("latest".into()),
-        changes: vec!["ENV PATH=/bin".into(), r#"CMD ["/bin/sh"]"#.into()],
-        ..Default::default()
+/// Pulls the example image from its registry, with credentials from
+/// `REGISTRY_USER`/`REGISTRY_PASSWORD` or from the Docker config (`DOCKER_CONFIG`,
+/// `~/.docker/config.json`, credential helpers).
+async fn pull_image(docker: &Docker, image: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let registry = docker_engine::registry_of(image);
+    let auth = match (
+        std::env::var("REGISTRY_USER"),
+        std::env::var("REGISTRY_PASSWORD"),
+    ) {
+        (Ok(user), Ok(password)) => Some(RegistryAuth::password(&registry, user, password)),
+        _ => RegistryAuth::from_docker_config(image).await?,
     };
-    let imported = docker.images().import(body, options).await?;
-    println!(
-        "imported {}",
-        imported.id.as_deref().unwrap_or("(no id reported)")
-    );
+    println!("pulling {image}");
+    let options = PullImageOptions::default().with_auth(auth);
+    let mut progress = docker.images().pull(image, options).await?;
+    while let Some(message) = progress.next().await {
+        let message = message.map_err(|e| {
+            format!("{e}\n(is the image in the registry? `cargo xtask demo` puts it there)")
+        })?;
+        // Per-layer byte counters would flood the terminal: show the milestones.
+        if let (Some(status), None) = (message.status, message.progress_detail) {
+            println!("  {status}");
+        }
+    }
     Ok(())
-}
-
-/// Just enough of the ustar format for a root filesystem of a few entries.
-#[derive(Default)]
-struct Tar(Vec<u8>);
-
-impl Tar {
-    fn entry(&mut self, name: &str, mode: u32, kind: u8, link: &str, data: &[u8]) {
-        let mut h = [0u8; 512];
-        h[..name.len()].copy_from_slice(name.as_bytes());
-        let mut octal = |at: usize, width: usize, v: u64| {
-            h[at..at + width].copy_from_slice(format!("{v:0w$o}\0", w = width - 1).as_bytes());
-        };
-        octal(100, 8, u64::from(mode));
-        octal(108, 8, 0);
-        octal(116, 8, 0);
-        octal(124, 12, data.len() as u64);
-        octal(136, 12, 0);
-        h[148..156].fill(b' ');
-        h[156] = kind;
-        h[157..157 + link.len()].copy_from_slice(link.as_bytes());
-        h[257..265].copy_from_slice(b"ustar\x0000");
-        let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
-        h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
-        self.0.extend_from_slice(&h);
-        self.0.extend_from_slice(data);
-        self.0.resize(self.0.len().div_ceil(512) * 512, 0);
-    }
-
-    fn finish(mut self) -> Vec<u8> {
-        self.0.resize(self.0.len() + 1024, 0);
-        self.0
-    }
 }

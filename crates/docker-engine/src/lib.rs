@@ -60,6 +60,10 @@
 //!   Attach and exec hijack the connection and give a writer for standard input
 //!   that can be half-closed. Stats stream as typed samples; archives and exports stream
 //!   as bytes, and uploads are streamed, never buffered whole.
+//! - **Images and registries** (feature `images`): pulls, pushes, builds and loads
+//!   stream typed progress whose in-stream failures are errors; registry credentials
+//!   come from code or from the user's Docker config (including credential helpers)
+//!   and never appear in a `Debug` output or an error.
 //! - **Tolerant models**: the [`models`] are generated from this crate's own small
 //!   OpenAPI file. Unknown fields are ignored and every enum has an `Unknown` variant,
 //!   so a newer daemon never breaks decoding.
@@ -69,9 +73,16 @@
 //!
 //! # Cargo features
 //!
-//! - `tls` (off by default): TLS to a remote daemon through rustls (no OpenSSL);
-//!   see [`DockerBuilder::tls_cert_path`]. Without it, a request for TLS is an
+//! None is on by default: containers, exec, attach, logs, stats, archives, ping and
+//! version are always there, and each area below is compiled only when asked for.
+//!
+//! - `images`: `Images` (list, pull, push, build, tag, save and load, search, prune,
+//!   commit), registry credentials and distribution inspect.
+//! - `networks`, `volumes`, `system`: those areas of the API.
+//! - `tls`: TLS to a remote daemon through rustls (no OpenSSL); see
+//!   [`DockerBuilder::tls_cert_path`]. Without it, a request for TLS is an
 //!   [`Error::InvalidInput`] naming the setting, never a plain-text attempt.
+//! - `full`: every feature.
 //! - `websocket` (off by default): `Containers::attach_websocket`, the attach over a
 //!   websocket. It is the only call that needs the websocket protocol crates, and
 //!   [`Containers::attach`] covers the same ground over a hijacked connection.
@@ -90,7 +101,10 @@ mod context;
 mod docker;
 mod exec;
 mod filters;
+#[cfg(feature = "images")]
 mod images;
+#[cfg(feature = "images")]
+mod registry_auth;
 mod streams;
 mod timestamp;
 mod tolerant;
@@ -115,7 +129,15 @@ pub use context::{ContextStore, Endpoint, EndpointSource, TlsFiles, DEFAULT_CONT
 pub use docker::{Docker, DockerBuilder, PingInfo, DEFAULT_HOST};
 pub use exec::{Exec, StartExecOptions};
 pub use filters::{ContainerFilters, Filters, PruneFilters};
-pub use images::{Images, ImportImageOptions, ImportedImage, RemoveImageOptions};
+#[cfg(feature = "images")]
+pub use images::{
+    BuildOptions, CommitOptions, DistributionInspectOptions, Images, ImportImageOptions,
+    ImportedImage, ListImagesOptions, LoadImagesOptions, Progress, ProgressMessage,
+    PruneBuildCacheOptions, PruneImagesOptions, PullImageOptions, PushImageOptions,
+    RemoveImageOptions, SearchImagesOptions,
+};
+#[cfg(feature = "images")]
+pub use registry_auth::{registry_of, DockerConfig, RegistryAuth, DOCKER_HUB_KEY};
 pub use streams::JsonLines;
 pub use timestamp::Timestamp;
 pub use version::ApiVersion;
@@ -137,6 +159,7 @@ mod tests {
         send_sync::<crate::Docker>();
         send_sync::<crate::Containers>();
         send_sync::<crate::Exec>();
+        #[cfg(feature = "images")]
         send_sync::<crate::Images>();
         send_sync::<crate::ApiVersion>();
         send_sync::<crate::Endpoint>();

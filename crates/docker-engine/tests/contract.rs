@@ -65,6 +65,14 @@ fn every_example_decodes_into_its_model() {
                 CreateImageInfo,
                 IdResponse,
                 ErrorResponse,
+                BuildInfo,
+                BuildPruneResponse,
+                DistributionInspect,
+                HistoryResponseItem,
+                ImagePruneResponse,
+                ImageSummary,
+                PushImageInfo,
+                SystemAuthResponse,
             ]
         );
         checked.push(name.clone());

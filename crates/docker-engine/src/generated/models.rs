@@ -29,6 +29,36 @@ impl api_client_transport::Validate for Address {
     }
 }
 
+/// Credentials for a registry. `identitytoken` and `registrytoken` are beyond the upstream schema: the daemon reads them (they are how a token from an earlier login is sent).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct AuthConfig {
+    /// User name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Password or access token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<api_client_transport::Secret>,
+    /// E-mail address (old registries only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Registry address, e.g. `localhost:5000`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serveraddress: Option<String>,
+    /// Identity token returned by an earlier login, used instead of a password.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identitytoken: Option<api_client_transport::Secret>,
+    /// Bearer token for the registry itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registrytoken: Option<api_client_transport::Secret>,
+}
+
+impl api_client_transport::Validate for AuthConfig {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
 /// One block IO counter.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -85,6 +115,62 @@ pub struct BlkioStats {
 }
 
 impl api_client_transport::Validate for BlkioStats {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// One message of a build or image load progress stream.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuildInfo {
+    /// Layer or step the message is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Build output text (a step, or what a `RUN` printed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream: Option<String>,
+    /// Error text; set when the build failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Error reported inside a progress stream.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_detail: Option<ErrorDetail>,
+    /// Status text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Progress bar text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<String>,
+    /// Progress counters of a long-running image operation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress_detail: Option<ProgressDetail>,
+    /// The id of a built image, reported in a build stream.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aux: Option<ImageId>,
+}
+
+impl api_client_transport::Validate for BuildInfo {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// What a build cache prune removed.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BuildPruneResponse {
+    /// Ids of removed cache records.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caches_deleted: Option<Vec<String>>,
+    /// Bytes freed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub space_reclaimed: Option<i64>,
+}
+
+impl api_client_transport::Validate for BuildPruneResponse {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -1237,6 +1323,23 @@ impl api_client_transport::Validate for DeviceRequest {
     }
 }
 
+/// What a registry says about an image.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DistributionInspect {
+    /// A content descriptor, as in the OCI image specification.
+    pub descriptor: OciDescriptor,
+    /// Platforms the image is available for.
+    pub platforms: Vec<OciPlatform>,
+}
+
+impl api_client_transport::Validate for DistributionInspect {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
 /// An empty JSON object, used by the daemon as a set member (`{}`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -1739,6 +1842,31 @@ impl api_client_transport::Validate for HealthcheckResult {
     }
 }
 
+/// One layer of an image's history.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct HistoryResponseItem {
+    /// Image id of the layer, or `\<missing\>`.
+    pub id: String,
+    /// Creation time, Unix seconds.
+    pub created: i64,
+    /// The instruction that made the layer.
+    pub created_by: String,
+    /// Names of the image at this layer.
+    pub tags: Option<Vec<String>>,
+    /// Size of the layer in bytes.
+    pub size: i64,
+    /// Commit message.
+    pub comment: String,
+}
+
+impl api_client_transport::Validate for HistoryResponseItem {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
 /// Configuration of a container that depends on the host: limits, mounts, ports, namespaces.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -2122,6 +2250,21 @@ impl api_client_transport::Validate for ImageDeleteResponseItem {
     }
 }
 
+/// The id of a built image, reported in a build stream.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ImageId {
+    /// Image id.
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+impl api_client_transport::Validate for ImageId {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
 /// Detail of one image.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -2203,6 +2346,25 @@ impl api_client_transport::Validate for ImageMetadata {
     }
 }
 
+/// What an image prune removed.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ImagePruneResponse {
+    /// Names and images removed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub images_deleted: Option<Vec<ImageDeleteResponseItem>>,
+    /// Bytes freed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub space_reclaimed: Option<i64>,
+}
+
+impl api_client_transport::Validate for ImagePruneResponse {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
 /// Layers of an image.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -2216,6 +2378,67 @@ pub struct ImageRootFs {
 }
 
 impl api_client_transport::Validate for ImageRootFs {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ImageSearchResponseItem {
+    /// Short description of the repository.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Whether it is an official image.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_official: Option<bool>,
+    /// Whether it has automated builds (deprecated; always false on new daemons).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_automated: Option<bool>,
+    /// Repository name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Number of stars.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub star_count: Option<i64>,
+}
+
+impl api_client_transport::Validate for ImageSearchResponseItem {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// An image as the list shows it. Daemons send `null` for an empty `Labels`, `RepoTags` or `RepoDigests`, hence nullable here.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ImageSummary {
+    /// Image id, `sha256:...`.
+    pub id: String,
+    /// Id of the parent image, or empty.
+    pub parent_id: String,
+    /// Names (`repo:tag`) of the image.
+    pub repo_tags: Option<Vec<String>>,
+    /// Content-addressable names (`repo@sha256:...`).
+    pub repo_digests: Option<Vec<String>>,
+    /// Creation time, Unix seconds.
+    pub created: i64,
+    /// Total size in bytes.
+    pub size: i64,
+    /// Bytes shared with other images; -1 unless asked for.
+    pub shared_size: i64,
+    /// Same as `Size` (older daemons; removed in API 1.44).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub virtual_size: Option<i64>,
+    /// Labels of the image.
+    pub labels: Option<BTreeMap<String, String>>,
+    /// Containers using the image; -1 unless computed.
+    pub containers: i64,
+}
+
+impl api_client_transport::Validate for ImageSummary {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -2786,6 +3009,55 @@ impl api_client_transport::Validate for NetworkingConfig {
     }
 }
 
+/// A content descriptor, as in the OCI image specification.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OciDescriptor {
+    /// Media type of the content.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    /// Digest of the content, `sha256:...`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    /// Size of the content in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
+}
+
+impl api_client_transport::Validate for OciDescriptor {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// A platform an image runs on.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct OciPlatform {
+    /// CPU architecture, e.g. `amd64`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
+    /// Operating system, e.g. `linux`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os: Option<String>,
+    /// Operating system version (Windows).
+    #[serde(rename = "os.version", skip_serializing_if = "Option::is_none")]
+    pub os_version: Option<String>,
+    /// Required operating system features.
+    #[serde(rename = "os.features", skip_serializing_if = "Option::is_none")]
+    pub os_features: Option<Vec<String>>,
+    /// CPU variant, e.g. `v8`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+}
+
+impl api_client_transport::Validate for OciPlatform {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
 /// File information of a path inside a container (from the `X-Docker-Container-Path-Stat` header).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -2984,6 +3256,40 @@ pub struct ProgressDetail {
 }
 
 impl api_client_transport::Validate for ProgressDetail {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// One message of a push progress stream. `id`, `errorDetail` and `aux` are beyond the upstream schema: the daemon sends them (`aux` carries the pushed digest).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushImageInfo {
+    /// Layer the message is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Error text; set when the push failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Error reported inside a progress stream.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_detail: Option<ErrorDetail>,
+    /// Status text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Progress bar text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<String>,
+    /// Progress counters of a long-running image operation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress_detail: Option<ProgressDetail>,
+    /// Extra data; after a push, the tag, digest and size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aux: Option<BTreeMap<String, serde_json::Value>>,
+}
+
+impl api_client_transport::Validate for PushImageInfo {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -3259,6 +3565,24 @@ pub struct StorageStats {
 }
 
 impl api_client_transport::Validate for StorageStats {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Answer to a credentials check.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SystemAuthResponse {
+    /// Outcome, e.g. `Login Succeeded`.
+    pub status: String,
+    /// A token to use instead of the password from now on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_token: Option<api_client_transport::Secret>,
+}
+
+impl api_client_transport::Validate for SystemAuthResponse {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())

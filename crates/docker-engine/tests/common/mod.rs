@@ -1,5 +1,5 @@
 //! Shared helpers of the live tests: reaching the daemon, a busybox image built in
-//! process, a tiny tar writer and reader, and cleanup that runs even when a test fails.
+//! process, a tar writer and reader (the `tar` crate), and cleanup that runs even when a test fails.
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -18,6 +18,8 @@ pub fn image_tag() -> String {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     APPLETS.hash(&mut h);
+    // How the root filesystem tar is written (now by the `tar` crate).
+    "tar-crate".hash(&mut h);
     std::fs::metadata(busybox_path())
         .map(|m| m.len())
         .unwrap_or(0)
@@ -143,6 +145,7 @@ impl Tar {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     pub name: String,
+    /// The type flag byte (`b'0'` file, `b'5'` directory, `b'2'` symlink).
     pub kind: u8,
     pub data: Vec<u8>,
 }
