@@ -61,8 +61,21 @@
 //! Errors are [`api_client_transport::Error`]: the daemon's own message is kept for API errors.
 //! No HTTP proxy is ever used.
 //!
+//! - **Networks, volumes, system** (features `networks`, `volumes`, `system`):
+//!   `Docker::networks`, `Docker::volumes`, and `Docker::info`, `Docker::df`
+//!   and `Docker::events` (a typed stream that a followed watch keeps open).
+//! - **Conveniences**: [`Containers::run`] is `docker run --rm` in one call (exit code
+//!   and output back, the container removed on every path); [`helpers`] builds port
+//!   bindings, mounts, health check durations and network endpoints with types
+//!   instead of wire strings.
+//!
 //! # Cargo features
 //!
+//! None is on by default: containers, exec, attach, logs, stats, archives, ping,
+//! version, [`Containers::run`] and [`helpers`] are always there, and each area
+//! below is compiled only when asked for. `full` turns on every feature.
+//!
+//! - `networks`: `Networks`. `volumes`: `Volumes`. `system`: info, df and events.
 //! - `websocket` (off by default): `Containers::attach_websocket`, the attach over a
 //!   websocket. It is the only call that needs the websocket protocol crates, and
 //!   [`Containers::attach`] covers the same ground over a hijacked connection.
@@ -76,12 +89,22 @@ mod archive;
 mod attach;
 mod containers;
 mod docker;
+#[cfg(feature = "system")]
+mod events;
 mod exec;
 mod filters;
+pub mod helpers;
 mod images;
+#[cfg(feature = "networks")]
+mod networks;
+mod run;
 mod streams;
+#[cfg(feature = "system")]
+mod system;
 mod tolerant;
 mod version;
+#[cfg(feature = "volumes")]
+mod volumes;
 #[cfg(feature = "websocket")]
 mod websocket;
 
@@ -98,10 +121,30 @@ pub use containers::{
 };
 pub use docker::{Docker, DockerBuilder, PingInfo, DEFAULT_HOST};
 pub use exec::{Exec, StartExecOptions};
+#[cfg(feature = "system")]
+pub use events::{EventStream, EventsOptions};
+#[cfg(feature = "system")]
+pub use filters::EventFilters;
+#[cfg(feature = "networks")]
+pub use filters::NetworkFilters;
+#[cfg(feature = "volumes")]
+pub use filters::VolumeFilters;
 pub use filters::{ContainerFilters, Filters, PruneFilters};
 pub use images::{Images, ImportImageOptions, ImportedImage, RemoveImageOptions};
+#[cfg(feature = "networks")]
+pub use networks::{
+    DisconnectNetworkOptions, InspectNetworkOptions, ListNetworksOptions, Networks,
+    PruneNetworksOptions,
+};
+pub use run::{RunOptions, RunOutput, RunResult};
 pub use streams::JsonLines;
+#[cfg(feature = "system")]
+pub use system::{DataUsageKind, DataUsageOptions};
 pub use version::ApiVersion;
+#[cfg(feature = "volumes")]
+pub use volumes::{
+    ListVolumesOptions, PruneVolumesOptions, RemoveVolumeOptions, Volumes,
+};
 #[cfg(feature = "websocket")]
 pub use websocket::{WebSocketAttached, WebSocketInput};
 
@@ -121,6 +164,13 @@ mod tests {
         send_sync::<crate::Containers>();
         send_sync::<crate::Exec>();
         send_sync::<crate::Images>();
+        #[cfg(feature = "networks")]
+        send_sync::<crate::Networks>();
+        #[cfg(feature = "volumes")]
+        send_sync::<crate::Volumes>();
+        #[cfg(feature = "system")]
+        send::<crate::EventStream>();
+        send_sync::<crate::RunResult>();
         send_sync::<crate::ApiVersion>();
         send::<crate::Attached>();
         #[cfg(feature = "websocket")]
