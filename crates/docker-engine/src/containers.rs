@@ -338,9 +338,7 @@ impl Containers {
         r = flag(r, "all", options.all);
         r = opt(r, "limit", options.limit);
         r = flag(r, "size", options.size);
-        if !options.filters.filters().is_empty() {
-            r = r.query_pair("filters", options.filters.filters().to_json());
-        }
+        r = options.filters.filters().apply(r);
         let list: Option<Vec<ContainerSummary>> = self.docker.send(r).await?.json().await?;
         Ok(list.unwrap_or_default())
     }
@@ -747,10 +745,8 @@ impl Containers {
     #[doc(alias = "ContainerPrune")]
     #[doc(alias = "container_prune")]
     pub async fn prune(&self, options: PruneContainersOptions) -> Result<ContainerPruneResponse> {
-        let (mut r, _) = self.req(Method::POST, &["containers", "prune"]).await?;
-        if !options.filters.filters().is_empty() {
-            r = r.query_pair("filters", options.filters.filters().to_json());
-        }
+        let (r, _) = self.req(Method::POST, &["containers", "prune"]).await?;
+        let r = options.filters.filters().apply(r);
         self.docker.send(r).await?.json().await
     }
 }

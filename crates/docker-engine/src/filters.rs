@@ -173,7 +173,10 @@ impl From<PruneFilters> for Filters {
 
 impl Filters {
     /// Adds the `filters` query parameter when any filter is set.
-    pub(crate) fn apply(&self, request: api_client_transport::Request) -> api_client_transport::Request {
+    pub(crate) fn apply(
+        &self,
+        request: api_client_transport::Request,
+    ) -> api_client_transport::Request {
         if self.is_empty() {
             request
         } else {

@@ -120,9 +120,9 @@ pub use containers::{
     StopContainerOptions, TopOptions, WaitOptions,
 };
 pub use docker::{Docker, DockerBuilder, PingInfo, DEFAULT_HOST};
-pub use exec::{Exec, StartExecOptions};
 #[cfg(feature = "system")]
 pub use events::{EventStream, EventsOptions};
+pub use exec::{Exec, StartExecOptions};
 #[cfg(feature = "system")]
 pub use filters::EventFilters;
 #[cfg(feature = "networks")]
@@ -142,9 +142,7 @@ pub use streams::JsonLines;
 pub use system::{DataUsageKind, DataUsageOptions};
 pub use version::ApiVersion;
 #[cfg(feature = "volumes")]
-pub use volumes::{
-    ListVolumesOptions, PruneVolumesOptions, RemoveVolumeOptions, Volumes,
-};
+pub use volumes::{ListVolumesOptions, PruneVolumesOptions, RemoveVolumeOptions, Volumes};
 #[cfg(feature = "websocket")]
 pub use websocket::{WebSocketAttached, WebSocketInput};
 

@@ -70,8 +70,7 @@ struct RemoveOnDrop {
 
 impl Drop for RemoveOnDrop {
     fn drop(&mut self) {
-        let (Some(id), Ok(handle)) = (self.id.take(), tokio::runtime::Handle::try_current())
-        else {
+        let (Some(id), Ok(handle)) = (self.id.take(), tokio::runtime::Handle::try_current()) else {
             return;
         };
         let containers = self.containers.clone();
@@ -119,7 +118,11 @@ impl Containers {
     /// assert_eq!((done.exit_code, &done.stdout[..]), (3, &b"hi\n"[..]));
     /// # Ok(()) }
     /// ```
-    pub async fn run(&self, config: &ContainerCreateRequest, options: RunOptions) -> Result<RunResult> {
+    pub async fn run(
+        &self,
+        config: &ContainerCreateRequest,
+        options: RunOptions,
+    ) -> Result<RunResult> {
         let create = CreateContainerOptions {
             name: options.name.clone(),
             platform: options.platform.clone(),
