@@ -2,6 +2,9 @@
 //! other by alias on a user network (one with a static address), and a named
 //! volume written by one container and read by another. Everything created is
 //! named `dnet-...` and removed, also when a test fails.
+// Models are built the way a user outside the crate must once they are
+// #[non_exhaustive]: from Default, then field by field.
+#![allow(clippy::field_reassign_with_default)]
 
 mod common;
 

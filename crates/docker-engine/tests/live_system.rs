@@ -1,6 +1,9 @@
 //! Info, df, events and the run helper against the real daemon, side by side with
 //! the docker CLI where it shows the same facts. Everything created is named
 //! `dnet-...` and removed.
+// Models are built the way a user outside the crate must once they are
+// #[non_exhaustive]: from Default, then field by field.
+#![allow(clippy::field_reassign_with_default)]
 
 mod common;
 

@@ -1,5 +1,8 @@
 //! Wire-level tests of info, df, events, the run helper and the typed helpers
 //! against a mockito server.
+// Models are built the way a user outside the crate must once they are
+// #[non_exhaustive]: from Default, then field by field.
+#![allow(clippy::field_reassign_with_default)]
 
 use std::time::{Duration, UNIX_EPOCH};
 
