@@ -65,6 +65,12 @@ fn every_example_decodes_into_its_model() {
                 CreateImageInfo,
                 IdResponse,
                 ErrorResponse,
+                EventMessage,
+                Network,
+                NetworkCreateResponse,
+                SystemDataUsageResponse,
+                SystemInfo,
+                Volume,
             ]
         );
         checked.push(name.clone());
