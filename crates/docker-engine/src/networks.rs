@@ -51,10 +51,10 @@ pub struct PruneNetworksOptions {
 /// let networks = Docker::connect()?.networks();
 /// let mut request = NetworkCreateRequest::default();
 /// request.name = "backend".into();
-/// let id = networks.create(&request).await?.id;
+/// networks.create(&request).await?;
 /// // Reachable as `db` by every container on the network.
 /// let endpoint = EndpointSettings::default().with_alias("db");
-/// networks.connect(&id, container_id, endpoint).await?;
+/// networks.connect("backend", container_id, endpoint).await?;
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
