@@ -57,10 +57,6 @@
 //! - **Tolerant models**: the [`models`] are generated from this crate's own small
 //!   OpenAPI file. Unknown fields are ignored and every enum has an `Unknown` variant,
 //!   so a newer daemon never breaks decoding.
-//!
-//! Errors are [`api_client_transport::Error`]: the daemon's own message is kept for API errors.
-//! No HTTP proxy is ever used.
-//!
 //! - **Networks, volumes, system** (features `networks`, `volumes`, `system`):
 //!   `Docker::networks`, `Docker::volumes`, and `Docker::info`, `Docker::df`
 //!   and `Docker::events` (a typed stream that a followed watch keeps open).
@@ -68,6 +64,9 @@
 //!   and output back, the container removed on every path); [`helpers`] builds port
 //!   bindings, mounts, health check durations and network endpoints with types
 //!   instead of wire strings.
+//!
+//! Errors are [`api_client_transport::Error`]: the daemon's own message is kept for API errors.
+//! No HTTP proxy is ever used.
 //!
 //! # Cargo features
 //!
