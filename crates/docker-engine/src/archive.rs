@@ -66,6 +66,18 @@ pub(crate) fn decode_path_stat(raw: &[u8], method: &Method, path: &str) -> Resul
 
 #[cfg(test)]
 mod tests {
+
+    /// The error and its causes, as an error reporter prints them.
+    fn report(err: &(dyn std::error::Error + 'static)) -> String {
+        let mut text = err.to_string();
+        let mut cause = err.source();
+        while let Some(e) = cause {
+            text.push_str(": ");
+            text.push_str(&e.to_string());
+            cause = e.source();
+        }
+        text
+    }
     use super::*;
 
     #[test]
@@ -78,7 +90,7 @@ mod tests {
         assert!(stat.is_dir() && !stat.is_symlink());
         assert_eq!(stat.permissions(), 0o755);
         let err = decode_path_stat(b"%%%", &Method::HEAD, "/x").unwrap_err();
-        assert!(err.to_string().contains("base64"));
+        assert!(report(&err).contains("base64"), "{}", report(&err));
         let mut headers = HeaderMap::new();
         assert!(path_stat_from_headers(&headers, &Method::HEAD, "/x").is_err());
         headers.insert(PATH_STAT_HEADER, b64.parse().unwrap());

@@ -384,6 +384,18 @@ fn ping_info(headers: &HeaderMap) -> PingInfo {
 
 #[cfg(test)]
 mod tests {
+
+    /// The error and its causes, as an error reporter prints them.
+    fn report(err: &(dyn std::error::Error + 'static)) -> String {
+        let mut text = err.to_string();
+        let mut cause = err.source();
+        while let Some(e) = cause {
+            text.push_str(": ");
+            text.push_str(&e.to_string());
+            cause = e.source();
+        }
+        text
+    }
     use super::*;
 
     #[test]
@@ -421,7 +433,7 @@ mod tests {
             .build()
             .unwrap();
         let err = docker.ping().await.unwrap_err();
-        let text = err.to_string();
+        let text = report(&err);
         assert!(matches!(err, Error::Connect { .. }), "{err:?}");
         assert!(
             text.contains("/nonexistent/dir/docker.sock") && text.contains("does not exist"),
@@ -437,7 +449,7 @@ mod tests {
         // Port 9 (discard) is closed on any sane test machine.
         let docker = Docker::builder().host("tcp://127.0.0.1:9").build().unwrap();
         let err = docker.ping().await.unwrap_err();
-        let text = err.to_string();
+        let text = report(&err);
         assert!(matches!(err, Error::Connect { .. }), "{err:?}");
         assert!(
             text.contains("127.0.0.1:9") && !text.contains("DOCKER_HOST"),

@@ -178,6 +178,18 @@ impl<R: AsyncRead + Unpin> Stream for ReaderStream<R> {
 
 #[cfg(test)]
 mod tests {
+
+    /// The error and its causes, as an error reporter prints them.
+    fn report(err: &(dyn std::error::Error + 'static)) -> String {
+        let mut text = err.to_string();
+        let mut cause = err.source();
+        while let Some(e) = cause {
+            text.push_str(": ");
+            text.push_str(&e.to_string());
+            cause = e.source();
+        }
+        text
+    }
     use super::*;
     use futures_util::StreamExt;
 
@@ -249,7 +261,7 @@ mod tests {
         let endless = futures_util::stream::iter(std::iter::repeat(part).map(Ok));
         let mut s = JsonLines::<N>::new(endless, Method::GET, "/x".into());
         let err = s.next().await.unwrap().unwrap_err();
-        assert!(err.to_string().contains("grew past"), "{err}");
+        assert!(report(&err).contains("grew past"), "{}", report(&err));
         assert!(s.next().await.is_none());
     }
 }

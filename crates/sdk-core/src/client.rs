@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::header::{HeaderName, HeaderValue, AUTHORIZATION, USER_AGENT};
-use http::{HeaderMap, StatusCode, Uri};
+use http::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_LENGTH, USER_AGENT};
+use http::{HeaderMap, Method, StatusCode, Uri};
 use http_body::Frame;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Empty, Full};
@@ -20,10 +20,12 @@ use hyper_util::client::legacy::Client as LegacyClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tracing::Instrument;
 
+use crate::config::{redact_userinfo, ClientConfig};
 use crate::connector::Connector;
+use crate::dialer::Dialer;
 use crate::error::{ApiError, ApiErrorBody, BoxError, Error, ErrorMessage, Result, MAX_ERROR_BODY};
 use crate::request::{Body, BodyStream, Request};
-use crate::response::{read_bounded, Response, ResponseHead, Upgraded};
+use crate::response::{read_bounded, Redaction, Response, ResponseHead, ResponseLimits, Upgraded};
 use crate::retry::{parse_retry_after, RetryPolicy};
 use crate::secret::Secret;
 
@@ -55,10 +57,9 @@ struct Inner {
     endpoint: Endpoint,
     transport: LegacyClient<Connector, ReqBody>,
     headers: HeaderMap,
-    timeout: Duration,
-    stream_idle_timeout: Option<Duration>,
-    retry: RetryPolicy,
+    config: ClientConfig,
     error_parser: Option<ErrorParser>,
+    secrets: Secrets,
 }
 
 impl fmt::Debug for Client {
@@ -67,26 +68,21 @@ impl fmt::Debug for Client {
         // Header names only: values may be keys, even though they are marked sensitive.
         let headers: Vec<&str> = inner.headers.keys().map(HeaderName::as_str).collect();
         f.debug_struct("Client")
-            .field("base_url", &inner.endpoint.base)
+            .field("config", &inner.config)
             .field("headers", &headers)
-            .field("timeout", &inner.timeout)
-            .field("stream_idle_timeout", &inner.stream_idle_timeout)
-            .field("retry", &inner.retry)
             .finish_non_exhaustive()
     }
 }
 
 /// Configures and builds a [`Client`].
+///
+/// It holds a [`ClientConfig`] plus what only an API crate knows: default
+/// headers (keys, tokens) and how to read the API's error bodies. The knob
+/// setters below are shorthands for the config's fields.
 #[derive(Clone)]
 pub struct ClientBuilder {
-    base_url: String,
+    config: ClientConfig,
     headers: HeaderMap,
-    user_agent: String,
-    connect_timeout: Duration,
-    timeout: Duration,
-    stream_idle_timeout: Option<Duration>,
-    pool_idle_timeout: Option<Duration>,
-    retry: RetryPolicy,
     error_parser: Option<ErrorParser>,
     invalid_secret: Option<HeaderName>,
 }
@@ -95,14 +91,8 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let headers: Vec<&str> = self.headers.keys().map(HeaderName::as_str).collect();
         f.debug_struct("ClientBuilder")
-            .field("base_url", &self.base_url)
+            .field("config", &self.config)
             .field("headers", &headers)
-            .field("user_agent", &self.user_agent)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("timeout", &self.timeout)
-            .field("stream_idle_timeout", &self.stream_idle_timeout)
-            .field("pool_idle_timeout", &self.pool_idle_timeout)
-            .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
 }
@@ -112,18 +102,13 @@ impl Client {
     /// `https://host/prefix` (feature `https`) or `unix:///path/to.sock`
     /// (feature `unix`).
     pub fn builder(base_url: impl Into<String>) -> ClientBuilder {
-        ClientBuilder {
-            base_url: base_url.into(),
-            headers: HeaderMap::new(),
-            user_agent: concat!("api-client-transport/", env!("CARGO_PKG_VERSION")).to_string(),
-            connect_timeout: Duration::from_secs(10),
-            timeout: Duration::from_secs(60),
-            stream_idle_timeout: None,
-            pool_idle_timeout: Some(Duration::from_secs(90)),
-            retry: RetryPolicy::default(),
-            error_parser: None,
-            invalid_secret: None,
-        }
+        ClientBuilder::from_config(ClientConfig::new(base_url))
+    }
+
+    /// Builds a client from a whole configuration, with no default headers
+    /// and no error parser: the same as `ClientBuilder::from_config(config).build()`.
+    pub fn from_config(config: ClientConfig) -> Result<Client> {
+        ClientBuilder::from_config(config).build()
     }
 
     /// The base URL the client was built with.
@@ -131,13 +116,26 @@ impl Client {
         &self.inner.endpoint.base
     }
 
+    /// The configuration the client was built with, e.g. for a stream
+    /// decoder's [`max_frame_bytes`](ClientConfig::max_frame_bytes).
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+
     /// Sends the request, retrying as the policy allows; a status other than
     /// 2xx becomes [`Error::Api`].
+    ///
+    /// Unless the request is [`streaming`](Request::streaming), one deadline
+    /// per attempt ([`ClientConfig::timeout`]) covers the head here and the
+    /// body read later by [`Response::json`] or [`Response::bytes`].
     pub async fn send(&self, request: Request) -> Result<Response> {
         let method = request.method.clone();
         let path = request.path.clone();
         let sensitive = request.sensitive;
-        let response = self.execute(request).await?;
+        let idle_timeout = request
+            .idle_timeout
+            .unwrap_or(self.inner.config.stream_idle_timeout);
+        let (response, deadline) = self.execute(request).await?;
         if response.status() == StatusCode::SWITCHING_PROTOCOLS {
             return Err(Error::Transport {
                 method,
@@ -145,12 +143,21 @@ impl Client {
                 source: "the server switched protocols; use Client::upgrade".into(),
             });
         }
+        let redaction = if sensitive {
+            Redaction::All
+        } else {
+            Redaction::Secrets(self.inner.secrets.clone())
+        };
         Ok(Response::new(
             response,
-            method,
-            path,
-            self.inner.stream_idle_timeout,
-            sensitive,
+            ResponseLimits {
+                method,
+                path,
+                idle_timeout,
+                deadline,
+                max_body_bytes: self.inner.config.max_body_bytes,
+                redaction,
+            },
         ))
     }
 
@@ -160,7 +167,7 @@ impl Client {
     pub async fn upgrade(&self, request: Request) -> Result<(ResponseHead, Upgraded)> {
         let method = request.method.clone();
         let path = request.path.clone();
-        let response = self.execute(request).await?;
+        let (response, _) = self.execute(request).await?;
         if response.status() != StatusCode::SWITCHING_PROTOCOLS {
             return Err(Error::Transport {
                 method,
@@ -186,15 +193,39 @@ impl Client {
         Ok((head, Upgraded::new(upgraded)))
     }
 
-    async fn execute(&self, mut request: Request) -> Result<http::Response<Incoming>> {
+    /// Runs the attempts; on success also returns the deadline for reading
+    /// a buffered body (`None` for streaming requests).
+    async fn execute(
+        &self,
+        mut request: Request,
+    ) -> Result<(http::Response<Incoming>, Option<(Instant, Duration)>)> {
         if let Some(invalid) = request.invalid.take() {
             return Err(invalid);
         }
         let inner = &*self.inner;
+        if let Some(invalid) = request.validation.take() {
+            if inner.config.validate_requests {
+                return Err(invalid);
+            }
+            tracing::debug!(%invalid, "sending a request that fails local validation, as configured");
+        }
         let idempotent = request.may_retry();
         let replayable = !matches!(request.body, Body::Stream(_));
-        let timeout = request.timeout.unwrap_or(inner.timeout);
+        // Whether the head wait is bounded, and the deadline for the whole answer.
+        let (head_timeout, whole_answer) = if request.streaming {
+            (
+                request
+                    .head_timeout
+                    .unwrap_or(Some(inner.config.stream_head_timeout)),
+                false,
+            )
+        } else {
+            (Some(request.timeout.unwrap_or(inner.config.timeout)), true)
+        };
         let mut attempt = 0;
+        // A request that never left the client may go once more, whatever its
+        // method, on top of the policy's attempts.
+        let mut unsent_resends = 0;
         loop {
             attempt += 1;
             let span = tracing::debug_span!(
@@ -204,8 +235,9 @@ impl Client {
                 attempt,
                 status = tracing::field::Empty,
             );
+            let deadline = head_timeout.map(|t| Instant::now() + t);
             let outcome = self
-                .attempt(&mut request, timeout)
+                .attempt(&mut request, head_timeout, deadline)
                 .instrument(span.clone())
                 .await;
             let (error, retry_after, may_retry) = match outcome {
@@ -213,7 +245,13 @@ impl Client {
                     let status = response.status();
                     span.record("status", status.as_u16());
                     if status.is_success() || status == StatusCode::SWITCHING_PROTOCOLS {
-                        return Ok(response);
+                        let body_deadline = match (deadline, head_timeout) {
+                            (Some(deadline), Some(bound)) if whole_answer => {
+                                Some((deadline, bound))
+                            }
+                            _ => None,
+                        };
+                        return Ok((response, body_deadline));
                     }
                     let retry_after = parse_retry_after(response.headers());
                     let error = self
@@ -222,26 +260,39 @@ impl Client {
                             request.path.clone(),
                             response,
                             retry_after,
+                            request.sensitive_errors,
+                            deadline,
                         )
                         .await;
-                    let worth_it = inner.retry.retries_status(status)
+                    let worth_it = inner.config.retry.retries_status(status)
                         && !RetryPolicy::retry_after_too_long(retry_after);
                     // A 429 means the server refused the request without acting
                     // on it, so even a non-idempotent call may go again.
                     let refused = status == StatusCode::TOO_MANY_REQUESTS && replayable;
                     (error, retry_after, worth_it && (idempotent || refused))
                 }
+                Err(Failure::Unsent(error)) => {
+                    if replayable && unsent_resends == 0 {
+                        unsent_resends += 1;
+                        attempt -= 1;
+                        tracing::debug!(parent: &span, %error, "resending a request that was never sent");
+                        continue;
+                    }
+                    (error, None, replayable)
+                }
+                // A certificate the client refuses now it will refuse again.
+                Err(Failure::Certificate(error)) => return Err(error),
                 // Nothing reached the server: any request with a replayable body may go again.
-                Err(error @ Error::Connect { .. }) => (error, None, replayable),
-                Err(error @ (Error::Timeout { .. } | Error::Transport { .. })) => {
+                Err(Failure::Error(error @ Error::Connect { .. })) => (error, None, replayable),
+                Err(Failure::Error(error @ (Error::Timeout { .. } | Error::Transport { .. }))) => {
                     (error, None, idempotent)
                 }
-                Err(error) => return Err(error),
+                Err(Failure::Error(error)) => return Err(error),
             };
-            if !may_retry || attempt >= inner.retry.max_attempts() {
+            if !may_retry || attempt >= inner.config.retry.max_attempts() {
                 return Err(error);
             }
-            let delay = inner.retry.delay(attempt, retry_after);
+            let delay = inner.config.retry.delay(attempt, retry_after);
             tracing::debug!(parent: &span, ?delay, %error, "retrying");
             tokio::time::sleep(delay).await;
         }
@@ -250,8 +301,9 @@ impl Client {
     async fn attempt(
         &self,
         request: &mut Request,
-        timeout: Duration,
-    ) -> Result<http::Response<Incoming>> {
+        head_timeout: Option<Duration>,
+        deadline: Option<Instant>,
+    ) -> std::result::Result<http::Response<Incoming>, Failure> {
         let inner = &*self.inner;
         let uri = inner.endpoint.uri(&request.path, &request.query)?;
         let body: ReqBody = match &mut request.body {
@@ -262,10 +314,9 @@ impl Client {
             Body::Stream(stream) => match stream.take() {
                 Some(stream) => UnsyncBoxBody::new(StreamBody(stream)),
                 None => {
-                    return Err(Error::invalid(
-                        "body",
-                        "a streamed body can be sent only once",
-                    ))
+                    return Err(
+                        Error::invalid("body", "a streamed body can be sent only once").into(),
+                    )
                 }
             },
         };
@@ -277,23 +328,59 @@ impl Client {
         for (name, value) in &request.headers {
             headers.insert(name.clone(), value.clone());
         }
-        let error_path = || request.path.clone();
-        match tokio::time::timeout(timeout, inner.transport.request(http_request)).await {
-            Err(_) => Err(Error::Timeout {
-                method: request.method.clone(),
-                path: error_path(),
-                after: timeout,
-            }),
-            Ok(Err(e)) if e.is_connect() => Err(Error::Connect {
-                endpoint: inner.endpoint.describe(),
-                source: Box::new(e),
-            }),
-            Ok(Err(e)) => Err(Error::Transport {
-                method: request.method.clone(),
-                path: error_path(),
-                source: Box::new(e),
-            }),
-            Ok(Ok(response)) => Ok(response),
+        // Some servers and proxies answer 411 to a body-less POST without
+        // a length; hyper sends none for an empty body.
+        if matches!(request.body, Body::Empty)
+            && matches!(
+                request.method,
+                Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+            )
+            && !headers.contains_key(CONTENT_LENGTH)
+        {
+            headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+        }
+        let sending = inner.transport.request(http_request);
+        let outcome = match deadline {
+            Some(deadline) => match tokio::time::timeout_at(deadline.into(), sending).await {
+                Ok(outcome) => outcome,
+                Err(_) => {
+                    return Err(Error::Timeout {
+                        method: request.method.clone(),
+                        path: request.path.clone(),
+                        after: head_timeout.unwrap_or_default(),
+                    }
+                    .into())
+                }
+            },
+            None => sending.await,
+        };
+        match outcome {
+            Ok(response) => Ok(response),
+            Err(e) if e.is_connect() => {
+                let certificate = is_certificate_failure(&e);
+                let error = Error::Connect {
+                    endpoint: inner.endpoint.describe(),
+                    source: inner.endpoint.explain_connect_failure(Box::new(e)),
+                };
+                Err(if certificate {
+                    Failure::Certificate(error)
+                } else {
+                    Failure::Error(error)
+                })
+            }
+            Err(e) => {
+                let unsent = never_sent(&e) || failed_before_sending(&e);
+                let error = Error::Transport {
+                    method: request.method.clone(),
+                    path: request.path.clone(),
+                    source: Box::new(e),
+                };
+                Err(if unsent {
+                    Failure::Unsent(error)
+                } else {
+                    Failure::Error(error)
+                })
+            }
         }
     }
 
@@ -305,10 +392,29 @@ impl Client {
         path: String,
         response: http::Response<Incoming>,
         retry_after: Option<Duration>,
+        sensitive_errors: bool,
+        deadline: Option<Instant>,
     ) -> Error {
         let (parts, body) = response.into_parts();
-        // A body that breaks off still leaves the status worth reporting.
-        let body = read_bounded(body, MAX_ERROR_BODY).await.unwrap_or_default();
+        if sensitive_errors {
+            // Not a byte of it is read, so none can end up anywhere.
+            drop(body);
+            return Error::from(
+                ApiError::new(parts.status, method, path, Bytes::new())
+                    .with_retry_after(retry_after),
+            )
+            .redact_body();
+        }
+        // A body that breaks off or stalls still leaves the status worth reporting.
+        let reading = read_bounded(body, MAX_ERROR_BODY);
+        let body = match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline.into(), reading)
+                .await
+                .ok()
+                .and_then(|r| r.ok()),
+            None => reading.await.ok(),
+        }
+        .unwrap_or_default();
         let mut error =
             ApiError::new(parts.status, method, path, body.clone()).with_retry_after(retry_after);
         if let Some(parse) = self.inner.error_parser {
@@ -321,11 +427,106 @@ impl Client {
                 error = error.with_message(message);
             }
         }
-        error.into()
+        let error = Error::from(error);
+        if self.inner.secrets.found_in(&body) {
+            error.redact_body()
+        } else {
+            error
+        }
     }
 }
 
+/// How an attempt failed, as far as retrying is concerned.
+enum Failure {
+    /// The request never left the client (a pooled connection found closed
+    /// before a byte was written): safe to send again whatever the method.
+    Unsent(Error),
+    /// The server's certificate was refused: trying again cannot help.
+    Certificate(Error),
+    Error(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure::Error(error)
+    }
+}
+
+/// Whether the failure came before the request was handed to a connection:
+/// hyper-util attaches the connection's info to every error that happened
+/// on one, so an error without it (other than a connect error) arose while
+/// the connection was still being set up, e.g. a server that closed it at
+/// once. Such a request was never written.
+fn failed_before_sending(error: &hyper_util::client::legacy::Error) -> bool {
+    error.connect_info().is_none()
+}
+
+/// Whether hyper gave the request back unsent (its dispatcher was closed
+/// before the request was written).
+fn never_sent(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if let Some(hyper_error) = e.downcast_ref::<hyper::Error>() {
+            if hyper_error.is_canceled() {
+                return true;
+            }
+        }
+        cause = e.source();
+    }
+    false
+}
+
+/// Whether the chain holds a rustls error (a refused certificate, a failed
+/// handshake). An `io::Error`'s `source()` skips the error it wraps, and
+/// rustls errors arrive wrapped in one or two of them, so those layers are
+/// opened by hand.
+#[cfg(feature = "https")]
+fn is_certificate_failure(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(mut e) = cause {
+        loop {
+            if e.is::<rustls::Error>() {
+                return true;
+            }
+            match e
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+            {
+                Some(inner) => e = inner,
+                None => break,
+            }
+        }
+        cause = e.source();
+    }
+    false
+}
+
+#[cfg(not(feature = "https"))]
+fn is_certificate_failure(_: &(dyn std::error::Error + 'static)) -> bool {
+    false
+}
+
 impl ClientBuilder {
+    /// A builder over a whole configuration; add headers and an error parser, then build.
+    pub fn from_config(config: ClientConfig) -> Self {
+        ClientBuilder {
+            config,
+            headers: HeaderMap::new(),
+            error_parser: None,
+            invalid_secret: None,
+        }
+    }
+
+    /// The configuration so far.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// The configuration so far, to change any of its fields.
+    pub fn config_mut(&mut self) -> &mut ClientConfig {
+        &mut self.config
+    }
+
     /// A header sent with every request.
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.insert(name, value);
@@ -333,8 +534,9 @@ impl ClientBuilder {
     }
 
     /// A header carrying a secret: marked sensitive, so it is never printed or
-    /// compressed into HTTP/2 tables. A value that is not a valid header is
-    /// reported by [`ClientBuilder::build`], without the value.
+    /// compressed into HTTP/2 tables, and any answer that echoes it is
+    /// withheld from errors. A value that is not a valid header is reported
+    /// by [`ClientBuilder::build`], without the value.
     pub fn secret_header(mut self, name: HeaderName, value: &Secret) -> Self {
         match HeaderValue::from_str(value.expose()) {
             Ok(mut v) => {
@@ -356,41 +558,45 @@ impl ClientBuilder {
         self.secret_header(AUTHORIZATION, &value)
     }
 
-    /// The `User-Agent` header (default `api-client-transport/<version>`).
+    /// Sets [`ClientConfig::user_agent`].
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = user_agent.into();
+        self.config.user_agent = user_agent.into();
         self
     }
 
-    /// Bound on establishing a TCP connection (default 10 s). A TLS handshake
-    /// that stalls after it is bounded by the per-attempt [`timeout`](Self::timeout).
+    /// Sets [`ClientConfig::connect_timeout`].
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.config.connect_timeout = timeout;
         self
     }
 
-    /// Bound on each attempt, until the response head arrives (default 60 s).
+    /// Sets [`ClientConfig::timeout`]: one deadline per attempt, head and body.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.config.timeout = timeout;
         self
     }
 
-    /// Longest silence allowed between two chunks of a streamed body (default:
-    /// none, since a followed log may rightly stay quiet for hours).
+    /// Sets [`ClientConfig::stream_idle_timeout`].
     pub fn stream_idle_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.stream_idle_timeout = timeout;
+        self.config.stream_idle_timeout = timeout;
         self
     }
 
-    /// How long an idle pooled connection is kept (default 90 s).
+    /// Sets [`ClientConfig::pool_idle_timeout`].
     pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
-        self.pool_idle_timeout = Some(timeout);
+        self.config.pool_idle_timeout = timeout;
         self
     }
 
-    /// The retry policy (default [`RetryPolicy::default`]).
+    /// Sets [`ClientConfig::retry`].
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
+        self.config.retry = policy;
+        self
+    }
+
+    /// Sets [`ClientConfig::dialer`]: every new connection is opened by it.
+    pub fn dialer(mut self, dialer: Dialer) -> Self {
+        self.config.dialer = Some(dialer);
         self
     }
 
@@ -400,7 +606,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client; a bad URL or socket path is an [`Error::InvalidInput`].
+    /// Builds the client; a bad URL, socket path or header is an
+    /// [`Error::InvalidInput`] naming it.
     pub fn build(self) -> Result<Client> {
         if let Some(name) = self.invalid_secret {
             return Err(Error::invalid(
@@ -408,23 +615,39 @@ impl ClientBuilder {
                 "the secret is not a valid header value",
             ));
         }
-        let endpoint = Endpoint::parse(&self.base_url)?;
+        let config = self.config;
+        let endpoint = Endpoint::parse(&config.base_url)?;
         let mut headers = self.headers;
-        let user_agent = HeaderValue::from_str(&self.user_agent)
+        let user_agent = HeaderValue::from_str(&config.user_agent)
             .map_err(|_| Error::invalid("user_agent", "not a valid header value"))?;
         headers.insert(USER_AGENT, user_agent);
+        let secrets = Secrets::from_headers(&headers);
 
         let mut builder = LegacyClient::builder(TokioExecutor::new());
         // Without a timer hyper-util silently ignores the idle timeout.
         builder.pool_timer(TokioTimer::new());
-        builder.pool_idle_timeout(self.pool_idle_timeout);
+        builder.pool_idle_timeout(config.pool_idle_timeout);
         let mut http = HttpConnector::new();
-        http.set_connect_timeout(Some(self.connect_timeout));
+        http.set_connect_timeout(Some(config.connect_timeout));
         http.set_nodelay(true);
-        let connector = match &endpoint.kind {
-            EndpointKind::Http => Connector::Http(http),
+        let connector = match (&config.dialer, &endpoint.kind) {
+            (Some(dialer), EndpointKind::Http) => {
+                Connector::Custom(dialer.clone(), config.connect_timeout)
+            }
+            #[cfg(feature = "unix")]
+            (Some(dialer), EndpointKind::Unix(_)) => {
+                Connector::Custom(dialer.clone(), config.connect_timeout)
+            }
             #[cfg(feature = "https")]
-            EndpointKind::Https => {
+            (Some(_), EndpointKind::Https) => {
+                return Err(Error::invalid(
+                    "dialer",
+                    "a custom dialer carries plain HTTP; use an http:// base URL with it",
+                ))
+            }
+            (None, EndpointKind::Http) => Connector::Http(http),
+            #[cfg(feature = "https")]
+            (None, EndpointKind::Https) => {
                 http.enforce_http(false);
                 let provider = Arc::new(rustls::crypto::ring::default_provider());
                 let https = hyper_rustls::HttpsConnectorBuilder::new()
@@ -436,7 +659,7 @@ impl ClientBuilder {
                 Connector::Https(https)
             }
             #[cfg(feature = "unix")]
-            EndpointKind::Unix(_) => Connector::Unix(hyperlocal::UnixConnector),
+            (None, EndpointKind::Unix(_)) => Connector::Unix(hyperlocal::UnixConnector),
         };
         let transport = builder.build(connector);
         Ok(Client {
@@ -444,12 +667,48 @@ impl ClientBuilder {
                 endpoint,
                 transport,
                 headers,
-                timeout: self.timeout,
-                stream_idle_timeout: self.stream_idle_timeout,
-                retry: self.retry,
+                config,
                 error_parser: self.error_parser,
+                secrets,
             }),
         })
+    }
+}
+
+/// The values of a client's sensitive headers (and the token inside a
+/// `Bearer` or `Basic` value), looked for in answers so an echo of one is
+/// never quoted in an error.
+#[derive(Clone, Default)]
+pub(crate) struct Secrets(Arc<[Vec<u8>]>);
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secrets({} values, not shown)", self.0.len())
+    }
+}
+
+impl Secrets {
+    /// Shorter values are skipped: they would match ordinary text.
+    const MIN_LEN: usize = 6;
+
+    fn from_headers(headers: &HeaderMap) -> Self {
+        let mut found: Vec<Vec<u8>> = Vec::new();
+        for value in headers.values().filter(|v| v.is_sensitive()) {
+            let bytes = value.as_bytes();
+            found.push(bytes.to_vec());
+            if let Some(space) = bytes.iter().position(|&b| b == b' ') {
+                found.push(bytes[space + 1..].to_vec());
+            }
+        }
+        found.retain(|s| s.len() >= Self::MIN_LEN);
+        Secrets(found.into())
+    }
+
+    /// Whether `body` holds one of the secrets.
+    pub(crate) fn found_in(&self, body: &[u8]) -> bool {
+        self.0
+            .iter()
+            .any(|secret| body.windows(secret.len()).any(|w| w == secret.as_slice()))
     }
 }
 
@@ -475,12 +734,34 @@ struct Endpoint {
 
 impl Endpoint {
     fn parse(base: &str) -> Result<Self> {
-        let invalid = |reason: &str| Error::invalid("base_url", format!("{reason}: {base:?}"));
+        let shown = redact_userinfo(base);
+        let invalid = |reason: &str| Error::invalid("base_url", format!("{reason}: {shown:?}"));
         if let Some(socket) = base.strip_prefix("unix://") {
             return Self::unix(base, socket);
         }
         let uri: Uri = base.parse().map_err(|_| invalid("not a valid URL"))?;
         let authority = uri.authority().ok_or_else(|| invalid("no host in URL"))?;
+        if authority.as_str().contains('@') {
+            // Credentials in a URL end up in logs and error messages; keys
+            // and tokens go in headers, through the API crate's builder.
+            return Err(invalid(
+                "a base URL cannot carry user info (`user:password@`); pass credentials to the client builder",
+            ));
+        }
+        // `http` parses any digits as a port and reads one over 65535 as
+        // none, which would silently mean port 80.
+        if let Some(port) = authority.as_str().rsplit_once(':').map(|(_, p)| p) {
+            if !port.is_empty() && !authority.as_str().ends_with(']') {
+                match port.parse::<u16>() {
+                    Ok(p) if p > 0 => {}
+                    _ => {
+                        return Err(invalid(&format!(
+                            "the port must be a number from 1 to 65535, not {port:?}"
+                        )))
+                    }
+                }
+            }
+        }
         if uri.query().is_some() {
             return Err(invalid("a base URL cannot have a query"));
         }
@@ -546,12 +827,70 @@ impl Endpoint {
             .map_err(|_| Error::invalid("path", format!("does not form a valid URL: {path:?}")))
     }
 
+    /// Adds what the OS error alone does not say: connecting to a unix path
+    /// that is a regular file, a directory or a device fails with a bare
+    /// "connection refused", so the path's kind is named.
+    fn explain_connect_failure(&self, error: BoxError) -> BoxError {
+        #[cfg(feature = "unix")]
+        if let EndpointKind::Unix(path) = &self.kind {
+            use std::os::unix::fs::FileTypeExt;
+            if let Ok(meta) = std::fs::metadata(path) {
+                let kind = meta.file_type();
+                let what = if kind.is_socket() {
+                    return error;
+                } else if kind.is_dir() {
+                    "a directory"
+                } else if kind.is_file() {
+                    "a regular file"
+                } else if kind.is_char_device() || kind.is_block_device() {
+                    "a device"
+                } else {
+                    "a special file"
+                };
+                return Box::new(NotASocket {
+                    path: path.clone(),
+                    what,
+                    source: error,
+                });
+            }
+        }
+        error
+    }
+
     fn describe(&self) -> String {
         match &self.kind {
             #[cfg(feature = "unix")]
             EndpointKind::Unix(socket) => format!("unix socket {}", socket.display()),
             _ => self.origin.clone(),
         }
+    }
+}
+
+/// A unix socket path that names something else.
+#[cfg(feature = "unix")]
+#[derive(Debug)]
+struct NotASocket {
+    path: PathBuf,
+    what: &'static str,
+    source: BoxError,
+}
+
+#[cfg(feature = "unix")]
+impl fmt::Display for NotASocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} is {}, not a unix socket",
+            self.path.display(),
+            self.what
+        )
+    }
+}
+
+#[cfg(feature = "unix")]
+impl std::error::Error for NotASocket {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.source.as_ref())
     }
 }
 

@@ -14,6 +14,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tower_service::Service;
 
+use crate::dialer::{BoxedStream, Dialer};
 use crate::error::BoxError;
 
 type Connecting = Pin<Box<dyn Future<Output = Result<Conn, BoxError>> + Send>>;
@@ -26,6 +27,8 @@ pub(crate) enum Connector {
     Https(hyper_rustls::HttpsConnector<HttpConnector>),
     #[cfg(feature = "unix")]
     Unix(hyperlocal::UnixConnector),
+    /// The user's own way to open a connection, bounded by the connect timeout.
+    Custom(Dialer, std::time::Duration),
 }
 
 impl Service<Uri> for Connector {
@@ -40,6 +43,7 @@ impl Service<Uri> for Connector {
             Connector::Https(c) => c.poll_ready(cx),
             #[cfg(feature = "unix")]
             Connector::Unix(c) => c.poll_ready(cx).map_err(Into::into),
+            Connector::Custom(..) => Poll::Ready(Ok(())),
         }
     }
 
@@ -59,6 +63,19 @@ impl Service<Uri> for Connector {
                 let connecting = c.call(uri);
                 Box::pin(async move { Ok(Conn::Unix(connecting.await?)) })
             }
+            Connector::Custom(dialer, timeout) => {
+                let (connecting, timeout) = (dialer.dial(), *timeout);
+                Box::pin(async move {
+                    match tokio::time::timeout(timeout, connecting).await {
+                        Ok(stream) => Ok(Conn::Custom(TokioIo::new(stream?))),
+                        Err(_) => Err(io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            format!("the dialer did not connect within {timeout:?}"),
+                        )
+                        .into()),
+                    }
+                })
+            }
         }
     }
 }
@@ -71,6 +88,7 @@ pub(crate) enum Conn {
     Tls(Box<hyper_rustls::MaybeHttpsStream<TokioIo<TcpStream>>>),
     #[cfg(feature = "unix")]
     Unix(hyperlocal::UnixStream),
+    Custom(TokioIo<BoxedStream>),
 }
 
 /// Runs `$body` with `$io` bound to the pinned inner stream, whatever its kind.
@@ -88,6 +106,10 @@ macro_rules! with_io {
             }
             #[cfg(feature = "unix")]
             Conn::Unix(s) => {
+                let $io = Pin::new(s);
+                $body
+            }
+            Conn::Custom(s) => {
                 let $io = Pin::new(s);
                 $body
             }
@@ -137,6 +159,7 @@ impl Write for Conn {
             Conn::Tls(s) => s.is_write_vectored(),
             #[cfg(feature = "unix")]
             Conn::Unix(s) => s.is_write_vectored(),
+            Conn::Custom(s) => s.is_write_vectored(),
         }
     }
 }
@@ -149,6 +172,7 @@ impl Connection for Conn {
             Conn::Tls(s) => s.connected(),
             #[cfg(feature = "unix")]
             Conn::Unix(s) => s.connected(),
+            Conn::Custom(_) => Connected::new(),
         }
     }
 }

@@ -22,11 +22,10 @@ const SNIPPET_CHARS: usize = 256;
 ///
 /// No variant ever holds an API key or a token: secrets live only in
 /// sensitive header values, which are not part of any error.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The input was rejected before anything was sent.
-    #[error("invalid {field}: {reason}")]
     InvalidInput {
         /// The parameter or field path that is wrong, e.g. `container.resources.cpu`.
         field: String,
@@ -34,16 +33,14 @@ pub enum Error {
         reason: String,
     },
     /// No connection could be made; the server has seen nothing.
-    #[error("could not connect to {endpoint}: {}", root_cause(.source))]
     Connect {
         /// Host and port, or the unix socket path.
         endpoint: String,
         /// What the operating system or TLS layer said.
-        #[source]
         source: BoxError,
     },
-    /// No response head arrived in time, or a stream stayed silent too long.
-    #[error("{method} {path}: no answer within {after:?}")]
+    /// The answer (its head, or the whole body of a buffered call) did not
+    /// arrive in time, or a stream stayed silent too long.
     Timeout {
         /// Method of the request.
         method: Method,
@@ -53,10 +50,8 @@ pub enum Error {
         after: Duration,
     },
     /// The server answered with a status that is not a success.
-    #[error(transparent)]
     Api(Box<ApiError>),
     /// The server answered with a body that does not fit the expected type.
-    #[error("{method} {path}: could not decode the answer at `{json_path}`: {source} (body starts: {snippet:?})")]
     Decode {
         /// Method of the request.
         method: Method,
@@ -67,31 +62,94 @@ pub enum Error {
         /// The start of the body, at most 256 characters.
         snippet: String,
         /// What serde said.
-        #[source]
         source: serde_json::Error,
     },
     /// The connection failed after it was made, before a response head arrived.
-    #[error("{method} {path}: the connection failed: {}", root_cause(.source))]
     Transport {
         /// Method of the request.
         method: Method,
         /// Path of the request, relative to the base URL.
         path: String,
         /// What hyper said.
-        #[source]
         source: BoxError,
     },
     /// A response body broke off or carried an error while it was read.
-    #[error("{method} {path}: the response stream failed: {}", root_cause(.source))]
     Stream {
         /// Method of the request.
         method: Method,
         /// Path of the request, relative to the base URL.
         path: String,
         /// Why the stream failed.
-        #[source]
         source: BoxError,
     },
+    /// An answer, or one frame or line of a stream, is bigger than the
+    /// client accepts; the connection was dropped without reading the rest.
+    Limit {
+        /// Method of the request.
+        method: Method,
+        /// Path of the request, relative to the base URL.
+        path: String,
+        /// The [`ClientConfig`](crate::ClientConfig) field that sets the
+        /// limit, e.g. `max_body_bytes` or `max_frame_bytes`.
+        limit: &'static str,
+        /// The limit in bytes.
+        max: usize,
+    },
+}
+
+impl fmt::Display for Error {
+    // Each variant either prints its cause or returns it from `source()`,
+    // never both, so a report that walks the chain says each cause once.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidInput { field, reason } => write!(f, "invalid {field}: {reason}"),
+            Error::Connect { endpoint, .. } => write!(f, "could not connect to {endpoint}"),
+            Error::Timeout {
+                method,
+                path,
+                after,
+            } => write!(f, "{method} {path}: no answer within {after:?}"),
+            Error::Api(e) => fmt::Display::fmt(e, f),
+            Error::Decode {
+                method,
+                path,
+                json_path,
+                snippet,
+                source,
+            } => write!(
+                f,
+                "{method} {path}: could not decode the answer at `{json_path}`: {source} (body starts: {snippet:?})"
+            ),
+            Error::Transport { method, path, .. } => {
+                write!(f, "{method} {path}: the connection failed")
+            }
+            Error::Stream { method, path, .. } => {
+                write!(f, "{method} {path}: the response stream failed")
+            }
+            Error::Limit {
+                method,
+                path,
+                limit,
+                max,
+            } => write!(
+                f,
+                "{method} {path}: the answer is over the {limit} limit of {max} bytes \
+                 (raise ClientConfig::{limit} to accept it)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Connect { source, .. }
+            | Error::Transport { source, .. }
+            | Error::Stream { source, .. } => Some(source.as_ref()),
+            // Decode prints serde's message itself; the others have no cause.
+            _ => None,
+        }
+    }
 }
 
 impl Error {
@@ -126,11 +184,49 @@ impl Error {
         }
     }
 
-    /// The same error without a byte of a successful answer's body: a decode
-    /// error loses its snippet and serde's message (which may quote a value);
-    /// other errors are returned as they are (an error status's body is the
-    /// server's complaint, not the secret it would have sent). For answers
-    /// that carry secrets; see [`Request::sensitive`](crate::Request::sensitive).
+    /// Whether the server answered `404 Not Found`.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(StatusCode::NOT_FOUND)
+    }
+
+    /// Whether the server answered `409 Conflict`.
+    pub fn is_conflict(&self) -> bool {
+        self.status() == Some(StatusCode::CONFLICT)
+    }
+
+    /// Whether the server answered `401 Unauthorized` (missing or bad credentials).
+    pub fn is_unauthorized(&self) -> bool {
+        self.status() == Some(StatusCode::UNAUTHORIZED)
+    }
+
+    /// Whether the server answered `403 Forbidden` (credentials without the right).
+    pub fn is_forbidden(&self) -> bool {
+        self.status() == Some(StatusCode::FORBIDDEN)
+    }
+
+    /// Whether the server answered `429 Too Many Requests`; see
+    /// [`ApiError::retry_after`] for how long it asked to wait.
+    pub fn is_rate_limited(&self) -> bool {
+        self.status() == Some(StatusCode::TOO_MANY_REQUESTS)
+    }
+
+    /// Whether the client gave up waiting ([`Error::Timeout`]): for an answer's
+    /// head, a buffered body, or a silent stream. A server's own `408` or
+    /// `504` is an [`Error::Api`] instead.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
+    }
+
+    /// The same error without a byte of the answer's body: a decode error
+    /// loses its snippet and serde's message (which may quote a value); an API
+    /// error loses its raw body, its message and its code (a failed log-in may
+    /// still echo the credentials). Other errors hold no body and are returned
+    /// as they are. The client applies it to decode errors of a request marked
+    /// [`sensitive`](crate::Request::sensitive), to failure answers of one
+    /// marked [`sensitive_errors`](crate::Request::sensitive_errors), and to
+    /// any answer that echoes one of its secret header values. API crates
+    /// apply it to errors they build from a sensitive answer themselves (an
+    /// error code inside a `200` log-in answer that also holds the token).
     pub fn redact_body(self) -> Self {
         match self {
             Error::Decode {
@@ -154,6 +250,7 @@ impl Error {
                     source: <serde_json::Error as serde::de::Error>::custom(what),
                 }
             }
+            Error::Api(api) => Error::Api(Box::new(api.redacted())),
             other => other,
         }
     }
@@ -233,6 +330,19 @@ impl ApiError {
         self
     }
 
+    /// Without body, message or code: for answers that may hold secrets.
+    fn redacted(self) -> Self {
+        ApiError {
+            message: format!(
+                "{} (the answer is withheld: it may hold secrets)",
+                self.status.canonical_reason().unwrap_or("no reason")
+            ),
+            code: None,
+            body: Bytes::new(),
+            ..self
+        }
+    }
+
     pub(crate) fn with_retry_after(mut self, retry_after: Option<Duration>) -> Self {
         self.retry_after = retry_after;
         self
@@ -268,6 +378,11 @@ impl ApiError {
         &self.body
     }
 
+    /// The body read as an RFC 9457 problem document, if it is one.
+    pub fn problem(&self) -> Option<crate::ProblemDetails> {
+        crate::ProblemDetails::from_body(&self.body)
+    }
+
     /// How long the server asked the client to wait (`Retry-After`).
     pub fn retry_after(&self) -> Option<Duration> {
         self.retry_after
@@ -289,16 +404,6 @@ impl fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
-
-/// The innermost error of a chain: hyper wraps the useful part ("connection
-/// refused", "no such file") in layers that only say where it happened.
-fn root_cause(error: &BoxError) -> &(dyn std::error::Error + 'static) {
-    let mut cause: &(dyn std::error::Error + 'static) = error.as_ref();
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    cause
-}
 
 /// The start of `body` as one line of text, at most 256 characters.
 pub(crate) fn snippet(body: &[u8]) -> String {

@@ -1,7 +1,9 @@
 //! The shared transport of the workspace's API clients.
 //!
-//! One [`Client`] per API, built over hyper 1: a base URL (`http`, `https` or
-//! a `unix` socket), default headers, timeouts and a [`RetryPolicy`]. API
+//! One [`Client`] per API, built over hyper 1 from a [`ClientConfig`] (base
+//! URL for `http`, `https` or a `unix` socket, timeouts, a [`RetryPolicy`],
+//! limits, the validation switch, an optional [`Dialer`]) plus default
+//! headers. Every API crate's builder wraps the same `ClientConfig`. API
 //! crates describe each call as a [`Request`] (method, path segments, query,
 //! headers, body) and consume the [`Response`] as JSON, bytes, a
 //! [`ByteStream`] or, for hijacking endpoints, an [`Upgraded`] connection.
@@ -35,9 +37,12 @@
 //! roots, no OpenSSL) and `unix` (unix domain sockets through hyperlocal).
 
 mod client;
+mod config;
 mod connector;
+mod dialer;
 mod error;
 mod patch;
+mod problem;
 mod request;
 mod response;
 mod retry;
@@ -49,8 +54,11 @@ pub use futures_core;
 pub use http;
 
 pub use client::{Client, ClientBuilder, ErrorParser};
+pub use config::{ClientConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_FRAME_BYTES};
+pub use dialer::{BoxedStream, DialedStream, Dialer};
 pub use error::{ApiError, ApiErrorBody, BoxError, Error, ErrorMessage, Result, MAX_ERROR_BODY};
 pub use patch::Patch;
+pub use problem::ProblemDetails;
 pub use request::Request;
 pub use response::{decode_json, ByteStream, Response, ResponseHead, Upgraded};
 pub use retry::RetryPolicy;

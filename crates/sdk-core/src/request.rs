@@ -63,9 +63,19 @@ pub struct Request {
     pub(crate) body: Body,
     pub(crate) retryable: Option<bool>,
     pub(crate) timeout: Option<Duration>,
+    /// `Some(None)`: wait for the head as long as the caller does.
+    pub(crate) head_timeout: Option<Option<Duration>>,
+    /// `Some(None)`: no bound on silence between chunks.
+    pub(crate) idle_timeout: Option<Option<Duration>>,
+    pub(crate) streaming: bool,
     pub(crate) sensitive: bool,
-    /// A problem found while building, reported by `send` before anything is sent.
+    pub(crate) sensitive_errors: bool,
+    /// A problem found while building (a bad header, an empty segment),
+    /// reported by `send` before anything is sent.
     pub(crate) invalid: Option<Error>,
+    /// The first local validation failure; reported like `invalid` unless the
+    /// client was configured not to validate requests.
+    pub(crate) validation: Option<Error>,
 }
 
 impl Request {
@@ -102,8 +112,13 @@ impl Request {
             body: Body::Empty,
             retryable: None,
             timeout: None,
+            head_timeout: None,
+            idle_timeout: None,
+            streaming: false,
             sensitive: false,
+            sensitive_errors: false,
             invalid,
+            validation: None,
         }
     }
 
@@ -214,17 +229,81 @@ impl Request {
         self
     }
 
-    /// Overrides the client's per-attempt timeout for this request.
+    /// Overrides the client's per-attempt deadline (head and whole body of a
+    /// buffered answer) for this request.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
 
-    /// Marks the answer as holding secrets (tokens, credentials): an error
-    /// about decoding it quotes none of its bytes.
+    /// Says the answer will be read as a stream ([`Response::into_stream`](crate::Response::into_stream)):
+    /// the head is then bounded by the client's stream head timeout and the
+    /// body only by its stream idle timeout, not by the per-attempt deadline.
+    pub fn streaming(mut self) -> Self {
+        self.streaming = true;
+        self
+    }
+
+    /// Overrides how long to wait for the answer's head; `None` waits as long
+    /// as the caller does (for `wait`-style calls that answer when something
+    /// happens). Implies [`streaming`](Self::streaming).
+    pub fn head_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.head_timeout = Some(timeout);
+        self.streaming = true;
+        self
+    }
+
+    /// Overrides the longest silence allowed between two chunks of the
+    /// streamed answer; `None` allows any (followed logs, events).
+    pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.idle_timeout = Some(timeout);
+        self
+    }
+
+    /// Marks a successful answer as holding secrets (tokens, credentials):
+    /// no byte of it is kept or quoted in any error, e.g. when it does not
+    /// decode. Failure answers are still kept (they carry the server's
+    /// account of the error) unless they echo one of the client's secret
+    /// headers; see [`sensitive_errors`](Self::sensitive_errors) to withhold
+    /// them too.
     pub fn sensitive(mut self, yes: bool) -> Self {
         self.sensitive = yes;
         self
+    }
+
+    /// Marks every answer as holding secrets, failures included (a log-in
+    /// whose error may echo what was sent): an [`Error::Api`] then keeps the
+    /// status only, no body, message or code. Implies [`sensitive`](Self::sensitive).
+    pub fn sensitive_errors(mut self, yes: bool) -> Self {
+        self.sensitive_errors = yes;
+        if yes {
+            self.sensitive = true;
+        }
+        self
+    }
+
+    /// Records the outcome of checking a request model against the API's
+    /// rules (typically `model.validate()`). A failure is reported by `send`
+    /// before anything is sent, unless the client's
+    /// [`validate_requests`](crate::ClientConfig::validate_requests) is off:
+    /// then the request goes out as it is. Only the first failure is kept.
+    ///
+    /// ```
+    /// use api_client_transport::{Error, Request};
+    /// let check: Result<(), Error> = Err(Error::invalid("name", "must not be empty"));
+    /// let request = Request::post(["things"]).validated(check);
+    /// assert!(request.validation_error().is_some());
+    /// ```
+    pub fn validated(mut self, outcome: Result<()>) -> Self {
+        if let Err(error) = outcome {
+            self.validation.get_or_insert(error);
+        }
+        self
+    }
+
+    /// The local validation failure recorded by [`validated`](Self::validated), if any.
+    pub fn validation_error(&self) -> Option<&Error> {
+        self.validation.as_ref()
     }
 
     /// The method.

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Sleep;
 
+use crate::client::Secrets;
 use crate::error::{snippet, BoxError, Error, Result};
 
 /// A successful answer whose body has not been read yet.
@@ -24,10 +25,39 @@ use crate::error::{snippet, BoxError, Error, Result};
 pub struct Response {
     head: ResponseHead,
     body: Incoming,
-    method: Method,
-    path: String,
-    idle_timeout: Option<Duration>,
-    sensitive: bool,
+    limits: ResponseLimits,
+}
+
+/// What bounds the reading of one answer, from the client and the request.
+#[derive(Debug)]
+pub(crate) struct ResponseLimits {
+    pub(crate) method: Method,
+    pub(crate) path: String,
+    /// Silence allowed between chunks of a stream.
+    pub(crate) idle_timeout: Option<Duration>,
+    /// When the attempt's time is up for a buffered read (head and body),
+    /// and the bound it came from, for the error.
+    pub(crate) deadline: Option<(Instant, Duration)>,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) redaction: Redaction,
+}
+
+/// Which answers an error may quote.
+#[derive(Debug, Clone)]
+pub(crate) enum Redaction {
+    /// None: the request was marked sensitive.
+    All,
+    /// Any that does not hold one of these.
+    Secrets(Secrets),
+}
+
+impl Redaction {
+    fn hides(&self, body: &[u8]) -> bool {
+        match self {
+            Redaction::All => true,
+            Redaction::Secrets(secrets) => secrets.found_in(body),
+        }
+    }
 }
 
 /// The status and headers of an answer.
@@ -40,13 +70,7 @@ pub struct ResponseHead {
 }
 
 impl Response {
-    pub(crate) fn new(
-        response: http::Response<Incoming>,
-        method: Method,
-        path: String,
-        idle_timeout: Option<Duration>,
-        sensitive: bool,
-    ) -> Self {
+    pub(crate) fn new(response: http::Response<Incoming>, limits: ResponseLimits) -> Self {
         let (parts, body) = response.into_parts();
         Response {
             head: ResponseHead {
@@ -54,10 +78,7 @@ impl Response {
                 headers: parts.headers,
             },
             body,
-            method,
-            path,
-            idle_timeout,
-            sensitive,
+            limits,
         }
     }
 
@@ -78,40 +99,98 @@ impl Response {
 
     /// Reads the whole body and decodes it as JSON; a decode error names the
     /// JSON path that failed and quotes the start of the body (unless the
-    /// request was marked [`sensitive`](crate::Request::sensitive)).
+    /// request was marked [`sensitive`](crate::Request::sensitive) or the
+    /// body echoes one of the client's secrets). Bounded like [`bytes`](Self::bytes).
     pub async fn json<T: DeserializeOwned>(self) -> Result<T> {
-        let (method, path, sensitive) = (self.method.clone(), self.path.clone(), self.sensitive);
+        let method = self.limits.method.clone();
+        let path = self.limits.path.clone();
+        let redaction = self.limits.redaction.clone();
         let body = self.bytes().await?;
-        decode(&method, &path, &body, sensitive)
+        decode(&method, &path, &body, redaction.hides(&body))
     }
 
     /// Reads the whole body.
+    ///
+    /// It must arrive before the attempt's deadline
+    /// ([`ClientConfig::timeout`](crate::ClientConfig::timeout), counted from
+    /// when the request was sent; [`Error::Timeout`] otherwise) and hold at most
+    /// [`ClientConfig::max_body_bytes`](crate::ClientConfig::max_body_bytes)
+    /// ([`Error::Limit`] otherwise, with the connection dropped; at most the
+    /// cap of answer is held, in a buffer that grows to at most twice that).
     pub async fn bytes(self) -> Result<Bytes> {
-        let mut stream = self.into_stream();
-        // Most answers arrive in one chunk: hand it back without a copy.
-        let Some(first) = next_chunk(&mut stream).await.transpose()? else {
-            return Ok(Bytes::new());
+        let ResponseLimits {
+            method,
+            path,
+            deadline,
+            max_body_bytes: max,
+            ..
+        } = &self.limits;
+        let (method, path, deadline, max) = (method.clone(), path.clone(), *deadline, *max);
+        let over = || Error::Limit {
+            method: method.clone(),
+            path: path.clone(),
+            limit: "max_body_bytes",
+            max,
         };
-        let Some(second) = next_chunk(&mut stream).await.transpose()? else {
-            return Ok(first);
-        };
-        let mut buf = BytesMut::with_capacity(first.len() + second.len());
-        buf.extend_from_slice(&first);
-        buf.extend_from_slice(&second);
-        while let Some(chunk) = next_chunk(&mut stream).await {
-            buf.extend_from_slice(&chunk?);
+        // A declared length over the cap fails before a byte is read.
+        let declared = self
+            .head
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|len| len > max as u64) {
+            return Err(over());
         }
-        Ok(buf.freeze())
+        let mut stream = self.into_stream();
+        let reading = async move {
+            // Most answers arrive in one chunk: hand it back without a copy.
+            let Some(first) = next_chunk(&mut stream).await.transpose()? else {
+                return Ok(Bytes::new());
+            };
+            if first.len() > max {
+                return Err(over());
+            }
+            let Some(second) = next_chunk(&mut stream).await.transpose()? else {
+                return Ok(first);
+            };
+            let mut buf = BytesMut::with_capacity(first.len() + second.len());
+            buf.extend_from_slice(&first);
+            let mut chunk = second;
+            loop {
+                if buf.len() + chunk.len() > max {
+                    return Err(over());
+                }
+                buf.extend_from_slice(&chunk);
+                match next_chunk(&mut stream).await {
+                    Some(next) => chunk = next?,
+                    None => return Ok(buf.freeze()),
+                }
+            }
+        };
+        match deadline {
+            Some((deadline, bound)) => tokio::time::timeout_at(deadline.into(), reading)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Error::Timeout {
+                        method: method.clone(),
+                        path: path.clone(),
+                        after: bound,
+                    })
+                }),
+            None => reading.await,
+        }
     }
 
     /// The body as a stream of chunks, read as the caller polls, with the
-    /// client's stream idle timeout between chunks.
+    /// stream idle timeout (the request's, else the client's) between chunks.
+    /// No overall deadline applies: a stream lasts as long as the caller reads.
     pub fn into_stream(self) -> ByteStream {
         ByteStream {
             body: self.body,
-            method: self.method,
-            path: self.path,
-            idle_timeout: self.idle_timeout,
+            method: self.limits.method,
+            path: self.limits.path,
+            idle_timeout: self.limits.idle_timeout,
             idle: None,
             done: false,
         }

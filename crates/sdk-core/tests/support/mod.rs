@@ -19,6 +19,11 @@ pub enum Step {
     UpgradeEcho,
     /// Writes the bytes, then stalls without closing.
     ReplyThenStall(Vec<u8>),
+    /// Waits this many milliseconds, then writes the bytes and closes.
+    DelayedReply(u64, Vec<u8>),
+    /// Writes the head, then 64 KiB chunks of `x` until the client hangs up;
+    /// counts the bytes it managed to write in `Seen::written`.
+    Endless(Vec<u8>),
 }
 
 /// A full response with `Connection: close`.
@@ -41,6 +46,8 @@ pub fn reply(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Step {
 pub struct Seen {
     pub count: Arc<AtomicUsize>,
     pub heads: Arc<Mutex<Vec<String>>>,
+    pub written: Arc<AtomicUsize>,
+    pub hung_up: Arc<AtomicUsize>,
 }
 
 impl Seen {
@@ -104,6 +111,25 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(mut sock: S, step: Step, seen:
         Step::ReplyThenStall(bytes) => {
             let _ = sock.write_all(&bytes).await;
             tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+        }
+        Step::DelayedReply(ms, bytes) => {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            let _ = sock.write_all(&bytes).await;
+            let _ = sock.shutdown().await;
+        }
+        Step::Endless(head) => {
+            let _ = sock.write_all(&head).await;
+            let chunk = vec![b'x'; 64 * 1024];
+            let framed = [
+                format!("{:x}\r\n", chunk.len()).into_bytes(),
+                chunk,
+                b"\r\n".to_vec(),
+            ]
+            .concat();
+            while sock.write_all(&framed).await.is_ok() {
+                seen.written.fetch_add(framed.len(), Ordering::SeqCst);
+            }
+            seen.hung_up.fetch_add(1, Ordering::SeqCst);
         }
         Step::UpgradeEcho => {
             let _ = sock
