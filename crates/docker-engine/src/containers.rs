@@ -675,6 +675,9 @@ impl Containers {
             Some(c) => r.query_pair("condition", c.as_str()),
             None => r,
         };
+        // The head comes at once; the body only when the container gets there, which
+        // may take hours: no deadline and no idle limit on it.
+        let r = r.streaming().idle_timeout(None);
         let response = self.docker.send(r).await?;
         Ok(PendingWait { response })
     }

@@ -52,10 +52,10 @@ impl Docker {
     /// The daemon's events as a typed stream: past ones from `since`, then new ones
     /// as they happen, until `until` or until the stream is dropped.
     ///
-    /// A followed stream may be silent for hours. Only its head is bounded by the
-    /// handle's timeout (the daemon sends it at once); the handle's
+    /// A followed stream may be silent for hours: only its head is bounded (the
+    /// daemon sends it at once). Neither the handle's timeout nor its
     /// [`DockerBuilder::stream_idle_timeout`](crate::DockerBuilder::stream_idle_timeout)
-    /// (off by default) applies to it: leave that off on a handle used for events.
+    /// cuts it; drop the stream to stop watching.
     ///
     /// ```no_run
     /// use docker_engine::{Docker, EventFilters, EventsOptions};
@@ -91,7 +91,14 @@ impl Docker {
         if let Some(until) = &options.until {
             r = r.query_pair("until", until);
         }
-        let r = options.filters.filters().apply(r);
+        // A followed watch may be silent for hours: only the head is bounded (the
+        // daemon sends it at once), never the gaps between events.
+        let r = options
+            .filters
+            .filters()
+            .apply(r)
+            .streaming()
+            .idle_timeout(None);
         let path = r.path().to_string();
         let body = self.send(r).await?.into_stream();
         Ok(JsonLines::new(body, Method::GET, path))

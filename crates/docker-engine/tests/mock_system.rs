@@ -478,3 +478,37 @@ fn helpers_write_the_wire_shapes() {
         json!(["NONE"])
     );
 }
+
+#[tokio::test]
+async fn a_followed_event_stream_outlives_the_handles_idle_and_request_timeouts() {
+    let mut server = Server::new_async().await;
+    let _m = server
+        .mock("GET", "/v1.45/events")
+        .with_chunked_body(|w| {
+            w.write_all(b"{\"Type\":\"container\",\"Action\":\"start\"}\n")?;
+            w.flush()?;
+            // Quiet for longer than both limits of the handle below.
+            std::thread::sleep(Duration::from_millis(1500));
+            w.write_all(b"{\"Type\":\"container\",\"Action\":\"die\"}\n")
+        })
+        .create_async()
+        .await;
+    let docker = Docker::builder()
+        .host(server.url())
+        .api_version("1.45".parse().unwrap())
+        .timeout(Duration::from_millis(500))
+        .stream_idle_timeout(Some(Duration::from_millis(300)))
+        .build()
+        .unwrap();
+    let events: Vec<_> = docker
+        .events(Default::default())
+        .await
+        .unwrap()
+        .collect()
+        .await;
+    let actions: Vec<_> = events
+        .into_iter()
+        .map(|e| e.expect("no timeout cuts the stream").action.unwrap())
+        .collect();
+    assert_eq!(actions, ["start", "die"]);
+}
