@@ -512,3 +512,53 @@ async fn a_followed_event_stream_outlives_the_handles_idle_and_request_timeouts(
         .collect();
     assert_eq!(actions, ["start", "die"]);
 }
+
+#[tokio::test]
+async fn run_waits_past_the_handles_request_timeout() {
+    let mut server = Server::new_async().await;
+    let _create = server
+        .mock("POST", "/v1.45/containers/create")
+        .with_status(201)
+        .with_body(r#"{"Id":"c4","Warnings":[]}"#)
+        .create_async()
+        .await;
+    let _wait = server
+        .mock("POST", "/v1.45/containers/c4/wait")
+        .match_query(Matcher::Any)
+        .with_chunked_body(|w| {
+            w.flush()?;
+            // The container runs longer than the handle's timeout.
+            std::thread::sleep(Duration::from_millis(1500));
+            w.write_all(br#"{"StatusCode":5}"#)
+        })
+        .create_async()
+        .await;
+    let _start = server
+        .mock("POST", "/v1.45/containers/c4/start")
+        .with_status(204)
+        .create_async()
+        .await;
+    let remove = server
+        .mock("DELETE", "/v1.45/containers/c4")
+        .match_query(Matcher::Any)
+        .with_status(204)
+        .create_async()
+        .await;
+    let docker = Docker::builder()
+        .host(server.url())
+        .api_version("1.45".parse().unwrap())
+        .timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    let options = RunOptions {
+        output: RunOutput::Discard,
+        ..Default::default()
+    };
+    let done = docker
+        .containers()
+        .run(&run_config(), options)
+        .await
+        .expect("the wait is not cut by the request timeout");
+    assert_eq!(done.exit_code, 5);
+    remove.assert_async().await;
+}
