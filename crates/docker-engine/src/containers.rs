@@ -350,9 +350,7 @@ impl Containers {
         r = flag(r, "all", options.all);
         r = opt(r, "limit", options.limit);
         r = flag(r, "size", options.size);
-        if !options.filters.filters().is_empty() {
-            r = r.query_pair("filters", options.filters.filters().to_json());
-        }
+        r = options.filters.filters().apply(r);
         let list: Option<Vec<ContainerSummary>> = self.docker.send(r).await?.json().await?;
         Ok(list.unwrap_or_default())
     }
@@ -711,6 +709,9 @@ impl Containers {
             Some(c) => r.query_pair("condition", c.as_str()),
             None => r,
         };
+        // The head comes at once; the body only when the container gets there, which
+        // may take hours: no deadline and no idle limit on it.
+        let r = r.streaming().idle_timeout(None);
         let response = self.docker.send(r).await?;
         Ok(PendingWait { response })
     }
@@ -797,10 +798,8 @@ impl Containers {
     #[doc(alias = "ContainerPrune")]
     #[doc(alias = "container_prune")]
     pub async fn prune(&self, options: PruneContainersOptions) -> Result<ContainerPruneResponse> {
-        let (mut r, _) = self.req(Method::POST, &["containers", "prune"]).await?;
-        if !options.filters.filters().is_empty() {
-            r = r.query_pair("filters", options.filters.filters().to_json());
-        }
+        let (r, _) = self.req(Method::POST, &["containers", "prune"]).await?;
+        let r = options.filters.filters().apply(r);
         self.docker.send(r).await?.json().await
     }
 }

@@ -122,7 +122,7 @@ impl ContainerFilters {
     }
 }
 
-/// Filters of the container prune.
+/// Filters of the prune calls (containers, and networks and volumes where the daemon knows the name).
 ///
 /// ```
 /// use docker_engine::PruneFilters;
@@ -139,12 +139,12 @@ impl PruneFilters {
     }
 
     string_filter! {
-        /// Only containers created before this time: a Unix timestamp, an RFC 3339
-        /// date, or a duration like `10m` relative to now.
+        /// Only objects created before this time: a Unix timestamp, an RFC 3339
+        /// date, or a duration like `10m` relative to now (not for volumes).
         until => "until",
-        /// Only containers with this label (`key` or `key=value`).
+        /// Only objects with this label (`key` or `key=value`).
         label => "label",
-        /// Only containers without this label (`key` or `key=value`).
+        /// Only objects without this label (`key` or `key=value`).
         label_absent => "label!",
     }
 
@@ -168,5 +168,178 @@ impl From<ContainerFilters> for Filters {
 impl From<PruneFilters> for Filters {
     fn from(f: PruneFilters) -> Self {
         f.0
+    }
+}
+
+impl Filters {
+    /// Adds the `filters` query parameter when any filter is set.
+    pub(crate) fn apply(
+        &self,
+        request: api_client_transport::Request,
+    ) -> api_client_transport::Request {
+        if self.is_empty() {
+            request
+        } else {
+            request.query_pair("filters", self.to_json())
+        }
+    }
+}
+
+/// Filters of the network list.
+///
+/// ```
+/// use docker_engine::NetworkFilters;
+/// let f = NetworkFilters::new().driver("bridge").dangling(true);
+/// assert_eq!(f.filters().to_json(), r#"{"dangling":["true"],"driver":["bridge"]}"#);
+/// ```
+#[cfg(feature = "networks")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NetworkFilters(Filters);
+
+#[cfg(feature = "networks")]
+impl NetworkFilters {
+    /// No filter.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    string_filter! {
+        /// Uses this driver.
+        driver => "driver",
+        /// Has this id (or id prefix).
+        id => "id",
+        /// Has a label `key`, or `key=value`.
+        label => "label",
+        /// Name matches (a substring).
+        name => "name",
+        /// Exists in this scope: `swarm`, `global` or `local`.
+        scope => "scope",
+        /// Is `custom` (user-defined) or `builtin`.
+        kind => "type",
+    }
+
+    /// Is (or is not) unused by any container.
+    pub fn dangling(self, yes: bool) -> Self {
+        Self(self.0.add("dangling", yes.to_string()))
+    }
+
+    /// Any other filter, for names newer than this crate.
+    pub fn custom(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self(self.0.add(name, value))
+    }
+
+    /// The underlying map.
+    pub fn filters(&self) -> &Filters {
+        &self.0
+    }
+}
+
+/// Filters of the volume list.
+///
+/// ```
+/// use docker_engine::VolumeFilters;
+/// let f = VolumeFilters::new().label("app=web").dangling(false);
+/// assert_eq!(f.filters().to_json(), r#"{"dangling":["false"],"label":["app=web"]}"#);
+/// ```
+#[cfg(feature = "volumes")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VolumeFilters(Filters);
+
+#[cfg(feature = "volumes")]
+impl VolumeFilters {
+    /// No filter.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    string_filter! {
+        /// Uses this driver.
+        driver => "driver",
+        /// Has a label `key`, or `key=value`.
+        label => "label",
+        /// Name matches (a substring).
+        name => "name",
+    }
+
+    /// Is (or is not) unused by any container.
+    pub fn dangling(self, yes: bool) -> Self {
+        Self(self.0.add("dangling", yes.to_string()))
+    }
+
+    /// Any other filter, for names newer than this crate.
+    pub fn custom(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self(self.0.add(name, value))
+    }
+
+    /// The underlying map.
+    pub fn filters(&self) -> &Filters {
+        &self.0
+    }
+}
+
+/// Filters of the event stream.
+///
+/// ```
+/// use docker_engine::EventFilters;
+/// use docker_engine::models::EventMessageType;
+/// let f = EventFilters::new().kind(EventMessageType::Container).container("web").event("die");
+/// assert_eq!(
+///     f.filters().to_json(),
+///     r#"{"container":["web"],"event":["die"],"type":["container"]}"#
+/// );
+/// ```
+#[cfg(feature = "system")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventFilters(Filters);
+
+#[cfg(feature = "system")]
+impl EventFilters {
+    /// No filter: every event.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    string_filter! {
+        /// About this config (name or id).
+        config => "config",
+        /// About this container (name or id).
+        container => "container",
+        /// About this daemon (name or id).
+        daemon => "daemon",
+        /// This action, e.g. `create`, `start`, `die`, `destroy`.
+        event => "event",
+        /// About this image (name or id).
+        image => "image",
+        /// With this label (`key` or `key=value`).
+        label => "label",
+        /// About this network (name or id).
+        network => "network",
+        /// About this node (id).
+        node => "node",
+        /// About this plugin (name or id).
+        plugin => "plugin",
+        /// In this scope: `local` or `swarm`.
+        scope => "scope",
+        /// About this secret (name or id).
+        secret => "secret",
+        /// About this service (name or id).
+        service => "service",
+        /// About this volume (name).
+        volume => "volume",
+    }
+
+    /// About this kind of object.
+    pub fn kind(self, kind: crate::models::EventMessageType) -> Self {
+        Self(self.0.add("type", kind.as_str()))
+    }
+
+    /// Any other filter, for names newer than this crate.
+    pub fn custom(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self(self.0.add(name, value))
+    }
+
+    /// The underlying map.
+    pub fn filters(&self) -> &Filters {
+        &self.0
     }
 }

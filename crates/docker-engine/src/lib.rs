@@ -67,18 +67,26 @@
 //! - **Tolerant models**: the [`models`] are generated from this crate's own small
 //!   OpenAPI file. Unknown fields are ignored and every enum has an `Unknown` variant,
 //!   so a newer daemon never breaks decoding.
+//! - **Networks, volumes, system** (features `networks`, `volumes`, `system`):
+//!   `Docker::networks`, `Docker::volumes`, and `Docker::info`, `Docker::df`
+//!   and `Docker::events` (a typed stream that a followed watch keeps open).
+//! - **Conveniences**: [`Containers::run`] is `docker run --rm` in one call (exit code
+//!   and output back, the container removed on every path); [`helpers`] builds port
+//!   bindings, mounts, health check durations and network endpoints with types
+//!   instead of wire strings.
 //!
 //! Errors are [`api_client_transport::Error`]: the daemon's own message is kept for API errors.
 //! No HTTP proxy is ever used.
 //!
 //! # Cargo features
 //!
-//! None is on by default: containers, exec, attach, logs, stats, archives, ping and
-//! version are always there, and each area below is compiled only when asked for.
+//! None is on by default: containers, exec, attach, logs, stats, archives, ping,
+//! version, [`Containers::run`] and [`helpers`] are always there, and each area
+//! below is compiled only when asked for.
 //!
 //! - `images`: `Images` (list, pull, push, build, tag, save and load, search, prune,
 //!   commit), registry credentials and distribution inspect.
-//! - `networks`, `volumes`, `system`: those areas of the API.
+//! - `networks`: `Networks`. `volumes`: `Volumes`. `system`: info, df and events.
 //! - `tls`: TLS to a remote daemon through rustls (no OpenSSL); see
 //!   [`DockerBuilder::tls_cert_path`]. Without it, a request for TLS is an
 //!   [`Error::InvalidInput`] naming the setting, never a plain-text attempt.
@@ -99,16 +107,26 @@ mod attach;
 mod containers;
 mod context;
 mod docker;
+#[cfg(feature = "system")]
+mod events;
 mod exec;
 mod filters;
+pub mod helpers;
 #[cfg(feature = "images")]
 mod images;
+#[cfg(feature = "networks")]
+mod networks;
 #[cfg(feature = "images")]
 mod registry_auth;
+mod run;
 mod streams;
+#[cfg(feature = "system")]
+mod system;
 mod timestamp;
 mod tolerant;
 mod version;
+#[cfg(feature = "volumes")]
+mod volumes;
 #[cfg(feature = "websocket")]
 mod websocket;
 
@@ -127,7 +145,15 @@ pub use containers::{
 };
 pub use context::{ContextStore, Endpoint, EndpointSource, TlsFiles, DEFAULT_CONTEXT};
 pub use docker::{Docker, DockerBuilder, PingInfo, DEFAULT_HOST};
+#[cfg(feature = "system")]
+pub use events::{EventStream, EventsOptions};
 pub use exec::{Exec, StartExecOptions};
+#[cfg(feature = "system")]
+pub use filters::EventFilters;
+#[cfg(feature = "networks")]
+pub use filters::NetworkFilters;
+#[cfg(feature = "volumes")]
+pub use filters::VolumeFilters;
 pub use filters::{ContainerFilters, Filters, PruneFilters};
 #[cfg(feature = "images")]
 pub use images::{
@@ -136,11 +162,21 @@ pub use images::{
     PruneBuildCacheOptions, PruneImagesOptions, PullImageOptions, PushImageOptions,
     RemoveImageOptions, SearchImagesOptions,
 };
+#[cfg(feature = "networks")]
+pub use networks::{
+    DisconnectNetworkOptions, InspectNetworkOptions, ListNetworksOptions, Networks,
+    PruneNetworksOptions,
+};
 #[cfg(feature = "images")]
 pub use registry_auth::{registry_of, DockerConfig, RegistryAuth, DOCKER_HUB_KEY};
+pub use run::{RunOptions, RunOutput, RunResult};
 pub use streams::JsonLines;
+#[cfg(feature = "system")]
+pub use system::{DataUsageKind, DataUsageOptions};
 pub use timestamp::Timestamp;
 pub use version::ApiVersion;
+#[cfg(feature = "volumes")]
+pub use volumes::{ListVolumesOptions, PruneVolumesOptions, RemoveVolumeOptions, Volumes};
 #[cfg(feature = "websocket")]
 pub use websocket::{WebSocketAttached, WebSocketInput};
 
@@ -161,6 +197,13 @@ mod tests {
         send_sync::<crate::Exec>();
         #[cfg(feature = "images")]
         send_sync::<crate::Images>();
+        #[cfg(feature = "networks")]
+        send_sync::<crate::Networks>();
+        #[cfg(feature = "volumes")]
+        send_sync::<crate::Volumes>();
+        #[cfg(feature = "system")]
+        send::<crate::EventStream>();
+        send_sync::<crate::RunResult>();
         send_sync::<crate::ApiVersion>();
         send_sync::<crate::Endpoint>();
         send_sync::<crate::ContextStore>();

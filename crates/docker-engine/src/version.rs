@@ -65,7 +65,8 @@ pub(crate) mod since {
     /// `platform` of container create; `one-shot` of stats.
     pub const V1_41: ApiVersion = ApiVersion::new(1, 41);
     /// `signal` of stop and restart; `stdin`/`stdout`/`stderr` of the websocket attach;
-    /// `ConsoleSize` of exec create and start; stream Content-Type headers.
+    /// `ConsoleSize` of exec create and start; stream Content-Type headers; `type` of
+    /// system df; volume update, cluster volume specs and the volume prune `all` filter.
     pub const V1_42: ApiVersion = ApiVersion::new(1, 42);
     /// `HostConfig.Annotations`.
     pub const V1_43: ApiVersion = ApiVersion::new(1, 43);

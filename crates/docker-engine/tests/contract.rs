@@ -73,6 +73,12 @@ fn every_example_decodes_into_its_model() {
                 ImageSummary,
                 PushImageInfo,
                 SystemAuthResponse,
+                EventMessage,
+                Network,
+                NetworkCreateResponse,
+                SystemDataUsageResponse,
+                SystemInfo,
+                Volume,
             ]
         );
         checked.push(name.clone());

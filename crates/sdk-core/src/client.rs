@@ -207,7 +207,7 @@ impl Client {
     async fn execute(
         &self,
         mut request: Request,
-    ) -> Result<(http::Response<Incoming>, Option<Instant>)> {
+    ) -> Result<(http::Response<Incoming>, Option<(Instant, Duration)>)> {
         if let Some(invalid) = request.invalid.take() {
             return Err(invalid);
         }
@@ -254,7 +254,13 @@ impl Client {
                     let status = response.status();
                     span.record("status", status.as_u16());
                     if status.is_success() || status == StatusCode::SWITCHING_PROTOCOLS {
-                        return Ok((response, deadline.filter(|_| whole_answer)));
+                        let body_deadline = match (deadline, head_timeout) {
+                            (Some(deadline), Some(bound)) if whole_answer => {
+                                Some((deadline, bound))
+                            }
+                            _ => None,
+                        };
+                        return Ok((response, body_deadline));
                     }
                     let retry_after = parse_retry_after(response.headers());
                     let error = self

@@ -62,7 +62,7 @@ async fn a_body_that_stalls_after_the_head_times_out_for_json_and_bytes() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Timeout { ref path, .. } if path == "/list"),
+        matches!(err, Error::Timeout { ref path, after, .. } if path == "/list" && after == Duration::from_millis(300)),
         "{err:?}"
     );
     assert!(err.is_timeout());

@@ -52,6 +52,20 @@ pub struct AuthConfig {
     pub registrytoken: Option<api_client_transport::Secret>,
 }
 
+impl AuthConfig {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            username: None,
+            password: None,
+            email: None,
+            serveraddress: None,
+            identitytoken: None,
+            registrytoken: None,
+        }
+    }
+}
+
 impl api_client_transport::Validate for AuthConfig {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
@@ -121,8 +135,99 @@ impl api_client_transport::Validate for BlkioStats {
     }
 }
 
+/// A build cache record.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct BuildCache {
+    /// Record id.
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Parent record ids.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parents: Option<Vec<String>>,
+    /// Kind of cache record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<BuildCacheType>,
+    /// What produced the record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Whether it is in use.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_use: Option<bool>,
+    /// Whether it is shared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shared: Option<bool>,
+    /// Bytes used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
+    /// When it was created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// When it was last used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<String>,
+    /// How often it was used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage_count: Option<i64>,
+}
+
+impl api_client_transport::Validate for BuildCache {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Kind of cache record.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "lowercase")]
+pub enum BuildCacheType {
+    /// `internal`.
+    Internal,
+    /// `frontend`.
+    Frontend,
+    /// `source.local`.
+    #[serde(rename = "source.local")]
+    SourceLocal,
+    /// `source.git.checkout`.
+    #[serde(rename = "source.git.checkout")]
+    SourceGitCheckout,
+    /// `exec.cachemount`.
+    #[serde(rename = "exec.cachemount")]
+    ExecCachemount,
+    /// `regular`.
+    Regular,
+    /// A value this version does not know, kept as received.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+impl BuildCacheType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Internal => "internal",
+            Self::Frontend => "frontend",
+            Self::SourceLocal => "source.local",
+            Self::SourceGitCheckout => "source.git.checkout",
+            Self::ExecCachemount => "exec.cachemount",
+            Self::Regular => "regular",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for BuildCacheType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One message of a build or image load progress stream.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct BuildInfo {
     /// Layer or step the message is about.
@@ -160,6 +265,7 @@ impl api_client_transport::Validate for BuildInfo {
 
 /// What a build cache prune removed.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct BuildPruneResponse {
     /// Ids of removed cache records.
@@ -280,6 +386,418 @@ impl<'de> Deserialize<'de> for ChangeType {
     }
 }
 
+/// Swarm cluster details of a volume (cluster volumes only).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct ClusterVolume {
+    /// Swarm id of the volume.
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Version of a swarm object, sent back on updates to detect conflicting writes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<ObjectVersion>,
+    /// When it was created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// When it was last changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// Desired state of a cluster volume.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spec: Option<ClusterVolumeSpec>,
+    /// What the storage plugin reported after creation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub info: Option<ClusterVolumeInfo>,
+    /// Where the volume is published, node by node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publish_status: Option<Vec<ClusterVolumePublishStatusItem>>,
+}
+
+impl api_client_transport::Validate for ClusterVolume {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// What the storage plugin reported after creation.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct ClusterVolumeInfo {
+    /// Capacity in bytes (0: unknown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity_bytes: Option<i64>,
+    /// Plugin-defined context values.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume_context: Option<BTreeMap<String, String>>,
+    /// The plugin's own id of the volume.
+    #[serde(rename = "VolumeID", skip_serializing_if = "Option::is_none")]
+    pub volume_id: Option<String>,
+    /// Where the volume can be reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accessible_topology: Option<Vec<Topology>>,
+}
+
+impl api_client_transport::Validate for ClusterVolumeInfo {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// The inline object of `ClusterVolumePublishStatusItem`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct ClusterVolumePublishStatusItem {
+    /// Swarm node id.
+    #[serde(rename = "NodeID", skip_serializing_if = "Option::is_none")]
+    pub node_id: Option<String>,
+    /// Publication state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<ClusterVolumePublishStatusItemState>,
+    /// Plugin-defined context values.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publish_context: Option<BTreeMap<String, String>>,
+}
+
+impl api_client_transport::Validate for ClusterVolumePublishStatusItem {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Publication state.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "kebab-case")]
+pub enum ClusterVolumePublishStatusItemState {
+    /// `pending-publish`.
+    PendingPublish,
+    /// `published`.
+    Published,
+    /// `pending-node-unpublish`.
+    PendingNodeUnpublish,
+    /// `pending-controller-unpublish`.
+    PendingControllerUnpublish,
+    /// A value this version does not know, kept as received.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+impl ClusterVolumePublishStatusItemState {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PendingPublish => "pending-publish",
+            Self::Published => "published",
+            Self::PendingNodeUnpublish => "pending-node-unpublish",
+            Self::PendingControllerUnpublish => "pending-controller-unpublish",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for ClusterVolumePublishStatusItemState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Desired state of a cluster volume.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct ClusterVolumeSpec {
+    /// Group of volumes scheduled together (volumes with no group are alone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// How the volume may be used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_mode: Option<ClusterVolumeSpecAccessMode>,
+}
+
+impl ClusterVolumeSpec {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            group: None,
+            access_mode: None,
+        }
+    }
+}
+
+impl api_client_transport::Validate for ClusterVolumeSpec {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// How the volume may be used.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct ClusterVolumeSpecAccessMode {
+    /// On one node at a time (`single`) or several (`multi`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<ClusterVolumeSpecAccessModeScope>,
+    /// How tasks may share it: `none`, `readonly`, `onewriter` or `all`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sharing: Option<ClusterVolumeSpecAccessModeSharing>,
+    /// Options of a filesystem-mounted volume (no options are defined yet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mount_volume: Option<serde_json::Value>,
+    /// Swarm secrets handed to the storage plugin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secrets: Option<Vec<ClusterVolumeSpecAccessModeSecretsItem>>,
+    /// Where the volume must, or should, be reachable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accessibility_requirements: Option<ClusterVolumeSpecAccessModeAccessibilityRequirements>,
+    /// Size bounds of the volume.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity_range: Option<ClusterVolumeSpecAccessModeCapacityRange>,
+    /// Whether the volume may be used: `active`, `pause` or `drain`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub availability: Option<ClusterVolumeSpecAccessModeAvailability>,
+}
+
+impl ClusterVolumeSpecAccessMode {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            scope: None,
+            sharing: None,
+            mount_volume: None,
+            secrets: None,
+            accessibility_requirements: None,
+            capacity_range: None,
+            availability: None,
+        }
+    }
+}
+
+impl api_client_transport::Validate for ClusterVolumeSpecAccessMode {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// On one node at a time (`single`) or several (`multi`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "lowercase")]
+pub enum ClusterVolumeSpecAccessModeScope {
+    /// `single`.
+    Single,
+    /// `multi`.
+    Multi,
+    /// A value this version does not know, kept as received.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+impl ClusterVolumeSpecAccessModeScope {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Single => "single",
+            Self::Multi => "multi",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for ClusterVolumeSpecAccessModeScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How tasks may share it: `none`, `readonly`, `onewriter` or `all`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "lowercase")]
+pub enum ClusterVolumeSpecAccessModeSharing {
+    /// `none`.
+    None,
+    /// `readonly`.
+    Readonly,
+    /// `onewriter`.
+    Onewriter,
+    /// `all`.
+    All,
+    /// A value this version does not know, kept as received.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+impl ClusterVolumeSpecAccessModeSharing {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::None => "none",
+            Self::Readonly => "readonly",
+            Self::Onewriter => "onewriter",
+            Self::All => "all",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for ClusterVolumeSpecAccessModeSharing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The inline object of `ClusterVolumeSpecAccessModeSecretsItem`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct ClusterVolumeSpecAccessModeSecretsItem {
+    /// Key the plugin reads the secret under.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Name or id of the swarm secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+impl ClusterVolumeSpecAccessModeSecretsItem {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            key: None,
+            secret: None,
+        }
+    }
+}
+
+impl api_client_transport::Validate for ClusterVolumeSpecAccessModeSecretsItem {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Where the volume must, or should, be reachable.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct ClusterVolumeSpecAccessModeAccessibilityRequirements {
+    /// Topologies the volume must be reachable from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requisite: Option<Vec<Topology>>,
+    /// Topologies the volume should preferably be reachable from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preferred: Option<Vec<Topology>>,
+}
+
+impl ClusterVolumeSpecAccessModeAccessibilityRequirements {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            requisite: None,
+            preferred: None,
+        }
+    }
+}
+
+impl api_client_transport::Validate for ClusterVolumeSpecAccessModeAccessibilityRequirements {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Size bounds of the volume.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct ClusterVolumeSpecAccessModeCapacityRange {
+    /// Least size, in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required_bytes: Option<i64>,
+    /// Largest size, in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit_bytes: Option<i64>,
+}
+
+impl ClusterVolumeSpecAccessModeCapacityRange {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            required_bytes: None,
+            limit_bytes: None,
+        }
+    }
+}
+
+impl api_client_transport::Validate for ClusterVolumeSpecAccessModeCapacityRange {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Whether the volume may be used: `active`, `pause` or `drain`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "lowercase")]
+pub enum ClusterVolumeSpecAccessModeAvailability {
+    /// `active`.
+    Active,
+    /// `pause`.
+    Pause,
+    /// `drain`.
+    Drain,
+    /// A value this version does not know, kept as received.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+impl ClusterVolumeSpecAccessModeAvailability {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "active",
+            Self::Pause => "pause",
+            Self::Drain => "drain",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for ClusterVolumeSpecAccessModeAvailability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Commit of a component the daemon runs.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Commit {
+    /// Commit in use.
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Commit the daemon was built against (deprecated upstream).
+    #[serde(rename = "Expected", skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+}
+
+impl api_client_transport::Validate for Commit {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
 /// Version of one daemon component.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -295,6 +813,29 @@ pub struct ComponentVersion {
 }
 
 impl api_client_transport::Validate for ComponentVersion {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// The config-only network a network takes its configuration from.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ConfigReference {
+    /// Name of the config-only network.
+    #[serde(rename = "Network", skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
+}
+
+impl ConfigReference {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self { network: None }
+    }
+}
+
+impl api_client_transport::Validate for ConfigReference {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -389,6 +930,39 @@ pub struct ContainerConfig {
     /// Shell used for shell-form commands.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shell: Option<Vec<String>>,
+}
+
+impl ContainerConfig {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            hostname: None,
+            domainname: None,
+            user: None,
+            attach_stdin: None,
+            attach_stdout: None,
+            attach_stderr: None,
+            exposed_ports: None,
+            tty: None,
+            open_stdin: None,
+            stdin_once: None,
+            env: None,
+            cmd: None,
+            healthcheck: None,
+            args_escaped: None,
+            image: None,
+            volumes: None,
+            working_dir: None,
+            entrypoint: None,
+            network_disabled: None,
+            mac_address: None,
+            on_build: None,
+            labels: None,
+            stop_signal: None,
+            stop_timeout: None,
+            shell: None,
+        }
+    }
 }
 
 impl api_client_transport::Validate for ContainerConfig {
@@ -1325,11 +1899,16 @@ impl api_client_transport::Validate for DeviceRequest {
 
 /// What a registry says about an image.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct DistributionInspect {
     /// A content descriptor, as in the OCI image specification.
     pub descriptor: OciDescriptor,
     /// Platforms the image is available for.
+    #[serde(
+        default,
+        deserialize_with = "api_client_transport::__private::null_as_default"
+    )]
     pub platforms: Vec<OciPlatform>,
 }
 
@@ -1504,6 +2083,146 @@ impl api_client_transport::Validate for ErrorResponse {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
+    }
+}
+
+/// The object an event is about.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct EventActor {
+    /// Its id.
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Details such as `name`, `image`, `exitCode`, labels.
+    #[serde(rename = "Attributes", skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<BTreeMap<String, String>>,
+}
+
+impl api_client_transport::Validate for EventActor {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// One event from the daemon.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct EventMessage {
+    /// Kind of object the event is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<EventMessageType>,
+    /// What happened, e.g. `create`, `start`, `die`, `exec_start: sh`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// The object an event is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<EventActor>,
+    /// `local` for this daemon, `swarm` for the cluster.
+    #[serde(rename = "scope", skip_serializing_if = "Option::is_none")]
+    pub scope: Option<EventMessageScope>,
+    /// When, in Unix seconds.
+    #[serde(rename = "time", skip_serializing_if = "Option::is_none")]
+    pub time: Option<i64>,
+    /// When, in Unix nanoseconds.
+    #[serde(rename = "timeNano", skip_serializing_if = "Option::is_none")]
+    pub time_nano: Option<i64>,
+}
+
+impl api_client_transport::Validate for EventMessage {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Kind of object the event is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "lowercase")]
+pub enum EventMessageType {
+    /// `builder`.
+    Builder,
+    /// `config`.
+    Config,
+    /// `container`.
+    Container,
+    /// `daemon`.
+    Daemon,
+    /// `image`.
+    Image,
+    /// `network`.
+    Network,
+    /// `node`.
+    Node,
+    /// `plugin`.
+    Plugin,
+    /// `secret`.
+    Secret,
+    /// `service`.
+    Service,
+    /// `volume`.
+    Volume,
+    /// A value this version does not know, kept as received.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+impl EventMessageType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Builder => "builder",
+            Self::Config => "config",
+            Self::Container => "container",
+            Self::Daemon => "daemon",
+            Self::Image => "image",
+            Self::Network => "network",
+            Self::Node => "node",
+            Self::Plugin => "plugin",
+            Self::Secret => "secret",
+            Self::Service => "service",
+            Self::Volume => "volume",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for EventMessageType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `local` for this daemon, `swarm` for the cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "lowercase")]
+pub enum EventMessageScope {
+    /// `local`.
+    Local,
+    /// `swarm`.
+    Swarm,
+    /// A value this version does not know, kept as received.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+impl EventMessageScope {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Local => "local",
+            Self::Swarm => "swarm",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for EventMessageScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -1688,6 +2407,69 @@ impl api_client_transport::Validate for FilesystemChange {
     }
 }
 
+/// User-defined resources: counts (`SSD=3`) or named items (`GPU=UUID1`).
+pub type GenericResources = Vec<GenericResourcesItem>;
+
+/// The inline object of `GenericResourcesItem`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct GenericResourcesItem {
+    /// A named resource.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub named_resource_spec: Option<GenericResourcesItemNamedResourceSpec>,
+    /// A counted resource.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discrete_resource_spec: Option<GenericResourcesItemDiscreteResourceSpec>,
+}
+
+impl api_client_transport::Validate for GenericResourcesItem {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// A named resource.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct GenericResourcesItemNamedResourceSpec {
+    /// Kind of resource.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Its name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+impl api_client_transport::Validate for GenericResourcesItemNamedResourceSpec {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// A counted resource.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct GenericResourcesItemDiscreteResourceSpec {
+    /// Kind of resource.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// How many.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<i64>,
+}
+
+impl api_client_transport::Validate for GenericResourcesItemDiscreteResourceSpec {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
 /// Storage driver and its data.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -1844,6 +2626,7 @@ impl api_client_transport::Validate for HealthcheckResult {
 
 /// One layer of an image's history.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct HistoryResponseItem {
     /// Image id of the layer, or `\<missing\>`.
@@ -2214,6 +2997,78 @@ impl api_client_transport::Validate for HostConfig {
     }
 }
 
+/// IP address management of a network.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct Ipam {
+    /// IPAM driver (the daemon uses `default` when unset).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
+    /// Address pools.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<Vec<IpamConfig>>,
+    /// IPAM driver options.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<BTreeMap<String, String>>,
+}
+
+impl Ipam {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            driver: None,
+            config: None,
+            options: None,
+        }
+    }
+}
+
+impl api_client_transport::Validate for Ipam {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// One address pool of a network.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct IpamConfig {
+    /// Subnet in CIDR form, e.g. `172.20.0.0/16`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subnet: Option<String>,
+    /// Part of the subnet containers get addresses from, CIDR form.
+    #[serde(rename = "IPRange", skip_serializing_if = "Option::is_none")]
+    pub ip_range: Option<String>,
+    /// Gateway address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<String>,
+    /// Addresses the driver must not hand out, by name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auxiliary_addresses: Option<BTreeMap<String, String>>,
+}
+
+impl IpamConfig {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            subnet: None,
+            ip_range: None,
+            gateway: None,
+            auxiliary_addresses: None,
+        }
+    }
+}
+
+impl api_client_transport::Validate for IpamConfig {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
 /// Identifier of a newly created object.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -2252,6 +3107,7 @@ impl api_client_transport::Validate for ImageDeleteResponseItem {
 
 /// The id of a built image, reported in a build stream.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ImageId {
     /// Image id.
     #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
@@ -2348,6 +3204,7 @@ impl api_client_transport::Validate for ImageMetadata {
 
 /// What an image prune removed.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ImagePruneResponse {
     /// Names and images removed.
@@ -2386,6 +3243,7 @@ impl api_client_transport::Validate for ImageRootFs {
 
 /// One search result.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ImageSearchResponseItem {
     /// Short description of the repository.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2413,6 +3271,7 @@ impl api_client_transport::Validate for ImageSearchResponseItem {
 
 /// An image as the list shows it. Daemons send `null` for an empty `Labels`, `RepoTags` or `RepoDigests`, hence nullable here.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ImageSummary {
     /// Image id, `sha256:...`.
@@ -2439,6 +3298,32 @@ pub struct ImageSummary {
 }
 
 impl api_client_transport::Validate for ImageSummary {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Settings of one registry.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct IndexInfo {
+    /// Registry name, e.g. `docker.io`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Its mirrors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mirrors: Option<Vec<String>>,
+    /// Whether TLS is verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secure: Option<bool>,
+    /// Whether it is the official index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub official: Option<bool>,
+}
+
+impl api_client_transport::Validate for IndexInfo {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -2478,6 +3363,50 @@ impl Isolation {
 }
 
 impl std::fmt::Display for Isolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Swarm state of this node.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "lowercase")]
+pub enum LocalNodeState {
+    /// The empty string.
+    #[serde(rename = "")]
+    Empty,
+    /// `inactive`.
+    Inactive,
+    /// `pending`.
+    Pending,
+    /// `active`.
+    Active,
+    /// `error`.
+    Error,
+    /// `locked`.
+    Locked,
+    /// A value this version does not know, kept as received.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+impl LocalNodeState {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Empty => "",
+            Self::Inactive => "inactive",
+            Self::Pending => "pending",
+            Self::Active => "active",
+            Self::Error => "error",
+            Self::Locked => "locked",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for LocalNodeState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2865,6 +3794,263 @@ impl api_client_transport::Validate for MountVolumeOptions {
     }
 }
 
+/// A network as the daemon reports it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct Network {
+    /// Name of the network.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Id of the network.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// When the network was created (RFC 3339 with nanoseconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// Where the network exists: `local` (this machine), `swarm` (the cluster) or `global`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Network driver, e.g. `bridge`, `overlay`, `macvlan`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
+    /// Whether IPv6 is enabled.
+    #[serde(rename = "EnableIPv6", skip_serializing_if = "Option::is_none")]
+    pub enable_ipv6: Option<bool>,
+    /// IP address management of a network.
+    #[serde(rename = "IPAM", skip_serializing_if = "Option::is_none")]
+    pub ipam: Option<Ipam>,
+    /// Whether the network is cut off from outside networks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub internal: Option<bool>,
+    /// Whether standalone containers may join this swarm-scoped network.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attachable: Option<bool>,
+    /// Whether this is the swarm routing-mesh network.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ingress: Option<bool>,
+    /// The config-only network a network takes its configuration from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config_from: Option<ConfigReference>,
+    /// Whether this network only holds configuration for other networks and cannot have containers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config_only: Option<bool>,
+    /// Endpoints on the network, by container id (filled by inspect only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub containers: Option<BTreeMap<String, NetworkContainer>>,
+    /// Driver options.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<BTreeMap<String, String>>,
+    /// User labels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
+    /// Swarm peers of an overlay network (filled by inspect with `verbose` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peers: Option<Vec<PeerInfo>>,
+}
+
+impl api_client_transport::Validate for Network {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Which container to connect, and how.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NetworkConnectRequest {
+    /// Container id or name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    /// A container's connection to one network.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint_config: Option<EndpointSettings>,
+}
+
+impl NetworkConnectRequest {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            container: None,
+            endpoint_config: None,
+        }
+    }
+}
+
+impl api_client_transport::Validate for NetworkConnectRequest {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// One container's endpoint on a network.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct NetworkContainer {
+    /// Container name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Endpoint id.
+    #[serde(rename = "EndpointID", skip_serializing_if = "Option::is_none")]
+    pub endpoint_id: Option<String>,
+    /// MAC address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mac_address: Option<String>,
+    /// IPv4 address with prefix length, e.g. `172.19.0.2/16`.
+    #[serde(rename = "IPv4Address", skip_serializing_if = "Option::is_none")]
+    pub ipv4_address: Option<String>,
+    /// IPv6 address with prefix length.
+    #[serde(rename = "IPv6Address", skip_serializing_if = "Option::is_none")]
+    pub ipv6_address: Option<String>,
+}
+
+impl api_client_transport::Validate for NetworkContainer {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// What to create a network with.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NetworkCreateRequest {
+    /// Name of the network.
+    pub name: String,
+    /// Ignored: the daemon always refuses a duplicate name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check_duplicate: Option<bool>,
+    /// Network driver (default `bridge`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
+    /// `local` or `swarm`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Cut the network off from outside networks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub internal: Option<bool>,
+    /// Let standalone containers join a swarm-scoped network.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attachable: Option<bool>,
+    /// Make it the swarm routing-mesh network.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ingress: Option<bool>,
+    /// Create a placeholder that only holds configuration for other networks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config_only: Option<bool>,
+    /// The config-only network a network takes its configuration from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config_from: Option<ConfigReference>,
+    /// IP address management of a network.
+    #[serde(rename = "IPAM", skip_serializing_if = "Option::is_none")]
+    pub ipam: Option<Ipam>,
+    /// Enable IPv6.
+    #[serde(rename = "EnableIPv6", skip_serializing_if = "Option::is_none")]
+    pub enable_ipv6: Option<bool>,
+    /// Driver options, e.g. `com.docker.network.bridge.name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<BTreeMap<String, String>>,
+    /// User labels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
+}
+
+impl NetworkCreateRequest {
+    /// A value with the required `Name`; optional fields start unset.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            check_duplicate: None,
+            driver: None,
+            scope: None,
+            internal: None,
+            attachable: None,
+            ingress: None,
+            config_only: None,
+            config_from: None,
+            ipam: None,
+            enable_ipv6: None,
+            options: None,
+            labels: None,
+        }
+    }
+}
+
+impl api_client_transport::Validate for NetworkCreateRequest {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// The network created.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct NetworkCreateResponse {
+    /// Id of the new network.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// A warning from the daemon, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+impl api_client_transport::Validate for NetworkCreateResponse {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Which container to disconnect.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NetworkDisconnectRequest {
+    /// Container id or name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    /// Disconnect even if the container is not running cleanly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub force: Option<bool>,
+}
+
+impl NetworkDisconnectRequest {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            container: None,
+            force: None,
+        }
+    }
+}
+
+impl api_client_transport::Validate for NetworkDisconnectRequest {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// What a network prune removed.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct NetworkPruneResponse {
+    /// Names of removed networks.
+    #[serde(rename = "NetworksDeleted", skip_serializing_if = "Option::is_none")]
+    pub networks_deleted: Option<Vec<String>>,
+}
+
+impl api_client_transport::Validate for NetworkPruneResponse {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
 /// Network state of a container.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -3011,6 +4197,7 @@ impl api_client_transport::Validate for NetworkingConfig {
 
 /// A content descriptor, as in the OCI image specification.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct OciDescriptor {
     /// Media type of the content.
@@ -3033,6 +4220,7 @@ impl api_client_transport::Validate for OciDescriptor {
 
 /// A platform an image runs on.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OciPlatform {
     /// CPU architecture, e.g. `amd64`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3052,6 +4240,22 @@ pub struct OciPlatform {
 }
 
 impl api_client_transport::Validate for OciPlatform {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Version of a swarm object, sent back on updates to detect conflicting writes.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ObjectVersion {
+    /// Version number.
+    #[serde(rename = "Index", skip_serializing_if = "Option::is_none")]
+    pub index: Option<u64>,
+}
+
+impl api_client_transport::Validate for ObjectVersion {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -3103,6 +4307,44 @@ impl api_client_transport::Validate for PathStat {
     }
 }
 
+/// A swarm node taking part in an overlay network.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PeerInfo {
+    /// Node name.
+    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Node address.
+    #[serde(rename = "IP", skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+}
+
+impl api_client_transport::Validate for PeerInfo {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// A swarm manager.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PeerNode {
+    /// Node id.
+    #[serde(rename = "NodeID", skip_serializing_if = "Option::is_none")]
+    pub node_id: Option<String>,
+    /// Address and port.
+    #[serde(rename = "Addr", skip_serializing_if = "Option::is_none")]
+    pub addr: Option<String>,
+}
+
+impl api_client_transport::Validate for PeerNode {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
 /// Process count statistics.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -3116,6 +4358,32 @@ pub struct PidsStats {
 }
 
 impl api_client_transport::Validate for PidsStats {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Plugins available, by kind.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct PluginsInfo {
+    /// Volume plugins.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume: Option<Vec<String>>,
+    /// Network plugins.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<Vec<String>>,
+    /// Authorization plugins.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorization: Option<Vec<String>>,
+    /// Logging plugins.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<Vec<String>>,
+}
+
+impl api_client_transport::Validate for PluginsInfo {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -3264,6 +4532,7 @@ impl api_client_transport::Validate for ProgressDetail {
 
 /// One message of a push progress stream. `id`, `errorDetail` and `aux` are beyond the upstream schema: the daemon sends them (`aux` carries the pushed digest).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct PushImageInfo {
     /// Layer the message is about.
@@ -3290,6 +4559,41 @@ pub struct PushImageInfo {
 }
 
 impl api_client_transport::Validate for PushImageInfo {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Registry settings of the daemon.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct RegistryServiceConfig {
+    /// Deprecated, always empty.
+    #[serde(
+        rename = "AllowNondistributableArtifactsCIDRs",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allow_nondistributable_artifacts_cidrs: Option<Vec<String>>,
+    /// Deprecated, always empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_nondistributable_artifacts_hostnames: Option<Vec<String>>,
+    /// Networks whose registries are reached without TLS checks.
+    #[serde(
+        rename = "InsecureRegistryCIDRs",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub insecure_registry_cidrs: Option<Vec<String>>,
+    /// Settings per registry, by name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index_configs: Option<BTreeMap<String, Option<IndexInfo>>>,
+    /// Registry mirrors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mirrors: Option<Vec<String>>,
+}
+
+impl api_client_transport::Validate for RegistryServiceConfig {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -3546,6 +4850,29 @@ impl std::fmt::Display for RestartPolicyName {
     }
 }
 
+/// An OCI runtime the daemon can start containers with.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "camelCase")]
+pub struct Runtime {
+    /// Executable name or path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Arguments given to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime_args: Option<Vec<String>>,
+    /// Runtime-specific information (not a stable format).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<BTreeMap<String, String>>,
+}
+
+impl api_client_transport::Validate for Runtime {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
 /// Storage statistics (Windows only).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -3571,8 +4898,50 @@ impl api_client_transport::Validate for StorageStats {
     }
 }
 
+/// Swarm state of this node.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct SwarmInfo {
+    /// Node id (empty when not in a swarm).
+    #[serde(rename = "NodeID", skip_serializing_if = "Option::is_none")]
+    pub node_id: Option<String>,
+    /// Address other nodes reach this one at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_addr: Option<String>,
+    /// Swarm state of this node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local_node_state: Option<LocalNodeState>,
+    /// Whether this node is a manager.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub control_available: Option<bool>,
+    /// Last swarm error, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Managers this node knows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote_managers: Option<Vec<PeerNode>>,
+    /// Nodes in the swarm (managers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nodes: Option<i64>,
+    /// Managers in the swarm (managers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub managers: Option<i64>,
+    /// Cluster details (managers only); free-form JSON here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<serde_json::Value>,
+}
+
+impl api_client_transport::Validate for SwarmInfo {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
 /// Answer to a credentials check.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct SystemAuthResponse {
     /// Outcome, e.g. `Login Succeeded`.
@@ -3583,6 +4952,359 @@ pub struct SystemAuthResponse {
 }
 
 impl api_client_transport::Validate for SystemAuthResponse {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Disk usage of the daemon, by kind of object.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct SystemDataUsageResponse {
+    /// Bytes used by image layers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layers_size: Option<i64>,
+    /// Images with their sizes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub images: Option<Vec<ImageSummary>>,
+    /// Containers with their sizes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub containers: Option<Vec<ContainerSummary>>,
+    /// Volumes with their usage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volumes: Option<Vec<Volume>>,
+    /// Build cache records.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build_cache: Option<Vec<BuildCache>>,
+}
+
+impl api_client_transport::Validate for SystemDataUsageResponse {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.containers,
+            &api_client_transport::validate::field(path, "Containers"),
+        )?;
+        Ok(())
+    }
+}
+
+/// System-wide information about the daemon and its host.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct SystemInfo {
+    /// Unique id of the daemon.
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Number of containers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub containers: Option<i64>,
+    /// Number of running containers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub containers_running: Option<i64>,
+    /// Number of paused containers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub containers_paused: Option<i64>,
+    /// Number of stopped containers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub containers_stopped: Option<i64>,
+    /// Number of images (with intermediate layers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub images: Option<i64>,
+    /// Storage driver, e.g. `overlay2`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
+    /// Storage driver details as name/value pairs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver_status: Option<Vec<Vec<String>>>,
+    /// The daemon's data directory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docker_root_dir: Option<String>,
+    /// Plugins available, by kind.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plugins: Option<PluginsInfo>,
+    /// Whether memory limits are supported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_limit: Option<bool>,
+    /// Whether swap limits are supported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub swap_limit: Option<bool>,
+    /// Whether kernel TCP memory limits are supported.
+    #[serde(rename = "KernelMemoryTCP", skip_serializing_if = "Option::is_none")]
+    pub kernel_memory_tcp: Option<bool>,
+    /// Whether the CFS period can be set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_cfs_period: Option<bool>,
+    /// Whether the CFS quota can be set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_cfs_quota: Option<bool>,
+    /// Whether CPU shares can be set.
+    #[serde(rename = "CPUShares", skip_serializing_if = "Option::is_none")]
+    pub cpu_shares: Option<bool>,
+    /// Whether CPU sets can be set.
+    #[serde(rename = "CPUSet", skip_serializing_if = "Option::is_none")]
+    pub cpu_set: Option<bool>,
+    /// Whether the pids limit is supported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pids_limit: Option<bool>,
+    /// Whether the OOM killer can be turned off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oom_kill_disable: Option<bool>,
+    /// Whether IPv4 forwarding is on.
+    #[serde(rename = "IPv4Forwarding", skip_serializing_if = "Option::is_none")]
+    pub ipv4_forwarding: Option<bool>,
+    /// Whether bridged IPv4 traffic goes through iptables.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bridge_nf_iptables: Option<bool>,
+    /// Whether bridged IPv6 traffic goes through ip6tables.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bridge_nf_ip6tables: Option<bool>,
+    /// Whether the daemon runs in debug mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub debug: Option<bool>,
+    /// Open file descriptors of the daemon (debug mode only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n_fd: Option<i64>,
+    /// Goroutines of the daemon (debug mode only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n_goroutines: Option<i64>,
+    /// Current time on the host (RFC 3339 with nanoseconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system_time: Option<String>,
+    /// Default logging driver.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logging_driver: Option<String>,
+    /// Cgroup driver: `cgroupfs`, `systemd` or `none`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cgroup_driver: Option<SystemInfoCgroupDriver>,
+    /// Cgroup version: `1` or `2`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cgroup_version: Option<SystemInfoCgroupVersion>,
+    /// Number of event listeners (debug mode only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n_events_listener: Option<i64>,
+    /// Kernel version of the host.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kernel_version: Option<String>,
+    /// Name of the host operating system, e.g. `Debian GNU/Linux 12 (bookworm)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operating_system: Option<String>,
+    /// Version of the host operating system.
+    #[serde(rename = "OSVersion", skip_serializing_if = "Option::is_none")]
+    pub os_version: Option<String>,
+    /// `linux` or `windows`.
+    #[serde(rename = "OSType", skip_serializing_if = "Option::is_none")]
+    pub os_type: Option<String>,
+    /// Hardware architecture, e.g. `x86_64`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
+    /// Number of CPUs the daemon sees.
+    #[serde(rename = "NCPU", skip_serializing_if = "Option::is_none")]
+    pub ncpu: Option<i64>,
+    /// Physical memory of the host, in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mem_total: Option<i64>,
+    /// Default registry address for `docker login`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index_server_address: Option<String>,
+    /// Registry settings of the daemon.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry_config: Option<RegistryServiceConfig>,
+    /// User-defined resources: counts (`SSD=3`) or named items (`GPU=UUID1`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generic_resources: Option<GenericResources>,
+    /// HTTP proxy the daemon uses (credentials masked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_proxy: Option<String>,
+    /// HTTPS proxy the daemon uses (credentials masked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub https_proxy: Option<String>,
+    /// Hosts the daemon reaches without a proxy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_proxy: Option<String>,
+    /// Host name of the machine.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Labels of the daemon (`key=value`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<Vec<String>>,
+    /// Whether experimental features are on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub experimental_build: Option<bool>,
+    /// Version of the daemon.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_version: Option<String>,
+    /// OCI runtimes the daemon may use, by name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtimes: Option<BTreeMap<String, Runtime>>,
+    /// Runtime used when a container names none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_runtime: Option<String>,
+    /// Swarm state of this node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub swarm: Option<SwarmInfo>,
+    /// Whether containers keep running while the daemon restarts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live_restore_enabled: Option<bool>,
+    /// Default isolation of containers (Windows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub isolation: Option<SystemInfoIsolation>,
+    /// Name of the init binary used with `--init`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub init_binary: Option<String>,
+    /// Commit of a component the daemon runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub containerd_commit: Option<Commit>,
+    /// Commit of a component the daemon runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runc_commit: Option<Commit>,
+    /// Commit of a component the daemon runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub init_commit: Option<Commit>,
+    /// Security features on, e.g. `name=seccomp,profile=default`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_options: Option<Vec<String>>,
+    /// License of the product, when the daemon reports one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_license: Option<String>,
+    /// Pools local networks get their subnets from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_address_pools: Option<Vec<SystemInfoDefaultAddressPoolsItem>>,
+    /// Problems with the daemon configuration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warnings: Option<Vec<String>>,
+    /// Directories searched for CDI device specifications (API 1.44+).
+    #[serde(rename = "CDISpecDirs", skip_serializing_if = "Option::is_none")]
+    pub cdi_spec_dirs: Option<Vec<String>>,
+}
+
+impl api_client_transport::Validate for SystemInfo {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Cgroup driver: `cgroupfs`, `systemd` or `none`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "lowercase")]
+pub enum SystemInfoCgroupDriver {
+    /// `cgroupfs`.
+    Cgroupfs,
+    /// `systemd`.
+    Systemd,
+    /// `none`.
+    None,
+    /// A value this version does not know, kept as received.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+impl SystemInfoCgroupDriver {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Cgroupfs => "cgroupfs",
+            Self::Systemd => "systemd",
+            Self::None => "none",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for SystemInfoCgroupDriver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Cgroup version: `1` or `2`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum SystemInfoCgroupVersion {
+    /// `1`.
+    #[serde(rename = "1")]
+    V1,
+    /// `2`.
+    #[serde(rename = "2")]
+    V2,
+    /// A value this version does not know, kept as received.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+impl SystemInfoCgroupVersion {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::V1 => "1",
+            Self::V2 => "2",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for SystemInfoCgroupVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Default isolation of containers (Windows).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "lowercase")]
+pub enum SystemInfoIsolation {
+    /// `default`.
+    Default,
+    /// `hyperv`.
+    Hyperv,
+    /// `process`.
+    Process,
+    /// The empty string.
+    #[serde(rename = "")]
+    Empty,
+    /// A value this version does not know, kept as received.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+impl SystemInfoIsolation {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Default => "default",
+            Self::Hyperv => "hyperv",
+            Self::Process => "process",
+            Self::Empty => "",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for SystemInfoIsolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The inline object of `SystemInfoDefaultAddressPoolsItem`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct SystemInfoDefaultAddressPoolsItem {
+    /// Pool in CIDR form.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+    /// Prefix length of each network cut from it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
+}
+
+impl api_client_transport::Validate for SystemInfoDefaultAddressPoolsItem {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -3710,6 +5432,29 @@ impl api_client_transport::Validate for ThrottlingData {
     }
 }
 
+/// A place in the cluster, as a set of segment labels.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Topology {
+    /// Segment name to value.
+    #[serde(rename = "Segments", skip_serializing_if = "Option::is_none")]
+    pub segments: Option<BTreeMap<String, String>>,
+}
+
+impl Topology {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self { segments: None }
+    }
+}
+
+impl api_client_transport::Validate for Topology {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
 /// A resource limit (ulimit) of the container process.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -3738,6 +5483,196 @@ impl Ulimit {
 }
 
 impl api_client_transport::Validate for Ulimit {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// A volume as the daemon reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct Volume {
+    /// Name of the volume.
+    pub name: String,
+    /// Volume driver, e.g. `local`.
+    pub driver: String,
+    /// Where the volume lives on the host.
+    pub mountpoint: String,
+    /// When the volume was created (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// Driver-specific low-level details; absent when the driver reports none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<BTreeMap<String, serde_json::Value>>,
+    /// User labels.
+    pub labels: Option<BTreeMap<String, String>>,
+    /// `local` (this machine) or `global` (the cluster).
+    pub scope: VolumeScope,
+    /// Swarm cluster details of a volume (cluster volumes only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster_volume: Option<ClusterVolume>,
+    /// Driver options it was created with.
+    pub options: Option<BTreeMap<String, String>>,
+    /// Disk usage; filled by `GET /system/df` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage_data: Option<VolumeUsageData>,
+}
+
+impl api_client_transport::Validate for Volume {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// `local` (this machine) or `global` (the cluster).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "lowercase")]
+pub enum VolumeScope {
+    /// `local`.
+    Local,
+    /// `global`.
+    Global,
+    /// A value this version does not know, kept as received.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+impl VolumeScope {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Local => "local",
+            Self::Global => "global",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for VolumeScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Disk usage; filled by `GET /system/df` only.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct VolumeUsageData {
+    /// Bytes used, or -1 when the driver cannot tell (only `local` can).
+    pub size: i64,
+    /// Containers using the volume, or -1 when unknown.
+    pub ref_count: i64,
+}
+
+impl api_client_transport::Validate for VolumeUsageData {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// What to create a volume with.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VolumeCreateOptions {
+    /// Name of the volume (the daemon picks a random one otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Volume driver (default `local`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
+    /// Driver options, e.g. `type`, `device`, `o` for `local`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver_opts: Option<BTreeMap<String, String>>,
+    /// User labels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
+    /// Desired state of a cluster volume.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster_volume_spec: Option<ClusterVolumeSpec>,
+}
+
+impl VolumeCreateOptions {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            driver: None,
+            driver_opts: None,
+            labels: None,
+            cluster_volume_spec: None,
+        }
+    }
+}
+
+impl api_client_transport::Validate for VolumeCreateOptions {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// The volume list.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct VolumeListResponse {
+    /// The volumes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volumes: Option<Vec<Volume>>,
+    /// Problems met while listing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warnings: Option<Vec<String>>,
+}
+
+impl api_client_transport::Validate for VolumeListResponse {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// What a volume prune removed.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct VolumePruneResponse {
+    /// Names of removed volumes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volumes_deleted: Option<Vec<String>>,
+    /// Disk space freed, in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub space_reclaimed: Option<i64>,
+}
+
+impl api_client_transport::Validate for VolumePruneResponse {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// New desired state of a cluster volume (only `Availability` may change).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct VolumeUpdateRequest {
+    /// Desired state of a cluster volume.
+    #[serde(rename = "Spec", skip_serializing_if = "Option::is_none")]
+    pub spec: Option<ClusterVolumeSpec>,
+}
+
+impl VolumeUpdateRequest {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self { spec: None }
+    }
+}
+
+impl api_client_transport::Validate for VolumeUpdateRequest {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
