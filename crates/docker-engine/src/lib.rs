@@ -87,6 +87,7 @@ mod docker;
 mod exec;
 mod filters;
 mod images;
+mod ssh;
 mod streams;
 mod tolerant;
 mod version;
@@ -110,6 +111,7 @@ pub use docker::{Docker, DockerBuilder, PingInfo, DEFAULT_HOST};
 pub use exec::{Exec, StartExecOptions};
 pub use filters::{ContainerFilters, Filters, PruneFilters};
 pub use images::{Images, ImportImageOptions, ImportedImage, RemoveImageOptions};
+pub use ssh::SshFailure;
 pub use streams::JsonLines;
 pub use version::ApiVersion;
 #[cfg(feature = "websocket")]
