@@ -380,7 +380,19 @@ impl AsyncWrite for SshStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().stdin).poll_write(cx, buf)
+        let this = self.get_mut();
+        match Pin::new(&mut this.stdin).poll_write(cx, buf) {
+            // ssh closed its end of stdin: it is ending, and its exit says why.
+            Poll::Ready(Err(e)) => match this.poll_failure(cx) {
+                Poll::Ready(Some(failure)) => Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::ConnectionAborted,
+                    failure,
+                ))),
+                Poll::Ready(None) => Poll::Ready(Err(e)),
+                Poll::Pending => Poll::Pending,
+            },
+            other => other,
+        }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -406,7 +418,12 @@ pub(crate) fn explain(error: Error, endpoint: String) -> Error {
         } => {
             let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(source.as_ref());
             while let Some(e) = cause {
-                if let Some(failure) = e.downcast_ref::<SshFailure>() {
+                // An io::Error's `source()` skips the error it wraps: look inside.
+                let inner = e
+                    .downcast_ref::<io::Error>()
+                    .and_then(|io| io.get_ref())
+                    .map_or(e, |inner| inner as &(dyn std::error::Error + 'static));
+                if let Some(failure) = inner.downcast_ref::<SshFailure>() {
                     return Error::Connect {
                         endpoint,
                         source: Box::new(failure.clone()),
