@@ -255,3 +255,49 @@ async fn two_concurrent_requests_use_two_ssh_channels() {
     assert_ne!(ended.status_code, 0, "killed, not ended by itself");
     let _ = std::fs::remove_dir_all(&scratch);
 }
+
+#[tokio::test]
+async fn sequential_requests_reuse_one_ssh_killed_with_the_handle() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some((host, dir)) = setup("sequential_requests_reuse_one_ssh") else {
+        return;
+    };
+    let scratch = std::env::temp_dir().join(format!("ssh-live-seq-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let (wrapper, log) = (scratch.join("ssh"), scratch.join("runs"));
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho $$ >> '{}'\nexec ssh \"$@\"\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let docker = builder(&host, &dir, "client_key", "known_hosts")
+        .ssh_program(&wrapper)
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        docker.version().await.unwrap();
+        docker.ping().await.unwrap();
+    }
+    let pids = std::fs::read_to_string(&log).unwrap();
+    let _ = std::fs::remove_dir_all(&scratch);
+    let pids: Vec<u32> = pids.lines().map(|l| l.parse().unwrap()).collect();
+    assert_eq!(pids.len(), 1, "an idle connection is pooled and reused");
+    // The pooled connection's ssh runs until the handle goes, then is killed.
+    let proc = PathBuf::from(format!("/proc/{}", pids[0]));
+    assert!(proc.exists(), "ssh ended while its connection was pooled");
+    drop(docker);
+    for _ in 0..200 {
+        if !proc.exists() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!(
+        "ssh (pid {}) still runs after its handle was dropped",
+        pids[0]
+    );
+}
