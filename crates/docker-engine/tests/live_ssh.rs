@@ -5,6 +5,8 @@
 //! (another host key). Without them the tests skip with a message, or fail
 //! under CI.
 #![cfg(unix)]
+// Options are about to become #[non_exhaustive]: set fields on a default.
+#![allow(clippy::field_reassign_with_default)]
 
 mod common;
 
@@ -239,10 +241,7 @@ async fn two_concurrent_requests_use_two_ssh_channels() {
         .unwrap();
     docker.ping().await.unwrap();
     let runs = std::fs::read_to_string(&log).unwrap().lines().count();
-    assert!(
-        runs >= runs_before + 1 && runs >= 2,
-        "{runs_before} then {runs}"
-    );
+    assert!(runs > runs_before && runs >= 2, "{runs_before} then {runs}");
     let mut kill = RemoveContainerOptions::default();
     kill.force = true;
     Docker::connect()
