@@ -40,11 +40,13 @@
 //! # What it does
 //!
 //! - **Connecting**: [`Docker::connect`] reads `DOCKER_HOST` (`unix://`, `tcp://`,
-//!   `http://`) and falls back to `unix:///var/run/docker.sock`. A missing socket
+//!   `ssh://`, `http://`) and falls back to `unix:///var/run/docker.sock`. A missing socket
 //!   is an [`Error::Connect`] that names the path. A `tcp://` host without a port
 //!   means 2375, or 2376 with TLS. With the `tls` feature, `DOCKER_TLS_VERIFY` and
 //!   `DOCKER_CERT_PATH` work as in the docker CLI, or give the files to
-//!   [`DockerBuilder::tls_cert_path`]. [`Docker`] is cheap to clone.
+//!   [`DockerBuilder::tls_cert_path`]. `ssh://[user@]host[:port]` runs the system
+//!   `ssh` per connection, as the docker CLI does ([`DockerBuilder::ssh_args`];
+//!   its failures carry an [`SshFailure`]). [`Docker`] is cheap to clone.
 //! - **Version negotiation**: the client speaks API [`ApiVersion::LATEST`] (1.45). On first
 //!   use it asks the daemon (`/_ping`'s `Api-Version` header, else `/version`) and uses
 //!   the lower of the two; [`Docker::current_api_version`] shows the choice. A parameter or body
@@ -134,6 +136,8 @@ mod tests {
         send_sync::<crate::Exec>();
         send_sync::<crate::Images>();
         send_sync::<crate::ApiVersion>();
+        send_sync::<crate::SshFailure>();
+        send_sync::<crate::DockerBuilder>();
         send::<crate::Attached>();
         #[cfg(feature = "websocket")]
         send::<crate::WebSocketAttached>();

@@ -320,8 +320,9 @@ async fn each_connection_is_its_own_ssh() {
         .create_async()
         .await;
     let program = fake.bridge_to(&server);
-    let (first, second) = (handle("ssh://box", &program), handle("ssh://box", &program));
-    let (a, b) = tokio::join!(first.version(), second.version());
+    let docker = handle("ssh://box", &program);
+    // Two requests in flight at once need two connections.
+    let (a, b) = tokio::join!(docker.version(), docker.version());
     a.unwrap();
     b.unwrap();
     let pids = fake.pids();
