@@ -57,6 +57,7 @@ pub struct DockerBuilder {
     stream_idle_timeout: Option<Duration>,
     retry: RetryPolicy,
     user_agent: String,
+    ssh: crate::ssh::SshOptions,
 }
 
 /// What `GET /_ping` tells about the daemon (all from response headers).
@@ -255,7 +256,9 @@ pub(crate) fn resolve_host(
     if host.starts_with('/') {
         return Err(bad("write a socket path as unix:///path"));
     }
-    Err(bad("supported schemes are unix://, tcp:// and http://"))
+    Err(bad(
+        "supported schemes are unix://, tcp://, ssh:// and http://",
+    ))
 }
 
 fn parse_docker_error(body: &ApiErrorBody<'_>) -> Option<ErrorMessage> {
@@ -283,12 +286,14 @@ impl Default for DockerBuilder {
             // either, and retrying a DELETE or a POST hides what happened: opt in instead.
             retry: RetryPolicy::none(),
             user_agent: concat!("docker-engine-rs/", env!("CARGO_PKG_VERSION")).to_string(),
+            ssh: crate::ssh::SshOptions::default(),
         }
     }
 }
 
 impl DockerBuilder {
-    /// The daemon address: `unix:///path`, `tcp://host:port` or `http://host:port`.
+    /// The daemon address: `unix:///path`, `tcp://host:port`, `http://host:port`
+    /// or `ssh://[user@]host[:port]` (see [`ssh_args`](Self::ssh_args)).
     /// Without it (or [`DockerBuilder::endpoint`]), the address is found as the docker
     /// CLI finds it: see [`Endpoint::from_env`].
     pub fn host(mut self, host: impl Into<String>) -> Self {
@@ -332,6 +337,39 @@ impl DockerBuilder {
     #[cfg(feature = "tls")]
     pub fn tls(mut self, tls: api_client_transport::TlsConfig) -> Self {
         self.tls = Some(Tls::Config(tls));
+        self
+    }
+
+    /// Arguments put before the ones docker-engine gives `ssh` for an
+    /// `ssh://` host, e.g. `["-i", "/keys/deploy"]`; added to any given before.
+    ///
+    /// Each connection runs `ssh ARGS -o BatchMode=yes -o ConnectTimeout=N -T
+    /// [-p PORT] [-l USER] -- HOST docker system dial-stdio`, as the docker CLI
+    /// does. ssh keeps the first value of an option it is given, so `-o` options
+    /// here override those that follow (e.g. a longer `ConnectTimeout`).
+    ///
+    /// ```
+    /// # fn run() -> docker_engine::Result<()> {
+    /// use docker_engine::Docker;
+    /// let docker = Docker::builder()
+    ///     .host("ssh://deploy@build-box:2222")
+    ///     .ssh_args(["-i", "/keys/deploy", "-o", "IdentitiesOnly=yes"])
+    ///     .build()?;
+    /// # let _ = docker; Ok(()) }
+    /// ```
+    pub fn ssh_args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<std::ffi::OsString>,
+    {
+        self.ssh.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// The ssh client run for an `ssh://` host (default: `ssh`, found on
+    /// `PATH`), e.g. a wrapper script or a full path on Windows.
+    pub fn ssh_program(mut self, program: impl Into<PathBuf>) -> Self {
+        self.ssh.program = Some(program.into());
         self
     }
 
@@ -402,19 +440,28 @@ impl DockerBuilder {
             None if from_env && is_tcp => tls_from_env()?,
             None => None,
         };
-        let (base, socket) = resolve_host(&host, &field, tls.is_some())?;
-        let builder = Client::builder(base);
+        let ssh = crate::ssh::SshTarget::parse(&host)?;
+        let (base, socket) = match &ssh {
+            Some(_) => (crate::ssh::BASE_URL.to_string(), None),
+            None => resolve_host(&host, &field, tls.is_some())?,
+        };
+        let mut builder = Client::builder(base);
+        if let Some(target) = &ssh {
+            builder = builder.dialer(target.dialer(&self.ssh, self.connect_timeout));
+        }
         #[cfg(feature = "tls")]
         let builder = match tls {
-            // TLS settings mean nothing to a unix socket or an http:// host.
-            Some(_) if socket.is_some() || host.trim().starts_with("http://") => builder,
+            // TLS settings mean nothing to a unix socket, an http:// host or ssh.
+            Some(_) if socket.is_some() || ssh.is_some() || host.trim().starts_with("http://") => {
+                builder
+            }
             Some(Tls::CertPath(dir)) => builder.tls(cert_path_config(&dir)?),
             Some(Tls::Files(files)) => builder.tls(files_config(&files, &field)?),
             Some(Tls::Config(config)) => builder.tls(config),
             None => builder,
         };
         #[cfg(not(feature = "tls"))]
-        if tls.is_some() && socket.is_none() {
+        if tls.is_some() && socket.is_none() && ssh.is_none() {
             let field = if from_env && endpoint.tls.is_none() {
                 "DOCKER_TLS_VERIFY".to_string()
             } else {
@@ -590,6 +637,13 @@ impl Docker {
     }
 
     fn explain(&self, error: Error) -> Error {
+        if self.inner.host.trim().starts_with("ssh://") {
+            let endpoint = match self.inner.endpoint.origin() {
+                Some(origin) => format!("{} ({origin})", self.inner.host.trim()),
+                None => self.inner.host.trim().to_string(),
+            };
+            return crate::ssh::explain(error, endpoint);
+        }
         let Error::Connect { endpoint, source } = error else {
             return error;
         };

@@ -40,13 +40,15 @@
 //! # What it does
 //!
 //! - **Connecting**: [`Docker::connect`] finds the daemon as the docker CLI does:
-//!   `DOCKER_HOST` (`unix://`, `tcp://`, `http://`), else the Docker context named by
+//!   `DOCKER_HOST` (`unix://`, `tcp://`, `ssh://`, `http://`), else the Docker context named by
 //!   `DOCKER_CONTEXT` or by `currentContext` in the CLI's `config.json` (see
 //!   [`Endpoint`] and [`ContextStore`]), else `unix:///var/run/docker.sock`. A missing
 //!   socket is an [`Error::Connect`] that names the path. A `tcp://` host without a
 //!   port means 2375, or 2376 with TLS. With the `tls` feature, `DOCKER_TLS_VERIFY` and
 //!   `DOCKER_CERT_PATH` work as in the docker CLI, or give the files to
-//!   [`DockerBuilder::tls_cert_path`]. [`Docker`] is cheap to clone. On targets
+//!   [`DockerBuilder::tls_cert_path`]. `ssh://[user@]host[:port]` runs the system
+//!   `ssh` per connection, as the docker CLI does ([`DockerBuilder::ssh_args`];
+//!   its failures carry an [`SshFailure`]). [`Docker`] is cheap to clone. On targets
 //!   without unix sockets (Windows) the crate builds and speaks tcp only.
 //! - **Version negotiation**: the client speaks API [`ApiVersion::LATEST`] (1.45). On first
 //!   use it asks the daemon (`/_ping`'s `Api-Version` header, else `/version`) and uses
@@ -119,6 +121,7 @@ mod networks;
 #[cfg(feature = "images")]
 mod registry_auth;
 mod run;
+mod ssh;
 mod streams;
 #[cfg(feature = "system")]
 mod system;
@@ -170,6 +173,7 @@ pub use networks::{
 #[cfg(feature = "images")]
 pub use registry_auth::{registry_of, DockerConfig, RegistryAuth, DOCKER_HUB_KEY};
 pub use run::{RunOptions, RunOutput, RunResult};
+pub use ssh::SshFailure;
 pub use streams::JsonLines;
 #[cfg(feature = "system")]
 pub use system::{DataUsageKind, DataUsageOptions};
@@ -208,6 +212,8 @@ mod tests {
         send_sync::<crate::Endpoint>();
         send_sync::<crate::ContextStore>();
         send_sync::<crate::Timestamp>();
+        send_sync::<crate::SshFailure>();
+        send_sync::<crate::DockerBuilder>();
         send::<crate::Attached>();
         #[cfg(feature = "websocket")]
         send::<crate::WebSocketAttached>();

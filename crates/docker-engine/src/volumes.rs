@@ -97,7 +97,8 @@ impl Volumes {
             .request(Method::POST, &["volumes", "create"])
             .await?;
         if options.cluster_volume_spec.is_some() {
-            self.docker.require(v, since::V1_42, "cluster_volume_spec")?;
+            self.docker
+                .require(v, since::V1_42, "cluster_volume_spec")?;
         }
         self.docker.send(r.json(options)?).await?.json().await
     }

@@ -32,9 +32,31 @@ async fn docker_host_selects_the_daemon() {
     );
 
     // an unsupported scheme fails at connect, naming the variable
-    std::env::set_var("DOCKER_HOST", "ssh://me@build-box");
+    std::env::set_var("DOCKER_HOST", "npipe:////./pipe/docker_engine");
     let err = Docker::connect().unwrap_err();
     assert!(err.to_string().contains("DOCKER_HOST"), "{err}");
+
+    // an ssh host that ssh would read as an option fails at connect, naming the variable
+    std::env::set_var("DOCKER_HOST", "ssh://-oProxyCommand=id");
+    let err = Docker::connect().unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput { field, .. } if field == "DOCKER_HOST"),
+        "{err:?}"
+    );
+
+    // an ssh host runs the real ssh; one that cannot be reached is a connect
+    // error naming the variable and carrying ssh's own words
+    std::env::set_var("DOCKER_HOST", "ssh://me@build-box.invalid");
+    let err = Docker::connect().unwrap().ping().await.unwrap_err();
+    let Error::Connect { endpoint, source } = &err else {
+        panic!("expected a connect error, got {err:?}");
+    };
+    assert_eq!(endpoint, "ssh://me@build-box.invalid (DOCKER_HOST)");
+    let failure = source
+        .downcast_ref::<docker_engine::SshFailure>()
+        .unwrap_or_else(|| panic!("{err:?}"));
+    // ssh says it cannot resolve the name (.ci/run installs the OpenSSH client).
+    assert!(failure.stderr().contains("build-box.invalid"), "{failure}");
 
     // a refused tcp address from the variable: the error says where it came from
     std::env::set_var("DOCKER_HOST", "tcp://127.0.0.1:9");
