@@ -224,6 +224,13 @@ impl Error {
         self.status() == Some(StatusCode::TOO_MANY_REQUESTS)
     }
 
+    /// The RFC 9457 problem document of a failed call ([`Error::Api`] whose
+    /// body is one), as both SaladCloud APIs send; `None` for any other error
+    /// or body (an HTML page from a proxy keeps only its status and message).
+    pub fn problem(&self) -> Option<crate::ProblemDetails> {
+        self.api().and_then(ApiError::problem)
+    }
+
     /// Whether the client gave up waiting ([`Error::Timeout`]): for an answer's
     /// head, a buffered body, or a silent stream. A server's own `408` or
     /// `504` is an [`Error::Api`] instead.

@@ -52,6 +52,7 @@ mod request;
 mod response;
 mod retry;
 mod secret;
+mod setters;
 mod tls;
 pub mod validate;
 
