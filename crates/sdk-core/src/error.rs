@@ -456,6 +456,13 @@ fn guess_message(status: StatusCode, body: &[u8]) -> String {
             }
         }
     }
+    let reason = status.canonical_reason().unwrap_or("no message");
+    // An HTML page is a proxy's or a load balancer's, not the API's: its markup
+    // says nothing a caller can use, so the status stands with a short note.
+    let start = body.iter().position(|b| !b.is_ascii_whitespace());
+    if start.map_or(false, |i| body[i] == b'<') {
+        return format!("{reason} (the answer was an HTML page, not the API's)");
+    }
     let text = snippet(body);
     if text.is_empty() {
         status
