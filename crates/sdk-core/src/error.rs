@@ -460,7 +460,7 @@ fn guess_message(status: StatusCode, body: &[u8]) -> String {
     // An HTML page is a proxy's or a load balancer's, not the API's: its markup
     // says nothing a caller can use, so the status stands with a short note.
     let start = body.iter().position(|b| !b.is_ascii_whitespace());
-    if start.map_or(false, |i| body[i] == b'<') {
+    if start.is_some_and(|i| body[i] == b'<') {
         return format!("{reason} (the answer was an HTML page, not the API's)");
     }
     let text = snippet(body);
