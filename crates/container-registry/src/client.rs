@@ -1,9 +1,11 @@
 //! The client: one method per operation, plus streams for the paged ones.
 
-use std::time::Duration;
-
 use api_client_transport::http::Method;
-use api_client_transport::{Error, Request, Response, Result, RetryPolicy, Secret, Validate};
+#[cfg(feature = "https")]
+use api_client_transport::TlsConfig;
+use api_client_transport::{
+    ClientConfig, Error, Proxy, Request, Response, Result, RetryPolicy, Secret, Validate,
+};
 use serde::de::DeserializeOwned;
 
 use crate::auth::{self, Auth};
@@ -41,26 +43,41 @@ pub struct Client {
     pub(crate) retry: RetryPolicy,
 }
 
-/// Configures a [`Client`]; made by [`Client::builder`].
+/// The environment variable [`Client::from_env`] reads the server's address from.
+pub const BASE_URL_ENV: &str = "RCABENCH_URL";
+/// The environment variable [`Client::from_env`] reads the bearer token from.
+pub const TOKEN_ENV: &str = "RCABENCH_TOKEN";
+
+/// Configures a [`Client`]: the token and the knobs of the shared
+/// [`ClientConfig`], with the same names as in every client of this family.
+/// Made by [`Client::builder`] or [`Client::builder_from_env`].
+///
+/// ```
+/// use std::time::Duration;
+/// use container_registry_client::{Client, RetryPolicy};
+/// let client = Client::builder()
+///     .base_url("https://rcabench.example.org")
+///     .token("eyJhbGciOi...")
+///     .timeout(Duration::from_secs(20))
+///     .retry(RetryPolicy::new(4))
+///     .build()
+///     .unwrap();
+/// assert_eq!(client.config().timeout, Duration::from_secs(20));
+/// ```
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
-    base_url: String,
+    config: ClientConfig,
     token: Option<Secret>,
-    user_agent: Option<String>,
-    timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
-    retry: Option<RetryPolicy>,
 }
 
 impl Default for ClientBuilder {
     fn default() -> Self {
+        let mut config = ClientConfig::new(DEFAULT_BASE_URL);
+        config.user_agent =
+            concat!("container-registry-client/", env!("CARGO_PKG_VERSION")).to_string();
         ClientBuilder {
-            base_url: DEFAULT_BASE_URL.to_string(),
+            config,
             token: None,
-            user_agent: None,
-            timeout: None,
-            connect_timeout: None,
-            retry: None,
         }
     }
 }
@@ -69,7 +86,7 @@ impl ClientBuilder {
     /// The server's address, e.g. `https://rcabench.example.org` (default
     /// [`DEFAULT_BASE_URL`]). A path prefix is kept: `http://host/prefix`.
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = base_url.into();
+        self.config.base_url = base_url.into();
         self
     }
 
@@ -79,49 +96,34 @@ impl ClientBuilder {
         self
     }
 
-    /// The `User-Agent` header (default: api-client-transport's).
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = Some(user_agent.into());
+    api_client_transport::__config_setters!(config);
+
+    /// Sends every request through this HTTP proxy; by default none is used,
+    /// whatever the environment says. `Proxy::from_env()` opts in to
+    /// `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`.
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.config.proxy = Some(proxy);
         self
     }
 
-    /// How long one attempt may wait for the response head (default 60 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// How long connecting may take (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// The retry policy (default: api-client-transport's, which retries only idempotent
-    /// calls, i.e. the `GET`s here).
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
+    /// What to trust and present over TLS: extra root CAs (a server behind
+    /// an internal CA), the platform's roots, a client certificate.
+    #[cfg(feature = "https")]
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.config.tls = tls;
         self
     }
 
     /// Builds the client. A malformed base URL is an
     /// [`Error::InvalidInput`] naming `base_url`; nothing is sent.
     pub fn build(self) -> Result<Client> {
-        let mut http = api_client_transport::Client::builder(self.base_url)
-            .error_parser(envelope::parse_error);
-        if let Some(ua) = self.user_agent {
-            http = http.user_agent(ua);
-        }
-        if let Some(t) = self.timeout {
-            http = http.timeout(t);
-        }
-        if let Some(t) = self.connect_timeout {
-            http = http.connect_timeout(t);
-        }
-        let retry = self.retry.unwrap_or_default();
-        http = http.retry(retry.clone());
+        // Trace streams reconnect within the same bounds as retries.
+        let retry = self.config.retry.clone();
+        let http = api_client_transport::ClientBuilder::from_config(self.config)
+            .error_parser(envelope::parse_error)
+            .build()?;
         Ok(Client {
-            http: http.build()?,
+            http,
             auth: Auth::fixed(self.token),
             retry,
         })
@@ -137,6 +139,45 @@ impl Client {
     /// A client for [`DEFAULT_BASE_URL`] using `token`.
     pub fn new(token: impl Into<Secret>) -> Result<Client> {
         Client::builder().token(token).build()
+    }
+
+    /// A client configured from the environment: the address from
+    /// `RCABENCH_URL` ([`BASE_URL_ENV`], default [`DEFAULT_BASE_URL`]) and the
+    /// token from `RCABENCH_TOKEN` ([`TOKEN_ENV`], none when unset: log in
+    /// with [`Client::login`] then). No proxy is read from the environment
+    /// unless asked for on [`Client::builder_from_env`].
+    pub fn from_env() -> Result<Client> {
+        Client::builder_from_env().build()
+    }
+
+    /// The builder [`Client::from_env`] builds, to change more knobs first.
+    ///
+    /// ```no_run
+    /// # fn run() -> container_registry_client::Result<()> {
+    /// use container_registry_client::{Client, Proxy};
+    /// let client = Client::builder_from_env().proxy(Proxy::from_env()).build()?;
+    /// # let _ = client; Ok(()) }
+    /// ```
+    pub fn builder_from_env() -> ClientBuilder {
+        Client::builder_from(|name| std::env::var(name).ok())
+    }
+
+    /// [`Client::builder_from_env`] with the variables read through `var`.
+    pub(crate) fn builder_from(var: impl Fn(&str) -> Option<String>) -> ClientBuilder {
+        let set = |name| var(name).filter(|v: &String| !v.trim().is_empty());
+        let mut builder = Client::builder();
+        if let Some(url) = set(BASE_URL_ENV) {
+            builder = builder.base_url(url.trim());
+        }
+        if let Some(token) = set(TOKEN_ENV) {
+            builder = builder.token(token.trim());
+        }
+        builder
+    }
+
+    /// The configuration this client was built with.
+    pub fn config(&self) -> &ClientConfig {
+        self.http.config()
     }
 
     /// The server's address.
@@ -504,5 +545,27 @@ impl Client {
                 })
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod shape_tests {
+    use super::*;
+
+    #[test]
+    fn from_env_reads_the_address_and_token_and_ignores_blanks() {
+        let client = Client::builder_from(|name| match name {
+            BASE_URL_ENV => Some(" http://127.0.0.1:9/rca ".into()),
+            TOKEN_ENV => Some("tok".into()),
+            _ => None,
+        })
+        .build()
+        .unwrap();
+        assert_eq!(client.base_url(), "http://127.0.0.1:9/rca");
+        assert!(client.has_token());
+        let client = Client::builder_from(|_| Some("  ".into())).build().unwrap();
+        assert_eq!(client.base_url(), DEFAULT_BASE_URL);
+        assert!(!client.has_token());
+        assert!(client.config().proxy.is_none());
     }
 }

@@ -50,8 +50,8 @@
 //!
 //! - **The envelope.** Every answer is `{code, message, data, timestamp}`;
 //!   methods return `data`. An error status, or a 2xx answer whose `code` is
-//!   not a success code, becomes [`api_client_transport::Error::Api`] with the envelope's
-//!   `code` ([`api_client_transport::ApiError::code`]) and `message`.
+//!   not a success code, becomes [`Error::Api`] with the envelope's
+//!   `code` ([`ApiError::code`]) and `message`.
 //! - **Enums.** [`models::ContainerType`], [`models::StatusType`] and
 //!   [`models::TaskState`] are sent as integers and read back from the
 //!   integers or names the server answers with (`"algorithm"`, `"enabled"`);
@@ -74,7 +74,26 @@
 //!   an empty token is never sent as `Bearer `; a token the server echoes is
 //!   never quoted in an error, nor is a log-in answer's body.
 //!
-//! No HTTP proxy is used (api-client-transport ignores `HTTP_PROXY` and friends).
+//! - **Errors** are [`Error`], sorted with [`Error::is_not_found`],
+//!   [`Error::is_unauthorized`], [`Error::is_timeout`] and friends.
+//!
+//! # Configuration
+//!
+//! [`Client::builder`] and [`Client::from_env`] (reads `RCABENCH_URL` and
+//! `RCABENCH_TOKEN`) wrap the shared [`ClientConfig`], with the knob names
+//! every client of this family uses: `timeout` (one deadline per attempt,
+//! head and whole body: 60 s), `connect_timeout` (10 s), `retry` (3
+//! attempts; reads are retried, creating `POST`s only when they cannot have
+//! had an effect), `max_body_bytes` (32 MiB), `proxy`, `tls`,
+//! `validate_requests`. The User-Agent is `container-registry-client/<version>`.
+//! No HTTP proxy is used unless asked for:
+//!
+//! ```no_run
+//! # fn run() -> container_registry_client::Result<()> {
+//! use container_registry_client::{Client, Proxy};
+//! let client = Client::builder_from_env().proxy(Proxy::from_env()).build()?;
+//! # let _ = client; Ok(()) }
+//! ```
 //!
 //! [RCABench]: https://github.com/OperationsPAI/AegisLab
 
@@ -97,8 +116,14 @@ mod types;
 #[path = "generated/models.rs"]
 pub mod models;
 
-pub use api_client_transport::{ApiError, Error, Result, RetryPolicy, Secret, Validate};
-pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
+pub use api_client_transport::bytes::Bytes;
+pub use api_client_transport::futures_core::Stream;
+#[cfg(feature = "https")]
+pub use api_client_transport::TlsConfig;
+pub use api_client_transport::{
+    ApiError, ClientConfig, Error, Proxy, Result, RetryPolicy, Secret, Validate,
+};
+pub use client::{Client, ClientBuilder, BASE_URL_ENV, DEFAULT_BASE_URL, TOKEN_ENV};
 pub use follow::{BuildError, BuildHandle, Follow, FollowOptions, Progress, TaskFailed};
 pub use paging::Paginated;
 pub use params::{ListContainersParams, ListVersionsParams};

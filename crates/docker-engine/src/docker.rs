@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use api_client_transport::http::{HeaderMap, Method};
 use api_client_transport::{
-    ApiErrorBody, Client, Error, ErrorMessage, Request, Response, Result, RetryPolicy,
+    ApiErrorBody, Client, ClientConfig, Error, ErrorMessage, Request, Response, Result,
 };
 
 use crate::context::{Endpoint, EndpointSource};
@@ -52,11 +52,8 @@ pub struct DockerBuilder {
     endpoint: Option<Endpoint>,
     tls: Option<Tls>,
     api_version: Option<ApiVersion>,
-    connect_timeout: Duration,
-    timeout: Duration,
-    stream_idle_timeout: Option<Duration>,
-    retry: RetryPolicy,
-    user_agent: String,
+    /// The shared knobs; its `base_url` is replaced by the resolved host.
+    config: ClientConfig,
     ssh: crate::ssh::SshOptions,
 }
 
@@ -273,19 +270,21 @@ fn parse_docker_error(body: &ApiErrorBody<'_>) -> Option<ErrorMessage> {
     })
 }
 
+/// Default deadline of a buffered call: longer than the family's 60 s,
+/// because a local daemon may take that long to answer a heavy `inspect` or
+/// `df` while it is busy.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+
 impl Default for DockerBuilder {
     fn default() -> Self {
+        let mut config = ClientConfig::new(DEFAULT_HOST);
+        config.timeout = DEFAULT_TIMEOUT;
+        config.user_agent = concat!("docker-engine/", env!("CARGO_PKG_VERSION")).to_string();
         DockerBuilder {
             endpoint: None,
             tls: None,
             api_version: None,
-            connect_timeout: Duration::from_secs(10),
-            timeout: Duration::from_secs(120),
-            stream_idle_timeout: None,
-            // A local daemon that refuses a connection will not accept it a moment later
-            // either, and retrying a DELETE or a POST hides what happened: opt in instead.
-            retry: RetryPolicy::none(),
-            user_agent: concat!("docker-engine-rs/", env!("CARGO_PKG_VERSION")).to_string(),
+            config,
             ssh: crate::ssh::SshOptions::default(),
         }
     }
@@ -379,37 +378,7 @@ impl DockerBuilder {
         self
     }
 
-    /// Time allowed to connect (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// Time allowed for a response head (default 120 s). Calls that legitimately
-    /// take longer (stop and restart with a grace period, uploads) extend it themselves.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Longest silence allowed between chunks of a streamed body (default: none,
-    /// since followed logs may be quiet for hours).
-    pub fn stream_idle_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.stream_idle_timeout = timeout;
-        self
-    }
-
-    /// Retry policy (default: no retries).
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
-    }
-
-    /// The `User-Agent` header.
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = user_agent.into();
-        self
-    }
+    api_client_transport::__config_setters!(config);
 
     /// Builds the handle. Nothing is sent yet: a daemon that is down shows up on the
     /// first call, as an [`Error::Connect`] naming the socket or address.
@@ -445,9 +414,16 @@ impl DockerBuilder {
             Some(_) => (crate::ssh::BASE_URL.to_string(), None),
             None => resolve_host(&host, &field, tls.is_some())?,
         };
-        let mut builder = Client::builder(base);
+        let connect_timeout = self.config.connect_timeout;
+        let stream_idle_timeout = self.config.stream_idle_timeout;
+        let mut config = self.config;
+        config.base_url = base;
+        // Never through an HTTP proxy: a socket cannot use one, and the docker
+        // CLI's own proxy settings are for the daemon's pulls, not for us.
+        config.proxy = None;
+        let mut builder = api_client_transport::ClientBuilder::from_config(config);
         if let Some(target) = &ssh {
-            builder = builder.dialer(target.dialer(&self.ssh, self.connect_timeout));
+            builder = builder.dialer(target.dialer(&self.ssh, connect_timeout));
         }
         #[cfg(feature = "tls")]
         let builder = match tls {
@@ -472,14 +448,7 @@ impl DockerBuilder {
                 format!("`{host}` asks for TLS, which needs the `tls` feature of docker-engine"),
             ));
         }
-        let client = builder
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
-            .stream_idle_timeout(self.stream_idle_timeout)
-            .retry(self.retry)
-            .user_agent(self.user_agent)
-            .error_parser(parse_docker_error)
-            .build()?;
+        let client = builder.error_parser(parse_docker_error).build()?;
         Ok(Docker {
             inner: Arc::new(Inner {
                 client,
@@ -488,7 +457,7 @@ impl DockerBuilder {
                 endpoint,
                 pinned: self.api_version,
                 negotiated: Mutex::new(None),
-                stream_idle_timeout: self.stream_idle_timeout,
+                stream_idle_timeout,
             }),
         })
     }
@@ -505,7 +474,20 @@ impl Docker {
     /// naming the variable or file, when the address is malformed, the context does
     /// not exist, or a certificate file cannot be used.
     pub fn connect() -> Result<Docker> {
+        Docker::from_env()
+    }
+
+    /// The same as [`Docker::connect`], under the name every client of this
+    /// family uses: `DOCKER_HOST` (else [`DEFAULT_HOST`]), `DOCKER_TLS_VERIFY`
+    /// and `DOCKER_CERT_PATH`, read as the docker CLI reads them.
+    pub fn from_env() -> Result<Docker> {
         DockerBuilder::default().build()
+    }
+
+    /// The configuration this handle was built with (its `base_url` is the
+    /// resolved address).
+    pub fn config(&self) -> &ClientConfig {
+        self.inner.client.config()
     }
 
     /// Settings for a handle.

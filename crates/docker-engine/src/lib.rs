@@ -7,9 +7,9 @@
 //! use docker_engine::frames::LogOutput;
 //! use futures_util::StreamExt;
 //!
-//! # async fn run() -> api_client_transport::Result<()> {
+//! # async fn run() -> docker_engine::Result<()> {
 //! // DOCKER_HOST, or unix:///var/run/docker.sock
-//! let docker = Docker::connect()?;
+//! let docker = Docker::from_env()?;
 //! println!("speaking API {}", docker.api_version().await?);
 //!
 //! let containers = docker.containers();
@@ -39,7 +39,7 @@
 //!
 //! # What it does
 //!
-//! - **Connecting**: [`Docker::connect`] finds the daemon as the docker CLI does:
+//! - **Connecting**: [`Docker::from_env`] (also named [`Docker::connect`]) finds the daemon as the docker CLI does:
 //!   `DOCKER_HOST` (`unix://`, `tcp://`, `ssh://`, `http://`), else the Docker context named by
 //!   `DOCKER_CONTEXT` or by `currentContext` in the CLI's `config.json` (see
 //!   [`Endpoint`] and [`ContextStore`]), else `unix:///var/run/docker.sock`. A missing
@@ -77,7 +77,19 @@
 //!   bindings, mounts, health check durations and network endpoints with types
 //!   instead of wire strings.
 //!
-//! Errors are [`api_client_transport::Error`]: the daemon's own message is kept for API errors.
+//! - **Configuration**: [`Docker::builder`] wraps the shared [`ClientConfig`]
+//!   with the knob names every client of this family uses (`timeout`,
+//!   `connect_timeout`, `stream_idle_timeout`, `retry`, `max_body_bytes`,
+//!   `max_frame_bytes`, `validate_requests`, `user_agent`); the address is
+//!   [`DockerBuilder::host`]. Defaults: 120 s per buffered call (head and
+//!   whole body; calls that legitimately take longer extend it), no idle
+//!   bound on streams (a followed log may be quiet for hours), 32 MiB per
+//!   buffered answer, 8 MiB per stream frame, 3 attempts for reads and
+//!   idempotent calls (a `POST` is resent only when it cannot have had an
+//!   effect). The User-Agent is `docker-engine/<version>`.
+//!
+//! Errors are [`Error`]: the daemon's own message is kept for API errors;
+//! [`Error::is_not_found`], [`Error::is_conflict`] and friends sort them.
 //! No HTTP proxy is ever used.
 //!
 //! # Cargo features
@@ -133,7 +145,9 @@ mod volumes;
 #[cfg(feature = "websocket")]
 mod websocket;
 
-pub use api_client_transport::{ByteStream, Error, Result};
+pub use api_client_transport::bytes::Bytes;
+pub use api_client_transport::futures_core::Stream;
+pub use api_client_transport::{ByteStream, ClientConfig, Error, Result, RetryPolicy};
 #[cfg(feature = "tls")]
 pub use api_client_transport::{TlsConfig, TlsFailure};
 pub use archive::PATH_STAT_HEADER;

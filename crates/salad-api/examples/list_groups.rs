@@ -11,7 +11,7 @@
 
 use std::process::ExitCode;
 
-use salad_api::{Client, ProblemExt};
+use salad_api::Client;
 
 fn required(name: &str) -> Result<String, String> {
     match std::env::var(name) {
@@ -47,7 +47,7 @@ async fn main() -> ExitCode {
         Err(err) => {
             eprintln!("error: {err}");
             if let Some(problem) = err.problem() {
-                if let Some(kind) = problem.r#type.filter(|t| t != "about:blank") {
+                if let Some(kind) = problem.code() {
                     eprintln!("  problem type: {kind}");
                 }
             }

@@ -2,10 +2,11 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use api_client_transport::http::{HeaderName, Method};
-use api_client_transport::{Error, Request, Response, Result, RetryPolicy, Secret};
+use api_client_transport::{
+    ClientConfig, Error, ProblemDetails, Proxy, Request, Response, Result, Secret, TlsConfig,
+};
 
 use crate::container_groups::ContainerGroups;
 use crate::names::check_name;
@@ -49,26 +50,41 @@ impl Client {
 
     /// Starts configuring a client that authenticates with `api_key`.
     pub fn builder(api_key: impl Into<Secret>) -> ClientBuilder {
+        let mut config = ClientConfig::new(DEFAULT_BASE_URL);
+        config.user_agent = concat!("salad-api/", env!("CARGO_PKG_VERSION")).to_owned();
         ClientBuilder {
             api_key: api_key.into(),
             api_key_header: DEFAULT_API_KEY_HEADER.to_owned(),
-            base_url: DEFAULT_BASE_URL.to_owned(),
-            timeout: None,
-            connect_timeout: None,
-            retry: RetryPolicy::default(),
-            user_agent: None,
+            config,
         }
     }
 
-    /// A client whose key comes from `SALAD_API_KEY` and whose base URL comes
-    /// from `SALAD_API_BASE_URL` when that is set.
+    /// A client configured from the environment: the key from
+    /// `SALAD_API_KEY` ([`API_KEY_ENV`], required) and the base URL from
+    /// `SALAD_API_BASE_URL` ([`BASE_URL_ENV`]) when that is set.
     ///
+    /// No proxy is read from the environment unless asked for: use
+    /// [`Client::builder_from_env`] and
+    /// [`.proxy(Proxy::from_env())`](ClientBuilder::proxy).
     /// An unset or empty key is an [`Error::InvalidInput`] naming the variable.
     pub fn from_env() -> Result<Self> {
-        Self::builder_from(|name| std::env::var(name).ok())?.build()
+        Self::builder_from_env()?.build()
     }
 
-    /// [`Client::from_env`] with the variables read through `var`.
+    /// The builder [`Client::from_env`] builds, to change more knobs first.
+    ///
+    /// ```no_run
+    /// # fn run() -> salad_api::Result<()> {
+    /// use salad_api::{Client, Proxy};
+    /// // Through HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as the environment says.
+    /// let client = Client::builder_from_env()?.proxy(Proxy::from_env()).build()?;
+    /// # let _ = client; Ok(()) }
+    /// ```
+    pub fn builder_from_env() -> Result<ClientBuilder> {
+        Self::builder_from(|name| std::env::var(name).ok())
+    }
+
+    /// [`Client::builder_from_env`] with the variables read through `var`.
     pub(crate) fn builder_from(var: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder> {
         let key = var(API_KEY_ENV)
             .filter(|k| !k.trim().is_empty())
@@ -80,6 +96,11 @@ impl Client {
             builder = builder.base_url(url.trim());
         }
         Ok(builder)
+    }
+
+    /// The configuration this client was built with.
+    pub fn config(&self) -> &ClientConfig {
+        self.inner.http.config()
     }
 
     /// The base URL requests go to.
@@ -113,29 +134,27 @@ impl Client {
     }
 }
 
-/// Configures and builds a [`Client`].
+/// Configures and builds a [`Client`]: the API key and the knobs of the
+/// shared [`ClientConfig`], with the same names as in every client of this
+/// family.
 ///
 /// ```
 /// use std::time::Duration;
 /// use salad_api::{Client, RetryPolicy};
 /// let client = Client::builder("my-api-key")
 ///     .base_url("https://api.salad.com/api/public")
-///     .api_key_header("Salad-Api-Key")
 ///     .timeout(Duration::from_secs(30))
 ///     .retry(RetryPolicy::new(5))
+///     .max_body_bytes(64 << 20)
 ///     .build()
 ///     .unwrap();
-/// # let _ = client;
+/// assert_eq!(client.config().timeout, Duration::from_secs(30));
 /// ```
 #[derive(Clone)]
 pub struct ClientBuilder {
     api_key: Secret,
     api_key_header: String,
-    base_url: String,
-    timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
-    retry: RetryPolicy,
-    user_agent: Option<String>,
+    config: ClientConfig,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -143,11 +162,7 @@ impl fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field("api_key", &self.api_key)
             .field("api_key_header", &self.api_key_header)
-            .field("base_url", &self.base_url)
-            .field("timeout", &self.timeout)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("retry", &self.retry)
-            .field("user_agent", &self.user_agent)
+            .field("config", &self.config)
             .finish()
     }
 }
@@ -155,7 +170,7 @@ impl fmt::Debug for ClientBuilder {
 impl ClientBuilder {
     /// The API's base URL (default [`DEFAULT_BASE_URL`]); a mock server in tests.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
+        self.config.base_url = url.into();
         self
     }
 
@@ -165,29 +180,20 @@ impl ClientBuilder {
         self
     }
 
-    /// How long one attempt may wait for the response head (default 60 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+    api_client_transport::__config_setters!(config);
+
+    /// Sends every request through this HTTP proxy; by default none is used,
+    /// whatever the environment says. `Proxy::from_env()` opts in to
+    /// `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`.
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.config.proxy = Some(proxy);
         self
     }
 
-    /// How long connecting may take (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// The retry policy (default: 3 attempts on 429, 502, 503, 504, connect
-    /// failures and timeouts, honouring `Retry-After`). See the crate docs for
-    /// which calls it applies to.
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
-    }
-
-    /// The `User-Agent` (default `salad-api/<version>`).
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = Some(user_agent.into());
+    /// What to trust and present over TLS: extra root CAs, the platform's
+    /// roots, a client certificate (default: the built-in Mozilla roots).
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.config.tls = tls;
         self
     }
 
@@ -199,24 +205,14 @@ impl ClientBuilder {
         }
         let header = HeaderName::from_bytes(self.api_key_header.as_bytes())
             .map_err(|_| Error::invalid("api_key_header", "not a valid HTTP header name"))?;
-        let mut http = api_client_transport::Client::builder(self.base_url.trim_end_matches('/'))
+        let mut config = self.config;
+        config.base_url = config.base_url.trim_end_matches('/').to_owned();
+        let http = api_client_transport::ClientBuilder::from_config(config)
             .secret_header(header, &self.api_key)
-            .user_agent(
-                self.user_agent
-                    .unwrap_or_else(|| concat!("salad-api/", env!("CARGO_PKG_VERSION")).to_owned()),
-            )
-            .retry(self.retry)
-            .error_parser(crate::problem::parse_error);
-        if let Some(t) = self.timeout {
-            http = http.timeout(t);
-        }
-        if let Some(t) = self.connect_timeout {
-            http = http.connect_timeout(t);
-        }
+            .error_parser(ProblemDetails::error_parser)
+            .build()?;
         Ok(Client {
-            inner: Arc::new(Inner {
-                http: http.build()?,
-            }),
+            inner: Arc::new(Inner { http }),
         })
     }
 }

@@ -135,7 +135,10 @@
 //! # Retries
 //!
 //! The policy of [`ClientBuilder::retry`] (default: 3 attempts, waits growing
-//! from 200 ms, `Retry-After` honoured up to 60 s) applies as follows:
+//! from 200 ms, `Retry-After` honoured up to 60 s) follows the rule every
+//! client of this family shares (reads and idempotent writes are retried;
+//! calls that create or disrupt are resent only when they cannot have had an
+//! effect). Here it applies as follows:
 //!
 //! | call | retried on 429, 502, 503, 504, timeouts, dropped connections | why |
 //! | --- | --- | --- |
@@ -160,9 +163,12 @@
 //!
 //! A failure status becomes [`Error::Api`], whose message is read from the
 //! server's RFC 9457 problem document (`title: detail`) and whose code is the
-//! problem `type`. [`ProblemExt::problem`] returns the whole document, typed.
-//! When a proxy answers with an HTML page instead, the page title takes the
-//! place of the problem title, so the message still says what happened.
+//! problem `type`. [`Error::problem`] returns the whole document as a
+//! [`ProblemDetails`] (the type salad-imds uses too). When a proxy answers
+//! with an HTML page instead, the error keeps its status and says so in a
+//! short note; the page itself is not quoted. [`Error::is_not_found`],
+//! [`Error::is_conflict`], [`Error::is_rate_limited`], [`Error::is_timeout`]
+//! and friends sort errors without matching on variants.
 //!
 //! # Tolerant decoding
 //!
@@ -192,14 +198,18 @@ mod logs;
 mod names;
 mod organization;
 mod paging;
-mod problem;
 mod queues;
 mod validation;
 mod wait;
 pub mod webhooks;
 
+pub use api_client_transport::bytes::Bytes;
+pub use api_client_transport::futures_core::Stream;
 pub use api_client_transport::http;
-pub use api_client_transport::{ApiError, Error, Patch, Result, RetryPolicy, Secret, Validate};
+pub use api_client_transport::{
+    ApiError, ClientConfig, Error, Patch, ProblemDetails, Proxy, Result, RetryPolicy, Secret,
+    TlsConfig, Validate,
+};
 pub use client::{
     Client, ClientBuilder, Project, API_KEY_ENV, BASE_URL_ENV, DEFAULT_API_KEY_HEADER,
     DEFAULT_BASE_URL,
@@ -208,7 +218,6 @@ pub use container_groups::ContainerGroups;
 pub use inference::InferenceEndpoints;
 pub use organization::Organization;
 pub use paging::{PageOptions, Paginated};
-pub use problem::ProblemExt;
 pub use queues::Queues;
 /// The `time` crate, whose `OffsetDateTime` holds the API's timestamps.
 pub use time;

@@ -13,7 +13,7 @@ use salad_api::models::{
     ContainerResourceRequirements, ContainerRestartPolicy, CreateContainer, CreateContainerGroup,
     UpdateContainerGroup, UpdateContainerGroupInstance,
 };
-use salad_api::{ContainerGroups, Error, Patch, ProblemExt, RetryPolicy};
+use salad_api::{ContainerGroups, Error, Patch, RetryPolicy};
 
 fn create_body() -> CreateContainerGroup {
     CreateContainerGroup {
@@ -212,6 +212,15 @@ async fn every_declared_error_status_becomes_a_typed_api_error() {
             "{context}"
         );
         let api = err.api().expect("an API error");
+        if api
+            .message()
+            .ends_with("(the answer is withheld: it may hold secrets)")
+        {
+            // Calls whose answers carry credentials never read an error body.
+            assert!(api.body().is_empty(), "{context}");
+            assert!(err.problem().is_none(), "{context}");
+            continue;
+        }
         let parsed = err.problem().expect("a problem document");
         assert_eq!(
             parsed.status.map(|s| s.to_string()),
@@ -229,7 +238,7 @@ async fn every_declared_error_status_becomes_a_typed_api_error() {
             "{context}"
         );
         assert_eq!(
-            parsed.r#type.as_deref(),
+            parsed.problem_type.as_deref(),
             problem["type"].as_str(),
             "{context}"
         );
@@ -261,35 +270,40 @@ async fn every_declared_error_status_becomes_a_typed_api_error() {
 }
 
 #[tokio::test]
-async fn an_html_error_page_still_gives_a_problem() {
+async fn an_html_error_page_keeps_its_status_and_a_short_note() {
     let mut server = server().await;
     let page = "<!DOCTYPE html>\n<html><head><title>api.salad.com | 502: Bad gateway</title></head>\
                 <body><h1>Bad gateway</h1><p>The web server reported a bad gateway error.</p></body></html>";
     let mock = server
-        .mock("GET", concrete(GROUP_PATH).as_str())
+        .mock("GET", concrete(QUOTAS_PATH).as_str())
         .with_status(502)
         .with_header("content-type", "text/html; charset=UTF-8")
         .with_body(page)
         .expect(1)
         .create_async()
         .await;
-    let err = groups(&server).get(GROUP).await.unwrap_err();
+    let err = client(&server)
+        .organization(ORG)
+        .unwrap()
+        .quotas()
+        .await
+        .unwrap_err();
     mock.assert_async().await;
     let api = err.api().unwrap();
     assert_eq!(api.status().as_u16(), 502);
-    assert_eq!(api.message(), "api.salad.com | 502: Bad gateway");
+    assert_eq!(
+        api.message(),
+        "Bad Gateway (the answer was an HTML page, not the API's)"
+    );
     assert_eq!(api.code(), None);
     assert!(
         api.body().starts_with(b"<!DOCTYPE html>"),
         "the raw page is kept"
     );
-    let problem = err.problem().unwrap();
-    assert_eq!(problem.status, Some(502));
-    assert_eq!(
-        problem.title.as_deref(),
-        Some("api.salad.com | 502: Bad gateway")
+    assert!(
+        err.problem().is_none(),
+        "an HTML page is no problem document"
     );
-    assert_eq!(problem.detail, None);
 }
 
 #[tokio::test]
@@ -303,10 +317,9 @@ async fn an_empty_error_body_gives_the_reason_phrase() {
         .await;
     let err = groups(&server).delete(GROUP).await.unwrap_err();
     mock.assert_async().await;
-    let problem = err.problem().unwrap();
-    assert_eq!(problem.status, Some(403));
-    assert_eq!(problem.title.as_deref(), Some("Forbidden"));
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
     assert_eq!(err.api().unwrap().message(), "Forbidden");
+    assert!(err.problem().is_none());
 }
 
 #[tokio::test]
@@ -325,10 +338,13 @@ async fn a_json_error_that_is_no_problem_document_keeps_its_message() {
     let err = groups(&server).start(GROUP).await.unwrap_err();
     mock.assert_async().await;
     assert_eq!(err.api().unwrap().message(), "the group has no replicas");
+    // Read leniently: neither title nor detail, the other members kept.
     let problem = err.problem().unwrap();
-    assert_eq!(problem.status, Some(400));
-    assert_eq!(problem.title.as_deref(), Some("Bad Request"));
-    assert_eq!(problem.detail, None);
+    assert_eq!(problem.title, None);
+    assert_eq!(
+        problem.extensions["errors"]["replicas"][0],
+        "must be positive"
+    );
 }
 
 #[tokio::test]

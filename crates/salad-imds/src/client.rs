@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use api_client_transport::http::{HeaderName, HeaderValue};
-use api_client_transport::{Error, Request, Result, RetryPolicy, Validate};
+use api_client_transport::{ClientConfig, Error, Request, Result, Validate};
 
 use crate::models::{DeletionCost, ReallocatePrototype, Status, Token};
 use crate::problem::parse_error;
@@ -12,8 +12,8 @@ use crate::IdentityToken;
 /// Where the metadata service listens on every SaladCloud node.
 pub const DEFAULT_BASE_URL: &str = "http://169.254.169.254";
 
-/// Environment variable that overrides [`DEFAULT_BASE_URL`] when no base URL
-/// is set on the builder (for local testing against a fake service).
+/// Environment variable [`ImdsClient::from_env`] reads the base URL from
+/// (for local testing against a fake service).
 pub const BASE_URL_ENV: &str = "SALAD_IMDS_URL";
 
 /// Default bound on opening a connection. The service is on a link-local
@@ -25,9 +25,6 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Default pause between two status checks of [`ImdsClient::wait_until_ready`].
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
-
-/// Statuses retried by the default policy: rate limiting and server-side failures.
-pub const RETRY_STATUSES: &[u16] = &[429, 500, 502, 503, 504];
 
 /// Client of the SaladCloud instance metadata service (IMDS).
 ///
@@ -50,67 +47,38 @@ pub struct ImdsClient {
     poll_interval: Duration,
 }
 
-/// Settings for an [`ImdsClient`]; start from [`ImdsClient::builder`].
+/// Settings for an [`ImdsClient`]; start from [`ImdsClient::builder`] or
+/// [`ImdsClient::builder_from_env`]. The knobs are those of the shared
+/// [`ClientConfig`], with the names every client of this family uses; there is
+/// deliberately no proxy and no TLS knob (see [`ImdsClient`]).
 #[derive(Debug, Clone)]
 pub struct ImdsClientBuilder {
-    base_url: Option<String>,
-    connect_timeout: Duration,
-    timeout: Duration,
-    retry: RetryPolicy,
+    config: ClientConfig,
     poll_interval: Duration,
-    user_agent: String,
 }
 
 impl Default for ImdsClientBuilder {
     fn default() -> Self {
+        let mut config = ClientConfig::new(DEFAULT_BASE_URL);
+        config.connect_timeout = DEFAULT_CONNECT_TIMEOUT;
+        config.timeout = DEFAULT_TIMEOUT;
+        config.user_agent = concat!("salad-imds/", env!("CARGO_PKG_VERSION")).to_owned();
         Self {
-            base_url: None,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            timeout: DEFAULT_TIMEOUT,
-            retry: default_retry_policy(),
+            config,
             poll_interval: DEFAULT_POLL_INTERVAL,
-            user_agent: concat!("salad-imds-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
         }
     }
 }
 
-/// The default retry policy: 5 attempts, 200 ms doubling to at most 2 s, with
-/// jitter, on connect failures, timeouts and [`RETRY_STATUSES`]. A container
-/// often starts before the node's metadata service answers; these retries
-/// cover a few seconds of that.
-pub fn default_retry_policy() -> RetryPolicy {
-    RetryPolicy::new(5)
-        .base_delay(Duration::from_millis(200))
-        .max_delay(Duration::from_secs(2))
-        .retry_on_status(RETRY_STATUSES)
-}
-
 impl ImdsClientBuilder {
-    /// Sets the base URL, for example `http://127.0.0.1:8080` for a local fake.
-    /// Without this, the builder uses `$SALAD_IMDS_URL` if set and not empty,
-    /// else [`DEFAULT_BASE_URL`].
+    /// Sets the base URL (default [`DEFAULT_BASE_URL`]), for example
+    /// `http://127.0.0.1:8080` for a local fake.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+        self.config.base_url = url.into();
         self
     }
 
-    /// Bound on opening a connection (default [`DEFAULT_CONNECT_TIMEOUT`]).
-    pub fn connect_timeout(mut self, d: Duration) -> Self {
-        self.connect_timeout = d;
-        self
-    }
-
-    /// Bound on waiting for an answer, per attempt (default [`DEFAULT_TIMEOUT`]).
-    pub fn timeout(mut self, d: Duration) -> Self {
-        self.timeout = d;
-        self
-    }
-
-    /// The retry policy (default [`default_retry_policy`]).
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
-    }
+    api_client_transport::__config_setters!(config);
 
     /// Pause between status checks of [`ImdsClient::wait_until_ready`]
     /// (default [`DEFAULT_POLL_INTERVAL`]).
@@ -119,27 +87,16 @@ impl ImdsClientBuilder {
         self
     }
 
-    /// Replaces the `User-Agent` header.
-    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
-        self.user_agent = ua.into();
-        self
-    }
-
     /// Builds the client. Fails with [`Error::InvalidInput`] on a bad base URL.
     pub fn build(self) -> Result<ImdsClient> {
-        let base_url = match self.base_url {
-            Some(url) => url,
-            None => base_url_from_env(),
-        };
-        let http = api_client_transport::Client::builder(base_url)
+        let mut config = self.config;
+        // Never through a proxy, whatever else changes: it would see the token.
+        config.proxy = None;
+        let http = api_client_transport::ClientBuilder::from_config(config)
             .header(
                 HeaderName::from_static("metadata"),
                 HeaderValue::from_static("true"),
             )
-            .user_agent(self.user_agent)
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
-            .retry(self.retry)
             .error_parser(parse_error)
             .build()?;
         Ok(ImdsClient {
@@ -149,23 +106,37 @@ impl ImdsClientBuilder {
     }
 }
 
-fn base_url_from_env() -> String {
-    match std::env::var(BASE_URL_ENV) {
-        Ok(url) if !url.trim().is_empty() => url.trim().to_owned(),
-        _ => DEFAULT_BASE_URL.to_owned(),
-    }
-}
-
 impl ImdsClient {
-    /// A client with the default settings: `$SALAD_IMDS_URL` or
-    /// [`DEFAULT_BASE_URL`], short timeouts, retries for a cold start.
+    /// A client with the default settings: [`DEFAULT_BASE_URL`], short
+    /// timeouts, the default retry policy. Reads no environment variable.
     pub fn new() -> Result<Self> {
         Self::builder().build()
     }
 
-    /// Starts configuring a client.
+    /// Starts configuring a client from the defaults.
     pub fn builder() -> ImdsClientBuilder {
         ImdsClientBuilder::default()
+    }
+
+    /// A client configured from the environment: the base URL from
+    /// `SALAD_IMDS_URL` ([`BASE_URL_ENV`]) when it is set and not blank (for
+    /// a local fake), else [`DEFAULT_BASE_URL`]. Proxy variables are never read.
+    pub fn from_env() -> Result<Self> {
+        Self::builder_from_env().build()
+    }
+
+    /// The builder [`ImdsClient::from_env`] builds, to change more knobs first.
+    pub fn builder_from_env() -> ImdsClientBuilder {
+        let builder = Self::builder();
+        match std::env::var(BASE_URL_ENV) {
+            Ok(url) if !url.trim().is_empty() => builder.base_url(url.trim()),
+            _ => builder,
+        }
+    }
+
+    /// The configuration this client was built with.
+    pub fn config(&self) -> &ClientConfig {
+        self.http.config()
     }
 
     /// The base URL requests go to.
@@ -203,8 +174,9 @@ impl ImdsClient {
     /// SaladCloud; it is checked before anything is sent.
     ///
     /// On success the container will be stopped: finish or hand off work first.
-    /// The request is retried on connect failures and 5xx answers: asking twice
-    /// to move the same instance has the same effect as asking once.
+    /// Like every instance action (and like salad-api's), it is resent only
+    /// when it cannot have had an effect (no connection, or 429): after a
+    /// timeout or a 5xx the node may already be acting on it.
     #[doc(alias = "reallocate")]
     pub async fn reallocate_container(&self, reason: impl Into<String>) -> Result<()> {
         let body = ReallocatePrototype {
@@ -212,11 +184,7 @@ impl ImdsClient {
         };
         body.validate()?;
         self.http
-            .send(
-                Request::post(["v1", "reallocate"])
-                    .json(&body)?
-                    .retryable(true),
-            )
+            .send(Request::post(["v1", "reallocate"]).json(&body)?)
             .await?;
         Ok(())
     }
@@ -225,9 +193,7 @@ impl ImdsClient {
     /// (`POST /v1/recreate`). Retried like [`ImdsClient::reallocate_container`].
     #[doc(alias = "recreate")]
     pub async fn recreate_container(&self) -> Result<()> {
-        self.http
-            .send(Request::post(["v1", "recreate"]).retryable(true))
-            .await?;
+        self.http.send(Request::post(["v1", "recreate"])).await?;
         Ok(())
     }
 
@@ -235,9 +201,7 @@ impl ImdsClient {
     /// Retried like [`ImdsClient::reallocate_container`].
     #[doc(alias = "restart")]
     pub async fn restart_container(&self) -> Result<()> {
-        self.http
-            .send(Request::post(["v1", "restart"]).retryable(true))
-            .await?;
+        self.http.send(Request::post(["v1", "restart"])).await?;
         Ok(())
     }
 
@@ -270,7 +234,7 @@ impl ImdsClient {
     /// Failures that time may cure (no connection yet, timeouts, 404 while the
     /// node registers the container, 429, 5xx) are waited out; any other
     /// failure (such as 403) ends the wait at once with
-    /// [`WaitError::Failed`]. The pause between checks is the builder's
+    /// [`WaitError::Request`]. The pause between checks is the builder's
     /// [`poll_interval`](ImdsClientBuilder::poll_interval). An attempt still
     /// running at the deadline is abandoned.
     ///
@@ -295,7 +259,7 @@ impl ImdsClient {
                     last_error = None;
                 }
                 Ok(Err(e)) if worth_waiting(&e) => last_error = Some(e),
-                Ok(Err(e)) => return Err(WaitError::Failed(e)),
+                Ok(Err(e)) => return Err(WaitError::Request(e)),
                 Err(_elapsed) => break,
             }
             let now = tokio::time::Instant::now();
@@ -307,7 +271,7 @@ impl ImdsClient {
                 break;
             }
         }
-        Err(WaitError::Deadline {
+        Err(WaitError::Timeout {
             waited: start.elapsed(),
             last_status,
             last_error,
@@ -330,9 +294,10 @@ fn worth_waiting(error: &Error) -> bool {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WaitError {
-    /// The container was not ready in time.
+    /// The container was not ready in time (named like salad-api's
+    /// `WaitError::Timeout`).
     #[error("the container was not ready after {waited:?}")]
-    Deadline {
+    Timeout {
         /// How long the wait lasted.
         waited: Duration,
         /// The most recent status any check read (`ready` was `false`).
@@ -341,7 +306,8 @@ pub enum WaitError {
         #[source]
         last_error: Option<Error>,
     },
-    /// A failure that waiting cannot cure.
+    /// A check failed with an error that waiting cannot cure (such as 403);
+    /// named like salad-api's `WaitError::Request`.
     #[error(transparent)]
-    Failed(Error),
+    Request(Error),
 }

@@ -6,7 +6,7 @@
 //! use std::time::Duration;
 //! use salad_imds::ImdsClient;
 //!
-//! let imds = ImdsClient::new()?; // http://169.254.169.254, or $SALAD_IMDS_URL
+//! let imds = ImdsClient::from_env()?; // $SALAD_IMDS_URL, else http://169.254.169.254
 //!
 //! // Wait (at most a minute) until the node says the container is ready.
 //! imds.wait_until_ready(Duration::from_secs(60)).await?;
@@ -36,24 +36,34 @@
 //!
 //! # Behaviour
 //!
-//! - **Base URL**: [`DEFAULT_BASE_URL`] (`http://169.254.169.254`), or the
-//!   environment variable [`BASE_URL_ENV`] (`SALAD_IMDS_URL`) when set and not
-//!   empty, or [`ImdsClientBuilder::base_url`], which wins over both.
+//! - **Shape**: [`ImdsClient::builder`] and [`ImdsClient::from_env`] like
+//!   every client of this family, over the shared [`ClientConfig`] (same knob
+//!   names: `timeout`, `connect_timeout`, `retry`, `max_body_bytes`, ...).
+//! - **Base URL**: [`DEFAULT_BASE_URL`] (`http://169.254.169.254`);
+//!   [`ImdsClient::from_env`] reads [`BASE_URL_ENV`] (`SALAD_IMDS_URL`) when set
+//!   and not empty; [`ImdsClientBuilder::base_url`] sets it.
 //! - **Header**: every request carries `Metadata: true`; the service refuses
-//!   requests without it.
+//!   requests without it. The User-Agent is `salad-imds/<version>`.
 //! - **No proxy, ever**: `HTTP_PROXY`, `http_proxy`, `ALL_PROXY`, `NO_PROXY` and
-//!   friends are ignored (the transport, `api-client-transport`, never uses a proxy). The
-//!   service only exists on the node itself, and a proxy would see the token.
-//! - **Cold start**: short timeouts (2 s to connect, 5 s per answer) and
-//!   retries with backoff on connect failures, timeouts, 429 and 5xx
-//!   ([`default_retry_policy`]), because a container may start before the
-//!   node's service answers. The `POST` operations are retried too: asking
-//!   twice to restart or move the same instance does what asking once does.
-//! - **Errors** are [`api_client_transport::Error`]. When the service answers with a problem
-//!   body, the `ApiError` carries its code (snake_case, e.g. `container_not_found`,
-//!   from either the old shape, where the code is in `type`, or the current one,
-//!   with `code` and a URL in `type`) and its message; [`problem_kind`] and
-//!   [`Problem::from_error`](models::Problem::from_error) give the details.
+//!   friends are ignored, and the builder has no proxy knob. The service only
+//!   exists on the node itself, and a proxy would see the token.
+//! - **Deadlines and limits**: 2 s to connect and 5 s per attempt, covering
+//!   the answer's head and whole body ([`DEFAULT_CONNECT_TIMEOUT`],
+//!   [`DEFAULT_TIMEOUT`]); answers over 32 MiB fail with [`Error::Limit`].
+//! - **Retries**: the default [`RetryPolicy`] (3 attempts on connect failures,
+//!   timeouts, 429, 502, 503 and 504) for the reads and the deletion-cost
+//!   `PUT`. The instance actions (reallocate, recreate, restart) follow the
+//!   same rule as in salad-api: they are resent only when they cannot have
+//!   had an effect (no connection was made, or 429), since a second restart is
+//!   a second disruption. A cold start is waited out with
+//!   [`ImdsClient::wait_until_ready`].
+//! - **Errors** are [`Error`]. When the service answers with a problem body
+//!   (the core's [`ProblemDetails`], also used by salad-api), the error
+//!   carries its code (snake_case, e.g. `container_not_found`, from either the
+//!   old shape, where the code is in `type`, or the current one, with `code`
+//!   and a URL in `type`) and its message; [`problem_kind`] and
+//!   [`Error::problem`] give the details; [`Error::is_not_found`] and friends
+//!   sort errors.
 //! - **Validation**: the reallocation reason must be 1 to 1000 characters; a
 //!   bad one fails with `Error::InvalidInput` before anything is sent.
 //!
@@ -82,12 +92,12 @@ mod token;
 #[path = "generated/models.rs"]
 pub mod models;
 
-pub use api_client_transport::{Error, Result, RetryPolicy, Secret};
+pub use api_client_transport::{ClientConfig, Error, ProblemDetails, Result, RetryPolicy, Secret};
 pub use client::{
-    default_retry_policy, ImdsClient, ImdsClientBuilder, WaitError, BASE_URL_ENV, DEFAULT_BASE_URL,
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT, RETRY_STATUSES,
+    ImdsClient, ImdsClientBuilder, WaitError, BASE_URL_ENV, DEFAULT_BASE_URL,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT,
 };
-pub use models::{Problem, Status};
+pub use models::Status;
 pub use problem::{problem_kind, ProblemKind};
 pub use token::{Claims, ClaimsError, IdentityToken, JwtHeader, JwtPart};
 

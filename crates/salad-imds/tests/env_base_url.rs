@@ -8,12 +8,12 @@ use salad_imds::{ImdsClient, BASE_URL_ENV, DEFAULT_BASE_URL};
 #[tokio::test]
 async fn base_url_comes_from_builder_then_env_then_default() {
     std::env::remove_var(BASE_URL_ENV);
-    assert_eq!(ImdsClient::new().unwrap().base_url(), DEFAULT_BASE_URL);
+    assert_eq!(ImdsClient::from_env().unwrap().base_url(), DEFAULT_BASE_URL);
     assert_eq!(DEFAULT_BASE_URL, "http://169.254.169.254");
 
     std::env::set_var(BASE_URL_ENV, "   ");
     assert_eq!(
-        ImdsClient::new().unwrap().base_url(),
+        ImdsClient::from_env().unwrap().base_url(),
         DEFAULT_BASE_URL,
         "a blank variable is ignored"
     );
@@ -27,13 +27,18 @@ async fn base_url_comes_from_builder_then_env_then_default() {
         .create_async()
         .await;
     std::env::set_var(BASE_URL_ENV, server.url());
-    let imds = ImdsClient::new().unwrap();
+    let imds = ImdsClient::from_env().unwrap();
     assert_eq!(imds.base_url(), server.url());
     let status = imds.status().await.unwrap();
     assert!(!status.started);
     mock.assert_async().await;
 
-    let explicit = ImdsClient::builder()
+    assert_eq!(
+        ImdsClient::new().unwrap().base_url(),
+        DEFAULT_BASE_URL,
+        "new() reads no environment"
+    );
+    let explicit = ImdsClient::builder_from_env()
         .base_url("http://127.0.0.1:9")
         .build()
         .unwrap();

@@ -5,7 +5,7 @@ mod common;
 
 use common::{client, make_jwt, now_secs};
 use mockito::Matcher;
-use salad_imds::{problem_kind, Error, ImdsClient, Problem, ProblemKind};
+use salad_imds::{problem_kind, Error, ImdsClient, ProblemKind};
 use serde_json::json;
 
 fn metadata() -> Matcher {
@@ -18,7 +18,10 @@ async fn status_sends_get_with_metadata_header() {
     let mock = server
         .mock("GET", "/v1/status")
         .match_header("metadata", metadata())
-        .match_header("user-agent", Matcher::Regex("^salad-imds-rust/".into()))
+        .match_header(
+            "user-agent",
+            Matcher::Exact(concat!("salad-imds/", env!("CARGO_PKG_VERSION")).into()),
+        )
         .match_body(Matcher::Exact(String::new()))
         .with_header("content-type", "application/json")
         .with_body(r#"{"ready":false,"started":true,"future_field":[1,2]}"#)
@@ -354,6 +357,14 @@ async fn declared_errors_are_parsed_in_both_shapes() {
                 let ctx = format!("{op:?} {status} {content_type}");
                 assert_eq!(err.status().map(|s| s.as_u16()), Some(status), "{ctx}");
                 let api = err.api().expect("an API error");
+                if matches!(op, Op::Token) {
+                    // The token's answers are sensitive: no byte of an error
+                    // body is read, so nothing of it can be quoted.
+                    assert!(api.body().is_empty(), "{ctx}");
+                    assert_eq!(err.problem(), None, "{ctx}");
+                    mock.assert_async().await;
+                    continue;
+                }
                 assert_eq!(api.code(), Some(old_type), "{ctx}");
                 assert!(api.message().contains(&detail), "{ctx}: {}", api.message());
                 assert!(api.message().contains(title), "{ctx}: {}", api.message());
@@ -362,8 +373,8 @@ async fn declared_errors_are_parsed_in_both_shapes() {
                     Some(ProblemKind::from_code(old_type)),
                     "{ctx}"
                 );
-                let problem = Problem::from_error(&err).expect("problem body");
-                assert_eq!(problem.status, Some(i32::from(status)), "{ctx}");
+                let problem = err.problem().expect("problem body");
+                assert_eq!(problem.status, Some(status), "{ctx}");
                 assert_eq!(problem.detail.as_deref(), Some(detail.as_str()), "{ctx}");
                 mock.assert_async().await;
             }
@@ -388,8 +399,13 @@ async fn known_codes_map_to_kinds() {
 }
 
 #[tokio::test]
-async fn server_errors_are_retried_for_every_operation_then_reported() {
+async fn server_errors_are_retried_for_every_safe_operation_then_reported() {
     for op in Op::ALL {
+        // Instance actions are resent only when they cannot have had an effect.
+        let attempts = match op {
+            Op::Reallocate | Op::Recreate | Op::Restart => 1,
+            _ => 3, // the test policy's three attempts
+        };
         let mut server = mockito::Server::new_async().await;
         let mock = server
             .mock(op.method(), op.path())
@@ -405,13 +421,18 @@ async fn server_errors_are_retried_for_every_operation_then_reported() {
                 })
                 .to_string(),
             )
-            .expect(3) // the test policy's three attempts
+            .expect(attempts)
             .create_async()
             .await;
 
         let err = op.call(&client(&server.url())).await.unwrap_err();
         assert_eq!(err.status().map(|s| s.as_u16()), Some(500), "{op:?}");
         let api = err.api().unwrap();
+        if matches!(op, Op::Token) {
+            assert!(api.body().is_empty(), "the token's answers are never read");
+            mock.assert_async().await;
+            continue;
+        }
         assert_eq!(api.code(), None, "about:blank names no code");
         assert!(
             api.message().contains("An internal error occurred."),
@@ -423,25 +444,48 @@ async fn server_errors_are_retried_for_every_operation_then_reported() {
 }
 
 #[tokio::test]
-async fn a_5xx_then_success_is_invisible_to_the_caller() {
+async fn a_5xx_then_success_is_invisible_to_a_read() {
     let mut server = mockito::Server::new_async().await;
     let failing = server
-        .mock("POST", "/v1/restart")
+        .mock("GET", "/v1/deletion-cost")
         .match_header("metadata", metadata())
         .with_status(503)
         .expect(2)
         .create_async()
         .await;
     let ok = server
-        .mock("POST", "/v1/restart")
+        .mock("GET", "/v1/deletion-cost")
         .match_header("metadata", metadata())
-        .with_status(204)
+        .with_body(r#"{"deletion_cost":7}"#)
         .expect(1)
         .create_async()
         .await;
-    client(&server.url()).restart_container().await.unwrap();
+    assert_eq!(client(&server.url()).deletion_cost().await.unwrap(), 7);
     failing.assert_async().await;
     ok.assert_async().await;
+}
+
+/// The instance actions follow salad-api's rule: after a 5xx the node may
+/// already be acting, so the action is not sent a second time.
+#[tokio::test]
+async fn instance_actions_are_not_resent_after_a_5xx() {
+    for (path, op) in [
+        ("/v1/restart", Op::Restart),
+        ("/v1/recreate", Op::Recreate),
+        ("/v1/reallocate", Op::Reallocate),
+    ] {
+        let mut server = mockito::Server::new_async().await;
+        let failing = server
+            .mock("POST", path)
+            .match_header("metadata", metadata())
+            .with_status(503)
+            .expect(1)
+            .create_async()
+            .await;
+        let err = op.call(&client(&server.url())).await.unwrap_err();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{path}");
+        failing.assert_async().await;
+    }
 }
 
 #[tokio::test]
@@ -459,7 +503,7 @@ async fn a_non_problem_error_body_still_gives_a_typed_error() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
     assert_eq!(err.api().unwrap().code(), None);
     assert_eq!(problem_kind(&err), None);
-    assert_eq!(Problem::from_error(&err), None);
+    assert_eq!(err.problem(), None);
     mock.assert_async().await;
 }
 
@@ -509,7 +553,7 @@ fn public_handles_and_futures_are_send_and_sync() {
     send_sync::<salad_imds::Claims>();
     send_sync::<salad_imds::ClaimsError>();
     send_sync::<salad_imds::WaitError>();
-    send_sync::<Problem>();
+    send_sync::<salad_imds::ProblemDetails>();
 
     // Futures must be spawnable on a multi-threaded runtime.
     let imds = ImdsClient::builder()

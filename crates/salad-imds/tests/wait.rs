@@ -62,7 +62,7 @@ async fn gives_up_at_the_deadline_with_the_last_status() {
         .await
         .unwrap_err();
     match err {
-        WaitError::Deadline {
+        WaitError::Timeout {
             waited,
             last_status,
             last_error,
@@ -74,7 +74,7 @@ async fn gives_up_at_the_deadline_with_the_last_status() {
             );
             assert!(last_error.is_none());
         }
-        other => panic!("expected Deadline, got {other:?}"),
+        other => panic!("expected Timeout, got {other:?}"),
     }
     mock.assert_async().await;
 }
@@ -94,8 +94,8 @@ async fn a_forbidden_answer_ends_the_wait_at_once() {
         .await
         .unwrap_err();
     match &err {
-        WaitError::Failed(e) => assert_eq!(e.status().map(|s| s.as_u16()), Some(403)),
-        other => panic!("expected Failed, got {other:?}"),
+        WaitError::Request(e) => assert_eq!(e.status().map(|s| s.as_u16()), Some(403)),
+        other => panic!("expected Request, got {other:?}"),
     }
     mock.assert_async().await;
 }
@@ -116,12 +116,12 @@ async fn no_service_at_all_ends_with_the_connect_error() {
         .await
         .unwrap_err();
     match err {
-        WaitError::Deadline {
+        WaitError::Timeout {
             last_error: Some(Error::Connect { .. }),
             last_status: None,
             ..
         } => {}
-        other => panic!("expected Deadline with a connect error, got {other:?}"),
+        other => panic!("expected Timeout with a connect error, got {other:?}"),
     }
 }
 
@@ -170,7 +170,9 @@ async fn default_settings_are_short_and_retrying() {
         .build()
         .unwrap();
     assert_eq!(imds.base_url(), "http://127.0.0.1:9");
-    assert_eq!(salad_imds::default_retry_policy().max_attempts(), 5);
+    assert_eq!(imds.config().retry, salad_imds::RetryPolicy::default());
+    assert_eq!(imds.config().timeout, salad_imds::DEFAULT_TIMEOUT);
+    assert!(imds.config().proxy.is_none());
     assert!(salad_imds::DEFAULT_TIMEOUT <= Duration::from_secs(5));
     assert!(salad_imds::DEFAULT_CONNECT_TIMEOUT <= Duration::from_secs(2));
     assert!(ImdsClient::builder().base_url("not a url").build().is_err());

@@ -224,6 +224,13 @@ impl Error {
         self.status() == Some(StatusCode::TOO_MANY_REQUESTS)
     }
 
+    /// The RFC 9457 problem document of a failed call ([`Error::Api`] whose
+    /// body is one), as both SaladCloud APIs send; `None` for any other error
+    /// or body (an HTML page from a proxy keeps only its status and message).
+    pub fn problem(&self) -> Option<crate::ProblemDetails> {
+        self.api().and_then(ApiError::problem)
+    }
+
     /// Whether the client gave up waiting ([`Error::Timeout`]): for an answer's
     /// head, a buffered body, or a silent stream. A server's own `408` or
     /// `504` is an [`Error::Api`] instead.
@@ -451,6 +458,13 @@ fn guess_message(status: StatusCode, body: &[u8]) -> String {
                 }
             }
         }
+    }
+    let reason = status.canonical_reason().unwrap_or("no message");
+    // An HTML page is a proxy's or a load balancer's, not the API's: its markup
+    // says nothing a caller can use, so the status stands with a short note.
+    let start = body.iter().position(|b| !b.is_ascii_whitespace());
+    if start.is_some_and(|i| body[i] == b'<') {
+        return format!("{reason} (the answer was an HTML page, not the API's)");
     }
     let text = snippet(body);
     if text.is_empty() {

@@ -55,6 +55,7 @@ mod request;
 mod response;
 mod retry;
 mod secret;
+mod setters;
 mod tls;
 pub mod validate;
 

@@ -11,7 +11,7 @@ pub fn fast_retry() -> RetryPolicy {
         .base_delay(Duration::from_millis(5))
         .max_delay(Duration::from_millis(20))
         .jitter(false)
-        .retry_on_status(salad_imds::RETRY_STATUSES)
+        .retry_on_status(&[429, 500, 502, 503, 504])
 }
 
 pub fn client(url: &str) -> ImdsClient {

@@ -1,0 +1,109 @@
+//! The client against hostile local servers: a body that stalls after the
+//! head, and an answer over the size cap. (Proxies: tests/no_proxy.rs.)
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use salad_imds::{Error, ImdsClient, RetryPolicy};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// A one-connection-at-a-time server on 127.0.0.1 that answers every
+/// request with `answer`, then keeps the connection open and silent; the
+/// heads it read are kept in order.
+async fn hostile_server(answer: Vec<u8>) -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let heads = Arc::new(Mutex::new(Vec::new()));
+    let seen = heads.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            let answer = answer.clone();
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    match sock.read(&mut byte).await {
+                        Ok(1) => head.push(byte[0]),
+                        _ => return,
+                    }
+                }
+                seen.lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&head).into_owned());
+                if sock.write_all(&answer).await.is_err() {
+                    return;
+                }
+                // Hold the connection open and say nothing more.
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+            });
+        }
+    });
+    (format!("http://{addr}"), heads)
+}
+
+/// A head announcing `len` bytes of JSON, followed by `sent` of them.
+fn head_then(len: usize, sent: usize) -> Vec<u8> {
+    let mut answer = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {len}\r\n\r\n"
+    )
+    .into_bytes();
+    answer.extend(std::iter::repeat(b' ').take(sent));
+    answer
+}
+
+/// Fails the test instead of hanging it when a call ignores its deadline.
+async fn guarded<T>(call: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(30), call)
+        .await
+        .expect("the call hung past its deadline")
+}
+
+#[tokio::test]
+async fn a_body_that_stalls_after_the_head_is_a_timeout() {
+    let (url, heads) = hostile_server(head_then(1000, 10)).await;
+    let imds = ImdsClient::builder()
+        .base_url(url)
+        .retry(RetryPolicy::none())
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let err = guarded(imds.status()).await.unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert_eq!(heads.lock().unwrap().len(), 1, "one attempt, no retry");
+}
+
+#[tokio::test]
+async fn the_default_deadline_covers_the_body() {
+    // The documented 5 s per answer holds for the body too, with the default
+    // settings (a body that breaks off after its head is not resent).
+    let (url, heads) = hostile_server(head_then(1000, 10)).await;
+    let imds = ImdsClient::builder().base_url(url).build().unwrap();
+    let err = guarded(imds.status()).await.unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert_eq!(heads.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_answer_over_the_cap_is_the_limit_error() {
+    let (url, _) = hostile_server(head_then(4 << 20, 64 << 10)).await;
+    let imds = ImdsClient::builder()
+        .base_url(url)
+        .retry(RetryPolicy::none())
+        .max_body_bytes(16 << 10)
+        .build()
+        .unwrap();
+    let err = guarded(imds.status()).await.unwrap_err();
+    match &err {
+        Error::Limit { limit, max, .. } => {
+            assert_eq!(*limit, "max_body_bytes");
+            assert_eq!(*max, 16 << 10);
+        }
+        other => panic!("expected the limit error, got {other:?}"),
+    }
+}
