@@ -732,7 +732,11 @@ impl<'a> Builder<'a> {
             let doc = doc_of(s).unwrap_or_else(|| format!("The values of `{ctx}`."));
             let item = build_enum(&name, &doc, s);
             self.add(item);
-            return Resolved::plain(Ty::Named(name));
+            return Resolved {
+                ty: Ty::Named(name.clone()),
+                check: Check::Model(name),
+                nullable: false,
+            };
         }
         let (mut t, _) = type_of(s);
         if t.is_none() && s.get("items").is_some() {
@@ -873,7 +877,11 @@ impl<'a> Builder<'a> {
                 check: Check::Model(rust),
                 nullable: false,
             },
-            (Kind::Enum, Some(rust)) => Resolved::plain(Ty::Named(rust)),
+            (Kind::Enum, Some(rust)) => Resolved {
+                ty: Ty::Named(rust.clone()),
+                check: Check::Model(rust),
+                nullable: false,
+            },
             (Kind::Alias, Some(rust)) => {
                 if self.in_progress.contains(&name) {
                     // An alias that contains itself: only reachable through `Value`.

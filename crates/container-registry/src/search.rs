@@ -327,11 +327,14 @@ impl SearchContainerReq {
     }
 
     /// Containers of this kind (the server wants the kind's integer as text;
-    /// an `UnknownName` is sent as that name).
+    /// a name this version does not know is sent as that name).
     pub fn container_type(mut self, container_type: ContainerType) -> Self {
-        self.r#type = Some(match container_type {
-            ContainerType::UnknownName(name) => name,
-            known => known.as_i64().unwrap_or_default().to_string(),
+        self.r#type = Some(match container_type.as_i64() {
+            Some(n) => n.to_string(),
+            None => match serde_json::to_value(&container_type) {
+                Ok(serde_json::Value::String(name)) => name,
+                _ => String::new(),
+            },
         });
         self
     }
@@ -459,7 +462,6 @@ mod tests {
             SearchFilter::is_not_null("readme"),
             SearchFilter::date_between("created_at", "2025-01-01", "2025-02-01T00:00:00Z"),
             SearchFilter::date_eq("created_at", "2025-01-01"),
-            SearchFilter::new("x", FilterOperator::Unknown("regex".into()), ".*"),
         ];
         for f in good {
             SearchContainerReq::new()
@@ -467,6 +469,13 @@ mod tests {
                 .check()
                 .unwrap_or_else(|e| panic!("{f:?}: {e}"));
         }
+        // An operator this version does not know is refused, naming the known ones.
+        let err = SearchContainerReq::new()
+            .filter(SearchFilter::new("x", FilterOperator::from("regex"), ".*"))
+            .check()
+            .unwrap_err();
+        assert!(err.to_string().contains("known values: eq, ne"), "{err}");
+        assert_eq!(field_of(err), "filters[0].operator");
     }
 
     #[test]

@@ -222,7 +222,7 @@ fn a_bad_base_url_is_invalid_input() {
 #[tokio::test]
 async fn enum_names_without_an_integer_are_not_sent() {
     let (_server, client, nothing) = setup().await;
-    let odd = || ContainerType::UnknownName("sidecar".into());
+    let odd = || ContainerType::from("sidecar");
     assert_field(
         client
             .list_containers(&ListContainersParams::new().container_type(odd()))
@@ -231,9 +231,7 @@ async fn enum_names_without_an_integer_are_not_sent() {
     );
     assert_field(
         client
-            .list_containers(
-                &ListContainersParams::new().status(StatusType::UnknownName("unknown".into())),
-            )
+            .list_containers(&ListContainersParams::new().status(StatusType::from("unknown")))
             .await,
         "status",
     );
@@ -246,7 +244,7 @@ async fn enum_names_without_an_integer_are_not_sent() {
     let mut v = version("1.0.0");
     v.env_vars = Some(vec![CreateParameterConfigReq::new(
         "K",
-        ParameterType::UnknownName("templated".into()),
+        ParameterType::from("templated"),
         ParameterCategory::EnvVars,
     )]);
     assert_field(

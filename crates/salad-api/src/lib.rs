@@ -122,7 +122,6 @@ mod client;
 mod container_groups;
 mod names;
 mod problem;
-mod validation;
 mod wait;
 
 pub use api_client_transport::{ApiError, Error, Patch, Result, RetryPolicy, Secret, Validate};

@@ -36,15 +36,12 @@ async fn unknown_fields_and_enum_values_decode_and_are_kept() {
     mock.assert_async().await;
     assert_eq!(
         got.current_state.status,
-        ContainerGroupStatus::Unknown("hibernating".into())
+        ContainerGroupStatus::from("hibernating")
     );
-    assert_eq!(
-        got.priority,
-        Some(ContainerGroupPriority::Unknown("spot".into()))
-    );
+    assert_eq!(got.priority, Some(ContainerGroupPriority::from("spot")));
     assert_eq!(
         got.country_codes,
-        vec![CountryCode::Us, CountryCode::Unknown("xk".into())]
+        vec![CountryCode::Us, CountryCode::from("xk")]
     );
     // The kept value goes back out unchanged.
     let again = serde_json::to_value(&got).unwrap();
@@ -71,7 +68,7 @@ async fn unknown_instance_states_decode() {
     mock.assert_async().await;
     assert_eq!(
         got.instances[0].state,
-        ContainerGroupInstanceState::Unknown("migrating".into())
+        ContainerGroupInstanceState::from("migrating")
     );
     assert_eq!(
         got.instances[1].state,

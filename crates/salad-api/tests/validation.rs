@@ -243,9 +243,14 @@ async fn create_bodies_are_checked() {
             "at least 1",
         ),
         (
-            |b| b.country_codes = Some(vec![CountryCode::Unknown("USA".into())]),
+            |b| b.country_codes = Some(vec![CountryCode::from("USA")]),
             "country_codes[0]",
-            "pattern",
+            "does not know; known values: af, al",
+        ),
+        (
+            |b| b.country_codes = Some(vec![CountryCode::from("zz")]),
+            "country_codes[0]",
+            "does not know; known values: af, al",
         ),
         (
             |b| b.networking.as_mut().unwrap().port = 0,
@@ -382,9 +387,9 @@ async fn patches_are_checked_and_null_is_always_allowed() {
             "at least 1",
         ),
         (
-            |p| p.country_codes = Patch::Value(vec![CountryCode::Unknown("U1".into())]),
+            |p| p.country_codes = Patch::Value(vec![CountryCode::from("U1")]),
             "country_codes[0]",
-            "pattern",
+            "does not know",
         ),
         (
             |p| {

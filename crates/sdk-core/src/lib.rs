@@ -43,6 +43,7 @@ mod request;
 mod response;
 mod retry;
 mod secret;
+mod unknown;
 pub mod validate;
 
 /// Helpers for generated code only; not part of the public API.
@@ -62,4 +63,5 @@ pub use request::Request;
 pub use response::{decode_json, ByteStream, Response, ResponseHead, Upgraded};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+pub use unknown::UnknownValue;
 pub use validate::Validate;

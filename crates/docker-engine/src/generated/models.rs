@@ -92,27 +92,48 @@ impl api_client_transport::Validate for BlkioStats {
 }
 
 /// Cgroup namespace of a container: its own, or the host one.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum CgroupnsMode {
     /// `private`.
     Private,
     /// `host`.
     Host,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl CgroupnsMode {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["private", "host"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Private => "private",
             Self::Host => "host",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for CgroupnsMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "private" => Self::Private,
+            "host" => Self::Host,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for CgroupnsMode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
@@ -122,9 +143,38 @@ impl std::fmt::Display for CgroupnsMode {
     }
 }
 
+impl Serialize for CgroupnsMode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for CgroupnsMode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for CgroupnsMode {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// What happened to a path in the container filesystem.
 ///
-/// Sent as an integer; read from the integer or from the name.
+/// Sent as an integer; read from the integer or from the name. Build one with
+/// `From<i64>` or from a name with `From<&str>`; a value this version does not
+/// know is kept in `Unknown`, whose content cannot be matched.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ChangeType {
@@ -134,42 +184,73 @@ pub enum ChangeType {
     Added,
     /// `2` (`deleted`).
     Deleted,
-    /// An integer this version does not know, kept as received.
-    Unknown(i64),
-    /// A name this version does not know, kept as received (and sent back as is).
-    UnknownName(String),
+    /// An integer or a name this version does not know, kept as received and
+    /// sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl ChangeType {
-    /// The integer sent on the wire (`None` for an `UnknownName`).
+    /// The values this version knows (the integer, and its name if it has one).
+    pub const KNOWN: &'static [&'static str] = &["0 (modified)", "1 (added)", "2 (deleted)"];
+
+    /// The integer sent on the wire (`None` for a name this version does not know).
     pub fn as_i64(&self) -> Option<i64> {
         Some(match self {
             Self::Modified => 0,
             Self::Added => 1,
             Self::Deleted => 2,
-            Self::Unknown(v) => *v,
-            Self::UnknownName(_) => return None,
+            Self::Unknown(v) => return api_client_transport::__private::unknown_int(v),
         })
     }
 
-    /// The value for an integer; integers this version does not know are kept in `Unknown`.
-    pub fn from_i64(v: i64) -> Self {
-        match v {
-            0 => Self::Modified,
-            1 => Self::Added,
-            2 => Self::Deleted,
-            v => Self::Unknown(v),
+    fn from_name(name: &str) -> Self {
+        if let Ok(n) = name.parse::<i64>() {
+            return Self::from(n);
         }
-    }
-
-    /// The value for a name (case-insensitive, `snake_case` or run together); names
-    /// this version does not know are kept in `UnknownName`.
-    pub fn from_name(name: &str) -> Self {
         match name.to_ascii_lowercase().as_str() {
             "modified" => Self::Modified,
             "added" => Self::Added,
             "deleted" => Self::Deleted,
-            _ => Self::UnknownName(name.to_string()),
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(name)),
+        }
+    }
+}
+
+impl From<i64> for ChangeType {
+    fn from(v: i64) -> Self {
+        match v {
+            0 => Self::Modified,
+            1 => Self::Added,
+            2 => Self::Deleted,
+            v => Self::Unknown(api_client_transport::__private::unknown_int_value(v)),
+        }
+    }
+}
+
+impl From<&str> for ChangeType {
+    /// A name (case-insensitive, `snake_case` or run together) or an integer in text.
+    fn from(name: &str) -> Self {
+        Self::from_name(name)
+    }
+}
+
+impl From<String> for ChangeType {
+    fn from(name: String) -> Self {
+        Self::from_name(&name)
+    }
+}
+
+impl api_client_transport::Validate for ChangeType {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(v) => api_client_transport::__private::refuse_unknown(
+                path,
+                &api_client_transport::__private::unknown_display(v),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
         }
     }
 }
@@ -177,7 +258,10 @@ impl ChangeType {
 impl Serialize for ChangeType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Self::UnknownName(name) => serializer.serialize_str(name),
+            Self::Unknown(v) => match api_client_transport::__private::unknown_int(v) {
+                Some(n) => serializer.serialize_i64(n),
+                None => serializer.serialize_str(api_client_transport::__private::unknown_text(v)),
+            },
             _ => serializer.serialize_i64(self.as_i64().unwrap_or_default()),
         }
     }
@@ -187,7 +271,7 @@ impl<'de> Deserialize<'de> for ChangeType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserialize_int_enum(
             deserializer,
-            Self::from_i64,
+            <Self as From<i64>>::from,
             Self::from_name,
             "an integer or a name of ChangeType",
         )
@@ -556,8 +640,16 @@ pub struct ContainerInspectResponse {
 impl api_client_transport::Validate for ContainerInspectResponse {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         api_client_transport::Validate::validate_at(
+            &self.state,
+            &api_client_transport::validate::field(path, "State"),
+        )?;
+        api_client_transport::Validate::validate_at(
             &self.host_config,
             &api_client_transport::validate::field(path, "HostConfig"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.mounts,
+            &api_client_transport::validate::field(path, "Mounts"),
         )?;
         Ok(())
     }
@@ -628,7 +720,14 @@ pub struct ContainerState {
 
 impl api_client_transport::Validate for ContainerState {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.status,
+            &api_client_transport::validate::field(path, "Status"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.health,
+            &api_client_transport::validate::field(path, "Health"),
+        )?;
         Ok(())
     }
 }
@@ -683,9 +782,12 @@ impl api_client_transport::Validate for ContainerStats {
 }
 
 /// Lifecycle state of a container.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum ContainerStatus {
     /// `created`.
     Created,
@@ -701,12 +803,22 @@ pub enum ContainerStatus {
     Exited,
     /// `dead`.
     Dead,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl ContainerStatus {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &[
+        "created",
+        "running",
+        "paused",
+        "restarting",
+        "removing",
+        "exited",
+        "dead",
+    ];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -717,14 +829,62 @@ impl ContainerStatus {
             Self::Removing => "removing",
             Self::Exited => "exited",
             Self::Dead => "dead",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for ContainerStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "created" => Self::Created,
+            "running" => Self::Running,
+            "paused" => Self::Paused,
+            "restarting" => Self::Restarting,
+            "removing" => Self::Removing,
+            "exited" => Self::Exited,
+            "dead" => Self::Dead,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for ContainerStatus {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for ContainerStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ContainerStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ContainerStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for ContainerStatus {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -785,6 +945,10 @@ impl api_client_transport::Validate for ContainerSummary {
         api_client_transport::Validate::validate_at(
             &self.ports,
             &api_client_transport::validate::field(path, "Ports"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.mounts,
+            &api_client_transport::validate::field(path, "Mounts"),
         )?;
         Ok(())
     }
@@ -1024,6 +1188,10 @@ impl api_client_transport::Validate for ContainerUpdateRequest {
             let f = &api_client_transport::validate::field(path, "MemorySwappiness");
             api_client_transport::validate::range_i64(f, *v, Some(0), Some(100))?;
         }
+        api_client_transport::Validate::validate_at(
+            &self.restart_policy,
+            &api_client_transport::validate::field(path, "RestartPolicy"),
+        )?;
         Ok(())
     }
 }
@@ -1580,7 +1748,10 @@ pub struct FilesystemChange {
 
 impl api_client_transport::Validate for FilesystemChange {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.kind,
+            &api_client_transport::validate::field(path, "Kind"),
+        )?;
         Ok(())
     }
 }
@@ -1625,7 +1796,10 @@ pub struct Health {
 
 impl api_client_transport::Validate for Health {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.status,
+            &api_client_transport::validate::field(path, "Status"),
+        )?;
         Ok(())
     }
 }
@@ -1677,9 +1851,12 @@ impl api_client_transport::Validate for HealthConfig {
 }
 
 /// Result of the container health check so far.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum HealthStatus {
     /// `none`.
     None,
@@ -1689,12 +1866,14 @@ pub enum HealthStatus {
     Healthy,
     /// `unhealthy`.
     Unhealthy,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl HealthStatus {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["none", "starting", "healthy", "unhealthy"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1702,14 +1881,59 @@ impl HealthStatus {
             Self::Starting => "starting",
             Self::Healthy => "healthy",
             Self::Unhealthy => "unhealthy",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for HealthStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "none" => Self::None,
+            "starting" => Self::Starting,
+            "healthy" => Self::Healthy,
+            "unhealthy" => Self::Unhealthy,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for HealthStatus {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for HealthStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for HealthStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for HealthStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for HealthStatus {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -2070,6 +2294,14 @@ impl api_client_transport::Validate for HostConfig {
             let f = &api_client_transport::validate::field(path, "MemorySwappiness");
             api_client_transport::validate::range_i64(f, *v, Some(0), Some(100))?;
         }
+        api_client_transport::Validate::validate_at(
+            &self.restart_policy,
+            &api_client_transport::validate::field(path, "RestartPolicy"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.mounts,
+            &api_client_transport::validate::field(path, "Mounts"),
+        )?;
         if let Some(v) = &self.console_size {
             let f = &api_client_transport::validate::field(path, "ConsoleSize");
             api_client_transport::validate::items(f, v.len(), Some(2), Some(2))?;
@@ -2078,10 +2310,18 @@ impl api_client_transport::Validate for HostConfig {
                 api_client_transport::validate::range_i64(f, *v, Some(0), None)?;
             }
         }
+        api_client_transport::Validate::validate_at(
+            &self.cgroupns_mode,
+            &api_client_transport::validate::field(path, "CgroupnsMode"),
+        )?;
         if let Some(v) = &self.shm_size {
             let f = &api_client_transport::validate::field(path, "ShmSize");
             api_client_transport::validate::range_i64(f, *v, Some(0), None)?;
         }
+        api_client_transport::Validate::validate_at(
+            &self.isolation,
+            &api_client_transport::validate::field(path, "Isolation"),
+        )?;
         Ok(())
     }
 }
@@ -2223,9 +2463,12 @@ impl api_client_transport::Validate for ImageRootFs {
 }
 
 /// Isolation technology (Windows daemons only; empty means the default).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum Isolation {
     /// `default`.
     Default,
@@ -2234,14 +2477,15 @@ pub enum Isolation {
     /// `hyperv`.
     Hyperv,
     /// The empty string.
-    #[serde(rename = "")]
     Empty,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl Isolation {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["default", "process", "hyperv", ""];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -2249,14 +2493,59 @@ impl Isolation {
             Self::Process => "process",
             Self::Hyperv => "hyperv",
             Self::Empty => "",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for Isolation {
+    fn from(value: &str) -> Self {
+        match value {
+            "default" => Self::Default,
+            "process" => Self::Process,
+            "hyperv" => Self::Hyperv,
+            "" => Self::Empty,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for Isolation {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for Isolation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Isolation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Isolation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for Isolation {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -2376,7 +2665,14 @@ impl Mount {
 
 impl api_client_transport::Validate for Mount {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.r#type,
+            &api_client_transport::validate::field(path, "Type"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.bind_options,
+            &api_client_transport::validate::field(path, "BindOptions"),
+        )?;
         Ok(())
     }
 }
@@ -2418,7 +2714,10 @@ impl MountBindOptions {
 
 impl api_client_transport::Validate for MountBindOptions {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.propagation,
+            &api_client_transport::validate::field(path, "Propagation"),
+        )?;
         Ok(())
     }
 }
@@ -2486,15 +2785,21 @@ pub struct MountPoint {
 
 impl api_client_transport::Validate for MountPoint {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.r#type,
+            &api_client_transport::validate::field(path, "Type"),
+        )?;
         Ok(())
     }
 }
 
 /// Propagation mode of a bind mount.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum MountPropagation {
     /// `private`.
     Private,
@@ -2508,12 +2813,16 @@ pub enum MountPropagation {
     Slave,
     /// `rslave`.
     Rslave,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl MountPropagation {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &[
+        "private", "rprivate", "shared", "rshared", "slave", "rslave",
+    ];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -2523,14 +2832,61 @@ impl MountPropagation {
             Self::Rshared => "rshared",
             Self::Slave => "slave",
             Self::Rslave => "rslave",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for MountPropagation {
+    fn from(value: &str) -> Self {
+        match value {
+            "private" => Self::Private,
+            "rprivate" => Self::Rprivate,
+            "shared" => Self::Shared,
+            "rshared" => Self::Rshared,
+            "slave" => Self::Slave,
+            "rslave" => Self::Rslave,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for MountPropagation {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for MountPropagation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for MountPropagation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for MountPropagation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for MountPropagation {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -2565,9 +2921,12 @@ impl api_client_transport::Validate for MountTmpfsOptions {
 }
 
 /// Kind of mount.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum MountType {
     /// `bind`.
     Bind,
@@ -2579,12 +2938,14 @@ pub enum MountType {
     Tmpfs,
     /// `volume`.
     Volume,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl MountType {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["bind", "cluster", "npipe", "tmpfs", "volume"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -2593,14 +2954,60 @@ impl MountType {
             Self::Npipe => "npipe",
             Self::Tmpfs => "tmpfs",
             Self::Volume => "volume",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for MountType {
+    fn from(value: &str) -> Self {
+        match value {
+            "bind" => Self::Bind,
+            "cluster" => Self::Cluster,
+            "npipe" => Self::Npipe,
+            "tmpfs" => Self::Tmpfs,
+            "volume" => Self::Volume,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for MountType {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for MountType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for MountType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for MountType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for MountType {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -2875,6 +3282,10 @@ impl api_client_transport::Validate for Port {
             let f = &api_client_transport::validate::field(path, "PublicPort");
             api_client_transport::validate::range_i64(f, *v, Some(0), Some(65535))?;
         }
+        api_client_transport::Validate::validate_at(
+            &self.r#type,
+            &api_client_transport::validate::field(path, "Type"),
+        )?;
         Ok(())
     }
 }
@@ -2910,9 +3321,12 @@ impl api_client_transport::Validate for PortBinding {
 }
 
 /// Transport protocol of a port.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum PortType {
     /// `tcp`.
     Tcp,
@@ -2920,26 +3334,72 @@ pub enum PortType {
     Udp,
     /// `sctp`.
     Sctp,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl PortType {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["tcp", "udp", "sctp"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Tcp => "tcp",
             Self::Udp => "udp",
             Self::Sctp => "sctp",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for PortType {
+    fn from(value: &str) -> Self {
+        match value {
+            "tcp" => Self::Tcp,
+            "udp" => Self::Udp,
+            "sctp" => Self::Sctp,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for PortType {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for PortType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for PortType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for PortType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for PortType {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -3194,18 +3654,23 @@ impl RestartPolicy {
 
 impl api_client_transport::Validate for RestartPolicy {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.name,
+            &api_client_transport::validate::field(path, "Name"),
+        )?;
         Ok(())
     }
 }
 
 /// When the daemon restarts a container that exited (empty string: never).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "kebab-case")]
 pub enum RestartPolicyName {
     /// The empty string.
-    #[serde(rename = "")]
     Empty,
     /// `no`.
     No,
@@ -3215,12 +3680,15 @@ pub enum RestartPolicyName {
     UnlessStopped,
     /// `on-failure`.
     OnFailure,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl RestartPolicyName {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] =
+        &["", "no", "always", "unless-stopped", "on-failure"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -3229,14 +3697,60 @@ impl RestartPolicyName {
             Self::Always => "always",
             Self::UnlessStopped => "unless-stopped",
             Self::OnFailure => "on-failure",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for RestartPolicyName {
+    fn from(value: &str) -> Self {
+        match value {
+            "" => Self::Empty,
+            "no" => Self::No,
+            "always" => Self::Always,
+            "unless-stopped" => Self::UnlessStopped,
+            "on-failure" => Self::OnFailure,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for RestartPolicyName {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for RestartPolicyName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for RestartPolicyName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for RestartPolicyName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for RestartPolicyName {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -3421,9 +3935,12 @@ impl api_client_transport::Validate for Ulimit {
 }
 
 /// State change a wait call blocks for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "kebab-case")]
 pub enum WaitCondition {
     /// `not-running`.
     NotRunning,
@@ -3431,26 +3948,72 @@ pub enum WaitCondition {
     NextExit,
     /// `removed`.
     Removed,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl WaitCondition {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["not-running", "next-exit", "removed"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::NotRunning => "not-running",
             Self::NextExit => "next-exit",
             Self::Removed => "removed",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for WaitCondition {
+    fn from(value: &str) -> Self {
+        match value {
+            "not-running" => Self::NotRunning,
+            "next-exit" => Self::NextExit,
+            "removed" => Self::Removed,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for WaitCondition {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for WaitCondition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for WaitCondition {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for WaitCondition {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for WaitCondition {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
