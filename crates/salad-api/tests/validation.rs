@@ -197,6 +197,19 @@ async fn create_bodies_are_checked() {
     let cases: Vec<(Edit, &str, &str)> = vec![
         (|b| b.replicas = 501, "replicas", "at most 500"),
         (|b| b.replicas = -1, "replicas", "at least 0"),
+        // ECMA-262 `.` (what the spec's `^.*$` means) stops at \r and U+2028 too.
+        (
+            |b| b.container.environment_variables = Some([("K".into(), "a\rb".into())].into()),
+            "container.environment_variables.K",
+            "pattern",
+        ),
+        (
+            |b| {
+                b.container.environment_variables = Some([("K".into(), "a\u{2028}b".into())].into())
+            },
+            "container.environment_variables.K",
+            "pattern",
+        ),
         (
             |b| b.container.resources.cpu = 0,
             "container.resources.cpu",
