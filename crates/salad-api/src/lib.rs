@@ -114,6 +114,38 @@
 //! [`ContainerGroups::wait_for_status`] polls a group until it reaches a
 //! status, with a deadline and a poll interval, and stops early when the
 //! group fails.
+//!
+//! # Stability of the models
+//!
+//! Answer models are `#[non_exhaustive]`, so a field the API adds later is not
+//! a breaking change; outside this crate they are read, never built with a
+//! struct literal:
+//!
+//! ```compile_fail,E0639
+//! use salad_api::models::ContainerGroupQueueAutoscaler;
+//! let scaler = ContainerGroupQueueAutoscaler {
+//!     min_replicas: 0,
+//!     max_replicas: 10,
+//!     desired_queue_length: 2,
+//!     polling_period: None,
+//!     max_upscale_per_minute: None,
+//!     max_downscale_per_minute: None,
+//! };
+//! ```
+//!
+//! Models you send have a `new` that takes the fields the API requires; the
+//! optional ones are set afterwards:
+//!
+//! ```
+//! use salad_api::models::ContainerGroupQueueAutoscaler;
+//! let mut scaler = ContainerGroupQueueAutoscaler::new(0, 10, 2);
+//! scaler.polling_period = Some(30);
+//! assert_eq!(scaler.max_replicas, 10);
+//! ```
+//!
+//! Ids are [`uuid::Uuid`] and timestamps [`time::OffsetDateTime`] (both
+//! re-exported): a malformed id cannot be sent, and times compare and
+//! convert without string handling.
 
 #[path = "generated/models.rs"]
 pub mod models;
