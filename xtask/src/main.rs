@@ -5,6 +5,8 @@
 //!   `--check` only compares and fails naming every stale or missing file.
 //! - `cargo xtask coverage` fails when an `operationId` of a crate's spec has no
 //!   `#[doc(alias = "...")]` (or `fn` of that name) in that crate's hand-written sources.
+//! - `cargo xtask spec-drift` compares each crate's `openapi.json` with its upstream spec
+//!   (see `drift.rs`); differences not listed in `spec-departures.txt` fail.
 //! - `cargo xtask deps` fails when reqwest, OpenSSL or native-tls is among the normal dependencies.
 //! - `cargo xtask ci` runs fmt, clippy, tests, the codegen, coverage and dependency checks and rustdoc,
 //!   stopping at the first failure.
@@ -33,6 +35,7 @@
 mod codegen;
 mod coverage;
 mod deps;
+mod drift;
 mod model;
 mod names;
 mod render;
@@ -52,6 +55,10 @@ commands:
                       print the models generated from SPEC (a path) without writing anything
   coverage            every operationId must have a #[doc(alias)] (or a fn of that
                       name) in its crate's src/, outside src/generated/
+  spec-drift [--specs DIR]
+                      compare each crate's openapi.json with its upstream spec (DIR, else
+                      $SPEC_DRIFT_SPECS, else ../shared/specs; absent -> skipped); every
+                      difference must be listed in crates/<crate>/spec-departures.txt
   deps                no reqwest, openssl or native-tls among the normal dependencies
   bench [ARGS...]     build and run the benchmarks against bollard and raw hyper
                       (bench/run.sh: its own workspace; writes BENCHMARKS.md)
@@ -71,6 +78,8 @@ fn main() -> ExitCode {
         }
         ["coverage"] => coverage::check(&root),
         ["deps"] => deps::check(&root),
+        ["spec-drift"] => drift::check(&root, &drift::specs_dir(&root, None)),
+        ["spec-drift", "--specs", dir] => drift::check(&root, &drift::specs_dir(&root, Some(dir))),
         ["bench", rest @ ..] => bench(&root, rest),
         ["ci"] => ci(&root),
         ["help" | "--help" | "-h"] => {
@@ -104,6 +113,7 @@ enum Step {
     ),
     Codegen,
     Coverage,
+    SpecDrift,
     Deps,
 }
 
@@ -132,6 +142,7 @@ const CI: &[(&str, Step)] = &[
     ),
     ("cargo xtask codegen --check", Step::Codegen),
     ("cargo xtask coverage", Step::Coverage),
+    ("cargo xtask spec-drift", Step::SpecDrift),
     ("cargo xtask deps", Step::Deps),
     (
         "RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps",
@@ -165,6 +176,7 @@ fn ci(root: &Path) -> Result<(), String> {
         let result = match step {
             Step::Codegen => codegen::check_all(root, &[]),
             Step::Coverage => coverage::check(root),
+            Step::SpecDrift => drift::check(root, &drift::specs_dir(root, None)),
             Step::Deps => deps::check(root),
             Step::Cargo(args, env) => {
                 let mut cmd = Command::new(&cargo);
