@@ -163,6 +163,32 @@ fn follow<'v>(root: &'v Value, mut v: &'v Value) -> &'v Value {
     v
 }
 
+/// The schema of an operation's JSON body: OpenAPI 3 `requestBody`, or a
+/// Swagger 2 `in: body` parameter.
+fn body_schema<'v>(root: &'v Value, op: &'v Value) -> Option<&'v Value> {
+    if let Some(b) = op.get("requestBody") {
+        let content = follow(root, b).get("content")?.as_object()?;
+        return content
+            .iter()
+            .find(|(k, _)| k.contains("json"))
+            .and_then(|(_, m)| m.get("schema"));
+    }
+    op.get("parameters")?
+        .as_array()?
+        .iter()
+        .map(|p| follow(root, p))
+        .find(|p| p.get("in").and_then(Value::as_str) == Some("body"))
+        .and_then(|p| p.get("schema"))
+}
+
+/// The name a `$ref` gives its target.
+fn ref_name(v: &Value) -> Option<&str> {
+    unwrap_all_of(v)
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.rsplit('/').next())
+}
+
 /// A `{ allOf: [ {$ref} ], nullable }` wrapper reads as the ref itself.
 fn unwrap_all_of(v: &Value) -> &Value {
     match v.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
@@ -271,6 +297,10 @@ impl Diff<'_> {
                     continue;
                 };
                 self.parameters(&loc, item, op, up, up_op);
+                let (a, b) = (body_schema(self.ours, op), body_schema(self.theirs, up_op));
+                if let (Some(a), Some(b)) = (a, b) {
+                    self.renamed(&format!("{loc}.requestBody"), a, b, 0);
+                }
             }
         }
     }
@@ -365,6 +395,27 @@ impl Diff<'_> {
         }
     }
 
+    /// Compares what a crate schema stands for when upstream names it differently
+    /// (or writes it inline): a schema the crate names like upstream is compared
+    /// once, under `schemas.`; any other is followed and compared here.
+    fn renamed(&mut self, at: &str, ours: &Value, theirs: &Value, depth: usize) {
+        let same_name = ref_name(ours)
+            .is_some_and(|n| schemas_of(self.theirs).is_some_and(|s| s.contains_key(n)));
+        if same_name {
+            return;
+        }
+        let (o, t) = (
+            follow(self.ours, unwrap_all_of(ours)),
+            follow(self.theirs, unwrap_all_of(theirs)),
+        );
+        // The node's own facts (with its `nullable` wrapper) were compared by the caller
+        // where it has one; a body is compared whole.
+        if at.ends_with(".requestBody") {
+            self.compare_facts(at, ours, theirs);
+        }
+        self.inside(at, o, t, depth);
+    }
+
     /// Compares a schema node and, recursively, the properties, items and map
     /// values it holds inline.
     fn schema(&mut self, at: &str, ours: &Value, theirs: &Value, depth: usize) {
@@ -372,6 +423,11 @@ impl Diff<'_> {
             return;
         }
         self.compare_facts(at, ours, theirs);
+        self.inside(at, ours, theirs, depth);
+    }
+
+    /// What a schema holds: required names, properties, items and map values.
+    fn inside(&mut self, at: &str, ours: &Value, theirs: &Value, depth: usize) {
         let (o, t) = (unwrap_all_of(ours), unwrap_all_of(theirs));
         let o = if o.get("$ref").is_some() {
             &Value::Null
@@ -410,6 +466,10 @@ impl Diff<'_> {
         for (name, p) in &po {
             let loc = format!("{at}.properties.{name}");
             match pt.get(name) {
+                Some(q) if ref_name(p).is_some() => {
+                    self.compare_facts(&loc, p, q);
+                    self.renamed(&loc, p, q, depth + 1);
+                }
                 Some(q) => self.schema(&loc, p, q, depth + 1),
                 None => self.note(loc, "property not in the upstream spec".into()),
             }

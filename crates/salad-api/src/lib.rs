@@ -60,21 +60,22 @@
 //! # Merge patches
 //!
 //! [`ContainerGroups::update`] and [`ContainerGroups::update_instance`] send
-//! `application/merge-patch+json`. Each optional field is a [`Patch`]: leave
-//! it [`Patch::Absent`] to keep the server's value, set a
+//! `application/merge-patch+json`. A field the API lets you clear is a
+//! [`Patch`]: leave it [`Patch::Absent`] to keep the server's value, set a
 //! [`Patch::Value`], or send [`Patch::Null`] to remove it, something the
-//! official SDKs cannot say.
+//! official SDKs cannot say. Any other field is an `Option`: `None` leaves it,
+//! `Some` sets it (the API refuses `null` there, so the type cannot send it).
 //!
 //! ```
 //! use salad_api::{models::UpdateContainerGroup, Patch};
 //! let patch = UpdateContainerGroup {
 //!     replicas: Patch::Value(3),        // set
-//!     queue_autoscaler: Patch::Null,    // remove
+//!     display_name: Patch::Null,        // remove
 //!     ..Default::default()              // everything else: leave as it is
 //! };
 //! assert_eq!(
 //!     serde_json::to_string(&patch).unwrap(),
-//!     r#"{"replicas":3,"queue_autoscaler":null}"#
+//!     r#"{"display_name":null,"replicas":3}"#
 //! );
 //! ```
 //!

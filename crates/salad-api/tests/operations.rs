@@ -207,7 +207,7 @@ async fn update_container_group_sends_a_merge_patch() {
         display_name: Patch::Null,
         container: Patch::Value(UpdateContainer {
             image: Patch::Value("ghcr.io/acme/mandelbrot:1.5.0".into()),
-            environment_variables: Patch::Value(
+            environment_variables: Some(
                 [
                     ("LOG_LEVEL".to_string(), Some("debug".to_string())),
                     ("MAX_ITER".to_string(), None),
@@ -216,7 +216,6 @@ async fn update_container_group_sends_a_merge_patch() {
             ),
             ..Default::default()
         }),
-        queue_autoscaler: Patch::Null,
         ..Default::default()
     };
     assert_eq!(

@@ -72,7 +72,7 @@ fn debug_output_hides_every_credential() {
 
     let patch = UpdateContainerGroup {
         container: Patch::Value(UpdateContainer {
-            registry_authentication: Patch::Value(ContainerRegistryAuthentication {
+            registry_authentication: Some(ContainerRegistryAuthentication {
                 aws_ecr: Some(ContainerRegistryAuthenticationAwsEcr {
                     access_key_id: "AKIAEXAMPLE".into(),
                     secret_access_key: PASSWORD.into(),
@@ -80,7 +80,7 @@ fn debug_output_hides_every_credential() {
                 ..Default::default()
             }),
             logging: Patch::Value(UpdateContainerLogging {
-                http: Patch::Value({
+                http: Some({
                     let mut http = ContainerLoggingHttp::new(
                         "logs.example.com",
                         443,
@@ -203,11 +203,10 @@ async fn credentials_are_checked_before_sending_without_being_quoted() {
     let patch = UpdateContainerGroup {
         container: Patch::Value(UpdateContainer {
             logging: Patch::Value(UpdateContainerLogging {
-                datadog: Patch::Value(ContainerLoggingDatadog::new(
+                datadog: Some(ContainerLoggingDatadog::new(
                     "http-intake.logs.datadoghq.com",
                     Secret::default(),
                 )),
-                splunk: Patch::Null,
                 ..Default::default()
             }),
             ..Default::default()

@@ -438,7 +438,7 @@ async fn patches_are_checked_and_null_is_always_allowed() {
         ),
         (
             |p| {
-                p.networking = Patch::Value(UpdateContainerGroupNetworking {
+                p.networking = Some(UpdateContainerGroupNetworking {
                     port: Patch::Value(0),
                 })
             },
@@ -478,7 +478,7 @@ async fn patches_are_checked_and_null_is_always_allowed() {
         ),
         (
             |p| {
-                p.queue_autoscaler = Patch::Value(ContainerGroupQueueAutoscaler::new(0, 501, 5));
+                p.queue_autoscaler = Some(ContainerGroupQueueAutoscaler::new(0, 501, 5));
             },
             "queue_autoscaler.max_replicas",
             "at most 500",
@@ -487,7 +487,7 @@ async fn patches_are_checked_and_null_is_always_allowed() {
             |p| {
                 let mut a = ContainerGroupQueueAutoscaler::new(0, 10, 5);
                 a.polling_period = Some(1801);
-                p.queue_autoscaler = Patch::Value(a);
+                p.queue_autoscaler = Some(a);
             },
             "queue_autoscaler.polling_period",
             "at most 1800",

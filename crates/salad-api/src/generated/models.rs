@@ -2724,53 +2724,35 @@ impl api_client_transport::Validate for ContainerLogging {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateContainerLogging {
     /// Sends container logs to Axiom.
-    #[serde(
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
-    )]
-    pub axiom: api_client_transport::Patch<ContainerLoggingAxiom>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub axiom: Option<ContainerLoggingAxiom>,
     /// Sends container logs to Datadog.
-    #[serde(
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
-    )]
-    pub datadog: api_client_transport::Patch<ContainerLoggingDatadog>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub datadog: Option<ContainerLoggingDatadog>,
     /// Sends container logs to any HTTP endpoint.
-    #[serde(
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
-    )]
-    pub http: api_client_transport::Patch<ContainerLoggingHttp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<ContainerLoggingHttp>,
     /// Sends container logs to New Relic.
-    #[serde(
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
-    )]
-    pub new_relic: api_client_transport::Patch<ContainerLoggingNewRelic>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_relic: Option<ContainerLoggingNewRelic>,
     /// Sends container logs to Splunk.
-    #[serde(
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
-    )]
-    pub splunk: api_client_transport::Patch<ContainerLoggingSplunk>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub splunk: Option<ContainerLoggingSplunk>,
     /// Sends container logs to a plain TCP endpoint.
-    #[serde(
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
-    )]
-    pub tcp: api_client_transport::Patch<ContainerLoggingTcp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcp: Option<ContainerLoggingTcp>,
 }
 
 impl UpdateContainerLogging {
     /// An empty value: every field is left out until set.
     pub fn new() -> Self {
         Self {
-            axiom: api_client_transport::Patch::Absent,
-            datadog: api_client_transport::Patch::Absent,
-            http: api_client_transport::Patch::Absent,
-            new_relic: api_client_transport::Patch::Absent,
-            splunk: api_client_transport::Patch::Absent,
-            tcp: api_client_transport::Patch::Absent,
+            axiom: None,
+            datadog: None,
+            http: None,
+            new_relic: None,
+            splunk: None,
+            tcp: None,
         }
     }
 }
@@ -3340,12 +3322,9 @@ pub struct UpdateContainer {
     )]
     pub image: api_client_transport::Patch<String>,
     /// Cache the image close to the nodes.
-    #[serde(
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
-    )]
-    pub image_caching: api_client_transport::Patch<bool>,
-    /// Changes to the hardware each replica needs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_caching: Option<bool>,
+    /// The `resources` field.
     #[serde(
         default,
         skip_serializing_if = "api_client_transport::Patch::is_absent"
@@ -3357,30 +3336,24 @@ pub struct UpdateContainer {
         skip_serializing_if = "api_client_transport::Patch::is_absent"
     )]
     pub command: api_client_transport::Patch<Vec<String>>,
-    /// Scheduling priority class; higher priority costs more and is preempted less often.
+    /// The `priority` field.
     #[serde(
         default,
         skip_serializing_if = "api_client_transport::Patch::is_absent"
     )]
     pub priority: api_client_transport::Patch<ContainerGroupPriority>,
     /// Variables to set (a value) or remove (`null`).
-    #[serde(
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
-    )]
-    pub environment_variables: api_client_transport::Patch<BTreeMap<String, Option<String>>>,
-    /// Changes to the log sinks: `null` removes a sink.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment_variables: Option<BTreeMap<String, Option<String>>>,
+    /// The `logging` field.
     #[serde(
         default,
         skip_serializing_if = "api_client_transport::Patch::is_absent"
     )]
     pub logging: api_client_transport::Patch<UpdateContainerLogging>,
     /// Credentials for pulling a private image; set at most one.
-    #[serde(
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
-    )]
-    pub registry_authentication: api_client_transport::Patch<ContainerRegistryAuthentication>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry_authentication: Option<ContainerRegistryAuthentication>,
 }
 
 impl UpdateContainer {
@@ -3388,13 +3361,13 @@ impl UpdateContainer {
     pub fn new() -> Self {
         Self {
             image: api_client_transport::Patch::Absent,
-            image_caching: api_client_transport::Patch::Absent,
+            image_caching: None,
             resources: api_client_transport::Patch::Absent,
             command: api_client_transport::Patch::Absent,
             priority: api_client_transport::Patch::Absent,
-            environment_variables: api_client_transport::Patch::Absent,
+            environment_variables: None,
             logging: api_client_transport::Patch::Absent,
-            registry_authentication: api_client_transport::Patch::Absent,
+            registry_authentication: None,
         }
     }
 }
@@ -3423,7 +3396,7 @@ impl api_client_transport::Validate for UpdateContainer {
             &self.priority,
             &api_client_transport::validate::field(path, "priority"),
         )?;
-        if let api_client_transport::Patch::Value(v) = &self.environment_variables {
+        if let Some(v) = &self.environment_variables {
             let f = &api_client_transport::validate::field(path, "environment_variables");
             for (k, v) in v {
                 let f = &api_client_transport::validate::field(f, k);
@@ -3885,13 +3858,13 @@ pub struct CreateContainerGroup {
     /// Expose the group through the SaladCloud gateway.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub networking: Option<CreateContainerGroupNetworking>,
-    /// A health probe.
+    /// The `liveness_probe` field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub liveness_probe: Option<ContainerGroupProbe>,
-    /// A health probe.
+    /// The `readiness_probe` field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub readiness_probe: Option<ContainerGroupProbe>,
-    /// A health probe.
+    /// The `startup_probe` field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub startup_probe: Option<ContainerGroupProbe>,
     /// Connects the group to a job queue: where the job-queue worker delivers jobs.
@@ -4007,7 +3980,7 @@ pub struct UpdateContainerGroup {
         skip_serializing_if = "api_client_transport::Patch::is_absent"
     )]
     pub display_name: api_client_transport::Patch<String>,
-    /// Changes to the container.
+    /// The `container` field.
     #[serde(
         default,
         skip_serializing_if = "api_client_transport::Patch::is_absent"
@@ -4026,49 +3999,38 @@ pub struct UpdateContainerGroup {
     )]
     pub country_codes: api_client_transport::Patch<Vec<CountryCode>>,
     /// Changes to the gateway settings.
-    #[serde(
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
-    )]
-    pub networking: api_client_transport::Patch<UpdateContainerGroupNetworking>,
-    /// A health probe.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub networking: Option<UpdateContainerGroupNetworking>,
+    /// The `liveness_probe` field.
     #[serde(
         default,
         skip_serializing_if = "api_client_transport::Patch::is_absent"
     )]
     pub liveness_probe: api_client_transport::Patch<ContainerGroupProbe>,
-    /// A health probe.
+    /// The `readiness_probe` field.
     #[serde(
         default,
         skip_serializing_if = "api_client_transport::Patch::is_absent"
     )]
     pub readiness_probe: api_client_transport::Patch<ContainerGroupProbe>,
-    /// A health probe.
+    /// The `startup_probe` field.
     #[serde(
         default,
         skip_serializing_if = "api_client_transport::Patch::is_absent"
     )]
     pub startup_probe: api_client_transport::Patch<ContainerGroupProbe>,
     /// Scales replicas on the length of the connected job queue.
-    #[serde(
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
-    )]
-    pub queue_autoscaler: api_client_transport::Patch<ContainerGroupQueueAutoscaler>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue_autoscaler: Option<ContainerGroupQueueAutoscaler>,
     /// Scheduled replica changes (replaces the list).
-    #[serde(
-        rename = "scaling-actions",
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
-    )]
-    pub scaling_actions: api_client_transport::Patch<Vec<ContainerGroupScalingAction>>,
+    #[serde(rename = "scaling-actions", skip_serializing_if = "Option::is_none")]
+    pub scaling_actions: Option<Vec<ContainerGroupScalingAction>>,
     /// Apply the scheduled replica changes.
     #[serde(
         rename = "scheduled-scaling-enabled",
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub scheduled_scaling_enabled: api_client_transport::Patch<bool>,
+    pub scheduled_scaling_enabled: Option<bool>,
 }
 
 impl UpdateContainerGroup {
@@ -4079,13 +4041,13 @@ impl UpdateContainerGroup {
             container: api_client_transport::Patch::Absent,
             replicas: api_client_transport::Patch::Absent,
             country_codes: api_client_transport::Patch::Absent,
-            networking: api_client_transport::Patch::Absent,
+            networking: None,
             liveness_probe: api_client_transport::Patch::Absent,
             readiness_probe: api_client_transport::Patch::Absent,
             startup_probe: api_client_transport::Patch::Absent,
-            queue_autoscaler: api_client_transport::Patch::Absent,
-            scaling_actions: api_client_transport::Patch::Absent,
-            scheduled_scaling_enabled: api_client_transport::Patch::Absent,
+            queue_autoscaler: None,
+            scaling_actions: None,
+            scheduled_scaling_enabled: None,
         }
     }
 }
@@ -4130,7 +4092,7 @@ impl api_client_transport::Validate for UpdateContainerGroup {
             &self.queue_autoscaler,
             &api_client_transport::validate::field(path, "queue_autoscaler"),
         )?;
-        if let api_client_transport::Patch::Value(v) = &self.scaling_actions {
+        if let Some(v) = &self.scaling_actions {
             let f = &api_client_transport::validate::field(path, "scaling-actions");
             api_client_transport::validate::items(f, v.len(), None, Some(100))?;
             api_client_transport::Validate::validate_at(v, f)?;
