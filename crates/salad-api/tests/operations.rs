@@ -7,8 +7,8 @@ use common::*;
 use mockito::Matcher;
 use salad_api::models::{
     ContainerGroupInstanceState, ContainerGroupPriority, ContainerGroupProbe,
-    ContainerGroupProbeHttp, ContainerGroupStatus, ContainerNetworkingProtocol,
-    ContainerProbeHttpScheme, ContainerRegistryAuthentication,
+    ContainerGroupProbeHttp, ContainerGroupProbeHttpHeader, ContainerGroupStatus,
+    ContainerNetworkingProtocol, ContainerProbeHttpScheme, ContainerRegistryAuthentication,
     ContainerRegistryAuthenticationBasic, ContainerResourceRequirements, ContainerRestartPolicy,
     CountryCode, CreateContainer, CreateContainerGroup, CreateContainerGroupNetworking,
     UpdateContainer, UpdateContainerGroup, UpdateContainerGroupInstance,
@@ -125,8 +125,12 @@ async fn create_container_group() {
             server_response_timeout: None,
         }),
         liveness_probe: Some({
-            let mut http = ContainerGroupProbeHttp::new("/healthz", 8080);
-            http.scheme = Some(ContainerProbeHttpScheme::Http);
+            let http = ContainerGroupProbeHttp::new(
+                "/healthz",
+                8080,
+                Some(ContainerProbeHttpScheme::Http),
+                vec![ContainerGroupProbeHttpHeader::new("Accept", "text/plain")],
+            );
             let mut probe = ContainerGroupProbe::new(0, 10, 30, 1, 3);
             probe.http = Some(http);
             probe

@@ -36,6 +36,7 @@ fn body(password: &str, dd_key: &str) -> CreateContainerGroup {
                 logging.datadog = Some(ContainerLoggingDatadog::new(
                     "http-intake.logs.datadoghq.com",
                     dd_key,
+                    None,
                 ));
                 logging
             }),
@@ -86,6 +87,7 @@ fn debug_output_hides_every_credential() {
                         443,
                         ContainerLoggingHttpFormat::Json,
                         ContainerLoggingHttpCompression::None,
+                        None,
                     );
                     http.user = Some("bot".into());
                     http.password = Some(DD_KEY.into());
@@ -206,6 +208,7 @@ async fn credentials_are_checked_before_sending_without_being_quoted() {
                 datadog: Some(ContainerLoggingDatadog::new(
                     "http-intake.logs.datadoghq.com",
                     Secret::default(),
+                    None,
                 )),
                 ..Default::default()
             }),

@@ -1964,22 +1964,29 @@ pub struct ContainerGroupProbeHttp {
     pub path: String,
     /// Port to send the request to.
     pub port: i32,
-    /// Scheme used by an HTTP probe.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The `scheme` field.
     pub scheme: Option<ContainerProbeHttpScheme>,
     /// Extra request headers (the server may send `null`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub headers: Option<Vec<ContainerGroupProbeHttpHeader>>,
+    #[serde(
+        default,
+        deserialize_with = "api_client_transport::__private::null_as_default"
+    )]
+    pub headers: Vec<ContainerGroupProbeHttpHeader>,
 }
 
 impl ContainerGroupProbeHttp {
-    /// A value with the required `path`, `port`; optional fields start unset.
-    pub fn new(path: impl Into<String>, port: i32) -> Self {
+    /// A value with the required `path`, `port`, `scheme`, `headers`; optional fields start unset.
+    pub fn new(
+        path: impl Into<String>,
+        port: i32,
+        scheme: Option<ContainerProbeHttpScheme>,
+        headers: Vec<ContainerGroupProbeHttpHeader>,
+    ) -> Self {
         Self {
             path: path.into(),
             port,
-            scheme: None,
-            headers: None,
+            scheme,
+            headers,
         }
     }
 }
@@ -1995,11 +2002,9 @@ impl api_client_transport::Validate for ContainerGroupProbeHttp {
             &self.scheme,
             &api_client_transport::validate::field(path, "scheme"),
         )?;
-        if let Some(v) = &self.headers {
-            let f = &api_client_transport::validate::field(path, "headers");
-            api_client_transport::validate::items(f, v.len(), Some(1), Some(50))?;
-            api_client_transport::Validate::validate_at(v, f)?;
-        }
+        let f = &api_client_transport::validate::field(path, "headers");
+        api_client_transport::validate::items(f, self.headers.len(), Some(1), Some(50))?;
+        api_client_transport::Validate::validate_at(&self.headers, f)?;
         Ok(())
     }
 }
@@ -2407,17 +2412,20 @@ pub struct ContainerLoggingDatadog {
     /// Datadog API key; a `Secret`, never shown by `Debug`.
     pub api_key: crate::Secret,
     /// Tags to attach (the server may send `null`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<ContainerLoggingDatadogTag>>,
 }
 
 impl ContainerLoggingDatadog {
-    /// A value with the required `host`, `api_key`; optional fields start unset.
-    pub fn new(host: impl Into<String>, api_key: impl Into<crate::Secret>) -> Self {
+    /// A value with the required `host`, `api_key`, `tags`; optional fields start unset.
+    pub fn new(
+        host: impl Into<String>,
+        api_key: impl Into<crate::Secret>,
+        tags: Option<Vec<ContainerLoggingDatadogTag>>,
+    ) -> Self {
         Self {
             host: host.into(),
             api_key: api_key.into(),
-            tags: None,
+            tags,
         }
     }
 }
@@ -2493,17 +2501,17 @@ pub struct ContainerLoggingHttp {
     /// Compression of log batches sent to an HTTP sink.
     pub compression: ContainerLoggingHttpCompression,
     /// Extra headers (the server may send `null`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub headers: Option<Vec<ContainerLoggingHttpHeader>>,
 }
 
 impl ContainerLoggingHttp {
-    /// A value with the required `host`, `port`, `format`, `compression`; optional fields start unset.
+    /// A value with the required `host`, `port`, `format`, `compression`, `headers`; optional fields start unset.
     pub fn new(
         host: impl Into<String>,
         port: i32,
         format: ContainerLoggingHttpFormat,
         compression: ContainerLoggingHttpCompression,
+        headers: Option<Vec<ContainerLoggingHttpHeader>>,
     ) -> Self {
         Self {
             host: host.into(),
@@ -2513,7 +2521,7 @@ impl ContainerLoggingHttp {
             path: None,
             format,
             compression,
-            headers: None,
+            headers,
         }
     }
 }
