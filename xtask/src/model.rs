@@ -607,7 +607,7 @@ impl<'a> Builder<'a> {
         for (wire, p) in props {
             let ident = idents.fresh(&names::field_ident(&wire));
             let r = self.resolve(p, &format!("{name}{}", names::pascal(&wire)));
-            let optional = !required.contains(&wire) && !(patch && r.nullable);
+            let optional = !(required.contains(&wire) || (patch && r.nullable));
             let (ty, check) = if required.contains(&wire) {
                 if r.nullable {
                     (Ty::Opt(Box::new(r.ty)), Check::Opt(Box::new(r.check)))
