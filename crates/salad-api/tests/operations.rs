@@ -211,13 +211,7 @@ async fn update_container_group_sends_a_merge_patch() {
         display_name: Patch::Null,
         container: Patch::Value(UpdateContainer {
             image: Patch::Value("ghcr.io/acme/mandelbrot:1.5.0".into()),
-            environment_variables: Some(
-                [
-                    ("LOG_LEVEL".to_string(), Some("debug".to_string())),
-                    ("MAX_ITER".to_string(), None),
-                ]
-                .into(),
-            ),
+            environment_variables: Some([("LOG_LEVEL".to_string(), "debug".to_string())].into()),
             ..Default::default()
         }),
         ..Default::default()

@@ -16,7 +16,7 @@ async fn absent_set_and_null_on_the_wire() {
     let wire = json!({
         "replicas": 4,
         "display_name": null,
-        "container": {"command": null, "environment_variables": {"DEBUG": "1", "OLD": null}}
+        "container": {"command": null, "environment_variables": {"DEBUG": "1"}}
     });
     let mock = server
         .mock("PATCH", concrete(GROUP_PATH).as_str())
@@ -33,13 +33,7 @@ async fn absent_set_and_null_on_the_wire() {
         display_name: Patch::Null,
         container: Patch::Value(UpdateContainer {
             command: Patch::Null,
-            environment_variables: Some(
-                [
-                    ("DEBUG".to_string(), Some("1".to_string())),
-                    ("OLD".to_string(), None),
-                ]
-                .into(),
-            ),
+            environment_variables: Some([("DEBUG".to_string(), "1".to_string())].into()),
             ..Default::default()
         }),
         ..Default::default()

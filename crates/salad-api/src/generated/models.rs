@@ -2728,7 +2728,7 @@ impl api_client_transport::Validate for ContainerLogging {
     }
 }
 
-/// Changes to the log sinks: `null` removes a sink.
+/// Changes to the log sinks (upstream allows no `null` for a sink).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateContainerLogging {
     /// Sends container logs to Axiom.
@@ -3320,7 +3320,7 @@ impl api_client_transport::Validate for CreateContainer {
     }
 }
 
-/// Changes to the container. Environment variables merge key by key: a `null` value removes that variable.
+/// Changes to the container.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateContainer {
     /// New image reference.
@@ -3350,9 +3350,9 @@ pub struct UpdateContainer {
         skip_serializing_if = "api_client_transport::Patch::is_absent"
     )]
     pub priority: api_client_transport::Patch<ContainerGroupPriority>,
-    /// Variables to set (a value) or remove (`null`).
+    /// Variables to set, merged key by key into the container's (upstream allows no `null` value, so a variable cannot be removed this way).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub environment_variables: Option<BTreeMap<String, Option<String>>>,
+    pub environment_variables: Option<BTreeMap<String, String>>,
     /// The `logging` field.
     #[serde(
         default,
@@ -3408,10 +3408,8 @@ impl api_client_transport::Validate for UpdateContainer {
             let f = &api_client_transport::validate::field(path, "environment_variables");
             for (k, v) in v {
                 let f = &api_client_transport::validate::field(f, k);
-                if let Some(v) = v {
-                    api_client_transport::validate::length(f, v, Some(1), Some(1000))?;
-                    api_client_transport::validate::pattern(f, v, r"^.*$")?;
-                }
+                api_client_transport::validate::length(f, v, Some(1), Some(1000))?;
+                api_client_transport::validate::pattern(f, v, r"^.*$")?;
             }
         }
         api_client_transport::Validate::validate_at(
