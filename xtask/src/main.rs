@@ -7,6 +7,8 @@
 //!   `#[doc(alias = "...")]` (or `fn` of that name) in that crate's hand-written sources.
 //! - `cargo xtask demo` sets up dockerd and the local registry when missing, then pulls and
 //!   runs a container (the README's first command).
+//! - `cargo xtask spec-drift` compares each crate's `openapi.json` with its upstream spec
+//!   (see `drift.rs`); differences not listed in `spec-departures.txt` fail.
 //! - `cargo xtask deps` fails when reqwest, OpenSSL or native-tls is among the normal dependencies.
 //! - `cargo xtask msrv`, `minimal-versions` and `package` are the release gates (see `release.rs`).
 //! - `cargo xtask ci` runs fmt, clippy, tests, the codegen, coverage and dependency checks, rustdoc
@@ -37,6 +39,7 @@ mod codegen;
 mod coverage;
 mod demo;
 mod deps;
+mod drift;
 mod model;
 mod names;
 mod release;
@@ -59,6 +62,10 @@ commands:
                       name) in its crate's src/, outside src/generated/
   demo                set up dockerd, busybox and the local registry when missing (as root),
                       seed the registry, then run the docker-engine example that pulls and runs
+  spec-drift [--specs DIR]
+                      compare each crate's openapi.json with its upstream spec (DIR, else
+                      $SPEC_DRIFT_SPECS, else ../shared/specs; absent -> skipped); every
+                      difference must be listed in crates/<crate>/spec-departures.txt
   deps                no reqwest, openssl or native-tls among the normal dependencies
   msrv                build on the declared rust-version from the committed lock
                       (rustup installs the toolchain when missing)
@@ -89,6 +96,8 @@ fn main() -> ExitCode {
         ["msrv"] => release::msrv(&root),
         ["minimal-versions"] => release::minimal_versions(&root),
         ["package"] => release::package(&root),
+        ["spec-drift"] => drift::check(&root, &drift::specs_dir(&root, None)),
+        ["spec-drift", "--specs", dir] => drift::check(&root, &drift::specs_dir(&root, Some(dir))),
         ["bench", rest @ ..] => bench(&root, rest),
         ["ci"] => ci(&root),
         ["help" | "--help" | "-h"] => {
@@ -122,6 +131,7 @@ enum Step {
     ),
     Codegen,
     Coverage,
+    SpecDrift,
     Deps,
     Msrv,
     MinimalVersions,
@@ -186,6 +196,7 @@ const CI: &[(&str, Step)] = &[
     ),
     ("cargo xtask codegen --check", Step::Codegen),
     ("cargo xtask coverage", Step::Coverage),
+    ("cargo xtask spec-drift", Step::SpecDrift),
     ("cargo xtask deps", Step::Deps),
     (
         "RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps",
@@ -222,6 +233,7 @@ fn ci(root: &Path) -> Result<(), String> {
         let result = match step {
             Step::Codegen => codegen::check_all(root, &[]),
             Step::Coverage => coverage::check(root),
+            Step::SpecDrift => drift::check(root, &drift::specs_dir(root, None)),
             Step::Deps => deps::check(root),
             Step::Msrv => release::msrv(root),
             Step::MinimalVersions => release::minimal_versions(root),

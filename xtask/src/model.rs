@@ -607,14 +607,15 @@ impl<'a> Builder<'a> {
         for (wire, p) in props {
             let ident = idents.fresh(&names::field_ident(&wire));
             let r = self.resolve(p, &format!("{name}{}", names::pascal(&wire)));
-            let optional = !required.contains(&wire) && !patch;
+            let optional = !(required.contains(&wire) || (patch && r.nullable));
             let (ty, check) = if required.contains(&wire) {
                 if r.nullable {
                     (Ty::Opt(Box::new(r.ty)), Check::Opt(Box::new(r.check)))
                 } else {
                     (r.ty, r.check)
                 }
-            } else if patch {
+            } else if patch && r.nullable {
+                // `null` clears the field: only where the spec allows null.
                 (Ty::Patch(Box::new(r.ty)), Check::Patch(Box::new(r.check)))
             } else {
                 (Ty::Opt(Box::new(r.ty)), Check::Opt(Box::new(r.check)))
@@ -704,6 +705,16 @@ impl<'a> Builder<'a> {
             return self.resolve_ref(r, ctx);
         }
         if s.get("allOf").is_some() {
+            // `allOf: [{$ref}]` beside `nullable` or a description is the referenced
+            // type itself, not a new struct.
+            if let (Some([one]), false) = (
+                s.get("allOf").and_then(Value::as_array).map(Vec::as_slice),
+                has_props(s),
+            ) {
+                if one.get("$ref").is_some() {
+                    return self.resolve(one, ctx);
+                }
+            }
             let (props, _, _) = self.merged(s, 0);
             if !props.is_empty() {
                 return self.inline_struct(s, ctx);
@@ -732,7 +743,11 @@ impl<'a> Builder<'a> {
             let doc = doc_of(s).unwrap_or_else(|| format!("The values of `{ctx}`."));
             let item = build_enum(&name, &doc, s);
             self.add(item);
-            return Resolved::plain(Ty::Named(name));
+            return Resolved {
+                ty: Ty::Named(name.clone()),
+                check: Check::Model(name),
+                nullable: false,
+            };
         }
         let (mut t, _) = type_of(s);
         if t.is_none() && s.get("items").is_some() {
@@ -873,7 +888,11 @@ impl<'a> Builder<'a> {
                 check: Check::Model(rust),
                 nullable: false,
             },
-            (Kind::Enum, Some(rust)) => Resolved::plain(Ty::Named(rust)),
+            (Kind::Enum, Some(rust)) => Resolved {
+                ty: Ty::Named(rust.clone()),
+                check: Check::Model(rust),
+                nullable: false,
+            },
             (Kind::Alias, Some(rust)) => {
                 if self.in_progress.contains(&name) {
                     // An alias that contains itself: only reachable through `Value`.

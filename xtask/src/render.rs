@@ -74,33 +74,19 @@ pub fn render(model: &Model, source: &str) -> String {
 /// API spells its names in one consistent case.
 #[derive(Clone, Copy)]
 enum Rule {
-    Lower,
-    Upper,
     Pascal,
     Camel,
-    Snake,
     ScreamingSnake,
     Kebab,
 }
 
 const FIELD_RULES: &[Rule] = &[Rule::Pascal, Rule::Camel, Rule::ScreamingSnake, Rule::Kebab];
-const VARIANT_RULES: &[Rule] = &[
-    Rule::Lower,
-    Rule::Upper,
-    Rule::Snake,
-    Rule::ScreamingSnake,
-    Rule::Kebab,
-    Rule::Camel,
-];
 
 impl Rule {
     fn name(self) -> &'static str {
         match self {
-            Rule::Lower => "lowercase",
-            Rule::Upper => "UPPERCASE",
             Rule::Pascal => "PascalCase",
             Rule::Camel => "camelCase",
-            Rule::Snake => "snake_case",
             Rule::ScreamingSnake => "SCREAMING_SNAKE_CASE",
             Rule::Kebab => "kebab-case",
         }
@@ -109,8 +95,7 @@ impl Rule {
     /// What serde makes of a snake_case field name under this rule.
     fn field(self, field: &str) -> String {
         match self {
-            Rule::Lower | Rule::Snake => field.to_string(),
-            Rule::Upper | Rule::ScreamingSnake => field.to_ascii_uppercase(),
+            Rule::ScreamingSnake => field.to_ascii_uppercase(),
             Rule::Kebab => field.replace('_', "-"),
             Rule::Pascal | Rule::Camel => {
                 let mut out = String::new();
@@ -127,29 +112,6 @@ impl Rule {
                 }
                 out
             }
-        }
-    }
-
-    /// What serde makes of a PascalCase variant name under this rule.
-    fn variant(self, v: &str) -> String {
-        let snake = || {
-            let mut out = String::new();
-            for (i, c) in v.char_indices() {
-                if i > 0 && c.is_uppercase() {
-                    out.push('_');
-                }
-                out.push(c.to_ascii_lowercase());
-            }
-            out
-        };
-        match self {
-            Rule::Lower => v.to_ascii_lowercase(),
-            Rule::Upper => v.to_ascii_uppercase(),
-            Rule::Pascal => v.to_string(),
-            Rule::Camel => v[..1].to_ascii_lowercase() + &v[1..],
-            Rule::Snake => snake(),
-            Rule::ScreamingSnake => snake().to_ascii_uppercase(),
-            Rule::Kebab => snake().replace('_', "-"),
         }
     }
 }
@@ -304,7 +266,13 @@ fn has_default(
 
 /// Structs whose `validate_at` checks something (least fixpoint).
 fn validating(model: &Model) -> HashSet<String> {
-    let mut set = HashSet::new();
+    // Every enum refuses the values it does not know.
+    let mut set: HashSet<String> = model
+        .items
+        .iter()
+        .filter(|i| matches!(i, Item::StrEnum { .. } | Item::IntEnum { .. }))
+        .map(|i| i.name().to_string())
+        .collect();
     loop {
         let mut changed = false;
         for i in &model.items {
@@ -607,44 +575,61 @@ impl Ctx<'_> {
                 doc(d, "", out);
                 let _ = writeln!(
                     out,
-                    "#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]\n#[non_exhaustive]"
+                    "///\n/// Build one from any string with `From<&str>`/`From<String>`; a value this\n\
+                     /// version does not know is kept in `Unknown`, whose content cannot be matched\n\
+                     /// (compare with [`Self::as_str`] if you must).\n\
+                     #[derive(Debug, Clone, PartialEq, Eq, Hash)]\n#[non_exhaustive]\npub enum {name} {{"
                 );
-                let pairs: Vec<(&str, &str)> = variants
-                    .iter()
-                    .map(|(v, w, _)| (v.as_str(), w.as_str()))
-                    .collect();
-                let rule = best_rule(&pairs, VARIANT_RULES, Rule::variant);
-                if let Some(rule) = rule {
-                    let _ = writeln!(out, "#[serde(rename_all = \"{}\")]", rule.name());
-                }
-                let _ = writeln!(out, "pub enum {name} {{");
                 for (v, wire, vd) in variants {
                     let vd = vd.clone().unwrap_or_else(|| match wire.as_str() {
                         "" => "The empty string.".to_string(),
                         w => format!("`{w}`."),
                     });
                     doc(&vd, "    ", out);
-                    let serde_sees = rule.map_or_else(|| v.clone(), |r| r.variant(v));
-                    if serde_sees != *wire {
-                        let _ = writeln!(out, "    #[serde(rename = {})]", lit_str(wire));
-                    }
                     let _ = writeln!(out, "    {v},");
                 }
                 out.push_str(
-                    "    /// A value this version does not know, kept as received.\n    #[serde(untagged)]\n    Unknown(String),\n}\n\n",
+                    "    /// A value this version does not know, kept as received and sent back as is.\n    \
+                     Unknown(api_client_transport::UnknownValue),\n}\n\n",
                 );
                 let arms: String = variants
                     .iter()
                     .map(|(v, w, _)| format!("Self::{v} => {},\n", lit_str(w)))
                     .collect();
+                let from: String = variants
+                    .iter()
+                    .map(|(v, w, _)| format!("{} => Self::{v},\n", lit_str(w)))
+                    .collect();
+                let known: Vec<String> = variants.iter().map(|(_, w, _)| lit_str(w)).collect();
                 let _ = writeln!(
                     out,
                     "impl {name} {{\n\
+                     /// The values this version knows, as sent on the wire.\n\
+                     pub const KNOWN: &'static [&'static str] = &[{known}];\n\n\
                      /// The value as sent on the wire.\n\
-                     pub fn as_str(&self) -> &str {{\nmatch self {{\n{arms}Self::Unknown(v) => v,\n}}\n}}\n}}\n\n\
+                     pub fn as_str(&self) -> &str {{\nmatch self {{\n{arms}\
+                     Self::Unknown(v) => api_client_transport::__private::unknown_text(v),\n}}\n}}\n}}\n\n\
+                     impl From<&str> for {name} {{\n\
+                     fn from(value: &str) -> Self {{\nmatch value {{\n{from}\
+                     _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),\n}}\n}}\n}}\n\n\
+                     impl From<String> for {name} {{\n\
+                     fn from(value: String) -> Self {{\nSelf::from(value.as_str())\n}}\n}}\n\n\
                      impl std::fmt::Display for {name} {{\n\
                      fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n\
-                     f.write_str(self.as_str())\n}}\n}}\n"
+                     f.write_str(self.as_str())\n}}\n}}\n\n\
+                     impl Serialize for {name} {{\n\
+                     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n\
+                     serializer.serialize_str(self.as_str())\n}}\n}}\n\n\
+                     impl<'de> Deserialize<'de> for {name} {{\n\
+                     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n\
+                     String::deserialize(deserializer).map(Self::from)\n}}\n}}\n\n\
+                     impl api_client_transport::Validate for {name} {{\n\
+                     /// A value this version does not know is refused (the client's switch for\n\
+                     /// local checks lets it through).\n\
+                     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {{\n\
+                     match self {{\nSelf::Unknown(_) => api_client_transport::__private::refuse_unknown(path, &format!(\"{{:?}}\", self.as_str()), Self::KNOWN),\n\
+                     _ => Ok(()),\n}}\n}}\n}}\n",
+                    known = known.join(", ")
                 );
             }
             Item::IntEnum {
@@ -655,7 +640,9 @@ impl Ctx<'_> {
                 doc(d, "", out);
                 let _ = writeln!(
                     out,
-                    "///\n/// Sent as an integer; read from the integer or from the name.\n\
+                    "///\n/// Sent as an integer; read from the integer or from the name. Build one with\n\
+                     /// `From<i64>` or from a name with `From<&str>`; a value this version does not\n\
+                     /// know is kept in `Unknown`, whose content cannot be matched.\n\
                      #[derive(Debug, Clone, PartialEq, Eq, Hash)]\n#[non_exhaustive]\npub enum {name} {{"
                 );
                 for (v, value, accepted, vd) in variants {
@@ -667,9 +654,8 @@ impl Ctx<'_> {
                     let _ = writeln!(out, "    {v},");
                 }
                 out.push_str(
-                    "    /// An integer this version does not know, kept as received.\n    Unknown(i64),\n\
-                     /// A name this version does not know, kept as received (and sent back as is).\n    \
-                     UnknownName(String),\n}\n\n",
+                    "    /// An integer or a name this version does not know, kept as received and\n    \
+                     /// sent back as is.\n    Unknown(api_client_transport::UnknownValue),\n}\n\n",
                 );
                 let to: String = variants
                     .iter()
@@ -687,34 +673,59 @@ impl Ctx<'_> {
                         format!("{} => Self::{v},\n", pats.join(" | "))
                     })
                     .collect();
+                let unknown_name =
+                    "Self::Unknown(api_client_transport::__private::unknown_name(name))";
                 let by_name = if by_name.is_empty() {
-                    "Self::UnknownName(name.to_string())\n".to_string()
+                    format!("{unknown_name}\n")
                 } else {
                     format!(
-                        "match name.to_ascii_lowercase().as_str() {{\n{by_name}_ => Self::UnknownName(name.to_string()),\n}}\n"
+                        "match name.to_ascii_lowercase().as_str() {{\n{by_name}_ => {unknown_name},\n}}\n"
                     )
                 };
+                let known: Vec<String> = variants
+                    .iter()
+                    .map(|(_, n, a, _)| match a.first() {
+                        Some(a) => lit_str(&format!("{n} ({a})")),
+                        None => lit_str(&n.to_string()),
+                    })
+                    .collect();
                 let _ = writeln!(
                     out,
                     "impl {name} {{\n\
-                     /// The integer sent on the wire (`None` for an `UnknownName`).\n\
-                     pub fn as_i64(&self) -> Option<i64> {{\nSome(match self {{\n{to}Self::Unknown(v) => *v,\n\
-                     Self::UnknownName(_) => return None,\n}})\n}}\n\n\
-                     /// The value for an integer; integers this version does not know are kept in `Unknown`.\n\
-                     pub fn from_i64(v: i64) -> Self {{\nmatch v {{\n{from}v => Self::Unknown(v),\n}}\n}}\n\n\
-                     /// The value for a name (case-insensitive, `snake_case` or run together); names\n\
-                     /// this version does not know are kept in `UnknownName`.\n\
-                     pub fn from_name(name: &str) -> Self {{\n{by_name}}}\n}}\n"
+                     /// The values this version knows (the integer, and its name if it has one).\n\
+                     pub const KNOWN: &'static [&'static str] = &[{known}];\n\n\
+                     /// The integer sent on the wire (`None` for a name this version does not know).\n\
+                     pub fn as_i64(&self) -> Option<i64> {{\nSome(match self {{\n{to}\
+                     Self::Unknown(v) => return api_client_transport::__private::unknown_int(v),\n}})\n}}\n\n\
+                     fn from_name(name: &str) -> Self {{\nif let Ok(n) = name.parse::<i64>() {{\nreturn Self::from(n);\n}}\n{by_name}}}\n}}\n\n\
+                     impl From<i64> for {name} {{\n\
+                     fn from(v: i64) -> Self {{\nmatch v {{\n{from}\
+                     v => Self::Unknown(api_client_transport::__private::unknown_int_value(v)),\n}}\n}}\n}}\n\n\
+                     impl From<&str> for {name} {{\n\
+                     /// A name (case-insensitive, `snake_case` or run together) or an integer in text.\n\
+                     fn from(name: &str) -> Self {{\nSelf::from_name(name)\n}}\n}}\n\n\
+                     impl From<String> for {name} {{\n\
+                     fn from(name: String) -> Self {{\nSelf::from_name(&name)\n}}\n}}\n\n\
+                     impl api_client_transport::Validate for {name} {{\n\
+                     /// A value this version does not know is refused (the client's switch for\n\
+                     /// local checks lets it through).\n\
+                     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {{\n\
+                     match self {{\nSelf::Unknown(v) => api_client_transport::__private::refuse_unknown(path, &api_client_transport::__private::unknown_display(v), Self::KNOWN),\n\
+                     _ => Ok(()),\n}}\n}}\n}}\n",
+                    known = known.join(", ")
                 );
                 let _ = writeln!(
                     out,
                     "impl Serialize for {name} {{\n\
                      fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n\
-                     match self {{\nSelf::UnknownName(name) => serializer.serialize_str(name),\n\
+                     match self {{\n\
+                     Self::Unknown(v) => match api_client_transport::__private::unknown_int(v) {{\n\
+                     Some(n) => serializer.serialize_i64(n),\n\
+                     None => serializer.serialize_str(api_client_transport::__private::unknown_text(v)),\n}},\n\
                      _ => serializer.serialize_i64(self.as_i64().unwrap_or_default()),\n}}\n}}\n}}\n\n\
                      impl<'de> Deserialize<'de> for {name} {{\n\
                      fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n\
-                     deserialize_int_enum(deserializer, Self::from_i64, Self::from_name, {})\n}}\n}}\n",
+                     deserialize_int_enum(deserializer, <Self as From<i64>>::from, Self::from_name, {})\n}}\n}}\n",
                     lit_str(&format!("an integer or a name of {name}"))
                 );
             }

@@ -1,6 +1,6 @@
 //! Tests of the generator on its fixtures and of the checks on the real workspace.
 
-use crate::{codegen, coverage, model, render};
+use crate::{codegen, coverage, drift, model, render};
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -314,7 +314,7 @@ fn names_are_made_rust_and_unique() {
         "UnknownValue,",
         "Empty,",
         "V2x,",
-        "Unknown(String),",
+        "Unknown(api_client_transport::UnknownValue),",
     ] {
         assert!(code.contains(v), "{v} missing in {code}");
     }
@@ -357,7 +357,7 @@ fn bounds_exclusive_and_formats() {
         code.contains("range_f64(f, self.c, None, Some(1.5))"),
         "{code}"
     );
-    assert!(code.contains("uuid(f, &self.d)"), "{code}");
+    assert!(code.contains("pub d: uuid::Uuid,"), "{code}");
     assert!(
         code.contains("items(f, self.e.len(), Some(1), None)"),
         "{code}"
@@ -423,7 +423,7 @@ fn structs_that_hold_themselves_are_boxed_and_repeated_enum_values_dropped() {
     // One box per cycle is enough: Node -> Pair -> Node is closed at Pair.back.
     assert!(code.contains("pub pair: Option<Pair>,"), "{code}");
     assert!(code.contains("pub back: Box<Node>,"), "{code}");
-    assert_eq!(code.matches("A,\n").count(), 1, "{code}");
+    assert_eq!(code.matches("\"a\" => Self::A,").count(), 1, "{code}");
     assert_eq!(code.matches("1 => Self::").count(), 1, "{code}");
 }
 
@@ -512,5 +512,96 @@ fn a_custom_type_for_a_string_keeps_the_string_checks() {
     assert!(
         !code.contains("self.note"),
         "a non-string custom type is not checked: {code}"
+    );
+}
+
+/// A crate folder in a temp dir holding `spec` as its `openapi.json`.
+fn drift_crate(tag: &str, spec: &serde_json::Value, departures: &str) -> TempDir {
+    let dir = TempDir::new(tag);
+    std::fs::write(dir.0.join("openapi.json"), spec.to_string()).unwrap();
+    std::fs::write(dir.0.join("spec-departures.txt"), departures).unwrap();
+    dir
+}
+
+#[test]
+fn spec_drift_fails_on_a_dropped_required_entry_unless_listed() {
+    let upstream_spec = json!({
+        "openapi": "3.0.3",
+        "paths": { "/x": { "post": { "parameters": [
+            { "in": "query", "name": "n", "required": true, "schema": { "type": "integer", "minimum": 1 } }
+        ] } } },
+        "components": { "schemas": { "A": { "type": "object", "required": ["x"], "properties": {
+            "x": { "type": "string", "pattern": "^a$", "nullable": true }
+        } } } }
+    });
+    let up = TempDir::new("drift-up");
+    let up_file = up.0.join("up.json");
+    std::fs::write(&up_file, upstream_spec.to_string()).unwrap();
+
+    let same = drift_crate("drift-same", &upstream_spec, "");
+    assert_eq!(drift::check_crate(&same.0, &up_file), Ok(0));
+
+    let mut dropped = upstream_spec.clone();
+    dropped["components"]["schemas"]["A"]["required"] = json!([]);
+    let bad = drift_crate("drift-bad", &dropped, "");
+    let err = drift::check_crate(&bad.0, &up_file).unwrap_err();
+    assert!(err.contains("schemas.A.required.x"), "{err}");
+
+    let listed = drift_crate(
+        "drift-listed",
+        &dropped,
+        "# a comment\nschemas.A.required.x the server fills it in\n",
+    );
+    assert_eq!(drift::check_crate(&listed.0, &up_file), Ok(1));
+
+    // A departure that no longer differs is stale, and one without a reason is refused.
+    let stale = drift_crate("drift-stale", &upstream_spec, "schemas.A.required.x gone\n");
+    let err = drift::check_crate(&stale.0, &up_file).unwrap_err();
+    assert!(err.contains("no longer differs"), "{err}");
+    let bare = drift_crate("drift-bare", &dropped, "schemas.A.required.x\n");
+    assert!(drift::check_crate(&bare.0, &up_file)
+        .unwrap_err()
+        .contains("needs a reason"));
+
+    // Each kind of fact is seen.
+    let mut changed = upstream_spec.clone();
+    changed["components"]["schemas"]["A"]["properties"]["x"] =
+        json!({ "type": "string", "pattern": "^b$" });
+    changed["paths"]["/x"]["post"]["parameters"][0]["required"] = json!(false);
+    changed["paths"]["/x"]["post"]["parameters"][0]["schema"]["minimum"] = json!(0);
+    let found = drift::differences(&changed, &upstream_spec);
+    for loc in [
+        "schemas.A.properties.x.pattern",
+        "schemas.A.properties.x.nullable",
+        "paths./x.post.parameters.query.n.required",
+        "paths./x.post.parameters.query.n.minimum",
+    ] {
+        assert!(found.contains_key(loc), "{loc} missing in {found:?}");
+    }
+}
+
+/// The real check, where the upstream specs are present (`SPEC_DRIFT_SPECS` or
+/// `../shared/specs`): the crates whose departures are written pass, and dropping
+/// a `required` entry from one of them fails.
+#[test]
+fn spec_drift_on_the_workspace_when_specs_are_present() {
+    let specs = drift::specs_dir(&root(), None);
+    let upstream = specs.join("salad-cloud-imds-0.9.0-alpha.3.json");
+    if !upstream.is_file() {
+        eprintln!("skipped: no upstream specs at {}", specs.display());
+        return;
+    }
+    let imds = root().join("crates/salad-imds");
+    drift::check_crate(&imds, &upstream).unwrap_or_else(|e| panic!("{e}"));
+
+    let text = std::fs::read_to_string(imds.join("openapi.json")).unwrap();
+    let mut spec: serde_json::Value = serde_json::from_str(&text).unwrap();
+    spec["components"]["schemas"]["DeletionCost"]["required"] = json!([]);
+    let departures = std::fs::read_to_string(imds.join("spec-departures.txt")).unwrap();
+    let copy = drift_crate("drift-imds", &spec, &departures);
+    let err = drift::check_crate(&copy.0, &upstream).unwrap_err();
+    assert!(
+        err.contains("schemas.DeletionCost.required.deletion_cost"),
+        "{err}"
     );
 }

@@ -11,7 +11,7 @@
 
 use std::process::ExitCode;
 
-use container_registry_client::models::{ContainerType, SubmitBuildContainerReq};
+use container_registry_client::models::SubmitBuildContainerReq;
 use container_registry_client::{
     BuildError, Client, ListContainersParams, PageSize, Progress, Secret, DEFAULT_BASE_URL,
 };
@@ -46,12 +46,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut count = 0;
     while let Some(c) = containers.try_next().await? {
         count += 1;
-        let kind = match &c.r#type {
-            // A kind this client does not know yet: shown as the server named it.
-            Some(ContainerType::UnknownName(name)) => name.clone(),
-            Some(known) => format!("{known:?}"),
-            None => "?".into(),
-        };
+        // A kind this client does not know yet shows as the server sent it.
+        let kind = c.r#type.as_ref().map_or("?".into(), |k| format!("{k:?}"));
         println!(
             "{:>5}  {:<32} {kind}",
             c.id.unwrap_or_default(),

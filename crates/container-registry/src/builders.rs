@@ -45,19 +45,13 @@ pub(crate) fn check_version(
         );
         check_known(
             &api_client_transport::validate::field(&at, "type"),
-            matches!(
-                p.r#type,
-                ParameterType::Unknown(_) | ParameterType::UnknownName(_)
-            ),
+            matches!(p.r#type, ParameterType::Unknown(_)),
             &p.r#type,
             PARAMETER_TYPES,
         )?;
         check_known(
             &api_client_transport::validate::field(&at, "category"),
-            matches!(
-                p.category,
-                ParameterCategory::Unknown(_) | ParameterCategory::UnknownName(_)
-            ),
+            matches!(p.category, ParameterCategory::Unknown(_)),
             &p.category,
             PARAMETER_CATEGORIES,
         )?;

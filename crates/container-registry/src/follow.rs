@@ -276,7 +276,7 @@ impl FollowState {
             Err(e) => return Some(Err(BuildError::Client(e))),
         };
         let state = task.state.clone()?;
-        if trace_ended && matches!(state, TaskState::Unknown(_) | TaskState::UnknownName(_)) {
+        if trace_ended && matches!(state, TaskState::Unknown(_)) {
             return Some(Err(BuildError::UnknownState(Box::new(task))));
         }
         if !state.is_final() {

@@ -96,6 +96,25 @@
 //! ```
 //!
 //! [RCABench]: https://github.com/OperationsPAI/AegisLab
+//!
+//! # Stability of the models
+//!
+//! Answer models are `#[non_exhaustive]`, so a field the server adds later is
+//! not a breaking change; outside this crate they are read, never built with a
+//! struct literal:
+//!
+//! ```compile_fail,E0639
+//! let label = container_registry_client::models::LabelItem { key: None, value: None };
+//! ```
+//!
+//! Models you send have a `new` that takes the required fields; the optional
+//! ones are set afterwards:
+//!
+//! ```
+//! let mut label = container_registry_client::models::LabelItem::new();
+//! label.key = Some("team".into());
+//! assert_eq!(label.value, None);
+//! ```
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -32,15 +32,12 @@ pub(crate) fn check_container_type(
     field: &str,
     value: &ContainerType,
 ) -> api_client_transport::Result<()> {
-    let unknown = matches!(
-        value,
-        ContainerType::Unknown(_) | ContainerType::UnknownName(_)
-    );
+    let unknown = matches!(value, ContainerType::Unknown(_));
     check_known(field, unknown, value, CONTAINER_TYPES)
 }
 
 pub(crate) fn check_status(field: &str, value: &StatusType) -> api_client_transport::Result<()> {
-    let unknown = matches!(value, StatusType::Unknown(_) | StatusType::UnknownName(_));
+    let unknown = matches!(value, StatusType::Unknown(_));
     check_known(field, unknown, value, STATUS_TYPES)
 }
 

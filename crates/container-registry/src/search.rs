@@ -346,8 +346,10 @@ impl SearchContainerReq {
             ContainerType::Algorithm => "algorithm".to_string(),
             ContainerType::Benchmark => "benchmark".to_string(),
             ContainerType::Pedestal => "pedestal".to_string(),
-            ContainerType::UnknownName(name) => name,
-            other => other.as_i64().unwrap_or_default().to_string(),
+            // Sent as it was read: the integer as text, or the name.
+            ContainerType::Unknown(value) => {
+                api_client_transport::__private::unknown_text(&value).to_string()
+            }
         });
         self
     }
@@ -491,6 +493,13 @@ mod tests {
                 .check()
                 .unwrap_or_else(|e| panic!("{f:?}: {e}"));
         }
+        // An operator this version does not know is refused, naming the known ones.
+        let err = SearchContainerReq::new()
+            .filter(SearchFilter::new("x", FilterOperator::from("regex"), ".*"))
+            .check()
+            .unwrap_err();
+        assert!(err.to_string().contains("known values: eq, ne"), "{err}");
+        assert_eq!(field_of(err), "filters[0].operator");
     }
 
     #[test]

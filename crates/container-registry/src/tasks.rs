@@ -144,7 +144,7 @@ impl ListTasksParams {
             }
         }
         if let Some(s) = &self.state {
-            let unknown = matches!(s, TaskState::Unknown(_) | TaskState::UnknownName(_));
+            let unknown = matches!(s, TaskState::Unknown(_));
             check_known("state", unknown, s, TASK_STATES)?;
         }
         if let Some(s) = &self.status {

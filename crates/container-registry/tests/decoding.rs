@@ -74,21 +74,21 @@ fn unknown_enum_values_are_kept() {
     }))
     .unwrap();
     let kind = c.r#type.unwrap();
-    assert_eq!(kind, ContainerType::UnknownName("sidecar".into()));
+    assert_eq!(kind, ContainerType::from("sidecar"));
     assert_eq!(serde_json::to_value(&kind).unwrap(), json!("sidecar"));
     let status = c.status.unwrap();
-    assert_eq!(status, StatusType::UnknownName("unknown".into()));
+    assert_eq!(status, StatusType::from("unknown"));
     assert_eq!(serde_json::to_value(&status).unwrap(), json!("unknown"));
 
     let c: ContainerResp = serde_json::from_value(json!({"type": 7, "status": 5})).unwrap();
-    assert_eq!(c.r#type, Some(ContainerType::Unknown(7)));
+    assert_eq!(c.r#type, Some(ContainerType::from(7)));
     assert_eq!(serde_json::to_value(c.r#type.unwrap()).unwrap(), json!(7));
     assert_eq!(serde_json::to_value(c.status.unwrap()).unwrap(), json!(5));
 
     let f: SearchFilter =
         serde_json::from_value(json!({"field": "name", "operator": "regex", "value": ".*"}))
             .unwrap();
-    assert_eq!(f.operator, FilterOperator::Unknown("regex".into()));
+    assert_eq!(f.operator, FilterOperator::from("regex"));
     assert_eq!(serde_json::to_value(&f).unwrap()["operator"], "regex");
 }
 

@@ -170,7 +170,7 @@ async fn a_state_this_client_does_not_know_after_the_trace_ended_is_an_error_not
         .unwrap_err();
     match &err {
         BuildError::UnknownState(task) => {
-            assert_eq!(task.state, Some(TaskState::UnknownName("timed_out".into())))
+            assert_eq!(task.state, Some(TaskState::from("timed_out")))
         }
         other => panic!("{other:?}"),
     }

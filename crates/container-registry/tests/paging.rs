@@ -232,7 +232,7 @@ async fn invalid_stream_parameters_fail_before_any_request() {
     let results: Vec<_> = client
         .list_containers_stream(
             ListContainersParams::new()
-                .status(container_registry_client::models::StatusType::Unknown(9)),
+                .status(container_registry_client::models::StatusType::from(9i64)),
         )
         .collect()
         .await;

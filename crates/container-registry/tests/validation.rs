@@ -55,7 +55,7 @@ async fn nested_fields_are_named_by_their_path() {
     let mut v = version("1.0.0");
     v.env_vars = Some(vec![CreateParameterConfigReq::new(
         "K",
-        ParameterType::Unknown(3),
+        ParameterType::from(3i64),
         ParameterCategory::EnvVars,
     )]);
     let req = CreateContainerReq::new("detector-rca").with_version(v);
@@ -138,10 +138,7 @@ async fn enum_values_the_api_does_not_define_are_refused_naming_the_known_ones()
             other => panic!("expected an invalid {want}, got {other:?}"),
         }
     }
-    for odd in [
-        ContainerType::Unknown(5),
-        ContainerType::UnknownName("sidecar".into()),
-    ] {
+    for odd in [ContainerType::from(5i64), ContainerType::from("sidecar")] {
         refused(
             client
                 .list_containers(&ListContainersParams::new().container_type(odd.clone()))
@@ -157,10 +154,7 @@ async fn enum_values_the_api_does_not_define_are_refused_naming_the_known_ones()
             "2 (pedestal)",
         );
     }
-    for odd in [
-        StatusType::Unknown(7),
-        StatusType::UnknownName("gone".into()),
-    ] {
+    for odd in [StatusType::from(7i64), StatusType::from("gone")] {
         refused(
             client
                 .list_containers(&ListContainersParams::new().status(odd.clone()))
@@ -186,7 +180,7 @@ async fn enum_values_the_api_does_not_define_are_refused_naming_the_known_ones()
     let mut v = version("1.0.0");
     v.env_vars = Some(vec![CreateParameterConfigReq::new(
         "K",
-        ParameterType::Unknown(3),
+        ParameterType::from(3i64),
         ParameterCategory::EnvVars,
     )]);
     refused(
@@ -197,7 +191,7 @@ async fn enum_values_the_api_does_not_define_are_refused_naming_the_known_ones()
     v.env_vars = Some(vec![CreateParameterConfigReq::new(
         "K",
         ParameterType::Fixed,
-        ParameterCategory::Unknown(9),
+        ParameterCategory::from(9i64),
     )]);
     refused(
         client.create_container_version(7, &v).await,
@@ -208,7 +202,7 @@ async fn enum_values_the_api_does_not_define_are_refused_naming_the_known_ones()
         client
             .search_containers(&SearchContainerReq::new().filter(SearchFilter::new(
                 "name",
-                FilterOperator::Unknown("regex".into()),
+                FilterOperator::from("regex"),
                 ".*",
             )))
             .await,
@@ -219,7 +213,7 @@ async fn enum_values_the_api_does_not_define_are_refused_naming_the_known_ones()
         client
             .search_containers(&SearchContainerReq::new().sort(SortOption {
                 field: "name".into(),
-                direction: SortDirection::Unknown("random".into()),
+                direction: SortDirection::from("random"),
             }))
             .await,
         "sort[0].direction",

@@ -108,6 +108,25 @@
 //! - `websocket` (off by default): `Containers::attach_websocket`, the attach over a
 //!   websocket. It is the only call that needs the websocket protocol crates, and
 //!   [`Containers::attach`] covers the same ground over a hijacked connection.
+//!
+//! # Stability of the models
+//!
+//! Models the daemon answers with are `#[non_exhaustive]`, so a field a later
+//! API version adds is not a breaking change; outside this crate they are read,
+//! never built with a struct literal:
+//!
+//! ```compile_fail,E0639
+//! let host = docker_engine::models::HostConfig { memory: Some(1 << 26), ..Default::default() };
+//! ```
+//!
+//! Models you send have a `new` that takes the required fields; the optional
+//! ones are set afterwards:
+//!
+//! ```
+//! let mut host = docker_engine::models::HostConfig::new();
+//! host.memory = Some(1 << 26);
+//! assert_eq!(host.init, None);
+//! ```
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

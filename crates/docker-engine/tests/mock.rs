@@ -484,18 +484,15 @@ async fn a_newer_daemons_unknown_values_and_fields_decode() {
     let c = pinned(&server, "1.45").containers();
     let info = c.inspect("c1", Default::default()).await.unwrap();
     let state = info.state.unwrap();
-    assert_eq!(
-        state.status,
-        Some(ContainerStatus::Unknown("stopping".into()))
-    );
+    assert_eq!(state.status, Some(ContainerStatus::from("stopping")));
     assert_eq!(
         state.health.unwrap().status.unwrap(),
-        docker_engine::models::HealthStatus::Unknown("degraded".into())
+        docker_engine::models::HealthStatus::from("degraded")
     );
     let host = info.host_config.unwrap();
     assert_eq!(
         host.restart_policy.unwrap().name.unwrap(),
-        docker_engine::models::RestartPolicyName::Unknown("on-tuesdays".into())
+        docker_engine::models::RestartPolicyName::from("on-tuesdays")
     );
     let ports = info.network_settings.unwrap().ports.unwrap();
     assert_eq!(ports["80/tcp"], None);
@@ -506,11 +503,11 @@ async fn a_newer_daemons_unknown_values_and_fields_decode() {
     let list = c.list(Default::default()).await.unwrap();
     assert_eq!(
         list[0].ports.as_ref().unwrap()[0].r#type,
-        PortType::Unknown("quic".into())
+        PortType::from("quic")
     );
     let changes = c.changes("c1").await.unwrap();
     assert_eq!(changes[0].kind, ChangeType::Added);
-    assert_eq!(changes[1].kind, ChangeType::Unknown(9));
+    assert_eq!(changes[1].kind, ChangeType::from(9));
 }
 
 // ------------------------------------------------------------------ framing

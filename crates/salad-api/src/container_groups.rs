@@ -75,7 +75,6 @@ impl ContainerGroups {
     #[doc(alias = "create_container_group")]
     pub async fn create(&self, group: &CreateContainerGroup) -> Result<ContainerGroup> {
         group.validate()?;
-        crate::validation::check_country_codes("country_codes", group.country_codes.as_deref())?;
         // A POST: api-client-transport resends it only after a 429 or a failed connect.
         let request = self.project.request(Method::POST, &[]).json(group)?;
         self.project
@@ -106,9 +105,6 @@ impl ContainerGroups {
     pub async fn update(&self, name: &str, patch: &UpdateContainerGroup) -> Result<ContainerGroup> {
         let request = self.group_request(Method::PATCH, name, &[])?;
         patch.validate()?;
-        if let api_client_transport::Patch::Value(codes) = &patch.country_codes {
-            crate::validation::check_country_codes("country_codes", Some(codes))?;
-        }
         self.send_merge_patch(request, patch).await
     }
 

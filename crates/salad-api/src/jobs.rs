@@ -148,7 +148,7 @@ mod tests {
         assert!(JobStatus::Cancelled.is_final());
         assert!(!JobStatus::Pending.is_final());
         assert!(!JobStatus::Running.is_final());
-        assert!(!JobStatus::Unknown("expired".into()).is_final());
+        assert!(!JobStatus::from("expired").is_final());
     }
 
     #[test]

@@ -114,21 +114,22 @@
 //! # Merge patches
 //!
 //! [`ContainerGroups::update`] and [`ContainerGroups::update_instance`] send
-//! `application/merge-patch+json`. Each optional field is a [`Patch`]: leave
-//! it [`Patch::Absent`] to keep the server's value, set a
+//! `application/merge-patch+json`. A field the API lets you clear is a
+//! [`Patch`]: leave it [`Patch::Absent`] to keep the server's value, set a
 //! [`Patch::Value`], or send [`Patch::Null`] to remove it, something the
-//! official SDKs cannot say.
+//! official SDKs cannot say. Any other field is an `Option`: `None` leaves it,
+//! `Some` sets it (the API refuses `null` there, so the type cannot send it).
 //!
 //! ```
 //! use salad_api::{models::UpdateContainerGroup, Patch};
 //! let patch = UpdateContainerGroup {
 //!     replicas: Patch::Value(3),        // set
-//!     queue_autoscaler: Patch::Null,    // remove
+//!     display_name: Patch::Null,        // remove
 //!     ..Default::default()              // everything else: leave as it is
 //! };
 //! assert_eq!(
 //!     serde_json::to_string(&patch).unwrap(),
-//!     r#"{"replicas":3,"queue_autoscaler":null}"#
+//!     r#"{"display_name":null,"replicas":3}"#
 //! );
 //! ```
 //!
@@ -184,6 +185,39 @@
 //! take the same [`WaitOptions`] and poll a job until it is over
 //! (`succeeded`, `failed` or `cancelled`), returning it; the deadline ends
 //! them with [`WaitError::JobTimeout`].
+//!
+//!
+//! # Stability of the models
+//!
+//! Answer models are `#[non_exhaustive]`, so a field the API adds later is not
+//! a breaking change; outside this crate they are read, never built with a
+//! struct literal:
+//!
+//! ```compile_fail,E0639
+//! use salad_api::models::ContainerGroupQueueAutoscaler;
+//! let scaler = ContainerGroupQueueAutoscaler {
+//!     min_replicas: 0,
+//!     max_replicas: 10,
+//!     desired_queue_length: 2,
+//!     polling_period: None,
+//!     max_upscale_per_minute: None,
+//!     max_downscale_per_minute: None,
+//! };
+//! ```
+//!
+//! Models you send have a `new` that takes the fields the API requires; the
+//! optional ones are set afterwards:
+//!
+//! ```
+//! use salad_api::models::ContainerGroupQueueAutoscaler;
+//! let mut scaler = ContainerGroupQueueAutoscaler::new(0, 10, 2);
+//! scaler.polling_period = Some(30);
+//! assert_eq!(scaler.max_replicas, 10);
+//! ```
+//!
+//! Ids are [`uuid::Uuid`] and timestamps [`time::OffsetDateTime`] (both
+//! re-exported): a malformed id cannot be sent, and times compare and
+//! convert without string handling.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -199,7 +233,6 @@ mod names;
 mod organization;
 mod paging;
 mod queues;
-mod validation;
 mod wait;
 pub mod webhooks;
 

@@ -96,7 +96,6 @@ impl Organization {
         request: &CpuAvailabilityRequest,
     ) -> Result<CpuAvailability> {
         request.validate()?;
-        crate::validation::check_country_codes("country_codes", request.country_codes.as_deref())?;
         let request = self
             .request(Method::POST, &["availability", "sce-cpu-availability"])
             .json(request)?
@@ -112,7 +111,6 @@ impl Organization {
         request: &GpuAvailabilityRequest,
     ) -> Result<GpuAvailability> {
         request.validate()?;
-        crate::validation::check_country_codes("country_codes", request.country_codes.as_deref())?;
         let request = self
             .request(Method::POST, &["availability", "sce-gpu-availability"])
             .json(request)?

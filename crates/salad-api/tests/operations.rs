@@ -7,8 +7,8 @@ use common::*;
 use mockito::Matcher;
 use salad_api::models::{
     ContainerGroupInstanceState, ContainerGroupPriority, ContainerGroupProbe,
-    ContainerGroupProbeHttp, ContainerGroupStatus, ContainerNetworkingProtocol,
-    ContainerProbeHttpScheme, ContainerRegistryAuthentication,
+    ContainerGroupProbeHttp, ContainerGroupProbeHttpHeader, ContainerGroupStatus,
+    ContainerNetworkingProtocol, ContainerProbeHttpScheme, ContainerRegistryAuthentication,
     ContainerRegistryAuthenticationBasic, ContainerResourceRequirements, ContainerRestartPolicy,
     CountryCode, CreateContainer, CreateContainerGroup, CreateContainerGroupNetworking,
     UpdateContainer, UpdateContainerGroup, UpdateContainerGroupInstance,
@@ -125,8 +125,12 @@ async fn create_container_group() {
             server_response_timeout: None,
         }),
         liveness_probe: Some({
-            let mut http = ContainerGroupProbeHttp::new("/healthz", 8080);
-            http.scheme = Some(ContainerProbeHttpScheme::Http);
+            let http = ContainerGroupProbeHttp::new(
+                "/healthz",
+                8080,
+                Some(ContainerProbeHttpScheme::Http),
+                vec![ContainerGroupProbeHttpHeader::new("Accept", "text/plain")],
+            );
             let mut probe = ContainerGroupProbe::new(0, 10, 30, 1, 3);
             probe.http = Some(http);
             probe
@@ -207,16 +211,9 @@ async fn update_container_group_sends_a_merge_patch() {
         display_name: Patch::Null,
         container: Patch::Value(UpdateContainer {
             image: Patch::Value("ghcr.io/acme/mandelbrot:1.5.0".into()),
-            environment_variables: Patch::Value(
-                [
-                    ("LOG_LEVEL".to_string(), Some("debug".to_string())),
-                    ("MAX_ITER".to_string(), None),
-                ]
-                .into(),
-            ),
+            environment_variables: Some([("LOG_LEVEL".to_string(), "debug".to_string())].into()),
             ..Default::default()
         }),
-        queue_autoscaler: Patch::Null,
         ..Default::default()
     };
     assert_eq!(

@@ -12,11 +12,11 @@ use serde_json::json;
 #[tokio::test]
 async fn absent_set_and_null_on_the_wire() {
     let mut server = server().await;
-    // Exactly this body: `replicas` set, `queue_autoscaler` null, nothing else.
+    // Exactly this body: `replicas` set, `display_name` null, nothing else.
     let wire = json!({
         "replicas": 4,
-        "queue_autoscaler": null,
-        "container": {"command": null, "environment_variables": {"DEBUG": "1", "OLD": null}}
+        "display_name": null,
+        "container": {"command": null, "environment_variables": {"DEBUG": "1"}}
     });
     let mock = server
         .mock("PATCH", concrete(GROUP_PATH).as_str())
@@ -30,26 +30,15 @@ async fn absent_set_and_null_on_the_wire() {
 
     let patch = UpdateContainerGroup {
         replicas: Patch::Value(4),
-        queue_autoscaler: Patch::Null,
-        display_name: Patch::Absent,
+        display_name: Patch::Null,
         container: Patch::Value(UpdateContainer {
             command: Patch::Null,
-            environment_variables: Patch::Value(
-                [
-                    ("DEBUG".to_string(), Some("1".to_string())),
-                    ("OLD".to_string(), None),
-                ]
-                .into(),
-            ),
+            environment_variables: Some([("DEBUG".to_string(), "1".to_string())].into()),
             ..Default::default()
         }),
         ..Default::default()
     };
     let text = serde_json::to_string(&patch).unwrap();
-    assert!(
-        !text.contains("display_name"),
-        "absent fields are not sent: {text}"
-    );
     assert!(
         !text.contains("country_codes"),
         "absent fields are not sent: {text}"
@@ -64,15 +53,20 @@ async fn absent_set_and_null_on_the_wire() {
 fn the_three_states_of_one_field() {
     let mut patch = UpdateContainerGroup::default();
     assert_eq!(serde_json::to_string(&patch).unwrap(), "{}");
-    patch.queue_autoscaler = Patch::Value(ContainerGroupQueueAutoscaler::new(0, 10, 2));
+    // `replicas` may be null upstream: absent, null or a value.
+    patch.replicas = Patch::Value(3);
+    assert_eq!(serde_json::to_string(&patch).unwrap(), r#"{"replicas":3}"#);
+    patch.replicas = Patch::Null;
+    assert_eq!(
+        serde_json::to_string(&patch).unwrap(),
+        r#"{"replicas":null}"#
+    );
+    // `queue_autoscaler` may not be null upstream: only absent or a value.
+    patch.replicas = Patch::Absent;
+    patch.queue_autoscaler = Some(ContainerGroupQueueAutoscaler::new(0, 10, 2));
     assert_eq!(
         serde_json::to_value(&patch).unwrap(),
         json!({"queue_autoscaler": {"min_replicas": 0, "max_replicas": 10, "desired_queue_length": 2}})
-    );
-    patch.queue_autoscaler = Patch::Null;
-    assert_eq!(
-        serde_json::to_string(&patch).unwrap(),
-        r#"{"queue_autoscaler":null}"#
     );
 
     // And back: a patch read from JSON keeps the difference between absent and null.
@@ -80,5 +74,5 @@ fn the_three_states_of_one_field() {
         serde_json::from_str(r#"{"replicas":null,"display_name":"Render farm"}"#).unwrap();
     assert_eq!(read.replicas, Patch::Null);
     assert_eq!(read.display_name, Patch::Value("Render farm".into()));
-    assert_eq!(read.queue_autoscaler, Patch::Absent);
+    assert_eq!(read.queue_autoscaler, None);
 }

@@ -36,6 +36,7 @@ fn body(password: &str, dd_key: &str) -> CreateContainerGroup {
                 logging.datadog = Some(ContainerLoggingDatadog::new(
                     "http-intake.logs.datadoghq.com",
                     dd_key,
+                    None,
                 ));
                 logging
             }),
@@ -72,7 +73,7 @@ fn debug_output_hides_every_credential() {
 
     let patch = UpdateContainerGroup {
         container: Patch::Value(UpdateContainer {
-            registry_authentication: Patch::Value(ContainerRegistryAuthentication {
+            registry_authentication: Some(ContainerRegistryAuthentication {
                 aws_ecr: Some(ContainerRegistryAuthenticationAwsEcr {
                     access_key_id: "AKIAEXAMPLE".into(),
                     secret_access_key: PASSWORD.into(),
@@ -80,12 +81,13 @@ fn debug_output_hides_every_credential() {
                 ..Default::default()
             }),
             logging: Patch::Value(UpdateContainerLogging {
-                http: Patch::Value({
+                http: Some({
                     let mut http = ContainerLoggingHttp::new(
                         "logs.example.com",
                         443,
                         ContainerLoggingHttpFormat::Json,
                         ContainerLoggingHttpCompression::None,
+                        None,
                     );
                     http.user = Some("bot".into());
                     http.password = Some(DD_KEY.into());
@@ -203,11 +205,11 @@ async fn credentials_are_checked_before_sending_without_being_quoted() {
     let patch = UpdateContainerGroup {
         container: Patch::Value(UpdateContainer {
             logging: Patch::Value(UpdateContainerLogging {
-                datadog: Patch::Value(ContainerLoggingDatadog::new(
+                datadog: Some(ContainerLoggingDatadog::new(
                     "http-intake.logs.datadoghq.com",
                     Secret::default(),
+                    None,
                 )),
-                splunk: Patch::Null,
                 ..Default::default()
             }),
             ..Default::default()

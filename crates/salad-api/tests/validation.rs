@@ -197,6 +197,19 @@ async fn create_bodies_are_checked() {
     let cases: Vec<(Edit, &str, &str)> = vec![
         (|b| b.replicas = 501, "replicas", "at most 500"),
         (|b| b.replicas = -1, "replicas", "at least 0"),
+        // ECMA-262 `.` (what the spec's `^.*$` means) stops at \r and U+2028 too.
+        (
+            |b| b.container.environment_variables = Some([("K".into(), "a\rb".into())].into()),
+            "container.environment_variables.K",
+            "pattern",
+        ),
+        (
+            |b| {
+                b.container.environment_variables = Some([("K".into(), "a\u{2028}b".into())].into())
+            },
+            "container.environment_variables.K",
+            "pattern",
+        ),
         (
             |b| b.container.resources.cpu = 0,
             "container.resources.cpu",
@@ -243,9 +256,14 @@ async fn create_bodies_are_checked() {
             "at least 1",
         ),
         (
-            |b| b.country_codes = Some(vec![CountryCode::Unknown("USA".into())]),
+            |b| b.country_codes = Some(vec![CountryCode::from("USA")]),
             "country_codes[0]",
-            "pattern",
+            "does not know; known values: af, al",
+        ),
+        (
+            |b| b.country_codes = Some(vec![CountryCode::from("zz")]),
+            "country_codes[0]",
+            "does not know; known values: af, al",
         ),
         (
             |b| b.networking.as_mut().unwrap().port = 0,
@@ -382,9 +400,9 @@ async fn patches_are_checked_and_null_is_always_allowed() {
             "at least 1",
         ),
         (
-            |p| p.country_codes = Patch::Value(vec![CountryCode::Unknown("U1".into())]),
+            |p| p.country_codes = Patch::Value(vec![CountryCode::from("U1")]),
             "country_codes[0]",
-            "pattern",
+            "does not know",
         ),
         (
             |p| {
@@ -420,7 +438,7 @@ async fn patches_are_checked_and_null_is_always_allowed() {
         ),
         (
             |p| {
-                p.networking = Patch::Value(UpdateContainerGroupNetworking {
+                p.networking = Some(UpdateContainerGroupNetworking {
                     port: Patch::Value(0),
                 })
             },
@@ -460,7 +478,7 @@ async fn patches_are_checked_and_null_is_always_allowed() {
         ),
         (
             |p| {
-                p.queue_autoscaler = Patch::Value(ContainerGroupQueueAutoscaler::new(0, 501, 5));
+                p.queue_autoscaler = Some(ContainerGroupQueueAutoscaler::new(0, 501, 5));
             },
             "queue_autoscaler.max_replicas",
             "at most 500",
@@ -469,7 +487,7 @@ async fn patches_are_checked_and_null_is_always_allowed() {
             |p| {
                 let mut a = ContainerGroupQueueAutoscaler::new(0, 10, 5);
                 a.polling_period = Some(1801);
-                p.queue_autoscaler = Patch::Value(a);
+                p.queue_autoscaler = Some(a);
             },
             "queue_autoscaler.polling_period",
             "at most 1800",

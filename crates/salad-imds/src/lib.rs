@@ -80,6 +80,23 @@
 //! against SaladCloud's published key set may trust them. Inside the container
 //! they are useful for logs and for knowing when to fetch a fresh token
 //! ([`Claims::is_expired`], [`Claims::expires_in`]).
+//!
+//! # Stability of the models
+//!
+//! Answer models are `#[non_exhaustive]`, so a field the service adds later is
+//! not a breaking change; outside this crate they are read, never built with a
+//! struct literal:
+//!
+//! ```compile_fail,E0639
+//! let cost = salad_imds::models::DeletionCost { deletion_cost: 5 };
+//! ```
+//!
+//! Models you send have a `new` that takes the required fields:
+//!
+//! ```
+//! let cost = salad_imds::models::DeletionCost::new(5);
+//! assert_eq!(cost.deletion_cost, 5);
+//! ```
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

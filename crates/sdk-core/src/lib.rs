@@ -57,6 +57,7 @@ mod retry;
 mod secret;
 mod setters;
 mod tls;
+mod unknown;
 pub mod validate;
 
 /// Helpers for generated code only; not part of the public API.
@@ -83,4 +84,5 @@ pub use secret::Secret;
 #[cfg(feature = "https")]
 pub use tls::TlsConfig;
 pub use tls::TlsFailure;
+pub use unknown::UnknownValue;
 pub use validate::Validate;

@@ -3,6 +3,59 @@
 
 use serde::{Deserialize, Deserializer};
 
+use crate::error::{Error, Result};
+use crate::unknown::{Repr, UnknownValue};
+
+/// An unknown enum value read or built from text.
+pub fn unknown_name(value: &str) -> UnknownValue {
+    UnknownValue(Repr::Name(value.to_string()))
+}
+
+/// An unknown integer enum value.
+pub fn unknown_int_value(value: i64) -> UnknownValue {
+    UnknownValue(Repr::Int(value, value.to_string()))
+}
+
+/// The value as text (an integer in decimal).
+pub fn unknown_text(value: &UnknownValue) -> &str {
+    match &value.0 {
+        Repr::Name(s) | Repr::Int(_, s) => s,
+    }
+}
+
+/// The integer, if the value is one.
+pub fn unknown_int(value: &UnknownValue) -> Option<i64> {
+    match value.0 {
+        Repr::Int(n, _) => Some(n),
+        Repr::Name(_) => None,
+    }
+}
+
+/// The value as shown in an error.
+pub fn unknown_display(value: &UnknownValue) -> String {
+    match &value.0 {
+        Repr::Name(s) => format!("{s:?}"),
+        Repr::Int(n, _) => n.to_string(),
+    }
+}
+
+/// The error for an enum value this version does not know, in a request.
+pub fn refuse_unknown(field: &str, value: &str, known: &[&str]) -> Result<()> {
+    // Long lists (country codes) are cut: the message is for a person.
+    const SHOWN: usize = 12;
+    let mut list = known[..known.len().min(SHOWN)].join(", ");
+    if known.len() > SHOWN {
+        list.push_str(&format!(" and {} more", known.len() - SHOWN));
+    }
+    Err(Error::invalid(
+        field,
+        format!(
+            "is {value}, which this version does not know; known values: {list} \
+             (switch local validation off to send it anyway)"
+        ),
+    ))
+}
+
 /// Reads `null` as the type's default: servers send `null` for an empty list
 /// or map where their schema promises one.
 pub fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>

@@ -1,9 +1,11 @@
 //! Checks of request values against their schema, run before anything is sent.
 //!
-//! Generated models implement [`Validate`] by calling these helpers; API
-//! crates call them directly for path parameters.
+//! [`Validate`] is the public face; the helper functions here are what
+//! generated models and the API crates' own parameter checks call, hidden from
+//! the documentation and outside the semver promise.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, OnceLock};
 
 use crate::error::{Error, Result};
 use crate::patch::Patch;
@@ -85,6 +87,7 @@ impl<T: Text + ?Sized> Text for &T {
 }
 
 /// The path of `name` below `path`: `field("a.b", "c") == "a.b.c"`.
+#[doc(hidden)]
 pub fn field(path: &str, name: &str) -> String {
     if path.is_empty() {
         name.to_string()
@@ -94,6 +97,7 @@ pub fn field(path: &str, name: &str) -> String {
 }
 
 /// The length of `value` in characters lies within `min..=max`.
+#[doc(hidden)]
 pub fn length<T: Text + ?Sized>(
     field: &str,
     value: &T,
@@ -116,26 +120,94 @@ pub fn length<T: Text + ?Sized>(
     Ok(())
 }
 
-/// `value` matches the regular expression `pattern`.
-pub fn pattern<T: Text + ?Sized>(field: &str, value: &T, pattern: &str) -> Result<()> {
-    let regex = regex_lite::Regex::new(pattern).map_err(|_| {
-        Error::invalid(
+/// `value` matches `pattern`, read with the ECMA-262 semantics OpenAPI
+/// specifies (see [`ecma_to_rust`]). Each pattern is compiled once per process.
+#[doc(hidden)]
+pub fn pattern<T: Text + ?Sized>(field: &str, value: &T, pattern: &'static str) -> Result<()> {
+    let matched = compiled(pattern, |regex| regex.map(|r| r.is_match(value.text())));
+    match matched {
+        None => Err(Error::invalid(
             field,
             format!("has a pattern that cannot be compiled: {pattern}"),
-        )
-    })?;
-    if regex.is_match(value.text()) {
-        Ok(())
-    } else {
+        )),
+        Some(true) => Ok(()),
         // The value is not quoted: pattern-checked fields include passwords and tokens.
-        Err(Error::invalid(
+        Some(false) => Err(Error::invalid(
             field,
             format!("must match the pattern {pattern}"),
-        ))
+        )),
     }
 }
 
+/// Runs `f` on the compiled form of `pattern` (`None` if it does not compile),
+/// compiling it on first use. The cache holds only the `'static` patterns of
+/// the crates' code, so it stays as small as their source.
+fn compiled<R>(pattern: &'static str, f: impl FnOnce(Option<&regex_lite::Regex>) -> R) -> R {
+    type Cache = Mutex<HashMap<&'static str, Option<regex_lite::Regex>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Cache::default);
+    // A panic elsewhere while the lock was held leaves the map intact.
+    let mut map = cache.lock().unwrap_or_else(|e| e.into_inner());
+    let regex = map
+        .entry(pattern)
+        .or_insert_with(|| regex_lite::Regex::new(&ecma_to_rust(pattern)).ok());
+    f(regex.as_ref())
+}
+
+/// What ECMA-262 counts as white space and line terminators (`\s`), as the
+/// inside of a character class.
+const ECMA_SPACE: &str =
+    r"\t\n\x0B\x0C\r \xA0\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}";
+
+/// Rewrites an ECMA-262 pattern (the dialect OpenAPI patterns are written in)
+/// so regex-lite matches the same strings: `.` does not match any of the four
+/// line terminators (`\n`, `\r`, U+2028, U+2029; regex-lite's `.` excludes only
+/// `\n`), and `\s`/`\S` cover ECMA's Unicode white space. `^` and `$` already
+/// mean the start and end of the text in both (no multi-line flag).
+#[doc(hidden)]
+pub fn ecma_to_rust(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut in_class = false;
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('s') if in_class => out.push_str(ECMA_SPACE),
+                Some('s') => {
+                    out.push('[');
+                    out.push_str(ECMA_SPACE);
+                    out.push(']');
+                }
+                Some('S') if !in_class => {
+                    out.push_str("[^");
+                    out.push_str(ECMA_SPACE);
+                    out.push(']');
+                }
+                Some(n) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                None => out.push('\\'),
+            },
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+                // A `]` right after `[` or `[^` is a literal in regex-lite but
+                // closes an empty class in ECMA; escape-free specs rarely do it.
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            '.' if !in_class => out.push_str(r"[^\n\r\x{2028}\x{2029}]"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// `value` lies within `min..=max`.
+#[doc(hidden)]
 pub fn range_i64(field: &str, value: i64, min: Option<i64>, max: Option<i64>) -> Result<()> {
     if let Some(min) = min.filter(|&min| value < min) {
         return Err(Error::invalid(
@@ -153,6 +225,7 @@ pub fn range_i64(field: &str, value: i64, min: Option<i64>, max: Option<i64>) ->
 }
 
 /// `value` is a finite number within `min..=max`.
+#[doc(hidden)]
 pub fn range_f64(field: &str, value: f64, min: Option<f64>, max: Option<f64>) -> Result<()> {
     if !value.is_finite() {
         return Err(Error::invalid(
@@ -176,6 +249,7 @@ pub fn range_f64(field: &str, value: f64, min: Option<f64>, max: Option<f64>) ->
 }
 
 /// A list of `len` items has between `min` and `max` of them.
+#[doc(hidden)]
 pub fn items(field: &str, len: usize, min: Option<u64>, max: Option<u64>) -> Result<()> {
     let len = len as u64;
     if let Some(min) = min.filter(|&min| len < min) {
@@ -194,6 +268,7 @@ pub fn items(field: &str, len: usize, min: Option<u64>, max: Option<u64>) -> Res
 }
 
 /// `value` is a UUID in its hyphenated form (`8-4-4-4-12` hex digits).
+#[doc(hidden)]
 pub fn uuid<T: Text + ?Sized>(field: &str, value: &T) -> Result<()> {
     let value = value.text();
     let groups: Vec<&str> = value.split('-').collect();
@@ -255,6 +330,27 @@ mod tests {
             field_of(uuid("id", "zb4e28ba-2fa1-11d2-883f-0016d3cca427")),
             "id"
         );
+    }
+
+    #[test]
+    fn patterns_follow_ecma_262() {
+        // `.` stops at every ECMA line terminator, not only `\n`.
+        for bad in ["a\rb", "a\nb", "a\u{2028}b", "a\u{2029}b"] {
+            assert_eq!(field_of(pattern("v", bad, "^.*$")), "v", "{bad:?}");
+        }
+        assert!(pattern("v", "a\tb\u{e9}", "^.*$").is_ok());
+        // `\s` covers ECMA's Unicode spaces, in and out of classes.
+        assert!(pattern("v", "\u{a0}", r"^\s$").is_ok());
+        assert!(pattern("v", "\u{feff}", r"^[\sx]$").is_ok());
+        assert_eq!(field_of(pattern("v", "\u{3000}", r"^\S$")), "v");
+        // Classes keep their own meaning of `.`.
+        assert!(pattern("v", ".", "^[.]$").is_ok());
+        assert_eq!(field_of(pattern("v", "x", "^[.]$")), "v");
+        assert_eq!(ecma_to_rust(r"^\.$"), r"^\.$");
+        // A pattern that does not compile is an error naming the field, every time.
+        for _ in 0..2 {
+            assert_eq!(field_of(pattern("p", "x", "(")), "p");
+        }
     }
 
     #[test]

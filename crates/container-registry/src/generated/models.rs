@@ -36,7 +36,9 @@ impl api_client_transport::Validate for ErrorEnvelope {
 
 /// What a container is for. Sent as the integer; the server answers with the lower-case name (`algorithm`, `benchmark`, `pedestal`).
 ///
-/// Sent as an integer; read from the integer or from the name.
+/// Sent as an integer; read from the integer or from the name. Build one with
+/// `From<i64>` or from a name with `From<&str>`; a value this version does not
+/// know is kept in `Unknown`, whose content cannot be matched.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ContainerType {
@@ -46,42 +48,73 @@ pub enum ContainerType {
     Benchmark,
     /// `2` (`pedestal`).
     Pedestal,
-    /// An integer this version does not know, kept as received.
-    Unknown(i64),
-    /// A name this version does not know, kept as received (and sent back as is).
-    UnknownName(String),
+    /// An integer or a name this version does not know, kept as received and
+    /// sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl ContainerType {
-    /// The integer sent on the wire (`None` for an `UnknownName`).
+    /// The values this version knows (the integer, and its name if it has one).
+    pub const KNOWN: &'static [&'static str] = &["0 (algorithm)", "1 (benchmark)", "2 (pedestal)"];
+
+    /// The integer sent on the wire (`None` for a name this version does not know).
     pub fn as_i64(&self) -> Option<i64> {
         Some(match self {
             Self::Algorithm => 0,
             Self::Benchmark => 1,
             Self::Pedestal => 2,
-            Self::Unknown(v) => *v,
-            Self::UnknownName(_) => return None,
+            Self::Unknown(v) => return api_client_transport::__private::unknown_int(v),
         })
     }
 
-    /// The value for an integer; integers this version does not know are kept in `Unknown`.
-    pub fn from_i64(v: i64) -> Self {
-        match v {
-            0 => Self::Algorithm,
-            1 => Self::Benchmark,
-            2 => Self::Pedestal,
-            v => Self::Unknown(v),
+    fn from_name(name: &str) -> Self {
+        if let Ok(n) = name.parse::<i64>() {
+            return Self::from(n);
         }
-    }
-
-    /// The value for a name (case-insensitive, `snake_case` or run together); names
-    /// this version does not know are kept in `UnknownName`.
-    pub fn from_name(name: &str) -> Self {
         match name.to_ascii_lowercase().as_str() {
             "algorithm" => Self::Algorithm,
             "benchmark" => Self::Benchmark,
             "pedestal" => Self::Pedestal,
-            _ => Self::UnknownName(name.to_string()),
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(name)),
+        }
+    }
+}
+
+impl From<i64> for ContainerType {
+    fn from(v: i64) -> Self {
+        match v {
+            0 => Self::Algorithm,
+            1 => Self::Benchmark,
+            2 => Self::Pedestal,
+            v => Self::Unknown(api_client_transport::__private::unknown_int_value(v)),
+        }
+    }
+}
+
+impl From<&str> for ContainerType {
+    /// A name (case-insensitive, `snake_case` or run together) or an integer in text.
+    fn from(name: &str) -> Self {
+        Self::from_name(name)
+    }
+}
+
+impl From<String> for ContainerType {
+    fn from(name: String) -> Self {
+        Self::from_name(&name)
+    }
+}
+
+impl api_client_transport::Validate for ContainerType {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(v) => api_client_transport::__private::refuse_unknown(
+                path,
+                &api_client_transport::__private::unknown_display(v),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
         }
     }
 }
@@ -89,7 +122,10 @@ impl ContainerType {
 impl Serialize for ContainerType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Self::UnknownName(name) => serializer.serialize_str(name),
+            Self::Unknown(v) => match api_client_transport::__private::unknown_int(v) {
+                Some(n) => serializer.serialize_i64(n),
+                None => serializer.serialize_str(api_client_transport::__private::unknown_text(v)),
+            },
             _ => serializer.serialize_i64(self.as_i64().unwrap_or_default()),
         }
     }
@@ -99,7 +135,7 @@ impl<'de> Deserialize<'de> for ContainerType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserialize_int_enum(
             deserializer,
-            Self::from_i64,
+            <Self as From<i64>>::from,
             Self::from_name,
             "an integer or a name of ContainerType",
         )
@@ -108,7 +144,9 @@ impl<'de> Deserialize<'de> for ContainerType {
 
 /// Life-cycle state of a container or version. Sent as the integer; the server answers with the lower-case name (`deleted`, `disabled`, `enabled`).
 ///
-/// Sent as an integer; read from the integer or from the name.
+/// Sent as an integer; read from the integer or from the name. Build one with
+/// `From<i64>` or from a name with `From<&str>`; a value this version does not
+/// know is kept in `Unknown`, whose content cannot be matched.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum StatusType {
@@ -118,42 +156,73 @@ pub enum StatusType {
     Disabled,
     /// `1` (`enabled`).
     Enabled,
-    /// An integer this version does not know, kept as received.
-    Unknown(i64),
-    /// A name this version does not know, kept as received (and sent back as is).
-    UnknownName(String),
+    /// An integer or a name this version does not know, kept as received and
+    /// sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl StatusType {
-    /// The integer sent on the wire (`None` for an `UnknownName`).
+    /// The values this version knows (the integer, and its name if it has one).
+    pub const KNOWN: &'static [&'static str] = &["-1 (deleted)", "0 (disabled)", "1 (enabled)"];
+
+    /// The integer sent on the wire (`None` for a name this version does not know).
     pub fn as_i64(&self) -> Option<i64> {
         Some(match self {
             Self::Deleted => -1,
             Self::Disabled => 0,
             Self::Enabled => 1,
-            Self::Unknown(v) => *v,
-            Self::UnknownName(_) => return None,
+            Self::Unknown(v) => return api_client_transport::__private::unknown_int(v),
         })
     }
 
-    /// The value for an integer; integers this version does not know are kept in `Unknown`.
-    pub fn from_i64(v: i64) -> Self {
-        match v {
-            -1 => Self::Deleted,
-            0 => Self::Disabled,
-            1 => Self::Enabled,
-            v => Self::Unknown(v),
+    fn from_name(name: &str) -> Self {
+        if let Ok(n) = name.parse::<i64>() {
+            return Self::from(n);
         }
-    }
-
-    /// The value for a name (case-insensitive, `snake_case` or run together); names
-    /// this version does not know are kept in `UnknownName`.
-    pub fn from_name(name: &str) -> Self {
         match name.to_ascii_lowercase().as_str() {
             "deleted" => Self::Deleted,
             "disabled" => Self::Disabled,
             "enabled" => Self::Enabled,
-            _ => Self::UnknownName(name.to_string()),
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(name)),
+        }
+    }
+}
+
+impl From<i64> for StatusType {
+    fn from(v: i64) -> Self {
+        match v {
+            -1 => Self::Deleted,
+            0 => Self::Disabled,
+            1 => Self::Enabled,
+            v => Self::Unknown(api_client_transport::__private::unknown_int_value(v)),
+        }
+    }
+}
+
+impl From<&str> for StatusType {
+    /// A name (case-insensitive, `snake_case` or run together) or an integer in text.
+    fn from(name: &str) -> Self {
+        Self::from_name(name)
+    }
+}
+
+impl From<String> for StatusType {
+    fn from(name: String) -> Self {
+        Self::from_name(&name)
+    }
+}
+
+impl api_client_transport::Validate for StatusType {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(v) => api_client_transport::__private::refuse_unknown(
+                path,
+                &api_client_transport::__private::unknown_display(v),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
         }
     }
 }
@@ -161,7 +230,10 @@ impl StatusType {
 impl Serialize for StatusType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Self::UnknownName(name) => serializer.serialize_str(name),
+            Self::Unknown(v) => match api_client_transport::__private::unknown_int(v) {
+                Some(n) => serializer.serialize_i64(n),
+                None => serializer.serialize_str(api_client_transport::__private::unknown_text(v)),
+            },
             _ => serializer.serialize_i64(self.as_i64().unwrap_or_default()),
         }
     }
@@ -171,7 +243,7 @@ impl<'de> Deserialize<'de> for StatusType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserialize_int_enum(
             deserializer,
-            Self::from_i64,
+            <Self as From<i64>>::from,
             Self::from_name,
             "an integer or a name of StatusType",
         )
@@ -180,7 +252,9 @@ impl<'de> Deserialize<'de> for StatusType {
 
 /// Where a task is in its life. Sent as the integer; answers may carry the integer or the name.
 ///
-/// Sent as an integer; read from the integer or from the name.
+/// Sent as an integer; read from the integer or from the name. Build one with
+/// `From<i64>` or from a name with `From<&str>`; a value this version does not
+/// know is kept in `Unknown`, whose content cannot be matched.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TaskState {
@@ -196,14 +270,23 @@ pub enum TaskState {
     Running,
     /// `3` (`completed`).
     Completed,
-    /// An integer this version does not know, kept as received.
-    Unknown(i64),
-    /// A name this version does not know, kept as received (and sent back as is).
-    UnknownName(String),
+    /// An integer or a name this version does not know, kept as received and
+    /// sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl TaskState {
-    /// The integer sent on the wire (`None` for an `UnknownName`).
+    /// The values this version knows (the integer, and its name if it has one).
+    pub const KNOWN: &'static [&'static str] = &[
+        "-2 (cancelled)",
+        "-1 (error)",
+        "0 (pending)",
+        "1 (rescheduled)",
+        "2 (running)",
+        "3 (completed)",
+    ];
+
+    /// The integer sent on the wire (`None` for a name this version does not know).
     pub fn as_i64(&self) -> Option<i64> {
         Some(match self {
             Self::Cancelled => -2,
@@ -212,27 +295,14 @@ impl TaskState {
             Self::Rescheduled => 1,
             Self::Running => 2,
             Self::Completed => 3,
-            Self::Unknown(v) => *v,
-            Self::UnknownName(_) => return None,
+            Self::Unknown(v) => return api_client_transport::__private::unknown_int(v),
         })
     }
 
-    /// The value for an integer; integers this version does not know are kept in `Unknown`.
-    pub fn from_i64(v: i64) -> Self {
-        match v {
-            -2 => Self::Cancelled,
-            -1 => Self::Error,
-            0 => Self::Pending,
-            1 => Self::Rescheduled,
-            2 => Self::Running,
-            3 => Self::Completed,
-            v => Self::Unknown(v),
+    fn from_name(name: &str) -> Self {
+        if let Ok(n) = name.parse::<i64>() {
+            return Self::from(n);
         }
-    }
-
-    /// The value for a name (case-insensitive, `snake_case` or run together); names
-    /// this version does not know are kept in `UnknownName`.
-    pub fn from_name(name: &str) -> Self {
         match name.to_ascii_lowercase().as_str() {
             "cancelled" => Self::Cancelled,
             "error" => Self::Error,
@@ -240,7 +310,49 @@ impl TaskState {
             "rescheduled" => Self::Rescheduled,
             "running" => Self::Running,
             "completed" => Self::Completed,
-            _ => Self::UnknownName(name.to_string()),
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(name)),
+        }
+    }
+}
+
+impl From<i64> for TaskState {
+    fn from(v: i64) -> Self {
+        match v {
+            -2 => Self::Cancelled,
+            -1 => Self::Error,
+            0 => Self::Pending,
+            1 => Self::Rescheduled,
+            2 => Self::Running,
+            3 => Self::Completed,
+            v => Self::Unknown(api_client_transport::__private::unknown_int_value(v)),
+        }
+    }
+}
+
+impl From<&str> for TaskState {
+    /// A name (case-insensitive, `snake_case` or run together) or an integer in text.
+    fn from(name: &str) -> Self {
+        Self::from_name(name)
+    }
+}
+
+impl From<String> for TaskState {
+    fn from(name: String) -> Self {
+        Self::from_name(&name)
+    }
+}
+
+impl api_client_transport::Validate for TaskState {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(v) => api_client_transport::__private::refuse_unknown(
+                path,
+                &api_client_transport::__private::unknown_display(v),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
         }
     }
 }
@@ -248,7 +360,10 @@ impl TaskState {
 impl Serialize for TaskState {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Self::UnknownName(name) => serializer.serialize_str(name),
+            Self::Unknown(v) => match api_client_transport::__private::unknown_int(v) {
+                Some(n) => serializer.serialize_i64(n),
+                None => serializer.serialize_str(api_client_transport::__private::unknown_text(v)),
+            },
             _ => serializer.serialize_i64(self.as_i64().unwrap_or_default()),
         }
     }
@@ -258,7 +373,7 @@ impl<'de> Deserialize<'de> for TaskState {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserialize_int_enum(
             deserializer,
-            Self::from_i64,
+            <Self as From<i64>>::from,
             Self::from_name,
             "an integer or a name of TaskState",
         )
@@ -267,7 +382,9 @@ impl<'de> Deserialize<'de> for TaskState {
 
 /// Where a parameter goes: the container's environment (0) or the Helm values (1).
 ///
-/// Sent as an integer; read from the integer or from the name.
+/// Sent as an integer; read from the integer or from the name. Build one with
+/// `From<i64>` or from a name with `From<&str>`; a value this version does not
+/// know is kept in `Unknown`, whose content cannot be matched.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ParameterCategory {
@@ -275,39 +392,70 @@ pub enum ParameterCategory {
     EnvVars,
     /// `1` (`helm_values`).
     HelmValues,
-    /// An integer this version does not know, kept as received.
-    Unknown(i64),
-    /// A name this version does not know, kept as received (and sent back as is).
-    UnknownName(String),
+    /// An integer or a name this version does not know, kept as received and
+    /// sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl ParameterCategory {
-    /// The integer sent on the wire (`None` for an `UnknownName`).
+    /// The values this version knows (the integer, and its name if it has one).
+    pub const KNOWN: &'static [&'static str] = &["0 (env_vars)", "1 (helm_values)"];
+
+    /// The integer sent on the wire (`None` for a name this version does not know).
     pub fn as_i64(&self) -> Option<i64> {
         Some(match self {
             Self::EnvVars => 0,
             Self::HelmValues => 1,
-            Self::Unknown(v) => *v,
-            Self::UnknownName(_) => return None,
+            Self::Unknown(v) => return api_client_transport::__private::unknown_int(v),
         })
     }
 
-    /// The value for an integer; integers this version does not know are kept in `Unknown`.
-    pub fn from_i64(v: i64) -> Self {
-        match v {
-            0 => Self::EnvVars,
-            1 => Self::HelmValues,
-            v => Self::Unknown(v),
+    fn from_name(name: &str) -> Self {
+        if let Ok(n) = name.parse::<i64>() {
+            return Self::from(n);
         }
-    }
-
-    /// The value for a name (case-insensitive, `snake_case` or run together); names
-    /// this version does not know are kept in `UnknownName`.
-    pub fn from_name(name: &str) -> Self {
         match name.to_ascii_lowercase().as_str() {
             "env_vars" | "envvars" => Self::EnvVars,
             "helm_values" | "helmvalues" => Self::HelmValues,
-            _ => Self::UnknownName(name.to_string()),
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(name)),
+        }
+    }
+}
+
+impl From<i64> for ParameterCategory {
+    fn from(v: i64) -> Self {
+        match v {
+            0 => Self::EnvVars,
+            1 => Self::HelmValues,
+            v => Self::Unknown(api_client_transport::__private::unknown_int_value(v)),
+        }
+    }
+}
+
+impl From<&str> for ParameterCategory {
+    /// A name (case-insensitive, `snake_case` or run together) or an integer in text.
+    fn from(name: &str) -> Self {
+        Self::from_name(name)
+    }
+}
+
+impl From<String> for ParameterCategory {
+    fn from(name: String) -> Self {
+        Self::from_name(&name)
+    }
+}
+
+impl api_client_transport::Validate for ParameterCategory {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(v) => api_client_transport::__private::refuse_unknown(
+                path,
+                &api_client_transport::__private::unknown_display(v),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
         }
     }
 }
@@ -315,7 +463,10 @@ impl ParameterCategory {
 impl Serialize for ParameterCategory {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Self::UnknownName(name) => serializer.serialize_str(name),
+            Self::Unknown(v) => match api_client_transport::__private::unknown_int(v) {
+                Some(n) => serializer.serialize_i64(n),
+                None => serializer.serialize_str(api_client_transport::__private::unknown_text(v)),
+            },
             _ => serializer.serialize_i64(self.as_i64().unwrap_or_default()),
         }
     }
@@ -325,7 +476,7 @@ impl<'de> Deserialize<'de> for ParameterCategory {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserialize_int_enum(
             deserializer,
-            Self::from_i64,
+            <Self as From<i64>>::from,
             Self::from_name,
             "an integer or a name of ParameterCategory",
         )
@@ -334,7 +485,9 @@ impl<'de> Deserialize<'de> for ParameterCategory {
 
 /// Whether a parameter has a fixed value (0) or is rendered from a template (1).
 ///
-/// Sent as an integer; read from the integer or from the name.
+/// Sent as an integer; read from the integer or from the name. Build one with
+/// `From<i64>` or from a name with `From<&str>`; a value this version does not
+/// know is kept in `Unknown`, whose content cannot be matched.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ParameterType {
@@ -342,39 +495,70 @@ pub enum ParameterType {
     Fixed,
     /// `1` (`dynamic`).
     Dynamic,
-    /// An integer this version does not know, kept as received.
-    Unknown(i64),
-    /// A name this version does not know, kept as received (and sent back as is).
-    UnknownName(String),
+    /// An integer or a name this version does not know, kept as received and
+    /// sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl ParameterType {
-    /// The integer sent on the wire (`None` for an `UnknownName`).
+    /// The values this version knows (the integer, and its name if it has one).
+    pub const KNOWN: &'static [&'static str] = &["0 (fixed)", "1 (dynamic)"];
+
+    /// The integer sent on the wire (`None` for a name this version does not know).
     pub fn as_i64(&self) -> Option<i64> {
         Some(match self {
             Self::Fixed => 0,
             Self::Dynamic => 1,
-            Self::Unknown(v) => *v,
-            Self::UnknownName(_) => return None,
+            Self::Unknown(v) => return api_client_transport::__private::unknown_int(v),
         })
     }
 
-    /// The value for an integer; integers this version does not know are kept in `Unknown`.
-    pub fn from_i64(v: i64) -> Self {
-        match v {
-            0 => Self::Fixed,
-            1 => Self::Dynamic,
-            v => Self::Unknown(v),
+    fn from_name(name: &str) -> Self {
+        if let Ok(n) = name.parse::<i64>() {
+            return Self::from(n);
         }
-    }
-
-    /// The value for a name (case-insensitive, `snake_case` or run together); names
-    /// this version does not know are kept in `UnknownName`.
-    pub fn from_name(name: &str) -> Self {
         match name.to_ascii_lowercase().as_str() {
             "fixed" => Self::Fixed,
             "dynamic" => Self::Dynamic,
-            _ => Self::UnknownName(name.to_string()),
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(name)),
+        }
+    }
+}
+
+impl From<i64> for ParameterType {
+    fn from(v: i64) -> Self {
+        match v {
+            0 => Self::Fixed,
+            1 => Self::Dynamic,
+            v => Self::Unknown(api_client_transport::__private::unknown_int_value(v)),
+        }
+    }
+}
+
+impl From<&str> for ParameterType {
+    /// A name (case-insensitive, `snake_case` or run together) or an integer in text.
+    fn from(name: &str) -> Self {
+        Self::from_name(name)
+    }
+}
+
+impl From<String> for ParameterType {
+    fn from(name: String) -> Self {
+        Self::from_name(&name)
+    }
+}
+
+impl api_client_transport::Validate for ParameterType {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(v) => api_client_transport::__private::refuse_unknown(
+                path,
+                &api_client_transport::__private::unknown_display(v),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
         }
     }
 }
@@ -382,7 +566,10 @@ impl ParameterType {
 impl Serialize for ParameterType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Self::UnknownName(name) => serializer.serialize_str(name),
+            Self::Unknown(v) => match api_client_transport::__private::unknown_int(v) {
+                Some(n) => serializer.serialize_i64(n),
+                None => serializer.serialize_str(api_client_transport::__private::unknown_text(v)),
+            },
             _ => serializer.serialize_i64(self.as_i64().unwrap_or_default()),
         }
     }
@@ -392,7 +579,7 @@ impl<'de> Deserialize<'de> for ParameterType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserialize_int_enum(
             deserializer,
-            Self::from_i64,
+            <Self as From<i64>>::from,
             Self::from_name,
             "an integer or a name of ParameterType",
         )
@@ -400,68 +587,60 @@ impl<'de> Deserialize<'de> for ParameterType {
 }
 
 /// Comparison applied by a search filter.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum FilterOperator {
     /// `eq`.
-    #[serde(rename = "eq")]
     Equal,
     /// `ne`.
-    #[serde(rename = "ne")]
     NotEqual,
     /// `gt`.
-    #[serde(rename = "gt")]
     Greater,
     /// `gte`.
-    #[serde(rename = "gte")]
     GreaterEq,
     /// `lt`.
-    #[serde(rename = "lt")]
     Less,
     /// `lte`.
-    #[serde(rename = "lte")]
     LessEq,
     /// `like`.
     Like,
     /// `starts`.
-    #[serde(rename = "starts")]
     StartsWith,
     /// `ends`.
-    #[serde(rename = "ends")]
     EndsWith,
     /// `nlike`.
-    #[serde(rename = "nlike")]
     NotLike,
     /// `in`.
     In,
     /// `nin`.
-    #[serde(rename = "nin")]
     NotIn,
     /// `null`.
-    #[serde(rename = "null")]
     IsNull,
     /// `nnull`.
-    #[serde(rename = "nnull")]
     IsNotNull,
     /// `deq`.
-    #[serde(rename = "deq")]
     DateEqual,
     /// `dafter`.
-    #[serde(rename = "dafter")]
     DateAfter,
     /// `dbefore`.
-    #[serde(rename = "dbefore")]
     DateBefore,
     /// `dbetween`.
-    #[serde(rename = "dbetween")]
     DateBetween,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl FilterOperator {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &[
+        "eq", "ne", "gt", "gte", "lt", "lte", "like", "starts", "ends", "nlike", "in", "nin",
+        "null", "nnull", "deq", "dafter", "dbefore", "dbetween",
+    ];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -483,8 +662,40 @@ impl FilterOperator {
             Self::DateAfter => "dafter",
             Self::DateBefore => "dbefore",
             Self::DateBetween => "dbetween",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for FilterOperator {
+    fn from(value: &str) -> Self {
+        match value {
+            "eq" => Self::Equal,
+            "ne" => Self::NotEqual,
+            "gt" => Self::Greater,
+            "gte" => Self::GreaterEq,
+            "lt" => Self::Less,
+            "lte" => Self::LessEq,
+            "like" => Self::Like,
+            "starts" => Self::StartsWith,
+            "ends" => Self::EndsWith,
+            "nlike" => Self::NotLike,
+            "in" => Self::In,
+            "nin" => Self::NotIn,
+            "null" => Self::IsNull,
+            "nnull" => Self::IsNotNull,
+            "deq" => Self::DateEqual,
+            "dafter" => Self::DateAfter,
+            "dbefore" => Self::DateBefore,
+            "dbetween" => Self::DateBetween,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for FilterOperator {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
@@ -494,34 +705,109 @@ impl std::fmt::Display for FilterOperator {
     }
 }
 
+impl Serialize for FilterOperator {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for FilterOperator {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for FilterOperator {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Ascending or descending order.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum SortDirection {
     /// `asc`.
     Asc,
     /// `desc`.
     Desc,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl SortDirection {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["asc", "desc"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Asc => "asc",
             Self::Desc => "desc",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for SortDirection {
+    fn from(value: &str) -> Self {
+        match value {
+            "asc" => Self::Asc,
+            "desc" => Self::Desc,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for SortDirection {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for SortDirection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for SortDirection {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SortDirection {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for SortDirection {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -680,7 +966,14 @@ pub struct ContainerResp {
 
 impl api_client_transport::Validate for ContainerResp {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.r#type,
+            &api_client_transport::validate::field(path, "type"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.status,
+            &api_client_transport::validate::field(path, "status"),
+        )?;
         Ok(())
     }
 }
@@ -749,7 +1042,14 @@ pub struct ContainerDetailResp {
 
 impl api_client_transport::Validate for ContainerDetailResp {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.r#type,
+            &api_client_transport::validate::field(path, "type"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.status,
+            &api_client_transport::validate::field(path, "status"),
+        )?;
         Ok(())
     }
 }
@@ -900,7 +1200,10 @@ pub struct SearchFilter {
 
 impl api_client_transport::Validate for SearchFilter {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.operator,
+            &api_client_transport::validate::field(path, "operator"),
+        )?;
         Ok(())
     }
 }
@@ -926,7 +1229,10 @@ impl SortOption {
 
 impl api_client_transport::Validate for SortOption {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.direction,
+            &api_client_transport::validate::field(path, "direction"),
+        )?;
         Ok(())
     }
 }
@@ -1050,6 +1356,18 @@ impl SearchContainerReq {
 
 impl api_client_transport::Validate for SearchContainerReq {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.status,
+            &api_client_transport::validate::field(path, "status"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.filters,
+            &api_client_transport::validate::field(path, "filters"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.sort,
+            &api_client_transport::validate::field(path, "sort"),
+        )?;
         if let Some(v) = &self.page {
             let f = &api_client_transport::validate::field(path, "page");
             api_client_transport::validate::range_i64(f, *v, Some(1), None)?;
@@ -1124,7 +1442,14 @@ impl CreateParameterConfigReq {
 
 impl api_client_transport::Validate for CreateParameterConfigReq {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.r#type,
+            &api_client_transport::validate::field(path, "type"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.category,
+            &api_client_transport::validate::field(path, "category"),
+        )?;
         Ok(())
     }
 }
@@ -1207,7 +1532,10 @@ impl CreateContainerVersionReq {
 
 impl api_client_transport::Validate for CreateContainerVersionReq {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.env_vars,
+            &api_client_transport::validate::field(path, "env_vars"),
+        )?;
         Ok(())
     }
 }
@@ -1246,7 +1574,14 @@ impl CreateContainerReq {
 
 impl api_client_transport::Validate for CreateContainerReq {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.r#type,
+            &api_client_transport::validate::field(path, "type"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.version,
+            &api_client_transport::validate::field(path, "version"),
+        )?;
         Ok(())
     }
 }
@@ -1441,7 +1776,14 @@ pub struct TaskDetailResp {
 
 impl api_client_transport::Validate for TaskDetailResp {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.state,
+            &api_client_transport::validate::field(path, "state"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.status,
+            &api_client_transport::validate::field(path, "status"),
+        )?;
         Ok(())
     }
 }
@@ -1514,7 +1856,14 @@ impl TaskResp {
 
 impl api_client_transport::Validate for TaskResp {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.state,
+            &api_client_transport::validate::field(path, "state"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.status,
+            &api_client_transport::validate::field(path, "status"),
+        )?;
         Ok(())
     }
 }

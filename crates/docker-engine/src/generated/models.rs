@@ -174,37 +174,49 @@ pub struct BuildCache {
 
 impl api_client_transport::Validate for BuildCache {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.r#type,
+            &api_client_transport::validate::field(path, "Type"),
+        )?;
         Ok(())
     }
 }
 
 /// Kind of cache record.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum BuildCacheType {
     /// `internal`.
     Internal,
     /// `frontend`.
     Frontend,
     /// `source.local`.
-    #[serde(rename = "source.local")]
     SourceLocal,
     /// `source.git.checkout`.
-    #[serde(rename = "source.git.checkout")]
     SourceGitCheckout,
     /// `exec.cachemount`.
-    #[serde(rename = "exec.cachemount")]
     ExecCachemount,
     /// `regular`.
     Regular,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl BuildCacheType {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &[
+        "internal",
+        "frontend",
+        "source.local",
+        "source.git.checkout",
+        "exec.cachemount",
+        "regular",
+    ];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -214,14 +226,61 @@ impl BuildCacheType {
             Self::SourceGitCheckout => "source.git.checkout",
             Self::ExecCachemount => "exec.cachemount",
             Self::Regular => "regular",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for BuildCacheType {
+    fn from(value: &str) -> Self {
+        match value {
+            "internal" => Self::Internal,
+            "frontend" => Self::Frontend,
+            "source.local" => Self::SourceLocal,
+            "source.git.checkout" => Self::SourceGitCheckout,
+            "exec.cachemount" => Self::ExecCachemount,
+            "regular" => Self::Regular,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for BuildCacheType {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for BuildCacheType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for BuildCacheType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for BuildCacheType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for BuildCacheType {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -284,27 +343,48 @@ impl api_client_transport::Validate for BuildPruneResponse {
 }
 
 /// Cgroup namespace of a container: its own, or the host one.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum CgroupnsMode {
     /// `private`.
     Private,
     /// `host`.
     Host,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl CgroupnsMode {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["private", "host"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Private => "private",
             Self::Host => "host",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for CgroupnsMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "private" => Self::Private,
+            "host" => Self::Host,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for CgroupnsMode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
@@ -314,9 +394,38 @@ impl std::fmt::Display for CgroupnsMode {
     }
 }
 
+impl Serialize for CgroupnsMode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for CgroupnsMode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for CgroupnsMode {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// What happened to a path in the container filesystem.
 ///
-/// Sent as an integer; read from the integer or from the name.
+/// Sent as an integer; read from the integer or from the name. Build one with
+/// `From<i64>` or from a name with `From<&str>`; a value this version does not
+/// know is kept in `Unknown`, whose content cannot be matched.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ChangeType {
@@ -326,42 +435,73 @@ pub enum ChangeType {
     Added,
     /// `2` (`deleted`).
     Deleted,
-    /// An integer this version does not know, kept as received.
-    Unknown(i64),
-    /// A name this version does not know, kept as received (and sent back as is).
-    UnknownName(String),
+    /// An integer or a name this version does not know, kept as received and
+    /// sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl ChangeType {
-    /// The integer sent on the wire (`None` for an `UnknownName`).
+    /// The values this version knows (the integer, and its name if it has one).
+    pub const KNOWN: &'static [&'static str] = &["0 (modified)", "1 (added)", "2 (deleted)"];
+
+    /// The integer sent on the wire (`None` for a name this version does not know).
     pub fn as_i64(&self) -> Option<i64> {
         Some(match self {
             Self::Modified => 0,
             Self::Added => 1,
             Self::Deleted => 2,
-            Self::Unknown(v) => *v,
-            Self::UnknownName(_) => return None,
+            Self::Unknown(v) => return api_client_transport::__private::unknown_int(v),
         })
     }
 
-    /// The value for an integer; integers this version does not know are kept in `Unknown`.
-    pub fn from_i64(v: i64) -> Self {
-        match v {
-            0 => Self::Modified,
-            1 => Self::Added,
-            2 => Self::Deleted,
-            v => Self::Unknown(v),
+    fn from_name(name: &str) -> Self {
+        if let Ok(n) = name.parse::<i64>() {
+            return Self::from(n);
         }
-    }
-
-    /// The value for a name (case-insensitive, `snake_case` or run together); names
-    /// this version does not know are kept in `UnknownName`.
-    pub fn from_name(name: &str) -> Self {
         match name.to_ascii_lowercase().as_str() {
             "modified" => Self::Modified,
             "added" => Self::Added,
             "deleted" => Self::Deleted,
-            _ => Self::UnknownName(name.to_string()),
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(name)),
+        }
+    }
+}
+
+impl From<i64> for ChangeType {
+    fn from(v: i64) -> Self {
+        match v {
+            0 => Self::Modified,
+            1 => Self::Added,
+            2 => Self::Deleted,
+            v => Self::Unknown(api_client_transport::__private::unknown_int_value(v)),
+        }
+    }
+}
+
+impl From<&str> for ChangeType {
+    /// A name (case-insensitive, `snake_case` or run together) or an integer in text.
+    fn from(name: &str) -> Self {
+        Self::from_name(name)
+    }
+}
+
+impl From<String> for ChangeType {
+    fn from(name: String) -> Self {
+        Self::from_name(&name)
+    }
+}
+
+impl api_client_transport::Validate for ChangeType {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(v) => api_client_transport::__private::refuse_unknown(
+                path,
+                &api_client_transport::__private::unknown_display(v),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
         }
     }
 }
@@ -369,7 +509,10 @@ impl ChangeType {
 impl Serialize for ChangeType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Self::UnknownName(name) => serializer.serialize_str(name),
+            Self::Unknown(v) => match api_client_transport::__private::unknown_int(v) {
+                Some(n) => serializer.serialize_i64(n),
+                None => serializer.serialize_str(api_client_transport::__private::unknown_text(v)),
+            },
             _ => serializer.serialize_i64(self.as_i64().unwrap_or_default()),
         }
     }
@@ -379,7 +522,7 @@ impl<'de> Deserialize<'de> for ChangeType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserialize_int_enum(
             deserializer,
-            Self::from_i64,
+            <Self as From<i64>>::from,
             Self::from_name,
             "an integer or a name of ChangeType",
         )
@@ -416,7 +559,14 @@ pub struct ClusterVolume {
 
 impl api_client_transport::Validate for ClusterVolume {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.spec,
+            &api_client_transport::validate::field(path, "Spec"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.publish_status,
+            &api_client_transport::validate::field(path, "PublishStatus"),
+        )?;
         Ok(())
     }
 }
@@ -465,15 +615,21 @@ pub struct ClusterVolumePublishStatusItem {
 
 impl api_client_transport::Validate for ClusterVolumePublishStatusItem {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.state,
+            &api_client_transport::validate::field(path, "State"),
+        )?;
         Ok(())
     }
 }
 
 /// Publication state.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "kebab-case")]
 pub enum ClusterVolumePublishStatusItemState {
     /// `pending-publish`.
     PendingPublish,
@@ -483,12 +639,19 @@ pub enum ClusterVolumePublishStatusItemState {
     PendingNodeUnpublish,
     /// `pending-controller-unpublish`.
     PendingControllerUnpublish,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl ClusterVolumePublishStatusItemState {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &[
+        "pending-publish",
+        "published",
+        "pending-node-unpublish",
+        "pending-controller-unpublish",
+    ];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -496,14 +659,59 @@ impl ClusterVolumePublishStatusItemState {
             Self::Published => "published",
             Self::PendingNodeUnpublish => "pending-node-unpublish",
             Self::PendingControllerUnpublish => "pending-controller-unpublish",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for ClusterVolumePublishStatusItemState {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending-publish" => Self::PendingPublish,
+            "published" => Self::Published,
+            "pending-node-unpublish" => Self::PendingNodeUnpublish,
+            "pending-controller-unpublish" => Self::PendingControllerUnpublish,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for ClusterVolumePublishStatusItemState {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for ClusterVolumePublishStatusItemState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ClusterVolumePublishStatusItemState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ClusterVolumePublishStatusItemState {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for ClusterVolumePublishStatusItemState {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -532,7 +740,10 @@ impl ClusterVolumeSpec {
 
 impl api_client_transport::Validate for ClusterVolumeSpec {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.access_mode,
+            &api_client_transport::validate::field(path, "AccessMode"),
+        )?;
         Ok(())
     }
 }
@@ -582,33 +793,65 @@ impl ClusterVolumeSpecAccessMode {
 
 impl api_client_transport::Validate for ClusterVolumeSpecAccessMode {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.scope,
+            &api_client_transport::validate::field(path, "Scope"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.sharing,
+            &api_client_transport::validate::field(path, "Sharing"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.availability,
+            &api_client_transport::validate::field(path, "Availability"),
+        )?;
         Ok(())
     }
 }
 
 /// On one node at a time (`single`) or several (`multi`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum ClusterVolumeSpecAccessModeScope {
     /// `single`.
     Single,
     /// `multi`.
     Multi,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl ClusterVolumeSpecAccessModeScope {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["single", "multi"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Single => "single",
             Self::Multi => "multi",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for ClusterVolumeSpecAccessModeScope {
+    fn from(value: &str) -> Self {
+        match value {
+            "single" => Self::Single,
+            "multi" => Self::Multi,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for ClusterVolumeSpecAccessModeScope {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
@@ -618,10 +861,40 @@ impl std::fmt::Display for ClusterVolumeSpecAccessModeScope {
     }
 }
 
+impl Serialize for ClusterVolumeSpecAccessModeScope {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ClusterVolumeSpecAccessModeScope {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for ClusterVolumeSpecAccessModeScope {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// How tasks may share it: `none`, `readonly`, `onewriter` or `all`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum ClusterVolumeSpecAccessModeSharing {
     /// `none`.
     None,
@@ -631,12 +904,14 @@ pub enum ClusterVolumeSpecAccessModeSharing {
     Onewriter,
     /// `all`.
     All,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl ClusterVolumeSpecAccessModeSharing {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["none", "readonly", "onewriter", "all"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -644,14 +919,59 @@ impl ClusterVolumeSpecAccessModeSharing {
             Self::Readonly => "readonly",
             Self::Onewriter => "onewriter",
             Self::All => "all",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for ClusterVolumeSpecAccessModeSharing {
+    fn from(value: &str) -> Self {
+        match value {
+            "none" => Self::None,
+            "readonly" => Self::Readonly,
+            "onewriter" => Self::Onewriter,
+            "all" => Self::All,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for ClusterVolumeSpecAccessModeSharing {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for ClusterVolumeSpecAccessModeSharing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ClusterVolumeSpecAccessModeSharing {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ClusterVolumeSpecAccessModeSharing {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for ClusterVolumeSpecAccessModeSharing {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -746,9 +1066,12 @@ impl api_client_transport::Validate for ClusterVolumeSpecAccessModeCapacityRange
 }
 
 /// Whether the volume may be used: `active`, `pause` or `drain`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum ClusterVolumeSpecAccessModeAvailability {
     /// `active`.
     Active,
@@ -756,26 +1079,72 @@ pub enum ClusterVolumeSpecAccessModeAvailability {
     Pause,
     /// `drain`.
     Drain,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl ClusterVolumeSpecAccessModeAvailability {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["active", "pause", "drain"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Active => "active",
             Self::Pause => "pause",
             Self::Drain => "drain",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for ClusterVolumeSpecAccessModeAvailability {
+    fn from(value: &str) -> Self {
+        match value {
+            "active" => Self::Active,
+            "pause" => Self::Pause,
+            "drain" => Self::Drain,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for ClusterVolumeSpecAccessModeAvailability {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for ClusterVolumeSpecAccessModeAvailability {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ClusterVolumeSpecAccessModeAvailability {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ClusterVolumeSpecAccessModeAvailability {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for ClusterVolumeSpecAccessModeAvailability {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -1216,8 +1585,16 @@ pub struct ContainerInspectResponse {
 impl api_client_transport::Validate for ContainerInspectResponse {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         api_client_transport::Validate::validate_at(
+            &self.state,
+            &api_client_transport::validate::field(path, "State"),
+        )?;
+        api_client_transport::Validate::validate_at(
             &self.host_config,
             &api_client_transport::validate::field(path, "HostConfig"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.mounts,
+            &api_client_transport::validate::field(path, "Mounts"),
         )?;
         Ok(())
     }
@@ -1288,7 +1665,14 @@ pub struct ContainerState {
 
 impl api_client_transport::Validate for ContainerState {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.status,
+            &api_client_transport::validate::field(path, "Status"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.health,
+            &api_client_transport::validate::field(path, "Health"),
+        )?;
         Ok(())
     }
 }
@@ -1343,9 +1727,12 @@ impl api_client_transport::Validate for ContainerStats {
 }
 
 /// Lifecycle state of a container.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum ContainerStatus {
     /// `created`.
     Created,
@@ -1361,12 +1748,22 @@ pub enum ContainerStatus {
     Exited,
     /// `dead`.
     Dead,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl ContainerStatus {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &[
+        "created",
+        "running",
+        "paused",
+        "restarting",
+        "removing",
+        "exited",
+        "dead",
+    ];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1377,14 +1774,62 @@ impl ContainerStatus {
             Self::Removing => "removing",
             Self::Exited => "exited",
             Self::Dead => "dead",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for ContainerStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "created" => Self::Created,
+            "running" => Self::Running,
+            "paused" => Self::Paused,
+            "restarting" => Self::Restarting,
+            "removing" => Self::Removing,
+            "exited" => Self::Exited,
+            "dead" => Self::Dead,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for ContainerStatus {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for ContainerStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ContainerStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ContainerStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for ContainerStatus {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -1445,6 +1890,10 @@ impl api_client_transport::Validate for ContainerSummary {
         api_client_transport::Validate::validate_at(
             &self.ports,
             &api_client_transport::validate::field(path, "Ports"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.mounts,
+            &api_client_transport::validate::field(path, "Mounts"),
         )?;
         Ok(())
     }
@@ -1684,6 +2133,10 @@ impl api_client_transport::Validate for ContainerUpdateRequest {
             let f = &api_client_transport::validate::field(path, "MemorySwappiness");
             api_client_transport::validate::range_i64(f, *v, Some(-1), Some(100))?;
         }
+        api_client_transport::Validate::validate_at(
+            &self.restart_policy,
+            &api_client_transport::validate::field(path, "RestartPolicy"),
+        )?;
         Ok(())
     }
 }
@@ -2132,15 +2585,25 @@ pub struct EventMessage {
 
 impl api_client_transport::Validate for EventMessage {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.r#type,
+            &api_client_transport::validate::field(path, "Type"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.scope,
+            &api_client_transport::validate::field(path, "scope"),
+        )?;
         Ok(())
     }
 }
 
 /// Kind of object the event is about.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum EventMessageType {
     /// `builder`.
     Builder,
@@ -2164,12 +2627,26 @@ pub enum EventMessageType {
     Service,
     /// `volume`.
     Volume,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl EventMessageType {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &[
+        "builder",
+        "config",
+        "container",
+        "daemon",
+        "image",
+        "network",
+        "node",
+        "plugin",
+        "secret",
+        "service",
+        "volume",
+    ];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -2184,8 +2661,33 @@ impl EventMessageType {
             Self::Secret => "secret",
             Self::Service => "service",
             Self::Volume => "volume",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for EventMessageType {
+    fn from(value: &str) -> Self {
+        match value {
+            "builder" => Self::Builder,
+            "config" => Self::Config,
+            "container" => Self::Container,
+            "daemon" => Self::Daemon,
+            "image" => Self::Image,
+            "network" => Self::Network,
+            "node" => Self::Node,
+            "plugin" => Self::Plugin,
+            "secret" => Self::Secret,
+            "service" => Self::Service,
+            "volume" => Self::Volume,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for EventMessageType {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
@@ -2195,34 +2697,109 @@ impl std::fmt::Display for EventMessageType {
     }
 }
 
+impl Serialize for EventMessageType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for EventMessageType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for EventMessageType {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// `local` for this daemon, `swarm` for the cluster.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum EventMessageScope {
     /// `local`.
     Local,
     /// `swarm`.
     Swarm,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl EventMessageScope {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["local", "swarm"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Local => "local",
             Self::Swarm => "swarm",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for EventMessageScope {
+    fn from(value: &str) -> Self {
+        match value {
+            "local" => Self::Local,
+            "swarm" => Self::Swarm,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for EventMessageScope {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for EventMessageScope {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for EventMessageScope {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for EventMessageScope {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for EventMessageScope {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -2402,7 +2979,10 @@ pub struct FilesystemChange {
 
 impl api_client_transport::Validate for FilesystemChange {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.kind,
+            &api_client_transport::validate::field(path, "Kind"),
+        )?;
         Ok(())
     }
 }
@@ -2510,7 +3090,10 @@ pub struct Health {
 
 impl api_client_transport::Validate for Health {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.status,
+            &api_client_transport::validate::field(path, "Status"),
+        )?;
         Ok(())
     }
 }
@@ -2562,9 +3145,12 @@ impl api_client_transport::Validate for HealthConfig {
 }
 
 /// Result of the container health check so far.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum HealthStatus {
     /// `none`.
     None,
@@ -2574,12 +3160,14 @@ pub enum HealthStatus {
     Healthy,
     /// `unhealthy`.
     Unhealthy,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl HealthStatus {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["none", "starting", "healthy", "unhealthy"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -2587,14 +3175,59 @@ impl HealthStatus {
             Self::Starting => "starting",
             Self::Healthy => "healthy",
             Self::Unhealthy => "unhealthy",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for HealthStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "none" => Self::None,
+            "starting" => Self::Starting,
+            "healthy" => Self::Healthy,
+            "unhealthy" => Self::Unhealthy,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for HealthStatus {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for HealthStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for HealthStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for HealthStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for HealthStatus {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -2981,6 +3614,14 @@ impl api_client_transport::Validate for HostConfig {
             let f = &api_client_transport::validate::field(path, "MemorySwappiness");
             api_client_transport::validate::range_i64(f, *v, Some(-1), Some(100))?;
         }
+        api_client_transport::Validate::validate_at(
+            &self.restart_policy,
+            &api_client_transport::validate::field(path, "RestartPolicy"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.mounts,
+            &api_client_transport::validate::field(path, "Mounts"),
+        )?;
         if let Some(v) = &self.console_size {
             let f = &api_client_transport::validate::field(path, "ConsoleSize");
             api_client_transport::validate::items(f, v.len(), Some(2), Some(2))?;
@@ -2989,10 +3630,18 @@ impl api_client_transport::Validate for HostConfig {
                 api_client_transport::validate::range_i64(f, *v, Some(0), None)?;
             }
         }
+        api_client_transport::Validate::validate_at(
+            &self.cgroupns_mode,
+            &api_client_transport::validate::field(path, "CgroupnsMode"),
+        )?;
         if let Some(v) = &self.shm_size {
             let f = &api_client_transport::validate::field(path, "ShmSize");
             api_client_transport::validate::range_i64(f, *v, Some(0), None)?;
         }
+        api_client_transport::Validate::validate_at(
+            &self.isolation,
+            &api_client_transport::validate::field(path, "Isolation"),
+        )?;
         Ok(())
     }
 }
@@ -3331,9 +3980,12 @@ impl api_client_transport::Validate for IndexInfo {
 }
 
 /// Isolation technology (Windows daemons only; empty means the default).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum Isolation {
     /// `default`.
     Default,
@@ -3342,14 +3994,15 @@ pub enum Isolation {
     /// `hyperv`.
     Hyperv,
     /// The empty string.
-    #[serde(rename = "")]
     Empty,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl Isolation {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["default", "process", "hyperv", ""];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -3357,8 +4010,26 @@ impl Isolation {
             Self::Process => "process",
             Self::Hyperv => "hyperv",
             Self::Empty => "",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for Isolation {
+    fn from(value: &str) -> Self {
+        match value {
+            "default" => Self::Default,
+            "process" => Self::Process,
+            "hyperv" => Self::Hyperv,
+            "" => Self::Empty,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for Isolation {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
@@ -3368,13 +4039,42 @@ impl std::fmt::Display for Isolation {
     }
 }
 
+impl Serialize for Isolation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Isolation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for Isolation {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Swarm state of this node.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum LocalNodeState {
     /// The empty string.
-    #[serde(rename = "")]
     Empty,
     /// `inactive`.
     Inactive,
@@ -3386,12 +4086,15 @@ pub enum LocalNodeState {
     Error,
     /// `locked`.
     Locked,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl LocalNodeState {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] =
+        &["", "inactive", "pending", "active", "error", "locked"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -3401,14 +4104,61 @@ impl LocalNodeState {
             Self::Active => "active",
             Self::Error => "error",
             Self::Locked => "locked",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for LocalNodeState {
+    fn from(value: &str) -> Self {
+        match value {
+            "" => Self::Empty,
+            "inactive" => Self::Inactive,
+            "pending" => Self::Pending,
+            "active" => Self::Active,
+            "error" => Self::Error,
+            "locked" => Self::Locked,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for LocalNodeState {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for LocalNodeState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for LocalNodeState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for LocalNodeState {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for LocalNodeState {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -3528,7 +4278,14 @@ impl Mount {
 
 impl api_client_transport::Validate for Mount {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.r#type,
+            &api_client_transport::validate::field(path, "Type"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.bind_options,
+            &api_client_transport::validate::field(path, "BindOptions"),
+        )?;
         Ok(())
     }
 }
@@ -3570,7 +4327,10 @@ impl MountBindOptions {
 
 impl api_client_transport::Validate for MountBindOptions {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.propagation,
+            &api_client_transport::validate::field(path, "Propagation"),
+        )?;
         Ok(())
     }
 }
@@ -3638,15 +4398,21 @@ pub struct MountPoint {
 
 impl api_client_transport::Validate for MountPoint {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.r#type,
+            &api_client_transport::validate::field(path, "Type"),
+        )?;
         Ok(())
     }
 }
 
 /// Propagation mode of a bind mount.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum MountPropagation {
     /// `private`.
     Private,
@@ -3660,12 +4426,16 @@ pub enum MountPropagation {
     Slave,
     /// `rslave`.
     Rslave,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl MountPropagation {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &[
+        "private", "rprivate", "shared", "rshared", "slave", "rslave",
+    ];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -3675,14 +4445,61 @@ impl MountPropagation {
             Self::Rshared => "rshared",
             Self::Slave => "slave",
             Self::Rslave => "rslave",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for MountPropagation {
+    fn from(value: &str) -> Self {
+        match value {
+            "private" => Self::Private,
+            "rprivate" => Self::Rprivate,
+            "shared" => Self::Shared,
+            "rshared" => Self::Rshared,
+            "slave" => Self::Slave,
+            "rslave" => Self::Rslave,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for MountPropagation {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for MountPropagation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for MountPropagation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for MountPropagation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for MountPropagation {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -3717,9 +4534,12 @@ impl api_client_transport::Validate for MountTmpfsOptions {
 }
 
 /// Kind of mount.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum MountType {
     /// `bind`.
     Bind,
@@ -3731,12 +4551,14 @@ pub enum MountType {
     Tmpfs,
     /// `volume`.
     Volume,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl MountType {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["bind", "cluster", "npipe", "tmpfs", "volume"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -3745,14 +4567,60 @@ impl MountType {
             Self::Npipe => "npipe",
             Self::Tmpfs => "tmpfs",
             Self::Volume => "volume",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for MountType {
+    fn from(value: &str) -> Self {
+        match value {
+            "bind" => Self::Bind,
+            "cluster" => Self::Cluster,
+            "npipe" => Self::Npipe,
+            "tmpfs" => Self::Tmpfs,
+            "volume" => Self::Volume,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for MountType {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for MountType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for MountType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for MountType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for MountType {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -4415,6 +5283,10 @@ impl api_client_transport::Validate for Port {
             let f = &api_client_transport::validate::field(path, "PublicPort");
             api_client_transport::validate::range_i64(f, *v, Some(0), Some(65535))?;
         }
+        api_client_transport::Validate::validate_at(
+            &self.r#type,
+            &api_client_transport::validate::field(path, "Type"),
+        )?;
         Ok(())
     }
 }
@@ -4450,9 +5322,12 @@ impl api_client_transport::Validate for PortBinding {
 }
 
 /// Transport protocol of a port.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum PortType {
     /// `tcp`.
     Tcp,
@@ -4460,26 +5335,72 @@ pub enum PortType {
     Udp,
     /// `sctp`.
     Sctp,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl PortType {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["tcp", "udp", "sctp"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Tcp => "tcp",
             Self::Udp => "udp",
             Self::Sctp => "sctp",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for PortType {
+    fn from(value: &str) -> Self {
+        match value {
+            "tcp" => Self::Tcp,
+            "udp" => Self::Udp,
+            "sctp" => Self::Sctp,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for PortType {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for PortType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for PortType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for PortType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for PortType {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -4804,18 +5725,23 @@ impl RestartPolicy {
 
 impl api_client_transport::Validate for RestartPolicy {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.name,
+            &api_client_transport::validate::field(path, "Name"),
+        )?;
         Ok(())
     }
 }
 
 /// When the daemon restarts a container that exited (empty string: never).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "kebab-case")]
 pub enum RestartPolicyName {
     /// The empty string.
-    #[serde(rename = "")]
     Empty,
     /// `no`.
     No,
@@ -4825,12 +5751,15 @@ pub enum RestartPolicyName {
     UnlessStopped,
     /// `on-failure`.
     OnFailure,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl RestartPolicyName {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] =
+        &["", "no", "always", "unless-stopped", "on-failure"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -4839,14 +5768,60 @@ impl RestartPolicyName {
             Self::Always => "always",
             Self::UnlessStopped => "unless-stopped",
             Self::OnFailure => "on-failure",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for RestartPolicyName {
+    fn from(value: &str) -> Self {
+        match value {
+            "" => Self::Empty,
+            "no" => Self::No,
+            "always" => Self::Always,
+            "unless-stopped" => Self::UnlessStopped,
+            "on-failure" => Self::OnFailure,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for RestartPolicyName {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for RestartPolicyName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for RestartPolicyName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for RestartPolicyName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for RestartPolicyName {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -4934,7 +5909,10 @@ pub struct SwarmInfo {
 
 impl api_client_transport::Validate for SwarmInfo {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.local_node_state,
+            &api_client_transport::validate::field(path, "LocalNodeState"),
+        )?;
         Ok(())
     }
 }
@@ -4985,6 +5963,14 @@ impl api_client_transport::Validate for SystemDataUsageResponse {
         api_client_transport::Validate::validate_at(
             &self.containers,
             &api_client_transport::validate::field(path, "Containers"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.volumes,
+            &api_client_transport::validate::field(path, "Volumes"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.build_cache,
+            &api_client_transport::validate::field(path, "BuildCache"),
         )?;
         Ok(())
     }
@@ -5182,15 +6168,33 @@ pub struct SystemInfo {
 
 impl api_client_transport::Validate for SystemInfo {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.cgroup_driver,
+            &api_client_transport::validate::field(path, "CgroupDriver"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.cgroup_version,
+            &api_client_transport::validate::field(path, "CgroupVersion"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.swarm,
+            &api_client_transport::validate::field(path, "Swarm"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.isolation,
+            &api_client_transport::validate::field(path, "Isolation"),
+        )?;
         Ok(())
     }
 }
 
 /// Cgroup driver: `cgroupfs`, `systemd` or `none`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum SystemInfoCgroupDriver {
     /// `cgroupfs`.
     Cgroupfs,
@@ -5198,20 +6202,39 @@ pub enum SystemInfoCgroupDriver {
     Systemd,
     /// `none`.
     None,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl SystemInfoCgroupDriver {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["cgroupfs", "systemd", "none"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Cgroupfs => "cgroupfs",
             Self::Systemd => "systemd",
             Self::None => "none",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for SystemInfoCgroupDriver {
+    fn from(value: &str) -> Self {
+        match value {
+            "cgroupfs" => Self::Cgroupfs,
+            "systemd" => Self::Systemd,
+            "none" => Self::None,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for SystemInfoCgroupDriver {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
@@ -5221,29 +6244,76 @@ impl std::fmt::Display for SystemInfoCgroupDriver {
     }
 }
 
+impl Serialize for SystemInfoCgroupDriver {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SystemInfoCgroupDriver {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for SystemInfoCgroupDriver {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Cgroup version: `1` or `2`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SystemInfoCgroupVersion {
     /// `1`.
-    #[serde(rename = "1")]
     V1,
     /// `2`.
-    #[serde(rename = "2")]
     V2,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl SystemInfoCgroupVersion {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["1", "2"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::V1 => "1",
             Self::V2 => "2",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for SystemInfoCgroupVersion {
+    fn from(value: &str) -> Self {
+        match value {
+            "1" => Self::V1,
+            "2" => Self::V2,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for SystemInfoCgroupVersion {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
@@ -5253,10 +6323,40 @@ impl std::fmt::Display for SystemInfoCgroupVersion {
     }
 }
 
+impl Serialize for SystemInfoCgroupVersion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SystemInfoCgroupVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for SystemInfoCgroupVersion {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Default isolation of containers (Windows).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum SystemInfoIsolation {
     /// `default`.
     Default,
@@ -5265,14 +6365,15 @@ pub enum SystemInfoIsolation {
     /// `process`.
     Process,
     /// The empty string.
-    #[serde(rename = "")]
     Empty,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl SystemInfoIsolation {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["default", "hyperv", "process", ""];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -5280,14 +6381,59 @@ impl SystemInfoIsolation {
             Self::Hyperv => "hyperv",
             Self::Process => "process",
             Self::Empty => "",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for SystemInfoIsolation {
+    fn from(value: &str) -> Self {
+        match value {
+            "default" => Self::Default,
+            "hyperv" => Self::Hyperv,
+            "process" => Self::Process,
+            "" => Self::Empty,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for SystemInfoIsolation {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for SystemInfoIsolation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for SystemInfoIsolation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SystemInfoIsolation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for SystemInfoIsolation {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -5522,39 +6668,94 @@ pub struct Volume {
 
 impl api_client_transport::Validate for Volume {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.scope,
+            &api_client_transport::validate::field(path, "Scope"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.cluster_volume,
+            &api_client_transport::validate::field(path, "ClusterVolume"),
+        )?;
         Ok(())
     }
 }
 
 /// `local` (this machine) or `global` (the cluster).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum VolumeScope {
     /// `local`.
     Local,
     /// `global`.
     Global,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl VolumeScope {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["local", "global"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Local => "local",
             Self::Global => "global",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for VolumeScope {
+    fn from(value: &str) -> Self {
+        match value {
+            "local" => Self::Local,
+            "global" => Self::Global,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for VolumeScope {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for VolumeScope {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for VolumeScope {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for VolumeScope {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for VolumeScope {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -5612,7 +6813,10 @@ impl VolumeCreateOptions {
 
 impl api_client_transport::Validate for VolumeCreateOptions {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.cluster_volume_spec,
+            &api_client_transport::validate::field(path, "ClusterVolumeSpec"),
+        )?;
         Ok(())
     }
 }
@@ -5632,7 +6836,10 @@ pub struct VolumeListResponse {
 
 impl api_client_transport::Validate for VolumeListResponse {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.volumes,
+            &api_client_transport::validate::field(path, "Volumes"),
+        )?;
         Ok(())
     }
 }
@@ -5674,15 +6881,21 @@ impl VolumeUpdateRequest {
 
 impl api_client_transport::Validate for VolumeUpdateRequest {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.spec,
+            &api_client_transport::validate::field(path, "Spec"),
+        )?;
         Ok(())
     }
 }
 
 /// State change a wait call blocks for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "kebab-case")]
 pub enum WaitCondition {
     /// `not-running`.
     NotRunning,
@@ -5690,26 +6903,72 @@ pub enum WaitCondition {
     NextExit,
     /// `removed`.
     Removed,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl WaitCondition {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["not-running", "next-exit", "removed"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::NotRunning => "not-running",
             Self::NextExit => "next-exit",
             Self::Removed => "removed",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for WaitCondition {
+    fn from(value: &str) -> Self {
+        match value {
+            "not-running" => Self::NotRunning,
+            "next-exit" => Self::NextExit,
+            "removed" => Self::Removed,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for WaitCondition {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for WaitCondition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for WaitCondition {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for WaitCondition {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for WaitCondition {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 

@@ -10,9 +10,12 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Where a container group is in its life cycle.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum ContainerGroupStatus {
     /// `pending`.
     Pending,
@@ -26,12 +29,21 @@ pub enum ContainerGroupStatus {
     Failed,
     /// `deploying`.
     Deploying,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl ContainerGroupStatus {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &[
+        "pending",
+        "running",
+        "stopped",
+        "succeeded",
+        "failed",
+        "deploying",
+    ];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -41,8 +53,28 @@ impl ContainerGroupStatus {
             Self::Succeeded => "succeeded",
             Self::Failed => "failed",
             Self::Deploying => "deploying",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for ContainerGroupStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "running" => Self::Running,
+            "stopped" => Self::Stopped,
+            "succeeded" => Self::Succeeded,
+            "failed" => Self::Failed,
+            "deploying" => Self::Deploying,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for ContainerGroupStatus {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
@@ -52,10 +84,40 @@ impl std::fmt::Display for ContainerGroupStatus {
     }
 }
 
+impl Serialize for ContainerGroupStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ContainerGroupStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for ContainerGroupStatus {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Where a single instance (one replica on one node) is in its life cycle.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum ContainerGroupInstanceState {
     /// `allocating`.
     Allocating,
@@ -67,12 +129,20 @@ pub enum ContainerGroupInstanceState {
     Running,
     /// `stopping`.
     Stopping,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl ContainerGroupInstanceState {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &[
+        "allocating",
+        "downloading",
+        "creating",
+        "running",
+        "stopping",
+    ];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -81,8 +151,27 @@ impl ContainerGroupInstanceState {
             Self::Creating => "creating",
             Self::Running => "running",
             Self::Stopping => "stopping",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for ContainerGroupInstanceState {
+    fn from(value: &str) -> Self {
+        match value {
+            "allocating" => Self::Allocating,
+            "downloading" => Self::Downloading,
+            "creating" => Self::Creating,
+            "running" => Self::Running,
+            "stopping" => Self::Stopping,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for ContainerGroupInstanceState {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
@@ -92,10 +181,40 @@ impl std::fmt::Display for ContainerGroupInstanceState {
     }
 }
 
+impl Serialize for ContainerGroupInstanceState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ContainerGroupInstanceState {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for ContainerGroupInstanceState {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Scheduling priority class; higher priority costs more and is preempted less often.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum ContainerGroupPriority {
     /// `high`.
     High,
@@ -105,12 +224,14 @@ pub enum ContainerGroupPriority {
     Low,
     /// `batch`.
     Batch,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl ContainerGroupPriority {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["high", "medium", "low", "batch"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -118,8 +239,26 @@ impl ContainerGroupPriority {
             Self::Medium => "medium",
             Self::Low => "low",
             Self::Batch => "batch",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for ContainerGroupPriority {
+    fn from(value: &str) -> Self {
+        match value {
+            "high" => Self::High,
+            "medium" => Self::Medium,
+            "low" => Self::Low,
+            "batch" => Self::Batch,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for ContainerGroupPriority {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
@@ -129,10 +268,40 @@ impl std::fmt::Display for ContainerGroupPriority {
     }
 }
 
+impl Serialize for ContainerGroupPriority {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ContainerGroupPriority {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for ContainerGroupPriority {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// When the node restarts a container that exited.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "snake_case")]
 pub enum ContainerRestartPolicy {
     /// `always`.
     Always,
@@ -140,20 +309,39 @@ pub enum ContainerRestartPolicy {
     OnFailure,
     /// `never`.
     Never,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl ContainerRestartPolicy {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["always", "on_failure", "never"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Always => "always",
             Self::OnFailure => "on_failure",
             Self::Never => "never",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for ContainerRestartPolicy {
+    fn from(value: &str) -> Self {
+        match value {
+            "always" => Self::Always,
+            "on_failure" => Self::OnFailure,
+            "never" => Self::Never,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for ContainerRestartPolicy {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
@@ -163,25 +351,72 @@ impl std::fmt::Display for ContainerRestartPolicy {
     }
 }
 
+impl Serialize for ContainerRestartPolicy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ContainerRestartPolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for ContainerRestartPolicy {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Protocol spoken on the exposed port.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ContainerNetworkingProtocol {
     /// `http`.
-    #[serde(rename = "http")]
     Http,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl ContainerNetworkingProtocol {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["http"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Http => "http",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for ContainerNetworkingProtocol {
+    fn from(value: &str) -> Self {
+        match value {
+            "http" => Self::Http,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for ContainerNetworkingProtocol {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
@@ -191,28 +426,76 @@ impl std::fmt::Display for ContainerNetworkingProtocol {
     }
 }
 
+impl Serialize for ContainerNetworkingProtocol {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ContainerNetworkingProtocol {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for ContainerNetworkingProtocol {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// How the gateway spreads requests over the ready instances.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "snake_case")]
 pub enum ContainerGroupNetworkingLoadBalancer {
     /// `round_robin`.
     RoundRobin,
     /// `least_number_of_connections`.
     LeastNumberOfConnections,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl ContainerGroupNetworkingLoadBalancer {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["round_robin", "least_number_of_connections"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::RoundRobin => "round_robin",
             Self::LeastNumberOfConnections => "least_number_of_connections",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for ContainerGroupNetworkingLoadBalancer {
+    fn from(value: &str) -> Self {
+        match value {
+            "round_robin" => Self::RoundRobin,
+            "least_number_of_connections" => Self::LeastNumberOfConnections,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for ContainerGroupNetworkingLoadBalancer {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
@@ -222,28 +505,76 @@ impl std::fmt::Display for ContainerGroupNetworkingLoadBalancer {
     }
 }
 
+impl Serialize for ContainerGroupNetworkingLoadBalancer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ContainerGroupNetworkingLoadBalancer {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for ContainerGroupNetworkingLoadBalancer {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Scheme used by an HTTP probe.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum ContainerProbeHttpScheme {
     /// `http`.
     Http,
     /// `https`.
     Https,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl ContainerProbeHttpScheme {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["http", "https"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Http => "http",
             Self::Https => "https",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for ContainerProbeHttpScheme {
+    fn from(value: &str) -> Self {
+        match value {
+            "http" => Self::Http,
+            "https" => Self::Https,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for ContainerProbeHttpScheme {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
@@ -253,28 +584,76 @@ impl std::fmt::Display for ContainerProbeHttpScheme {
     }
 }
 
+impl Serialize for ContainerProbeHttpScheme {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ContainerProbeHttpScheme {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for ContainerProbeHttpScheme {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Body format of log batches sent to an HTTP sink.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "snake_case")]
 pub enum ContainerLoggingHttpFormat {
     /// `json`.
     Json,
     /// `json_lines`.
     JsonLines,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl ContainerLoggingHttpFormat {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["json", "json_lines"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Json => "json",
             Self::JsonLines => "json_lines",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for ContainerLoggingHttpFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "json" => Self::Json,
+            "json_lines" => Self::JsonLines,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for ContainerLoggingHttpFormat {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
@@ -284,28 +663,76 @@ impl std::fmt::Display for ContainerLoggingHttpFormat {
     }
 }
 
+impl Serialize for ContainerLoggingHttpFormat {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ContainerLoggingHttpFormat {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for ContainerLoggingHttpFormat {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Compression of log batches sent to an HTTP sink.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum ContainerLoggingHttpCompression {
     /// `none`.
     None,
     /// `gzip`.
     Gzip,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl ContainerLoggingHttpCompression {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["none", "gzip"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::None => "none",
             Self::Gzip => "gzip",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for ContainerLoggingHttpCompression {
+    fn from(value: &str) -> Self {
+        match value {
+            "none" => Self::None,
+            "gzip" => Self::Gzip,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for ContainerLoggingHttpCompression {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
@@ -315,10 +742,40 @@ impl std::fmt::Display for ContainerLoggingHttpCompression {
     }
 }
 
+impl Serialize for ContainerLoggingHttpCompression {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ContainerLoggingHttpCompression {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for ContainerLoggingHttpCompression {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// ISO 3166-1 alpha-2 country code, lower case.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum CountryCode {
     /// `af`.
     Af,
@@ -818,12 +1275,32 @@ pub enum CountryCode {
     Zw,
     /// `ax`.
     Ax,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl CountryCode {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &[
+        "af", "al", "dz", "as", "ad", "ao", "ai", "aq", "ag", "ar", "am", "aw", "au", "at", "az",
+        "bs", "bh", "bd", "bb", "by", "be", "bz", "bj", "bm", "bt", "bo", "bq", "ba", "bw", "bv",
+        "br", "io", "bn", "bg", "bf", "bi", "cv", "kh", "cm", "ca", "ky", "cf", "td", "cl", "cn",
+        "cx", "cc", "co", "km", "cd", "cg", "ck", "cr", "hr", "cu", "cw", "cy", "cz", "ci", "dk",
+        "dj", "dm", "do", "ec", "eg", "sv", "gq", "er", "ee", "sz", "et", "fk", "fo", "fj", "fi",
+        "fr", "gf", "pf", "tf", "ga", "gm", "ge", "de", "gh", "gi", "gr", "gl", "gd", "gp", "gu",
+        "gt", "gg", "gn", "gw", "gy", "ht", "hm", "va", "hn", "hk", "hu", "is", "in", "id", "ir",
+        "iq", "ie", "im", "il", "it", "jm", "jp", "je", "jo", "kz", "ke", "ki", "kp", "kr", "kw",
+        "kg", "la", "lv", "lb", "ls", "lr", "ly", "li", "lt", "lu", "mo", "mg", "mw", "my", "mv",
+        "ml", "mt", "mh", "mq", "mr", "mu", "yt", "mx", "fm", "md", "mc", "mn", "me", "ms", "ma",
+        "mz", "mm", "na", "nr", "np", "nl", "nc", "nz", "ni", "ne", "ng", "nu", "nf", "mp", "no",
+        "om", "pk", "pw", "ps", "pa", "pg", "py", "pe", "ph", "pn", "pl", "pt", "pr", "qa", "mk",
+        "ro", "ru", "rw", "re", "bl", "sh", "kn", "lc", "mf", "pm", "vc", "ws", "sm", "st", "sa",
+        "sn", "rs", "sc", "sl", "sg", "sx", "sk", "si", "sb", "so", "za", "gs", "ss", "es", "lk",
+        "sd", "sr", "sj", "se", "ch", "sy", "tw", "tj", "tz", "th", "tl", "tg", "tk", "to", "tt",
+        "tn", "tr", "tm", "tc", "tv", "ug", "ua", "ae", "gb", "um", "us", "uy", "uz", "vu", "ve",
+        "vn", "vg", "vi", "wf", "eh", "ye", "zm", "zw", "ax",
+    ];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1076,14 +1553,304 @@ impl CountryCode {
             Self::Zm => "zm",
             Self::Zw => "zw",
             Self::Ax => "ax",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for CountryCode {
+    fn from(value: &str) -> Self {
+        match value {
+            "af" => Self::Af,
+            "al" => Self::Al,
+            "dz" => Self::Dz,
+            "as" => Self::As,
+            "ad" => Self::Ad,
+            "ao" => Self::Ao,
+            "ai" => Self::Ai,
+            "aq" => Self::Aq,
+            "ag" => Self::Ag,
+            "ar" => Self::Ar,
+            "am" => Self::Am,
+            "aw" => Self::Aw,
+            "au" => Self::Au,
+            "at" => Self::At,
+            "az" => Self::Az,
+            "bs" => Self::Bs,
+            "bh" => Self::Bh,
+            "bd" => Self::Bd,
+            "bb" => Self::Bb,
+            "by" => Self::By,
+            "be" => Self::Be,
+            "bz" => Self::Bz,
+            "bj" => Self::Bj,
+            "bm" => Self::Bm,
+            "bt" => Self::Bt,
+            "bo" => Self::Bo,
+            "bq" => Self::Bq,
+            "ba" => Self::Ba,
+            "bw" => Self::Bw,
+            "bv" => Self::Bv,
+            "br" => Self::Br,
+            "io" => Self::Io,
+            "bn" => Self::Bn,
+            "bg" => Self::Bg,
+            "bf" => Self::Bf,
+            "bi" => Self::Bi,
+            "cv" => Self::Cv,
+            "kh" => Self::Kh,
+            "cm" => Self::Cm,
+            "ca" => Self::Ca,
+            "ky" => Self::Ky,
+            "cf" => Self::Cf,
+            "td" => Self::Td,
+            "cl" => Self::Cl,
+            "cn" => Self::Cn,
+            "cx" => Self::Cx,
+            "cc" => Self::Cc,
+            "co" => Self::Co,
+            "km" => Self::Km,
+            "cd" => Self::Cd,
+            "cg" => Self::Cg,
+            "ck" => Self::Ck,
+            "cr" => Self::Cr,
+            "hr" => Self::Hr,
+            "cu" => Self::Cu,
+            "cw" => Self::Cw,
+            "cy" => Self::Cy,
+            "cz" => Self::Cz,
+            "ci" => Self::Ci,
+            "dk" => Self::Dk,
+            "dj" => Self::Dj,
+            "dm" => Self::Dm,
+            "do" => Self::Do,
+            "ec" => Self::Ec,
+            "eg" => Self::Eg,
+            "sv" => Self::Sv,
+            "gq" => Self::Gq,
+            "er" => Self::Er,
+            "ee" => Self::Ee,
+            "sz" => Self::Sz,
+            "et" => Self::Et,
+            "fk" => Self::Fk,
+            "fo" => Self::Fo,
+            "fj" => Self::Fj,
+            "fi" => Self::Fi,
+            "fr" => Self::Fr,
+            "gf" => Self::Gf,
+            "pf" => Self::Pf,
+            "tf" => Self::Tf,
+            "ga" => Self::Ga,
+            "gm" => Self::Gm,
+            "ge" => Self::Ge,
+            "de" => Self::De,
+            "gh" => Self::Gh,
+            "gi" => Self::Gi,
+            "gr" => Self::Gr,
+            "gl" => Self::Gl,
+            "gd" => Self::Gd,
+            "gp" => Self::Gp,
+            "gu" => Self::Gu,
+            "gt" => Self::Gt,
+            "gg" => Self::Gg,
+            "gn" => Self::Gn,
+            "gw" => Self::Gw,
+            "gy" => Self::Gy,
+            "ht" => Self::Ht,
+            "hm" => Self::Hm,
+            "va" => Self::Va,
+            "hn" => Self::Hn,
+            "hk" => Self::Hk,
+            "hu" => Self::Hu,
+            "is" => Self::Is,
+            "in" => Self::In,
+            "id" => Self::Id,
+            "ir" => Self::Ir,
+            "iq" => Self::Iq,
+            "ie" => Self::Ie,
+            "im" => Self::Im,
+            "il" => Self::Il,
+            "it" => Self::It,
+            "jm" => Self::Jm,
+            "jp" => Self::Jp,
+            "je" => Self::Je,
+            "jo" => Self::Jo,
+            "kz" => Self::Kz,
+            "ke" => Self::Ke,
+            "ki" => Self::Ki,
+            "kp" => Self::Kp,
+            "kr" => Self::Kr,
+            "kw" => Self::Kw,
+            "kg" => Self::Kg,
+            "la" => Self::La,
+            "lv" => Self::Lv,
+            "lb" => Self::Lb,
+            "ls" => Self::Ls,
+            "lr" => Self::Lr,
+            "ly" => Self::Ly,
+            "li" => Self::Li,
+            "lt" => Self::Lt,
+            "lu" => Self::Lu,
+            "mo" => Self::Mo,
+            "mg" => Self::Mg,
+            "mw" => Self::Mw,
+            "my" => Self::My,
+            "mv" => Self::Mv,
+            "ml" => Self::Ml,
+            "mt" => Self::Mt,
+            "mh" => Self::Mh,
+            "mq" => Self::Mq,
+            "mr" => Self::Mr,
+            "mu" => Self::Mu,
+            "yt" => Self::Yt,
+            "mx" => Self::Mx,
+            "fm" => Self::Fm,
+            "md" => Self::Md,
+            "mc" => Self::Mc,
+            "mn" => Self::Mn,
+            "me" => Self::Me,
+            "ms" => Self::Ms,
+            "ma" => Self::Ma,
+            "mz" => Self::Mz,
+            "mm" => Self::Mm,
+            "na" => Self::Na,
+            "nr" => Self::Nr,
+            "np" => Self::Np,
+            "nl" => Self::Nl,
+            "nc" => Self::Nc,
+            "nz" => Self::Nz,
+            "ni" => Self::Ni,
+            "ne" => Self::Ne,
+            "ng" => Self::Ng,
+            "nu" => Self::Nu,
+            "nf" => Self::Nf,
+            "mp" => Self::Mp,
+            "no" => Self::No,
+            "om" => Self::Om,
+            "pk" => Self::Pk,
+            "pw" => Self::Pw,
+            "ps" => Self::Ps,
+            "pa" => Self::Pa,
+            "pg" => Self::Pg,
+            "py" => Self::Py,
+            "pe" => Self::Pe,
+            "ph" => Self::Ph,
+            "pn" => Self::Pn,
+            "pl" => Self::Pl,
+            "pt" => Self::Pt,
+            "pr" => Self::Pr,
+            "qa" => Self::Qa,
+            "mk" => Self::Mk,
+            "ro" => Self::Ro,
+            "ru" => Self::Ru,
+            "rw" => Self::Rw,
+            "re" => Self::Re,
+            "bl" => Self::Bl,
+            "sh" => Self::Sh,
+            "kn" => Self::Kn,
+            "lc" => Self::Lc,
+            "mf" => Self::Mf,
+            "pm" => Self::Pm,
+            "vc" => Self::Vc,
+            "ws" => Self::Ws,
+            "sm" => Self::Sm,
+            "st" => Self::St,
+            "sa" => Self::Sa,
+            "sn" => Self::Sn,
+            "rs" => Self::Rs,
+            "sc" => Self::Sc,
+            "sl" => Self::Sl,
+            "sg" => Self::Sg,
+            "sx" => Self::Sx,
+            "sk" => Self::Sk,
+            "si" => Self::Si,
+            "sb" => Self::Sb,
+            "so" => Self::So,
+            "za" => Self::Za,
+            "gs" => Self::Gs,
+            "ss" => Self::Ss,
+            "es" => Self::Es,
+            "lk" => Self::Lk,
+            "sd" => Self::Sd,
+            "sr" => Self::Sr,
+            "sj" => Self::Sj,
+            "se" => Self::Se,
+            "ch" => Self::Ch,
+            "sy" => Self::Sy,
+            "tw" => Self::Tw,
+            "tj" => Self::Tj,
+            "tz" => Self::Tz,
+            "th" => Self::Th,
+            "tl" => Self::Tl,
+            "tg" => Self::Tg,
+            "tk" => Self::Tk,
+            "to" => Self::To,
+            "tt" => Self::Tt,
+            "tn" => Self::Tn,
+            "tr" => Self::Tr,
+            "tm" => Self::Tm,
+            "tc" => Self::Tc,
+            "tv" => Self::Tv,
+            "ug" => Self::Ug,
+            "ua" => Self::Ua,
+            "ae" => Self::Ae,
+            "gb" => Self::Gb,
+            "um" => Self::Um,
+            "us" => Self::Us,
+            "uy" => Self::Uy,
+            "uz" => Self::Uz,
+            "vu" => Self::Vu,
+            "ve" => Self::Ve,
+            "vn" => Self::Vn,
+            "vg" => Self::Vg,
+            "vi" => Self::Vi,
+            "wf" => Self::Wf,
+            "eh" => Self::Eh,
+            "ye" => Self::Ye,
+            "zm" => Self::Zm,
+            "zw" => Self::Zw,
+            "ax" => Self::Ax,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for CountryCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for CountryCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for CountryCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for CountryCode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for CountryCode {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -1197,22 +1964,29 @@ pub struct ContainerGroupProbeHttp {
     pub path: String,
     /// Port to send the request to.
     pub port: i32,
-    /// Scheme used by an HTTP probe.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The `scheme` field.
     pub scheme: Option<ContainerProbeHttpScheme>,
     /// Extra request headers (the server may send `null`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub headers: Option<Vec<ContainerGroupProbeHttpHeader>>,
+    #[serde(
+        default,
+        deserialize_with = "api_client_transport::__private::null_as_default"
+    )]
+    pub headers: Vec<ContainerGroupProbeHttpHeader>,
 }
 
 impl ContainerGroupProbeHttp {
-    /// A value with the required `path`, `port`; optional fields start unset.
-    pub fn new(path: impl Into<String>, port: i32) -> Self {
+    /// A value with the required `path`, `port`, `scheme`, `headers`; optional fields start unset.
+    pub fn new(
+        path: impl Into<String>,
+        port: i32,
+        scheme: Option<ContainerProbeHttpScheme>,
+        headers: Vec<ContainerGroupProbeHttpHeader>,
+    ) -> Self {
         Self {
             path: path.into(),
             port,
-            scheme: None,
-            headers: None,
+            scheme,
+            headers,
         }
     }
 }
@@ -1224,11 +1998,13 @@ impl api_client_transport::Validate for ContainerGroupProbeHttp {
         api_client_transport::validate::pattern(f, &self.path, r"^.*$")?;
         let f = &api_client_transport::validate::field(path, "port");
         api_client_transport::validate::range_i64(f, i64::from(self.port), Some(0), Some(65536))?;
-        if let Some(v) = &self.headers {
-            let f = &api_client_transport::validate::field(path, "headers");
-            api_client_transport::validate::items(f, v.len(), Some(1), Some(50))?;
-            api_client_transport::Validate::validate_at(v, f)?;
-        }
+        api_client_transport::Validate::validate_at(
+            &self.scheme,
+            &api_client_transport::validate::field(path, "scheme"),
+        )?;
+        let f = &api_client_transport::validate::field(path, "headers");
+        api_client_transport::validate::items(f, self.headers.len(), Some(1), Some(50))?;
+        api_client_transport::Validate::validate_at(&self.headers, f)?;
         Ok(())
     }
 }
@@ -1636,17 +2412,20 @@ pub struct ContainerLoggingDatadog {
     /// Datadog API key; a `Secret`, never shown by `Debug`.
     pub api_key: crate::Secret,
     /// Tags to attach (the server may send `null`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<ContainerLoggingDatadogTag>>,
 }
 
 impl ContainerLoggingDatadog {
-    /// A value with the required `host`, `api_key`; optional fields start unset.
-    pub fn new(host: impl Into<String>, api_key: impl Into<crate::Secret>) -> Self {
+    /// A value with the required `host`, `api_key`, `tags`; optional fields start unset.
+    pub fn new(
+        host: impl Into<String>,
+        api_key: impl Into<crate::Secret>,
+        tags: Option<Vec<ContainerLoggingDatadogTag>>,
+    ) -> Self {
         Self {
             host: host.into(),
             api_key: api_key.into(),
-            tags: None,
+            tags,
         }
     }
 }
@@ -1722,17 +2501,17 @@ pub struct ContainerLoggingHttp {
     /// Compression of log batches sent to an HTTP sink.
     pub compression: ContainerLoggingHttpCompression,
     /// Extra headers (the server may send `null`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub headers: Option<Vec<ContainerLoggingHttpHeader>>,
 }
 
 impl ContainerLoggingHttp {
-    /// A value with the required `host`, `port`, `format`, `compression`; optional fields start unset.
+    /// A value with the required `host`, `port`, `format`, `compression`, `headers`; optional fields start unset.
     pub fn new(
         host: impl Into<String>,
         port: i32,
         format: ContainerLoggingHttpFormat,
         compression: ContainerLoggingHttpCompression,
+        headers: Option<Vec<ContainerLoggingHttpHeader>>,
     ) -> Self {
         Self {
             host: host.into(),
@@ -1742,7 +2521,7 @@ impl ContainerLoggingHttp {
             path: None,
             format,
             compression,
-            headers: None,
+            headers,
         }
     }
 }
@@ -1769,6 +2548,14 @@ impl api_client_transport::Validate for ContainerLoggingHttp {
             api_client_transport::validate::length(f, v, Some(1), Some(1000))?;
             api_client_transport::validate::pattern(f, v, r"^.*$")?;
         }
+        api_client_transport::Validate::validate_at(
+            &self.format,
+            &api_client_transport::validate::field(path, "format"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.compression,
+            &api_client_transport::validate::field(path, "compression"),
+        )?;
         if let Some(v) = &self.headers {
             let f = &api_client_transport::validate::field(path, "headers");
             api_client_transport::validate::items(f, v.len(), None, Some(1000))?;
@@ -1941,57 +2728,39 @@ impl api_client_transport::Validate for ContainerLogging {
     }
 }
 
-/// Changes to the log sinks: `null` removes a sink.
+/// Changes to the log sinks (upstream allows no `null` for a sink).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateContainerLogging {
     /// Sends container logs to Axiom.
-    #[serde(
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
-    )]
-    pub axiom: api_client_transport::Patch<ContainerLoggingAxiom>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub axiom: Option<ContainerLoggingAxiom>,
     /// Sends container logs to Datadog.
-    #[serde(
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
-    )]
-    pub datadog: api_client_transport::Patch<ContainerLoggingDatadog>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub datadog: Option<ContainerLoggingDatadog>,
     /// Sends container logs to any HTTP endpoint.
-    #[serde(
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
-    )]
-    pub http: api_client_transport::Patch<ContainerLoggingHttp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<ContainerLoggingHttp>,
     /// Sends container logs to New Relic.
-    #[serde(
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
-    )]
-    pub new_relic: api_client_transport::Patch<ContainerLoggingNewRelic>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_relic: Option<ContainerLoggingNewRelic>,
     /// Sends container logs to Splunk.
-    #[serde(
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
-    )]
-    pub splunk: api_client_transport::Patch<ContainerLoggingSplunk>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub splunk: Option<ContainerLoggingSplunk>,
     /// Sends container logs to a plain TCP endpoint.
-    #[serde(
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
-    )]
-    pub tcp: api_client_transport::Patch<ContainerLoggingTcp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcp: Option<ContainerLoggingTcp>,
 }
 
 impl UpdateContainerLogging {
     /// An empty value: every field is left out until set.
     pub fn new() -> Self {
         Self {
-            axiom: api_client_transport::Patch::Absent,
-            datadog: api_client_transport::Patch::Absent,
-            http: api_client_transport::Patch::Absent,
-            new_relic: api_client_transport::Patch::Absent,
-            splunk: api_client_transport::Patch::Absent,
-            tcp: api_client_transport::Patch::Absent,
+            axiom: None,
+            datadog: None,
+            http: None,
+            new_relic: None,
+            splunk: None,
+            tcp: None,
         }
     }
 }
@@ -2527,6 +3296,10 @@ impl api_client_transport::Validate for CreateContainer {
                 api_client_transport::validate::pattern(f, v, r"^.*$")?;
             }
         }
+        api_client_transport::Validate::validate_at(
+            &self.priority,
+            &api_client_transport::validate::field(path, "priority"),
+        )?;
         if let Some(v) = &self.environment_variables {
             let f = &api_client_transport::validate::field(path, "environment_variables");
             for (k, v) in v {
@@ -2547,7 +3320,7 @@ impl api_client_transport::Validate for CreateContainer {
     }
 }
 
-/// Changes to the container. Environment variables merge key by key: a `null` value removes that variable.
+/// Changes to the container.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateContainer {
     /// New image reference.
@@ -2557,12 +3330,9 @@ pub struct UpdateContainer {
     )]
     pub image: api_client_transport::Patch<String>,
     /// Cache the image close to the nodes.
-    #[serde(
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
-    )]
-    pub image_caching: api_client_transport::Patch<bool>,
-    /// Changes to the hardware each replica needs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_caching: Option<bool>,
+    /// The `resources` field.
     #[serde(
         default,
         skip_serializing_if = "api_client_transport::Patch::is_absent"
@@ -2574,30 +3344,24 @@ pub struct UpdateContainer {
         skip_serializing_if = "api_client_transport::Patch::is_absent"
     )]
     pub command: api_client_transport::Patch<Vec<String>>,
-    /// Scheduling priority class; higher priority costs more and is preempted less often.
+    /// The `priority` field.
     #[serde(
         default,
         skip_serializing_if = "api_client_transport::Patch::is_absent"
     )]
     pub priority: api_client_transport::Patch<ContainerGroupPriority>,
-    /// Variables to set (a value) or remove (`null`).
-    #[serde(
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
-    )]
-    pub environment_variables: api_client_transport::Patch<BTreeMap<String, Option<String>>>,
-    /// Changes to the log sinks: `null` removes a sink.
+    /// Variables to set, merged key by key into the container's (upstream allows no `null` value, so a variable cannot be removed this way).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment_variables: Option<BTreeMap<String, String>>,
+    /// The `logging` field.
     #[serde(
         default,
         skip_serializing_if = "api_client_transport::Patch::is_absent"
     )]
     pub logging: api_client_transport::Patch<UpdateContainerLogging>,
     /// Credentials for pulling a private image; set at most one.
-    #[serde(
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
-    )]
-    pub registry_authentication: api_client_transport::Patch<ContainerRegistryAuthentication>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry_authentication: Option<ContainerRegistryAuthentication>,
 }
 
 impl UpdateContainer {
@@ -2605,13 +3369,13 @@ impl UpdateContainer {
     pub fn new() -> Self {
         Self {
             image: api_client_transport::Patch::Absent,
-            image_caching: api_client_transport::Patch::Absent,
+            image_caching: None,
             resources: api_client_transport::Patch::Absent,
             command: api_client_transport::Patch::Absent,
             priority: api_client_transport::Patch::Absent,
-            environment_variables: api_client_transport::Patch::Absent,
+            environment_variables: None,
             logging: api_client_transport::Patch::Absent,
-            registry_authentication: api_client_transport::Patch::Absent,
+            registry_authentication: None,
         }
     }
 }
@@ -2636,14 +3400,16 @@ impl api_client_transport::Validate for UpdateContainer {
                 api_client_transport::validate::pattern(f, v, r"^.*$")?;
             }
         }
-        if let api_client_transport::Patch::Value(v) = &self.environment_variables {
+        api_client_transport::Validate::validate_at(
+            &self.priority,
+            &api_client_transport::validate::field(path, "priority"),
+        )?;
+        if let Some(v) = &self.environment_variables {
             let f = &api_client_transport::validate::field(path, "environment_variables");
             for (k, v) in v {
                 let f = &api_client_transport::validate::field(f, k);
-                if let Some(v) = v {
-                    api_client_transport::validate::length(f, v, Some(1), Some(1000))?;
-                    api_client_transport::validate::pattern(f, v, r"^.*$")?;
-                }
+                api_client_transport::validate::length(f, v, Some(1), Some(1000))?;
+                api_client_transport::validate::pattern(f, v, r"^.*$")?;
             }
         }
         api_client_transport::Validate::validate_at(
@@ -2686,8 +3452,16 @@ pub struct ContainerGroupNetworking {
 
 impl api_client_transport::Validate for ContainerGroupNetworking {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.protocol,
+            &api_client_transport::validate::field(path, "protocol"),
+        )?;
         let f = &api_client_transport::validate::field(path, "port");
         api_client_transport::validate::range_i64(f, i64::from(self.port), Some(1), Some(65535))?;
+        api_client_transport::Validate::validate_at(
+            &self.load_balancer,
+            &api_client_transport::validate::field(path, "load_balancer"),
+        )?;
         if let Some(v) = &self.client_request_timeout {
             let f = &api_client_transport::validate::field(path, "client_request_timeout");
             api_client_transport::validate::range_i64(f, i64::from(*v), Some(1), Some(100000))?;
@@ -2747,8 +3521,16 @@ impl CreateContainerGroupNetworking {
 
 impl api_client_transport::Validate for CreateContainerGroupNetworking {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.protocol,
+            &api_client_transport::validate::field(path, "protocol"),
+        )?;
         let f = &api_client_transport::validate::field(path, "port");
         api_client_transport::validate::range_i64(f, i64::from(self.port), Some(1), Some(65535))?;
+        api_client_transport::Validate::validate_at(
+            &self.load_balancer,
+            &api_client_transport::validate::field(path, "load_balancer"),
+        )?;
         if let Some(v) = &self.client_request_timeout {
             let f = &api_client_transport::validate::field(path, "client_request_timeout");
             api_client_transport::validate::range_i64(f, i64::from(*v), Some(1), Some(100000))?;
@@ -2860,6 +3642,10 @@ pub struct ContainerGroupState {
 
 impl api_client_transport::Validate for ContainerGroupState {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.status,
+            &api_client_transport::validate::field(path, "status"),
+        )?;
         if let Some(v) = &self.description {
             let f = &api_client_transport::validate::field(path, "description");
             api_client_transport::validate::length(f, v, None, Some(1000))?;
@@ -2974,10 +3760,19 @@ impl api_client_transport::Validate for ContainerGroup {
             &self.container,
             &api_client_transport::validate::field(path, "container"),
         )?;
+        api_client_transport::Validate::validate_at(
+            &self.restart_policy,
+            &api_client_transport::validate::field(path, "restart_policy"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.priority,
+            &api_client_transport::validate::field(path, "priority"),
+        )?;
         let f = &api_client_transport::validate::field(path, "replicas");
         api_client_transport::validate::range_i64(f, i64::from(self.replicas), Some(0), Some(500))?;
         let f = &api_client_transport::validate::field(path, "country_codes");
         api_client_transport::validate::items(f, self.country_codes.len(), None, Some(500))?;
+        api_client_transport::Validate::validate_at(&self.country_codes, f)?;
         api_client_transport::Validate::validate_at(
             &self.current_state,
             &api_client_transport::validate::field(path, "current_state"),
@@ -3069,13 +3864,13 @@ pub struct CreateContainerGroup {
     /// Expose the group through the SaladCloud gateway.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub networking: Option<CreateContainerGroupNetworking>,
-    /// A health probe.
+    /// The `liveness_probe` field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub liveness_probe: Option<ContainerGroupProbe>,
-    /// A health probe.
+    /// The `readiness_probe` field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub readiness_probe: Option<ContainerGroupProbe>,
-    /// A health probe.
+    /// The `startup_probe` field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub startup_probe: Option<ContainerGroupProbe>,
     /// Connects the group to a job queue: where the job-queue worker delivers jobs.
@@ -3138,11 +3933,16 @@ impl api_client_transport::Validate for CreateContainerGroup {
             &self.container,
             &api_client_transport::validate::field(path, "container"),
         )?;
+        api_client_transport::Validate::validate_at(
+            &self.restart_policy,
+            &api_client_transport::validate::field(path, "restart_policy"),
+        )?;
         let f = &api_client_transport::validate::field(path, "replicas");
         api_client_transport::validate::range_i64(f, i64::from(self.replicas), Some(0), Some(500))?;
         if let Some(v) = &self.country_codes {
             let f = &api_client_transport::validate::field(path, "country_codes");
             api_client_transport::validate::items(f, v.len(), Some(1), Some(500))?;
+            api_client_transport::Validate::validate_at(v, f)?;
         }
         api_client_transport::Validate::validate_at(
             &self.networking,
@@ -3186,7 +3986,7 @@ pub struct UpdateContainerGroup {
         skip_serializing_if = "api_client_transport::Patch::is_absent"
     )]
     pub display_name: api_client_transport::Patch<String>,
-    /// Changes to the container.
+    /// The `container` field.
     #[serde(
         default,
         skip_serializing_if = "api_client_transport::Patch::is_absent"
@@ -3205,49 +4005,38 @@ pub struct UpdateContainerGroup {
     )]
     pub country_codes: api_client_transport::Patch<Vec<CountryCode>>,
     /// Changes to the gateway settings.
-    #[serde(
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
-    )]
-    pub networking: api_client_transport::Patch<UpdateContainerGroupNetworking>,
-    /// A health probe.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub networking: Option<UpdateContainerGroupNetworking>,
+    /// The `liveness_probe` field.
     #[serde(
         default,
         skip_serializing_if = "api_client_transport::Patch::is_absent"
     )]
     pub liveness_probe: api_client_transport::Patch<ContainerGroupProbe>,
-    /// A health probe.
+    /// The `readiness_probe` field.
     #[serde(
         default,
         skip_serializing_if = "api_client_transport::Patch::is_absent"
     )]
     pub readiness_probe: api_client_transport::Patch<ContainerGroupProbe>,
-    /// A health probe.
+    /// The `startup_probe` field.
     #[serde(
         default,
         skip_serializing_if = "api_client_transport::Patch::is_absent"
     )]
     pub startup_probe: api_client_transport::Patch<ContainerGroupProbe>,
     /// Scales replicas on the length of the connected job queue.
-    #[serde(
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
-    )]
-    pub queue_autoscaler: api_client_transport::Patch<ContainerGroupQueueAutoscaler>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue_autoscaler: Option<ContainerGroupQueueAutoscaler>,
     /// Scheduled replica changes (replaces the list).
-    #[serde(
-        rename = "scaling-actions",
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
-    )]
-    pub scaling_actions: api_client_transport::Patch<Vec<ContainerGroupScalingAction>>,
+    #[serde(rename = "scaling-actions", skip_serializing_if = "Option::is_none")]
+    pub scaling_actions: Option<Vec<ContainerGroupScalingAction>>,
     /// Apply the scheduled replica changes.
     #[serde(
         rename = "scheduled-scaling-enabled",
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub scheduled_scaling_enabled: api_client_transport::Patch<bool>,
+    pub scheduled_scaling_enabled: Option<bool>,
 }
 
 impl UpdateContainerGroup {
@@ -3258,13 +4047,13 @@ impl UpdateContainerGroup {
             container: api_client_transport::Patch::Absent,
             replicas: api_client_transport::Patch::Absent,
             country_codes: api_client_transport::Patch::Absent,
-            networking: api_client_transport::Patch::Absent,
+            networking: None,
             liveness_probe: api_client_transport::Patch::Absent,
             readiness_probe: api_client_transport::Patch::Absent,
             startup_probe: api_client_transport::Patch::Absent,
-            queue_autoscaler: api_client_transport::Patch::Absent,
-            scaling_actions: api_client_transport::Patch::Absent,
-            scheduled_scaling_enabled: api_client_transport::Patch::Absent,
+            queue_autoscaler: None,
+            scaling_actions: None,
+            scheduled_scaling_enabled: None,
         }
     }
 }
@@ -3287,6 +4076,7 @@ impl api_client_transport::Validate for UpdateContainerGroup {
         if let api_client_transport::Patch::Value(v) = &self.country_codes {
             let f = &api_client_transport::validate::field(path, "country_codes");
             api_client_transport::validate::items(f, v.len(), Some(1), Some(500))?;
+            api_client_transport::Validate::validate_at(v, f)?;
         }
         api_client_transport::Validate::validate_at(
             &self.networking,
@@ -3308,7 +4098,7 @@ impl api_client_transport::Validate for UpdateContainerGroup {
             &self.queue_autoscaler,
             &api_client_transport::validate::field(path, "queue_autoscaler"),
         )?;
-        if let api_client_transport::Patch::Value(v) = &self.scaling_actions {
+        if let Some(v) = &self.scaling_actions {
             let f = &api_client_transport::validate::field(path, "scaling-actions");
             api_client_transport::validate::items(f, v.len(), None, Some(100))?;
             api_client_transport::Validate::validate_at(v, f)?;
@@ -3372,6 +4162,10 @@ pub struct ContainerGroupInstance {
 
 impl api_client_transport::Validate for ContainerGroupInstance {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.state,
+            &api_client_transport::validate::field(path, "state"),
+        )?;
         let f = &api_client_transport::validate::field(path, "version");
         api_client_transport::validate::range_i64(
             f,
@@ -3653,7 +4447,10 @@ impl CpuAvailabilityRequest {
 
 impl api_client_transport::Validate for CpuAvailabilityRequest {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.country_codes,
+            &api_client_transport::validate::field(path, "country_codes"),
+        )?;
         Ok(())
     }
 }
@@ -3808,6 +4605,10 @@ impl GpuAvailabilityRequest {
 
 impl api_client_transport::Validate for GpuAvailabilityRequest {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.country_codes,
+            &api_client_transport::validate::field(path, "country_codes"),
+        )?;
         let f = &api_client_transport::validate::field(path, "gpu_classes");
         api_client_transport::validate::items(f, self.gpu_classes.len(), Some(1), None)?;
         Ok(())
@@ -3859,6 +4660,10 @@ pub struct GpuClass {
 
 impl api_client_transport::Validate for GpuClass {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.gpu_class_type,
+            &api_client_transport::validate::field(path, "gpu_class_type"),
+        )?;
         if let Some(v) = &self.gpu_count {
             let f = &api_client_transport::validate::field(path, "gpu_count");
             api_client_transport::validate::range_i64(f, i64::from(*v), Some(1), Some(512))?;
@@ -3933,38 +4738,90 @@ impl api_client_transport::Validate for GpuClassPrice {
         let f = &api_client_transport::validate::field(path, "price");
         api_client_transport::validate::length(f, &self.price, Some(1), Some(20))?;
         api_client_transport::validate::pattern(f, &self.price, r"^.*$")?;
+        api_client_transport::Validate::validate_at(
+            &self.priority,
+            &api_client_transport::validate::field(path, "priority"),
+        )?;
         Ok(())
     }
 }
 
 /// Whether the nodes are community machines or secure data-center ones.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum GpuClassType {
     /// `community`.
     Community,
     /// `secure`.
     Secure,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl GpuClassType {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["community", "secure"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Community => "community",
             Self::Secure => "secure",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for GpuClassType {
+    fn from(value: &str) -> Self {
+        match value {
+            "community" => Self::Community,
+            "secure" => Self::Secure,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for GpuClassType {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for GpuClassType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for GpuClassType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for GpuClassType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for GpuClassType {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -4075,6 +4932,7 @@ impl api_client_transport::Validate for InferenceEndpointJob {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let f = &api_client_transport::validate::field(path, "events");
         api_client_transport::validate::items(f, self.events.len(), None, Some(1000))?;
+        api_client_transport::Validate::validate_at(&self.events, f)?;
         let f = &api_client_transport::validate::field(path, "inference_endpoint_name");
         api_client_transport::validate::length(
             f,
@@ -4093,6 +4951,10 @@ impl api_client_transport::Validate for InferenceEndpointJob {
             f,
             &self.organization_name,
             r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$",
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.status,
+            &api_client_transport::validate::field(path, "status"),
         )?;
         if let Some(v) = &self.webhook {
             let f = &api_client_transport::validate::field(path, "webhook");
@@ -4215,15 +5077,21 @@ pub struct JobEvent {
 
 impl api_client_transport::Validate for JobEvent {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
+        api_client_transport::Validate::validate_at(
+            &self.action,
+            &api_client_transport::validate::field(path, "action"),
+        )?;
         Ok(())
     }
 }
 
 /// What happened to a job.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum JobEventAction {
     /// `created`.
     Created,
@@ -4235,12 +5103,15 @@ pub enum JobEventAction {
     Cancelled,
     /// `failed`.
     Failed,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl JobEventAction {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] =
+        &["created", "started", "succeeded", "cancelled", "failed"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -4249,8 +5120,27 @@ impl JobEventAction {
             Self::Succeeded => "succeeded",
             Self::Cancelled => "cancelled",
             Self::Failed => "failed",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for JobEventAction {
+    fn from(value: &str) -> Self {
+        match value {
+            "created" => Self::Created,
+            "started" => Self::Started,
+            "succeeded" => Self::Succeeded,
+            "cancelled" => Self::Cancelled,
+            "failed" => Self::Failed,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for JobEventAction {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
@@ -4260,10 +5150,40 @@ impl std::fmt::Display for JobEventAction {
     }
 }
 
+impl Serialize for JobEventAction {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for JobEventAction {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for JobEventAction {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Where a queue or inference job stands; `succeeded`, `cancelled` and `failed` are final.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum JobStatus {
     /// `pending`.
     Pending,
@@ -4275,12 +5195,15 @@ pub enum JobStatus {
     Cancelled,
     /// `failed`.
     Failed,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl JobStatus {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] =
+        &["pending", "running", "succeeded", "cancelled", "failed"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -4289,14 +5212,60 @@ impl JobStatus {
             Self::Succeeded => "succeeded",
             Self::Cancelled => "cancelled",
             Self::Failed => "failed",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for JobStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "running" => Self::Running,
+            "succeeded" => Self::Succeeded,
+            "cancelled" => Self::Cancelled,
+            "failed" => Self::Failed,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for JobStatus {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for JobStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for JobStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for JobStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for JobStatus {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -4340,6 +5309,10 @@ impl api_client_transport::Validate for LogEntry {
         api_client_transport::Validate::validate_at(
             &self.resource,
             &api_client_transport::validate::field(path, "resource"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.severity,
+            &api_client_transport::validate::field(path, "severity"),
         )?;
         if let Some(v) = &self.span_id {
             let f = &api_client_transport::validate::field(path, "span_Id");
@@ -4420,6 +5393,10 @@ impl api_client_transport::Validate for LogEntryQuery {
         }
         let f = &api_client_transport::validate::field(path, "query");
         api_client_transport::validate::length(f, &self.query, None, Some(20000))?;
+        api_client_transport::Validate::validate_at(
+            &self.sort_order,
+            &api_client_transport::validate::field(path, "sort_order"),
+        )?;
         Ok(())
     }
 }
@@ -4452,9 +5429,12 @@ impl api_client_transport::Validate for LogEntryResource {
 }
 
 /// How serious a log line is.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum LogEntrySeverity {
     /// `default`.
     Default,
@@ -4474,12 +5454,24 @@ pub enum LogEntrySeverity {
     Alert,
     /// `emergency`.
     Emergency,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl LogEntrySeverity {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &[
+        "default",
+        "debug",
+        "info",
+        "notice",
+        "warning",
+        "error",
+        "critical",
+        "alert",
+        "emergency",
+    ];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -4492,8 +5484,31 @@ impl LogEntrySeverity {
             Self::Critical => "critical",
             Self::Alert => "alert",
             Self::Emergency => "emergency",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for LogEntrySeverity {
+    fn from(value: &str) -> Self {
+        match value {
+            "default" => Self::Default,
+            "debug" => Self::Debug,
+            "info" => Self::Info,
+            "notice" => Self::Notice,
+            "warning" => Self::Warning,
+            "error" => Self::Error,
+            "critical" => Self::Critical,
+            "alert" => Self::Alert,
+            "emergency" => Self::Emergency,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for LogEntrySeverity {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
@@ -4503,34 +5518,109 @@ impl std::fmt::Display for LogEntrySeverity {
     }
 }
 
+impl Serialize for LogEntrySeverity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for LogEntrySeverity {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for LogEntrySeverity {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Newest first (`desc`, the server's default) or oldest first.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[serde(rename_all = "lowercase")]
 pub enum LogEntrySortOrder {
     /// `desc`.
     Desc,
     /// `asc`.
     Asc,
-    /// A value this version does not know, kept as received.
-    #[serde(untagged)]
-    Unknown(String),
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
 }
 
 impl LogEntrySortOrder {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["desc", "asc"];
+
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Desc => "desc",
             Self::Asc => "asc",
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
         }
+    }
+}
+
+impl From<&str> for LogEntrySortOrder {
+    fn from(value: &str) -> Self {
+        match value {
+            "desc" => Self::Desc,
+            "asc" => Self::Asc,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for LogEntrySortOrder {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
 impl std::fmt::Display for LogEntrySortOrder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for LogEntrySortOrder {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for LogEntrySortOrder {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for LogEntrySortOrder {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -4617,6 +5707,11 @@ impl api_client_transport::Validate for QueueJob {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let f = &api_client_transport::validate::field(path, "events");
         api_client_transport::validate::items(f, self.events.len(), None, Some(1000))?;
+        api_client_transport::Validate::validate_at(&self.events, f)?;
+        api_client_transport::Validate::validate_at(
+            &self.status,
+            &api_client_transport::validate::field(path, "status"),
+        )?;
         Ok(())
     }
 }
