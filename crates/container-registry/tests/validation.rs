@@ -207,7 +207,7 @@ async fn enum_values_the_api_does_not_define_are_refused_naming_the_known_ones()
             )))
             .await,
         "filters[0].operator",
-        "dbetween",
+        "eq, ne",
     );
     refused(
         client

@@ -454,7 +454,7 @@ impl Containers {
         r = flag(r, "timestamps", options.timestamps);
         r = opt(r, "tail", options.tail);
         if options.follow {
-            r = r.timeout(self.docker.quiet_stream_allowance());
+            r = r.head_timeout(self.docker.quiet_stream_allowance());
         }
         let path = r.path().to_string();
         let response = self.docker.send(r).await?;
@@ -511,7 +511,7 @@ impl Containers {
         let (r, _) = self.req_id(Method::GET, id, &["stats"]).await?;
         let r = r
             .query_pair("stream", "true")
-            .timeout(self.docker.quiet_stream_allowance());
+            .head_timeout(self.docker.quiet_stream_allowance());
         let path = r.path().to_string();
         let body = self.docker.send(r).await?.into_stream();
         Ok(JsonLines::new(body, Method::GET, path))

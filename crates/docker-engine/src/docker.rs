@@ -592,8 +592,8 @@ impl Docker {
     /// How long a followed stream may wait for its response head: as long as it may
     /// be quiet between chunks, since some daemons (podman) send the head only with
     /// the first chunk. Unbounded when no idle timeout is set.
-    pub(crate) fn quiet_stream_allowance(&self) -> Duration {
-        self.inner.stream_idle_timeout.unwrap_or(Duration::MAX)
+    pub(crate) fn quiet_stream_allowance(&self) -> Option<Duration> {
+        self.inner.stream_idle_timeout
     }
 
     /// Fails, naming `field`, when `v` (from [`Docker::request`]) is older than `needed`.
@@ -620,9 +620,12 @@ impl Docker {
 
     fn explain(&self, error: Error) -> Error {
         if self.inner.host.trim().starts_with("ssh://") {
-            let endpoint = match self.inner.endpoint.origin() {
-                Some(origin) => format!("{} ({origin})", self.inner.host.trim()),
-                None => self.inner.host.trim().to_string(),
+            let endpoint = match &self.inner.endpoint.source {
+                EndpointSource::DockerHost => format!("{} (DOCKER_HOST)", self.inner.host.trim()),
+                _ => match self.inner.endpoint.origin() {
+                    Some(origin) => format!("{} ({origin})", self.inner.host.trim()),
+                    None => self.inner.host.trim().to_string(),
+                },
             };
             return crate::ssh::explain(error, endpoint);
         }

@@ -82,10 +82,17 @@ async fn a_context_reaches_the_live_daemon() {
     std::env::set_var("DOCKER_CONTEXT", "dremote-nowhere");
     let err = Docker::connect().unwrap().ping().await.unwrap_err();
     assert!(matches!(err, Error::Connect { .. }), "{err:?}");
+    // Display says what failed; the cause chain says why and who chose the address.
+    let mut text = err.to_string();
+    let mut cause = std::error::Error::source(&err);
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
     assert!(
-        err.to_string().contains("/run/dremote-no-such.sock")
-            && err.to_string().contains("context dremote-nowhere"),
-        "{err}"
+        text.contains("/run/dremote-no-such.sock") && text.contains("context dremote-nowhere"),
+        "{text}"
     );
     std::env::set_var("DOCKER_CONTEXT", "dremote-live");
     let docker = Docker::connect().unwrap();

@@ -244,7 +244,8 @@ impl Client {
                 attempt,
                 status = tracing::field::Empty,
             );
-            let deadline = head_timeout.map(|t| Instant::now() + t);
+            // A bound too far away to represent (Duration::MAX, say) is no bound.
+            let deadline = head_timeout.and_then(|t| Instant::now().checked_add(t));
             let outcome = self
                 .attempt(&mut request, head_timeout, deadline)
                 .instrument(span.clone())
