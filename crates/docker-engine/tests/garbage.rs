@@ -210,10 +210,17 @@ async fn broken_json_answers_are_typed_errors() {
         .archive_info("dropped", "/etc")
         .await
         .unwrap_err();
+    // The reason is the error's cause, as an error reporter prints it.
+    let mut report = err.to_string();
+    let mut cause = std::error::Error::source(&err);
+    while let Some(e) = cause {
+        report = format!("{report}: {e}");
+        cause = e.source();
+    }
     assert!(
-        err.to_string().contains("X-Docker-Container-Path-Stat")
-            || err.to_string().to_lowercase().contains("path-stat"),
-        "{err}"
+        report.contains("X-Docker-Container-Path-Stat")
+            || report.to_lowercase().contains("path-stat"),
+        "{report}"
     );
 }
 

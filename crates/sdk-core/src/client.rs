@@ -207,7 +207,7 @@ impl Client {
     async fn execute(
         &self,
         mut request: Request,
-    ) -> Result<(http::Response<Incoming>, Option<Instant>)> {
+    ) -> Result<(http::Response<Incoming>, Option<(Instant, Duration)>)> {
         if let Some(invalid) = request.invalid.take() {
             return Err(invalid);
         }
@@ -254,7 +254,13 @@ impl Client {
                     let status = response.status();
                     span.record("status", status.as_u16());
                     if status.is_success() || status == StatusCode::SWITCHING_PROTOCOLS {
-                        return Ok((response, deadline.filter(|_| whole_answer)));
+                        let body_deadline = match (deadline, head_timeout) {
+                            (Some(deadline), Some(bound)) if whole_answer => {
+                                Some((deadline, bound))
+                            }
+                            _ => None,
+                        };
+                        return Ok((response, body_deadline));
                     }
                     let retry_after = parse_retry_after(response.headers());
                     let error = self
@@ -263,7 +269,7 @@ impl Client {
                             request.path.clone(),
                             response,
                             retry_after,
-                            request.sensitive,
+                            request.sensitive_errors,
                             deadline,
                         )
                         .await;
@@ -412,11 +418,11 @@ impl Client {
         path: String,
         response: http::Response<Incoming>,
         retry_after: Option<Duration>,
-        sensitive: bool,
+        sensitive_errors: bool,
         deadline: Option<Instant>,
     ) -> Error {
         let (parts, body) = response.into_parts();
-        if sensitive {
+        if sensitive_errors {
             // Not a byte of it is read, so none can end up anywhere.
             drop(body);
             return Error::from(

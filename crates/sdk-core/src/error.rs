@@ -235,9 +235,12 @@ impl Error {
     /// loses its snippet and serde's message (which may quote a value); an API
     /// error loses its raw body, its message and its code (a failed log-in may
     /// still echo the credentials). Other errors hold no body and are returned
-    /// as they are. Applied by the client to every error of a request marked
-    /// [`sensitive`](crate::Request::sensitive), and to any answer that echoes
-    /// one of the client's secret header values.
+    /// as they are. The client applies it to decode errors of a request marked
+    /// [`sensitive`](crate::Request::sensitive), to failure answers of one
+    /// marked [`sensitive_errors`](crate::Request::sensitive_errors), and to
+    /// any answer that echoes one of its secret header values. API crates
+    /// apply it to errors they build from a sensitive answer themselves (an
+    /// error code inside a `200` log-in answer that also holds the token).
     pub fn redact_body(self) -> Self {
         match self {
             Error::Decode {

@@ -1,7 +1,9 @@
 //! The shared transport of the workspace's API clients.
 //!
-//! One [`Client`] per API, built over hyper 1: a base URL (`http`, `https` or
-//! a `unix` socket), default headers, timeouts and a [`RetryPolicy`]. API
+//! One [`Client`] per API, built over hyper 1 from a [`ClientConfig`] (base
+//! URL for `http`, `https` or a `unix` socket, timeouts, a [`RetryPolicy`],
+//! limits, the validation switch, an optional [`Dialer`]) plus default
+//! headers. Every API crate's builder wraps the same `ClientConfig`. API
 //! crates describe each call as a [`Request`] (method, path segments, query,
 //! headers, body) and consume the [`Response`] as JSON, bytes, a
 //! [`ByteStream`] or, for hijacking endpoints, an [`Upgraded`] connection.

@@ -69,6 +69,7 @@ pub struct Request {
     pub(crate) idle_timeout: Option<Option<Duration>>,
     pub(crate) streaming: bool,
     pub(crate) sensitive: bool,
+    pub(crate) sensitive_errors: bool,
     /// A problem found while building (a bad header, an empty segment),
     /// reported by `send` before anything is sent.
     pub(crate) invalid: Option<Error>,
@@ -115,6 +116,7 @@ impl Request {
             idle_timeout: None,
             streaming: false,
             sensitive: false,
+            sensitive_errors: false,
             invalid,
             validation: None,
         }
@@ -258,11 +260,25 @@ impl Request {
         self
     }
 
-    /// Marks the answer as holding secrets (tokens, credentials): no byte of
-    /// it is kept or quoted in any error, whether the status is a failure or
-    /// a success that does not decode.
+    /// Marks a successful answer as holding secrets (tokens, credentials):
+    /// no byte of it is kept or quoted in any error, e.g. when it does not
+    /// decode. Failure answers are still kept (they carry the server's
+    /// account of the error) unless they echo one of the client's secret
+    /// headers; see [`sensitive_errors`](Self::sensitive_errors) to withhold
+    /// them too.
     pub fn sensitive(mut self, yes: bool) -> Self {
         self.sensitive = yes;
+        self
+    }
+
+    /// Marks every answer as holding secrets, failures included (a log-in
+    /// whose error may echo what was sent): an [`Error::Api`] then keeps the
+    /// status only, no body, message or code. Implies [`sensitive`](Self::sensitive).
+    pub fn sensitive_errors(mut self, yes: bool) -> Self {
+        self.sensitive_errors = yes;
+        if yes {
+            self.sensitive = true;
+        }
         self
     }
 

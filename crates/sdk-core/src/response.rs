@@ -35,8 +35,9 @@ pub(crate) struct ResponseLimits {
     pub(crate) path: String,
     /// Silence allowed between chunks of a stream.
     pub(crate) idle_timeout: Option<Duration>,
-    /// When the attempt's time is up for a buffered read (head and body).
-    pub(crate) deadline: Option<Instant>,
+    /// When the attempt's time is up for a buffered read (head and body),
+    /// and the bound it came from, for the error.
+    pub(crate) deadline: Option<(Instant, Duration)>,
     pub(crate) max_body_bytes: usize,
     pub(crate) redaction: Redaction,
 }
@@ -141,10 +142,6 @@ impl Response {
         if declared.is_some_and(|len| len > max as u64) {
             return Err(over());
         }
-        let timeout = self
-            .limits
-            .deadline
-            .map(|d| d.saturating_duration_since(Instant::now()));
         let mut stream = self.into_stream();
         let reading = async move {
             // Most answers arrive in one chunk: hand it back without a copy.
@@ -172,13 +169,13 @@ impl Response {
             }
         };
         match deadline {
-            Some(deadline) => tokio::time::timeout_at(deadline.into(), reading)
+            Some((deadline, bound)) => tokio::time::timeout_at(deadline.into(), reading)
                 .await
                 .unwrap_or_else(|_| {
                     Err(Error::Timeout {
                         method: method.clone(),
                         path: path.clone(),
-                        after: timeout.unwrap_or_default(),
+                        after: bound,
                     })
                 }),
             None => reading.await,
