@@ -415,7 +415,10 @@ impl Containers {
         if !options.stdout && !options.stderr {
             return Err(Error::invalid("stdout", "choose stdout, stderr or both"));
         }
-        let (mut r, v) = self.req_id(Method::GET, id, &["logs"]).await?;
+        let (r, v) = self.req_id(Method::GET, id, &["logs"]).await?;
+        // dockerd flushes every log line as its own small chunk: read them on
+        // a connection driven by the stream's reader (see `LogStream`).
+        let mut r = r.dedicated_connection(true);
         // Old daemons do not label the stream: look the TTY up while the container surely exists.
         let known = if v < since::V1_42 {
             Some(self.multiplexed(id).await?)
@@ -479,7 +482,7 @@ impl Containers {
     #[doc(alias = "container_stats_stream")]
     pub async fn stats_stream(&self, id: &str) -> Result<StatsStream> {
         let (r, _) = self.req_id(Method::GET, id, &["stats"]).await?;
-        let r = r.query_pair("stream", "true");
+        let r = r.query_pair("stream", "true").dedicated_connection(true);
         let path = r.path().to_string();
         let body = self.docker.send(r).await?.into_stream();
         Ok(JsonLines::new(body, Method::GET, path))

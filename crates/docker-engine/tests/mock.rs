@@ -613,9 +613,11 @@ async fn logs_framing_comes_from_config_tty_before_1_42() {
         }
     );
     let err = stream.next().await.unwrap().unwrap_err();
+    // The daemon's words are the cause: Display says each level once.
+    let cause = std::error::Error::source(&err).map(|c| c.to_string());
     assert!(
-        err.to_string().contains("daemon broke"),
-        "a type-3 frame is an error: {err}"
+        cause.as_deref().unwrap_or("").contains("daemon broke"),
+        "a type-3 frame is an error: {err}: {cause:?}"
     );
     tty.assert_async().await;
     plain.assert_async().await;

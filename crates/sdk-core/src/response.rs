@@ -263,6 +263,17 @@ fn explain_decode_error<T: DeserializeOwned>(
 /// A connection dropped mid-body ends the stream with [`Error::Stream`]; a
 /// stream silent for longer than the client's stream idle timeout ends with
 /// [`Error::Timeout`]. Dropping the stream closes the connection.
+///
+/// # Runtimes
+///
+/// For a request sent with
+/// [`dedicated_connection`](crate::Request::dedicated_connection), the
+/// connection is polled inside `poll_next`: reading costs the same on every
+/// runtime, and nothing is read while the stream is not polled. Otherwise the
+/// connection is a pooled task of the runtime, and each chunk wakes the
+/// reader from it; on a multi-thread runtime, an answer of many small chunks
+/// is read fastest from a spawned task (`tokio::spawn`), not from the
+/// `block_on` of `#[tokio::main]`, where every chunk crosses threads twice.
 pub struct ByteStream {
     body: Incoming,
     driver: Option<Driver>,
