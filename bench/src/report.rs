@@ -14,8 +14,8 @@ pub enum Goal {
     AtMostFloor(f64),
     /// docker-engine / bollard at most this.
     AtMostPeer(f64),
-    /// docker-engine / bollard at least this.
-    AtLeastPeer(f64),
+    /// docker-engine / floor at least this.
+    AtLeastFloor(f64),
     /// docker-engine's figure below this (in the row's unit).
     Below(f64),
 }
@@ -38,9 +38,9 @@ impl Goal {
                 let r = de / row.bollard?;
                 (r <= max, format!("≤ {max:.2}x bollard: {r:.2}x"))
             }
-            Goal::AtLeastPeer(min) => {
-                let r = de / row.bollard?;
-                (r >= min, format!("≥ {min:.2}x bollard: {r:.2}x"))
+            Goal::AtLeastFloor(min) => {
+                let r = de / row.floor?;
+                (r >= min, format!("≥ {min:.2}x floor: {r:.2}x"))
             }
             Goal::Below(max) => (
                 de < max,
@@ -50,7 +50,7 @@ impl Goal {
         let miss = match self {
             Goal::AtMostFloor(max) => de / row.floor? / max - 1.0,
             Goal::AtMostPeer(max) => de / row.bollard? / max - 1.0,
-            Goal::AtLeastPeer(min) => 1.0 - de / row.bollard? / min,
+            Goal::AtLeastFloor(min) => 1.0 - de / row.floor? / min,
             Goal::Below(max) => de / max - 1.0,
         };
         let text = if met {
