@@ -159,7 +159,11 @@ fn build(name: &str, round: usize) -> Build {
         .expect("cargo build");
     let secs = t.elapsed().as_secs_f64();
     let cpu = children_cpu_seconds() - cpu;
-    assert!(status.success(), "building {name} failed");
+    if !status.success() {
+        // A failed build (a full disk, say) must not leave its target behind.
+        let _ = std::fs::remove_dir_all(&target);
+        panic!("building {name} failed");
+    }
     let binary = target.join("release").join(name);
     let bytes = std::fs::metadata(&binary).expect("binary").len();
     // The program must work, or its size and build time mean nothing.
