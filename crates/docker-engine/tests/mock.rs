@@ -632,9 +632,16 @@ async fn logs_framing_comes_from_config_tty_before_1_42() {
         }
     );
     let err = stream.next().await.unwrap().unwrap_err();
+    // The daemon's words are the error's cause, as an error reporter prints it.
+    let mut report = err.to_string();
+    let mut cause = std::error::Error::source(&err);
+    while let Some(e) = cause {
+        report = format!("{report}: {e}");
+        cause = e.source();
+    }
     assert!(
-        err.to_string().contains("daemon broke"),
-        "a type-3 frame is an error: {err}"
+        report.contains("daemon broke"),
+        "a type-3 frame is an error: {report}"
     );
     tty.assert_async().await;
     plain.assert_async().await;
