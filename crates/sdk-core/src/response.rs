@@ -123,8 +123,8 @@ impl Response {
     /// ([`ClientConfig::timeout`](crate::ClientConfig::timeout), counted from
     /// when the request was sent; [`Error::Timeout`] otherwise) and hold at most
     /// [`ClientConfig::max_body_bytes`](crate::ClientConfig::max_body_bytes)
-    /// ([`Error::Limit`] otherwise, with the connection dropped and no more
-    /// than the cap held in memory).
+    /// ([`Error::Limit`] otherwise, with the connection dropped; at most the
+    /// cap of answer is held, in a buffer that grows to at most twice that).
     pub async fn bytes(self) -> Result<Bytes> {
         let ResponseLimits {
             method,
