@@ -59,6 +59,9 @@ impl Reader {
     }
 }
 
+/// A figure of the table: its name, its unit and where it comes from.
+type Measure = (&'static str, &'static str, fn(&Cost) -> f64);
+
 /// What one run of one reader cost.
 #[derive(Clone, Copy, Debug)]
 struct Cost {
@@ -238,7 +241,7 @@ pub fn run(cfg: &Config) -> Vec<Row> {
     };
     let n = cfg.lines;
     let mut rows = Vec::new();
-    let measures: [(&str, &'static str, fn(&Cost) -> f64); 3] = [
+    let measures: [Measure; 3] = [
         ("wall", "s", |c| c.wall),
         ("CPU (user+system, all threads)", "s", |c| c.cpu),
         ("context switches (all threads)", "count", |c| c.switches),
