@@ -453,6 +453,6 @@ download is timed, `nice -n 15` as every build on this shared machine is), then 
 against the daemon. Rounds alternate which program is built first. Figures: wall time of \
 the build, CPU time of the build (cutime + cstime, less disturbed by other jobs), size of \
 the binary. A third program, the every-feature one, is the same source with docker-engine's \
-`full` feature (or every feature it declares), written under the temp dir at run time; it \
+`full` feature (or every feature it declares but `tls`), written under the temp dir at run time; it \
 stands beside the same bollard build, since bollard's default build is its whole API.
 ";
