@@ -15,6 +15,7 @@ mod archive;
 mod buildcost;
 mod clients;
 mod decode;
+mod lines;
 mod percall;
 mod report;
 mod setup;
@@ -30,7 +31,7 @@ use report::{Report, Row};
 pub struct Config {
     /// Docker socket path.
     pub socket: String,
-    /// Sections to run (comma list of percall,stream,archive,decode,build; default all).
+    /// Sections to run (comma list of percall,stream,lines,archive,decode,build; default all).
     pub only: Vec<String>,
     /// Calls per per-call run.
     pub calls: usize,
@@ -45,6 +46,10 @@ pub struct Config {
     /// How the stub cuts the logs body into HTTP chunks: `frame` (one per frame, as
     /// dockerd does) or a fixed byte count (frames then straddle chunks).
     pub stream_chunks: String,
+    /// Log lines in the short-line logs section (one frame and chunk each).
+    pub lines: usize,
+    /// Repeated short-line runs (each: every reader once, in rotated order).
+    pub lines_runs: usize,
     /// Size of the file inside the archive.
     pub archive_bytes: u64,
     /// Repeated archive runs.
@@ -89,6 +94,8 @@ impl Config {
             call_runs: env_num("BENCH_CALL_RUNS", 5),
             stream_bytes: env_num::<usize>("BENCH_STREAM_MB", 1024) << 20,
             stream_runs: env_num("BENCH_STREAM_RUNS", 15),
+            lines: env_num("BENCH_LINES", 1_000_000),
+            lines_runs: env_num("BENCH_LINES_RUNS", 5),
             stream_chunks: std::env::var("BENCH_STREAM_CHUNKS").unwrap_or_else(|_| "frame".into()),
             archive_bytes: env_num::<u64>("BENCH_ARCHIVE_MB", 1024) << 20,
             archive_runs: env_num("BENCH_ARCHIVE_RUNS", 5),
@@ -112,6 +119,7 @@ fn main() {
     match args.get(1).map(String::as_str) {
         Some("archive-child") => return archive::child_main(&args[2..]),
         Some("stub-server") => return stream::stub_main(&args[2..]),
+        Some("lines-child") => return lines::child_main(&args[2..]),
         _ => {}
     }
     let config = Config::from_env();
@@ -123,9 +131,10 @@ fn main() {
 
     // The build section is the slow one: it runs last.
     type Section = (&'static str, fn(&Config) -> Vec<Row>);
-    let sections: [Section; 5] = [
+    let sections: [Section; 6] = [
         ("percall", percall::run),
         ("stream", stream::run),
+        ("lines", lines::run),
         ("archive", archive::run),
         ("decode", decode::run),
         ("build", buildcost::run),

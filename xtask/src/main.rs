@@ -136,6 +136,9 @@ enum Step {
     Msrv,
     MinimalVersions,
     Package,
+    /// The bench workspace (bollard and all) still resolves from its committed
+    /// lock file; `cargo metadata` resolves without compiling anything.
+    BenchLock,
 }
 
 /// The podman service `.ci/run` starts, the second daemon of the live tests.
@@ -208,6 +211,10 @@ const CI: &[(&str, Step)] = &[
     ("cargo xtask msrv", Step::Msrv),
     ("cargo xtask minimal-versions", Step::MinimalVersions),
     ("cargo xtask package", Step::Package),
+    (
+        "cargo metadata --locked --manifest-path bench/Cargo.toml",
+        Step::BenchLock,
+    ),
 ];
 
 /// Runs `bench/run.sh`: the benchmarks live in their own workspace so that the
@@ -226,6 +233,32 @@ fn bench(root: &Path, args: &[&str]) -> Result<(), String> {
     }
 }
 
+/// Fails when `bench/Cargo.lock` no longer matches the workspace it locks (a
+/// renamed or newly added dependency of a crate the bench uses): `--locked`
+/// would refuse to build the bench. The JSON on stdout is not wanted.
+fn bench_lock(root: &Path, cargo: &str) -> Result<(), String> {
+    let status = Command::new(cargo)
+        .args([
+            "metadata",
+            "--locked",
+            "--format-version",
+            "1",
+            "--manifest-path",
+        ])
+        .arg(root.join("bench/Cargo.toml"))
+        .current_dir(root)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .map_err(|e| format!("could not run {cargo}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "bench/Cargo.lock is stale ({status}): run `cargo metadata --manifest-path bench/Cargo.toml` and commit the lock"
+        ))
+    }
+}
+
 fn ci(root: &Path) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     for (label, step) in CI {
@@ -238,6 +271,7 @@ fn ci(root: &Path) -> Result<(), String> {
             Step::Msrv => release::msrv(root),
             Step::MinimalVersions => release::minimal_versions(root),
             Step::Package => release::package(root),
+            Step::BenchLock => bench_lock(root, &cargo),
             Step::Cargo(args, env) => {
                 let mut cmd = Command::new(&cargo);
                 cmd.args(*args).current_dir(root);

@@ -439,7 +439,10 @@ impl Containers {
         if !options.stdout && !options.stderr {
             return Err(Error::invalid("stdout", "choose stdout, stderr or both"));
         }
-        let (mut r, v) = self.req_id(Method::GET, id, &["logs"]).await?;
+        let (r, v) = self.req_id(Method::GET, id, &["logs"]).await?;
+        // dockerd flushes every log line as its own small chunk: read them on
+        // a connection driven by the stream's reader (see `LogStream`).
+        let mut r = r.dedicated_connection(true);
         // Old daemons do not label the stream: look the TTY up while the container surely exists.
         let known = if v < since::V1_42 {
             Some(self.multiplexed(id).await?)
@@ -511,7 +514,8 @@ impl Containers {
         let (r, _) = self.req_id(Method::GET, id, &["stats"]).await?;
         let r = r
             .query_pair("stream", "true")
-            .head_timeout(self.docker.quiet_stream_allowance());
+            .head_timeout(self.docker.quiet_stream_allowance())
+            .dedicated_connection(true);
         let path = r.path().to_string();
         let body = self.docker.send(r).await?.into_stream();
         Ok(JsonLines::new(body, Method::GET, path))

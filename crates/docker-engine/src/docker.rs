@@ -681,18 +681,6 @@ fn ping_info(headers: &HeaderMap) -> PingInfo {
 
 #[cfg(test)]
 mod tests {
-
-    /// The error and its causes, as an error reporter prints them.
-    fn report(err: &(dyn std::error::Error + 'static)) -> String {
-        let mut text = err.to_string();
-        let mut cause = err.source();
-        while let Some(e) = cause {
-            text.push_str(": ");
-            text.push_str(&e.to_string());
-            cause = e.source();
-        }
-        text
-    }
     use super::*;
 
     #[test]
@@ -780,7 +768,7 @@ mod tests {
         // Port 9 (discard) is closed on any sane test machine.
         let docker = Docker::builder().host("tcp://127.0.0.1:9").build().unwrap();
         let err = docker.ping().await.unwrap_err();
-        let text = report(&err);
+        let text = err.to_string();
         assert!(matches!(err, Error::Connect { .. }), "{err:?}");
         assert!(
             text.contains("127.0.0.1:9") && !text.contains("DOCKER_HOST"),

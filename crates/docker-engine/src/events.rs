@@ -92,12 +92,14 @@ impl Docker {
             r = r.query_pair("until", until);
         }
         // A followed watch may be silent for hours: only the head is bounded (the
-        // daemon sends it at once), never the gaps between events.
+        // daemon sends it at once), never the gaps between events. Its own
+        // connection is read in the caller's task, like followed logs, so each
+        // event costs no cross-thread wake-up on a multi-thread runtime.
         let r = options
             .filters
             .filters()
             .apply(r)
-            .streaming()
+            .dedicated_connection(true)
             .idle_timeout(None);
         let path = r.path().to_string();
         let body = self.send(r).await?.into_stream();

@@ -422,6 +422,15 @@ type ChunkStream =
 /// coming if the daemon sends more. Frame errors are reported as
 /// [`api_client_transport::Error::Stream`] with a [`FrameError`] as source; errors of the
 /// underlying body stream are passed through unchanged.
+///
+/// # Runtimes
+///
+/// [`Containers::logs`](crate::Containers::logs) opens a connection of its
+/// own that this stream drives as it is polled, so each of the daemon's small
+/// per-line chunks costs one socket read in the reader's task, on a
+/// `#[tokio::main]` multi-thread runtime as on `current_thread`. `attach` and
+/// `exec` read their hijacked socket in the reader's task too. Poll the stream
+/// steadily: while it is not polled, nothing is read and the daemon waits.
 pub struct LogStream {
     inner: ChunkStream,
     /// `None` for a raw stream.

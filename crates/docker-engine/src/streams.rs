@@ -19,6 +19,12 @@ const MAX_LINE: usize = 16 * 1024 * 1024;
 /// Used for the stats stream and for image import progress. A line split across
 /// chunks is put back together; blank lines are skipped; a line that does not decode
 /// ends the stream with an [`Error::Decode`] naming the JSON path that failed.
+///
+/// The stats stream reads on a connection of its own, driven by this stream's
+/// reader. Import progress comes over the pooled connection, whose task runs
+/// on a worker thread: on a multi-thread runtime, read it from inside a
+/// spawned task (`tokio::spawn`) rather than from `block_on` on the main
+/// thread, so the reader and the connection can share a worker.
 pub struct JsonLines<T> {
     inner: Pin<Box<dyn Stream<Item = Result<Bytes>> + Send>>,
     buf: BytesMut,
@@ -178,18 +184,6 @@ impl<R: AsyncRead + Unpin> Stream for ReaderStream<R> {
 
 #[cfg(test)]
 mod tests {
-
-    /// The error and its causes, as an error reporter prints them.
-    fn report(err: &(dyn std::error::Error + 'static)) -> String {
-        let mut text = err.to_string();
-        let mut cause = err.source();
-        while let Some(e) = cause {
-            text.push_str(": ");
-            text.push_str(&e.to_string());
-            cause = e.source();
-        }
-        text
-    }
     use super::*;
     use futures_util::StreamExt;
 

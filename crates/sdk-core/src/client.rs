@@ -25,6 +25,7 @@ use tracing::Instrument;
 use crate::config::{redact_userinfo, ClientConfig};
 use crate::connector::Connector;
 use crate::dialer::Dialer;
+use crate::direct::{self, DirectFailure, Driver};
 use crate::error::{ApiError, ApiErrorBody, BoxError, Error, ErrorMessage, Result, MAX_ERROR_BODY};
 use crate::proxy::Proxy;
 use crate::request::{Body, BodyStream, Request};
@@ -64,6 +65,8 @@ struct Inner {
     /// `proxy host:port` when connections go through one (never credentials).
     via: Option<String>,
     transport: LegacyClient<Connector, ReqBody>,
+    /// The pool's connector, for requests on a connection of their own.
+    connector: Connector,
     headers: HeaderMap,
     config: ClientConfig,
     error_parser: Option<ErrorParser>,
@@ -144,7 +147,7 @@ impl Client {
         let idle_timeout = request
             .idle_timeout
             .unwrap_or(self.inner.config.stream_idle_timeout);
-        let (response, deadline) = self.execute(request).await?;
+        let (response, driver, deadline) = self.execute(request).await?;
         if response.status() == StatusCode::SWITCHING_PROTOCOLS {
             return Err(Error::Transport {
                 method,
@@ -159,6 +162,7 @@ impl Client {
         };
         Ok(Response::new(
             response,
+            driver,
             ResponseLimits {
                 method,
                 path,
@@ -173,10 +177,13 @@ impl Client {
     /// Sends a request that asks to switch protocols (the caller sets the
     /// `Connection` and `Upgrade` headers) and hands back the raw connection
     /// once the server answers `101 Switching Protocols`.
-    pub async fn upgrade(&self, request: Request) -> Result<(ResponseHead, Upgraded)> {
+    pub async fn upgrade(&self, mut request: Request) -> Result<(ResponseHead, Upgraded)> {
         let method = request.method.clone();
         let path = request.path.clone();
-        let (response, _) = self.execute(request).await?;
+        // The upgraded connection outlives the answer: it needs the pool's
+        // spawned connection task, not one driven by a body reader.
+        request.dedicated = false;
+        let (response, _, _) = self.execute(request).await?;
         if response.status() != StatusCode::SWITCHING_PROTOCOLS {
             return Err(Error::Transport {
                 method,
@@ -207,7 +214,11 @@ impl Client {
     async fn execute(
         &self,
         mut request: Request,
-    ) -> Result<(http::Response<Incoming>, Option<(Instant, Duration)>)> {
+    ) -> Result<(
+        http::Response<Incoming>,
+        Option<Driver>,
+        Option<(Instant, Duration)>,
+    )> {
         if let Some(invalid) = request.invalid.take() {
             return Err(invalid);
         }
@@ -251,7 +262,7 @@ impl Client {
                 .instrument(span.clone())
                 .await;
             let (error, retry_after, may_retry) = match outcome {
-                Ok(response) => {
+                Ok((response, driver)) => {
                     let status = response.status();
                     span.record("status", status.as_u16());
                     if status.is_success() || status == StatusCode::SWITCHING_PROTOCOLS {
@@ -261,7 +272,11 @@ impl Client {
                             }
                             _ => None,
                         };
-                        return Ok((response, body_deadline));
+                        return Ok((response, driver, body_deadline));
+                    }
+                    // The client reads the error body itself, without a stream.
+                    if let Some(driver) = driver {
+                        driver.detach();
                     }
                     let retry_after = parse_retry_after(response.headers());
                     let error = self
@@ -313,7 +328,7 @@ impl Client {
         request: &mut Request,
         head_timeout: Option<Duration>,
         deadline: Option<Instant>,
-    ) -> std::result::Result<http::Response<Incoming>, Failure> {
+    ) -> std::result::Result<(http::Response<Incoming>, Option<Driver>), Failure> {
         let inner = &*self.inner;
         let uri = inner.endpoint.uri(&request.path, &request.query)?;
         let body: ReqBody = match &mut request.body {
@@ -349,6 +364,30 @@ impl Client {
         {
             headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
         }
+        if request.dedicated {
+            let sending = direct::send(&inner.connector, http_request);
+            let outcome = match deadline {
+                Some(deadline) => match tokio::time::timeout_at(deadline.into(), sending).await {
+                    Ok(outcome) => outcome,
+                    Err(_) => {
+                        return Err(Error::Timeout {
+                            method: request.method.clone(),
+                            path: request.path.clone(),
+                            after: head_timeout.unwrap_or_default(),
+                        }
+                        .into())
+                    }
+                },
+                None => sending.await,
+            };
+            return match outcome {
+                Ok((response, driver)) => Ok((response, Some(driver))),
+                Err(DirectFailure::Connect(e)) => Err(self.direct_failure(request, e, true)),
+                Err(DirectFailure::Exchange(e)) => {
+                    Err(self.direct_failure(request, Box::new(e), false))
+                }
+            };
+        }
         let sending = inner.transport.request(http_request);
         let outcome = match deadline {
             Some(deadline) => match tokio::time::timeout_at(deadline.into(), sending).await {
@@ -365,7 +404,7 @@ impl Client {
             None => sending.await,
         };
         match outcome {
-            Ok(response) => Ok(response),
+            Ok(response) => Ok((response, None)),
             // Before `is_connect`: a client certificate the server refuses
             // shows up only once the request is written (TLS 1.3).
             Err(e) => match TlsFailure::find(&e) {
@@ -381,6 +420,41 @@ impl Client {
                 )),
                 None => Err(self.plain_failure(request, e)),
             },
+        }
+    }
+
+    /// How a request on a dedicated connection failed: the same variants
+    /// as through the pool (a fresh connection is never stale, so nothing
+    /// counts as unsent once it is open).
+    fn direct_failure(&self, request: &Request, e: BoxError, connecting: bool) -> Failure {
+        let inner = &*self.inner;
+        if let Some(failure) = TlsFailure::find(&*e) {
+            return Failure::Certificate(Error::Tls {
+                host: inner.endpoint.host.clone(),
+                failure,
+                source: e,
+            });
+        }
+        let tls = TlsFailure::any_in(&*e);
+        let error = if connecting {
+            Error::Connect {
+                endpoint: match &inner.via {
+                    Some(via) => format!("{} via {via}", inner.endpoint.describe()),
+                    None => inner.endpoint.describe(),
+                },
+                source: inner.endpoint.explain_connect_failure(e),
+            }
+        } else {
+            Error::Transport {
+                method: request.method.clone(),
+                path: request.path.clone(),
+                source: e,
+            }
+        };
+        if tls {
+            Failure::Certificate(error)
+        } else {
+            Failure::Error(error)
         }
     }
 
@@ -706,12 +780,13 @@ impl ClientBuilder {
             #[cfg(all(unix, feature = "unix"))]
             (None, EndpointKind::Unix(_)) => Connector::Unix(hyperlocal::UnixConnector),
         };
-        let transport = builder.build(connector);
+        let transport = builder.build(connector.clone());
         Ok(Client {
             inner: Arc::new(Inner {
                 endpoint,
                 via,
                 transport,
+                connector,
                 headers,
                 config,
                 error_parser: self.error_parser,

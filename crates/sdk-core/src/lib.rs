@@ -46,6 +46,7 @@ mod client;
 mod config;
 mod connector;
 mod dialer;
+mod direct;
 mod error;
 mod patch;
 mod private;

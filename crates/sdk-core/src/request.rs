@@ -68,6 +68,7 @@ pub struct Request {
     /// `Some(None)`: no bound on silence between chunks.
     pub(crate) idle_timeout: Option<Option<Duration>>,
     pub(crate) streaming: bool,
+    pub(crate) dedicated: bool,
     pub(crate) sensitive: bool,
     pub(crate) sensitive_errors: bool,
     /// A problem found while building (a bad header, an empty segment),
@@ -115,6 +116,7 @@ impl Request {
             head_timeout: None,
             idle_timeout: None,
             streaming: false,
+            dedicated: false,
             sensitive: false,
             sensitive_errors: false,
             invalid,
@@ -241,6 +243,28 @@ impl Request {
     /// body only by its stream idle timeout, not by the per-attempt deadline.
     pub fn streaming(mut self) -> Self {
         self.streaming = true;
+        self
+    }
+
+    /// Sends the request on a fresh connection of its own, driven by the
+    /// task that reads the answer, and implies [`streaming`](Self::streaming).
+    ///
+    /// For long answers made of many small chunks (log lines, events, stats)
+    /// read on a multi-thread runtime: the pooled connections run as tasks of
+    /// their own, so every chunk would wake the reader from another thread and
+    /// back. Here the connection is polled inside
+    /// [`ByteStream::poll_next`](crate::ByteStream), so each chunk costs one
+    /// socket read in the reader's task, whichever runtime it runs on. The
+    /// price: a connection is opened (and closed after the answer) for every
+    /// such request, and the connection only makes progress while the answer
+    /// is polled (an unread stream holds the server back, as TCP would).
+    /// Not for [`Client::upgrade`](crate::Client::upgrade), which always uses
+    /// the pool.
+    pub fn dedicated_connection(mut self, yes: bool) -> Self {
+        self.dedicated = yes;
+        if yes {
+            self.streaming = true;
+        }
         self
     }
 

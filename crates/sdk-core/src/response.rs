@@ -18,6 +18,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Sleep;
 
 use crate::client::Secrets;
+use crate::direct::Driver;
 use crate::error::{snippet, BoxError, Error, Result};
 
 /// A successful answer whose body has not been read yet.
@@ -25,6 +26,8 @@ use crate::error::{snippet, BoxError, Error, Result};
 pub struct Response {
     head: ResponseHead,
     body: Incoming,
+    /// The connection, when the request had one of its own.
+    driver: Option<Driver>,
     limits: ResponseLimits,
 }
 
@@ -70,7 +73,11 @@ pub struct ResponseHead {
 }
 
 impl Response {
-    pub(crate) fn new(response: http::Response<Incoming>, limits: ResponseLimits) -> Self {
+    pub(crate) fn new(
+        response: http::Response<Incoming>,
+        driver: Option<Driver>,
+        limits: ResponseLimits,
+    ) -> Self {
         let (parts, body) = response.into_parts();
         Response {
             head: ResponseHead {
@@ -78,6 +85,7 @@ impl Response {
                 headers: parts.headers,
             },
             body,
+            driver,
             limits,
         }
     }
@@ -188,6 +196,7 @@ impl Response {
     pub fn into_stream(self) -> ByteStream {
         ByteStream {
             body: self.body,
+            driver: self.driver,
             method: self.limits.method,
             path: self.limits.path,
             idle_timeout: self.limits.idle_timeout,
@@ -254,8 +263,20 @@ fn explain_decode_error<T: DeserializeOwned>(
 /// A connection dropped mid-body ends the stream with [`Error::Stream`]; a
 /// stream silent for longer than the client's stream idle timeout ends with
 /// [`Error::Timeout`]. Dropping the stream closes the connection.
+///
+/// # Runtimes
+///
+/// For a request sent with
+/// [`dedicated_connection`](crate::Request::dedicated_connection), the
+/// connection is polled inside `poll_next`: reading costs the same on every
+/// runtime, and nothing is read while the stream is not polled. Otherwise the
+/// connection is a pooled task of the runtime, and each chunk wakes the
+/// reader from it; on a multi-thread runtime, an answer of many small chunks
+/// is read fastest from a spawned task (`tokio::spawn`), not from the
+/// `block_on` of `#[tokio::main]`, where every chunk crosses threads twice.
 pub struct ByteStream {
     body: Incoming,
+    driver: Option<Driver>,
     method: Method,
     path: String,
     idle_timeout: Option<Duration>,
@@ -281,6 +302,12 @@ impl Stream for ByteStream {
         if this.done {
             return Poll::Ready(None);
         }
+        // A dedicated connection runs here, in the reader's task: its socket
+        // read fills the body channel polled just below, with no wake-up
+        // crossing threads.
+        if let Some(driver) = &mut this.driver {
+            driver.poll(cx);
+        }
         loop {
             match Pin::new(&mut this.body).poll_frame(cx) {
                 Poll::Ready(Some(Ok(frame))) => {
@@ -293,6 +320,7 @@ impl Stream for ByteStream {
                 }
                 Poll::Ready(Some(Err(e))) => {
                     this.done = true;
+                    this.driver = None;
                     return Poll::Ready(Some(Err(Error::Stream {
                         method: this.method.clone(),
                         path: this.path.clone(),
@@ -301,6 +329,9 @@ impl Stream for ByteStream {
                 }
                 Poll::Ready(None) => {
                     this.done = true;
+                    // The answer is whole: close a dedicated connection now
+                    // rather than when the caller drops the stream.
+                    this.driver = None;
                     return Poll::Ready(None);
                 }
                 Poll::Pending => break,
