@@ -683,6 +683,18 @@ fn ping_info(headers: &HeaderMap) -> PingInfo {
 mod tests {
     use super::*;
 
+    /// The error and its causes, as an error reporter prints them.
+    fn report(err: &(dyn std::error::Error + 'static)) -> String {
+        let mut text = err.to_string();
+        let mut cause = err.source();
+        while let Some(e) = cause {
+            text.push_str(": ");
+            text.push_str(&e.to_string());
+            cause = e.source();
+        }
+        text
+    }
+
     #[test]
     fn docker_host_forms() {
         let (base, sock) =
