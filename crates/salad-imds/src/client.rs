@@ -182,9 +182,12 @@ impl ImdsClient {
         let body = ReallocatePrototype {
             reason: reason.into(),
         };
-        body.validate()?;
         self.http
-            .send(Request::post(["v1", "reallocate"]).json(&body)?)
+            .send(
+                Request::post(["v1", "reallocate"])
+                    .json(&body)?
+                    .validated(body.validate()),
+            )
             .await?;
         Ok(())
     }
