@@ -112,7 +112,7 @@ pub mod models;
 pub use api_client_transport::{ClientConfig, Error, ProblemDetails, Result, RetryPolicy, Secret};
 pub use client::{
     ImdsClient, ImdsClientBuilder, WaitError, BASE_URL_ENV, DEFAULT_BASE_URL,
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_ERROR_BODY_BYTES, DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT,
 };
 pub use models::Status;
 pub use problem::{problem_kind, ProblemKind};
