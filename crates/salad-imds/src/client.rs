@@ -173,8 +173,9 @@ impl ImdsClient {
     #[doc(alias = "get_token")]
     #[doc(alias = "get_container_token")]
     pub async fn token(&self) -> Result<IdentityToken> {
-        // Sensitive: a malformed answer is reported without quoting a byte of it.
-        let request = Request::get(["v1", "token"]).sensitive(true);
+        // Sensitive, failures included: no answer to this call is quoted or
+        // kept in an error, whatever it holds.
+        let request = Request::get(["v1", "token"]).sensitive_errors(true);
         let token: Token = self.http.send(request).await?.json().await?;
         Ok(token.jwt)
     }
