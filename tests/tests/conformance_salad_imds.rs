@@ -3,7 +3,7 @@
 
 mod conformance;
 
-use conformance::{run, typed, Model};
+use conformance::{disagreements, run, typed, Model};
 use salad_imds::models as m;
 use serde_json::json;
 
@@ -29,4 +29,43 @@ fn salad_imds_request_bodies_conform_to_the_upstream_spec() {
         &[],
         &[],
     );
+}
+
+/// A model without local checks, to show the harness catches what slips through.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+struct Unchecked(serde_json::Value);
+
+impl api_client_transport::Validate for Unchecked {
+    fn validate_at(&self, _path: &str) -> api_client_transport::Result<()> {
+        Ok(())
+    }
+}
+
+/// The check can fail: a model that refuses nothing disagrees with the
+/// upstream validator on every out-of-range value, and each one is reported.
+#[test]
+fn a_model_without_local_checks_is_caught() {
+    let Some(found) = disagreements(
+        "salad-imds",
+        "salad-cloud-imds-0.9.0-alpha.3.json",
+        &[Model {
+            path: "/v1/reallocate",
+            method: "post",
+            typed: typed::<Unchecked>,
+            rich: Some(json!({ "reason": "the GPU reports ECC errors" })),
+        }],
+        &[],
+        &[],
+    ) else {
+        return;
+    };
+    for what in ["reason below minLength 1", "reason above maxLength 1000"] {
+        assert!(
+            found
+                .iter()
+                .any(|f| f.contains(what) && f.contains("local checks say None")),
+            "{what} not caught in {found:#?}"
+        );
+    }
 }

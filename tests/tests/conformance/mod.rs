@@ -206,9 +206,21 @@ pub type Repairs = &'static [&'static str];
 
 /// Runs every model of a crate; panics with every disagreement found.
 pub fn run(krate: &str, upstream_file: &str, models: &[Model], known: Known, repairs: Repairs) {
-    let Some(mut up) = upstream(upstream_file) else {
-        return;
-    };
+    if let Some(failures) = disagreements(krate, upstream_file, models, known, repairs) {
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+}
+
+/// Every disagreement found, or `None` (with a message) when the upstream
+/// spec is absent.
+pub fn disagreements(
+    krate: &str,
+    upstream_file: &str,
+    models: &[Model],
+    known: Known,
+    repairs: Repairs,
+) -> Option<Vec<String>> {
+    let mut up = upstream(upstream_file)?;
     for at in repairs {
         let (parent, key) = at.rsplit_once('/').unwrap();
         let removed = up
@@ -280,7 +292,7 @@ pub fn run(krate: &str, upstream_file: &str, models: &[Model], known: Known, rep
     }
     assert!(checked > models.len(), "variants were generated");
     eprintln!("{krate}: {checked} bodies checked against {upstream_file}");
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    Some(failures)
 }
 
 /// The example the crate's openapi.json gives for an operation's body.
