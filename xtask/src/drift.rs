@@ -24,15 +24,41 @@ pub const CRATES: &[(&str, &str)] = &[
 ];
 
 /// Where the upstream specs are: `--specs DIR`, else `SPEC_DRIFT_SPECS`, else
-/// `../shared/specs` from the workspace root.
+/// `../shared/specs` from the workspace root. In a linked git worktree (whose
+/// checkout may sit anywhere) the same `../shared/specs` is also looked for
+/// beside the main checkout, so the check runs wherever a branch is worked on.
 pub fn specs_dir(root: &Path, flag: Option<&str>) -> PathBuf {
-    match flag
+    if let Some(d) = flag
         .map(String::from)
         .or_else(|| std::env::var("SPEC_DRIFT_SPECS").ok())
     {
-        Some(d) => PathBuf::from(d),
-        None => root.join("../shared/specs"),
+        return PathBuf::from(d);
     }
+    let beside_root = root.join("../shared/specs");
+    if beside_root.is_dir() {
+        return beside_root;
+    }
+    match main_checkout(root) {
+        Some(main) if main.join("../shared/specs").is_dir() => main.join("../shared/specs"),
+        // The default is reported (and skipped) as is when nothing is found.
+        _ => beside_root,
+    }
+}
+
+/// The main checkout of a linked worktree: `root/.git` is then a file
+/// `gitdir: <main>/.git/worktrees/<name>` whose `commondir` names `<main>/.git`.
+/// `None` for an ordinary checkout or anything unreadable.
+fn main_checkout(root: &Path) -> Option<PathBuf> {
+    let link = std::fs::read_to_string(root.join(".git")).ok()?;
+    let gitdir = PathBuf::from(link.strip_prefix("gitdir:")?.trim());
+    let gitdir = if gitdir.is_absolute() {
+        gitdir
+    } else {
+        root.join(gitdir)
+    };
+    let common = std::fs::read_to_string(gitdir.join("commondir")).ok()?;
+    let common = gitdir.join(common.trim());
+    Some(common.join(".."))
 }
 
 /// Runs the check for every crate; `Ok` with a note when the specs are absent.

@@ -74,9 +74,12 @@ impl ContainerGroups {
     /// connection that could not be made.
     #[doc(alias = "create_container_group")]
     pub async fn create(&self, group: &CreateContainerGroup) -> Result<ContainerGroup> {
-        group.validate()?;
         // A POST: api-client-transport resends it only after a 429 or a failed connect.
-        let request = self.project.request(Method::POST, &[]).json(group)?;
+        let request = self
+            .project
+            .request(Method::POST, &[])
+            .json(group)?
+            .validated(group.validate());
         self.project
             .client()
             .send(request.sensitive(true))
@@ -104,8 +107,8 @@ impl ContainerGroups {
     #[doc(alias = "update_container_group")]
     pub async fn update(&self, name: &str, patch: &UpdateContainerGroup) -> Result<ContainerGroup> {
         let request = self.group_request(Method::PATCH, name, &[])?;
-        patch.validate()?;
-        self.send_merge_patch(request, patch).await
+        self.send_merge_patch(request.validated(patch.validate()), patch)
+            .await
     }
 
     /// Deletes a container group (and stops its instances).
@@ -190,8 +193,8 @@ impl ContainerGroups {
         patch: &UpdateContainerGroupInstance,
     ) -> Result<ContainerGroupInstance> {
         let request = self.instance_request(Method::PATCH, name, instance_id, &[])?;
-        patch.validate()?;
-        self.send_merge_patch(request, patch).await
+        self.send_merge_patch(request.validated(patch.validate()), patch)
+            .await
     }
 
     /// Moves an instance to another node, which downloads the image again.

@@ -129,8 +129,10 @@ impl InferenceEndpoints {
         job: &CreateInferenceEndpointJob,
     ) -> Result<InferenceEndpointJob> {
         let request = self.endpoint_request(Method::POST, endpoint, &["jobs"])?;
-        crate::jobs::check_inference_job(job)?;
-        let request = request.json(job)?.sensitive(true);
+        let request = request
+            .json(job)?
+            .validated(crate::jobs::check_inference_job(job))
+            .sensitive(true);
         self.org.client().send(request).await?.json().await
     }
 

@@ -57,10 +57,10 @@ impl Organization {
     /// Answers are kept out of error messages, since log lines may hold
     /// anything a container printed.
     pub async fn query_log_entries(&self, query: &LogEntryQuery) -> Result<LogEntryList> {
-        query.validate()?;
         let request = self
             .request(Method::POST, &["log-entries"])
             .json(query)?
+            .validated(query.validate())
             .retryable(true)
             .sensitive(true);
         self.client().send(request).await?.json().await

@@ -95,10 +95,10 @@ impl Organization {
         &self,
         request: &CpuAvailabilityRequest,
     ) -> Result<CpuAvailability> {
-        request.validate()?;
         let request = self
             .request(Method::POST, &["availability", "sce-cpu-availability"])
             .json(request)?
+            .validated(request.validate())
             .retryable(true);
         self.client.send(request).await?.json().await
     }
@@ -110,10 +110,10 @@ impl Organization {
         &self,
         request: &GpuAvailabilityRequest,
     ) -> Result<GpuAvailability> {
-        request.validate()?;
         let request = self
             .request(Method::POST, &["availability", "sce-gpu-availability"])
             .json(request)?
+            .validated(request.validate())
             .retryable(true);
         self.client.send(request).await?.json().await
     }

@@ -91,8 +91,11 @@ impl Queues {
     /// ```
     #[doc(alias = "create_queue")]
     pub async fn create(&self, queue: &CreateQueue) -> Result<Queue> {
-        queue.validate()?;
-        let request = self.request(Method::POST, &[]).json(queue)?.sensitive(true);
+        let request = self
+            .request(Method::POST, &[])
+            .json(queue)?
+            .validated(queue.validate())
+            .sensitive(true);
         self.project.client().send(request).await?.json().await
     }
 
@@ -108,9 +111,9 @@ impl Queues {
     #[doc(alias = "update_queue")]
     pub async fn update(&self, queue: &str, patch: &UpdateQueue) -> Result<Queue> {
         let request = self.queue_request(Method::PATCH, queue, &[])?;
-        patch.validate()?;
         let request = request
             .json_with_content_type(patch, MERGE_PATCH)?
+            .validated(patch.validate())
             .retryable(true)
             .sensitive(true);
         self.project.client().send(request).await?.json().await
@@ -157,8 +160,10 @@ impl Queues {
     #[doc(alias = "create_queue_job")]
     pub async fn create_job(&self, queue: &str, job: &CreateQueueJob) -> Result<QueueJob> {
         let request = self.queue_request(Method::POST, queue, &["jobs"])?;
-        crate::jobs::check_queue_job(job)?;
-        let request = request.json(job)?.sensitive(true);
+        let request = request
+            .json(job)?
+            .validated(crate::jobs::check_queue_job(job))
+            .sensitive(true);
         self.project.client().send(request).await?.json().await
     }
 

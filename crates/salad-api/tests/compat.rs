@@ -217,3 +217,25 @@ async fn jobs_with_new_statuses_fields_and_actions_decode() {
     );
     assert_eq!(got.events[0].action, m::JobEventAction::from("requeued"));
 }
+
+/// Upstream makes a GPU class price's `priority` required *and* nullable: a
+/// price list with `null` there must decode (it failed while the crate's
+/// openapi.json lacked the `nullable`).
+#[test]
+fn gpu_class_price_with_null_priority_decodes() {
+    let list: m::GpuClassList = serde_json::from_value(json!({
+        "items": [{
+            "id": "8a1e3c9b-8f2d-4b9e-9a7c-1d2e3f4a5b6c",
+            "name": "RTX 4090",
+            "is_high_demand": false,
+            "prices": [
+                {"priority": null, "price": "0.100"},
+                {"priority": "high", "price": "0.300"}
+            ]
+        }]
+    }))
+    .expect("a null priority is allowed upstream");
+    let prices = &list.items[0].prices;
+    assert_eq!(prices[0].priority, None);
+    assert_eq!(prices[1].priority, Some(ContainerGroupPriority::High));
+}

@@ -23,6 +23,12 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Default bound on waiting for an answer, per attempt.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Default bound on the bytes of an error answer read for its problem
+/// document (`max_error_body_bytes`): 1 MiB, where the core reads 64 KiB.
+/// The spec lets a problem's `errors` map grow far past 64 KiB; its code,
+/// kind and members must survive that.
+pub const DEFAULT_MAX_ERROR_BODY_BYTES: usize = 1 << 20;
+
 /// Default pause between two status checks of [`ImdsClient::wait_until_ready`].
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -63,6 +69,10 @@ impl Default for ImdsClientBuilder {
         config.connect_timeout = DEFAULT_CONNECT_TIMEOUT;
         config.timeout = DEFAULT_TIMEOUT;
         config.user_agent = concat!("salad-imds/", env!("CARGO_PKG_VERSION")).to_owned();
+        // The service's problem documents may carry an `errors` map far past
+        // the core's 64 KiB default; reading up to 1 MiB keeps their code and
+        // members (the kept raw body is still cut to 64 KiB).
+        config.max_error_body_bytes = DEFAULT_MAX_ERROR_BODY_BYTES;
         Self {
             config,
             poll_interval: DEFAULT_POLL_INTERVAL,
@@ -163,8 +173,9 @@ impl ImdsClient {
     #[doc(alias = "get_token")]
     #[doc(alias = "get_container_token")]
     pub async fn token(&self) -> Result<IdentityToken> {
-        // Sensitive: a malformed answer is reported without quoting a byte of it.
-        let request = Request::get(["v1", "token"]).sensitive(true);
+        // Sensitive, failures included: no answer to this call is quoted or
+        // kept in an error, whatever it holds.
+        let request = Request::get(["v1", "token"]).sensitive_errors(true);
         let token: Token = self.http.send(request).await?.json().await?;
         Ok(token.jwt)
     }
@@ -182,9 +193,12 @@ impl ImdsClient {
         let body = ReallocatePrototype {
             reason: reason.into(),
         };
-        body.validate()?;
         self.http
-            .send(Request::post(["v1", "reallocate"]).json(&body)?)
+            .send(
+                Request::post(["v1", "reallocate"])
+                    .json(&body)?
+                    .validated(body.validate()),
+            )
             .await?;
         Ok(())
     }

@@ -63,9 +63,12 @@
 //!   old shape, where the code is in `type`, or the current one, with `code`
 //!   and a URL in `type`) and its message; [`problem_kind`] and
 //!   [`Error::problem`] give the details; [`Error::is_not_found`] and friends
-//!   sort errors.
+//!   sort errors. Problem bodies up to [`DEFAULT_MAX_ERROR_BODY_BYTES`]
+//!   (1 MiB; the builder's `max_error_body_bytes` changes it) keep all of
+//!   this, although the raw body kept in the error is cut to 64 KiB.
 //! - **Validation**: the reallocation reason must be 1 to 1000 characters; a
-//!   bad one fails with `Error::InvalidInput` before anything is sent.
+//!   bad one fails with `Error::InvalidInput` before anything is sent, unless
+//!   the builder's `validate_requests(false)` turns the local checks off.
 //!
 //! # The identity token
 //!
@@ -112,7 +115,7 @@ pub mod models;
 pub use api_client_transport::{ClientConfig, Error, ProblemDetails, Result, RetryPolicy, Secret};
 pub use client::{
     ImdsClient, ImdsClientBuilder, WaitError, BASE_URL_ENV, DEFAULT_BASE_URL,
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_ERROR_BODY_BYTES, DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT,
 };
 pub use models::Status;
 pub use problem::{problem_kind, ProblemKind};

@@ -507,7 +507,8 @@ impl Client {
             .redact_body();
         }
         // A body that breaks off or stalls still leaves the status worth reporting.
-        let reading = read_bounded(body, MAX_ERROR_BODY);
+        let cap = self.inner.config.max_error_body_bytes.max(MAX_ERROR_BODY);
+        let reading = read_bounded(body, cap);
         let body = match deadline {
             Some(deadline) => tokio::time::timeout_at(deadline.into(), reading)
                 .await
@@ -518,6 +519,10 @@ impl Client {
         .unwrap_or_default();
         let mut error =
             ApiError::new(parts.status, method, path, body.clone()).with_retry_after(retry_after);
+        if body.len() > MAX_ERROR_BODY {
+            // The kept body is cut short, so the problem document is read now.
+            error = error.with_problem(crate::ProblemDetails::from_body(&body));
+        }
         if let Some(parse) = self.inner.error_parser {
             let seen = ApiErrorBody {
                 status: parts.status,

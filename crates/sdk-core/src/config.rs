@@ -78,6 +78,13 @@ pub struct ClientConfig {
     /// [`Client::config`](crate::Client::config). Default:
     /// [`DEFAULT_MAX_FRAME_BYTES`] (8 MiB).
     pub max_frame_bytes: usize,
+    /// Most bytes of an error answer read to find the server's message, code
+    /// and problem document. The raw body kept in the error is cut to
+    /// [`MAX_ERROR_BODY`](crate::MAX_ERROR_BODY) either way; a larger value
+    /// lets a long problem document (one with a big `errors` map) still
+    /// yield its code and members. Values below `MAX_ERROR_BODY` count as
+    /// `MAX_ERROR_BODY`. Default: [`MAX_ERROR_BODY`](crate::MAX_ERROR_BODY) (64 KiB).
+    pub max_error_body_bytes: usize,
     /// Whether request models are checked against the API's rules before
     /// sending. Default: `true`. Turn it off when a server accepts what the
     /// published spec forbids: the request is then sent as it is.
@@ -112,6 +119,7 @@ impl ClientConfig {
             user_agent: concat!("api-client-transport/", env!("CARGO_PKG_VERSION")).to_string(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
+            max_error_body_bytes: crate::MAX_ERROR_BODY,
             validate_requests: true,
             dialer: None,
             #[cfg(feature = "https")]
@@ -133,6 +141,7 @@ impl fmt::Debug for ClientConfig {
             .field("retry", &self.retry)
             .field("user_agent", &self.user_agent)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_error_body_bytes", &self.max_error_body_bytes)
             .field("max_frame_bytes", &self.max_frame_bytes)
             .field("validate_requests", &self.validate_requests)
             .field("dialer", &self.dialer);

@@ -307,7 +307,9 @@ pub struct ApiErrorBody<'a> {
     pub status: StatusCode,
     /// The response headers.
     pub headers: &'a HeaderMap,
-    /// The start of the body (at most [`MAX_ERROR_BODY`] bytes).
+    /// The start of the body: at most the client's
+    /// [`max_error_body_bytes`](crate::ClientConfig::max_error_body_bytes)
+    /// (by default [`MAX_ERROR_BODY`]).
     pub body: &'a [u8],
 }
 
@@ -321,6 +323,8 @@ pub struct ApiError {
     code: Option<String>,
     body: Bytes,
     retry_after: Option<Duration>,
+    /// The problem document read from a body longer than the kept one.
+    problem: Option<Box<crate::ProblemDetails>>,
 }
 
 impl ApiError {
@@ -342,7 +346,28 @@ impl ApiError {
             code: None,
             body,
             retry_after: None,
+            problem: None,
         }
+    }
+
+    /// Keeps a problem document read from the whole body when the kept body
+    /// is cut short. Extension members are kept while they fit in
+    /// [`MAX_ERROR_BODY`] bytes of JSON, so an error stays small whatever
+    /// the server sent.
+    pub(crate) fn with_problem(mut self, problem: Option<crate::ProblemDetails>) -> Self {
+        self.problem = problem.map(|mut p| {
+            let mut room = MAX_ERROR_BODY;
+            p.extensions.retain(|name, value| {
+                let size = name.len() + value.to_string().len();
+                let keep = size <= room;
+                if keep {
+                    room -= size;
+                }
+                keep
+            });
+            Box::new(p)
+        });
+        self
     }
 
     /// Replaces the message and code with what the API's own parser read.
@@ -363,6 +388,7 @@ impl ApiError {
             ),
             code: None,
             body: Bytes::new(),
+            problem: None,
             ..self
         }
     }
@@ -402,9 +428,15 @@ impl ApiError {
         &self.body
     }
 
-    /// The body read as an RFC 9457 problem document, if it is one.
+    /// The body read as an RFC 9457 problem document, if it is one. For a
+    /// body longer than the kept [`MAX_ERROR_BODY`] bytes, the document read
+    /// when the error was made (see
+    /// [`max_error_body_bytes`](crate::ClientConfig::max_error_body_bytes)).
     pub fn problem(&self) -> Option<crate::ProblemDetails> {
-        crate::ProblemDetails::from_body(&self.body)
+        match &self.problem {
+            Some(p) => Some((**p).clone()),
+            None => crate::ProblemDetails::from_body(&self.body),
+        }
     }
 
     /// How long the server asked the client to wait (`Retry-After`).

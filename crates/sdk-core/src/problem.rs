@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::error::{ApiError, ApiErrorBody, ErrorMessage, MAX_ERROR_BODY};
+use crate::error::{ApiError, ApiErrorBody, ErrorMessage};
 
 /// An RFC 9457 problem document (`application/problem+json`), as read from
 /// an error answer.
@@ -39,12 +39,11 @@ pub struct ProblemDetails {
 
 impl ProblemDetails {
     /// Reads a problem document from an error body; `None` when the body is
-    /// not a JSON object or is longer than [`MAX_ERROR_BODY`] (an error body
-    /// the client keeps is never longer, so nothing unbounded is parsed).
+    /// not a JSON object (a body cut short is not one). The body is already
+    /// bounded: the client reads at most
+    /// [`max_error_body_bytes`](crate::ClientConfig::max_error_body_bytes)
+    /// (by default [`MAX_ERROR_BODY`](crate::MAX_ERROR_BODY)) of an error answer.
     pub fn from_body(body: &[u8]) -> Option<Self> {
-        if body.len() > MAX_ERROR_BODY {
-            return None;
-        }
         let Ok(Value::Object(mut members)) = serde_json::from_slice::<Value>(body) else {
             return None;
         };
@@ -110,6 +109,7 @@ impl ProblemDetails {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::MAX_ERROR_BODY;
 
     #[test]
     fn members_of_the_wrong_type_are_ignored_and_others_kept() {
@@ -146,13 +146,23 @@ mod tests {
     }
 
     #[test]
-    fn not_an_object_or_too_long_is_none() {
+    fn not_an_object_or_cut_short_is_none() {
         assert!(ProblemDetails::from_body(b"<html>502</html>").is_none());
         assert!(ProblemDetails::from_body(b"[1]").is_none());
         let mut big = br#"{"title":""#.to_vec();
         big.extend(std::iter::repeat(b'a').take(MAX_ERROR_BODY));
+        // Cut short, as a kept error body is: not a document.
+        assert!(ProblemDetails::from_body(&big[..MAX_ERROR_BODY]).is_none());
+        // Whole, however long the caller allowed it to be: read.
         big.extend(br#""}"#);
-        assert!(ProblemDetails::from_body(&big).is_none());
+        assert_eq!(
+            ProblemDetails::from_body(&big)
+                .unwrap()
+                .title
+                .unwrap()
+                .len(),
+            MAX_ERROR_BODY
+        );
     }
 
     #[test]

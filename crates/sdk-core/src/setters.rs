@@ -75,6 +75,13 @@ macro_rules! __config_setters {
             self
         }
 
+        /// Most bytes of an error answer read for its message and problem
+        /// document (`ClientConfig::max_error_body_bytes`).
+        pub fn max_error_body_bytes(mut self, bytes: usize) -> Self {
+            self.$field.max_error_body_bytes = bytes;
+            self
+        }
+
         /// Whether requests are checked against the API's rules before they
         /// are sent (`ClientConfig::validate_requests`, default `true`).
         pub fn validate_requests(mut self, on: bool) -> Self {

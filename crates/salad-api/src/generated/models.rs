@@ -4724,13 +4724,13 @@ impl api_client_transport::Validate for GpuClassList {
 }
 
 /// The hourly price of a GPU class at one priority.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GpuClassPrice {
     /// Price per node-hour in US dollars, as a decimal string.
     pub price: String,
-    /// Scheduling priority class; higher priority costs more and is preempted less often.
-    pub priority: ContainerGroupPriority,
+    /// The priority this price is for (the server may send `null`).
+    pub priority: Option<ContainerGroupPriority>,
 }
 
 impl api_client_transport::Validate for GpuClassPrice {
