@@ -115,7 +115,12 @@
 //! label.key = Some("team".into());
 //! assert_eq!(label.value, None);
 //! ```
-
+//!
+//! # Cargo features
+//!
+//! | feature | default | what it adds |
+//! | --- | --- | --- |
+//! | `https` | yes | `https://` servers through rustls (no OpenSSL), and [`TlsConfig`] for a private CA or a client certificate; without it the client speaks plain HTTP only |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod auth;

@@ -98,16 +98,15 @@
 //! version, [`Containers::run`] and [`helpers`] are always there, and each area
 //! below is compiled only when asked for.
 //!
-//! - `images`: `Images` (list, pull, push, build, tag, save and load, search, prune,
-//!   commit), registry credentials and distribution inspect.
-//! - `networks`: `Networks`. `volumes`: `Volumes`. `system`: info, df and events.
-//! - `tls`: TLS to a remote daemon through rustls (no OpenSSL); see
-//!   [`DockerBuilder::tls_cert_path`]. Without it, a request for TLS is an
-//!   [`Error::InvalidInput`] naming the setting, never a plain-text attempt.
-//! - `full`: every feature.
-//! - `websocket` (off by default): `Containers::attach_websocket`, the attach over a
-//!   websocket. It is the only call that needs the websocket protocol crates, and
-//!   [`Containers::attach`] covers the same ground over a hijacked connection.
+//! | feature | what it adds |
+//! | --- | --- |
+//! | `images` | `Images` (list, pull, push, build, tag, save and load, search, prune, commit), registry credentials, distribution inspect |
+//! | `networks` | `Networks` |
+//! | `volumes` | `Volumes` |
+//! | `system` | `Docker::info`, `Docker::df`, `Docker::events` |
+//! | `tls` | TLS to a remote daemon through rustls (no OpenSSL), see [`DockerBuilder::tls_cert_path`]; without it a request for TLS is an [`Error::InvalidInput`] naming the setting, never a plain-text attempt |
+//! | `websocket` | `Containers::attach_websocket`; [`Containers::attach`] covers the same ground over a hijacked connection without the websocket crates |
+//! | `full` | all of the above |
 //!
 //! # Stability of the models
 //!

@@ -218,7 +218,14 @@
 //! Ids are [`uuid::Uuid`] and timestamps [`time::OffsetDateTime`] (both
 //! re-exported): a malformed id cannot be sent, and times compare and
 //! convert without string handling.
-
+//!
+//! # Cargo features
+//!
+//! | feature | default | what it adds |
+//! | --- | --- | --- |
+//! | `webhooks` | no | `webhooks::Verifier`, which checks the signatures of the job webhooks SaladCloud sends (hmac, sha2, base64) |
+//!
+//! HTTPS (rustls, no OpenSSL) is always on: the API is only served over it.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[path = "generated/models.rs"]

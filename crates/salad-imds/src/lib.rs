@@ -100,7 +100,11 @@
 //! let cost = salad_imds::models::DeletionCost::new(5);
 //! assert_eq!(cost.deletion_cost, 5);
 //! ```
-
+//!
+//! # Cargo features
+//!
+//! None: the metadata service is plain HTTP on a link-local address, so the
+//! crate compiles no TLS stack and never uses a proxy.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;

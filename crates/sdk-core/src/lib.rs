@@ -33,12 +33,16 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Features: `https` (default; rustls with the ring provider and the webpki
-//! roots, no OpenSSL; see [`TlsConfig`] for private CAs and client
-//! certificates), `native-roots` (also trust the operating system's roots)
-//! and `unix` (unix domain sockets through hyperlocal; compiled only on unix
-//! targets). HTTP proxies are always available and never used unless a client
-//! is given a [`Proxy`].
+//! # Cargo features
+//!
+//! | feature | default | what it adds |
+//! | --- | --- | --- |
+//! | `https` | yes | `https://` through rustls with the ring provider and the webpki roots, no OpenSSL; [`TlsConfig`] for private CAs and client certificates |
+//! | `native-roots` | no | also trust the operating system's root certificates (`TlsConfig::platform_roots`) |
+//! | `unix` | no | `unix:///path/to.sock` through hyperlocal; compiled only on unix targets |
+//!
+//! HTTP proxies need no feature: they are always available and never used
+//! unless a client is given a [`Proxy`].
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

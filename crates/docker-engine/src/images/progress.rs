@@ -37,7 +37,9 @@ macro_rules! progress_message {
             }
 
             fn is_tick(&self) -> bool {
-                self.progress.is_some()
+                // Podman sends `"progress": ""` on milestones too (its import's
+                // final message carries the new image's id): only a bar is a tick.
+                self.progress.as_deref().is_some_and(|p| !p.is_empty())
                     || self
                         .progress_detail
                         .as_ref()
@@ -209,6 +211,18 @@ mod tests {
             .map(|m| m.status.unwrap())
             .collect();
         assert_eq!(kept, ["Pulling fs layer", "Pull complete"]);
+    }
+
+    #[tokio::test]
+    async fn podmans_empty_progress_is_a_milestone_not_a_tick() {
+        let p = Progress::<CreateImageInfo>::new(
+            body("{\"status\":\"sha256:4be3\",\"progress\":\"\",\"progressDetail\":{},\"id\":\"sha256:4be3\"}\n"),
+            Method::POST,
+            "/images/create".into(),
+        );
+        let kept = p.finish().await.unwrap();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].status.as_deref(), Some("sha256:4be3"));
     }
 
     #[tokio::test]
