@@ -68,17 +68,7 @@ pub(crate) fn decode_path_stat(raw: &[u8], method: &Method, path: &str) -> Resul
 mod tests {
     use super::*;
 
-    /// The error and its causes, as an error reporter prints them.
-    fn report(err: &(dyn std::error::Error + 'static)) -> String {
-        let mut text = err.to_string();
-        let mut cause = err.source();
-        while let Some(e) = cause {
-            text.push_str(": ");
-            text.push_str(&e.to_string());
-            cause = e.source();
-        }
-        text
-    }
+    use crate::test_support::report;
 
     #[test]
     fn decodes_directory_and_file_stats() {

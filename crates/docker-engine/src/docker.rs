@@ -43,7 +43,6 @@ struct Inner {
     endpoint: Endpoint,
     pinned: Option<ApiVersion>,
     negotiated: Mutex<Option<ApiVersion>>,
-    stream_idle_timeout: Option<Duration>,
 }
 
 /// Settings for a [`Docker`] handle; start with [`Docker::builder`].
@@ -415,7 +414,6 @@ impl DockerBuilder {
             None => resolve_host(&host, &field, tls.is_some())?,
         };
         let connect_timeout = self.config.connect_timeout;
-        let stream_idle_timeout = self.config.stream_idle_timeout;
         let mut config = self.config;
         config.base_url = base;
         // Never through an HTTP proxy: a socket cannot use one, and the docker
@@ -457,7 +455,6 @@ impl DockerBuilder {
                 endpoint,
                 pinned: self.api_version,
                 negotiated: Mutex::new(None),
-                stream_idle_timeout,
             }),
         })
     }
@@ -593,7 +590,7 @@ impl Docker {
     /// be quiet between chunks, since some daemons (podman) send the head only with
     /// the first chunk. Unbounded when no idle timeout is set.
     pub(crate) fn quiet_stream_allowance(&self) -> Option<Duration> {
-        self.inner.stream_idle_timeout
+        self.inner.client.config().stream_idle_timeout
     }
 
     /// Fails, naming `field`, when `v` (from [`Docker::request`]) is older than `needed`.
@@ -683,17 +680,7 @@ fn ping_info(headers: &HeaderMap) -> PingInfo {
 mod tests {
     use super::*;
 
-    /// The error and its causes, as an error reporter prints them.
-    fn report(err: &(dyn std::error::Error + 'static)) -> String {
-        let mut text = err.to_string();
-        let mut cause = err.source();
-        while let Some(e) = cause {
-            text.push_str(": ");
-            text.push_str(&e.to_string());
-            cause = e.source();
-        }
-        text
-    }
+    use crate::test_support::report;
 
     #[test]
     fn docker_host_forms() {

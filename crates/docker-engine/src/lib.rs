@@ -221,6 +221,23 @@ pub use websocket::{WebSocketAttached, WebSocketInput};
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+/// Helpers shared by the unit tests of several modules.
+#[cfg(test)]
+mod test_support {
+    /// The error and its causes, as an error reporter prints them (`Display`
+    /// says each level once, so a message may sit in a cause).
+    pub(crate) fn report(err: &(dyn std::error::Error + 'static)) -> String {
+        let mut text = err.to_string();
+        let mut cause = err.source();
+        while let Some(e) = cause {
+            text.push_str(": ");
+            text.push_str(&e.to_string());
+            cause = e.source();
+        }
+        text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     fn send_sync<T: Send + Sync>() {}

@@ -186,17 +186,7 @@ impl<R: AsyncRead + Unpin> Stream for ReaderStream<R> {
 mod tests {
     use super::*;
 
-    /// The error and its causes, as an error reporter prints them.
-    fn report(err: &(dyn std::error::Error + 'static)) -> String {
-        let mut text = err.to_string();
-        let mut cause = err.source();
-        while let Some(e) = cause {
-            text.push_str(": ");
-            text.push_str(&e.to_string());
-            cause = e.source();
-        }
-        text
-    }
+    use crate::test_support::report;
     use futures_util::StreamExt;
 
     #[derive(serde::Deserialize, Debug, PartialEq)]
