@@ -1,6 +1,7 @@
 //! The client: connectors, default headers, timeouts, retries, and the send loop.
 
 use std::fmt;
+use std::future::Future;
 #[cfg(all(unix, feature = "unix"))]
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -21,6 +22,12 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client as LegacyClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tracing::Instrument;
+
+/// A future boxed where it is made. An `async fn` of a library is compiled
+/// in each crate that polls it, with everything it awaits; behind a box made
+/// inside this crate, it is compiled here once and called through the box's
+/// vtable (one allocation per request).
+pub(crate) type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 use crate::config::{redact_userinfo, ClientConfig};
 use crate::connector::Connector;
@@ -140,7 +147,15 @@ impl Client {
     /// Unless the request is [`streaming`](Request::streaming), one deadline
     /// per attempt ([`ClientConfig::timeout`]) covers the head here and the
     /// body read later by [`Response::json`] or [`Response::bytes`].
-    pub async fn send(&self, request: Request) -> Result<Response> {
+    pub fn send(&self, request: Request) -> impl Future<Output = Result<Response>> + Send + '_ {
+        // Boxed here so that the whole client stack (this state machine,
+        // hyper's and the pool's) is compiled once, in this crate, instead of
+        // in every crate that awaits a request (see `Boxed`).
+        let sending: Boxed<'_, Result<Response>> = Box::pin(self.send_unboxed(request));
+        sending
+    }
+
+    async fn send_unboxed(&self, request: Request) -> Result<Response> {
         let method = request.method.clone();
         let path = request.path.clone();
         let sensitive = request.sensitive;
@@ -177,7 +192,16 @@ impl Client {
     /// Sends a request that asks to switch protocols (the caller sets the
     /// `Connection` and `Upgrade` headers) and hands back the raw connection
     /// once the server answers `101 Switching Protocols`.
-    pub async fn upgrade(&self, mut request: Request) -> Result<(ResponseHead, Upgraded)> {
+    pub fn upgrade(
+        &self,
+        request: Request,
+    ) -> impl Future<Output = Result<(ResponseHead, Upgraded)>> + Send + '_ {
+        let upgrading: Boxed<'_, Result<(ResponseHead, Upgraded)>> =
+            Box::pin(self.upgrade_unboxed(request));
+        upgrading
+    }
+
+    async fn upgrade_unboxed(&self, mut request: Request) -> Result<(ResponseHead, Upgraded)> {
         let method = request.method.clone();
         let path = request.path.clone();
         // The upgraded connection outlives the answer: it needs the pool's

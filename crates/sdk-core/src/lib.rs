@@ -52,6 +52,7 @@ mod connector;
 mod dialer;
 mod direct;
 mod error;
+mod json_path;
 mod patch;
 mod private;
 mod problem;

@@ -125,7 +125,13 @@ impl Response {
     /// [`ClientConfig::max_body_bytes`](crate::ClientConfig::max_body_bytes)
     /// ([`Error::Limit`] otherwise, with the connection dropped; at most the
     /// cap of answer is held, in a buffer that grows to at most twice that).
-    pub async fn bytes(self) -> Result<Bytes> {
+    pub fn bytes(self) -> impl Future<Output = Result<Bytes>> + Send {
+        // Boxed here: see `client::Boxed`.
+        let reading: crate::client::Boxed<'static, Result<Bytes>> = Box::pin(self.bytes_unboxed());
+        reading
+    }
+
+    async fn bytes_unboxed(self) -> Result<Bytes> {
         let ResponseLimits {
             method,
             path,
@@ -221,40 +227,36 @@ fn decode<T: DeserializeOwned>(
     body: &[u8],
     sensitive: bool,
 ) -> Result<T> {
-    // Tracking the path costs about half again as much as decoding; pay it
-    // only when decoding fails, by decoding a second time.
-    match serde_json::from_slice(body) {
-        Ok(value) => Ok(value),
-        Err(plain) => {
-            let error = explain_decode_error::<T>(method, path, body, plain);
-            Err(if sensitive {
-                error.redact_body()
-            } else {
-                error
-            })
-        }
-    }
+    serde_json::from_slice(body)
+        .map_err(|error| explain_decode_error(method, path, body, error, sensitive))
 }
 
+/// The error for a body that did not decode, naming the JSON path where it
+/// stopped. Not generic: it is compiled once, whatever the answer's type.
 #[cold]
-fn explain_decode_error<T: DeserializeOwned>(
+fn explain_decode_error(
     method: &Method,
     path: &str,
     body: &[u8],
-    plain: serde_json::Error,
+    source: serde_json::Error,
+    sensitive: bool,
 ) -> Error {
-    let decode_error = |json_path: String, source: serde_json::Error| Error::Decode {
+    let error = Error::Decode {
         method: method.clone(),
         path: path.to_string(),
-        json_path,
+        json_path: crate::json_path::path_at(
+            body,
+            source.line(),
+            source.column(),
+            source.classify(),
+        ),
         snippet: snippet(body),
         source,
     };
-    let mut de = serde_json::Deserializer::from_slice(body);
-    match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Err(e) => decode_error(e.path().to_string(), e.into_inner()),
-        // The document itself decoded: what failed is what follows it.
-        Ok(_) => decode_error(".".to_string(), de.end().err().unwrap_or(plain)),
+    if sensitive {
+        error.redact_body()
+    } else {
+        error
     }
 }
 
