@@ -10,9 +10,12 @@
 //! 4. `default`: [`DEFAULT_HOST`].
 //!
 //! A named context lives in the store under the configuration directory:
-//! `contexts/meta/<sha256 of the name>/meta.json` holds the daemon address
+//! `contexts/meta/<id>/meta.json` holds its `Name`, the daemon address
 //! (`Endpoints.docker.Host`) and `SkipTLSVerify`, and
-//! `contexts/tls/<sha256 of the name>/docker/{ca,cert,key}.pem` its TLS material.
+//! `contexts/tls/<id>/docker/{ca,cert,key}.pem` its TLS material. The CLI makes
+//! `<id>` the SHA-256 of the name; this crate finds the directory by the `Name`
+//! inside instead, as `docker context ls` lists them, which spares every build a
+//! hash implementation for one lookup.
 
 use std::fmt;
 use std::io::Read;
@@ -20,7 +23,6 @@ use std::path::{Path, PathBuf};
 
 use api_client_transport::{Error, Result};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use crate::docker::DEFAULT_HOST;
 
@@ -263,6 +265,8 @@ pub struct ContextStore {
 
 #[derive(Deserialize)]
 struct Meta {
+    #[serde(rename = "Name", default)]
+    name: Option<String>,
     #[serde(rename = "Endpoints", default)]
     endpoints: Option<Endpoints>,
 }
@@ -290,12 +294,41 @@ impl ContextStore {
         }
     }
 
-    /// The directory name of a context in the store: the hex SHA-256 of its name.
-    fn id(name: &str) -> String {
-        Sha256::digest(name.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+    /// The `meta.json` of the named context and what it holds: the entry of
+    /// `contexts/meta` whose metadata carries that `Name`.
+    fn find(&self, name: &str, field: &str) -> Result<(PathBuf, Meta)> {
+        let meta_dir = self.config_dir.join("contexts").join("meta");
+        let not_found = |unreadable: &[String]| {
+            let mut text = format!(
+                "context `{name}` not found in {}; `docker context ls` lists the contexts",
+                meta_dir.display()
+            );
+            if !unreadable.is_empty() {
+                text.push_str(&format!(
+                    " (not context metadata, so not searched: {})",
+                    unreadable.join("; ")
+                ));
+            }
+            Error::invalid(field, text)
+        };
+        let entries = match std::fs::read_dir(&meta_dir) {
+            Ok(entries) => entries,
+            Err(_) => return Err(not_found(&[])),
+        };
+        let mut unreadable = Vec::new();
+        for entry in entries.flatten() {
+            let path = entry.path().join("meta.json");
+            if !path.is_file() {
+                continue;
+            }
+            let bytes = read_capped(&path, field)?;
+            match serde_json::from_slice::<Meta>(&bytes) {
+                Ok(meta) if meta.name.as_deref() == Some(name) => return Ok((path, meta)),
+                Ok(_) => {}
+                Err(e) => unreadable.push(format!("{}: {e}", path.display())),
+            }
+        }
+        Err(not_found(&unreadable))
     }
 
     /// The endpoint of the named context. The `default` context is not in any
@@ -305,28 +338,7 @@ impl ContextStore {
     }
 
     fn endpoint_for(&self, name: &str, field: &str) -> Result<Endpoint> {
-        let id = Self::id(name);
-        let contexts = self.config_dir.join("contexts");
-        let meta_path = contexts.join("meta").join(&id).join("meta.json");
-        if !meta_path.is_file() {
-            return Err(Error::invalid(
-                field,
-                format!(
-                    "context `{name}` not found (no {}); `docker context ls` lists the contexts",
-                    meta_path.display()
-                ),
-            ));
-        }
-        let bytes = read_capped(&meta_path, field)?;
-        let meta: Meta = serde_json::from_slice(&bytes).map_err(|e| {
-            Error::invalid(
-                field,
-                format!(
-                    "context `{name}`: {} is not context metadata: {e}",
-                    meta_path.display()
-                ),
-            )
-        })?;
+        let (meta_path, meta) = self.find(name, field)?;
         let docker = meta.endpoints.and_then(|e| e.docker);
         let host = docker
             .as_ref()
@@ -338,7 +350,17 @@ impl ContextStore {
                     format!("context `{name}` has no docker endpoint (Endpoints.docker.Host)"),
                 )
             })?;
-        let tls_dir = contexts.join("tls").join(&id).join("docker");
+        // The TLS material sits under the same id as the metadata.
+        let id = meta_path
+            .parent()
+            .and_then(Path::file_name)
+            .unwrap_or_default();
+        let tls_dir = self
+            .config_dir
+            .join("contexts")
+            .join("tls")
+            .join(id)
+            .join("docker");
         let file = |name: &str| Some(tls_dir.join(name)).filter(|p| p.is_file());
         let tls = TlsFiles {
             ca: file("ca.pem"),
@@ -387,8 +409,17 @@ mod tests {
         std::fs::write(path, text).unwrap();
     }
 
+    /// The directory name the docker CLI gives a context: the hex SHA-256 of its name.
+    fn id(name: &str) -> String {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(name.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     fn add_context(config: &Path, name: &str, host: &str, skip: bool, tls: &[&str]) {
-        let id = ContextStore::id(name);
+        let id = id(name);
         write(
             &config.join("contexts/meta").join(&id).join("meta.json"),
             &serde_json::json!({
@@ -419,12 +450,30 @@ mod tests {
     }
 
     #[test]
-    fn the_store_id_is_the_sha256_of_the_name() {
-        // `printf default | sha256sum`, as the docker CLI names the directory
-        assert_eq!(
-            ContextStore::id("default"),
-            "37a8eec1ce19687d132fe29051dca629d164e2c4958ba141d5f4133a33f0688f"
+    fn a_context_is_found_by_the_name_inside_whatever_its_directory() {
+        let config = TempDir::new("by-name");
+        add_context(&config.0, "hashed", "tcp://hashed:2376", false, &[]);
+        // A store written by something else than the CLI, with its TLS beside it.
+        write(
+            &config.0.join("contexts/meta/any-dir/meta.json"),
+            r#"{"Name":"other","Endpoints":{"docker":{"Host":"tcp://other:2376"}}}"#,
         );
+        write(
+            &config.0.join("contexts/tls/any-dir/docker/ca.pem"),
+            "-----BEGIN CERTIFICATE-----\n",
+        );
+        write(&config.0.join("contexts/meta/empty-dir/.keep"), "");
+        let store = ContextStore::new(&config.0);
+        assert_eq!(store.endpoint("hashed").unwrap().host, "tcp://hashed:2376");
+        let other = store.endpoint("other").unwrap();
+        assert_eq!(other.host, "tcp://other:2376");
+        let tls = other.tls.expect("the TLS material of its directory");
+        assert!(tls
+            .ca
+            .unwrap()
+            .ends_with("contexts/tls/any-dir/docker/ca.pem"));
+        let err = store.endpoint("Hashed").unwrap_err();
+        assert!(err.to_string().contains("`Hashed` not found"), "{err}");
     }
 
     #[test]
@@ -458,7 +507,7 @@ mod tests {
         assert_eq!(e.source, EndpointSource::DockerContext);
         assert!(e.skip_tls_verify);
         let tls = e.tls.unwrap();
-        let id = ContextStore::id("remote");
+        let id = id("remote");
         let tls_dir = config.0.join("contexts/tls").join(id).join("docker");
         assert_eq!(tls.ca, Some(tls_dir.join("ca.pem")));
         assert_eq!(tls.cert, Some(tls_dir.join("cert.pem")));
@@ -527,15 +576,22 @@ mod tests {
             "{text}"
         );
 
-        let id = ContextStore::id("junk");
         write(
-            &config.0.join("contexts/meta").join(&id).join("meta.json"),
+            &config
+                .0
+                .join("contexts/meta")
+                .join(id("junk"))
+                .join("meta.json"),
             "<html>",
         );
         let err = resolve(&env(&[("DOCKER_CONFIG", dir), ("DOCKER_CONTEXT", "junk")])).unwrap_err();
-        assert!(err.to_string().contains("not context metadata"), "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains("`junk` not found") && text.contains("not context metadata"),
+            "{text}"
+        );
 
-        let id = ContextStore::id("kube-only");
+        let id = id("kube-only");
         write(
             &config.0.join("contexts/meta").join(&id).join("meta.json"),
             r#"{"Name":"kube-only","Endpoints":{"kubernetes":{}}}"#,
