@@ -16,7 +16,7 @@ use http_body::Frame;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::Incoming;
-#[cfg(feature = "https")]
+#[cfg(all(feature = "https", feature = "proxy"))]
 use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client as LegacyClient;
@@ -754,12 +754,16 @@ impl ClientBuilder {
         http.set_nodelay(true);
         // A proxy applies to TCP endpoints opened by the client itself: never
         // to a unix socket, never around a custom dialer.
+        // (Without the `proxy` feature no `Proxy` can be made, so there is none.)
+        #[cfg(feature = "proxy")]
         let route = match (&config.proxy, &config.dialer, &endpoint.kind) {
             (Some(proxy), None, EndpointKind::Http) => proxy.route(&endpoint.origin_uri()?)?,
             #[cfg(feature = "https")]
             (Some(proxy), None, EndpointKind::Https) => proxy.route(&endpoint.origin_uri()?)?,
             _ => None,
         };
+        #[cfg(not(feature = "proxy"))]
+        let route: Option<crate::proxy::NoRoute> = None;
         let via = route.as_ref().map(|r| r.describe());
         let connector = match (&config.dialer, &endpoint.kind) {
             (Some(dialer), EndpointKind::Http) => {
@@ -778,6 +782,9 @@ impl ClientBuilder {
             }
             (None, EndpointKind::Http) => match route {
                 None => Connector::Http(http),
+                #[cfg(not(feature = "proxy"))]
+                Some(route) => match route {},
+                #[cfg(feature = "proxy")]
                 Some(route) => {
                     if let Some(auth) = route.authorization {
                         headers.insert(http::header::PROXY_AUTHORIZATION, auth);
@@ -797,6 +804,9 @@ impl ClientBuilder {
                     .enable_http1();
                 match route {
                     None => Connector::Https(https.wrap_connector(http)),
+                    #[cfg(not(feature = "proxy"))]
+                    Some(route) => match route {},
+                    #[cfg(feature = "proxy")]
                     Some(route) => {
                         let mut tunnel = Tunnel::new(route.proxy, http);
                         if let Some(auth) = route.authorization {
@@ -1018,6 +1028,7 @@ impl Endpoint {
     }
 
     /// `scheme://authority/`, what a proxy matcher looks at.
+    #[cfg(feature = "proxy")]
     fn origin_uri(&self) -> Result<Uri> {
         format!("{}/", self.origin)
             .parse()

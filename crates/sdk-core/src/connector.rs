@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 
 use http::Uri;
 use hyper::rt::{Read, ReadBufCursor, Write};
-#[cfg(feature = "https")]
+#[cfg(all(feature = "https", feature = "proxy"))]
 use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
 use hyper_util::rt::TokioIo;
@@ -27,6 +27,7 @@ pub(crate) enum Connector {
     Http(HttpConnector),
     /// Plain HTTP through a proxy: every connection goes to the proxy, and
     /// hyper writes requests in absolute form because the connection says so.
+    #[cfg_attr(not(feature = "proxy"), allow(dead_code))]
     HttpViaProxy {
         http: HttpConnector,
         proxy: Uri,
@@ -34,7 +35,7 @@ pub(crate) enum Connector {
     #[cfg(feature = "https")]
     Https(hyper_rustls::HttpsConnector<HttpConnector>),
     /// TLS inside a `CONNECT` tunnel: the proxy sees the host and port only.
-    #[cfg(feature = "https")]
+    #[cfg(all(feature = "https", feature = "proxy"))]
     HttpsViaProxy(hyper_rustls::HttpsConnector<Tunnel<HttpConnector>>),
     #[cfg(all(unix, feature = "unix"))]
     Unix(hyperlocal::UnixConnector),
@@ -54,7 +55,7 @@ impl Service<Uri> for Connector {
             }
             #[cfg(feature = "https")]
             Connector::Https(c) => c.poll_ready(cx),
-            #[cfg(feature = "https")]
+            #[cfg(all(feature = "https", feature = "proxy"))]
             Connector::HttpsViaProxy(c) => c.poll_ready(cx),
             #[cfg(all(unix, feature = "unix"))]
             Connector::Unix(c) => c.poll_ready(cx).map_err(Into::into),
@@ -77,7 +78,7 @@ impl Service<Uri> for Connector {
                 let connecting = c.call(uri);
                 Box::pin(async move { Ok(Conn::Tls(Box::new(connecting.await?))) })
             }
-            #[cfg(feature = "https")]
+            #[cfg(all(feature = "https", feature = "proxy"))]
             Connector::HttpsViaProxy(c) => {
                 let connecting = c.call(uri);
                 Box::pin(async move { Ok(Conn::Tls(Box::new(connecting.await?))) })

@@ -39,10 +39,12 @@
 //! | --- | --- | --- |
 //! | `https` | yes | `https://` through rustls with the ring provider and the webpki roots, no OpenSSL; [`TlsConfig`] for private CAs and client certificates |
 //! | `native-roots` | no | also trust the operating system's root certificates (`TlsConfig::platform_roots`) |
+//! | `proxy` | yes | HTTP proxies: [`Proxy`]'s constructors, hyper-util's `NO_PROXY` matcher and `CONNECT` tunnel |
 //! | `unix` | no | `unix:///path/to.sock` through hyperlocal; compiled only on unix targets |
 //!
-//! HTTP proxies need no feature: they are always available and never used
-//! unless a client is given a [`Proxy`].
+//! Even with `proxy`, no client uses a proxy unless it is given a [`Proxy`].
+//! A client crate that never goes through one (a metadata service, a local
+//! daemon) leaves the feature off, and its users do not compile it.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -5,13 +5,19 @@
 
 use std::fmt;
 
+#[cfg(feature = "proxy")]
 use http::{HeaderValue, Uri};
+#[cfg(feature = "proxy")]
 use hyper_util::client::proxy::matcher::Matcher;
 
+#[cfg(feature = "proxy")]
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 
 /// Whether a client goes through an HTTP proxy.
+///
+/// Its constructors come with the `proxy` feature (on by default); without
+/// it no `Proxy` can be made, and no client goes through one.
 ///
 /// No client ever uses a proxy unless it is given one of these: an
 /// environment that sets `HTTPS_PROXY` must not redirect, say, a metadata
@@ -25,6 +31,7 @@ use crate::secret::Secret;
 /// `Proxy-Authorization: Basic`, and are never printed.
 ///
 /// ```
+/// # #[cfg(feature = "proxy")]
 /// # fn run() -> api_client_transport::Result<()> {
 /// use api_client_transport::{Client, Proxy};
 /// // As curl does: HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case).
@@ -35,12 +42,14 @@ use crate::secret::Secret;
 /// # let _ = client; Ok(()) }
 /// ```
 #[derive(Clone)]
+#[cfg_attr(not(feature = "proxy"), allow(dead_code))]
 pub struct Proxy {
     source: Source,
     no_proxy: Option<String>,
 }
 
 #[derive(Clone)]
+#[cfg_attr(not(feature = "proxy"), allow(dead_code))]
 enum Source {
     Env,
     /// Kept as a secret: it may carry a password.
@@ -67,6 +76,8 @@ impl Proxy {
     /// case is ignored when `REQUEST_METHOD` is set (a CGI script, where a
     /// request header can set it). `ALL_PROXY` is not read: it often names a
     /// SOCKS proxy, which is not supported.
+    #[cfg(feature = "proxy")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "proxy")))]
     pub fn from_env() -> Self {
         Proxy {
             source: Source::Env,
@@ -79,6 +90,8 @@ impl Proxy {
     ///
     /// Fails, naming `proxy`, for another scheme, a path or a bad port; the
     /// message never quotes the URL, which may hold a password.
+    #[cfg(feature = "proxy")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "proxy")))]
     pub fn url(url: impl Into<String>) -> Result<Self> {
         let url = Secret::new(url.into());
         check_url(url.expose()).map_err(|reason| Error::invalid("proxy", reason))?;
@@ -91,12 +104,16 @@ impl Proxy {
     /// Hosts reached directly: a comma-separated list of names (each also
     /// matching its subdomains, a leading dot optional), IP addresses,
     /// CIDR blocks, or `*` for all. Replaces `NO_PROXY` from the environment.
+    #[cfg(feature = "proxy")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "proxy")))]
     pub fn no_proxy(mut self, hosts: impl Into<String>) -> Self {
         self.no_proxy = Some(hosts.into());
         self
     }
 
     /// The proxy for `target` (an `http` or `https` origin), if any.
+    #[cfg(feature = "proxy")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "proxy")))]
     pub(crate) fn route(&self, target: &Uri) -> Result<Option<Route>> {
         let https = target.scheme_str() == Some("https");
         let (url, field) = match &self.source {
@@ -134,7 +151,19 @@ impl Proxy {
     }
 }
 
+/// No route at all: without the `proxy` feature no `Proxy` can be made.
+#[cfg(not(feature = "proxy"))]
+pub(crate) enum NoRoute {}
+
+#[cfg(not(feature = "proxy"))]
+impl NoRoute {
+    pub(crate) fn describe(&self) -> String {
+        match *self {}
+    }
+}
+
 /// Where a client's connections go instead of its endpoint.
+#[cfg(feature = "proxy")]
 #[derive(Clone)]
 pub(crate) struct Route {
     /// `http://host:port/`, without user info.
@@ -143,6 +172,7 @@ pub(crate) struct Route {
     pub(crate) authorization: Option<HeaderValue>,
 }
 
+#[cfg(feature = "proxy")]
 impl Route {
     /// The proxy's address for messages: never any credential.
     pub(crate) fn describe(&self) -> String {
@@ -153,6 +183,7 @@ impl Route {
     }
 }
 
+#[cfg(feature = "proxy")]
 fn env_first(names: &[&str]) -> String {
     names
         .iter()
@@ -163,6 +194,7 @@ fn env_first(names: &[&str]) -> String {
 
 /// Checks a proxy URL the way the matcher will read it, so a typo is an
 /// error instead of a silently direct connection. Never quotes the URL.
+#[cfg(feature = "proxy")]
 fn check_url(url: &str) -> std::result::Result<(), String> {
     const SHAPE: &str = "expected http://[user:password@]host[:port]";
     let uri: Uri = url
@@ -205,7 +237,7 @@ fn check_url(url: &str) -> std::result::Result<(), String> {
 
 /// `scheme://host:port` of a proxy URL, without user info.
 fn redacted(url: &str) -> String {
-    match url.trim().parse::<Uri>() {
+    match url.trim().parse::<http::Uri>() {
         Ok(uri) => {
             let authority = uri.authority().map_or("", |a| a.as_str());
             let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
@@ -215,7 +247,7 @@ fn redacted(url: &str) -> String {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "proxy"))]
 mod tests {
     use super::*;
 
