@@ -112,25 +112,19 @@ impl fmt::Display for LogOutput {
 /// Inside a [`LogStream`] these reach the caller as
 /// [`api_client_transport::Error::Stream`] whose `source` is this type, so it can be
 /// recovered with `downcast_ref::<FrameError>()`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FrameError {
     /// A header named a stream other than 0..=3. The framing can no longer
     /// be trusted, so decoding stops; this usually means a raw (TTY) stream
     /// was read as multiplexed.
-    #[error(
-        "unknown stream type {0} in multiplexed frame header \
-         (a TTY stream must be read raw)"
-    )]
     UnknownStream(u8),
     /// The daemon sent an error message in-band (stream type 3). The framing
     /// stays intact, so frames after it can still be read.
-    #[error("daemon reported an error in the stream: {0}")]
     Daemon(String),
     /// The stream ended inside a frame. Both counts include the 8-byte
     /// header: a stream cut after 3 header bytes gives `expected: 8, got: 3`;
     /// one cut 10 bytes into a 100-byte payload gives `expected: 108, got: 18`.
-    #[error("multiplexed stream ended inside a frame: expected {expected} bytes, got {got}")]
     Truncated {
         /// Length of the whole frame (header included), or 8 if the stream
         /// ended inside the header.
@@ -139,6 +133,27 @@ pub enum FrameError {
         got: usize,
     },
 }
+
+impl fmt::Display for FrameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FrameError::UnknownStream(kind) => write!(
+                f,
+                "unknown stream type {kind} in multiplexed frame header \
+                 (a TTY stream must be read raw)"
+            ),
+            FrameError::Daemon(message) => {
+                write!(f, "daemon reported an error in the stream: {message}")
+            }
+            FrameError::Truncated { expected, got } => write!(
+                f,
+                "multiplexed stream ended inside a frame: expected {expected} bytes, got {got}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for FrameError {}
 
 impl FrameError {
     /// Whether decoding can go on after this error.
