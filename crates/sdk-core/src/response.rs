@@ -114,7 +114,7 @@ impl Response {
         let path = self.limits.path.clone();
         let redaction = self.limits.redaction.clone();
         let body = self.bytes().await?;
-        decode(&method, &path, &body, redaction.hides(&body))
+        decode(&method, &path, &body, Some(&redaction))
     }
 
     /// Reads the whole body.
@@ -218,17 +218,17 @@ async fn next_chunk(stream: &mut ByteStream) -> Option<Result<Bytes>> {
 
 /// Decodes a JSON body with errors that name the failing path, e.g. `items[2].state`.
 pub fn decode_json<T: DeserializeOwned>(method: &Method, path: &str, body: &[u8]) -> Result<T> {
-    decode(method, path, body, false)
+    decode(method, path, body, None)
 }
 
 fn decode<T: DeserializeOwned>(
     method: &Method,
     path: &str,
     body: &[u8],
-    sensitive: bool,
+    redaction: Option<&Redaction>,
 ) -> Result<T> {
     serde_json::from_slice(body)
-        .map_err(|error| explain_decode_error(method, path, body, error, sensitive))
+        .map_err(|error| explain_decode_error(method, path, body, error, redaction))
 }
 
 /// The error for a body that did not decode, naming the JSON path where it
@@ -239,7 +239,7 @@ fn explain_decode_error(
     path: &str,
     body: &[u8],
     source: serde_json::Error,
-    sensitive: bool,
+    redaction: Option<&Redaction>,
 ) -> Error {
     let error = Error::Decode {
         method: method.clone(),
@@ -253,7 +253,9 @@ fn explain_decode_error(
         snippet: snippet(body),
         source,
     };
-    if sensitive {
+    // Whether the body echoes a secret is looked at only now, for an error
+    // that would quote it: a decoded answer is never scanned.
+    if redaction.is_some_and(|r| r.hides(body)) {
         error.redact_body()
     } else {
         error
