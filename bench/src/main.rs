@@ -96,8 +96,8 @@ impl Config {
             call_runs: env_num("BENCH_CALL_RUNS", 5),
             stream_bytes: env_num::<usize>("BENCH_STREAM_MB", 1024) << 20,
             stream_runs: env_num("BENCH_STREAM_RUNS", 15),
-            lines: env_num("BENCH_LINES", 1_000_000),
-            lines_runs: env_num("BENCH_LINES_RUNS", 5),
+            lines: env_num("BENCH_LINES", 500_000),
+            lines_runs: env_num("BENCH_LINES_RUNS", 3),
             lines_kinds: match std::env::var("BENCH_LINES_KINDS") {
                 Ok(v) if !v.trim().is_empty() => {
                     v.split(',').map(|k| lines::Kind::parse(k.trim())).collect()
