@@ -384,6 +384,26 @@ fn command(kind: Kind, reader: Reader, socket: &str, lines: usize) -> Command {
     cmd
 }
 
+/// Runs the CLI's command for `kind` once, untimed, with its output captured,
+/// and checks that it read the whole stream: every payload byte on stdout, or
+/// one line per event. The timed runs send the output to /dev/null instead,
+/// and are checked by their exit status only.
+fn check_cli(kind: Kind, socket: &str, lines: usize) {
+    let mut cmd = command(kind, Reader::Cli, socket, lines);
+    let out = cmd.stdout(Stdio::piped()).output().expect("run docker CLI");
+    assert!(
+        out.status.success(),
+        "docker {} exited with {}",
+        kind.cli_args().join(" "),
+        out.status
+    );
+    let (got, want) = match kind {
+        Kind::Events => (out.stdout.iter().filter(|&&b| b == b'\n').count(), lines),
+        _ => (out.stdout.len(), lines * LINE),
+    };
+    assert_eq!(got, want, "docker {} miscounted", kind.cli_args().join(" "));
+}
+
 /// Whether the docker CLI is there to compare with.
 fn cli_present() -> bool {
     Command::new("docker")
@@ -429,6 +449,9 @@ pub fn run(cfg: &Config) -> Vec<Row> {
 
 /// Every reader of one kind, `cfg.lines_runs` times; that kind's rows.
 fn run_kind(cfg: &Config, kind: Kind, stub: &Stub, cli: bool) -> Vec<Row> {
+    if cli {
+        check_cli(kind, &stub.socket, cfg.lines);
+    }
     let mut costs: HashMap<Reader, Vec<Cost>> = HashMap::new();
     for round in 0..cfg.lines_runs {
         let mut order = READERS;
