@@ -691,4 +691,19 @@ mod tests {
         assert_eq!(chunk_ends(&a, "frame"), a.ends);
         assert!(a.bytes.len() > (1 << 20) - 24);
     }
+
+    #[test]
+    fn events_are_start_events_of_one_length_each_ending_in_a_newline() {
+        let pool = event_pool();
+        assert_eq!(pool.len(), EVENT_POOL);
+        for event in &pool {
+            assert_eq!(event.len(), pool[0].len());
+            assert_eq!(event.last(), Some(&b'\n'));
+            let de: docker_engine::models::EventMessage = serde_json::from_slice(event).unwrap();
+            assert_eq!(de.action.as_deref(), Some("start"));
+            let bo: bollard::models::EventMessage = serde_json::from_slice(event).unwrap();
+            assert_eq!(bo.action.as_deref(), Some("start"));
+        }
+        assert_ne!(pool[0], pool[1]);
+    }
 }
