@@ -292,6 +292,10 @@ async fn handle(
             "application/json",
         )
     } else if post && path.ends_with("/containers/bench/exec") {
+        // Read the create request whole before answering: a body left unread
+        // makes hyper close the connection, and a client still writing it
+        // (the Go CLI writes head and body apart) then fails with EPIPE.
+        let _ = req.into_body().collect().await;
         json(201, Bytes::from(format!(r#"{{"Id":"{EXEC_ID}"}}"#)))
     } else if path.ends_with(&format!("/exec/{EXEC_ID}/json")) {
         json(200, Bytes::from_static(EXEC_INSPECT.as_bytes()))
@@ -417,10 +421,13 @@ pub fn stub_main(args: &[String]) {
             let served = served.clone();
             tokio::spawn(async move {
                 let service = service_fn(move |req| handle(req, served.clone()));
-                let _ = http1::Builder::new()
+                if let Err(e) = http1::Builder::new()
                     .serve_connection(TokioIo::new(conn), service)
                     .with_upgrades()
-                    .await;
+                    .await
+                {
+                    eprintln!("stub: connection: {e:?}");
+                }
             });
         }
     });
