@@ -1,8 +1,10 @@
-//! Section 5: clean release build time and binary size of a tiny ping + list program,
-//! with docker-engine and with bollard; and of the same program with every
-//! feature of docker-engine turned on, beside bollard's (which has no feature
-//! gates: its default build is its whole API, so the same bollard build
-//! stands beside both).
+//! Section 5: clean release build time and binary size of a tiny ping + list
+//! program, with docker-engine and with bollard; then the same program with
+//! docker-engine's every API area beside bollard's default build (which has no
+//! feature gates for API areas: its default is its whole API), and with
+//! docker-engine `full` (the areas plus TLS and the websocket attach) beside
+//! bollard with its opt-in `ssl` and `websocket`, so that each pair carries the
+//! same transports.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -12,23 +14,37 @@ use crate::report::{Goal, Row};
 use crate::stats::median;
 use crate::Config;
 
-const PROGRAMS: [&str; 3] = ["de-ping", "bollard-ping", "de-full"];
+/// The programs, in build order of the first round. `de-areas` and `de-full`
+/// are written at run time (their feature lists follow docker-engine's
+/// manifest); the others live under `build/`.
+const PROGRAMS: [&str; 5] = [
+    "de-ping",
+    "bollard-ping",
+    "de-areas",
+    "de-full",
+    "bollard-full",
+];
 
 fn manifest(name: &str) -> PathBuf {
-    if name == "de-full" {
-        return full_program();
+    match name {
+        "de-areas" => generated_program(name, &api_areas(&engine_dir())),
+        "de-full" => generated_program(name, &every_feature(&engine_dir())),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("build")
+            .join(name)
+            .join("Cargo.toml"),
     }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("build")
-        .join(name)
-        .join("Cargo.toml")
 }
 
-/// docker-engine's features, from its manifest: `full` where it exists (the
-/// sum of every area), else every feature it declares but `tls`: bollard's
-/// default build has no TLS either (its `ssl` is opt-in), and a TLS stack
-/// would weigh more than all the API areas together.
-fn every_feature(docker_engine: &Path) -> Vec<String> {
+fn engine_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../crates/docker-engine")
+        .canonicalize()
+        .expect("crates/docker-engine")
+}
+
+/// The features docker-engine's manifest declares (but `default`).
+fn declared_features(docker_engine: &Path) -> Vec<String> {
     let text =
         std::fs::read_to_string(docker_engine.join("Cargo.toml")).expect("docker-engine manifest");
     let mut in_features = false;
@@ -44,11 +60,30 @@ fn every_feature(docker_engine: &Path) -> Vec<String> {
         }
         if let Some((name, _)) = line.split_once('=') {
             let name = name.trim();
-            if !name.is_empty() && name != "default" && name != "tls" {
+            if !name.is_empty() && name != "default" {
                 all.push(name.to_string());
             }
         }
     }
+    all
+}
+
+/// Features that are transports rather than API areas: bollard has them as
+/// opt-ins too (`ssl`, `websocket`), so they go only into the `full` pair.
+const TRANSPORTS: [&str; 2] = ["tls", "websocket"];
+
+/// Every API area of docker-engine (images, networks, volumes, system, ...):
+/// what bollard's default build covers.
+fn api_areas(docker_engine: &Path) -> Vec<String> {
+    declared_features(docker_engine)
+        .into_iter()
+        .filter(|f| f != "full" && !TRANSPORTS.contains(&f.as_str()))
+        .collect()
+}
+
+/// docker-engine's `full` where it exists, else every feature it declares.
+fn every_feature(docker_engine: &Path) -> Vec<String> {
+    let all = declared_features(docker_engine);
     if all.iter().any(|f| f == "full") {
         vec!["full".to_string()]
     } else {
@@ -56,40 +91,38 @@ fn every_feature(docker_engine: &Path) -> Vec<String> {
     }
 }
 
-/// Writes the every-feature program (de-ping's source, docker-engine with
-/// every feature) under the temp dir, once per process; returns its manifest.
-/// Generated, because the feature list follows docker-engine's manifest.
-fn full_program() -> PathBuf {
+/// Writes the program `name` (de-ping's source, docker-engine with
+/// `features`) under the temp dir, once per process; returns its manifest.
+fn generated_program(name: &str, features: &[String]) -> PathBuf {
     let bench = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let engine = bench.join("../crates/docker-engine");
-    let engine = engine.canonicalize().expect("crates/docker-engine");
-    let dir = std::env::temp_dir().join(format!("bench-de-full-{}", std::process::id()));
+    let engine = engine_dir();
+    let dir = std::env::temp_dir().join(format!("bench-{name}-{}", std::process::id()));
     let manifest = dir.join("Cargo.toml");
     if manifest.exists() {
         return manifest;
     }
-    std::fs::create_dir_all(dir.join("src")).expect("de-full dir");
-    let features = every_feature(&engine)
+    std::fs::create_dir_all(dir.join("src")).expect("program dir");
+    let features = features
         .iter()
         .map(|f| format!("\"{f}\""))
         .collect::<Vec<_>>()
         .join(", ");
     let text = format!(
-        "[package]\nname = \"de-full\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\ndocker-engine = {{ path = \"{}\", features = [{features}] }}\ntokio = {{ version = \"1\", features = [\"rt\", \"macros\"] }}\n",
+        "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\ndocker-engine = {{ path = \"{}\", features = [{features}] }}\ntokio = {{ version = \"1\", features = [\"rt\", \"macros\"] }}\n",
         engine.display()
     );
-    std::fs::write(&manifest, text).expect("de-full manifest");
+    std::fs::write(&manifest, text).expect("program manifest");
     std::fs::copy(
         bench.join("build/de-ping/src/main.rs"),
         dir.join("src/main.rs"),
     )
-    .expect("de-full source");
+    .expect("program source");
     // The lock of de-ping pins the same versions: start from it.
     let _ = std::fs::copy(
         bench.join("build/de-ping/Cargo.lock"),
         dir.join("Cargo.lock"),
     );
-    eprintln!("  build de-full: docker-engine with features [{features}]");
+    eprintln!("  build {name}: docker-engine with features [{features}]");
     manifest
 }
 
@@ -188,88 +221,70 @@ fn build(name: &str, round: usize) -> Build {
 }
 
 pub fn run(cfg: &Config) -> Vec<Row> {
-    let mut results: [Vec<Build>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+    let mut results: Vec<Vec<Build>> = PROGRAMS.iter().map(|_| Vec::new()).collect();
     for round in 0..cfg.build_runs.max(1) {
         // Rotate which program is built first.
-        let mut order = [0, 1, 2];
-        order.rotate_left(round % 3);
+        let mut order: Vec<usize> = (0..PROGRAMS.len()).collect();
+        order.rotate_left(round % PROGRAMS.len());
         for i in order {
             results[i].push(build(PROGRAMS[i], round));
         }
     }
-    let _ = std::fs::remove_dir_all(full_program().parent().expect("de-full dir"));
-    let secs = |i: usize| {
-        Some(median(
-            &results[i].iter().map(|b| b.secs).collect::<Vec<_>>(),
-        ))
+    for name in ["de-areas", "de-full"] {
+        let _ = std::fs::remove_dir_all(manifest(name).parent().expect("program dir"));
+    }
+    let pick = |i: usize, f: fn(&Build) -> f64| {
+        Some(median(&results[i].iter().map(f).collect::<Vec<_>>()))
     };
-    let cpu = |i: usize| {
-        Some(median(
-            &results[i].iter().map(|b| b.cpu).collect::<Vec<_>>(),
-        ))
-    };
-    let mib = |i: usize| {
-        Some(median(
-            &results[i]
-                .iter()
-                .map(|b| b.bytes as f64 / 1048576.0)
-                .collect::<Vec<_>>(),
-        ))
-    };
-    vec![
-        Row {
-            metric: "ping + list program: clean release build time".into(),
+    let secs = |i: usize| pick(i, |b| b.secs);
+    let cpu = |i: usize| pick(i, |b| b.cpu);
+    let mib = |i: usize| pick(i, |b| b.bytes as f64 / 1048576.0);
+    let areas = api_areas(&engine_dir()).join(", ");
+    // (docker-engine program, bollard program, name of the pair, build-time goal)
+    let pairs = [
+        (0, 1, "ping + list program".to_string(), 0.6),
+        (
+            2,
+            1,
+            format!("every API area (docker-engine {areas}; bollard default, whose whole API is its default)"),
+            0.8,
+        ),
+        (
+            3,
+            4,
+            "every feature with TLS and websocket (docker-engine `full`; bollard `ssl` + `websocket`)".to_string(),
+            0.8,
+        ),
+    ];
+    let mut rows = Vec::new();
+    for (de, bo, name, goal) in pairs {
+        rows.push(Row {
+            metric: format!("{name}: clean release build time"),
             unit: "s",
             higher_is_better: false,
-            de: secs(0),
-            bollard: secs(1),
+            de: secs(de),
+            bollard: secs(bo),
             floor: None,
-            goals: vec![Goal::AtMostPeer(0.6)],
-        },
-        Row {
-            metric: "every-feature program (docker-engine `full`; bollard's whole API is its default): clean release build time".into(),
-            unit: "s",
-            higher_is_better: false,
-            de: secs(2),
-            bollard: secs(1),
-            floor: None,
-            goals: vec![Goal::AtMostPeer(0.8)],
-        },
-        Row {
-            metric: "every-feature program: CPU time of the clean build (user + system)".into(),
+            goals: vec![Goal::AtMostPeer(goal)],
+        });
+        rows.push(Row {
+            metric: format!("{name}: CPU time of the clean build (user + system)"),
             unit: "CPU-s",
             higher_is_better: false,
-            de: cpu(2),
-            bollard: cpu(1),
+            de: cpu(de),
+            bollard: cpu(bo),
             floor: None,
             goals: Vec::new(),
-        },
-        Row {
-            metric: "every-feature program: binary size".into(),
+        });
+        rows.push(Row {
+            metric: format!("{name}: binary size"),
             unit: "MiB",
             higher_is_better: false,
-            de: mib(2),
-            bollard: mib(1),
+            de: mib(de),
+            bollard: mib(bo),
             floor: None,
             goals: vec![Goal::AtMostPeer(0.9)],
-        },
-        Row {
-            metric: "ping + list program: CPU time of the clean build (user + system)".into(),
-            unit: "CPU-s",
-            higher_is_better: false,
-            de: cpu(0),
-            bollard: cpu(1),
-            floor: None,
-            goals: Vec::new(),
-        },
-        Row {
-            metric: "ping + list program: binary size".into(),
-            unit: "MiB",
-            higher_is_better: false,
-            de: mib(0),
-            bollard: mib(1),
-            floor: None,
-            goals: vec![Goal::AtMostPeer(0.9)],
-        },
-    ]
+        });
+    }
+    rows
 }

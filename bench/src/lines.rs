@@ -1,9 +1,11 @@
-//! Section `lines`: short-line logs, as dockerd sends them. One frame per
-//! 100-byte line, each its own HTTP chunk (108 bytes on the wire), read by
-//! docker-engine and bollard on both runtimes and by the docker CLI. Every
-//! reader runs in a child process of its own, reaped with `wait4`, so its
-//! CPU time and context switches (all threads, from the kernel's rusage)
-//! are its own and nothing else's.
+//! Section `lines`: short-line streams, as dockerd sends them, of five kinds:
+//! logs, followed logs (one frame per 100-byte line, each its own HTTP chunk,
+//! 108 bytes on the wire), events (one JSON `start` event per chunk), and the
+//! output of exec and attach (the same frames, each its own write on a
+//! hijacked connection). Read by docker-engine and bollard on both runtimes
+//! and by the docker CLI. Every reader runs in a child process of its own,
+//! reaped with `wait4`, so its CPU time and context switches (all threads,
+//! from the kernel's rusage) are its own and nothing else's.
 
 use std::collections::HashMap;
 use std::process::{Command, Stdio};
@@ -19,7 +21,84 @@ use crate::Config;
 /// Length of every log line (the payload of one frame).
 pub const LINE: usize = 100;
 
-/// One reader of the same logs.
+/// One kind of short-line stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// `GET /containers/{id}/logs` of an exited container.
+    Logs,
+    /// The same with `follow=1` (the stub ends it by closing).
+    Follow,
+    /// `GET /events`: one container `start` event per chunk.
+    Events,
+    /// Exec create, then `POST /exec/{id}/start` hijacked: frames on the raw socket.
+    Exec,
+    /// `POST /containers/{id}/attach` hijacked: frames on the raw socket.
+    Attach,
+}
+
+/// Every kind, in the table's order.
+pub const KINDS: [Kind; 5] = [
+    Kind::Logs,
+    Kind::Follow,
+    Kind::Events,
+    Kind::Exec,
+    Kind::Attach,
+];
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Logs => "logs",
+            Kind::Follow => "follow",
+            Kind::Events => "events",
+            Kind::Exec => "exec",
+            Kind::Attach => "attach",
+        }
+    }
+
+    pub fn parse(s: &str) -> Kind {
+        KINDS
+            .into_iter()
+            .find(|k| k.name() == s)
+            .unwrap_or_else(|| {
+                panic!("unknown kind {s} (BENCH_LINES_KINDS: logs,follow,events,exec,attach)")
+            })
+    }
+
+    /// The docker CLI command that reads this kind.
+    fn cli_args(self) -> &'static [&'static str] {
+        match self {
+            Kind::Logs => &["logs", "bench"],
+            Kind::Follow => &["logs", "--follow", "bench"],
+            Kind::Events => &["events"],
+            Kind::Exec => &["exec", "bench", "cat"],
+            Kind::Attach => &["attach", "--no-stdin", "bench"],
+        }
+    }
+
+    /// How the row names the stream.
+    fn label(self, n: usize, event_len: usize) -> String {
+        match self {
+            Kind::Logs => format!("short-line logs, {n} lines of {LINE} B, one chunk each"),
+            Kind::Follow => {
+                format!(
+                    "short-line followed logs (`follow=1`), {n} lines of {LINE} B, one chunk each"
+                )
+            }
+            Kind::Events => {
+                format!("events, {n} container `start` events of {event_len} B, one chunk each")
+            }
+            Kind::Exec => {
+                format!("short-line exec output (hijacked), {n} lines of {LINE} B, one write each")
+            }
+            Kind::Attach => format!(
+                "short-line attach output (hijacked), {n} lines of {LINE} B, one write each"
+            ),
+        }
+    }
+}
+
+/// One reader of the same stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Reader {
     /// docker-engine in the `block_on` of a multi-thread runtime: `#[tokio::main]`.
@@ -99,12 +178,13 @@ fn measure(mut child: Command) -> Cost {
     }
 }
 
-/// `bench lines-child <reader> <socket> <lines>`: reads the stub's logs once
-/// and checks the count.
+/// `bench lines-child <kind> <reader> <socket> <lines>`: reads the stub's
+/// stream of that kind once and checks the count (payload bytes, or events).
 pub fn child_main(args: &[String]) {
-    let [reader, socket, lines] = args else {
-        panic!("usage: lines-child <reader> <socket> <lines>");
+    let [kind, reader, socket, lines] = args else {
+        panic!("usage: lines-child <kind> <reader> <socket> <lines>");
     };
+    let kind = Kind::parse(kind);
     let reader = Reader::parse(reader);
     let lines: u64 = lines.parse().expect("lines");
     let rt = match reader {
@@ -118,51 +198,183 @@ pub fn child_main(args: &[String]) {
             .build(),
     }
     .expect("runtime");
-    let bytes = rt.block_on(async {
+    let got = rt.block_on(async {
         match reader {
-            Reader::DeMain | Reader::DeCurrent => {
-                let docker = crate::clients::docker_engine(socket);
-                let mut logs = docker
-                    .containers()
-                    .logs("bench", docker_engine::LogsOptions::default())
-                    .await
-                    .expect("docker-engine logs");
-                let mut n = 0u64;
-                while let Some(frame) = logs.next().await {
-                    n += frame.expect("docker-engine frame").message().len() as u64;
-                }
-                n
-            }
-            Reader::BollardMain | Reader::BollardCurrent => {
-                let docker = crate::clients::bollard(socket).await;
-                let options = bollard::query_parameters::LogsOptionsBuilder::default()
-                    .stdout(true)
-                    .stderr(true)
-                    .build();
-                let mut logs = docker.logs("bench", Some(options));
-                let mut n = 0u64;
-                while let Some(frame) = logs.next().await {
-                    n += frame.expect("bollard frame").as_ref().len() as u64;
-                }
-                n
-            }
+            Reader::DeMain | Reader::DeCurrent => read_de(kind, socket).await,
+            Reader::BollardMain | Reader::BollardCurrent => read_bollard(kind, socket).await,
             Reader::Cli => unreachable!("the CLI is run directly"),
         }
     });
-    assert_eq!(bytes, lines * LINE as u64, "{} miscounted", reader.name());
+    let want = match kind {
+        Kind::Events => lines,
+        _ => lines * LINE as u64,
+    };
+    assert_eq!(got, want, "{} {} miscounted", reader.name(), kind.name());
 }
 
-fn command(reader: Reader, socket: &str, lines: usize) -> Command {
+/// Payload bytes of every frame of a docker-engine output stream.
+async fn count_de(mut output: docker_engine::frames::LogStream) -> u64 {
+    let mut n = 0u64;
+    while let Some(frame) = output.next().await {
+        n += frame.expect("docker-engine frame").message().len() as u64;
+    }
+    n
+}
+
+/// Reads one stream of `kind` with docker-engine: payload bytes, or `start` events.
+async fn read_de(kind: Kind, socket: &str) -> u64 {
+    let docker = crate::clients::docker_engine(socket);
+    match kind {
+        Kind::Logs | Kind::Follow => {
+            let options = docker_engine::LogsOptions {
+                follow: kind == Kind::Follow,
+                ..Default::default()
+            };
+            let logs = docker
+                .containers()
+                .logs("bench", options)
+                .await
+                .expect("docker-engine logs");
+            count_de(logs).await
+        }
+        Kind::Events => {
+            let mut events = docker
+                .events(docker_engine::EventsOptions::default())
+                .await
+                .expect("docker-engine events");
+            let mut n = 0u64;
+            while let Some(event) = events.next().await {
+                let event = event.expect("docker-engine event");
+                n += u64::from(event.action.as_deref() == Some("start"));
+            }
+            n
+        }
+        Kind::Exec => {
+            let config = docker_engine::models::ExecConfig {
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                cmd: Some(vec!["cat".to_string()]),
+                ..Default::default()
+            };
+            let id = docker
+                .exec()
+                .create("bench", &config)
+                .await
+                .expect("docker-engine exec create")
+                .id;
+            let attached = docker
+                .exec()
+                .start(&id, docker_engine::StartExecOptions::default())
+                .await
+                .expect("docker-engine exec start");
+            count_de(attached.into_parts().0).await
+        }
+        Kind::Attach => {
+            let options = docker_engine::AttachOptions {
+                stream: true,
+                stdout: true,
+                stderr: true,
+                ..Default::default()
+            };
+            let attached = docker
+                .containers()
+                .attach("bench", options)
+                .await
+                .expect("docker-engine attach");
+            count_de(attached.into_parts().0).await
+        }
+    }
+}
+
+/// Payload bytes of every frame of a bollard output stream.
+async fn count_bollard<S>(mut output: S) -> u64
+where
+    S: futures_util::Stream<Item = Result<bollard::container::LogOutput, bollard::errors::Error>>
+        + Unpin,
+{
+    let mut n = 0u64;
+    while let Some(frame) = output.next().await {
+        n += frame.expect("bollard frame").as_ref().len() as u64;
+    }
+    n
+}
+
+/// Reads one stream of `kind` with bollard: payload bytes, or `start` events.
+async fn read_bollard(kind: Kind, socket: &str) -> u64 {
+    let docker = crate::clients::bollard(socket).await;
+    match kind {
+        Kind::Logs | Kind::Follow => {
+            let options = bollard::query_parameters::LogsOptionsBuilder::default()
+                .follow(kind == Kind::Follow)
+                .stdout(true)
+                .stderr(true)
+                .build();
+            count_bollard(Box::pin(docker.logs("bench", Some(options)))).await
+        }
+        Kind::Events => {
+            let mut events = Box::pin(docker.events(None));
+            let mut n = 0u64;
+            while let Some(event) = events.next().await {
+                let event = event.expect("bollard event");
+                n += u64::from(event.action.as_deref() == Some("start"));
+            }
+            n
+        }
+        Kind::Exec => {
+            let config = bollard::exec::CreateExecOptions {
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                cmd: Some(vec!["cat"]),
+                ..Default::default()
+            };
+            let id = docker
+                .create_exec("bench", config)
+                .await
+                .expect("bollard create_exec")
+                .id;
+            match docker
+                .start_exec(&id, None)
+                .await
+                .expect("bollard start_exec")
+            {
+                bollard::exec::StartExecResults::Attached { output, .. } => {
+                    count_bollard(output).await
+                }
+                bollard::exec::StartExecResults::Detached => panic!("bollard exec detached"),
+            }
+        }
+        Kind::Attach => {
+            let options = bollard::query_parameters::AttachContainerOptionsBuilder::default()
+                .stream(true)
+                .stdout(true)
+                .stderr(true)
+                .build();
+            let attached = docker
+                .attach_container("bench", Some(options))
+                .await
+                .expect("bollard attach_container");
+            count_bollard(attached.output).await
+        }
+    }
+}
+
+fn command(kind: Kind, reader: Reader, socket: &str, lines: usize) -> Command {
     let mut cmd = match reader {
         Reader::Cli => {
             let mut cmd = Command::new("docker");
-            cmd.args(["logs", "bench"])
+            cmd.args(kind.cli_args())
                 .env("DOCKER_HOST", format!("unix://{socket}"));
             cmd
         }
         _ => {
             let mut cmd = Command::new(std::env::current_exe().expect("current exe"));
-            cmd.args(["lines-child", reader.name(), socket, &lines.to_string()]);
+            cmd.args([
+                "lines-child",
+                kind.name(),
+                reader.name(),
+                socket,
+                &lines.to_string(),
+            ]);
             cmd
         }
     };
@@ -170,6 +382,26 @@ fn command(reader: Reader, socket: &str, lines: usize) -> Command {
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
     cmd
+}
+
+/// Runs the CLI's command for `kind` once, untimed, with its output captured,
+/// and checks that it read the whole stream: every payload byte on stdout, or
+/// one line per event. The timed runs send the output to /dev/null instead,
+/// and are checked by their exit status only.
+fn check_cli(kind: Kind, socket: &str, lines: usize) {
+    let mut cmd = command(kind, Reader::Cli, socket, lines);
+    let out = cmd.stdout(Stdio::piped()).output().expect("run docker CLI");
+    assert!(
+        out.status.success(),
+        "docker {} exited with {}",
+        kind.cli_args().join(" "),
+        out.status
+    );
+    let (got, want) = match kind {
+        Kind::Events => (out.stdout.iter().filter(|&&b| b == b'\n').count(), lines),
+        _ => (out.stdout.len(), lines * LINE),
+    };
+    assert_eq!(got, want, "docker {} miscounted", kind.cli_args().join(" "));
 }
 
 /// Whether the docker CLI is there to compare with.
@@ -191,14 +423,34 @@ pub fn spread(values: &[f64]) -> String {
 }
 
 pub fn run(cfg: &Config) -> Vec<Row> {
+    // One stub serves every kind: the same frames for logs, exec and attach,
+    // as many events as lines.
     let stub = Stub::start(cfg.lines, "small", "lines");
     eprintln!(
-        "  lines: {} frames of {LINE} B, {} bytes on the wire",
-        stub.frames, stub.len
+        "  lines: {} frames of {LINE} B, {} bytes on the wire; kinds {}",
+        stub.frames,
+        stub.len,
+        cfg.lines_kinds
+            .iter()
+            .map(|k| k.name())
+            .collect::<Vec<_>>()
+            .join(",")
     );
     let cli = cli_present();
     if !cli {
         eprintln!("  lines: no docker CLI on PATH, its column stays empty");
+    }
+    let mut rows = Vec::new();
+    for &kind in &cfg.lines_kinds {
+        rows.extend(run_kind(cfg, kind, &stub, cli));
+    }
+    rows
+}
+
+/// Every reader of one kind, `cfg.lines_runs` times; that kind's rows.
+fn run_kind(cfg: &Config, kind: Kind, stub: &Stub, cli: bool) -> Vec<Row> {
+    if cli {
+        check_cli(kind, &stub.socket, cfg.lines);
     }
     let mut costs: HashMap<Reader, Vec<Cost>> = HashMap::new();
     for round in 0..cfg.lines_runs {
@@ -208,9 +460,10 @@ pub fn run(cfg: &Config) -> Vec<Row> {
             if reader == Reader::Cli && !cli {
                 continue;
             }
-            let cost = measure(command(reader, &stub.socket, cfg.lines));
+            let cost = measure(command(kind, reader, &stub.socket, cfg.lines));
             eprintln!(
-                "  lines {:<16} run {round}: {:.2} s wall, {:.2} s CPU, {:.0} context switches",
+                "  lines {:<6} {:<16} run {round}: {:.2} s wall, {:.2} s CPU, {:.0} context switches",
+                kind.name(),
                 reader.name(),
                 cost.wall,
                 cost.cpu,
@@ -219,7 +472,6 @@ pub fn run(cfg: &Config) -> Vec<Row> {
             costs.entry(reader).or_default().push(cost);
         }
     }
-    drop(stub);
     let figures = |reader: Reader, pick: fn(&Cost) -> f64| -> Option<Vec<f64>> {
         costs.get(&reader).map(|c| c.iter().map(pick).collect())
     };
@@ -239,7 +491,7 @@ pub fn run(cfg: &Config) -> Vec<Row> {
         .collect::<Vec<_>>()
         .join(", ")
     };
-    let n = cfg.lines;
+    let label = kind.label(cfg.lines, crate::stream::event_pool()[0].len());
     let mut rows = Vec::new();
     let measures: [Measure; 3] = [
         ("wall", "s", |c| c.wall),
@@ -265,14 +517,19 @@ pub fn run(cfg: &Config) -> Vec<Row> {
             };
             rows.push(Row {
                 metric: format!(
-                    "short-line logs, {n} lines of {LINE} B, one chunk each, {runtime}: {what} (floor column: `docker logs`; runs {})",
+                    "{label}, {runtime}: {what} (floor column: `docker {}`; runs {})",
+                    kind.cli_args().join(" "),
                     spreads(&d, &b, &c)
                 ),
                 unit,
                 higher_is_better: false,
                 de: med(&d),
                 bollard: med(&b),
-                floor: if i == 0 || de == Reader::DeMain { med(&c) } else { None },
+                floor: if i == 0 || de == Reader::DeMain {
+                    med(&c)
+                } else {
+                    None
+                },
                 goals,
             });
         }
@@ -286,7 +543,8 @@ pub fn run(cfg: &Config) -> Vec<Row> {
     if let (Some(main), Some(current)) = (main, current) {
         rows.push(Row {
             metric: format!(
-                "short-line logs, docker-engine wall: #[tokio::main] / current_thread (goal: throughput ≥ 0.9x, so below {:.3})",
+                "{}, docker-engine wall: #[tokio::main] / current_thread (goal: throughput ≥ 0.9x, so below {:.3})",
+                label.split(',').next().unwrap_or_default(),
                 1.0 / 0.9
             ),
             unit: "ratio",

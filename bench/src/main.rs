@@ -50,6 +50,8 @@ pub struct Config {
     pub lines: usize,
     /// Repeated short-line runs (each: every reader once, in rotated order).
     pub lines_runs: usize,
+    /// Kinds of short-line stream (`BENCH_LINES_KINDS`, default all).
+    pub lines_kinds: Vec<lines::Kind>,
     /// Size of the file inside the archive.
     pub archive_bytes: u64,
     /// Repeated archive runs.
@@ -94,8 +96,14 @@ impl Config {
             call_runs: env_num("BENCH_CALL_RUNS", 5),
             stream_bytes: env_num::<usize>("BENCH_STREAM_MB", 1024) << 20,
             stream_runs: env_num("BENCH_STREAM_RUNS", 15),
-            lines: env_num("BENCH_LINES", 1_000_000),
-            lines_runs: env_num("BENCH_LINES_RUNS", 5),
+            lines: env_num("BENCH_LINES", 500_000),
+            lines_runs: env_num("BENCH_LINES_RUNS", 3),
+            lines_kinds: match std::env::var("BENCH_LINES_KINDS") {
+                Ok(v) if !v.trim().is_empty() => {
+                    v.split(',').map(|k| lines::Kind::parse(k.trim())).collect()
+                }
+                _ => lines::KINDS.to_vec(),
+            },
             stream_chunks: std::env::var("BENCH_STREAM_CHUNKS").unwrap_or_else(|_| "frame".into()),
             archive_bytes: env_num::<u64>("BENCH_ARCHIVE_MB", 1024) << 20,
             archive_runs: env_num("BENCH_ARCHIVE_RUNS", 5),

@@ -332,7 +332,7 @@ impl Report {
         let _ = writeln!(
             m,
             "- sizes: {} inspect calls x {} runs (and {} in flight); {} MiB stream x {} runs; \
-             {} lines x {} runs; {} MiB archive x {} runs; list of {} containers, {} decode rounds; {} clean build(s) per program\n",
+             {} lines x {} runs of each of {}; {} MiB archive x {} runs; list of {} containers, {} decode rounds; {} clean build(s) per program\n",
             c.calls,
             c.call_runs,
             c.inflight,
@@ -340,6 +340,11 @@ impl Report {
             c.stream_runs,
             c.lines,
             c.lines_runs,
+            c.lines_kinds
+                .iter()
+                .map(|k| k.name())
+                .collect::<Vec<_>>()
+                .join(", "),
             c.archive_bytes >> 20,
             c.archive_runs,
             c.list_len,
@@ -421,12 +426,20 @@ wall seconds (1 GB = 10^9 bytes); the second row divides by the CPU time of the 
 process instead (all its threads, from /proc/self/task/*/schedstat), which other jobs on \
 the machine disturb less. docker-engine's `logs` reads on a dedicated connection that its \
 stream drives; the floor uses hyper-util's pooled client, whose connection is a task of its own.
-- **lines**: short-line logs as dockerd sends them: a stub serves N frames of one 100-byte \
-line each, every frame its own HTTP chunk and its own write on the socket. Five readers, \
-each in a fresh child process, in an order rotated per run: docker-engine and bollard with \
-the reader in the `block_on` of a multi-thread runtime (what `#[tokio::main]` builds) and \
-on a current-thread runtime, and `docker logs` (the Go CLI, `DOCKER_HOST` on the stub, \
-output to /dev/null) in the floor column. The parent reaps each child with `wait4`: wall \
+- **lines**: short-line streams as dockerd sends them, of five kinds (`BENCH_LINES_KINDS`). \
+`logs` and `follow` (`follow=1`): a stub serves N frames of one 100-byte line each, every \
+frame its own HTTP chunk and its own write on the socket. `events`: N container `start` \
+events as dockerd 20.10 encodes them (one JSON object and a newline, full ids), each its own \
+chunk. `exec` (exec create, inspect, then `POST /exec/{id}/start`) and `attach` (`POST \
+/containers/{id}/attach?stream=1&stdout=1&stderr=1`): the answer is `101` with `Upgrade: tcp`, \
+then the same N frames written raw on the hijacked socket, each its own write. Every stream \
+ends with the stub closing it. Five readers, each in a fresh child process, in an order \
+rotated per run: docker-engine and bollard with the reader in the `block_on` of a \
+multi-thread runtime (what `#[tokio::main]` builds) and on a current-thread runtime, each \
+checking its count (payload bytes of the frames, or events whose `Action` is `start`), and \
+the docker CLI (`docker logs [--follow] bench`, `docker events`, `docker exec bench cat`, \
+`docker attach --no-stdin bench`; `DOCKER_HOST` on the stub, output to /dev/null, exit status \
+0 required) in the floor column. The parent reaps each child with `wait4`: wall \
 time from spawn to exit, CPU time (user + system) and context switches (voluntary + \
 involuntary), all threads. The rows give the median; the spread (min–max) of the runs is in \
 the row's text, as for the per-call and stream rows.
@@ -452,7 +465,11 @@ features of each SDK, same release profile), each built from clean with its own 
 download is timed, `nice -n 15` as every build on this shared machine is), then run once \
 against the daemon. Rounds alternate which program is built first. Figures: wall time of \
 the build, CPU time of the build (cutime + cstime, less disturbed by other jobs), size of \
-the binary. A third program, the every-feature one, is the same source with docker-engine's \
-`full` feature (or every feature it declares but `tls`), written under the temp dir at run time; it \
-stands beside the same bollard build, since bollard's default build is its whole API.
+the binary. Two more pairs use the same source: docker-engine with every API area \
+(its features but `full` and the transports `tls` and `websocket`) beside the same bollard \
+build, since bollard's default build is its whole API; and docker-engine `full` (areas, \
+`tls`: rustls with ring, `websocket`) beside bollard with its opt-in `ssl` (rustls with \
+ring) and `websocket` (`bench/build/bollard-full`), so that both sides carry the same \
+transports. The two docker-engine programs are written under the temp dir at run time, \
+their feature lists read from docker-engine's manifest.
 ";

@@ -176,14 +176,100 @@ fn full(status: u16, content_type: &str, body: &'static str) -> http::Response<B
         .expect("response")
 }
 
-/// Answers just enough of the Engine API for a logs call: ping, version, inspect, logs.
-async fn handle(
-    req: http::Request<Incoming>,
+/// What the stub serves: the frames and where its chunks end, the inspect
+/// answer, and the pool events are cut from.
+#[derive(Clone)]
+struct Served {
     data: Bytes,
     ends: std::sync::Arc<Vec<usize>>,
     inspect: Bytes,
+    events: std::sync::Arc<Vec<Bytes>>,
+}
+
+fn json(status: u16, body: Bytes) -> http::Response<Body> {
+    http::Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .header("api-version", "1.45")
+        .body(Full::new(body).boxed())
+        .expect("response")
+}
+
+/// A body of `chunks`, each its own HTTP chunk (and its own write in `lines` mode).
+fn chunked<I>(chunks: I, content_type: &str) -> http::Response<Body>
+where
+    I: Iterator<Item = Bytes> + Send + Sync + 'static,
+{
+    let chunks = chunks.map(|b| Ok::<_, Infallible>(Frame::data(b)));
+    let body = if WRITE_EACH.load(std::sync::atomic::Ordering::Relaxed) {
+        BodyExt::boxed(StreamBody::new(WriteEach {
+            inner: futures_util::stream::iter(chunks),
+            yielded: false,
+        }))
+    } else {
+        BodyExt::boxed(StreamBody::new(futures_util::stream::iter(chunks)))
+    };
+    http::Response::builder()
+        .status(200)
+        .header("content-type", content_type)
+        .header("api-version", "1.45")
+        .body(body)
+        .expect("response")
+}
+
+/// The frames one by one, from where each ends.
+fn frames(data: Bytes, ends: std::sync::Arc<Vec<usize>>) -> impl Iterator<Item = Bytes> {
+    (0..ends.len()).map(move |i| {
+        let start = if i == 0 { 0 } else { ends[i - 1] };
+        data.slice(start..ends[i])
+    })
+}
+
+/// The exec instance the stub creates: one id, no TTY, already exited with 0 (what the
+/// CLI reads after the stream to choose its exit status).
+const EXEC_ID: &str = "benchexec";
+const EXEC_INSPECT: &str = r#"{"ID":"benchexec","ContainerID":"bench","Running":false,"ExitCode":0,"Pid":4242,"OpenStdin":false,"OpenStdout":true,"OpenStderr":true,"CanRemove":false,"DetachKeys":"","ProcessConfig":{"tty":false,"entrypoint":"cat","arguments":[],"privileged":false}}"#;
+
+/// A hijacked answer (exec start, attach): `101` with `Upgrade: tcp`, then the
+/// frames written raw on the socket, each with a write of its own as dockerd's
+/// stream copier does, then the connection closed: the end of the stream.
+async fn hijack(mut req: http::Request<Incoming>, served: Served) -> http::Response<Body> {
+    let upgrade = hyper::upgrade::on(&mut req);
+    // The request body (exec start's JSON) is read before switching protocols.
+    let _ = req.into_body().collect().await;
+    tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt as _;
+        let upgraded = match upgrade.await {
+            Ok(u) => u,
+            Err(e) => return eprintln!("stub: upgrade failed: {e}"),
+        };
+        let mut io = TokioIo::new(upgraded);
+        for frame in frames(served.data, served.ends) {
+            if io.write_all(&frame).await.is_err() {
+                return;
+            }
+        }
+        let _ = io.shutdown().await;
+    });
+    http::Response::builder()
+        .status(101)
+        .header("connection", "Upgrade")
+        .header("upgrade", "tcp")
+        .header("content-type", "application/vnd.docker.multiplexed-stream")
+        .header("api-version", "1.45")
+        .body(Full::new(Bytes::new()).boxed())
+        .expect("response")
+}
+
+/// Answers just enough of the Engine API for what the readers call before
+/// their stream (ping, version, container and exec inspect, exec create,
+/// wait) and the streams: logs (followed or not), events, exec start, attach.
+async fn handle(
+    req: http::Request<Incoming>,
+    served: Served,
 ) -> Result<http::Response<Body>, Infallible> {
-    let path = req.uri().path();
+    let path = req.uri().path().to_string();
+    let post = req.method() == http::Method::POST;
     let response = if path.ends_with("/_ping") {
         full(200, "text/plain; charset=utf-8", "OK")
     } else if path.ends_with("/version") {
@@ -193,35 +279,64 @@ async fn handle(
             r#"{"Version":"26.1.0","ApiVersion":"1.45","MinAPIVersion":"1.24","Os":"linux","Arch":"amd64","KernelVersion":"6.1.0"}"#,
         )
     } else if path.ends_with("/logs") {
-        let chunks = (0..ends.len()).map(move |i| {
-            let start = if i == 0 { 0 } else { ends[i - 1] };
-            Ok::<_, Infallible>(Frame::data(data.slice(start..ends[i])))
-        });
-        let body = if WRITE_EACH.load(std::sync::atomic::Ordering::Relaxed) {
-            BodyExt::boxed(StreamBody::new(WriteEach {
-                inner: futures_util::stream::iter(chunks),
-                yielded: false,
-            }))
-        } else {
-            BodyExt::boxed(StreamBody::new(futures_util::stream::iter(chunks)))
-        };
-        http::Response::builder()
-            .status(200)
-            .header("content-type", "application/vnd.docker.multiplexed-stream")
-            .header("api-version", "1.45")
-            .body(body)
-            .expect("response")
+        chunked(
+            frames(served.data, served.ends),
+            "application/vnd.docker.multiplexed-stream",
+        )
+    } else if path.ends_with("/events") {
+        // As many events as there are lines, each its own chunk, as dockerd
+        // encodes and flushes every event.
+        let pool = served.events;
+        chunked(
+            (0..served.ends.len()).map(move |i| pool[i % pool.len()].clone()),
+            "application/json",
+        )
+    } else if post && path.ends_with("/containers/bench/exec") {
+        // Read the create request whole before answering: a body left unread
+        // makes hyper close the connection, and a client still writing it
+        // (the Go CLI writes head and body apart) then fails with EPIPE.
+        let _ = req.into_body().collect().await;
+        json(201, Bytes::from(format!(r#"{{"Id":"{EXEC_ID}"}}"#)))
+    } else if path.ends_with(&format!("/exec/{EXEC_ID}/json")) {
+        json(200, Bytes::from_static(EXEC_INSPECT.as_bytes()))
+    } else if post
+        && (path.ends_with(&format!("/exec/{EXEC_ID}/start")) || path.ends_with("/attach"))
+    {
+        hijack(req, served).await
+    } else if post && path.ends_with("/wait") {
+        json(200, Bytes::from_static(br#"{"StatusCode":0}"#))
     } else if path.ends_with("/json") {
-        http::Response::builder()
-            .status(200)
-            .header("content-type", "application/json")
-            .header("api-version", "1.45")
-            .body(Full::new(inspect).boxed())
-            .expect("response")
+        json(200, served.inspect)
     } else {
+        eprintln!("stub: no answer for {} {path}", req.method());
         full(404, "application/json", r#"{"message":"not found"}"#)
     };
     Ok(response)
+}
+
+/// How many distinct events the events stream cycles through.
+const EVENT_POOL: usize = 1000;
+
+/// Container `start` events as dockerd 20.10 encodes them (one JSON object and
+/// a newline each, full 64-hex ids), all of the same length.
+pub fn event_pool() -> Vec<Bytes> {
+    let mut rng = Rng::new(0xE7E7_5EED);
+    (0..EVENT_POOL)
+        .map(|i| {
+            let id = format!(
+                "{:016x}{:016x}{:016x}{:016x}",
+                rng.next_u64(),
+                rng.next_u64(),
+                rng.next_u64(),
+                rng.next_u64()
+            );
+            let nanos = 1_700_000_000_000_000_000u64 + i as u64 * 1_000_003;
+            Bytes::from(format!(
+                "{{\"status\":\"start\",\"id\":\"{id}\",\"from\":\"busybox\",\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{{\"ID\":\"{id}\",\"Attributes\":{{\"image\":\"busybox\",\"name\":\"bench\"}}}},\"scope\":\"local\",\"time\":{},\"timeNano\":{nanos}}}\n",
+                nanos / 1_000_000_000
+            ))
+        })
+        .collect()
 }
 
 /// Whether every chunk goes out in a write of its own (`lines` mode).
@@ -295,16 +410,24 @@ pub fn stub_main(args: &[String]) {
         );
         use std::io::Write as _;
         let _ = std::io::stdout().flush();
-        let body = data.bytes;
+        let served = Served {
+            data: data.bytes,
+            ends,
+            inspect,
+            events: std::sync::Arc::new(event_pool()),
+        };
         loop {
             let (conn, _) = listener.accept().await.expect("accept");
-            let (body, ends, inspect) = (body.clone(), ends.clone(), inspect.clone());
+            let served = served.clone();
             tokio::spawn(async move {
-                let service =
-                    service_fn(move |req| handle(req, body.clone(), ends.clone(), inspect.clone()));
-                let _ = http1::Builder::new()
+                let service = service_fn(move |req| handle(req, served.clone()));
+                if let Err(e) = http1::Builder::new()
                     .serve_connection(TokioIo::new(conn), service)
-                    .await;
+                    .with_upgrades()
+                    .await
+                {
+                    eprintln!("stub: connection: {e:?}");
+                }
             });
         }
     });
@@ -574,5 +697,20 @@ mod tests {
         assert_eq!(*fixed.last().unwrap(), a.bytes.len());
         assert_eq!(chunk_ends(&a, "frame"), a.ends);
         assert!(a.bytes.len() > (1 << 20) - 24);
+    }
+
+    #[test]
+    fn events_are_start_events_of_one_length_each_ending_in_a_newline() {
+        let pool = event_pool();
+        assert_eq!(pool.len(), EVENT_POOL);
+        for event in &pool {
+            assert_eq!(event.len(), pool[0].len());
+            assert_eq!(event.last(), Some(&b'\n'));
+            let de: docker_engine::models::EventMessage = serde_json::from_slice(event).unwrap();
+            assert_eq!(de.action.as_deref(), Some("start"));
+            let bo: bollard::models::EventMessage = serde_json::from_slice(event).unwrap();
+            assert_eq!(bo.action.as_deref(), Some("start"));
+        }
+        assert_ne!(pool[0], pool[1]);
     }
 }
