@@ -16,12 +16,13 @@ const MAX_LINE: usize = 16 * 1024 * 1024;
 
 /// A stream of JSON documents, one per line, decoded as they arrive.
 ///
-/// Used for the stats stream and for image import progress. A line split across
-/// chunks is put back together; blank lines are skipped; a line that does not decode
-/// ends the stream with an [`Error::Decode`] naming the JSON path that failed.
+/// Used for the stats stream, events and image import progress. A line split
+/// across chunks is put back together; blank lines are skipped; a line that does
+/// not decode ends the stream with an [`Error::Decode`] naming the JSON path that
+/// failed.
 ///
-/// The stats stream reads on a connection of its own, driven by this stream's
-/// reader. Import progress comes over the pooled connection, whose task runs
+/// The stats stream and events read on a connection of their own, driven by this
+/// stream's reader. Import progress comes over the pooled connection, whose task runs
 /// on a worker thread: on a multi-thread runtime, read it from inside a
 /// spawned task (`tokio::spawn`) rather than from `block_on` on the main
 /// thread, so the reader and the connection can share a worker.
