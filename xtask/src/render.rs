@@ -255,7 +255,7 @@ fn reach<'r>(
 /// Which items are written (`Serialize`, `Validate`) and which are read (`Deserialize`):
 /// what the operations send and answer with, plus each schema's `x-rust-derive`, and
 /// everything those hold. An item nothing reaches (a fixture, a schema kept for
-/// reference) goes both ways, the safe side.
+/// reference) goes both ways, the safe side, and so does everything it holds.
 fn directions(model: &Model, by_name: &HashMap<&str, &Item>) -> (HashSet<String>, HashSet<String>) {
     let extra = |d: &str| -> Vec<String> {
         let mut v: Vec<String> = model
@@ -267,29 +267,46 @@ fn directions(model: &Model, by_name: &HashMap<&str, &Item>) -> (HashSet<String>
         v.sort();
         v
     };
-    let mut ser = reach(
-        model.request_roots.iter().chain(&extra("Serialize")),
+    let (writes, reads) = (extra("Serialize"), extra("Deserialize"));
+    let reached = reach(
+        model
+            .request_roots
+            .iter()
+            .chain(&model.answer_roots)
+            .chain(&writes)
+            .chain(&reads),
         true,
         by_name,
     );
-    let mut de = reach(
-        model.answer_roots.iter().chain(&extra("Deserialize")),
+    let loose = unreached(model, &reached);
+    let ser = reach(
+        model.request_roots.iter().chain(&writes).chain(&loose),
         true,
         by_name,
     );
-    for i in &model.items {
-        let n = i.name();
-        if !ser.contains(n) && !de.contains(n) {
-            ser.insert(n.to_string());
-            de.insert(n.to_string());
-        }
-    }
+    let de = reach(
+        model.answer_roots.iter().chain(&reads).chain(&loose),
+        true,
+        by_name,
+    );
     (ser, de)
+}
+
+/// The items not in `reached`, sorted.
+fn unreached(model: &Model, reached: &HashSet<String>) -> Vec<String> {
+    let mut v: Vec<String> = model
+        .items
+        .iter()
+        .map(|i| i.name().to_string())
+        .filter(|n| !reached.contains(n))
+        .collect();
+    v.sort();
+    v
 }
 
 /// The cargo features each item is compiled under: those of the operations (and
 /// `x-feature` schemas) that reach it. An item an ungated operation reaches, or that
-/// nothing reaches, is always compiled (absent from the map).
+/// nothing reaches (and what such an item holds), is always compiled (absent from the map).
 fn gates(model: &Model, by_name: &HashMap<&str, &Item>) -> HashMap<String, Vec<String>> {
     let mut roots: BTreeMap<Option<&str>, HashSet<String>> = BTreeMap::new();
     for (feature, names) in &model.operations {
@@ -304,10 +321,16 @@ fn gates(model: &Model, by_name: &HashMap<&str, &Item>) -> HashMap<String, Vec<S
             .or_default()
             .insert(name.clone());
     }
-    let always = roots
-        .get(&None)
-        .map(|r| reach(r, true, by_name))
-        .unwrap_or_default();
+    let reached = reach(roots.values().flatten(), true, by_name);
+    let always = reach(
+        roots
+            .get(&None)
+            .into_iter()
+            .flatten()
+            .chain(&unreached(model, &reached)),
+        true,
+        by_name,
+    );
     let mut out: HashMap<String, Vec<String>> = HashMap::new();
     for (feature, r) in &roots {
         let Some(feature) = feature else { continue };
