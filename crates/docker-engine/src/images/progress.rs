@@ -187,6 +187,11 @@ mod tests {
         let err = p.next().await.unwrap().unwrap_err();
         assert!(matches!(err, Error::Api(_)), "{err:?}");
         assert!(err.to_string().contains("denied: no"), "{err}");
+        // The body is the daemon's line itself, byte for byte.
+        assert_eq!(
+            err.api().unwrap().body().as_ref(),
+            b"{\"errorDetail\":{\"message\":\"denied: no\"},\"error\":\"denied: no\"}"
+        );
         assert!(p.next().await.is_none());
     }
 
