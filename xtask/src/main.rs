@@ -9,6 +9,8 @@
 //!   runs a container (the README's first command).
 //! - `cargo xtask spec-drift` compares each crate's `openapi.json` with its upstream spec
 //!   (see `drift.rs`); differences not listed in `spec-departures.txt` fail.
+//! - `cargo xtask features PACKAGE` runs clippy on the package's library with no features and
+//!   with each feature alone (`ci` does so for docker-engine).
 //! - `cargo xtask deps` fails when reqwest, OpenSSL or native-tls is among the normal dependencies.
 //! - `cargo xtask msrv`, `minimal-versions` and `package` are the release gates (see `release.rs`).
 //! - `cargo xtask ci` runs fmt, clippy, tests, the codegen, coverage and dependency checks, rustdoc
@@ -30,6 +32,14 @@
 //!   field the server may send in more than one shape; the Rust type is unchanged.
 //! - `x-enum-varnames` (integer enum): variant names, also accepted as wire names.
 //! - `x-enum-descriptions` / `x-enum-comments`: variant docs.
+//! - `x-feature: "name"` (operation): the cargo feature that enables the operation. Each model
+//!   is compiled under the features of the operations that reach it (`#[cfg(any(..))]` and
+//!   rustdoc's note), always if an ungated operation reaches it or none does. On a schema: hand-
+//!   written code behind that feature uses it.
+//! - `x-rust-derive: ["Serialize" | "Deserialize"]` (schema), with `x-rust-derive-reason`: a
+//!   serde direction hand-written code needs beyond the rule: a model implements `Serialize` and
+//!   `Validate` when a request sends it, `Deserialize` when an answer holds it, both when no
+//!   operation reaches it.
 //!
 //! `minLength`/`maxLength`/`pattern`/`format: uuid`/`minimum`/`maximum`/`exclusive*`/
 //! `minItems`/`maxItems` become `api_client_transport::Validate` checks; patterns must compile with
@@ -66,6 +76,8 @@ commands:
                       compare each crate's openapi.json with its upstream spec (DIR, else
                       $SPEC_DRIFT_SPECS, else ../shared/specs; absent -> skipped); every
                       difference must be listed in crates/<crate>/spec-departures.txt
+  features PACKAGE    clippy -D warnings on PACKAGE's library with no features, then with
+                      each feature alone (part of ci, for docker-engine)
   deps                no reqwest, openssl or native-tls among the normal dependencies
   msrv                build on the declared rust-version from the committed lock
                       (rustup installs the toolchain when missing)
@@ -75,8 +87,8 @@ commands:
                       package, cargo publish --dry-run of the core
   bench [ARGS...]     build and run the benchmarks against bollard and raw hyper
                       (bench/run.sh: its own workspace; writes BENCHMARKS.md)
-  ci                  fmt, clippy, test, codegen --check, coverage, deps, doc, msrv,
-                      minimal-versions, package";
+  ci                  fmt, clippy, test, docker-engine per feature, codegen --check,
+                      coverage, deps, doc, msrv, minimal-versions, package";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -99,6 +111,10 @@ fn main() -> ExitCode {
         ["spec-drift"] => drift::check(&root, &drift::specs_dir(&root, None)),
         ["spec-drift", "--specs", dir] => drift::check(&root, &drift::specs_dir(&root, Some(dir))),
         ["bench", rest @ ..] => bench(&root, rest),
+        ["features", package] => {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            feature_matrix(&root, &cargo, package)
+        }
         ["ci"] => ci(&root),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
@@ -139,6 +155,9 @@ enum Step {
     /// The bench workspace (bollard and all) still resolves from its committed
     /// lock file; `cargo metadata` resolves without compiling anything.
     BenchLock,
+    /// The package's library builds with each of its features alone, and passes
+    /// clippy with none: the workspace build only ever sees them all.
+    Features(&'static str),
 }
 
 /// The podman service `.ci/run` starts, the second daemon of the live tests.
@@ -196,6 +215,10 @@ const CI: &[(&str, Step)] = &[
             ],
             None,
         ),
+    ),
+    (
+        "cargo clippy -p docker-engine --no-default-features [--features <each>] -- -D warnings",
+        Step::Features("docker-engine"),
     ),
     ("cargo xtask codegen --check", Step::Codegen),
     ("cargo xtask coverage", Step::Coverage),
@@ -259,6 +282,60 @@ fn bench_lock(root: &Path, cargo: &str) -> Result<(), String> {
     }
 }
 
+/// `package`'s features (but `default`), from `cargo metadata`.
+fn features_of(root: &Path, cargo: &str, package: &str) -> Result<Vec<String>, String> {
+    let out = Command::new(cargo)
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("could not run {cargo}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("cargo metadata exited with {}", out.status));
+    }
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("cargo metadata printed no JSON: {e}"))?;
+    let pkg = meta["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["name"] == package)
+        .ok_or_else(|| format!("no package {package} in the workspace"))?;
+    let mut features: Vec<String> = pkg["features"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, _)| k.clone())
+        .filter(|k| k != "default")
+        .collect();
+    features.sort();
+    Ok(features)
+}
+
+/// Clippy (warnings fatal, as cheap as `cargo check`) on the library with no features,
+/// then with each feature alone: what a feature leaves out must not leave unused
+/// imports or dead code behind.
+fn feature_matrix(root: &Path, cargo: &str, package: &str) -> Result<(), String> {
+    let run = |args: &[&str]| -> Result<(), String> {
+        eprintln!("    cargo {}", args.join(" "));
+        match Command::new(cargo).args(args).current_dir(root).status() {
+            Ok(s) if s.success() => Ok(()),
+            Ok(s) => Err(format!("`cargo {}` exited with {s}", args.join(" "))),
+            Err(e) => Err(format!("could not run {cargo}: {e}")),
+        }
+    };
+    let mut sets = vec![None];
+    sets.extend(features_of(root, cargo, package)?.into_iter().map(Some));
+    for feature in &sets {
+        let mut args = vec!["clippy", "-p", package, "--no-default-features"];
+        if let Some(f) = feature {
+            args.extend(["--features", f]);
+        }
+        args.extend(["--", "-D", "warnings"]);
+        run(&args)?;
+    }
+    Ok(())
+}
+
 fn ci(root: &Path) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     for (label, step) in CI {
@@ -272,6 +349,7 @@ fn ci(root: &Path) -> Result<(), String> {
             Step::MinimalVersions => release::minimal_versions(root),
             Step::Package => release::package(root),
             Step::BenchLock => bench_lock(root, &cargo),
+            Step::Features(package) => feature_matrix(root, &cargo, package),
             Step::Cargo(args, env) => {
                 let mut cmd = Command::new(&cargo);
                 cmd.args(*args).current_dir(root);

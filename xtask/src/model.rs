@@ -175,6 +175,15 @@ pub struct Model {
     pub request_roots: HashSet<String>,
     /// Rust names of the schemas an operation answers with.
     pub answer_roots: HashSet<String>,
+    /// Per operation: the cargo feature that enables it (`x-feature`, `None`: always
+    /// compiled) and the Rust names of every schema it sends or answers with.
+    pub operations: Vec<(Option<String>, HashSet<String>)>,
+    /// `x-feature` on a schema (by Rust name): hand-written code behind that feature
+    /// uses it (and what it holds) though no operation reaches it.
+    pub schema_features: HashMap<String, String>,
+    /// `x-rust-derive` on a schema (by Rust name): the serde directions hand-written code
+    /// needs beyond what the operations imply (`"Serialize"`, `"Deserialize"`).
+    pub extra_derives: HashMap<String, Vec<String>>,
     pub title: String,
     pub version: String,
 }
@@ -233,23 +242,71 @@ pub fn build(spec: &Value) -> Result<Model, String> {
             .unwrap_or("")
             .to_string()
     };
-    let (request_roots, answer_roots) = roots(spec, prefix, &b.rust_names);
+    let (request_roots, answer_roots, operations) = roots(spec, prefix, &b.rust_names)?;
+    let mut schema_features = HashMap::new();
+    let mut extra_derives = HashMap::new();
+    for (name, schema) in &list {
+        let Some(rust) = b.rust_names.get(*name) else {
+            continue;
+        };
+        if let Some(f) = schema.get("x-feature") {
+            let f = f
+                .as_str()
+                .filter(|f| !f.is_empty())
+                .ok_or_else(|| format!("schema {name}: x-feature must be a feature name"))?;
+            schema_features.insert(rust.clone(), f.to_string());
+        }
+        if let Some(d) = schema.get("x-rust-derive") {
+            let list: Vec<String> = d
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect();
+            let known = list.iter().all(|d| d == "Serialize" || d == "Deserialize");
+            if !d.is_array() || list.is_empty() || !known {
+                return Err(format!(
+                    "schema {name}: x-rust-derive must list \"Serialize\" and/or \"Deserialize\""
+                ));
+            }
+            // The exception must say which hand-written code needs it, or it outlives its use.
+            let reason = schema.get("x-rust-derive-reason").and_then(Value::as_str);
+            if reason.map_or(true, |r| r.trim().is_empty()) {
+                return Err(format!(
+                    "schema {name}: x-rust-derive needs an x-rust-derive-reason (what uses it)"
+                ));
+            }
+            extra_derives.insert(rust.clone(), list);
+        }
+    }
     Ok(Model {
         items,
         request_roots,
         answer_roots,
+        operations,
+        schema_features,
+        extra_derives,
         title: s("title"),
         version: s("version"),
     })
 }
 
+/// Per operation, from the `$ref`s under its parameters and request body, and its responses.
+type Roots = (
+    HashSet<String>,
+    HashSet<String>,
+    Vec<(Option<String>, HashSet<String>)>,
+);
+
 /// The named schemas the operations send and answer with (by Rust name), found from
-/// the `$ref`s under each operation's parameters and request body, and its responses.
+/// the `$ref`s under each operation's parameters and request body, and its responses;
+/// and per operation, its `x-feature` and every schema it names.
 fn roots(
     spec: &Value,
     prefix: &str,
     rust_names: &HashMap<String, String>,
-) -> (HashSet<String>, HashSet<String>) {
+) -> Result<Roots, String> {
     fn refs(
         v: &Value,
         prefix: &str,
@@ -279,6 +336,7 @@ fn roots(
     }
     let mut req = HashSet::new();
     let mut ans = HashSet::new();
+    let mut ops = Vec::new();
     let root = spec.clone();
     // `$ref`s into `components.parameters`/`requestBodies`/`responses` point at their
     // schemas one step later: follow them by looking inside what they point to.
@@ -298,29 +356,33 @@ fn roots(
         .into_iter()
         .flatten()
     {
-        let (_, path_item) = item;
+        let (path, path_item) = item;
+        let mut shared = HashSet::new();
         for p in path_item
             .get("parameters")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
         {
-            refs(&deref(p), prefix, rust_names, &mut req);
+            refs(&deref(p), prefix, rust_names, &mut shared);
         }
+        req.extend(shared.iter().cloned());
         for (method, op) in path_item.as_object().into_iter().flatten() {
             if method == "parameters" || !op.is_object() {
                 continue;
             }
+            let mut sent = shared.clone();
+            let mut answered = HashSet::new();
             for p in op
                 .get("parameters")
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
             {
-                refs(&deref(p), prefix, rust_names, &mut req);
+                refs(&deref(p), prefix, rust_names, &mut sent);
             }
             if let Some(b) = op.get("requestBody") {
-                refs(&deref(b), prefix, rust_names, &mut req);
+                refs(&deref(b), prefix, rust_names, &mut sent);
             }
             for r in op
                 .get("responses")
@@ -328,11 +390,22 @@ fn roots(
                 .into_iter()
                 .flatten()
             {
-                refs(&deref(r.1), prefix, rust_names, &mut ans);
+                refs(&deref(r.1), prefix, rust_names, &mut answered);
             }
+            let feature = match op.get("x-feature") {
+                None => None,
+                Some(Value::String(f)) if !f.is_empty() => Some(f.clone()),
+                Some(_) => {
+                    return Err(format!("{method} {path}: x-feature must be a feature name"))
+                }
+            };
+            req.extend(sent.iter().cloned());
+            ans.extend(answered.iter().cloned());
+            sent.extend(answered);
+            ops.push((feature, sent));
         }
     }
-    (req, ans)
+    Ok((req, ans, ops))
 }
 
 struct Builder<'a> {

@@ -2,29 +2,46 @@
 
 use crate::model::{Check, Item, Model, Ty};
 use crate::names;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write;
 
 pub fn render(model: &Model, source: &str) -> String {
     let by_name: HashMap<&str, &Item> = model.items.iter().map(|i| (i.name(), i)).collect();
     let (requests, answers) = usage(model, &by_name);
+    let (ser, de) = directions(model, &by_name);
     let ctx = Ctx {
         defaults: defaults(model, &by_name),
         validating: validating(model),
         requests,
         answers,
+        ser,
+        de,
+        gates: gates(model, &by_name),
         by_name: &by_name,
     };
     let mut body = String::new();
     for item in &model.items {
-        ctx.item(item, &mut body);
+        let mut text = String::new();
+        ctx.item(item, &mut text);
+        body.push_str(&gated(&text, ctx.gates.get(item.name())));
     }
-    let int_enums = model
+    // The helper serves the integer enums that are read: compiled when any of them is.
+    let readers: Vec<Option<&Vec<String>>> = model
         .items
         .iter()
-        .any(|i| matches!(i, Item::IntEnum { .. }));
-    if int_enums {
-        body.push_str(INT_ENUM_HELPER);
+        .filter(|i| matches!(i, Item::IntEnum { .. }) && ctx.de.contains(i.name()))
+        .map(|i| ctx.gates.get(i.name()))
+        .collect();
+    if !readers.is_empty() {
+        let gate = if readers.iter().any(Option::is_none) {
+            None
+        } else {
+            let mut all: Vec<String> = readers.into_iter().flatten().flatten().cloned().collect();
+            all.sort();
+            all.dedup();
+            Some(all)
+        };
+        body.push_str(&gated(INT_ENUM_HELPER, gate.as_ref()));
     }
 
     let mut out =
@@ -48,25 +65,49 @@ pub fn render(model: &Model, source: &str) -> String {
          //! Optional fields are `Option`s left out of the JSON when `None`; unknown fields in\n\
          //! answers are ignored. Enums are `#[non_exhaustive]` and keep any value this version\n\
          //! does not know in their `Unknown` variant. `validate()` (from [`api_client_transport::Validate`])\n\
-         //! checks the constraints of the schema and names the failing field.\n",
+         //! checks the constraints of the schema and names the failing field.\n\
+         //!\n\
+         //! Each type implements the serde directions the API uses it in: `Serialize` and\n\
+         //! `Validate` if a request sends it, `Deserialize` if an answer holds it.\n",
     );
     if needs_variant_allow(model) {
         out.push_str("#![allow(clippy::enum_variant_names)]\n");
     }
-    out.push('\n');
-    let mut uses = Vec::new();
-    if body.contains("BTreeMap<") {
-        uses.push("use std::collections::BTreeMap;");
-    }
-    if body.contains("Serialize") {
-        uses.push("use serde::{Deserialize, Serialize};");
-    }
-    for u in uses {
-        out.push_str(u);
-        out.push('\n');
-    }
+    // No `use` lines: paths are written in full, so no import goes unused when
+    // features leave out the items that need it.
     out.push('\n');
     out.push_str(&body);
+    out
+}
+
+/// The `cfg` predicate of a gate: one feature, or any of several.
+fn cfg_of(features: &[String]) -> String {
+    let list: Vec<String> = features
+        .iter()
+        .map(|f| format!("feature = {}", lit_str(f)))
+        .collect();
+    match list.as_slice() {
+        [one] => one.clone(),
+        _ => format!("any({})", list.join(", ")),
+    }
+}
+
+/// An item's code with its gate applied: `#[cfg]` on the type and each of its top-level
+/// impls and functions, and rustdoc's feature note on the type.
+fn gated(text: &str, gate: Option<&Vec<String>>) -> String {
+    let Some(features) = gate else {
+        return text.to_string();
+    };
+    let cfg = cfg_of(features);
+    let mut out = String::new();
+    for line in text.split_inclusive('\n') {
+        if line.starts_with("#[derive") || line.starts_with("pub type ") {
+            let _ = writeln!(out, "#[cfg({cfg})]\n#[cfg_attr(docsrs, doc(cfg({cfg})))]");
+        } else if line.starts_with("impl") || line.starts_with("fn ") {
+            let _ = writeln!(out, "#[cfg({cfg})]");
+        }
+        out.push_str(line);
+    }
     out
 }
 
@@ -157,45 +198,158 @@ struct Ctx<'m> {
     requests: HashSet<String>,
     /// Structs the server sends: `#[non_exhaustive]`, and lenient about `null`.
     answers: HashSet<String>,
+    /// Items that implement `Serialize` (and `Validate`): what is sent.
+    ser: HashSet<String>,
+    /// Items that implement `Deserialize`: what is read.
+    de: HashSet<String>,
+    /// The features an item is compiled under (any of them); absent: always.
+    gates: HashMap<String, Vec<String>>,
     by_name: &'m HashMap<&'m str, &'m Item>,
 }
 
-/// The generated types a type names directly.
-fn named_in(t: &Ty, out: &mut Vec<String>) {
+/// The generated types a type names directly; with `custom`, also every identifier of an
+/// `x-rust-type` (such as `crate::List<crate::models::Item>`), names of no item included.
+fn named_in(t: &Ty, custom: bool, out: &mut Vec<String>) {
     match t {
         Ty::Named(n) => out.push(n.clone()),
-        Ty::Vec(i) | Ty::Map(i) | Ty::Opt(i) | Ty::Patch(i) | Ty::Boxed(i) => named_in(i, out),
+        Ty::Custom(c) if custom => out.extend(
+            c.split(|ch: char| !(ch.is_alphanumeric() || ch == '_'))
+                .filter(|w| !w.is_empty())
+                .map(String::from),
+        ),
+        Ty::Vec(i) | Ty::Map(i) | Ty::Opt(i) | Ty::Patch(i) | Ty::Boxed(i) => {
+            named_in(i, custom, out)
+        }
         _ => {}
     }
+}
+
+/// Every item (struct, enum, alias) reachable from `roots` through fields and aliases
+/// (and, with `custom`, through the items an `x-rust-type` names).
+fn reach<'r>(
+    roots: impl IntoIterator<Item = &'r String>,
+    custom: bool,
+    by_name: &HashMap<&str, &Item>,
+) -> HashSet<String> {
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut stack: Vec<String> = roots.into_iter().cloned().collect();
+    while let Some(n) = stack.pop() {
+        if !seen.insert(n.clone()) {
+            continue;
+        }
+        let mut next = Vec::new();
+        match by_name.get(n.as_str()) {
+            Some(Item::Struct { fields, .. }) => {
+                for f in fields {
+                    named_in(&f.ty, custom, &mut next);
+                }
+            }
+            Some(Item::Alias { ty, .. }) => named_in(ty, custom, &mut next),
+            _ => {}
+        }
+        stack.extend(next);
+    }
+    seen
+}
+
+/// Which items are written (`Serialize`, `Validate`) and which are read (`Deserialize`):
+/// what the operations send and answer with, plus each schema's `x-rust-derive`, and
+/// everything those hold. An item nothing reaches (a fixture, a schema kept for
+/// reference) goes both ways, the safe side, and so does everything it holds.
+fn directions(model: &Model, by_name: &HashMap<&str, &Item>) -> (HashSet<String>, HashSet<String>) {
+    let extra = |d: &str| -> Vec<String> {
+        let mut v: Vec<String> = model
+            .extra_derives
+            .iter()
+            .filter(|(_, ds)| ds.iter().any(|x| x == d))
+            .map(|(n, _)| n.clone())
+            .collect();
+        v.sort();
+        v
+    };
+    let (writes, reads) = (extra("Serialize"), extra("Deserialize"));
+    let reached = reach(
+        model
+            .request_roots
+            .iter()
+            .chain(&model.answer_roots)
+            .chain(&writes)
+            .chain(&reads),
+        true,
+        by_name,
+    );
+    let loose = unreached(model, &reached);
+    let ser = reach(
+        model.request_roots.iter().chain(&writes).chain(&loose),
+        true,
+        by_name,
+    );
+    let de = reach(
+        model.answer_roots.iter().chain(&reads).chain(&loose),
+        true,
+        by_name,
+    );
+    (ser, de)
+}
+
+/// The items not in `reached`, sorted.
+fn unreached(model: &Model, reached: &HashSet<String>) -> Vec<String> {
+    let mut v: Vec<String> = model
+        .items
+        .iter()
+        .map(|i| i.name().to_string())
+        .filter(|n| !reached.contains(n))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The cargo features each item is compiled under: those of the operations (and
+/// `x-feature` schemas) that reach it. An item an ungated operation reaches, or that
+/// nothing reaches (and what such an item holds), is always compiled (absent from the map).
+fn gates(model: &Model, by_name: &HashMap<&str, &Item>) -> HashMap<String, Vec<String>> {
+    let mut roots: BTreeMap<Option<&str>, HashSet<String>> = BTreeMap::new();
+    for (feature, names) in &model.operations {
+        roots
+            .entry(feature.as_deref())
+            .or_default()
+            .extend(names.iter().cloned());
+    }
+    for (name, feature) in &model.schema_features {
+        roots
+            .entry(Some(feature.as_str()))
+            .or_default()
+            .insert(name.clone());
+    }
+    let reached = reach(roots.values().flatten(), true, by_name);
+    let always = reach(
+        roots
+            .get(&None)
+            .into_iter()
+            .flatten()
+            .chain(&unreached(model, &reached)),
+        true,
+        by_name,
+    );
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for (feature, r) in &roots {
+        let Some(feature) = feature else { continue };
+        for n in reach(r, true, by_name) {
+            if !always.contains(&n) {
+                // `roots` is ordered, so each list comes out sorted.
+                out.entry(n).or_default().push(feature.to_string());
+            }
+        }
+    }
+    out
 }
 
 /// Which structs are sent and which are answered: everything reachable from the
 /// operations' request and answer schemas. A struct no operation reaches (a
 /// fixture, a schema kept for reference) counts as both, the safe side of each rule.
 fn usage(model: &Model, by_name: &HashMap<&str, &Item>) -> (HashSet<String>, HashSet<String>) {
-    let reach = |roots: &HashSet<String>| -> HashSet<String> {
-        let mut seen: HashSet<String> = HashSet::new();
-        let mut stack: Vec<String> = roots.iter().cloned().collect();
-        while let Some(n) = stack.pop() {
-            if !seen.insert(n.clone()) {
-                continue;
-            }
-            let mut next = Vec::new();
-            match by_name.get(n.as_str()) {
-                Some(Item::Struct { fields, .. }) => {
-                    for f in fields {
-                        named_in(&f.ty, &mut next);
-                    }
-                }
-                Some(Item::Alias { ty, .. }) => named_in(ty, &mut next),
-                _ => {}
-            }
-            stack.extend(next);
-        }
-        seen
-    };
-    let mut requests = reach(&model.request_roots);
-    let mut answers = reach(&model.answer_roots);
+    let mut requests = reach(&model.request_roots, false, by_name);
+    let mut answers = reach(&model.answer_roots, false, by_name);
     for i in &model.items {
         if let Item::Struct { name, .. } = i {
             if !requests.contains(name) && !answers.contains(name) {
@@ -329,7 +483,7 @@ fn ty(t: &Ty) -> String {
         Ty::DateTime => "time::OffsetDateTime".into(),
         Ty::Named(n) | Ty::Custom(n) => n.clone(),
         Ty::Vec(i) => format!("Vec<{}>", ty(i)),
-        Ty::Map(i) => format!("BTreeMap<String, {}>", ty(i)),
+        Ty::Map(i) => format!("std::collections::BTreeMap<String, {}>", ty(i)),
         Ty::Opt(i) => format!("Option<{}>", ty(i)),
         Ty::Patch(i) => format!("api_client_transport::Patch<{}>", ty(i)),
         Ty::Boxed(i) => format!("Box<{}>", ty(i)),
@@ -484,10 +638,14 @@ impl Ctx<'_> {
                 } else {
                     ""
                 };
-                let _ = writeln!(
-                    out,
-                    "#[derive(Debug, Clone, PartialEq, {default}Serialize, Deserialize)]"
-                );
+                let writes = self.ser.contains(name);
+                let reads = self.de.contains(name);
+                let serde = match (writes, reads) {
+                    (true, true) => "serde::Serialize, serde::Deserialize",
+                    (true, false) => "serde::Serialize",
+                    _ => "serde::Deserialize",
+                };
+                let _ = writeln!(out, "#[derive(Debug, Clone, PartialEq, {default}{serde})]");
                 let answer = self.answers.contains(name);
                 if answer {
                     // New upstream fields must not break callers: no struct literals outside.
@@ -516,29 +674,35 @@ impl Ctx<'_> {
                         Ty::DateTime => attrs.push("with = \"time::serde::rfc3339\"".into()),
                         Ty::Opt(i) if **i == Ty::DateTime => {
                             attrs.push("default, with = \"time::serde::rfc3339::option\"".into());
-                            if f.optional {
+                            if f.optional && writes {
                                 attrs.push("skip_serializing_if = \"Option::is_none\"".into());
                             }
                         }
-                        Ty::Opt(_) if f.optional => {
+                        Ty::Opt(_) if f.optional && writes => {
                             attrs.push("skip_serializing_if = \"Option::is_none\"".into());
                         }
-                        Ty::Patch(_) => {
+                        Ty::Patch(_) if writes => {
                             attrs.push(
                                 "default, skip_serializing_if = \"api_client_transport::Patch::is_absent\""
                                     .into(),
                             );
                         }
+                        Ty::Patch(_) => attrs.push("default".into()),
                         _ => {}
                     }
                     // Servers send `null` (or nothing) for empty lists and maps: an answer
                     // reads both as empty rather than failing the whole call.
                     let null_list = answer
                         && matches!(unalias(&f.ty, self.by_name, 0), Ty::Vec(_) | Ty::Map(_));
-                    let with = f.deserialize_with.clone().or_else(|| {
-                        null_list
-                            .then(|| "api_client_transport::__private::null_as_default".to_string())
-                    });
+                    let with = f
+                        .deserialize_with
+                        .clone()
+                        .or_else(|| {
+                            null_list.then(|| {
+                                "api_client_transport::__private::null_as_default".to_string()
+                            })
+                        })
+                        .filter(|_| reads);
                     if let Some(with) = &with {
                         if !attrs.iter().any(|a| a.starts_with("default")) {
                             attrs.push("default".into());
@@ -553,6 +717,10 @@ impl Ctx<'_> {
                 out.push_str("}\n\n");
                 if self.requests.contains(name) && !own_constructor {
                     self.constructor(name, fields, out);
+                }
+                if !writes {
+                    // Only what is sent is checked: an answer is taken as the server sends it.
+                    return;
                 }
                 let mut body = String::new();
                 for f in fields {
@@ -616,21 +784,31 @@ impl Ctx<'_> {
                      fn from(value: String) -> Self {{\nSelf::from(value.as_str())\n}}\n}}\n\n\
                      impl std::fmt::Display for {name} {{\n\
                      fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n\
-                     f.write_str(self.as_str())\n}}\n}}\n\n\
-                     impl Serialize for {name} {{\n\
-                     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n\
-                     serializer.serialize_str(self.as_str())\n}}\n}}\n\n\
-                     impl<'de> Deserialize<'de> for {name} {{\n\
-                     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n\
-                     String::deserialize(deserializer).map(Self::from)\n}}\n}}\n\n\
-                     impl api_client_transport::Validate for {name} {{\n\
-                     /// A value this version does not know is refused (the client's switch for\n\
-                     /// local checks lets it through).\n\
-                     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {{\n\
-                     match self {{\nSelf::Unknown(_) => api_client_transport::__private::refuse_unknown(path, &format!(\"{{:?}}\", self.as_str()), Self::KNOWN),\n\
-                     _ => Ok(()),\n}}\n}}\n}}\n",
+                     f.write_str(self.as_str())\n}}\n}}\n",
                     known = known.join(", ")
                 );
+                if self.ser.contains(name) {
+                    let _ = writeln!(
+                        out,
+                        "impl serde::Serialize for {name} {{\n\
+                         fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n\
+                         serializer.serialize_str(self.as_str())\n}}\n}}\n\n\
+                         impl api_client_transport::Validate for {name} {{\n\
+                         /// A value this version does not know is refused (the client's switch for\n\
+                         /// local checks lets it through).\n\
+                         fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {{\n\
+                         match self {{\nSelf::Unknown(_) => api_client_transport::__private::refuse_unknown(path, &format!(\"{{:?}}\", self.as_str()), Self::KNOWN),\n\
+                         _ => Ok(()),\n}}\n}}\n}}\n"
+                    );
+                }
+                if self.de.contains(name) {
+                    let _ = writeln!(
+                        out,
+                        "impl<'de> serde::Deserialize<'de> for {name} {{\n\
+                         fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n\
+                         <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)\n}}\n}}\n"
+                    );
+                }
             }
             Item::IntEnum {
                 name,
@@ -705,29 +883,36 @@ impl Ctx<'_> {
                      /// A name (case-insensitive, `snake_case` or run together) or an integer in text.\n\
                      fn from(name: &str) -> Self {{\nSelf::from_name(name)\n}}\n}}\n\n\
                      impl From<String> for {name} {{\n\
-                     fn from(name: String) -> Self {{\nSelf::from_name(&name)\n}}\n}}\n\n\
-                     impl api_client_transport::Validate for {name} {{\n\
-                     /// A value this version does not know is refused (the client's switch for\n\
-                     /// local checks lets it through).\n\
-                     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {{\n\
-                     match self {{\nSelf::Unknown(v) => api_client_transport::__private::refuse_unknown(path, &api_client_transport::__private::unknown_display(v), Self::KNOWN),\n\
-                     _ => Ok(()),\n}}\n}}\n}}\n",
+                     fn from(name: String) -> Self {{\nSelf::from_name(&name)\n}}\n}}\n",
                     known = known.join(", ")
                 );
-                let _ = writeln!(
-                    out,
-                    "impl Serialize for {name} {{\n\
-                     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n\
-                     match self {{\n\
-                     Self::Unknown(v) => match api_client_transport::__private::unknown_int(v) {{\n\
-                     Some(n) => serializer.serialize_i64(n),\n\
-                     None => serializer.serialize_str(api_client_transport::__private::unknown_text(v)),\n}},\n\
-                     _ => serializer.serialize_i64(self.as_i64().unwrap_or_default()),\n}}\n}}\n}}\n\n\
-                     impl<'de> Deserialize<'de> for {name} {{\n\
-                     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n\
-                     deserialize_int_enum(deserializer, <Self as From<i64>>::from, Self::from_name, {})\n}}\n}}\n",
-                    lit_str(&format!("an integer or a name of {name}"))
-                );
+                if self.ser.contains(name) {
+                    let _ = writeln!(
+                        out,
+                        "impl api_client_transport::Validate for {name} {{\n\
+                         /// A value this version does not know is refused (the client's switch for\n\
+                         /// local checks lets it through).\n\
+                         fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {{\n\
+                         match self {{\nSelf::Unknown(v) => api_client_transport::__private::refuse_unknown(path, &api_client_transport::__private::unknown_display(v), Self::KNOWN),\n\
+                         _ => Ok(()),\n}}\n}}\n}}\n\n\
+                         impl serde::Serialize for {name} {{\n\
+                         fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n\
+                         match self {{\n\
+                         Self::Unknown(v) => match api_client_transport::__private::unknown_int(v) {{\n\
+                         Some(n) => serializer.serialize_i64(n),\n\
+                         None => serializer.serialize_str(api_client_transport::__private::unknown_text(v)),\n}},\n\
+                         _ => serializer.serialize_i64(self.as_i64().unwrap_or_default()),\n}}\n}}\n}}\n"
+                    );
+                }
+                if self.de.contains(name) {
+                    let _ = writeln!(
+                        out,
+                        "impl<'de> serde::Deserialize<'de> for {name} {{\n\
+                         fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n\
+                         deserialize_int_enum(deserializer, <Self as From<i64>>::from, Self::from_name, {})\n}}\n}}\n",
+                        lit_str(&format!("an integer or a name of {name}"))
+                    );
+                }
             }
             Item::Alias {
                 name,

@@ -367,7 +367,10 @@ fn bounds_exclusive_and_formats() {
         "{code}"
     );
     // Every required field has a Default, so the struct derives it.
-    assert!(code.contains("PartialEq, Default, Serialize"), "{code}");
+    assert!(
+        code.contains("PartialEq, Default, serde::Serialize"),
+        "{code}"
+    );
 }
 
 #[test]
@@ -465,7 +468,7 @@ fn all_of_wrapping_an_enum_and_maps_with_empty_properties() {
         "{code}"
     );
     assert!(
-        code.contains("pub type Labels = BTreeMap<String, String>;"),
+        code.contains("pub type Labels = std::collections::BTreeMap<String, String>;"),
         "{code}"
     );
     assert!(code.contains("pub struct Empty {\n}"), "{code}");
@@ -636,6 +639,227 @@ fn spec_drift_on_the_workspace_when_specs_are_present() {
     let err = drift::check_crate(&copy.0, &upstream).unwrap_err();
     assert!(
         err.contains("schemas.DeletionCost.required.deletion_cost"),
+        "{err}"
+    );
+}
+
+/// The derive line and everything from it to the end of the item's definition line.
+fn head_of<'c>(code: &'c str, decl: &str) -> &'c str {
+    let at = code
+        .find(decl)
+        .unwrap_or_else(|| panic!("{decl} missing:\n{code}"));
+    let start = code[..at].rfind("#[derive").unwrap_or(0);
+    let cfg = code[..start]
+        .rfind("\n#[cfg(")
+        .filter(|c| !code[c + 1..start].contains("\n\n") && !code[c + 1..start].contains("///"))
+        .map_or(start, |c| c + 1);
+    &code[cfg..at + decl.len()]
+}
+
+fn directions_spec() -> serde_json::Value {
+    let r = |n: &str| json!({ "$ref": format!("#/components/schemas/{n}") });
+    let body = |n: &str| json!({ "content": { "application/json": { "schema": r(n) } } });
+    let answer = |n: &str| json!({ "200": { "description": "ok", "content": { "application/json": { "schema": r(n) } } } });
+    json!({
+        "openapi": "3.0.3",
+        "info": { "title": "T", "version": "1" },
+        "paths": {
+            "/in": { "post": { "x-feature": "writes", "requestBody": body("Req"), "responses": { "204": { "description": "ok" } } } },
+            "/out": { "get": { "responses": answer("Resp") } },
+            "/a": { "get": { "x-feature": "a", "responses": answer("FeatA") } },
+            "/b": { "get": { "x-feature": "b", "responses": answer("FeatB") } },
+            "/hand": { "get": { "x-feature": "a", "responses": answer("Hand") } }
+        },
+        "components": { "schemas": {
+            "Kind": { "type": "string", "enum": ["x", "y"] },
+            "Level": { "type": "integer", "enum": [1, 2] },
+            "Req": { "type": "object", "properties": {
+                "kind": r("Kind"), "name": { "type": "string", "maxLength": 3 }
+            } },
+            "Resp": { "type": "object", "required": ["tags"], "properties": {
+                "kind": r("Kind"), "level": r("Level"), "note": { "type": "string", "maxLength": 3 },
+                "tags": { "type": "array", "items": { "type": "string" } }
+            } },
+            "Shared": { "type": "object", "properties": { "n": { "type": "integer" } } },
+            "FeatA": { "type": "object", "properties": { "shared": r("Shared") } },
+            "FeatB": { "type": "object", "properties": { "shared": r("Shared"), "level": r("Level") } },
+            "Hand": { "type": "object", "properties": { "n": { "type": "integer", "maximum": 3 } },
+                "x-rust-derive": ["Serialize"], "x-rust-derive-reason": "a test writes it" },
+            "Loose": { "type": "object", "properties": { "n": { "type": "integer" } } },
+            "Own": { "type": "object", "x-feature": "c", "properties": { "n": { "type": "integer" } } }
+        } }
+    })
+}
+
+#[test]
+fn each_model_implements_the_serde_directions_it_is_used_in() {
+    let code = gen(directions_spec());
+    let derive = |decl: &str| {
+        let head = head_of(&code, decl);
+        head[head.find("#[derive").unwrap()..]
+            .lines()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    // Sent only: written and checked, never read.
+    assert!(
+        derive("pub struct Req {").ends_with("serde::Serialize)]"),
+        "{code}"
+    );
+    assert!(
+        code.contains("impl api_client_transport::Validate for Req "),
+        "{code}"
+    );
+    // Answered only: read, not written, not checked, no serialize-only attributes.
+    assert!(
+        derive("pub struct Resp {").ends_with("Default, serde::Deserialize)]"),
+        "{code}"
+    );
+    assert!(!code.contains("Validate for Resp "), "{code}");
+    let resp = &code[code.find("pub struct Resp {").unwrap()..];
+    let resp = &resp[..resp.find("\n}\n").unwrap()];
+    assert!(!resp.contains("skip_serializing_if"), "{resp}");
+    assert!(resp.contains("null_as_default"), "{resp}");
+    // Both ways: the enum in both is written, checked and read.
+    assert!(code.contains("impl serde::Serialize for Kind "), "{code}");
+    assert!(
+        code.contains("impl<'de> serde::Deserialize<'de> for Kind "),
+        "{code}"
+    );
+    assert!(code.contains("Validate for Kind "), "{code}");
+    // An integer enum only answered: read (with its helper), neither written nor checked.
+    assert!(
+        code.contains("impl<'de> serde::Deserialize<'de> for Level "),
+        "{code}"
+    );
+    assert!(!code.contains("impl serde::Serialize for Level "), "{code}");
+    assert!(!code.contains("Validate for Level "), "{code}");
+    assert!(code.contains("fn deserialize_int_enum<"), "{code}");
+    // `x-rust-derive` adds a direction; what nothing reaches goes both ways.
+    assert!(
+        derive("pub struct Hand {").ends_with("serde::Serialize, serde::Deserialize)]"),
+        "{code}"
+    );
+    assert!(code.contains("Validate for Hand "), "{code}");
+    assert!(
+        derive("pub struct Loose {").ends_with("serde::Serialize, serde::Deserialize)]"),
+        "{code}"
+    );
+    assert!(code.contains("Validate for Loose "), "{code}");
+    // No `use` lines that a feature could leave unused.
+    assert!(!code.contains("\nuse "), "{code}");
+}
+
+#[test]
+fn models_are_gated_by_the_features_of_the_operations_that_reach_them() {
+    let code = gen(directions_spec());
+    let one = |f: &str| {
+        format!(
+            "#[cfg(feature = \"{f}\")]\n#[cfg_attr(docsrs, doc(cfg(feature = \"{f}\")))]\n#[derive"
+        )
+    };
+    assert!(
+        head_of(&code, "pub struct Req {").starts_with(&one("writes")),
+        "{code}"
+    );
+    assert!(
+        head_of(&code, "pub struct FeatA {").starts_with(&one("a")),
+        "{code}"
+    );
+    assert!(
+        head_of(&code, "pub struct Own {").starts_with(&one("c")),
+        "{code}"
+    );
+    // Reached under two features: compiled under either.
+    let any = "any(feature = \"a\", feature = \"b\")";
+    assert!(
+        head_of(&code, "pub struct Shared {").starts_with(&format!(
+            "#[cfg({any})]\n#[cfg_attr(docsrs, doc(cfg({any})))]\n"
+        )),
+        "{code}"
+    );
+    // Its impls carry the same gate.
+    assert!(
+        code.contains("#[cfg(feature = \"writes\")]\nimpl api_client_transport::Validate for Req "),
+        "{code}"
+    );
+    // An ungated operation reaches it, or nothing does: always compiled.
+    for decl in ["pub struct Resp {", "pub struct Loose {"] {
+        assert!(
+            head_of(&code, decl).starts_with("#[derive"),
+            "{decl}\n{code}"
+        );
+    }
+    let kind = code.find("pub enum Kind {").unwrap();
+    assert!(
+        !code[kind.saturating_sub(400)..kind].contains("#[cfg("),
+        "{code}"
+    );
+    // Level is read by an ungated answer: the helper is not gated either.
+    let helper = code.find("fn deserialize_int_enum<").unwrap();
+    assert!(
+        !code[helper.saturating_sub(200)..helper].contains("#[cfg("),
+        "{code}"
+    );
+}
+
+#[test]
+fn the_int_enum_helper_follows_its_readers_gates() {
+    let mut spec = directions_spec();
+    // Level now only answered under feature b.
+    spec["components"]["schemas"]["Resp"]["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("level");
+    let code = gen(spec);
+    let helper = code.find("fn deserialize_int_enum<").unwrap();
+    assert!(
+        code[..helper].ends_with("#[cfg(feature = \"b\")]\n"),
+        "{code}"
+    );
+}
+
+#[test]
+fn what_an_unreached_model_holds_goes_both_ways_and_ungated() {
+    let mut spec = directions_spec();
+    spec["components"]["schemas"]["Loose"]["properties"]["own"] =
+        json!({ "$ref": "#/components/schemas/Own" });
+    spec["components"]["schemas"]["Loose"]["properties"]["level"] =
+        json!({ "$ref": "#/components/schemas/Level" });
+    let code = gen(spec);
+    assert!(code.contains("impl serde::Serialize for Level "), "{code}");
+    assert!(code.contains("Validate for Level "), "{code}");
+    // `Own` asks for feature c, but the always-compiled `Loose` holds it.
+    assert!(
+        head_of(&code, "pub struct Own {").starts_with("#[derive"),
+        "{code}"
+    );
+}
+
+#[test]
+fn bad_vendor_keys_are_refused_with_their_place() {
+    let mut spec = directions_spec();
+    spec["paths"]["/a"]["get"]["x-feature"] = json!(3);
+    let err = model::build(&spec).err().unwrap();
+    assert!(err.contains("get /a") && err.contains("x-feature"), "{err}");
+
+    let mut spec = directions_spec();
+    spec["components"]["schemas"]["Hand"]
+        .as_object_mut()
+        .unwrap()
+        .remove("x-rust-derive-reason");
+    let err = model::build(&spec).err().unwrap();
+    assert!(
+        err.contains("Hand") && err.contains("x-rust-derive-reason"),
+        "{err}"
+    );
+
+    let mut spec = directions_spec();
+    spec["components"]["schemas"]["Hand"]["x-rust-derive"] = json!(["Clone"]);
+    let err = model::build(&spec).err().unwrap();
+    assert!(
+        err.contains("Hand") && err.contains("x-rust-derive"),
         "{err}"
     );
 }

@@ -64,7 +64,9 @@ impl<T> JsonLines<T> {
 }
 
 impl<T: DeserializeOwned> JsonLines<T> {
-    fn next_line(&mut self, at_end: bool) -> Option<Result<T>> {
+    /// The next complete line, decoded, with its bytes (as sent, less surrounding
+    /// whitespace).
+    fn next_line(&mut self, at_end: bool) -> Option<Result<(T, Bytes)>> {
         loop {
             let newline = self.buf[self.scanned..].iter().position(|&b| b == b'\n');
             let line = match newline {
@@ -95,20 +97,21 @@ impl<T: DeserializeOwned> JsonLines<T> {
             if trimmed.is_empty() {
                 continue;
             }
-            return Some(api_client_transport::decode_json(
-                &self.method,
-                &self.path,
-                trimmed,
-            ));
+            let raw = line.slice_ref(trimmed);
+            return Some(
+                api_client_transport::decode_json(&self.method, &self.path, &raw)
+                    .map(|message| (message, raw)),
+            );
         }
     }
-}
 
-impl<T: DeserializeOwned> Stream for JsonLines<T> {
-    type Item = Result<T>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
+    /// Like `poll_next`, with each message's line: a progress stream's failure keeps
+    /// the daemon's own words as the error body.
+    pub(crate) fn poll_next_line(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<(T, Bytes)>>> {
+        let this = self;
         loop {
             if this.done {
                 return Poll::Ready(None);
@@ -132,6 +135,15 @@ impl<T: DeserializeOwned> Stream for JsonLines<T> {
                 Poll::Pending => return Poll::Pending,
             }
         }
+    }
+}
+
+impl<T: DeserializeOwned> Stream for JsonLines<T> {
+    type Item = Result<T>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.poll_next_line(cx)
+            .map(|item| item.map(|r| r.map(|(message, _)| message)))
     }
 }
 

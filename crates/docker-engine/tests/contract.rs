@@ -1,19 +1,13 @@
 //! Every example in the crate's `openapi.json` (real answers of a Docker 20.10
-//! daemon, API 1.41) decodes into its generated model, and re-encodes to JSON that
-//! decodes to the same value.
+//! daemon, API 1.41) decodes into its generated model. (Answer models are only
+//! read: they implement `Deserialize`, not `Serialize`.)
 
 use docker_engine::models;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use serde_json::Value;
 
-fn round_trip<T: DeserializeOwned + Serialize + PartialEq + std::fmt::Debug>(
-    name: &str,
-    example: &Value,
-) {
-    let decoded: T = serde_path_to_error_free(name, example);
-    let again: T = serde_json::from_value(serde_json::to_value(&decoded).unwrap()).unwrap();
-    assert_eq!(decoded, again, "{name} survives a round trip");
+fn decodes<T: DeserializeOwned>(name: &str, example: &Value) {
+    let _: T = serde_path_to_error_free(name, example);
 }
 
 fn serde_path_to_error_free<T: DeserializeOwned>(name: &str, example: &Value) -> T {
@@ -29,7 +23,7 @@ fn serde_path_to_error_free<T: DeserializeOwned>(name: &str, example: &Value) ->
 macro_rules! check {
     ($name:expr, $example:expr, [$($ty:ident),* $(,)?]) => {
         match $name {
-            $(stringify!($ty) => round_trip::<models::$ty>($name, $example),)*
+            $(stringify!($ty) => decodes::<models::$ty>($name, $example),)*
             other => panic!("add {other} to the contract test"),
         }
     };

@@ -56,14 +56,6 @@ async fn main() -> ExitCode {
     }
 }
 
-/// The wire value of an enum, e.g. `running` (unknown values included).
-fn wire<T: serde::Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => "?".to_owned(),
-    }
-}
-
 async fn run(organization: &str, project: &str) -> salad_api::Result<()> {
     let client = Client::from_env()?;
     let groups = client.project(organization, project)?.container_groups();
@@ -77,7 +69,8 @@ async fn run(organization: &str, project: &str) -> salad_api::Result<()> {
             "{} ({}): {} | {} of {} replicas running | {}",
             group.name,
             group.display_name,
-            wire(&state.status),
+            // An enum displays its wire value, e.g. `running` (unknown values included).
+            state.status,
             state.instance_status_counts.running_count,
             group.replicas,
             group.container.image,
@@ -87,7 +80,7 @@ async fn run(organization: &str, project: &str) -> salad_api::Result<()> {
                 "  {} on {}: {}{}",
                 instance.id,
                 instance.machine_id,
-                wire(&instance.state),
+                instance.state,
                 if instance.ready == Some(true) {
                     ", ready"
                 } else {

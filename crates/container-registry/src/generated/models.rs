@@ -5,33 +5,22 @@
 //! answers are ignored. Enums are `#[non_exhaustive]` and keep any value this version
 //! does not know in their `Unknown` variant. `validate()` (from [`api_client_transport::Validate`])
 //! checks the constraints of the schema and names the failing field.
-
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+//!
+//! Each type implements the serde directions the API uses it in: `Serialize` and
+//! `Validate` if a request sends it, `Deserialize` if an answer holds it.
 
 /// The wrapper around every answer: a status code, a message, the payload in `data` and a Unix timestamp. Error answers carry a null or empty `data`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ErrorEnvelope {
     /// The server's status code; 2xx (or 0) means success.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<i64>,
     /// Human-readable outcome.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The payload; its shape depends on the operation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Value>,
     /// Seconds since the Unix epoch when the answer was made.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<i64>,
-}
-
-impl api_client_transport::Validate for ErrorEnvelope {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
 }
 
 /// What a container is for. Sent as the integer; the server answers with the lower-case name (`algorithm`, `benchmark`, `pedestal`).
@@ -119,7 +108,7 @@ impl api_client_transport::Validate for ContainerType {
     }
 }
 
-impl Serialize for ContainerType {
+impl serde::Serialize for ContainerType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Self::Unknown(v) => match api_client_transport::__private::unknown_int(v) {
@@ -131,7 +120,7 @@ impl Serialize for ContainerType {
     }
 }
 
-impl<'de> Deserialize<'de> for ContainerType {
+impl<'de> serde::Deserialize<'de> for ContainerType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserialize_int_enum(
             deserializer,
@@ -227,7 +216,7 @@ impl api_client_transport::Validate for StatusType {
     }
 }
 
-impl Serialize for StatusType {
+impl serde::Serialize for StatusType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Self::Unknown(v) => match api_client_transport::__private::unknown_int(v) {
@@ -239,7 +228,7 @@ impl Serialize for StatusType {
     }
 }
 
-impl<'de> Deserialize<'de> for StatusType {
+impl<'de> serde::Deserialize<'de> for StatusType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserialize_int_enum(
             deserializer,
@@ -357,7 +346,7 @@ impl api_client_transport::Validate for TaskState {
     }
 }
 
-impl Serialize for TaskState {
+impl serde::Serialize for TaskState {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Self::Unknown(v) => match api_client_transport::__private::unknown_int(v) {
@@ -369,7 +358,7 @@ impl Serialize for TaskState {
     }
 }
 
-impl<'de> Deserialize<'de> for TaskState {
+impl<'de> serde::Deserialize<'de> for TaskState {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserialize_int_enum(
             deserializer,
@@ -460,7 +449,7 @@ impl api_client_transport::Validate for ParameterCategory {
     }
 }
 
-impl Serialize for ParameterCategory {
+impl serde::Serialize for ParameterCategory {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Self::Unknown(v) => match api_client_transport::__private::unknown_int(v) {
@@ -472,7 +461,7 @@ impl Serialize for ParameterCategory {
     }
 }
 
-impl<'de> Deserialize<'de> for ParameterCategory {
+impl<'de> serde::Deserialize<'de> for ParameterCategory {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserialize_int_enum(
             deserializer,
@@ -563,7 +552,7 @@ impl api_client_transport::Validate for ParameterType {
     }
 }
 
-impl Serialize for ParameterType {
+impl serde::Serialize for ParameterType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Self::Unknown(v) => match api_client_transport::__private::unknown_int(v) {
@@ -575,7 +564,7 @@ impl Serialize for ParameterType {
     }
 }
 
-impl<'de> Deserialize<'de> for ParameterType {
+impl<'de> serde::Deserialize<'de> for ParameterType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserialize_int_enum(
             deserializer,
@@ -705,15 +694,9 @@ impl std::fmt::Display for FilterOperator {
     }
 }
 
-impl Serialize for FilterOperator {
+impl serde::Serialize for FilterOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for FilterOperator {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -729,6 +712,12 @@ impl api_client_transport::Validate for FilterOperator {
             ),
             _ => Ok(()),
         }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FilterOperator {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -784,15 +773,9 @@ impl std::fmt::Display for SortDirection {
     }
 }
 
-impl Serialize for SortDirection {
+impl serde::Serialize for SortDirection {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for SortDirection {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -811,8 +794,14 @@ impl api_client_transport::Validate for SortDirection {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for SortDirection {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
 /// Credentials for a log-in.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LoginReq {
     /// The account name.
     pub username: String,
@@ -838,58 +827,36 @@ impl api_client_transport::Validate for LoginReq {
 }
 
 /// The account a token belongs to.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct UserInfo {
     /// The `id` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The `username` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// URL of the account's picture.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
 }
 
-impl api_client_transport::Validate for UserInfo {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// A fresh bearer token and its owner.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LoginResp {
     /// The JWT to send as `Authorization: Bearer \<token\>`; never printed by `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<crate::Secret>,
     /// When the token stops working (RFC 3339).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
     /// The account a token belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<UserInfo>,
 }
 
-impl api_client_transport::Validate for LoginResp {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// A key/value label attached to a container.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LabelItem {
     /// The `key` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// The `value` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 
@@ -903,288 +870,160 @@ impl LabelItem {
     }
 }
 
-impl api_client_transport::Validate for LabelItem {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Where a page sits in the whole result.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PaginationInfo {
     /// This page's 1-based number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// Items per page.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// Items in the whole result.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     /// Pages in the whole result.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_pages: Option<i64>,
 }
 
-impl api_client_transport::Validate for PaginationInfo {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// A registered container.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerResp {
     /// The `id` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The `name` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// What the container is for. The server sends the name; a name this client does not know is kept.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContainerType>,
     /// Whether every user can see it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_public: Option<bool>,
     /// Its state. The server sends the name; a name this client does not know is kept.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<StatusType>,
     /// RFC 3339 time of registration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// RFC 3339 time of the last change.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Labels attached to the container. The server may send `null` or leave it out; either reads as an empty list.
     pub labels: crate::List<crate::models::LabelItem>,
 }
 
-impl api_client_transport::Validate for ContainerResp {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.r#type,
-            &api_client_transport::validate::field(path, "type"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.status,
-            &api_client_transport::validate::field(path, "status"),
-        )?;
-        Ok(())
-    }
-}
-
 /// One version of a container.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerVersionResp {
     /// The `id` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The semantic version, e.g. `1.2.0`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The image this version runs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub image_ref: Option<String>,
     /// How many times this version has been used.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<i64>,
     /// RFC 3339 time of the last change.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
-impl api_client_transport::Validate for ContainerVersionResp {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// A container with its readme and versions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerDetailResp {
     /// The `id` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The `name` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// What the container is for. The server sends the name; a name this client does not know is kept.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContainerType>,
     /// Whether every user can see it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_public: Option<bool>,
     /// Its state. The server sends the name; a name this client does not know is kept.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<StatusType>,
     /// RFC 3339 time of registration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// RFC 3339 time of the last change.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Labels attached to the container. The server may send `null` or leave it out; either reads as an empty list.
     pub labels: crate::List<crate::models::LabelItem>,
     /// Markdown text about the container.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub readme: Option<String>,
     /// The versions registered for it. The server may send `null` or leave it out; either reads as an empty list.
     pub versions: crate::List<crate::models::ContainerVersionResp>,
 }
 
-impl api_client_transport::Validate for ContainerDetailResp {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.r#type,
-            &api_client_transport::validate::field(path, "type"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.status,
-            &api_client_transport::validate::field(path, "status"),
-        )?;
-        Ok(())
-    }
-}
-
 /// How a pedestal version is deployed with Helm.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct HelmConfigDetailResp {
     /// The `id` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The chart repository.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub repo_url: Option<String>,
     /// `repository/chart`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub full_chart: Option<String>,
     /// Prefix of the namespaces it is installed into.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ns_prefix: Option<String>,
     /// The `port_template` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub port_template: Option<String>,
     /// Helm values, as free-form JSON.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub values: Option<BTreeMap<String, serde_json::Value>>,
-}
-
-impl api_client_transport::Validate for HelmConfigDetailResp {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
+    pub values: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 /// A version with how it is run.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerVersionDetailResp {
     /// The `id` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The semantic version, e.g. `1.2.0`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The image this version runs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub image_ref: Option<String>,
     /// How many times this version has been used.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<i64>,
     /// RFC 3339 time of the last change.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Where its source lives.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub github_link: Option<String>,
     /// The command the image runs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
     /// Its environment parameters, as the server formats them.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub env_vars: Option<String>,
     /// How a pedestal version is deployed with Helm.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub helm_config: Option<HelmConfigDetailResp>,
 }
 
-impl api_client_transport::Validate for ContainerVersionDetailResp {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// One page of containers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ListContainerResp {
     /// The containers on this page. The server may send `null` or leave it out; either reads as an empty list.
     pub items: crate::List<crate::models::ContainerResp>,
     /// Where a page sits in the whole result.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pagination: Option<PaginationInfo>,
 }
 
-impl api_client_transport::Validate for ListContainerResp {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// One page of versions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ListContainerVersionResp {
     /// The versions on this page. The server may send `null` or leave it out; either reads as an empty list.
     pub items: crate::List<crate::models::ContainerVersionResp>,
     /// Where a page sits in the whole result.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pagination: Option<PaginationInfo>,
 }
 
-impl api_client_transport::Validate for ListContainerVersionResp {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Ids of the queued build task, to follow its progress.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SubmitContainerBuildResp {
     /// The `group_id` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
     /// The `trace_id` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
     /// The `task_id` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_id: Option<String>,
 }
 
-impl api_client_transport::Validate for SubmitContainerBuildResp {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// One condition of a search: a field, an operator and its operand(s). Date operators take dates; `in`/`nin`/`dbetween` take `values`; `null`/`nnull` take none.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SearchFilter {
     /// The field to test, e.g. `name`.
     pub field: String,
@@ -1209,7 +1048,7 @@ impl api_client_transport::Validate for SearchFilter {
 }
 
 /// One sort key.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SortOption {
     /// The field to sort by.
     pub field: String,
@@ -1238,7 +1077,7 @@ impl api_client_transport::Validate for SortOption {
 }
 
 /// An inclusive time window; either end may be open.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DateRange {
     /// Start (RFC 3339 or `YYYY-MM-DD`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1266,7 +1105,7 @@ impl api_client_transport::Validate for DateRange {
 }
 
 /// A container search: shortcuts for common fields, free filters, sort keys, date ranges and paging.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SearchContainerReq {
     /// Free text matched against the searchable fields.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1381,13 +1220,12 @@ impl api_client_transport::Validate for SearchContainerReq {
 }
 
 /// One page of search results, with the filters and sort keys the server applied.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SearchContainerResp {
     /// The containers on this page. The server may send `null` or leave it out; either reads as an empty list.
     pub items: crate::List<crate::models::ContainerResp>,
     /// Where a page sits in the whole result.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pagination: Option<PaginationInfo>,
     /// The conditions the server used. The server may send `null` or leave it out; either reads as an empty list.
     pub applied_filters: crate::List<crate::models::SearchFilter>,
@@ -1395,15 +1233,8 @@ pub struct SearchContainerResp {
     pub applied_sort: crate::List<crate::models::SortOption>,
 }
 
-impl api_client_transport::Validate for SearchContainerResp {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// A parameter a version accepts, for its environment or its Helm values.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateParameterConfigReq {
     /// The variable name or the dotted Helm key.
     pub key: String,
@@ -1455,7 +1286,7 @@ impl api_client_transport::Validate for CreateParameterConfigReq {
 }
 
 /// How a version is installed with Helm.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateHelmConfigReq {
     /// The `chart_name` field.
     pub chart_name: String,
@@ -1467,7 +1298,7 @@ pub struct CreateHelmConfigReq {
     pub repo_url: String,
     /// Helm values, as free-form JSON.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub values: Option<BTreeMap<String, serde_json::Value>>,
+    pub values: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 impl CreateHelmConfigReq {
@@ -1496,7 +1327,7 @@ impl api_client_transport::Validate for CreateHelmConfigReq {
 }
 
 /// A version to register: its name and the image it runs.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateContainerVersionReq {
     /// The version name, e.g. `1.2.0`, `v1` or `latest`.
     pub name: String,
@@ -1541,7 +1372,7 @@ impl api_client_transport::Validate for CreateContainerVersionReq {
 }
 
 /// A container to register, optionally with its first version.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateContainerReq {
     /// A unique name.
     pub name: String,
@@ -1587,7 +1418,7 @@ impl api_client_transport::Validate for CreateContainerReq {
 }
 
 /// How `docker build` is invoked.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct BuildOptions {
     /// The build context, relative to the source directory.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1600,7 +1431,7 @@ pub struct BuildOptions {
     pub target: Option<String>,
     /// `--build-arg` values, as free-form JSON (strings, numbers, booleans, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub build_args: Option<BTreeMap<String, serde_json::Value>>,
+    pub build_args: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Build even when the image already exists.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub force_rebuild: Option<bool>,
@@ -1627,7 +1458,7 @@ impl api_client_transport::Validate for BuildOptions {
 }
 
 /// An image build from a GitHub repository.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SubmitBuildContainerReq {
     /// The image to produce.
     pub image_name: String,
@@ -1677,159 +1508,96 @@ impl api_client_transport::Validate for SubmitBuildContainerReq {
 }
 
 /// The server's own account of its health.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct HealthCheckResp {
     /// Overall health, e.g. `healthy`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// The server's version.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// How long it has been running.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uptime: Option<String>,
     /// When the answer was made.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
     /// Health of each service it depends on, as free-form JSON.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub services: Option<BTreeMap<String, serde_json::Value>>,
-}
-
-impl api_client_transport::Validate for HealthCheckResp {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
+    pub services: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 /// One page of tasks.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ListTaskResp {
     /// The `items` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<crate::List<crate::models::TaskResp>>,
     /// Where a page sits in the whole result.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pagination: Option<PaginationInfo>,
 }
 
-impl api_client_transport::Validate for ListTaskResp {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// A task with its payload and logs.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TaskDetailResp {
     /// The task's id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// What kind of task it is, by name (e.g. `BuildContainer`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Whether it ran at once rather than on a schedule.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub immediate: Option<bool>,
     /// When it is or was due, in seconds since the Unix epoch.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub execute_time: Option<i64>,
     /// Its schedule, for a recurring task.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cron_expr: Option<String>,
     /// The trace it belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
     /// The group it belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
     /// The project it runs for.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// That project's name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_name: Option<String>,
     /// Where it is in its life.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<TaskState>,
     /// The record's status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<StatusType>,
     /// When it was made (RFC 3339).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// When it last changed (RFC 3339).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// The log lines it has written, oldest first.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub logs: Option<crate::List<String>>,
     /// What it was asked to do, as free-form JSON.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub payload: Option<BTreeMap<String, serde_json::Value>>,
-}
-
-impl api_client_transport::Validate for TaskDetailResp {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.state,
-            &api_client_transport::validate::field(path, "state"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.status,
-            &api_client_transport::validate::field(path, "status"),
-        )?;
-        Ok(())
-    }
+    pub payload: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 /// A background task: an image build, a run, a scheduled job.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TaskResp {
     /// The task's id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// What kind of task it is, by name (e.g. `BuildContainer`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Whether it ran at once rather than on a schedule.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub immediate: Option<bool>,
     /// When it is or was due, in seconds since the Unix epoch.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub execute_time: Option<i64>,
     /// Its schedule, for a recurring task.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cron_expr: Option<String>,
     /// The trace it belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
     /// The group it belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
     /// The project it runs for.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// That project's name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_name: Option<String>,
     /// Where it is in its life.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<TaskState>,
     /// The record's status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<StatusType>,
     /// When it was made (RFC 3339).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// When it last changed (RFC 3339).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -1854,52 +1622,24 @@ impl TaskResp {
     }
 }
 
-impl api_client_transport::Validate for TaskResp {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.state,
-            &api_client_transport::validate::field(path, "state"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.status,
-            &api_client_transport::validate::field(path, "status"),
-        )?;
-        Ok(())
-    }
-}
-
 /// What one event of a trace stream carries in its `data` field.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TraceEventData {
     /// The task that sent it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_id: Option<String>,
     /// That task's kind, as the server writes it (an integer or a name).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<serde_json::Value>,
     /// What happened, e.g. `image.build.succeed`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_name: Option<String>,
     /// Details of the event, as free-form JSON.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<serde_json::Value>,
     /// Where in the server the event was sent from.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// The line in that file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<i64>,
     /// The function that sent it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fn_name: Option<String>,
-}
-
-impl api_client_transport::Validate for TraceEventData {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
 }
 
 /// Reads an integer enum from its integer, or from its name as some servers send it;

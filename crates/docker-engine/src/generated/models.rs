@@ -5,32 +5,25 @@
 //! answers are ignored. Enums are `#[non_exhaustive]` and keep any value this version
 //! does not know in their `Unknown` variant. `validate()` (from [`api_client_transport::Validate`])
 //! checks the constraints of the schema and names the failing field.
-
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+//!
+//! Each type implements the serde directions the API uses it in: `Serialize` and
+//! `Validate` if a request sends it, `Deserialize` if an answer holds it.
 
 /// An address with its prefix length.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct Address {
     /// Address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub addr: Option<String>,
     /// Prefix length.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub prefix_len: Option<i64>,
 }
 
-impl api_client_transport::Validate for Address {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Credentials for a registry. `identitytoken` and `registrytoken` are beyond the upstream schema: the daemon reads them (they are how a token from an earlier login is sent).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "images")]
+#[cfg_attr(docsrs, doc(cfg(feature = "images")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AuthConfig {
     /// User name.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -52,6 +45,7 @@ pub struct AuthConfig {
     pub registrytoken: Option<api_client_transport::Secret>,
 }
 
+#[cfg(feature = "images")]
 impl AuthConfig {
     /// An empty value: every field is left out until set.
     pub fn new() -> Self {
@@ -66,7 +60,9 @@ impl AuthConfig {
     }
 }
 
+#[cfg(feature = "images")]
 impl api_client_transport::Validate for AuthConfig {
+    #[cfg(feature = "images")]
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -74,112 +70,69 @@ impl api_client_transport::Validate for AuthConfig {
 }
 
 /// One block IO counter.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct BlkioStatEntry {
     /// Device major number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub major: Option<u64>,
     /// Device minor number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub minor: Option<u64>,
     /// Operation, for example `read` or `write`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub op: Option<String>,
     /// Counter value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<u64>,
 }
 
-impl api_client_transport::Validate for BlkioStatEntry {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Block IO statistics; most lists are null on cgroup v2.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct BlkioStats {
     /// Bytes transferred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub io_service_bytes_recursive: Option<Vec<BlkioStatEntry>>,
     /// Operations done.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub io_serviced_recursive: Option<Vec<BlkioStatEntry>>,
     /// Queued operations (cgroup v1).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub io_queue_recursive: Option<Vec<BlkioStatEntry>>,
     /// Service time (cgroup v1).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub io_service_time_recursive: Option<Vec<BlkioStatEntry>>,
     /// Wait time (cgroup v1).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub io_wait_time_recursive: Option<Vec<BlkioStatEntry>>,
     /// Merged operations (cgroup v1).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub io_merged_recursive: Option<Vec<BlkioStatEntry>>,
     /// Disk time (cgroup v1).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub io_time_recursive: Option<Vec<BlkioStatEntry>>,
     /// Sectors transferred (cgroup v1).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sectors_recursive: Option<Vec<BlkioStatEntry>>,
 }
 
-impl api_client_transport::Validate for BlkioStats {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// A build cache record.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "system")]
+#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct BuildCache {
     /// Record id.
-    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ID")]
     pub id: Option<String>,
     /// Parent record ids.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub parents: Option<Vec<String>>,
     /// Kind of cache record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<BuildCacheType>,
     /// What produced the record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Whether it is in use.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_use: Option<bool>,
     /// Whether it is shared.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shared: Option<bool>,
     /// Bytes used.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// When it was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// When it was last used.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_used_at: Option<String>,
     /// How often it was used.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage_count: Option<i64>,
-}
-
-impl api_client_transport::Validate for BuildCache {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.r#type,
-            &api_client_transport::validate::field(path, "Type"),
-        )?;
-        Ok(())
-    }
 }
 
 /// Kind of cache record.
@@ -187,6 +140,8 @@ impl api_client_transport::Validate for BuildCache {
 /// Build one from any string with `From<&str>`/`From<String>`; a value this
 /// version does not know is kept in `Unknown`, whose content cannot be matched
 /// (compare with [`Self::as_str`] if you must).
+#[cfg(feature = "system")]
+#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BuildCacheType {
@@ -206,6 +161,7 @@ pub enum BuildCacheType {
     Unknown(api_client_transport::UnknownValue),
 }
 
+#[cfg(feature = "system")]
 impl BuildCacheType {
     /// The values this version knows, as sent on the wire.
     pub const KNOWN: &'static [&'static str] = &[
@@ -231,7 +187,9 @@ impl BuildCacheType {
     }
 }
 
+#[cfg(feature = "system")]
 impl From<&str> for BuildCacheType {
+    #[cfg(feature = "system")]
     fn from(value: &str) -> Self {
         match value {
             "internal" => Self::Internal,
@@ -245,101 +203,66 @@ impl From<&str> for BuildCacheType {
     }
 }
 
+#[cfg(feature = "system")]
 impl From<String> for BuildCacheType {
+    #[cfg(feature = "system")]
     fn from(value: String) -> Self {
         Self::from(value.as_str())
     }
 }
 
+#[cfg(feature = "system")]
 impl std::fmt::Display for BuildCacheType {
+    #[cfg(feature = "system")]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl Serialize for BuildCacheType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for BuildCacheType {
+#[cfg(feature = "system")]
+impl<'de> serde::Deserialize<'de> for BuildCacheType {
+    #[cfg(feature = "system")]
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl api_client_transport::Validate for BuildCacheType {
-    /// A value this version does not know is refused (the client's switch for
-    /// local checks lets it through).
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        match self {
-            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
-                path,
-                &format!("{:?}", self.as_str()),
-                Self::KNOWN,
-            ),
-            _ => Ok(()),
-        }
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
 /// One message of a build or image load progress stream.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "images")]
+#[cfg_attr(docsrs, doc(cfg(feature = "images")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct BuildInfo {
     /// Layer or step the message is about.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Build output text (a step, or what a `RUN` printed).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream: Option<String>,
     /// Error text; set when the build failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Error reported inside a progress stream.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_detail: Option<ErrorDetail>,
     /// Status text.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Progress bar text.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<String>,
     /// Progress counters of a long-running image operation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub progress_detail: Option<ProgressDetail>,
     /// The id of a built image, reported in a build stream.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub aux: Option<ImageId>,
 }
 
-impl api_client_transport::Validate for BuildInfo {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// What a build cache prune removed.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "images")]
+#[cfg_attr(docsrs, doc(cfg(feature = "images")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct BuildPruneResponse {
     /// Ids of removed cache records.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub caches_deleted: Option<Vec<String>>,
     /// Bytes freed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub space_reclaimed: Option<i64>,
-}
-
-impl api_client_transport::Validate for BuildPruneResponse {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
 }
 
 /// Cgroup namespace of a container: its own, or the host one.
@@ -394,15 +317,9 @@ impl std::fmt::Display for CgroupnsMode {
     }
 }
 
-impl Serialize for CgroupnsMode {
+impl serde::Serialize for CgroupnsMode {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for CgroupnsMode {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -418,6 +335,12 @@ impl api_client_transport::Validate for CgroupnsMode {
             ),
             _ => Ok(()),
         }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CgroupnsMode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -491,34 +414,7 @@ impl From<String> for ChangeType {
     }
 }
 
-impl api_client_transport::Validate for ChangeType {
-    /// A value this version does not know is refused (the client's switch for
-    /// local checks lets it through).
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        match self {
-            Self::Unknown(v) => api_client_transport::__private::refuse_unknown(
-                path,
-                &api_client_transport::__private::unknown_display(v),
-                Self::KNOWN,
-            ),
-            _ => Ok(()),
-        }
-    }
-}
-
-impl Serialize for ChangeType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Unknown(v) => match api_client_transport::__private::unknown_int(v) {
-                Some(n) => serializer.serialize_i64(n),
-                None => serializer.serialize_str(api_client_transport::__private::unknown_text(v)),
-            },
-            _ => serializer.serialize_i64(self.as_i64().unwrap_or_default()),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for ChangeType {
+impl<'de> serde::Deserialize<'de> for ChangeType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserialize_int_enum(
             deserializer,
@@ -530,97 +426,61 @@ impl<'de> Deserialize<'de> for ChangeType {
 }
 
 /// Swarm cluster details of a volume (cluster volumes only).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(any(feature = "system", feature = "volumes"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "system", feature = "volumes"))))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ClusterVolume {
     /// Swarm id of the volume.
-    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ID")]
     pub id: Option<String>,
     /// Version of a swarm object, sent back on updates to detect conflicting writes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<ObjectVersion>,
     /// When it was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// When it was last changed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Desired state of a cluster volume.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub spec: Option<ClusterVolumeSpec>,
     /// What the storage plugin reported after creation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub info: Option<ClusterVolumeInfo>,
     /// Where the volume is published, node by node.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub publish_status: Option<Vec<ClusterVolumePublishStatusItem>>,
 }
 
-impl api_client_transport::Validate for ClusterVolume {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.spec,
-            &api_client_transport::validate::field(path, "Spec"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.publish_status,
-            &api_client_transport::validate::field(path, "PublishStatus"),
-        )?;
-        Ok(())
-    }
-}
-
 /// What the storage plugin reported after creation.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(any(feature = "system", feature = "volumes"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "system", feature = "volumes"))))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ClusterVolumeInfo {
     /// Capacity in bytes (0: unknown).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub capacity_bytes: Option<i64>,
     /// Plugin-defined context values.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub volume_context: Option<BTreeMap<String, String>>,
+    pub volume_context: Option<std::collections::BTreeMap<String, String>>,
     /// The plugin's own id of the volume.
-    #[serde(rename = "VolumeID", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "VolumeID")]
     pub volume_id: Option<String>,
     /// Where the volume can be reached.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub accessible_topology: Option<Vec<Topology>>,
 }
 
-impl api_client_transport::Validate for ClusterVolumeInfo {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// The inline object of `ClusterVolumePublishStatusItem`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(any(feature = "system", feature = "volumes"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "system", feature = "volumes"))))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ClusterVolumePublishStatusItem {
     /// Swarm node id.
-    #[serde(rename = "NodeID", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NodeID")]
     pub node_id: Option<String>,
     /// Publication state.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<ClusterVolumePublishStatusItemState>,
     /// Plugin-defined context values.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub publish_context: Option<BTreeMap<String, String>>,
-}
-
-impl api_client_transport::Validate for ClusterVolumePublishStatusItem {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.state,
-            &api_client_transport::validate::field(path, "State"),
-        )?;
-        Ok(())
-    }
+    pub publish_context: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// Publication state.
@@ -628,6 +488,8 @@ impl api_client_transport::Validate for ClusterVolumePublishStatusItem {
 /// Build one from any string with `From<&str>`/`From<String>`; a value this
 /// version does not know is kept in `Unknown`, whose content cannot be matched
 /// (compare with [`Self::as_str`] if you must).
+#[cfg(any(feature = "system", feature = "volumes"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "system", feature = "volumes"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ClusterVolumePublishStatusItemState {
@@ -643,6 +505,7 @@ pub enum ClusterVolumePublishStatusItemState {
     Unknown(api_client_transport::UnknownValue),
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl ClusterVolumePublishStatusItemState {
     /// The values this version knows, as sent on the wire.
     pub const KNOWN: &'static [&'static str] = &[
@@ -664,7 +527,9 @@ impl ClusterVolumePublishStatusItemState {
     }
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl From<&str> for ClusterVolumePublishStatusItemState {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn from(value: &str) -> Self {
         match value {
             "pending-publish" => Self::PendingPublish,
@@ -676,47 +541,34 @@ impl From<&str> for ClusterVolumePublishStatusItemState {
     }
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl From<String> for ClusterVolumePublishStatusItemState {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn from(value: String) -> Self {
         Self::from(value.as_str())
     }
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl std::fmt::Display for ClusterVolumePublishStatusItemState {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl Serialize for ClusterVolumePublishStatusItemState {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for ClusterVolumePublishStatusItemState {
+#[cfg(any(feature = "system", feature = "volumes"))]
+impl<'de> serde::Deserialize<'de> for ClusterVolumePublishStatusItemState {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl api_client_transport::Validate for ClusterVolumePublishStatusItemState {
-    /// A value this version does not know is refused (the client's switch for
-    /// local checks lets it through).
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        match self {
-            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
-                path,
-                &format!("{:?}", self.as_str()),
-                Self::KNOWN,
-            ),
-            _ => Ok(()),
-        }
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
 /// Desired state of a cluster volume.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(any(feature = "system", feature = "volumes"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "system", feature = "volumes"))))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ClusterVolumeSpec {
@@ -728,6 +580,7 @@ pub struct ClusterVolumeSpec {
     pub access_mode: Option<ClusterVolumeSpecAccessMode>,
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl ClusterVolumeSpec {
     /// An empty value: every field is left out until set.
     pub fn new() -> Self {
@@ -738,7 +591,9 @@ impl ClusterVolumeSpec {
     }
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl api_client_transport::Validate for ClusterVolumeSpec {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         api_client_transport::Validate::validate_at(
             &self.access_mode,
@@ -749,7 +604,9 @@ impl api_client_transport::Validate for ClusterVolumeSpec {
 }
 
 /// How the volume may be used.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(any(feature = "system", feature = "volumes"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "system", feature = "volumes"))))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ClusterVolumeSpecAccessMode {
@@ -776,6 +633,7 @@ pub struct ClusterVolumeSpecAccessMode {
     pub availability: Option<ClusterVolumeSpecAccessModeAvailability>,
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl ClusterVolumeSpecAccessMode {
     /// An empty value: every field is left out until set.
     pub fn new() -> Self {
@@ -791,7 +649,9 @@ impl ClusterVolumeSpecAccessMode {
     }
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl api_client_transport::Validate for ClusterVolumeSpecAccessMode {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         api_client_transport::Validate::validate_at(
             &self.scope,
@@ -814,6 +674,8 @@ impl api_client_transport::Validate for ClusterVolumeSpecAccessMode {
 /// Build one from any string with `From<&str>`/`From<String>`; a value this
 /// version does not know is kept in `Unknown`, whose content cannot be matched
 /// (compare with [`Self::as_str`] if you must).
+#[cfg(any(feature = "system", feature = "volumes"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "system", feature = "volumes"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ClusterVolumeSpecAccessModeScope {
@@ -825,6 +687,7 @@ pub enum ClusterVolumeSpecAccessModeScope {
     Unknown(api_client_transport::UnknownValue),
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl ClusterVolumeSpecAccessModeScope {
     /// The values this version knows, as sent on the wire.
     pub const KNOWN: &'static [&'static str] = &["single", "multi"];
@@ -839,7 +702,9 @@ impl ClusterVolumeSpecAccessModeScope {
     }
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl From<&str> for ClusterVolumeSpecAccessModeScope {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn from(value: &str) -> Self {
         match value {
             "single" => Self::Single,
@@ -849,33 +714,35 @@ impl From<&str> for ClusterVolumeSpecAccessModeScope {
     }
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl From<String> for ClusterVolumeSpecAccessModeScope {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn from(value: String) -> Self {
         Self::from(value.as_str())
     }
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl std::fmt::Display for ClusterVolumeSpecAccessModeScope {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl Serialize for ClusterVolumeSpecAccessModeScope {
+#[cfg(any(feature = "system", feature = "volumes"))]
+impl serde::Serialize for ClusterVolumeSpecAccessModeScope {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
-impl<'de> Deserialize<'de> for ClusterVolumeSpecAccessModeScope {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl api_client_transport::Validate for ClusterVolumeSpecAccessModeScope {
     /// A value this version does not know is refused (the client's switch for
     /// local checks lets it through).
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         match self {
             Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
@@ -888,11 +755,21 @@ impl api_client_transport::Validate for ClusterVolumeSpecAccessModeScope {
     }
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
+impl<'de> serde::Deserialize<'de> for ClusterVolumeSpecAccessModeScope {
+    #[cfg(any(feature = "system", feature = "volumes"))]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
 /// How tasks may share it: `none`, `readonly`, `onewriter` or `all`.
 ///
 /// Build one from any string with `From<&str>`/`From<String>`; a value this
 /// version does not know is kept in `Unknown`, whose content cannot be matched
 /// (compare with [`Self::as_str`] if you must).
+#[cfg(any(feature = "system", feature = "volumes"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "system", feature = "volumes"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ClusterVolumeSpecAccessModeSharing {
@@ -908,6 +785,7 @@ pub enum ClusterVolumeSpecAccessModeSharing {
     Unknown(api_client_transport::UnknownValue),
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl ClusterVolumeSpecAccessModeSharing {
     /// The values this version knows, as sent on the wire.
     pub const KNOWN: &'static [&'static str] = &["none", "readonly", "onewriter", "all"];
@@ -924,7 +802,9 @@ impl ClusterVolumeSpecAccessModeSharing {
     }
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl From<&str> for ClusterVolumeSpecAccessModeSharing {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn from(value: &str) -> Self {
         match value {
             "none" => Self::None,
@@ -936,33 +816,35 @@ impl From<&str> for ClusterVolumeSpecAccessModeSharing {
     }
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl From<String> for ClusterVolumeSpecAccessModeSharing {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn from(value: String) -> Self {
         Self::from(value.as_str())
     }
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl std::fmt::Display for ClusterVolumeSpecAccessModeSharing {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl Serialize for ClusterVolumeSpecAccessModeSharing {
+#[cfg(any(feature = "system", feature = "volumes"))]
+impl serde::Serialize for ClusterVolumeSpecAccessModeSharing {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
-impl<'de> Deserialize<'de> for ClusterVolumeSpecAccessModeSharing {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl api_client_transport::Validate for ClusterVolumeSpecAccessModeSharing {
     /// A value this version does not know is refused (the client's switch for
     /// local checks lets it through).
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         match self {
             Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
@@ -975,8 +857,18 @@ impl api_client_transport::Validate for ClusterVolumeSpecAccessModeSharing {
     }
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
+impl<'de> serde::Deserialize<'de> for ClusterVolumeSpecAccessModeSharing {
+    #[cfg(any(feature = "system", feature = "volumes"))]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
 /// The inline object of `ClusterVolumeSpecAccessModeSecretsItem`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(any(feature = "system", feature = "volumes"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "system", feature = "volumes"))))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ClusterVolumeSpecAccessModeSecretsItem {
@@ -988,6 +880,7 @@ pub struct ClusterVolumeSpecAccessModeSecretsItem {
     pub secret: Option<String>,
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl ClusterVolumeSpecAccessModeSecretsItem {
     /// An empty value: every field is left out until set.
     pub fn new() -> Self {
@@ -998,7 +891,9 @@ impl ClusterVolumeSpecAccessModeSecretsItem {
     }
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl api_client_transport::Validate for ClusterVolumeSpecAccessModeSecretsItem {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -1006,7 +901,9 @@ impl api_client_transport::Validate for ClusterVolumeSpecAccessModeSecretsItem {
 }
 
 /// Where the volume must, or should, be reachable.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(any(feature = "system", feature = "volumes"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "system", feature = "volumes"))))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ClusterVolumeSpecAccessModeAccessibilityRequirements {
@@ -1018,6 +915,7 @@ pub struct ClusterVolumeSpecAccessModeAccessibilityRequirements {
     pub preferred: Option<Vec<Topology>>,
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl ClusterVolumeSpecAccessModeAccessibilityRequirements {
     /// An empty value: every field is left out until set.
     pub fn new() -> Self {
@@ -1028,7 +926,9 @@ impl ClusterVolumeSpecAccessModeAccessibilityRequirements {
     }
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl api_client_transport::Validate for ClusterVolumeSpecAccessModeAccessibilityRequirements {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -1036,7 +936,9 @@ impl api_client_transport::Validate for ClusterVolumeSpecAccessModeAccessibility
 }
 
 /// Size bounds of the volume.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(any(feature = "system", feature = "volumes"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "system", feature = "volumes"))))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ClusterVolumeSpecAccessModeCapacityRange {
@@ -1048,6 +950,7 @@ pub struct ClusterVolumeSpecAccessModeCapacityRange {
     pub limit_bytes: Option<i64>,
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl ClusterVolumeSpecAccessModeCapacityRange {
     /// An empty value: every field is left out until set.
     pub fn new() -> Self {
@@ -1058,7 +961,9 @@ impl ClusterVolumeSpecAccessModeCapacityRange {
     }
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl api_client_transport::Validate for ClusterVolumeSpecAccessModeCapacityRange {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -1070,6 +975,8 @@ impl api_client_transport::Validate for ClusterVolumeSpecAccessModeCapacityRange
 /// Build one from any string with `From<&str>`/`From<String>`; a value this
 /// version does not know is kept in `Unknown`, whose content cannot be matched
 /// (compare with [`Self::as_str`] if you must).
+#[cfg(any(feature = "system", feature = "volumes"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "system", feature = "volumes"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ClusterVolumeSpecAccessModeAvailability {
@@ -1083,6 +990,7 @@ pub enum ClusterVolumeSpecAccessModeAvailability {
     Unknown(api_client_transport::UnknownValue),
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl ClusterVolumeSpecAccessModeAvailability {
     /// The values this version knows, as sent on the wire.
     pub const KNOWN: &'static [&'static str] = &["active", "pause", "drain"];
@@ -1098,7 +1006,9 @@ impl ClusterVolumeSpecAccessModeAvailability {
     }
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl From<&str> for ClusterVolumeSpecAccessModeAvailability {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn from(value: &str) -> Self {
         match value {
             "active" => Self::Active,
@@ -1109,33 +1019,35 @@ impl From<&str> for ClusterVolumeSpecAccessModeAvailability {
     }
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl From<String> for ClusterVolumeSpecAccessModeAvailability {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn from(value: String) -> Self {
         Self::from(value.as_str())
     }
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl std::fmt::Display for ClusterVolumeSpecAccessModeAvailability {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl Serialize for ClusterVolumeSpecAccessModeAvailability {
+#[cfg(any(feature = "system", feature = "volumes"))]
+impl serde::Serialize for ClusterVolumeSpecAccessModeAvailability {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
-impl<'de> Deserialize<'de> for ClusterVolumeSpecAccessModeAvailability {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl api_client_transport::Validate for ClusterVolumeSpecAccessModeAvailability {
     /// A value this version does not know is refused (the client's switch for
     /// local checks lets it through).
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         match self {
             Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
@@ -1148,27 +1060,30 @@ impl api_client_transport::Validate for ClusterVolumeSpecAccessModeAvailability 
     }
 }
 
-/// Commit of a component the daemon runs.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct Commit {
-    /// Commit in use.
-    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Commit the daemon was built against (deprecated upstream).
-    #[serde(rename = "Expected", skip_serializing_if = "Option::is_none")]
-    pub expected: Option<String>,
-}
-
-impl api_client_transport::Validate for Commit {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
+#[cfg(any(feature = "system", feature = "volumes"))]
+impl<'de> serde::Deserialize<'de> for ClusterVolumeSpecAccessModeAvailability {
+    #[cfg(any(feature = "system", feature = "volumes"))]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
+/// Commit of a component the daemon runs.
+#[cfg(feature = "system")]
+#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Commit {
+    /// Commit in use.
+    #[serde(rename = "ID")]
+    pub id: Option<String>,
+    /// Commit the daemon was built against (deprecated upstream).
+    #[serde(rename = "Expected")]
+    pub expected: Option<String>,
+}
+
 /// Version of one daemon component.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ComponentVersion {
@@ -1177,19 +1092,13 @@ pub struct ComponentVersion {
     /// Component version.
     pub version: String,
     /// Component-specific details (free-form).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<serde_json::Value>,
 }
 
-impl api_client_transport::Validate for ComponentVersion {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// The config-only network a network takes its configuration from.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "networks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ConfigReference {
     /// Name of the config-only network.
@@ -1197,6 +1106,7 @@ pub struct ConfigReference {
     pub network: Option<String>,
 }
 
+#[cfg(feature = "networks")]
 impl ConfigReference {
     /// An empty value: every field is left out until set.
     pub fn new() -> Self {
@@ -1204,7 +1114,9 @@ impl ConfigReference {
     }
 }
 
+#[cfg(feature = "networks")]
 impl api_client_transport::Validate for ConfigReference {
+    #[cfg(feature = "networks")]
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -1212,7 +1124,7 @@ impl api_client_transport::Validate for ConfigReference {
 }
 
 /// Configuration of a container that does not depend on the host.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerConfig {
@@ -1236,7 +1148,7 @@ pub struct ContainerConfig {
     pub attach_stderr: Option<bool>,
     /// Ports the container exposes, as keys like `80/tcp` mapped to `{}`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub exposed_ports: Option<BTreeMap<String, EmptyObject>>,
+    pub exposed_ports: Option<std::collections::BTreeMap<String, EmptyObject>>,
     /// Give the process a pseudo-terminal; its output is then one raw stream instead of multiplexed stdout/stderr frames.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tty: Option<bool>,
@@ -1267,7 +1179,7 @@ pub struct ContainerConfig {
     pub image: Option<String>,
     /// Paths in the container that become anonymous volumes, mapped to `{}`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub volumes: Option<BTreeMap<String, EmptyObject>>,
+    pub volumes: Option<std::collections::BTreeMap<String, EmptyObject>>,
     /// Working directory of the command.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub working_dir: Option<String>,
@@ -1289,7 +1201,7 @@ pub struct ContainerConfig {
     pub on_build: Option<Vec<String>>,
     /// Labels (metadata) of the container.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub labels: Option<BTreeMap<String, String>>,
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
     /// Signal that stops the container, for example `SIGTERM`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_signal: Option<String>,
@@ -1342,7 +1254,7 @@ impl api_client_transport::Validate for ContainerConfig {
 }
 
 /// Body of a create call: the container configuration plus host and network settings.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerCreateRequest {
     /// Host name of the container.
@@ -1365,7 +1277,7 @@ pub struct ContainerCreateRequest {
     pub attach_stderr: Option<bool>,
     /// Ports the container exposes, as keys like `80/tcp` mapped to `{}`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub exposed_ports: Option<BTreeMap<String, EmptyObject>>,
+    pub exposed_ports: Option<std::collections::BTreeMap<String, EmptyObject>>,
     /// Give the process a pseudo-terminal; its output is then one raw stream instead of multiplexed stdout/stderr frames.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tty: Option<bool>,
@@ -1379,11 +1291,7 @@ pub struct ContainerCreateRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub env: Option<Vec<String>>,
     /// Command to run, as an argument list.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        deserialize_with = "crate::tolerant::string_or_list"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cmd: Option<Vec<String>>,
     /// Health check of a container.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1396,16 +1304,12 @@ pub struct ContainerCreateRequest {
     pub image: Option<String>,
     /// Paths in the container that become anonymous volumes, mapped to `{}`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub volumes: Option<BTreeMap<String, EmptyObject>>,
+    pub volumes: Option<std::collections::BTreeMap<String, EmptyObject>>,
     /// Working directory of the command.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub working_dir: Option<String>,
     /// Entrypoint, as an argument list.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        deserialize_with = "crate::tolerant::string_or_list"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub entrypoint: Option<Vec<String>>,
     /// Disable networking.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1418,7 +1322,7 @@ pub struct ContainerCreateRequest {
     pub on_build: Option<Vec<String>>,
     /// Labels (metadata) of the container.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub labels: Option<BTreeMap<String, String>>,
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
     /// Signal that stops the container, for example `SIGTERM`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_signal: Option<String>,
@@ -1482,248 +1386,145 @@ impl api_client_transport::Validate for ContainerCreateRequest {
 }
 
 /// Answer to a create call.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerCreateResponse {
     /// Id of the new container.
     pub id: String,
     /// Warnings met while creating it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<String>>,
 }
 
-impl api_client_transport::Validate for ContainerCreateResponse {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Full detail of one container.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerInspectResponse {
     /// Container id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Creation time (RFC 3339).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
     /// Path of the command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// Arguments of the command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub args: Option<Vec<String>>,
     /// Run state of a container.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<ContainerState>,
     /// Image id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     /// Host path of its resolv.conf.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resolv_conf_path: Option<String>,
     /// Host path of its hostname file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hostname_path: Option<String>,
     /// Host path of its hosts file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hosts_path: Option<String>,
     /// Host path of its log file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub log_path: Option<String>,
     /// Name, with a leading `/`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Restarts made by the restart policy.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub restart_count: Option<i64>,
     /// Storage driver.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
     /// Platform (operating system).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
     /// SELinux mount label.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mount_label: Option<String>,
     /// SELinux process label.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub process_label: Option<String>,
     /// AppArmor profile.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_armor_profile: Option<String>,
     /// Ids of exec instances in the container.
-    #[serde(rename = "ExecIDs", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ExecIDs")]
     pub exec_ids: Option<Vec<String>>,
     /// Configuration of a container that depends on the host: limits, mounts, ports, namespaces.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_config: Option<HostConfig>,
     /// Storage driver and its data.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub graph_driver: Option<GraphDriverData>,
     /// Bytes written by the container (only with `size`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size_rw: Option<i64>,
     /// Total size of its files (only with `size`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size_root_fs: Option<i64>,
     /// Mounts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mounts: Option<Vec<MountPoint>>,
     /// Configuration of a container that does not depend on the host.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<ContainerConfig>,
     /// Network state of a container.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_settings: Option<NetworkSettings>,
 }
 
-impl api_client_transport::Validate for ContainerInspectResponse {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.state,
-            &api_client_transport::validate::field(path, "State"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.host_config,
-            &api_client_transport::validate::field(path, "HostConfig"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.mounts,
-            &api_client_transport::validate::field(path, "Mounts"),
-        )?;
-        Ok(())
-    }
-}
-
 /// What a prune removed.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerPruneResponse {
     /// Ids of removed containers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub containers_deleted: Option<Vec<String>>,
     /// Disk space freed, in bytes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub space_reclaimed: Option<i64>,
 }
 
-impl api_client_transport::Validate for ContainerPruneResponse {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Run state of a container.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerState {
     /// Lifecycle state of a container.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ContainerStatus>,
     /// Running (also true while paused).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub running: Option<bool>,
     /// Paused.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub paused: Option<bool>,
     /// Being restarted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub restarting: Option<bool>,
     /// Was killed because it ran out of memory.
-    #[serde(rename = "OOMKilled", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "OOMKilled")]
     pub oom_killed: Option<bool>,
     /// Dead (removal failed part way).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dead: Option<bool>,
     /// Process id of the main process (0 when not running).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pid: Option<i64>,
     /// Exit code of the last run.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i64>,
     /// Error of the last start attempt.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// When it last started (RFC 3339).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
     /// When it last exited (RFC 3339).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<String>,
     /// Health check state.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub health: Option<Health>,
 }
 
-impl api_client_transport::Validate for ContainerState {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.status,
-            &api_client_transport::validate::field(path, "Status"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.health,
-            &api_client_transport::validate::field(path, "Health"),
-        )?;
-        Ok(())
-    }
-}
-
 /// One resource usage sample of a container. Every field is optional: what is reported depends on the platform and the cgroup version.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerStats {
     /// Container name, with a leading `/`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Container id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Time of this sample (RFC 3339).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub read: Option<String>,
     /// Time of the previous sample (RFC 3339).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub preread: Option<String>,
     /// Number of processes (Windows only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub num_procs: Option<u64>,
     /// Process count statistics.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pids_stats: Option<PidsStats>,
     /// Block IO statistics; most lists are null on cgroup v2.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub blkio_stats: Option<BlkioStats>,
     /// CPU statistics of one sample.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_stats: Option<CpuStats>,
     /// CPU statistics of one sample.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub precpu_stats: Option<CpuStats>,
     /// Memory statistics.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_stats: Option<MemoryStats>,
     /// Interface name to counters.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub networks: Option<BTreeMap<String, NetworkStats>>,
+    pub networks: Option<std::collections::BTreeMap<String, NetworkStats>>,
     /// Storage statistics (Windows only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub storage_stats: Option<StorageStats>,
-}
-
-impl api_client_transport::Validate for ContainerStats {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
 }
 
 /// Lifecycle state of a container.
@@ -1806,157 +1607,83 @@ impl std::fmt::Display for ContainerStatus {
     }
 }
 
-impl Serialize for ContainerStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for ContainerStatus {
+impl<'de> serde::Deserialize<'de> for ContainerStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl api_client_transport::Validate for ContainerStatus {
-    /// A value this version does not know is refused (the client's switch for
-    /// local checks lets it through).
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        match self {
-            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
-                path,
-                &format!("{:?}", self.as_str()),
-                Self::KNOWN,
-            ),
-            _ => Ok(()),
-        }
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
 /// One container in a list.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerSummary {
     /// Container id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Names, each with a leading `/`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub names: Option<Vec<String>>,
     /// Image name the container was created from.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     /// Image id.
-    #[serde(rename = "ImageID", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ImageID")]
     pub image_id: Option<String>,
     /// Command line, as one string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
     /// Creation time, Unix seconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<i64>,
     /// Exposed and published ports.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ports: Option<Vec<Port>>,
     /// Bytes written by the container (only with `size`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size_rw: Option<i64>,
     /// Total size of its files (only with `size`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size_root_fs: Option<i64>,
     /// Labels.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub labels: Option<BTreeMap<String, String>>,
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
     /// State word, for example `running` or `exited`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Human-readable status, for example `Up 2 minutes`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Host settings shown in the container list.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_config: Option<ContainerSummaryHostConfig>,
     /// Networks shown in the container list.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_settings: Option<ContainerSummaryNetworkSettings>,
     /// Mounts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mounts: Option<Vec<MountPoint>>,
 }
 
-impl api_client_transport::Validate for ContainerSummary {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.ports,
-            &api_client_transport::validate::field(path, "Ports"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.mounts,
-            &api_client_transport::validate::field(path, "Mounts"),
-        )?;
-        Ok(())
-    }
-}
-
 /// Host settings shown in the container list.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerSummaryHostConfig {
     /// Network mode.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_mode: Option<String>,
     /// Annotations (API 1.43+).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub annotations: Option<BTreeMap<String, String>>,
-}
-
-impl api_client_transport::Validate for ContainerSummaryHostConfig {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
+    pub annotations: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// Networks shown in the container list.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerSummaryNetworkSettings {
     /// Network name to endpoint.
-    #[serde(rename = "Networks", skip_serializing_if = "Option::is_none")]
-    pub networks: Option<BTreeMap<String, EndpointSettings>>,
-}
-
-impl api_client_transport::Validate for ContainerSummaryNetworkSettings {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
+    #[serde(rename = "Networks")]
+    pub networks: Option<std::collections::BTreeMap<String, EndpointSettings>>,
 }
 
 /// Processes running in a container, as `ps` prints them.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerTopResponse {
     /// Column titles.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub titles: Option<Vec<String>>,
     /// One row of column values per process.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub processes: Option<Vec<Vec<String>>>,
 }
 
-impl api_client_transport::Validate for ContainerTopResponse {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// New resource limits and restart policy of a container.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerUpdateRequest {
     /// Relative CPU weight.
@@ -2142,140 +1869,85 @@ impl api_client_transport::Validate for ContainerUpdateRequest {
 }
 
 /// Answer to an update call.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerUpdateResponse {
     /// Warnings met while updating.
-    #[serde(rename = "Warnings", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Warnings")]
     pub warnings: Option<Vec<String>>,
 }
 
-impl api_client_transport::Validate for ContainerUpdateResponse {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Error met while waiting.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerWaitExitError {
     /// What went wrong.
-    #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Message")]
     pub message: Option<String>,
 }
 
-impl api_client_transport::Validate for ContainerWaitExitError {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// How a waited-for container ended.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerWaitResponse {
     /// Exit code of the container.
     pub status_code: i64,
     /// Error met while waiting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ContainerWaitExitError>,
 }
 
-impl api_client_transport::Validate for ContainerWaitResponse {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// CPU statistics of one sample.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct CpuStats {
     /// CPU time used.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_usage: Option<CpuUsage>,
     /// CPU time of the whole host, in nanoseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_cpu_usage: Option<u64>,
     /// Number of online CPUs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub online_cpus: Option<u64>,
     /// CPU throttling counters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub throttling_data: Option<ThrottlingData>,
 }
 
-impl api_client_transport::Validate for CpuStats {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// CPU time used.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct CpuUsage {
     /// Total CPU time, in nanoseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_usage: Option<u64>,
     /// CPU time per CPU (cgroup v1 only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub percpu_usage: Option<Vec<u64>>,
     /// Kernel-mode time, in nanoseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage_in_kernelmode: Option<u64>,
     /// User-mode time, in nanoseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage_in_usermode: Option<u64>,
 }
 
-impl api_client_transport::Validate for CpuUsage {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// One message of an image create (pull or import) progress stream.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "images")]
+#[cfg_attr(docsrs, doc(cfg(feature = "images")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct CreateImageInfo {
     /// Layer or image the message is about.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Error text; set when the operation failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Error reported inside a progress stream.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_detail: Option<ErrorDetail>,
     /// Status text (for an import, the final one is the image id).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Progress bar text.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<String>,
     /// Progress counters of a long-running image operation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub progress_detail: Option<ProgressDetail>,
 }
 
-impl api_client_transport::Validate for CreateImageInfo {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// A host device made available in the container.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct DeviceMapping {
@@ -2309,7 +1981,7 @@ impl api_client_transport::Validate for DeviceMapping {
 }
 
 /// A request for devices handled by a device driver (for example GPUs).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct DeviceRequest {
@@ -2327,7 +1999,7 @@ pub struct DeviceRequest {
     pub capabilities: Option<Vec<Vec<String>>>,
     /// Driver options.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub options: Option<BTreeMap<String, String>>,
+    pub options: Option<std::collections::BTreeMap<String, String>>,
 }
 
 impl DeviceRequest {
@@ -2351,7 +2023,9 @@ impl api_client_transport::Validate for DeviceRequest {
 }
 
 /// What a registry says about an image.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "images")]
+#[cfg_attr(docsrs, doc(cfg(feature = "images")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct DistributionInspect {
@@ -2365,15 +2039,8 @@ pub struct DistributionInspect {
     pub platforms: Vec<OciPlatform>,
 }
 
-impl api_client_transport::Validate for DistributionInspect {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// An empty JSON object, used by the daemon as a set member (`{}`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct EmptyObject {}
 
@@ -2392,7 +2059,7 @@ impl api_client_transport::Validate for EmptyObject {
 }
 
 /// Static addresses of a network endpoint.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct EndpointIpamConfig {
     /// IPv4 address.
@@ -2425,7 +2092,7 @@ impl api_client_transport::Validate for EndpointIpamConfig {
 }
 
 /// A container's connection to one network.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct EndpointSettings {
@@ -2470,7 +2137,7 @@ pub struct EndpointSettings {
     pub global_ipv6_prefix_len: Option<i64>,
     /// Driver options of the endpoint.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub driver_opts: Option<BTreeMap<String, String>>,
+    pub driver_opts: Option<std::collections::BTreeMap<String, String>>,
     /// Names the container resolves to in this network (API 1.44+, set by the daemon).
     #[serde(rename = "DNSNames", skip_serializing_if = "Option::is_none")]
     pub dns_names: Option<Vec<String>>,
@@ -2506,95 +2173,61 @@ impl api_client_transport::Validate for EndpointSettings {
 }
 
 /// Error reported inside a progress stream.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "images")]
+#[cfg_attr(docsrs, doc(cfg(feature = "images")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ErrorDetail {
     /// Error code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<i64>,
     /// What went wrong.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 
-impl api_client_transport::Validate for ErrorDetail {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Error body the daemon sends with a non-2xx status.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ErrorResponse {
     /// What went wrong, in the daemon's words.
     pub message: String,
 }
 
-impl api_client_transport::Validate for ErrorResponse {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// The object an event is about.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "system")]
+#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct EventActor {
     /// Its id.
-    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ID")]
     pub id: Option<String>,
     /// Details such as `name`, `image`, `exitCode`, labels.
-    #[serde(rename = "Attributes", skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<BTreeMap<String, String>>,
-}
-
-impl api_client_transport::Validate for EventActor {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
+    #[serde(rename = "Attributes")]
+    pub attributes: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// One event from the daemon.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "system")]
+#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct EventMessage {
     /// Kind of object the event is about.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<EventMessageType>,
     /// What happened, e.g. `create`, `start`, `die`, `exec_start: sh`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
     /// The object an event is about.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub actor: Option<EventActor>,
     /// `local` for this daemon, `swarm` for the cluster.
-    #[serde(rename = "scope", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "scope")]
     pub scope: Option<EventMessageScope>,
     /// When, in Unix seconds.
-    #[serde(rename = "time", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "time")]
     pub time: Option<i64>,
     /// When, in Unix nanoseconds.
-    #[serde(rename = "timeNano", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "timeNano")]
     pub time_nano: Option<i64>,
-}
-
-impl api_client_transport::Validate for EventMessage {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.r#type,
-            &api_client_transport::validate::field(path, "Type"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.scope,
-            &api_client_transport::validate::field(path, "scope"),
-        )?;
-        Ok(())
-    }
 }
 
 /// Kind of object the event is about.
@@ -2602,6 +2235,8 @@ impl api_client_transport::Validate for EventMessage {
 /// Build one from any string with `From<&str>`/`From<String>`; a value this
 /// version does not know is kept in `Unknown`, whose content cannot be matched
 /// (compare with [`Self::as_str`] if you must).
+#[cfg(feature = "system")]
+#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EventMessageType {
@@ -2631,6 +2266,7 @@ pub enum EventMessageType {
     Unknown(api_client_transport::UnknownValue),
 }
 
+#[cfg(feature = "system")]
 impl EventMessageType {
     /// The values this version knows, as sent on the wire.
     pub const KNOWN: &'static [&'static str] = &[
@@ -2666,7 +2302,9 @@ impl EventMessageType {
     }
 }
 
+#[cfg(feature = "system")]
 impl From<&str> for EventMessageType {
+    #[cfg(feature = "system")]
     fn from(value: &str) -> Self {
         match value {
             "builder" => Self::Builder,
@@ -2685,42 +2323,27 @@ impl From<&str> for EventMessageType {
     }
 }
 
+#[cfg(feature = "system")]
 impl From<String> for EventMessageType {
+    #[cfg(feature = "system")]
     fn from(value: String) -> Self {
         Self::from(value.as_str())
     }
 }
 
+#[cfg(feature = "system")]
 impl std::fmt::Display for EventMessageType {
+    #[cfg(feature = "system")]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl Serialize for EventMessageType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for EventMessageType {
+#[cfg(feature = "system")]
+impl<'de> serde::Deserialize<'de> for EventMessageType {
+    #[cfg(feature = "system")]
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl api_client_transport::Validate for EventMessageType {
-    /// A value this version does not know is refused (the client's switch for
-    /// local checks lets it through).
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        match self {
-            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
-                path,
-                &format!("{:?}", self.as_str()),
-                Self::KNOWN,
-            ),
-            _ => Ok(()),
-        }
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -2729,6 +2352,8 @@ impl api_client_transport::Validate for EventMessageType {
 /// Build one from any string with `From<&str>`/`From<String>`; a value this
 /// version does not know is kept in `Unknown`, whose content cannot be matched
 /// (compare with [`Self::as_str`] if you must).
+#[cfg(feature = "system")]
+#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EventMessageScope {
@@ -2740,6 +2365,7 @@ pub enum EventMessageScope {
     Unknown(api_client_transport::UnknownValue),
 }
 
+#[cfg(feature = "system")]
 impl EventMessageScope {
     /// The values this version knows, as sent on the wire.
     pub const KNOWN: &'static [&'static str] = &["local", "swarm"];
@@ -2754,7 +2380,9 @@ impl EventMessageScope {
     }
 }
 
+#[cfg(feature = "system")]
 impl From<&str> for EventMessageScope {
+    #[cfg(feature = "system")]
     fn from(value: &str) -> Self {
         match value {
             "local" => Self::Local,
@@ -2764,47 +2392,32 @@ impl From<&str> for EventMessageScope {
     }
 }
 
+#[cfg(feature = "system")]
 impl From<String> for EventMessageScope {
+    #[cfg(feature = "system")]
     fn from(value: String) -> Self {
         Self::from(value.as_str())
     }
 }
 
+#[cfg(feature = "system")]
 impl std::fmt::Display for EventMessageScope {
+    #[cfg(feature = "system")]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl Serialize for EventMessageScope {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for EventMessageScope {
+#[cfg(feature = "system")]
+impl<'de> serde::Deserialize<'de> for EventMessageScope {
+    #[cfg(feature = "system")]
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl api_client_transport::Validate for EventMessageScope {
-    /// A value this version does not know is refused (the client's switch for
-    /// local checks lets it through).
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        match self {
-            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
-                path,
-                &format!("{:?}", self.as_str()),
-                Self::KNOWN,
-            ),
-            _ => Ok(()),
-        }
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
 /// A command to run in a running container.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ExecConfig {
     /// Attach standard input.
@@ -2829,11 +2442,7 @@ pub struct ExecConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub env: Option<Vec<String>>,
     /// Command and arguments.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        deserialize_with = "crate::tolerant::string_or_list"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cmd: Option<Vec<String>>,
     /// Run with extended privileges.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2880,54 +2489,38 @@ impl api_client_transport::Validate for ExecConfig {
 }
 
 /// State of an exec instance.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ExecInspectResponse {
     /// Can be removed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub can_remove: Option<bool>,
     /// Detach key sequence.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub detach_keys: Option<String>,
     /// Exec id.
-    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ID")]
     pub id: Option<String>,
     /// Still running.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub running: Option<bool>,
     /// Exit code, once it has exited.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i64>,
     /// Process of an exec instance.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub process_config: Option<ProcessConfig>,
     /// Standard input is attached.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub open_stdin: Option<bool>,
     /// Standard error is attached.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub open_stderr: Option<bool>,
     /// Standard output is attached.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub open_stdout: Option<bool>,
     /// Container it runs in.
-    #[serde(rename = "ContainerID", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ContainerID")]
     pub container_id: Option<String>,
     /// Process id on the host.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pid: Option<i64>,
 }
 
-impl api_client_transport::Validate for ExecInspectResponse {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// How to start an exec instance.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ExecStartConfig {
     /// Return at once instead of streaming the output.
@@ -2967,7 +2560,7 @@ impl api_client_transport::Validate for ExecStartConfig {
 }
 
 /// A path that changed in the container filesystem, relative to its image.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct FilesystemChange {
@@ -2977,81 +2570,52 @@ pub struct FilesystemChange {
     pub kind: ChangeType,
 }
 
-impl api_client_transport::Validate for FilesystemChange {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.kind,
-            &api_client_transport::validate::field(path, "Kind"),
-        )?;
-        Ok(())
-    }
-}
-
 /// User-defined resources: counts (`SSD=3`) or named items (`GPU=UUID1`).
+#[cfg(feature = "system")]
+#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
 pub type GenericResources = Vec<GenericResourcesItem>;
 
 /// The inline object of `GenericResourcesItem`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "system")]
+#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct GenericResourcesItem {
     /// A named resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub named_resource_spec: Option<GenericResourcesItemNamedResourceSpec>,
     /// A counted resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub discrete_resource_spec: Option<GenericResourcesItemDiscreteResourceSpec>,
 }
 
-impl api_client_transport::Validate for GenericResourcesItem {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// A named resource.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "system")]
+#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct GenericResourcesItemNamedResourceSpec {
     /// Kind of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// Its name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 
-impl api_client_transport::Validate for GenericResourcesItemNamedResourceSpec {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// A counted resource.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "system")]
+#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct GenericResourcesItemDiscreteResourceSpec {
     /// Kind of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// How many.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<i64>,
 }
 
-impl api_client_transport::Validate for GenericResourcesItemDiscreteResourceSpec {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Storage driver and its data.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct GraphDriverData {
@@ -3062,44 +2626,24 @@ pub struct GraphDriverData {
         default,
         deserialize_with = "api_client_transport::__private::null_as_default"
     )]
-    pub data: BTreeMap<String, String>,
-}
-
-impl api_client_transport::Validate for GraphDriverData {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
+    pub data: std::collections::BTreeMap<String, String>,
 }
 
 /// Health check state.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct Health {
     /// Result of the container health check so far.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<HealthStatus>,
     /// Consecutive failed checks.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub failing_streak: Option<i64>,
     /// Last few check results.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub log: Option<Vec<HealthcheckResult>>,
 }
 
-impl api_client_transport::Validate for Health {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.status,
-            &api_client_transport::validate::field(path, "Status"),
-        )?;
-        Ok(())
-    }
-}
-
 /// Health check of a container. Durations are in nanoseconds; 0 inherits.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct HealthConfig {
@@ -3204,61 +2748,31 @@ impl std::fmt::Display for HealthStatus {
     }
 }
 
-impl Serialize for HealthStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for HealthStatus {
+impl<'de> serde::Deserialize<'de> for HealthStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl api_client_transport::Validate for HealthStatus {
-    /// A value this version does not know is refused (the client's switch for
-    /// local checks lets it through).
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        match self {
-            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
-                path,
-                &format!("{:?}", self.as_str()),
-                Self::KNOWN,
-            ),
-            _ => Ok(()),
-        }
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
 /// One run of a health check.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct HealthcheckResult {
     /// When the check started (RFC 3339).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<String>,
     /// When the check ended (RFC 3339).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<String>,
     /// 0 healthy, 1 unhealthy, 2 reserved.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i64>,
     /// Output of the check.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<String>,
 }
 
-impl api_client_transport::Validate for HealthcheckResult {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// One layer of an image's history.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "images")]
+#[cfg_attr(docsrs, doc(cfg(feature = "images")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct HistoryResponseItem {
@@ -3276,15 +2790,8 @@ pub struct HistoryResponseItem {
     pub comment: String,
 }
 
-impl api_client_transport::Validate for HistoryResponseItem {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Configuration of a container that depends on the host: limits, mounts, ports, namespaces.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct HostConfig {
@@ -3401,7 +2908,7 @@ pub struct HostConfig {
     pub network_mode: Option<String>,
     /// Container ports to their host bindings (null: exposed but not published).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub port_bindings: Option<BTreeMap<String, Option<Vec<PortBinding>>>>,
+    pub port_bindings: Option<std::collections::BTreeMap<String, Option<Vec<PortBinding>>>>,
     /// Restart behaviour of a container.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restart_policy: Option<RestartPolicy>,
@@ -3422,7 +2929,7 @@ pub struct HostConfig {
     pub console_size: Option<Vec<i64>>,
     /// Annotations handed to the runtime (API 1.43+).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub annotations: Option<BTreeMap<String, String>>,
+    pub annotations: Option<std::collections::BTreeMap<String, String>>,
     /// Kernel capabilities to add.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cap_add: Option<Vec<String>>,
@@ -3476,10 +2983,10 @@ pub struct HostConfig {
     pub security_opt: Option<Vec<String>>,
     /// Storage driver options.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub storage_opt: Option<BTreeMap<String, String>>,
+    pub storage_opt: Option<std::collections::BTreeMap<String, String>>,
     /// tmpfs mounts: container path to mount options.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tmpfs: Option<BTreeMap<String, String>>,
+    pub tmpfs: Option<std::collections::BTreeMap<String, String>>,
     /// UTS namespace mode.
     #[serde(rename = "UTSMode", skip_serializing_if = "Option::is_none")]
     pub uts_mode: Option<String>,
@@ -3491,7 +2998,7 @@ pub struct HostConfig {
     pub shm_size: Option<i64>,
     /// Kernel parameters to set.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sysctls: Option<BTreeMap<String, String>>,
+    pub sysctls: Option<std::collections::BTreeMap<String, String>>,
     /// OCI runtime to use.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime: Option<String>,
@@ -3647,7 +3154,9 @@ impl api_client_transport::Validate for HostConfig {
 }
 
 /// IP address management of a network.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "networks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct Ipam {
@@ -3659,9 +3168,10 @@ pub struct Ipam {
     pub config: Option<Vec<IpamConfig>>,
     /// IPAM driver options.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub options: Option<BTreeMap<String, String>>,
+    pub options: Option<std::collections::BTreeMap<String, String>>,
 }
 
+#[cfg(feature = "networks")]
 impl Ipam {
     /// An empty value: every field is left out until set.
     pub fn new() -> Self {
@@ -3673,7 +3183,9 @@ impl Ipam {
     }
 }
 
+#[cfg(feature = "networks")]
 impl api_client_transport::Validate for Ipam {
+    #[cfg(feature = "networks")]
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -3681,7 +3193,9 @@ impl api_client_transport::Validate for Ipam {
 }
 
 /// One address pool of a network.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "networks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct IpamConfig {
@@ -3696,9 +3210,10 @@ pub struct IpamConfig {
     pub gateway: Option<String>,
     /// Addresses the driver must not hand out, by name.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub auxiliary_addresses: Option<BTreeMap<String, String>>,
+    pub auxiliary_addresses: Option<std::collections::BTreeMap<String, String>>,
 }
 
+#[cfg(feature = "networks")]
 impl IpamConfig {
     /// An empty value: every field is left out until set.
     pub fn new() -> Self {
@@ -3711,7 +3226,9 @@ impl IpamConfig {
     }
 }
 
+#[cfg(feature = "networks")]
 impl api_client_transport::Validate for IpamConfig {
+    #[cfg(feature = "networks")]
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -3719,7 +3236,7 @@ impl api_client_transport::Validate for IpamConfig {
 }
 
 /// Identifier of a newly created object.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct IdResponse {
     /// The new object's id.
@@ -3727,199 +3244,133 @@ pub struct IdResponse {
     pub id: String,
 }
 
-impl api_client_transport::Validate for IdResponse {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// One effect of an image delete.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "images")]
+#[cfg_attr(docsrs, doc(cfg(feature = "images")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ImageDeleteResponseItem {
     /// A name that was removed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub untagged: Option<String>,
     /// An image id that was deleted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<String>,
 }
 
-impl api_client_transport::Validate for ImageDeleteResponseItem {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// The id of a built image, reported in a build stream.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "images")]
+#[cfg_attr(docsrs, doc(cfg(feature = "images")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ImageId {
     /// Image id.
-    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ID")]
     pub id: Option<String>,
 }
 
-impl api_client_transport::Validate for ImageId {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Detail of one image.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "images")]
+#[cfg_attr(docsrs, doc(cfg(feature = "images")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ImageInspect {
     /// Image id (content digest of its configuration).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Names (`repo:tag`) of the image.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub repo_tags: Option<Vec<String>>,
     /// Repository digests.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub repo_digests: Option<Vec<String>>,
     /// Parent image id, for locally built images.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
     /// Comment (for imports, the commit message).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Creation time (RFC 3339).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
     /// Engine version that built it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub docker_version: Option<String>,
     /// Author.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,
     /// Configuration of a container that does not depend on the host.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<ContainerConfig>,
     /// CPU architecture.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub architecture: Option<String>,
     /// Architecture variant.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
     /// Operating system.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub os: Option<String>,
     /// Operating system version (Windows).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub os_version: Option<String>,
     /// Size in bytes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// Storage driver and its data.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub graph_driver: Option<GraphDriverData>,
     /// Layers of an image.
-    #[serde(rename = "RootFS", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "RootFS")]
     pub root_fs: Option<ImageRootFs>,
     /// Local metadata of an image.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<ImageMetadata>,
 }
 
-impl api_client_transport::Validate for ImageInspect {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Local metadata of an image.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "images")]
+#[cfg_attr(docsrs, doc(cfg(feature = "images")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ImageMetadata {
     /// When the image was last tagged.
-    #[serde(rename = "LastTagTime", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "LastTagTime")]
     pub last_tag_time: Option<String>,
 }
 
-impl api_client_transport::Validate for ImageMetadata {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// What an image prune removed.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "images")]
+#[cfg_attr(docsrs, doc(cfg(feature = "images")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ImagePruneResponse {
     /// Names and images removed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub images_deleted: Option<Vec<ImageDeleteResponseItem>>,
     /// Bytes freed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub space_reclaimed: Option<i64>,
 }
 
-impl api_client_transport::Validate for ImagePruneResponse {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Layers of an image.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "images")]
+#[cfg_attr(docsrs, doc(cfg(feature = "images")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ImageRootFs {
     /// Kind of root filesystem, `layers`.
     pub r#type: String,
     /// Layer digests.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub layers: Option<Vec<String>>,
 }
 
-impl api_client_transport::Validate for ImageRootFs {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// One search result.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "images")]
+#[cfg_attr(docsrs, doc(cfg(feature = "images")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ImageSearchResponseItem {
     /// Short description of the repository.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Whether it is an official image.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_official: Option<bool>,
     /// Whether it has automated builds (deprecated; always false on new daemons).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_automated: Option<bool>,
     /// Repository name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Number of stars.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub star_count: Option<i64>,
 }
 
-impl api_client_transport::Validate for ImageSearchResponseItem {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// An image as the list shows it. Daemons send `null` for an empty `Labels`, `RepoTags` or `RepoDigests`, hence nullable here.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(any(feature = "images", feature = "system"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "images", feature = "system"))))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ImageSummary {
@@ -3938,45 +3389,28 @@ pub struct ImageSummary {
     /// Bytes shared with other images; -1 unless asked for.
     pub shared_size: i64,
     /// Same as `Size` (older daemons; removed in API 1.44).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub virtual_size: Option<i64>,
     /// Labels of the image.
-    pub labels: Option<BTreeMap<String, String>>,
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
     /// Containers using the image; -1 unless computed.
     pub containers: i64,
 }
 
-impl api_client_transport::Validate for ImageSummary {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Settings of one registry.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "system")]
+#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct IndexInfo {
     /// Registry name, e.g. `docker.io`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Its mirrors.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mirrors: Option<Vec<String>>,
     /// Whether TLS is verified.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secure: Option<bool>,
     /// Whether it is the official index.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub official: Option<bool>,
-}
-
-impl api_client_transport::Validate for IndexInfo {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
 }
 
 /// Isolation technology (Windows daemons only; empty means the default).
@@ -4039,15 +3473,9 @@ impl std::fmt::Display for Isolation {
     }
 }
 
-impl Serialize for Isolation {
+impl serde::Serialize for Isolation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for Isolation {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -4066,11 +3494,19 @@ impl api_client_transport::Validate for Isolation {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Isolation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
 /// Swarm state of this node.
 ///
 /// Build one from any string with `From<&str>`/`From<String>`; a value this
 /// version does not know is kept in `Unknown`, whose content cannot be matched
 /// (compare with [`Self::as_str`] if you must).
+#[cfg(feature = "system")]
+#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum LocalNodeState {
@@ -4090,6 +3526,7 @@ pub enum LocalNodeState {
     Unknown(api_client_transport::UnknownValue),
 }
 
+#[cfg(feature = "system")]
 impl LocalNodeState {
     /// The values this version knows, as sent on the wire.
     pub const KNOWN: &'static [&'static str] =
@@ -4109,7 +3546,9 @@ impl LocalNodeState {
     }
 }
 
+#[cfg(feature = "system")]
 impl From<&str> for LocalNodeState {
+    #[cfg(feature = "system")]
     fn from(value: &str) -> Self {
         match value {
             "" => Self::Empty,
@@ -4123,47 +3562,32 @@ impl From<&str> for LocalNodeState {
     }
 }
 
+#[cfg(feature = "system")]
 impl From<String> for LocalNodeState {
+    #[cfg(feature = "system")]
     fn from(value: String) -> Self {
         Self::from(value.as_str())
     }
 }
 
+#[cfg(feature = "system")]
 impl std::fmt::Display for LocalNodeState {
+    #[cfg(feature = "system")]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl Serialize for LocalNodeState {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for LocalNodeState {
+#[cfg(feature = "system")]
+impl<'de> serde::Deserialize<'de> for LocalNodeState {
+    #[cfg(feature = "system")]
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl api_client_transport::Validate for LocalNodeState {
-    /// A value this version does not know is refused (the client's switch for
-    /// local checks lets it through).
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        match self {
-            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
-                path,
-                &format!("{:?}", self.as_str()),
-                Self::KNOWN,
-            ),
-            _ => Ok(()),
-        }
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
 /// Logging driver of a container.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct LogConfig {
@@ -4172,7 +3596,7 @@ pub struct LogConfig {
     pub r#type: Option<String>,
     /// Driver options.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub config: Option<BTreeMap<String, String>>,
+    pub config: Option<std::collections::BTreeMap<String, String>>,
 }
 
 impl LogConfig {
@@ -4193,44 +3617,29 @@ impl api_client_transport::Validate for LogConfig {
 }
 
 /// Memory statistics. The keys of `stats` differ between cgroup v1 and v2.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct MemoryStats {
     /// Current usage in bytes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<u64>,
     /// Peak usage in bytes (cgroup v1 only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_usage: Option<u64>,
     /// Raw cgroup counters (`cache`, `rss` on v1; `anon`, `file`, `inactive_file` on v2, ...).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stats: Option<BTreeMap<String, u64>>,
+    pub stats: Option<std::collections::BTreeMap<String, u64>>,
     /// Times the limit was hit (cgroup v1 only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub failcnt: Option<u64>,
     /// Memory limit in bytes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u64>,
     /// Committed bytes (Windows only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub commitbytes: Option<u64>,
     /// Peak committed bytes (Windows only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub commitpeakbytes: Option<u64>,
     /// Private working set (Windows only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub privateworkingset: Option<u64>,
 }
 
-impl api_client_transport::Validate for MemoryStats {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// A mount to add to a new container.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct Mount {
@@ -4291,7 +3700,7 @@ impl api_client_transport::Validate for Mount {
 }
 
 /// Options of a bind mount.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct MountBindOptions {
@@ -4336,7 +3745,7 @@ impl api_client_transport::Validate for MountBindOptions {
 }
 
 /// Volume driver and its options for a volume mount.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct MountDriverConfig {
@@ -4345,7 +3754,7 @@ pub struct MountDriverConfig {
     pub name: Option<String>,
     /// Options handed to the driver.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub options: Option<BTreeMap<String, String>>,
+    pub options: Option<std::collections::BTreeMap<String, String>>,
 }
 
 impl MountDriverConfig {
@@ -4366,44 +3775,27 @@ impl api_client_transport::Validate for MountDriverConfig {
 }
 
 /// A mount of a running or stopped container.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct MountPoint {
     /// Kind of mount.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<MountType>,
     /// Volume name, for volume mounts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Path on the host (or in the volume driver) that is mounted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// Path inside the container.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub destination: Option<String>,
     /// Volume driver, for volume mounts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
     /// Mount options given when the mount was made (for example `z` or `ro`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
     /// Whether the mount is writable.
-    #[serde(rename = "RW", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "RW")]
     pub rw: Option<bool>,
     /// Propagation mode of a bind mount.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub propagation: Option<String>,
-}
-
-impl api_client_transport::Validate for MountPoint {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.r#type,
-            &api_client_transport::validate::field(path, "Type"),
-        )?;
-        Ok(())
-    }
 }
 
 /// Propagation mode of a bind mount.
@@ -4476,15 +3868,9 @@ impl std::fmt::Display for MountPropagation {
     }
 }
 
-impl Serialize for MountPropagation {
+impl serde::Serialize for MountPropagation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for MountPropagation {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -4503,8 +3889,14 @@ impl api_client_transport::Validate for MountPropagation {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for MountPropagation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
 /// Options of a tmpfs mount.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct MountTmpfsOptions {
@@ -4597,15 +3989,9 @@ impl std::fmt::Display for MountType {
     }
 }
 
-impl Serialize for MountType {
+impl serde::Serialize for MountType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for MountType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -4624,8 +4010,14 @@ impl api_client_transport::Validate for MountType {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for MountType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
 /// Options of a volume mount.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct MountVolumeOptions {
@@ -4634,7 +4026,7 @@ pub struct MountVolumeOptions {
     pub no_copy: Option<bool>,
     /// Labels of the volume.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub labels: Option<BTreeMap<String, String>>,
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
     /// Volume driver and its options for a volume mount.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub driver_config: Option<MountDriverConfig>,
@@ -4663,69 +4055,52 @@ impl api_client_transport::Validate for MountVolumeOptions {
 }
 
 /// A network as the daemon reports it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "networks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct Network {
     /// Name of the network.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Id of the network.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// When the network was created (RFC 3339 with nanoseconds).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
     /// Where the network exists: `local` (this machine), `swarm` (the cluster) or `global`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// Network driver, e.g. `bridge`, `overlay`, `macvlan`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
     /// Whether IPv6 is enabled.
-    #[serde(rename = "EnableIPv6", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "EnableIPv6")]
     pub enable_ipv6: Option<bool>,
     /// IP address management of a network.
-    #[serde(rename = "IPAM", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "IPAM")]
     pub ipam: Option<Ipam>,
     /// Whether the network is cut off from outside networks.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub internal: Option<bool>,
     /// Whether standalone containers may join this swarm-scoped network.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attachable: Option<bool>,
     /// Whether this is the swarm routing-mesh network.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ingress: Option<bool>,
     /// The config-only network a network takes its configuration from.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub config_from: Option<ConfigReference>,
     /// Whether this network only holds configuration for other networks and cannot have containers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub config_only: Option<bool>,
     /// Endpoints on the network, by container id (filled by inspect only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub containers: Option<BTreeMap<String, NetworkContainer>>,
+    pub containers: Option<std::collections::BTreeMap<String, NetworkContainer>>,
     /// Driver options.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub options: Option<BTreeMap<String, String>>,
+    pub options: Option<std::collections::BTreeMap<String, String>>,
     /// User labels.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub labels: Option<BTreeMap<String, String>>,
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
     /// Swarm peers of an overlay network (filled by inspect with `verbose` only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub peers: Option<Vec<PeerInfo>>,
 }
 
-impl api_client_transport::Validate for Network {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Which container to connect, and how.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "networks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct NetworkConnectRequest {
     /// Container id or name.
@@ -4736,6 +4111,7 @@ pub struct NetworkConnectRequest {
     pub endpoint_config: Option<EndpointSettings>,
 }
 
+#[cfg(feature = "networks")]
 impl NetworkConnectRequest {
     /// An empty value: every field is left out until set.
     pub fn new() -> Self {
@@ -4746,7 +4122,9 @@ impl NetworkConnectRequest {
     }
 }
 
+#[cfg(feature = "networks")]
 impl api_client_transport::Validate for NetworkConnectRequest {
+    #[cfg(feature = "networks")]
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -4754,36 +4132,31 @@ impl api_client_transport::Validate for NetworkConnectRequest {
 }
 
 /// One container's endpoint on a network.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "networks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct NetworkContainer {
     /// Container name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Endpoint id.
-    #[serde(rename = "EndpointID", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "EndpointID")]
     pub endpoint_id: Option<String>,
     /// MAC address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mac_address: Option<String>,
     /// IPv4 address with prefix length, e.g. `172.19.0.2/16`.
-    #[serde(rename = "IPv4Address", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "IPv4Address")]
     pub ipv4_address: Option<String>,
     /// IPv6 address with prefix length.
-    #[serde(rename = "IPv6Address", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "IPv6Address")]
     pub ipv6_address: Option<String>,
 }
 
-impl api_client_transport::Validate for NetworkContainer {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// What to create a network with.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "networks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct NetworkCreateRequest {
     /// Name of the network.
@@ -4820,12 +4193,13 @@ pub struct NetworkCreateRequest {
     pub enable_ipv6: Option<bool>,
     /// Driver options, e.g. `com.docker.network.bridge.name`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub options: Option<BTreeMap<String, String>>,
+    pub options: Option<std::collections::BTreeMap<String, String>>,
     /// User labels.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub labels: Option<BTreeMap<String, String>>,
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
 }
 
+#[cfg(feature = "networks")]
 impl NetworkCreateRequest {
     /// A value with the required `Name`; optional fields start unset.
     pub fn new(name: impl Into<String>) -> Self {
@@ -4847,7 +4221,9 @@ impl NetworkCreateRequest {
     }
 }
 
+#[cfg(feature = "networks")]
 impl api_client_transport::Validate for NetworkCreateRequest {
+    #[cfg(feature = "networks")]
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -4855,27 +4231,22 @@ impl api_client_transport::Validate for NetworkCreateRequest {
 }
 
 /// The network created.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "networks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct NetworkCreateResponse {
     /// Id of the new network.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A warning from the daemon, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
 }
 
-impl api_client_transport::Validate for NetworkCreateResponse {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Which container to disconnect.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "networks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct NetworkDisconnectRequest {
     /// Container id or name.
@@ -4886,6 +4257,7 @@ pub struct NetworkDisconnectRequest {
     pub force: Option<bool>,
 }
 
+#[cfg(feature = "networks")]
 impl NetworkDisconnectRequest {
     /// An empty value: every field is left out until set.
     pub fn new() -> Self {
@@ -4896,7 +4268,9 @@ impl NetworkDisconnectRequest {
     }
 }
 
+#[cfg(feature = "networks")]
 impl api_client_transport::Validate for NetworkDisconnectRequest {
+    #[cfg(feature = "networks")]
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -4904,147 +4278,98 @@ impl api_client_transport::Validate for NetworkDisconnectRequest {
 }
 
 /// What a network prune removed.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "networks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct NetworkPruneResponse {
     /// Names of removed networks.
-    #[serde(rename = "NetworksDeleted", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NetworksDeleted")]
     pub networks_deleted: Option<Vec<String>>,
 }
 
-impl api_client_transport::Validate for NetworkPruneResponse {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Network state of a container.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct NetworkSettings {
     /// Bridge interface name (deprecated).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bridge: Option<String>,
     /// Network sandbox id.
-    #[serde(rename = "SandboxID", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SandboxID")]
     pub sandbox_id: Option<String>,
     /// Hairpin NAT (deprecated).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hairpin_mode: Option<bool>,
     /// Link-local IPv6 address (deprecated).
-    #[serde(
-        rename = "LinkLocalIPv6Address",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "LinkLocalIPv6Address")]
     pub link_local_ipv6_address: Option<String>,
     /// Link-local IPv6 prefix length (deprecated).
-    #[serde(
-        rename = "LinkLocalIPv6PrefixLen",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "LinkLocalIPv6PrefixLen")]
     pub link_local_ipv6_prefix_len: Option<i64>,
     /// Container ports to their host bindings (null: exposed but not published).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ports: Option<BTreeMap<String, Option<Vec<PortBinding>>>>,
+    pub ports: Option<std::collections::BTreeMap<String, Option<Vec<PortBinding>>>>,
     /// Path of the network namespace.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sandbox_key: Option<String>,
     /// Unused legacy field.
-    #[serde(
-        rename = "SecondaryIPAddresses",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SecondaryIPAddresses")]
     pub secondary_ip_addresses: Option<Vec<Address>>,
     /// Unused legacy field.
-    #[serde(
-        rename = "SecondaryIPv6Addresses",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SecondaryIPv6Addresses")]
     pub secondary_ipv6_addresses: Option<Vec<Address>>,
     /// Endpoint id in the default network (deprecated).
-    #[serde(rename = "EndpointID", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "EndpointID")]
     pub endpoint_id: Option<String>,
     /// Gateway in the default network (deprecated).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub gateway: Option<String>,
     /// Global IPv6 address in the default network (deprecated).
-    #[serde(rename = "GlobalIPv6Address", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "GlobalIPv6Address")]
     pub global_ipv6_address: Option<String>,
     /// Its prefix length (deprecated).
-    #[serde(
-        rename = "GlobalIPv6PrefixLen",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "GlobalIPv6PrefixLen")]
     pub global_ipv6_prefix_len: Option<i64>,
     /// IPv4 address in the default network (deprecated).
-    #[serde(rename = "IPAddress", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "IPAddress")]
     pub ip_address: Option<String>,
     /// Its prefix length (deprecated).
-    #[serde(rename = "IPPrefixLen", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "IPPrefixLen")]
     pub ip_prefix_len: Option<i64>,
     /// IPv6 gateway in the default network (deprecated).
-    #[serde(rename = "IPv6Gateway", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "IPv6Gateway")]
     pub ipv6_gateway: Option<String>,
     /// MAC address in the default network (deprecated).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mac_address: Option<String>,
     /// Network name to endpoint.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub networks: Option<BTreeMap<String, EndpointSettings>>,
-}
-
-impl api_client_transport::Validate for NetworkSettings {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
+    pub networks: Option<std::collections::BTreeMap<String, EndpointSettings>>,
 }
 
 /// Counters of one network interface.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct NetworkStats {
     /// Bytes received.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rx_bytes: Option<u64>,
     /// Packets received.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rx_packets: Option<u64>,
     /// Receive errors.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rx_errors: Option<u64>,
     /// Incoming packets dropped.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rx_dropped: Option<u64>,
     /// Bytes sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tx_bytes: Option<u64>,
     /// Packets sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tx_packets: Option<u64>,
     /// Send errors.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tx_errors: Option<u64>,
     /// Outgoing packets dropped.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tx_dropped: Option<u64>,
 }
 
-impl api_client_transport::Validate for NetworkStats {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Networks to connect a new container to.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NetworkingConfig {
     /// Network name to endpoint settings.
     #[serde(rename = "EndpointsConfig", skip_serializing_if = "Option::is_none")]
-    pub endpoints_config: Option<BTreeMap<String, EndpointSettings>>,
+    pub endpoints_config: Option<std::collections::BTreeMap<String, EndpointSettings>>,
 }
 
 impl NetworkingConfig {
@@ -5064,74 +4389,53 @@ impl api_client_transport::Validate for NetworkingConfig {
 }
 
 /// A content descriptor, as in the OCI image specification.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "images")]
+#[cfg_attr(docsrs, doc(cfg(feature = "images")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct OciDescriptor {
     /// Media type of the content.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_type: Option<String>,
     /// Digest of the content, `sha256:...`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
     /// Size of the content in bytes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
 }
 
-impl api_client_transport::Validate for OciDescriptor {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// A platform an image runs on.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "images")]
+#[cfg_attr(docsrs, doc(cfg(feature = "images")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct OciPlatform {
     /// CPU architecture, e.g. `amd64`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub architecture: Option<String>,
     /// Operating system, e.g. `linux`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub os: Option<String>,
     /// Operating system version (Windows).
-    #[serde(rename = "os.version", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "os.version")]
     pub os_version: Option<String>,
     /// Required operating system features.
-    #[serde(rename = "os.features", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "os.features")]
     pub os_features: Option<Vec<String>>,
     /// CPU variant, e.g. `v8`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
 }
 
-impl api_client_transport::Validate for OciPlatform {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Version of a swarm object, sent back on updates to detect conflicting writes.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(any(feature = "system", feature = "volumes"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "system", feature = "volumes"))))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ObjectVersion {
     /// Version number.
-    #[serde(rename = "Index", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Index")]
     pub index: Option<u64>,
 }
 
-impl api_client_transport::Validate for ObjectVersion {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// File information of a path inside a container (from the `X-Docker-Container-Path-Stat` header).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct PathStat {
@@ -5176,123 +4480,78 @@ impl api_client_transport::Validate for PathStat {
 }
 
 /// A swarm node taking part in an overlay network.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "networks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PeerInfo {
     /// Node name.
-    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Name")]
     pub name: Option<String>,
     /// Node address.
-    #[serde(rename = "IP", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "IP")]
     pub ip: Option<String>,
 }
 
-impl api_client_transport::Validate for PeerInfo {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// A swarm manager.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "system")]
+#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PeerNode {
     /// Node id.
-    #[serde(rename = "NodeID", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NodeID")]
     pub node_id: Option<String>,
     /// Address and port.
-    #[serde(rename = "Addr", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Addr")]
     pub addr: Option<String>,
 }
 
-impl api_client_transport::Validate for PeerNode {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Process count statistics.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PidsStats {
     /// Processes now.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub current: Option<u64>,
     /// Process limit, when one is set.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u64>,
 }
 
-impl api_client_transport::Validate for PidsStats {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Plugins available, by kind.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "system")]
+#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct PluginsInfo {
     /// Volume plugins.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub volume: Option<Vec<String>>,
     /// Network plugins.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub network: Option<Vec<String>>,
     /// Authorization plugins.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization: Option<Vec<String>>,
     /// Logging plugins.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub log: Option<Vec<String>>,
 }
 
-impl api_client_transport::Validate for PluginsInfo {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// A port of a container as shown in the container list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct Port {
     /// Host address the port is published on.
-    #[serde(rename = "IP", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "IP")]
     pub ip: Option<String>,
     /// Port inside the container.
     pub private_port: i64,
     /// Port on the host, when published.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_port: Option<i64>,
     /// Transport protocol of a port.
     pub r#type: PortType,
 }
 
-impl api_client_transport::Validate for Port {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "PrivatePort");
-        api_client_transport::validate::range_i64(f, self.private_port, Some(0), Some(65535))?;
-        if let Some(v) = &self.public_port {
-            let f = &api_client_transport::validate::field(path, "PublicPort");
-            api_client_transport::validate::range_i64(f, *v, Some(0), Some(65535))?;
-        }
-        api_client_transport::Validate::validate_at(
-            &self.r#type,
-            &api_client_transport::validate::field(path, "Type"),
-        )?;
-        Ok(())
-    }
-}
-
 /// Host address and port a container port is published on.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct PortBinding {
@@ -5377,152 +4636,86 @@ impl std::fmt::Display for PortType {
     }
 }
 
-impl Serialize for PortType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for PortType {
+impl<'de> serde::Deserialize<'de> for PortType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl api_client_transport::Validate for PortType {
-    /// A value this version does not know is refused (the client's switch for
-    /// local checks lets it through).
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        match self {
-            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
-                path,
-                &format!("{:?}", self.as_str()),
-                Self::KNOWN,
-            ),
-            _ => Ok(()),
-        }
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
 /// Process of an exec instance.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ProcessConfig {
     /// Runs privileged.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub privileged: Option<bool>,
     /// User it runs as.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
     /// Has a pseudo-terminal.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tty: Option<bool>,
     /// Program.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub entrypoint: Option<String>,
     /// Arguments.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub arguments: Option<Vec<String>>,
 }
 
-impl api_client_transport::Validate for ProcessConfig {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Progress counters of a long-running image operation.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "images")]
+#[cfg_attr(docsrs, doc(cfg(feature = "images")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ProgressDetail {
     /// Done so far.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub current: Option<i64>,
     /// Total.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
 }
 
-impl api_client_transport::Validate for ProgressDetail {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// One message of a push progress stream. `id`, `errorDetail` and `aux` are beyond the upstream schema: the daemon sends them (`aux` carries the pushed digest).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "images")]
+#[cfg_attr(docsrs, doc(cfg(feature = "images")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct PushImageInfo {
     /// Layer the message is about.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Error text; set when the push failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Error reported inside a progress stream.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_detail: Option<ErrorDetail>,
     /// Status text.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Progress bar text.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<String>,
     /// Progress counters of a long-running image operation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub progress_detail: Option<ProgressDetail>,
     /// Extra data; after a push, the tag, digest and size.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub aux: Option<BTreeMap<String, serde_json::Value>>,
-}
-
-impl api_client_transport::Validate for PushImageInfo {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
+    pub aux: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 /// Registry settings of the daemon.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "system")]
+#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct RegistryServiceConfig {
     /// Deprecated, always empty.
-    #[serde(
-        rename = "AllowNondistributableArtifactsCIDRs",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "AllowNondistributableArtifactsCIDRs")]
     pub allow_nondistributable_artifacts_cidrs: Option<Vec<String>>,
     /// Deprecated, always empty.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_nondistributable_artifacts_hostnames: Option<Vec<String>>,
     /// Networks whose registries are reached without TLS checks.
-    #[serde(
-        rename = "InsecureRegistryCIDRs",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "InsecureRegistryCIDRs")]
     pub insecure_registry_cidrs: Option<Vec<String>>,
     /// Settings per registry, by name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub index_configs: Option<BTreeMap<String, Option<IndexInfo>>>,
+    pub index_configs: Option<std::collections::BTreeMap<String, Option<IndexInfo>>>,
     /// Registry mirrors.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mirrors: Option<Vec<String>>,
 }
 
-impl api_client_transport::Validate for RegistryServiceConfig {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Resource limits of a container.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct Resources {
@@ -5701,7 +4894,7 @@ impl api_client_transport::Validate for Resources {
 }
 
 /// Restart behaviour of a container.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct RestartPolicy {
@@ -5798,15 +4991,9 @@ impl std::fmt::Display for RestartPolicyName {
     }
 }
 
-impl Serialize for RestartPolicyName {
+impl serde::Serialize for RestartPolicyName {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for RestartPolicyName {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -5825,367 +5012,239 @@ impl api_client_transport::Validate for RestartPolicyName {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for RestartPolicyName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
 /// An OCI runtime the daemon can start containers with.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "system")]
+#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct Runtime {
     /// Executable name or path.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// Arguments given to it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime_args: Option<Vec<String>>,
     /// Runtime-specific information (not a stable format).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<BTreeMap<String, String>>,
-}
-
-impl api_client_transport::Validate for Runtime {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
+    pub status: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// Storage statistics (Windows only).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct StorageStats {
     /// Reads.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub read_count_normalized: Option<u64>,
     /// Bytes read.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub read_size_bytes: Option<u64>,
     /// Writes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub write_count_normalized: Option<u64>,
     /// Bytes written.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub write_size_bytes: Option<u64>,
 }
 
-impl api_client_transport::Validate for StorageStats {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Swarm state of this node.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "system")]
+#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct SwarmInfo {
     /// Node id (empty when not in a swarm).
-    #[serde(rename = "NodeID", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NodeID")]
     pub node_id: Option<String>,
     /// Address other nodes reach this one at.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub node_addr: Option<String>,
     /// Swarm state of this node.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub local_node_state: Option<LocalNodeState>,
     /// Whether this node is a manager.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub control_available: Option<bool>,
     /// Last swarm error, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Managers this node knows.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_managers: Option<Vec<PeerNode>>,
     /// Nodes in the swarm (managers only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub nodes: Option<i64>,
     /// Managers in the swarm (managers only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub managers: Option<i64>,
     /// Cluster details (managers only); free-form JSON here.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<serde_json::Value>,
 }
 
-impl api_client_transport::Validate for SwarmInfo {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.local_node_state,
-            &api_client_transport::validate::field(path, "LocalNodeState"),
-        )?;
-        Ok(())
-    }
-}
-
 /// Answer to a credentials check.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "images")]
+#[cfg_attr(docsrs, doc(cfg(feature = "images")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct SystemAuthResponse {
     /// Outcome, e.g. `Login Succeeded`.
     pub status: String,
     /// A token to use instead of the password from now on.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub identity_token: Option<api_client_transport::Secret>,
 }
 
-impl api_client_transport::Validate for SystemAuthResponse {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Disk usage of the daemon, by kind of object.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "system")]
+#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct SystemDataUsageResponse {
     /// Bytes used by image layers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub layers_size: Option<i64>,
     /// Images with their sizes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub images: Option<Vec<ImageSummary>>,
     /// Containers with their sizes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub containers: Option<Vec<ContainerSummary>>,
     /// Volumes with their usage.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub volumes: Option<Vec<Volume>>,
     /// Build cache records.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub build_cache: Option<Vec<BuildCache>>,
 }
 
-impl api_client_transport::Validate for SystemDataUsageResponse {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.containers,
-            &api_client_transport::validate::field(path, "Containers"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.volumes,
-            &api_client_transport::validate::field(path, "Volumes"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.build_cache,
-            &api_client_transport::validate::field(path, "BuildCache"),
-        )?;
-        Ok(())
-    }
-}
-
 /// System-wide information about the daemon and its host.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "system")]
+#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct SystemInfo {
     /// Unique id of the daemon.
-    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ID")]
     pub id: Option<String>,
     /// Number of containers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub containers: Option<i64>,
     /// Number of running containers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub containers_running: Option<i64>,
     /// Number of paused containers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub containers_paused: Option<i64>,
     /// Number of stopped containers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub containers_stopped: Option<i64>,
     /// Number of images (with intermediate layers).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub images: Option<i64>,
     /// Storage driver, e.g. `overlay2`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
     /// Storage driver details as name/value pairs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub driver_status: Option<Vec<Vec<String>>>,
     /// The daemon's data directory.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub docker_root_dir: Option<String>,
     /// Plugins available, by kind.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plugins: Option<PluginsInfo>,
     /// Whether memory limits are supported.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_limit: Option<bool>,
     /// Whether swap limits are supported.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub swap_limit: Option<bool>,
     /// Whether kernel TCP memory limits are supported.
-    #[serde(rename = "KernelMemoryTCP", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "KernelMemoryTCP")]
     pub kernel_memory_tcp: Option<bool>,
     /// Whether the CFS period can be set.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_cfs_period: Option<bool>,
     /// Whether the CFS quota can be set.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_cfs_quota: Option<bool>,
     /// Whether CPU shares can be set.
-    #[serde(rename = "CPUShares", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CPUShares")]
     pub cpu_shares: Option<bool>,
     /// Whether CPU sets can be set.
-    #[serde(rename = "CPUSet", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CPUSet")]
     pub cpu_set: Option<bool>,
     /// Whether the pids limit is supported.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pids_limit: Option<bool>,
     /// Whether the OOM killer can be turned off.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub oom_kill_disable: Option<bool>,
     /// Whether IPv4 forwarding is on.
-    #[serde(rename = "IPv4Forwarding", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "IPv4Forwarding")]
     pub ipv4_forwarding: Option<bool>,
     /// Whether bridged IPv4 traffic goes through iptables.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bridge_nf_iptables: Option<bool>,
     /// Whether bridged IPv6 traffic goes through ip6tables.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bridge_nf_ip6tables: Option<bool>,
     /// Whether the daemon runs in debug mode.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub debug: Option<bool>,
     /// Open file descriptors of the daemon (debug mode only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub n_fd: Option<i64>,
     /// Goroutines of the daemon (debug mode only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub n_goroutines: Option<i64>,
     /// Current time on the host (RFC 3339 with nanoseconds).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_time: Option<String>,
     /// Default logging driver.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub logging_driver: Option<String>,
     /// Cgroup driver: `cgroupfs`, `systemd` or `none`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cgroup_driver: Option<SystemInfoCgroupDriver>,
     /// Cgroup version: `1` or `2`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cgroup_version: Option<SystemInfoCgroupVersion>,
     /// Number of event listeners (debug mode only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub n_events_listener: Option<i64>,
     /// Kernel version of the host.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub kernel_version: Option<String>,
     /// Name of the host operating system, e.g. `Debian GNU/Linux 12 (bookworm)`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operating_system: Option<String>,
     /// Version of the host operating system.
-    #[serde(rename = "OSVersion", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "OSVersion")]
     pub os_version: Option<String>,
     /// `linux` or `windows`.
-    #[serde(rename = "OSType", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "OSType")]
     pub os_type: Option<String>,
     /// Hardware architecture, e.g. `x86_64`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub architecture: Option<String>,
     /// Number of CPUs the daemon sees.
-    #[serde(rename = "NCPU", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NCPU")]
     pub ncpu: Option<i64>,
     /// Physical memory of the host, in bytes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mem_total: Option<i64>,
     /// Default registry address for `docker login`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub index_server_address: Option<String>,
     /// Registry settings of the daemon.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub registry_config: Option<RegistryServiceConfig>,
     /// User-defined resources: counts (`SSD=3`) or named items (`GPU=UUID1`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub generic_resources: Option<GenericResources>,
     /// HTTP proxy the daemon uses (credentials masked).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub http_proxy: Option<String>,
     /// HTTPS proxy the daemon uses (credentials masked).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub https_proxy: Option<String>,
     /// Hosts the daemon reaches without a proxy.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub no_proxy: Option<String>,
     /// Host name of the machine.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Labels of the daemon (`key=value`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub labels: Option<Vec<String>>,
     /// Whether experimental features are on.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub experimental_build: Option<bool>,
     /// Version of the daemon.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub server_version: Option<String>,
     /// OCI runtimes the daemon may use, by name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub runtimes: Option<BTreeMap<String, Runtime>>,
+    pub runtimes: Option<std::collections::BTreeMap<String, Runtime>>,
     /// Runtime used when a container names none.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_runtime: Option<String>,
     /// Swarm state of this node.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub swarm: Option<SwarmInfo>,
     /// Whether containers keep running while the daemon restarts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_restore_enabled: Option<bool>,
     /// Default isolation of containers (Windows).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub isolation: Option<SystemInfoIsolation>,
     /// Name of the init binary used with `--init`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub init_binary: Option<String>,
     /// Commit of a component the daemon runs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub containerd_commit: Option<Commit>,
     /// Commit of a component the daemon runs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub runc_commit: Option<Commit>,
     /// Commit of a component the daemon runs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub init_commit: Option<Commit>,
     /// Security features on, e.g. `name=seccomp,profile=default`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub security_options: Option<Vec<String>>,
     /// License of the product, when the daemon reports one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub product_license: Option<String>,
     /// Pools local networks get their subnets from.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_address_pools: Option<Vec<SystemInfoDefaultAddressPoolsItem>>,
     /// Problems with the daemon configuration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<String>>,
     /// Directories searched for CDI device specifications (API 1.44+).
-    #[serde(rename = "CDISpecDirs", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CDISpecDirs")]
     pub cdi_spec_dirs: Option<Vec<String>>,
-}
-
-impl api_client_transport::Validate for SystemInfo {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.cgroup_driver,
-            &api_client_transport::validate::field(path, "CgroupDriver"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.cgroup_version,
-            &api_client_transport::validate::field(path, "CgroupVersion"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.swarm,
-            &api_client_transport::validate::field(path, "Swarm"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.isolation,
-            &api_client_transport::validate::field(path, "Isolation"),
-        )?;
-        Ok(())
-    }
 }
 
 /// Cgroup driver: `cgroupfs`, `systemd` or `none`.
@@ -6193,6 +5252,8 @@ impl api_client_transport::Validate for SystemInfo {
 /// Build one from any string with `From<&str>`/`From<String>`; a value this
 /// version does not know is kept in `Unknown`, whose content cannot be matched
 /// (compare with [`Self::as_str`] if you must).
+#[cfg(feature = "system")]
+#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SystemInfoCgroupDriver {
@@ -6206,6 +5267,7 @@ pub enum SystemInfoCgroupDriver {
     Unknown(api_client_transport::UnknownValue),
 }
 
+#[cfg(feature = "system")]
 impl SystemInfoCgroupDriver {
     /// The values this version knows, as sent on the wire.
     pub const KNOWN: &'static [&'static str] = &["cgroupfs", "systemd", "none"];
@@ -6221,7 +5283,9 @@ impl SystemInfoCgroupDriver {
     }
 }
 
+#[cfg(feature = "system")]
 impl From<&str> for SystemInfoCgroupDriver {
+    #[cfg(feature = "system")]
     fn from(value: &str) -> Self {
         match value {
             "cgroupfs" => Self::Cgroupfs,
@@ -6232,42 +5296,27 @@ impl From<&str> for SystemInfoCgroupDriver {
     }
 }
 
+#[cfg(feature = "system")]
 impl From<String> for SystemInfoCgroupDriver {
+    #[cfg(feature = "system")]
     fn from(value: String) -> Self {
         Self::from(value.as_str())
     }
 }
 
+#[cfg(feature = "system")]
 impl std::fmt::Display for SystemInfoCgroupDriver {
+    #[cfg(feature = "system")]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl Serialize for SystemInfoCgroupDriver {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for SystemInfoCgroupDriver {
+#[cfg(feature = "system")]
+impl<'de> serde::Deserialize<'de> for SystemInfoCgroupDriver {
+    #[cfg(feature = "system")]
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl api_client_transport::Validate for SystemInfoCgroupDriver {
-    /// A value this version does not know is refused (the client's switch for
-    /// local checks lets it through).
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        match self {
-            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
-                path,
-                &format!("{:?}", self.as_str()),
-                Self::KNOWN,
-            ),
-            _ => Ok(()),
-        }
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -6276,6 +5325,8 @@ impl api_client_transport::Validate for SystemInfoCgroupDriver {
 /// Build one from any string with `From<&str>`/`From<String>`; a value this
 /// version does not know is kept in `Unknown`, whose content cannot be matched
 /// (compare with [`Self::as_str`] if you must).
+#[cfg(feature = "system")]
+#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SystemInfoCgroupVersion {
@@ -6287,6 +5338,7 @@ pub enum SystemInfoCgroupVersion {
     Unknown(api_client_transport::UnknownValue),
 }
 
+#[cfg(feature = "system")]
 impl SystemInfoCgroupVersion {
     /// The values this version knows, as sent on the wire.
     pub const KNOWN: &'static [&'static str] = &["1", "2"];
@@ -6301,7 +5353,9 @@ impl SystemInfoCgroupVersion {
     }
 }
 
+#[cfg(feature = "system")]
 impl From<&str> for SystemInfoCgroupVersion {
+    #[cfg(feature = "system")]
     fn from(value: &str) -> Self {
         match value {
             "1" => Self::V1,
@@ -6311,42 +5365,27 @@ impl From<&str> for SystemInfoCgroupVersion {
     }
 }
 
+#[cfg(feature = "system")]
 impl From<String> for SystemInfoCgroupVersion {
+    #[cfg(feature = "system")]
     fn from(value: String) -> Self {
         Self::from(value.as_str())
     }
 }
 
+#[cfg(feature = "system")]
 impl std::fmt::Display for SystemInfoCgroupVersion {
+    #[cfg(feature = "system")]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl Serialize for SystemInfoCgroupVersion {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for SystemInfoCgroupVersion {
+#[cfg(feature = "system")]
+impl<'de> serde::Deserialize<'de> for SystemInfoCgroupVersion {
+    #[cfg(feature = "system")]
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl api_client_transport::Validate for SystemInfoCgroupVersion {
-    /// A value this version does not know is refused (the client's switch for
-    /// local checks lets it through).
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        match self {
-            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
-                path,
-                &format!("{:?}", self.as_str()),
-                Self::KNOWN,
-            ),
-            _ => Ok(()),
-        }
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -6355,6 +5394,8 @@ impl api_client_transport::Validate for SystemInfoCgroupVersion {
 /// Build one from any string with `From<&str>`/`From<String>`; a value this
 /// version does not know is kept in `Unknown`, whose content cannot be matched
 /// (compare with [`Self::as_str`] if you must).
+#[cfg(feature = "system")]
+#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SystemInfoIsolation {
@@ -6370,6 +5411,7 @@ pub enum SystemInfoIsolation {
     Unknown(api_client_transport::UnknownValue),
 }
 
+#[cfg(feature = "system")]
 impl SystemInfoIsolation {
     /// The values this version knows, as sent on the wire.
     pub const KNOWN: &'static [&'static str] = &["default", "hyperv", "process", ""];
@@ -6386,7 +5428,9 @@ impl SystemInfoIsolation {
     }
 }
 
+#[cfg(feature = "system")]
 impl From<&str> for SystemInfoIsolation {
+    #[cfg(feature = "system")]
     fn from(value: &str) -> Self {
         match value {
             "default" => Self::Default,
@@ -6398,117 +5442,77 @@ impl From<&str> for SystemInfoIsolation {
     }
 }
 
+#[cfg(feature = "system")]
 impl From<String> for SystemInfoIsolation {
+    #[cfg(feature = "system")]
     fn from(value: String) -> Self {
         Self::from(value.as_str())
     }
 }
 
+#[cfg(feature = "system")]
 impl std::fmt::Display for SystemInfoIsolation {
+    #[cfg(feature = "system")]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl Serialize for SystemInfoIsolation {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for SystemInfoIsolation {
+#[cfg(feature = "system")]
+impl<'de> serde::Deserialize<'de> for SystemInfoIsolation {
+    #[cfg(feature = "system")]
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl api_client_transport::Validate for SystemInfoIsolation {
-    /// A value this version does not know is refused (the client's switch for
-    /// local checks lets it through).
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        match self {
-            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
-                path,
-                &format!("{:?}", self.as_str()),
-                Self::KNOWN,
-            ),
-            _ => Ok(()),
-        }
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
 /// The inline object of `SystemInfoDefaultAddressPoolsItem`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "system")]
+#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct SystemInfoDefaultAddressPoolsItem {
     /// Pool in CIDR form.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub base: Option<String>,
     /// Prefix length of each network cut from it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
 }
 
-impl api_client_transport::Validate for SystemInfoDefaultAddressPoolsItem {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Version information of the daemon.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct SystemVersion {
     /// Platform of the daemon.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub platform: Option<SystemVersionPlatform>,
     /// Versions of the components.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub components: Option<Vec<ComponentVersion>>,
     /// Engine version.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Newest API version the daemon speaks.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub api_version: Option<String>,
     /// Oldest API version the daemon speaks.
-    #[serde(rename = "MinAPIVersion", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "MinAPIVersion")]
     pub min_api_version: Option<String>,
     /// Source commit.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub git_commit: Option<String>,
     /// Go version it was built with.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub go_version: Option<String>,
     /// Operating system.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub os: Option<String>,
     /// Architecture.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub arch: Option<String>,
     /// Kernel version.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub kernel_version: Option<String>,
     /// Experimental features are on.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub experimental: Option<bool>,
     /// Build time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub build_time: Option<String>,
 }
 
-impl api_client_transport::Validate for SystemVersion {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Platform of the daemon.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SystemVersionPlatform {
     /// Platform name.
@@ -6516,15 +5520,8 @@ pub struct SystemVersionPlatform {
     pub name: String,
 }
 
-impl api_client_transport::Validate for SystemVersionPlatform {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// A rate limit on a block device.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ThrottleDevice {
@@ -6557,36 +5554,29 @@ impl api_client_transport::Validate for ThrottleDevice {
 }
 
 /// CPU throttling counters.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ThrottlingData {
     /// Enforcement periods.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub periods: Option<u64>,
     /// Periods in which the container was throttled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub throttled_periods: Option<u64>,
     /// Total time throttled, in nanoseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub throttled_time: Option<u64>,
 }
 
-impl api_client_transport::Validate for ThrottlingData {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// A place in the cluster, as a set of segment labels.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(any(feature = "system", feature = "volumes"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "system", feature = "volumes"))))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Topology {
     /// Segment name to value.
     #[serde(rename = "Segments", skip_serializing_if = "Option::is_none")]
-    pub segments: Option<BTreeMap<String, String>>,
+    pub segments: Option<std::collections::BTreeMap<String, String>>,
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl Topology {
     /// An empty value: every field is left out until set.
     pub fn new() -> Self {
@@ -6594,7 +5584,9 @@ impl Topology {
     }
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl api_client_transport::Validate for Topology {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -6602,7 +5594,7 @@ impl api_client_transport::Validate for Topology {
 }
 
 /// A resource limit (ulimit) of the container process.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct Ulimit {
@@ -6636,7 +5628,9 @@ impl api_client_transport::Validate for Ulimit {
 }
 
 /// A volume as the daemon reports it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg(any(feature = "system", feature = "volumes"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "system", feature = "volumes"))))]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct Volume {
@@ -6647,37 +5641,19 @@ pub struct Volume {
     /// Where the volume lives on the host.
     pub mountpoint: String,
     /// When the volume was created (RFC 3339).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Driver-specific low-level details; absent when the driver reports none.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<BTreeMap<String, serde_json::Value>>,
+    pub status: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// User labels.
-    pub labels: Option<BTreeMap<String, String>>,
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
     /// `local` (this machine) or `global` (the cluster).
     pub scope: VolumeScope,
     /// Swarm cluster details of a volume (cluster volumes only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster_volume: Option<ClusterVolume>,
     /// Driver options it was created with.
-    pub options: Option<BTreeMap<String, String>>,
+    pub options: Option<std::collections::BTreeMap<String, String>>,
     /// Disk usage; filled by `GET /system/df` only.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage_data: Option<VolumeUsageData>,
-}
-
-impl api_client_transport::Validate for Volume {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.scope,
-            &api_client_transport::validate::field(path, "Scope"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.cluster_volume,
-            &api_client_transport::validate::field(path, "ClusterVolume"),
-        )?;
-        Ok(())
-    }
 }
 
 /// `local` (this machine) or `global` (the cluster).
@@ -6685,6 +5661,8 @@ impl api_client_transport::Validate for Volume {
 /// Build one from any string with `From<&str>`/`From<String>`; a value this
 /// version does not know is kept in `Unknown`, whose content cannot be matched
 /// (compare with [`Self::as_str`] if you must).
+#[cfg(any(feature = "system", feature = "volumes"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "system", feature = "volumes"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum VolumeScope {
@@ -6696,6 +5674,7 @@ pub enum VolumeScope {
     Unknown(api_client_transport::UnknownValue),
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl VolumeScope {
     /// The values this version knows, as sent on the wire.
     pub const KNOWN: &'static [&'static str] = &["local", "global"];
@@ -6710,7 +5689,9 @@ impl VolumeScope {
     }
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl From<&str> for VolumeScope {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn from(value: &str) -> Self {
         match value {
             "local" => Self::Local,
@@ -6720,47 +5701,34 @@ impl From<&str> for VolumeScope {
     }
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl From<String> for VolumeScope {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn from(value: String) -> Self {
         Self::from(value.as_str())
     }
 }
 
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl std::fmt::Display for VolumeScope {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl Serialize for VolumeScope {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for VolumeScope {
+#[cfg(any(feature = "system", feature = "volumes"))]
+impl<'de> serde::Deserialize<'de> for VolumeScope {
+    #[cfg(any(feature = "system", feature = "volumes"))]
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl api_client_transport::Validate for VolumeScope {
-    /// A value this version does not know is refused (the client's switch for
-    /// local checks lets it through).
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        match self {
-            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
-                path,
-                &format!("{:?}", self.as_str()),
-                Self::KNOWN,
-            ),
-            _ => Ok(()),
-        }
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
 /// Disk usage; filled by `GET /system/df` only.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(any(feature = "system", feature = "volumes"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "system", feature = "volumes"))))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct VolumeUsageData {
@@ -6770,15 +5738,10 @@ pub struct VolumeUsageData {
     pub ref_count: i64,
 }
 
-impl api_client_transport::Validate for VolumeUsageData {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// What to create a volume with.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "volumes")]
+#[cfg_attr(docsrs, doc(cfg(feature = "volumes")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct VolumeCreateOptions {
     /// Name of the volume (the daemon picks a random one otherwise).
@@ -6789,15 +5752,16 @@ pub struct VolumeCreateOptions {
     pub driver: Option<String>,
     /// Driver options, e.g. `type`, `device`, `o` for `local`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub driver_opts: Option<BTreeMap<String, String>>,
+    pub driver_opts: Option<std::collections::BTreeMap<String, String>>,
     /// User labels.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub labels: Option<BTreeMap<String, String>>,
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
     /// Desired state of a cluster volume.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster_volume_spec: Option<ClusterVolumeSpec>,
 }
 
+#[cfg(feature = "volumes")]
 impl VolumeCreateOptions {
     /// An empty value: every field is left out until set.
     pub fn new() -> Self {
@@ -6811,7 +5775,9 @@ impl VolumeCreateOptions {
     }
 }
 
+#[cfg(feature = "volumes")]
 impl api_client_transport::Validate for VolumeCreateOptions {
+    #[cfg(feature = "volumes")]
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         api_client_transport::Validate::validate_at(
             &self.cluster_volume_spec,
@@ -6822,56 +5788,42 @@ impl api_client_transport::Validate for VolumeCreateOptions {
 }
 
 /// The volume list.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "volumes")]
+#[cfg_attr(docsrs, doc(cfg(feature = "volumes")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct VolumeListResponse {
     /// The volumes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub volumes: Option<Vec<Volume>>,
     /// Problems met while listing.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<String>>,
 }
 
-impl api_client_transport::Validate for VolumeListResponse {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.volumes,
-            &api_client_transport::validate::field(path, "Volumes"),
-        )?;
-        Ok(())
-    }
-}
-
 /// What a volume prune removed.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "volumes")]
+#[cfg_attr(docsrs, doc(cfg(feature = "volumes")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct VolumePruneResponse {
     /// Names of removed volumes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub volumes_deleted: Option<Vec<String>>,
     /// Disk space freed, in bytes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub space_reclaimed: Option<i64>,
 }
 
-impl api_client_transport::Validate for VolumePruneResponse {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// New desired state of a cluster volume (only `Availability` may change).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg(feature = "volumes")]
+#[cfg_attr(docsrs, doc(cfg(feature = "volumes")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VolumeUpdateRequest {
     /// Desired state of a cluster volume.
     #[serde(rename = "Spec", skip_serializing_if = "Option::is_none")]
     pub spec: Option<ClusterVolumeSpec>,
 }
 
+#[cfg(feature = "volumes")]
 impl VolumeUpdateRequest {
     /// An empty value: every field is left out until set.
     pub fn new() -> Self {
@@ -6879,7 +5831,9 @@ impl VolumeUpdateRequest {
     }
 }
 
+#[cfg(feature = "volumes")]
 impl api_client_transport::Validate for VolumeUpdateRequest {
+    #[cfg(feature = "volumes")]
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         api_client_transport::Validate::validate_at(
             &self.spec,
@@ -6945,15 +5899,9 @@ impl std::fmt::Display for WaitCondition {
     }
 }
 
-impl Serialize for WaitCondition {
+impl serde::Serialize for WaitCondition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for WaitCondition {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -6973,7 +5921,7 @@ impl api_client_transport::Validate for WaitCondition {
 }
 
 /// A relative block IO weight for one device.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct WeightDevice {

@@ -10,13 +10,12 @@ use api_client_transport::http::{Method, StatusCode};
 use api_client_transport::{ApiError, Error, ErrorMessage, Result};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 use crate::models::{BuildInfo, CreateImageInfo, PushImageInfo};
 use crate::streams::JsonLines;
 
 /// A message of a progress stream that may carry the operation's failure.
-pub trait ProgressMessage: DeserializeOwned + Serialize + Send + 'static {
+pub trait ProgressMessage: DeserializeOwned + Send + 'static {
     /// The failure this message reports, if it reports one.
     fn error_message(&self) -> Option<String>;
 
@@ -124,14 +123,9 @@ impl Progress<BuildInfo> {
     }
 }
 
-/// The error for a failure reported inside a progress stream.
-pub(crate) fn in_stream_error<T: Serialize>(
-    method: &Method,
-    path: &str,
-    message: &T,
-    text: String,
-) -> Error {
-    let body = Bytes::from(serde_json::to_vec(message).unwrap_or_default());
+/// The error for a failure reported inside a progress stream; its body is the
+/// message's line as the daemon sent it.
+pub(crate) fn in_stream_error(method: &Method, path: &str, body: Bytes, text: String) -> Error {
     let api = ApiError::new(StatusCode::OK, method.clone(), path.to_string(), body).with_message(
         ErrorMessage {
             code: None,
@@ -149,11 +143,11 @@ impl<T: ProgressMessage> Stream for Progress<T> {
         if this.done {
             return Poll::Ready(None);
         }
-        match Pin::new(&mut this.lines).poll_next(cx) {
-            Poll::Ready(Some(Ok(message))) => match message.error_message() {
+        match this.lines.poll_next_line(cx) {
+            Poll::Ready(Some(Ok((message, line)))) => match message.error_message() {
                 Some(text) => {
                     this.done = true;
-                    let err = in_stream_error(&this.method, &this.path, &message, text);
+                    let err = in_stream_error(&this.method, &this.path, line, text);
                     Poll::Ready(Some(Err(err)))
                 }
                 None => Poll::Ready(Some(Ok(message))),
@@ -193,6 +187,11 @@ mod tests {
         let err = p.next().await.unwrap().unwrap_err();
         assert!(matches!(err, Error::Api(_)), "{err:?}");
         assert!(err.to_string().contains("denied: no"), "{err}");
+        // The body is the daemon's line itself, byte for byte.
+        assert_eq!(
+            err.api().unwrap().body().as_ref(),
+            b"{\"errorDetail\":{\"message\":\"denied: no\"},\"error\":\"denied: no\"}"
+        );
         assert!(p.next().await.is_none());
     }
 

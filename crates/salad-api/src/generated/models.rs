@@ -5,9 +5,9 @@
 //! answers are ignored. Enums are `#[non_exhaustive]` and keep any value this version
 //! does not know in their `Unknown` variant. `validate()` (from [`api_client_transport::Validate`])
 //! checks the constraints of the schema and names the failing field.
-
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+//!
+//! Each type implements the serde directions the API uses it in: `Serialize` and
+//! `Validate` if a request sends it, `Deserialize` if an answer holds it.
 
 /// Where a container group is in its life cycle.
 ///
@@ -84,30 +84,9 @@ impl std::fmt::Display for ContainerGroupStatus {
     }
 }
 
-impl Serialize for ContainerGroupStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for ContainerGroupStatus {
+impl<'de> serde::Deserialize<'de> for ContainerGroupStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl api_client_transport::Validate for ContainerGroupStatus {
-    /// A value this version does not know is refused (the client's switch for
-    /// local checks lets it through).
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        match self {
-            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
-                path,
-                &format!("{:?}", self.as_str()),
-                Self::KNOWN,
-            ),
-            _ => Ok(()),
-        }
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -181,30 +160,9 @@ impl std::fmt::Display for ContainerGroupInstanceState {
     }
 }
 
-impl Serialize for ContainerGroupInstanceState {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for ContainerGroupInstanceState {
+impl<'de> serde::Deserialize<'de> for ContainerGroupInstanceState {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl api_client_transport::Validate for ContainerGroupInstanceState {
-    /// A value this version does not know is refused (the client's switch for
-    /// local checks lets it through).
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        match self {
-            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
-                path,
-                &format!("{:?}", self.as_str()),
-                Self::KNOWN,
-            ),
-            _ => Ok(()),
-        }
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -268,15 +226,9 @@ impl std::fmt::Display for ContainerGroupPriority {
     }
 }
 
-impl Serialize for ContainerGroupPriority {
+impl serde::Serialize for ContainerGroupPriority {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for ContainerGroupPriority {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -292,6 +244,12 @@ impl api_client_transport::Validate for ContainerGroupPriority {
             ),
             _ => Ok(()),
         }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContainerGroupPriority {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -351,15 +309,9 @@ impl std::fmt::Display for ContainerRestartPolicy {
     }
 }
 
-impl Serialize for ContainerRestartPolicy {
+impl serde::Serialize for ContainerRestartPolicy {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for ContainerRestartPolicy {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -375,6 +327,12 @@ impl api_client_transport::Validate for ContainerRestartPolicy {
             ),
             _ => Ok(()),
         }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContainerRestartPolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -426,15 +384,9 @@ impl std::fmt::Display for ContainerNetworkingProtocol {
     }
 }
 
-impl Serialize for ContainerNetworkingProtocol {
+impl serde::Serialize for ContainerNetworkingProtocol {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for ContainerNetworkingProtocol {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -450,6 +402,12 @@ impl api_client_transport::Validate for ContainerNetworkingProtocol {
             ),
             _ => Ok(()),
         }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContainerNetworkingProtocol {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -505,15 +463,9 @@ impl std::fmt::Display for ContainerGroupNetworkingLoadBalancer {
     }
 }
 
-impl Serialize for ContainerGroupNetworkingLoadBalancer {
+impl serde::Serialize for ContainerGroupNetworkingLoadBalancer {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for ContainerGroupNetworkingLoadBalancer {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -529,6 +481,12 @@ impl api_client_transport::Validate for ContainerGroupNetworkingLoadBalancer {
             ),
             _ => Ok(()),
         }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContainerGroupNetworkingLoadBalancer {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -584,15 +542,9 @@ impl std::fmt::Display for ContainerProbeHttpScheme {
     }
 }
 
-impl Serialize for ContainerProbeHttpScheme {
+impl serde::Serialize for ContainerProbeHttpScheme {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for ContainerProbeHttpScheme {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -608,6 +560,12 @@ impl api_client_transport::Validate for ContainerProbeHttpScheme {
             ),
             _ => Ok(()),
         }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContainerProbeHttpScheme {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -663,15 +621,9 @@ impl std::fmt::Display for ContainerLoggingHttpFormat {
     }
 }
 
-impl Serialize for ContainerLoggingHttpFormat {
+impl serde::Serialize for ContainerLoggingHttpFormat {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for ContainerLoggingHttpFormat {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -687,6 +639,12 @@ impl api_client_transport::Validate for ContainerLoggingHttpFormat {
             ),
             _ => Ok(()),
         }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContainerLoggingHttpFormat {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -742,15 +700,9 @@ impl std::fmt::Display for ContainerLoggingHttpCompression {
     }
 }
 
-impl Serialize for ContainerLoggingHttpCompression {
+impl serde::Serialize for ContainerLoggingHttpCompression {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for ContainerLoggingHttpCompression {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -766,6 +718,12 @@ impl api_client_transport::Validate for ContainerLoggingHttpCompression {
             ),
             _ => Ok(()),
         }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContainerLoggingHttpCompression {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -1827,15 +1785,9 @@ impl std::fmt::Display for CountryCode {
     }
 }
 
-impl Serialize for CountryCode {
+impl serde::Serialize for CountryCode {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for CountryCode {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -1854,55 +1806,30 @@ impl api_client_transport::Validate for CountryCode {
     }
 }
 
-/// An RFC 9457 problem document: the body of every error answer.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct ProblemDetails {
-    /// URI naming the kind of problem (`about:blank` when it is just the status).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
-    /// Short summary of the kind of problem.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// HTTP status the server chose for this problem.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<i32>,
-    /// Explanation of this particular occurrence.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-    /// URI naming this particular occurrence.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub instance: Option<String>,
-}
-
-impl api_client_transport::Validate for ProblemDetails {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        if let Some(v) = &self.r#type {
-            let f = &api_client_transport::validate::field(path, "type");
-            api_client_transport::validate::length(f, v, Some(1), Some(2048))?;
-        }
-        if let Some(v) = &self.title {
-            let f = &api_client_transport::validate::field(path, "title");
-            api_client_transport::validate::length(f, v, Some(1), Some(2000))?;
-        }
-        if let Some(v) = &self.status {
-            let f = &api_client_transport::validate::field(path, "status");
-            api_client_transport::validate::range_i64(f, i64::from(*v), Some(100), Some(599))?;
-        }
-        if let Some(v) = &self.detail {
-            let f = &api_client_transport::validate::field(path, "detail");
-            api_client_transport::validate::length(f, v, Some(1), Some(2000))?;
-        }
-        if let Some(v) = &self.instance {
-            let f = &api_client_transport::validate::field(path, "instance");
-            api_client_transport::validate::length(f, v, Some(1), Some(2048))?;
-        }
-        Ok(())
+impl<'de> serde::Deserialize<'de> for CountryCode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
+/// An RFC 9457 problem document: the body of every error answer.
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ProblemDetails {
+    /// URI naming the kind of problem (`about:blank` when it is just the status).
+    pub r#type: Option<String>,
+    /// Short summary of the kind of problem.
+    pub title: Option<String>,
+    /// HTTP status the server chose for this problem.
+    pub status: Option<i32>,
+    /// Explanation of this particular occurrence.
+    pub detail: Option<String>,
+    /// URI naming this particular occurrence.
+    pub instance: Option<String>,
+}
+
 /// Probe that succeeds when a TCP connection to the port opens.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroupProbeTcp {
     /// Port to connect to.
@@ -1925,7 +1852,7 @@ impl api_client_transport::Validate for ContainerGroupProbeTcp {
 }
 
 /// One header sent with an HTTP probe.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroupProbeHttpHeader {
     /// Header name.
@@ -1957,7 +1884,7 @@ impl api_client_transport::Validate for ContainerGroupProbeHttpHeader {
 }
 
 /// Probe that succeeds on a 2xx/3xx answer to an HTTP GET.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroupProbeHttp {
     /// Request path.
@@ -2010,7 +1937,7 @@ impl api_client_transport::Validate for ContainerGroupProbeHttp {
 }
 
 /// Probe that calls the standard gRPC health service.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroupProbeGrpc {
     /// Port of the gRPC server.
@@ -2041,7 +1968,7 @@ impl api_client_transport::Validate for ContainerGroupProbeGrpc {
 }
 
 /// Probe that runs a command inside the container; exit code 0 is success.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroupProbeExec {
     /// Program and arguments.
@@ -2073,7 +2000,7 @@ impl api_client_transport::Validate for ContainerGroupProbeExec {
 }
 
 /// A health probe. Set exactly one of `tcp`, `http`, `grpc`, `exec`. The same shape serves the liveness, readiness and startup probes; only the server-side defaults differ (liveness 0/10/30/1/3, readiness 0/1/1/1/3, startup 0/3/10/2/15 for initial delay/period/timeout/success/failure).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroupProbe {
     /// Probe that succeeds when a TCP connection to the port opens.
@@ -2181,7 +2108,7 @@ impl api_client_transport::Validate for ContainerGroupProbe {
 }
 
 /// Connects the group to a job queue: where the job-queue worker delivers jobs.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroupQueueConnection {
     /// HTTP path the worker posts jobs to.
@@ -2222,7 +2149,7 @@ impl api_client_transport::Validate for ContainerGroupQueueConnection {
 }
 
 /// Scales replicas on the length of the connected job queue.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroupQueueAutoscaler {
     /// Fewest replicas to keep.
@@ -2296,7 +2223,7 @@ impl api_client_transport::Validate for ContainerGroupQueueAutoscaler {
 }
 
 /// A scheduled change of the replica count (cron syntax, five fields).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroupScalingAction {
     /// Cron expression with five fields.
@@ -2330,7 +2257,7 @@ impl api_client_transport::Validate for ContainerGroupScalingAction {
 }
 
 /// Sends container logs to Axiom.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerLoggingAxiom {
     /// Axiom host.
@@ -2372,7 +2299,7 @@ impl api_client_transport::Validate for ContainerLoggingAxiom {
 }
 
 /// A tag attached to every log entry sent to Datadog.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerLoggingDatadogTag {
     /// Name.
@@ -2404,7 +2331,7 @@ impl api_client_transport::Validate for ContainerLoggingDatadogTag {
 }
 
 /// Sends container logs to Datadog.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerLoggingDatadog {
     /// Datadog intake host.
@@ -2448,7 +2375,7 @@ impl api_client_transport::Validate for ContainerLoggingDatadog {
 }
 
 /// A header sent with every log batch to an HTTP sink.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerLoggingHttpHeader {
     /// Name.
@@ -2480,7 +2407,7 @@ impl api_client_transport::Validate for ContainerLoggingHttpHeader {
 }
 
 /// Sends container logs to any HTTP endpoint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerLoggingHttp {
     /// Host name.
@@ -2566,7 +2493,7 @@ impl api_client_transport::Validate for ContainerLoggingHttp {
 }
 
 /// Sends container logs to New Relic.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerLoggingNewRelic {
     /// New Relic host.
@@ -2598,7 +2525,7 @@ impl api_client_transport::Validate for ContainerLoggingNewRelic {
 }
 
 /// Sends container logs to Splunk.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerLoggingSplunk {
     /// Splunk host.
@@ -2630,7 +2557,7 @@ impl api_client_transport::Validate for ContainerLoggingSplunk {
 }
 
 /// Sends container logs to a plain TCP endpoint.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerLoggingTcp {
     /// Host name.
@@ -2661,7 +2588,7 @@ impl api_client_transport::Validate for ContainerLoggingTcp {
 }
 
 /// External log sinks; set at most one.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerLogging {
     /// Sends container logs to Axiom.
@@ -2729,7 +2656,7 @@ impl api_client_transport::Validate for ContainerLogging {
 }
 
 /// Changes to the log sinks (upstream allows no `null` for a sink).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateContainerLogging {
     /// Sends container logs to Axiom.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2796,7 +2723,7 @@ impl api_client_transport::Validate for UpdateContainerLogging {
 }
 
 /// User name and password for a registry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainerRegistryAuthenticationBasic {
     /// Username.
     pub username: String,
@@ -2827,7 +2754,7 @@ impl api_client_transport::Validate for ContainerRegistryAuthenticationBasic {
 }
 
 /// Docker Hub user name and personal access token.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainerRegistryAuthenticationDockerHub {
     /// Username.
     pub username: String,
@@ -2866,7 +2793,7 @@ impl api_client_transport::Validate for ContainerRegistryAuthenticationDockerHub
 }
 
 /// AWS access key pair for Amazon ECR.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainerRegistryAuthenticationAwsEcr {
     /// Access key id.
     pub access_key_id: String,
@@ -2900,7 +2827,7 @@ impl api_client_transport::Validate for ContainerRegistryAuthenticationAwsEcr {
 }
 
 /// Service account key (JSON) for Google Container Registry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainerRegistryAuthenticationGcpGcr {
     /// Service account key; a `Secret`, never shown by `Debug`.
     pub service_key: crate::Secret,
@@ -2924,7 +2851,7 @@ impl api_client_transport::Validate for ContainerRegistryAuthenticationGcpGcr {
 }
 
 /// Service account key (JSON) for Google Artifact Registry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainerRegistryAuthenticationGcpGar {
     /// Service account key; a `Secret`, never shown by `Debug`.
     pub service_key: crate::Secret,
@@ -2948,7 +2875,7 @@ impl api_client_transport::Validate for ContainerRegistryAuthenticationGcpGar {
 }
 
 /// Credentials for pulling a private image; set at most one. Write-only: never returned.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ContainerRegistryAuthentication {
     /// User name and password for a registry.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3007,7 +2934,7 @@ impl api_client_transport::Validate for ContainerRegistryAuthentication {
 }
 
 /// Hardware each replica needs.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerResourceRequirements {
     /// Virtual CPUs per replica.
@@ -3076,7 +3003,7 @@ impl api_client_transport::Validate for ContainerResourceRequirements {
 }
 
 /// Changes to the hardware each replica needs.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateContainerResources {
     /// Virtual CPUs per replica.
     #[serde(
@@ -3165,78 +3092,29 @@ impl api_client_transport::Validate for UpdateContainerResources {
 }
 
 /// The container every replica of a group runs, as the server reports it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Container {
     /// Image reference, e.g. `docker.io/library/nginx:1.27`.
     pub image: String,
     /// Digest of the image that was resolved at deployment.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hash: Option<String>,
     /// Size of the image, in bytes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// Whether the image is cached close to the nodes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub image_caching: Option<bool>,
     /// Hardware each replica needs.
     pub resources: ContainerResourceRequirements,
     /// Command overriding the image entrypoint; `null` keeps the image's.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<Vec<String>>,
     /// Environment of the container.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub environment_variables: Option<BTreeMap<String, String>>,
+    pub environment_variables: Option<std::collections::BTreeMap<String, String>>,
     /// External log sinks; set at most one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub logging: Option<ContainerLogging>,
 }
 
-impl api_client_transport::Validate for Container {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "image");
-        api_client_transport::validate::length(f, &self.image, Some(1), Some(2048))?;
-        api_client_transport::validate::pattern(f, &self.image, r"^.*$")?;
-        if let Some(v) = &self.hash {
-            let f = &api_client_transport::validate::field(path, "hash");
-            api_client_transport::validate::length(f, v, Some(47), Some(135))?;
-            api_client_transport::validate::pattern(f, v, r"^sha\d{1,3}:[a-fA-F0-9]{40,135}$")?;
-        }
-        if let Some(v) = &self.size {
-            let f = &api_client_transport::validate::field(path, "size");
-            api_client_transport::validate::range_i64(f, *v, Some(0), None)?;
-        }
-        api_client_transport::Validate::validate_at(
-            &self.resources,
-            &api_client_transport::validate::field(path, "resources"),
-        )?;
-        if let Some(v) = &self.command {
-            let f = &api_client_transport::validate::field(path, "command");
-            api_client_transport::validate::items(f, v.len(), None, Some(100))?;
-            for (i, v) in v.iter().enumerate() {
-                let f = &format!("{f}[{i}]");
-                api_client_transport::validate::length(f, v, Some(1), Some(2048))?;
-                api_client_transport::validate::pattern(f, v, r"^.*$")?;
-            }
-        }
-        if let Some(v) = &self.environment_variables {
-            let f = &api_client_transport::validate::field(path, "environment_variables");
-            for (k, v) in v {
-                let f = &api_client_transport::validate::field(f, k);
-                api_client_transport::validate::length(f, v, None, Some(2048))?;
-                api_client_transport::validate::pattern(f, v, r"^.*$")?;
-            }
-        }
-        api_client_transport::Validate::validate_at(
-            &self.logging,
-            &api_client_transport::validate::field(path, "logging"),
-        )?;
-        Ok(())
-    }
-}
-
 /// The container every replica of a new group runs.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateContainer {
     /// Image reference, e.g. `docker.io/library/nginx:1.27`.
     pub image: String,
@@ -3253,7 +3131,7 @@ pub struct CreateContainer {
     pub priority: Option<ContainerGroupPriority>,
     /// Environment of the container.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub environment_variables: Option<BTreeMap<String, String>>,
+    pub environment_variables: Option<std::collections::BTreeMap<String, String>>,
     /// External log sinks; set at most one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logging: Option<ContainerLogging>,
@@ -3321,7 +3199,7 @@ impl api_client_transport::Validate for CreateContainer {
 }
 
 /// Changes to the container.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateContainer {
     /// New image reference.
     #[serde(
@@ -3352,7 +3230,7 @@ pub struct UpdateContainer {
     pub priority: api_client_transport::Patch<ContainerGroupPriority>,
     /// Variables to set, merged key by key into the container's (upstream allows no `null` value, so a variable cannot be removed this way).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub environment_variables: Option<BTreeMap<String, String>>,
+    pub environment_variables: Option<std::collections::BTreeMap<String, String>>,
     /// The `logging` field.
     #[serde(
         default,
@@ -3425,7 +3303,7 @@ impl api_client_transport::Validate for UpdateContainer {
 }
 
 /// How the group is reachable through the SaladCloud gateway.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroupNetworking {
     /// Protocol spoken on the exposed port.
@@ -3435,54 +3313,19 @@ pub struct ContainerGroupNetworking {
     /// Require a SaladCloud API key on every request through the gateway.
     pub auth: bool,
     /// How the gateway spreads requests over the ready instances.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub load_balancer: Option<ContainerGroupNetworkingLoadBalancer>,
     /// Send each instance at most one request at a time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub single_connection_limit: Option<bool>,
     /// Milliseconds the gateway waits for a client's request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_request_timeout: Option<i32>,
     /// Milliseconds the gateway waits for the container's answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub server_response_timeout: Option<i32>,
     /// Public host name the gateway serves the group on.
     pub dns: String,
 }
 
-impl api_client_transport::Validate for ContainerGroupNetworking {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.protocol,
-            &api_client_transport::validate::field(path, "protocol"),
-        )?;
-        let f = &api_client_transport::validate::field(path, "port");
-        api_client_transport::validate::range_i64(f, i64::from(self.port), Some(1), Some(65535))?;
-        api_client_transport::Validate::validate_at(
-            &self.load_balancer,
-            &api_client_transport::validate::field(path, "load_balancer"),
-        )?;
-        if let Some(v) = &self.client_request_timeout {
-            let f = &api_client_transport::validate::field(path, "client_request_timeout");
-            api_client_transport::validate::range_i64(f, i64::from(*v), Some(1), Some(100000))?;
-        }
-        if let Some(v) = &self.server_response_timeout {
-            let f = &api_client_transport::validate::field(path, "server_response_timeout");
-            api_client_transport::validate::range_i64(f, i64::from(*v), Some(1), Some(100000))?;
-        }
-        let f = &api_client_transport::validate::field(path, "dns");
-        api_client_transport::validate::length(f, &self.dns, Some(1), Some(253))?;
-        api_client_transport::validate::pattern(
-            f,
-            &self.dns,
-            r"^([a-z][a-z0-9-]{0,61}[a-z0-9]\.)*[a-z][a-z0-9-]{0,61}[a-z0-9]$",
-        )?;
-        Ok(())
-    }
-}
-
 /// Expose the group through the SaladCloud gateway.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateContainerGroupNetworking {
     /// Protocol spoken on the exposed port.
     pub protocol: ContainerNetworkingProtocol,
@@ -3544,7 +3387,7 @@ impl api_client_transport::Validate for CreateContainerGroupNetworking {
 }
 
 /// Changes to the gateway settings.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateContainerGroupNetworking {
     /// Container port the gateway forwards to.
     #[serde(
@@ -3574,7 +3417,7 @@ impl api_client_transport::Validate for UpdateContainerGroupNetworking {
 }
 
 /// How many instances are in each state.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroupInstanceStatusCount {
     /// Instances waiting for a node.
@@ -3587,48 +3430,13 @@ pub struct ContainerGroupInstanceStatusCount {
     pub stopping_count: i32,
 }
 
-impl api_client_transport::Validate for ContainerGroupInstanceStatusCount {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "allocating_count");
-        api_client_transport::validate::range_i64(
-            f,
-            i64::from(self.allocating_count),
-            Some(0),
-            Some(2147483647),
-        )?;
-        let f = &api_client_transport::validate::field(path, "creating_count");
-        api_client_transport::validate::range_i64(
-            f,
-            i64::from(self.creating_count),
-            Some(0),
-            Some(2147483647),
-        )?;
-        let f = &api_client_transport::validate::field(path, "running_count");
-        api_client_transport::validate::range_i64(
-            f,
-            i64::from(self.running_count),
-            Some(0),
-            Some(2147483647),
-        )?;
-        let f = &api_client_transport::validate::field(path, "stopping_count");
-        api_client_transport::validate::range_i64(
-            f,
-            i64::from(self.stopping_count),
-            Some(0),
-            Some(2147483647),
-        )?;
-        Ok(())
-    }
-}
-
 /// Current state of a group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroupState {
     /// Where a container group is in its life cycle.
     pub status: ContainerGroupStatus,
     /// Free-text note about the state.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// When the group last started.
     #[serde(with = "time::serde::rfc3339")]
@@ -3640,27 +3448,8 @@ pub struct ContainerGroupState {
     pub instance_status_counts: ContainerGroupInstanceStatusCount,
 }
 
-impl api_client_transport::Validate for ContainerGroupState {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.status,
-            &api_client_transport::validate::field(path, "status"),
-        )?;
-        if let Some(v) = &self.description {
-            let f = &api_client_transport::validate::field(path, "description");
-            api_client_transport::validate::length(f, v, None, Some(1000))?;
-            api_client_transport::validate::pattern(f, v, r"^.*$")?;
-        }
-        api_client_transport::Validate::validate_at(
-            &self.instance_status_counts,
-            &api_client_transport::validate::field(path, "instance_status_counts"),
-        )?;
-        Ok(())
-    }
-}
-
 /// A container group: a container image run as a set of replicas on SaladCloud nodes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroup {
     /// Server-assigned id.
@@ -3680,7 +3469,6 @@ pub struct ContainerGroup {
     /// When the node restarts a container that exited.
     pub restart_policy: ContainerRestartPolicy,
     /// Scheduling priority class; higher priority costs more and is preempted less often.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<ContainerGroupPriority>,
     /// Number of replicas asked for.
     pub replicas: i32,
@@ -3693,36 +3481,26 @@ pub struct ContainerGroup {
     /// Current state of a group.
     pub current_state: ContainerGroupState,
     /// How the group is reachable through the SaladCloud gateway.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub networking: Option<ContainerGroupNetworking>,
     /// A health probe.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub liveness_probe: Option<ContainerGroupProbe>,
     /// A health probe.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub readiness_probe: Option<ContainerGroupProbe>,
     /// A health probe.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub startup_probe: Option<ContainerGroupProbe>,
     /// Connects the group to a job queue: where the job-queue worker delivers jobs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_connection: Option<ContainerGroupQueueConnection>,
     /// Scales replicas on the length of the connected job queue.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_autoscaler: Option<ContainerGroupQueueAutoscaler>,
     /// Scheduled replica changes.
-    #[serde(rename = "scaling-actions", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "scaling-actions")]
     pub scaling_actions: Option<Vec<ContainerGroupScalingAction>>,
     /// Whether the scheduled replica changes are applied.
-    #[serde(
-        rename = "scheduled-scaling-enabled",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "scheduled-scaling-enabled")]
     pub scheduled_scaling_enabled: Option<bool>,
     /// Whether a change is still being rolled out.
     pub pending_change: bool,
     /// Notes kept with the group.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub readme: Option<String>,
     /// Revision, bumped on every change.
     pub version: i32,
@@ -3734,95 +3512,8 @@ pub struct ContainerGroup {
     pub update_time: time::OffsetDateTime,
 }
 
-impl api_client_transport::Validate for ContainerGroup {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "name");
-        api_client_transport::validate::length(f, &self.name, Some(2), Some(63))?;
-        api_client_transport::validate::pattern(f, &self.name, r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")?;
-        let f = &api_client_transport::validate::field(path, "display_name");
-        api_client_transport::validate::length(f, &self.display_name, Some(2), Some(63))?;
-        api_client_transport::validate::pattern(f, &self.display_name, r"^[ ,-.0-9A-Za-z]+$")?;
-        let f = &api_client_transport::validate::field(path, "organization_name");
-        api_client_transport::validate::length(f, &self.organization_name, Some(2), Some(63))?;
-        api_client_transport::validate::pattern(
-            f,
-            &self.organization_name,
-            r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$",
-        )?;
-        let f = &api_client_transport::validate::field(path, "project_name");
-        api_client_transport::validate::length(f, &self.project_name, Some(2), Some(63))?;
-        api_client_transport::validate::pattern(
-            f,
-            &self.project_name,
-            r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$",
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.container,
-            &api_client_transport::validate::field(path, "container"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.restart_policy,
-            &api_client_transport::validate::field(path, "restart_policy"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.priority,
-            &api_client_transport::validate::field(path, "priority"),
-        )?;
-        let f = &api_client_transport::validate::field(path, "replicas");
-        api_client_transport::validate::range_i64(f, i64::from(self.replicas), Some(0), Some(500))?;
-        let f = &api_client_transport::validate::field(path, "country_codes");
-        api_client_transport::validate::items(f, self.country_codes.len(), None, Some(500))?;
-        api_client_transport::Validate::validate_at(&self.country_codes, f)?;
-        api_client_transport::Validate::validate_at(
-            &self.current_state,
-            &api_client_transport::validate::field(path, "current_state"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.networking,
-            &api_client_transport::validate::field(path, "networking"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.liveness_probe,
-            &api_client_transport::validate::field(path, "liveness_probe"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.readiness_probe,
-            &api_client_transport::validate::field(path, "readiness_probe"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.startup_probe,
-            &api_client_transport::validate::field(path, "startup_probe"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.queue_connection,
-            &api_client_transport::validate::field(path, "queue_connection"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.queue_autoscaler,
-            &api_client_transport::validate::field(path, "queue_autoscaler"),
-        )?;
-        if let Some(v) = &self.scaling_actions {
-            let f = &api_client_transport::validate::field(path, "scaling-actions");
-            api_client_transport::validate::items(f, v.len(), None, Some(100))?;
-            api_client_transport::Validate::validate_at(v, f)?;
-        }
-        if let Some(v) = &self.readme {
-            let f = &api_client_transport::validate::field(path, "readme");
-            api_client_transport::validate::length(f, v, Some(2), Some(65000))?;
-        }
-        let f = &api_client_transport::validate::field(path, "version");
-        api_client_transport::validate::range_i64(
-            f,
-            i64::from(self.version),
-            Some(1),
-            Some(2147483647),
-        )?;
-        Ok(())
-    }
-}
-
 /// The groups of a project.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroupList {
     /// The groups.
@@ -3833,17 +3524,8 @@ pub struct ContainerGroupList {
     pub items: Vec<ContainerGroup>,
 }
 
-impl api_client_transport::Validate for ContainerGroupList {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "items");
-        api_client_transport::validate::items(f, self.items.len(), None, Some(100))?;
-        api_client_transport::Validate::validate_at(&self.items, f)?;
-        Ok(())
-    }
-}
-
 /// What a new container group should run, where and how.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateContainerGroup {
     /// Unique name within the project.
     pub name: String,
@@ -3978,7 +3660,7 @@ impl api_client_transport::Validate for CreateContainerGroup {
 }
 
 /// A JSON merge patch (RFC 7396) of a container group: leave a field out to keep it, set it to change it, or set it to `null` to remove it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateContainerGroup {
     /// Human-friendly name: letters, digits, space, comma, hyphen, period.
     #[serde(
@@ -4108,7 +3790,7 @@ impl api_client_transport::Validate for UpdateContainerGroup {
 }
 
 /// One replica of a group, placed on one node.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroupInstance {
     /// Instance id.
@@ -4118,10 +3800,8 @@ pub struct ContainerGroupInstance {
     /// Where a single instance (one replica on one node) is in its life cycle.
     pub state: ContainerGroupInstanceState,
     /// Whether the readiness probe passes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ready: Option<bool>,
     /// Whether the startup probe has passed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub started: Option<bool>,
     /// Group revision this instance runs.
     pub version: i32,
@@ -4129,92 +3809,29 @@ pub struct ContainerGroupInstance {
     #[serde(with = "time::serde::rfc3339")]
     pub update_time: time::OffsetDateTime,
     /// Relative cost of removing this instance when scaling down; cheaper ones go first.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub deletion_cost: Option<i32>,
     /// Image download progress, in percent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pulling_progress: Option<f64>,
     /// CPU use, in percent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_percent: Option<f64>,
     /// CPU time used in the last sample.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_usage: Option<i64>,
     /// CPU time used in total.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_usage_total: Option<i64>,
     /// Memory in use, in MiB.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_usage_mb: Option<f64>,
     /// Memory in use, in percent of the limit.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_usage_percent: Option<f64>,
     /// IPv4 address for SSH access, when enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ssh_ip: Option<String>,
     /// Port for SSH access, when enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ssh_port: Option<i32>,
     /// Fingerprint of the SSH host key.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ssh_host_key_fingerprint: Option<String>,
 }
 
-impl api_client_transport::Validate for ContainerGroupInstance {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.state,
-            &api_client_transport::validate::field(path, "state"),
-        )?;
-        let f = &api_client_transport::validate::field(path, "version");
-        api_client_transport::validate::range_i64(
-            f,
-            i64::from(self.version),
-            Some(1),
-            Some(2147483647),
-        )?;
-        if let Some(v) = &self.deletion_cost {
-            let f = &api_client_transport::validate::field(path, "deletion_cost");
-            api_client_transport::validate::range_i64(f, i64::from(*v), Some(0), Some(100000))?;
-        }
-        if let Some(v) = &self.pulling_progress {
-            let f = &api_client_transport::validate::field(path, "pulling_progress");
-            api_client_transport::validate::range_f64(f, *v, Some(0.0), Some(100.0))?;
-        }
-        if let Some(v) = &self.cpu_percent {
-            let f = &api_client_transport::validate::field(path, "cpu_percent");
-            api_client_transport::validate::range_f64(f, *v, Some(0.0), None)?;
-        }
-        if let Some(v) = &self.cpu_usage {
-            let f = &api_client_transport::validate::field(path, "cpu_usage");
-            api_client_transport::validate::range_i64(f, *v, Some(0), None)?;
-        }
-        if let Some(v) = &self.cpu_usage_total {
-            let f = &api_client_transport::validate::field(path, "cpu_usage_total");
-            api_client_transport::validate::range_i64(f, *v, Some(0), None)?;
-        }
-        if let Some(v) = &self.memory_usage_mb {
-            let f = &api_client_transport::validate::field(path, "memory_usage_mb");
-            api_client_transport::validate::range_f64(f, *v, Some(0.0), None)?;
-        }
-        if let Some(v) = &self.memory_usage_percent {
-            let f = &api_client_transport::validate::field(path, "memory_usage_percent");
-            api_client_transport::validate::range_f64(f, *v, Some(0.0), None)?;
-        }
-        if let Some(v) = &self.ssh_port {
-            let f = &api_client_transport::validate::field(path, "ssh_port");
-            api_client_transport::validate::range_i64(f, i64::from(*v), Some(1), Some(65535))?;
-        }
-        if let Some(v) = &self.ssh_host_key_fingerprint {
-            let f = &api_client_transport::validate::field(path, "ssh_host_key_fingerprint");
-            api_client_transport::validate::length(f, v, Some(1), Some(256))?;
-        }
-        Ok(())
-    }
-}
-
 /// The instances of a group.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroupInstanceList {
     /// The instances.
@@ -4225,17 +3842,8 @@ pub struct ContainerGroupInstanceList {
     pub instances: Vec<ContainerGroupInstance>,
 }
 
-impl api_client_transport::Validate for ContainerGroupInstanceList {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "instances");
-        api_client_transport::validate::items(f, self.instances.len(), None, Some(1000))?;
-        api_client_transport::Validate::validate_at(&self.instances, f)?;
-        Ok(())
-    }
-}
-
 /// A JSON merge patch of one instance.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateContainerGroupInstance {
     /// Relative cost of removing this instance when scaling down.
     #[serde(
@@ -4265,7 +3873,7 @@ impl api_client_transport::Validate for UpdateContainerGroupInstance {
 }
 
 /// An event the platform recorded for a group (allocation, image pull, exit, ...).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SystemLog {
     /// What happened.
@@ -4274,50 +3882,23 @@ pub struct SystemLog {
     #[serde(with = "time::serde::rfc3339")]
     pub event_time: time::OffsetDateTime,
     /// Instance concerned, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<uuid::Uuid>,
     /// Node concerned, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub machine_id: Option<uuid::Uuid>,
     /// Group revision concerned.
     pub version: String,
     /// vCPUs of the node at the time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_cpu: Option<i32>,
     /// Memory of the node at the time, in MiB.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_memory: Option<i32>,
     /// Disk of the node at the time, in bytes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_storage_amount: Option<i64>,
     /// GPU class of the node at the time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_gpu_class: Option<String>,
 }
 
-impl api_client_transport::Validate for SystemLog {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "event_name");
-        api_client_transport::validate::length(f, &self.event_name, Some(1), Some(255))?;
-        api_client_transport::validate::pattern(f, &self.event_name, r"^.*$")?;
-        if let Some(v) = &self.resource_cpu {
-            let f = &api_client_transport::validate::field(path, "resource_cpu");
-            api_client_transport::validate::range_i64(f, i64::from(*v), Some(1), Some(16))?;
-        }
-        if let Some(v) = &self.resource_memory {
-            let f = &api_client_transport::validate::field(path, "resource_memory");
-            api_client_transport::validate::range_i64(f, i64::from(*v), Some(1024), Some(61440))?;
-        }
-        if let Some(v) = &self.resource_storage_amount {
-            let f = &api_client_transport::validate::field(path, "resource_storage_amount");
-            api_client_transport::validate::range_i64(f, *v, Some(1073741824), Some(268435456000))?;
-        }
-        Ok(())
-    }
-}
-
 /// Recent platform events of a group, newest first.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SystemLogList {
     /// The events.
@@ -4328,17 +3909,8 @@ pub struct SystemLogList {
     pub items: Vec<SystemLog>,
 }
 
-impl api_client_transport::Validate for SystemLogList {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "items");
-        api_client_transport::validate::items(f, self.items.len(), None, Some(50))?;
-        api_client_transport::Validate::validate_at(&self.items, f)?;
-        Ok(())
-    }
-}
-
 /// Container-group limits of an organization and how much of them is in use.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroupsQuotas {
     /// Replicas the organization may run across all its groups.
@@ -4346,78 +3918,25 @@ pub struct ContainerGroupsQuotas {
     /// Replicas running now across all its groups.
     pub container_replicas_used: i32,
     /// Instance reallocations allowed per minute.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_container_group_reallocations_per_minute: Option<i32>,
     /// Instance recreations allowed per minute.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_container_group_recreates_per_minute: Option<i32>,
     /// Instance restarts allowed per minute.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_container_group_restarts_per_minute: Option<i32>,
 }
 
-impl api_client_transport::Validate for ContainerGroupsQuotas {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "container_replicas_quota");
-        api_client_transport::validate::range_i64(
-            f,
-            i64::from(self.container_replicas_quota),
-            Some(0),
-            Some(2147483647),
-        )?;
-        let f = &api_client_transport::validate::field(path, "container_replicas_used");
-        api_client_transport::validate::range_i64(
-            f,
-            i64::from(self.container_replicas_used),
-            Some(0),
-            Some(2147483647),
-        )?;
-        if let Some(v) = &self.max_container_group_reallocations_per_minute {
-            let f = &api_client_transport::validate::field(
-                path,
-                "max_container_group_reallocations_per_minute",
-            );
-            api_client_transport::validate::range_i64(f, i64::from(*v), Some(0), Some(2147483647))?;
-        }
-        if let Some(v) = &self.max_container_group_recreates_per_minute {
-            let f = &api_client_transport::validate::field(
-                path,
-                "max_container_group_recreates_per_minute",
-            );
-            api_client_transport::validate::range_i64(f, i64::from(*v), Some(0), Some(2147483647))?;
-        }
-        if let Some(v) = &self.max_container_group_restarts_per_minute {
-            let f = &api_client_transport::validate::field(
-                path,
-                "max_container_group_restarts_per_minute",
-            );
-            api_client_transport::validate::range_i64(f, i64::from(*v), Some(0), Some(2147483647))?;
-        }
-        Ok(())
-    }
-}
-
 /// How many CPU-only nodes could take a workload of the asked shape now.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct CpuAvailability {
     /// Nodes free for batch-priority work.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub available_cpu_batch: Option<i32>,
     /// Nodes online that could be called on.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub on_call_cpu: Option<i32>,
 }
 
-impl api_client_transport::Validate for CpuAvailability {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// The shape of a CPU-only workload to check capacity for; every field narrows the count.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CpuAvailabilityRequest {
     /// Only nodes in these countries.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4456,13 +3975,13 @@ impl api_client_transport::Validate for CpuAvailabilityRequest {
 }
 
 /// A job to give to an inference endpoint.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateInferenceEndpointJob {
     /// The job's input, any JSON value the endpoint's input schema allows.
     pub input: serde_json::Value,
     /// Your own labels, returned with the job; at most 20 keys.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<BTreeMap<String, serde_json::Value>>,
+    pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Former name of `webhook_url`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook: Option<String>,
@@ -4486,7 +4005,7 @@ impl api_client_transport::Validate for CreateInferenceEndpointJob {
 }
 
 /// A queue to create.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateQueue {
     /// Readable name; the server uses `name` when left out.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4520,13 +4039,13 @@ impl api_client_transport::Validate for CreateQueue {
 }
 
 /// A job to put in a queue.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateQueueJob {
     /// The job's input: any JSON value, handed to the container as it is.
     pub input: serde_json::Value,
     /// Your own labels, returned with the job; at most 20 keys.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<BTreeMap<String, serde_json::Value>>,
+    pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Address to notify when the job finishes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook: Option<String>,
@@ -4544,35 +4063,23 @@ impl api_client_transport::Validate for CreateQueueJob {
 }
 
 /// How many GPU nodes could take a workload of the asked shape now, per priority.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GpuAvailability {
     /// Nodes free for batch-priority work.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub available_gpu_batch: Option<i32>,
     /// Nodes free for high-priority work.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub available_gpu_high: Option<i32>,
     /// Nodes free for low-priority work.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub available_gpu_low: Option<i32>,
     /// Nodes free for medium-priority work.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub available_gpu_medium: Option<i32>,
     /// Nodes online that could be called on.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub on_call_gpu: Option<i32>,
 }
 
-impl api_client_transport::Validate for GpuAvailability {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// The shape of a GPU workload to check capacity for.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct GpuAvailabilityRequest {
     /// Only nodes in these countries.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4616,37 +4123,28 @@ impl api_client_transport::Validate for GpuAvailabilityRequest {
 }
 
 /// A kind of GPU node a container group can ask for, with its limits and prices.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GpuClass {
     /// Whether the nodes are community machines or secure data-center ones.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub gpu_class_type: Option<GpuClassType>,
     /// GPUs per node.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub gpu_count: Option<i32>,
     /// The id to put in a group's `gpu_classes`.
     pub id: uuid::Uuid,
     /// Whether the class is scarce at the moment.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_high_demand: Option<bool>,
     /// Most memory a group of this class may ask for, in MiB.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_ram: Option<i32>,
     /// Most disk a group of this class may ask for, in bytes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_storage: Option<i64>,
     /// Most vCPUs a group of this class may ask for.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_vcpu: Option<i32>,
     /// Least memory a group of this class must ask for, in MiB.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_ram: Option<i32>,
     /// Least disk a group of this class must ask for, in bytes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_storage: Option<i64>,
     /// Fewest vCPUs a group of this class must ask for.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_vcpu: Option<i32>,
     /// Readable name, such as `RTX 4090 (24 GB)`.
     pub name: String,
@@ -4658,52 +4156,8 @@ pub struct GpuClass {
     pub prices: Vec<GpuClassPrice>,
 }
 
-impl api_client_transport::Validate for GpuClass {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.gpu_class_type,
-            &api_client_transport::validate::field(path, "gpu_class_type"),
-        )?;
-        if let Some(v) = &self.gpu_count {
-            let f = &api_client_transport::validate::field(path, "gpu_count");
-            api_client_transport::validate::range_i64(f, i64::from(*v), Some(1), Some(512))?;
-        }
-        if let Some(v) = &self.max_ram {
-            let f = &api_client_transport::validate::field(path, "max_ram");
-            api_client_transport::validate::range_i64(f, i64::from(*v), Some(0), None)?;
-        }
-        if let Some(v) = &self.max_storage {
-            let f = &api_client_transport::validate::field(path, "max_storage");
-            api_client_transport::validate::range_i64(f, *v, Some(0), None)?;
-        }
-        if let Some(v) = &self.max_vcpu {
-            let f = &api_client_transport::validate::field(path, "max_vcpu");
-            api_client_transport::validate::range_i64(f, i64::from(*v), Some(0), None)?;
-        }
-        if let Some(v) = &self.min_ram {
-            let f = &api_client_transport::validate::field(path, "min_ram");
-            api_client_transport::validate::range_i64(f, i64::from(*v), Some(0), None)?;
-        }
-        if let Some(v) = &self.min_storage {
-            let f = &api_client_transport::validate::field(path, "min_storage");
-            api_client_transport::validate::range_i64(f, *v, Some(0), None)?;
-        }
-        if let Some(v) = &self.min_vcpu {
-            let f = &api_client_transport::validate::field(path, "min_vcpu");
-            api_client_transport::validate::range_i64(f, i64::from(*v), Some(0), None)?;
-        }
-        let f = &api_client_transport::validate::field(path, "name");
-        api_client_transport::validate::length(f, &self.name, Some(2), Some(63))?;
-        api_client_transport::validate::pattern(f, &self.name, r"^[ -~]{2,63}$")?;
-        let f = &api_client_transport::validate::field(path, "prices");
-        api_client_transport::validate::items(f, self.prices.len(), Some(1), Some(100))?;
-        api_client_transport::Validate::validate_at(&self.prices, f)?;
-        Ok(())
-    }
-}
-
 /// The GPU classes an organization can use.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GpuClassList {
     /// The classes.
@@ -4714,36 +4168,14 @@ pub struct GpuClassList {
     pub items: Vec<GpuClass>,
 }
 
-impl api_client_transport::Validate for GpuClassList {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "items");
-        api_client_transport::validate::items(f, self.items.len(), None, Some(100))?;
-        api_client_transport::Validate::validate_at(&self.items, f)?;
-        Ok(())
-    }
-}
-
 /// The hourly price of a GPU class at one priority.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GpuClassPrice {
     /// Price per node-hour in US dollars, as a decimal string.
     pub price: String,
     /// The priority this price is for (the server may send `null`).
     pub priority: Option<ContainerGroupPriority>,
-}
-
-impl api_client_transport::Validate for GpuClassPrice {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "price");
-        api_client_transport::validate::length(f, &self.price, Some(1), Some(20))?;
-        api_client_transport::validate::pattern(f, &self.price, r"^.*$")?;
-        api_client_transport::Validate::validate_at(
-            &self.priority,
-            &api_client_transport::validate::field(path, "priority"),
-        )?;
-        Ok(())
-    }
 }
 
 /// Whether the nodes are community machines or secure data-center ones.
@@ -4798,35 +4230,14 @@ impl std::fmt::Display for GpuClassType {
     }
 }
 
-impl Serialize for GpuClassType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for GpuClassType {
+impl<'de> serde::Deserialize<'de> for GpuClassType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl api_client_transport::Validate for GpuClassType {
-    /// A value this version does not know is refused (the client's switch for
-    /// local checks lets it through).
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        match self {
-            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
-                path,
-                &format!("{:?}", self.as_str()),
-                Self::KNOWN,
-            ),
-            _ => Ok(()),
-        }
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
 /// A ready-made model SaladCloud runs, which takes jobs.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct InferenceEndpoint {
     /// What the endpoint does.
@@ -4851,45 +4262,8 @@ pub struct InferenceEndpoint {
     pub readme: String,
 }
 
-impl api_client_transport::Validate for InferenceEndpoint {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "description");
-        api_client_transport::validate::length(f, &self.description, None, Some(1000))?;
-        api_client_transport::validate::pattern(f, &self.description, r"^.*$")?;
-        let f = &api_client_transport::validate::field(path, "display_name");
-        api_client_transport::validate::length(f, &self.display_name, Some(2), Some(63))?;
-        api_client_transport::validate::pattern(f, &self.display_name, r"^[ ,-.0-9A-Za-z]+$")?;
-        let f = &api_client_transport::validate::field(path, "icon_url");
-        api_client_transport::validate::length(f, &self.icon_url, Some(1), Some(2048))?;
-        api_client_transport::validate::pattern(f, &self.icon_url, r"^.*$")?;
-        let f = &api_client_transport::validate::field(path, "input_schema");
-        api_client_transport::validate::length(f, &self.input_schema, Some(1), Some(100000))?;
-        api_client_transport::validate::pattern(f, &self.input_schema, r"^.*$")?;
-        let f = &api_client_transport::validate::field(path, "name");
-        api_client_transport::validate::length(f, &self.name, Some(2), Some(63))?;
-        api_client_transport::validate::pattern(f, &self.name, r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")?;
-        let f = &api_client_transport::validate::field(path, "organization_name");
-        api_client_transport::validate::length(f, &self.organization_name, Some(2), Some(63))?;
-        api_client_transport::validate::pattern(
-            f,
-            &self.organization_name,
-            r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$",
-        )?;
-        let f = &api_client_transport::validate::field(path, "output_schema");
-        api_client_transport::validate::length(f, &self.output_schema, Some(1), Some(100000))?;
-        api_client_transport::validate::pattern(f, &self.output_schema, r"^.*$")?;
-        let f = &api_client_transport::validate::field(path, "price_description");
-        api_client_transport::validate::length(f, &self.price_description, Some(1), Some(100))?;
-        api_client_transport::validate::pattern(f, &self.price_description, r"^.*$")?;
-        let f = &api_client_transport::validate::field(path, "readme");
-        api_client_transport::validate::length(f, &self.readme, Some(1), Some(100000))?;
-        api_client_transport::validate::pattern(f, &self.readme, r"^.*$")?;
-        Ok(())
-    }
-}
-
 /// A job given to an inference endpoint, with its progress and result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[non_exhaustive]
 pub struct InferenceEndpointJob {
     /// When it was submitted.
@@ -4908,12 +4282,10 @@ pub struct InferenceEndpointJob {
     /// The job's input, any JSON value the endpoint's input schema allows.
     pub input: serde_json::Value,
     /// Caller's own labels, up to 20 keys.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<BTreeMap<String, serde_json::Value>>,
+    pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Organization that submitted it.
     pub organization_name: String,
     /// The endpoint's result, once the job has finished.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<serde_json::Value>,
     /// Where a queue or inference job stands; `succeeded`, `cancelled` and `failed` are final.
     pub status: JobStatus,
@@ -4921,55 +4293,13 @@ pub struct InferenceEndpointJob {
     #[serde(with = "time::serde::rfc3339")]
     pub update_time: time::OffsetDateTime,
     /// Former name of `webhook_url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook: Option<String>,
     /// Address notified when the job finishes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
 }
 
-impl api_client_transport::Validate for InferenceEndpointJob {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "events");
-        api_client_transport::validate::items(f, self.events.len(), None, Some(1000))?;
-        api_client_transport::Validate::validate_at(&self.events, f)?;
-        let f = &api_client_transport::validate::field(path, "inference_endpoint_name");
-        api_client_transport::validate::length(
-            f,
-            &self.inference_endpoint_name,
-            Some(2),
-            Some(63),
-        )?;
-        api_client_transport::validate::pattern(
-            f,
-            &self.inference_endpoint_name,
-            r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$",
-        )?;
-        let f = &api_client_transport::validate::field(path, "organization_name");
-        api_client_transport::validate::length(f, &self.organization_name, Some(2), Some(63))?;
-        api_client_transport::validate::pattern(
-            f,
-            &self.organization_name,
-            r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$",
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.status,
-            &api_client_transport::validate::field(path, "status"),
-        )?;
-        if let Some(v) = &self.webhook {
-            let f = &api_client_transport::validate::field(path, "webhook");
-            api_client_transport::validate::length(f, v, Some(1), Some(2048))?;
-        }
-        if let Some(v) = &self.webhook_url {
-            let f = &api_client_transport::validate::field(path, "webhook_url");
-            api_client_transport::validate::length(f, v, Some(1), Some(2048))?;
-        }
-        Ok(())
-    }
-}
-
 /// One page of the jobs of an inference endpoint.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct InferenceEndpointJobList {
     /// The jobs on this page.
@@ -4986,38 +4316,8 @@ pub struct InferenceEndpointJobList {
     pub total_size: i32,
 }
 
-impl api_client_transport::Validate for InferenceEndpointJobList {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "items");
-        api_client_transport::validate::items(f, self.items.len(), None, Some(100))?;
-        api_client_transport::Validate::validate_at(&self.items, f)?;
-        let f = &api_client_transport::validate::field(path, "page");
-        api_client_transport::validate::range_i64(
-            f,
-            i64::from(self.page),
-            Some(1),
-            Some(2147483647),
-        )?;
-        let f = &api_client_transport::validate::field(path, "page_size");
-        api_client_transport::validate::range_i64(
-            f,
-            i64::from(self.page_size),
-            Some(1),
-            Some(100),
-        )?;
-        let f = &api_client_transport::validate::field(path, "total_size");
-        api_client_transport::validate::range_i64(
-            f,
-            i64::from(self.total_size),
-            Some(0),
-            Some(2147483647),
-        )?;
-        Ok(())
-    }
-}
-
 /// One page of the inference endpoints of an organization.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct InferenceEndpointList {
     /// The endpoints on this page.
@@ -5034,38 +4334,8 @@ pub struct InferenceEndpointList {
     pub total_size: i32,
 }
 
-impl api_client_transport::Validate for InferenceEndpointList {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "items");
-        api_client_transport::validate::items(f, self.items.len(), None, Some(100))?;
-        api_client_transport::Validate::validate_at(&self.items, f)?;
-        let f = &api_client_transport::validate::field(path, "page");
-        api_client_transport::validate::range_i64(
-            f,
-            i64::from(self.page),
-            Some(1),
-            Some(2147483647),
-        )?;
-        let f = &api_client_transport::validate::field(path, "page_size");
-        api_client_transport::validate::range_i64(
-            f,
-            i64::from(self.page_size),
-            Some(1),
-            Some(100),
-        )?;
-        let f = &api_client_transport::validate::field(path, "total_size");
-        api_client_transport::validate::range_i64(
-            f,
-            i64::from(self.total_size),
-            Some(0),
-            Some(2147483647),
-        )?;
-        Ok(())
-    }
-}
-
 /// A step in the life of a queue or inference job.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[non_exhaustive]
 pub struct JobEvent {
     /// What happened to a job.
@@ -5073,16 +4343,6 @@ pub struct JobEvent {
     /// When it happened.
     #[serde(with = "time::serde::rfc3339")]
     pub time: time::OffsetDateTime,
-}
-
-impl api_client_transport::Validate for JobEvent {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.action,
-            &api_client_transport::validate::field(path, "action"),
-        )?;
-        Ok(())
-    }
 }
 
 /// What happened to a job.
@@ -5150,30 +4410,9 @@ impl std::fmt::Display for JobEventAction {
     }
 }
 
-impl Serialize for JobEventAction {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for JobEventAction {
+impl<'de> serde::Deserialize<'de> for JobEventAction {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl api_client_transport::Validate for JobEventAction {
-    /// A value this version does not know is refused (the client's switch for
-    /// local checks lets it through).
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        match self {
-            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
-                path,
-                &format!("{:?}", self.as_str()),
-                Self::KNOWN,
-            ),
-            _ => Ok(()),
-        }
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -5242,42 +4481,19 @@ impl std::fmt::Display for JobStatus {
     }
 }
 
-impl Serialize for JobStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for JobStatus {
+impl<'de> serde::Deserialize<'de> for JobStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl api_client_transport::Validate for JobStatus {
-    /// A value this version does not know is refused (the client's switch for
-    /// local checks lets it through).
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        match self {
-            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
-                path,
-                &format!("{:?}", self.as_str()),
-                Self::KNOWN,
-            ),
-            _ => Ok(()),
-        }
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
 /// One line of a container's log, as the log store keeps it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LogEntry {
     /// The line parsed as JSON, when it was a JSON object.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub json_log: Option<BTreeMap<String, serde_json::Value>>,
+    pub json_log: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Tracing parent span, when the line carried one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_span_id: Option<String>,
     /// When the log store received it.
     #[serde(with = "time::serde::rfc3339")]
@@ -5287,51 +4503,20 @@ pub struct LogEntry {
     /// How serious a log line is.
     pub severity: LogEntrySeverity,
     /// Tracing span, when the line carried one.
-    #[serde(rename = "span_Id", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "span_Id")]
     pub span_id: Option<String>,
     /// The line as text, when it was not JSON.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text_log: Option<String>,
     /// When the container wrote it.
     #[serde(with = "time::serde::rfc3339")]
     pub time: time::OffsetDateTime,
     /// Tracing trace, when the line carried one.
-    #[serde(rename = "trace_Id", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "trace_Id")]
     pub trace_id: Option<String>,
 }
 
-impl api_client_transport::Validate for LogEntry {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        if let Some(v) = &self.parent_span_id {
-            let f = &api_client_transport::validate::field(path, "parent_span_id");
-            api_client_transport::validate::length(f, v, Some(1), Some(1000))?;
-        }
-        api_client_transport::Validate::validate_at(
-            &self.resource,
-            &api_client_transport::validate::field(path, "resource"),
-        )?;
-        api_client_transport::Validate::validate_at(
-            &self.severity,
-            &api_client_transport::validate::field(path, "severity"),
-        )?;
-        if let Some(v) = &self.span_id {
-            let f = &api_client_transport::validate::field(path, "span_Id");
-            api_client_transport::validate::length(f, v, Some(1), Some(1000))?;
-        }
-        if let Some(v) = &self.text_log {
-            let f = &api_client_transport::validate::field(path, "text_log");
-            api_client_transport::validate::length(f, v, None, Some(10000))?;
-        }
-        if let Some(v) = &self.trace_id {
-            let f = &api_client_transport::validate::field(path, "trace_Id");
-            api_client_transport::validate::length(f, v, Some(1), Some(1000))?;
-        }
-        Ok(())
-    }
-}
-
 /// The log lines matching a query, one page of them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LogEntryList {
     /// The lines.
@@ -5350,24 +4535,8 @@ pub struct LogEntryList {
     pub page_min_time: time::OffsetDateTime,
 }
 
-impl api_client_transport::Validate for LogEntryList {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "items");
-        api_client_transport::validate::items(f, self.items.len(), None, Some(10000))?;
-        api_client_transport::Validate::validate_at(&self.items, f)?;
-        let f = &api_client_transport::validate::field(path, "organization_name");
-        api_client_transport::validate::length(f, &self.organization_name, Some(2), Some(63))?;
-        api_client_transport::validate::pattern(
-            f,
-            &self.organization_name,
-            r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$",
-        )?;
-        Ok(())
-    }
-}
-
 /// Which log lines to read: a time range, a filter expression, an order and a page size.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LogEntryQuery {
     /// End of the time range.
     #[serde(with = "time::serde::rfc3339")]
@@ -5402,7 +4571,7 @@ impl api_client_transport::Validate for LogEntryQuery {
 }
 
 /// Where a log line came from.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LogEntryResource {
     /// Labels of the source (organization, project, group, instance, ...).
@@ -5410,22 +4579,9 @@ pub struct LogEntryResource {
         default,
         deserialize_with = "api_client_transport::__private::null_as_default"
     )]
-    pub labels: BTreeMap<String, String>,
+    pub labels: std::collections::BTreeMap<String, String>,
     /// Kind of source.
     pub r#type: String,
-}
-
-impl api_client_transport::Validate for LogEntryResource {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "labels");
-        for (k, v) in &self.labels {
-            let f = &api_client_transport::validate::field(f, k);
-            api_client_transport::validate::length(f, v, Some(1), Some(1000))?;
-        }
-        let f = &api_client_transport::validate::field(path, "type");
-        api_client_transport::validate::length(f, &self.r#type, Some(1), Some(1000))?;
-        Ok(())
-    }
 }
 
 /// How serious a log line is.
@@ -5518,30 +4674,9 @@ impl std::fmt::Display for LogEntrySeverity {
     }
 }
 
-impl Serialize for LogEntrySeverity {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for LogEntrySeverity {
+impl<'de> serde::Deserialize<'de> for LogEntrySeverity {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl api_client_transport::Validate for LogEntrySeverity {
-    /// A value this version does not know is refused (the client's switch for
-    /// local checks lets it through).
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        match self {
-            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
-                path,
-                &format!("{:?}", self.as_str()),
-                Self::KNOWN,
-            ),
-            _ => Ok(()),
-        }
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -5597,15 +4732,9 @@ impl std::fmt::Display for LogEntrySortOrder {
     }
 }
 
-impl Serialize for LogEntrySortOrder {
+impl serde::Serialize for LogEntrySortOrder {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for LogEntrySortOrder {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -5624,8 +4753,14 @@ impl api_client_transport::Validate for LogEntrySortOrder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for LogEntrySortOrder {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
 /// A job queue and the container groups that take jobs from it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Queue {
     /// Groups connected to the queue.
@@ -5638,7 +4773,6 @@ pub struct Queue {
     #[serde(with = "time::serde::rfc3339")]
     pub create_time: time::OffsetDateTime,
     /// Jobs waiting now.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_queue_length: Option<i32>,
     /// Readable name.
     pub display_name: String,
@@ -5651,27 +4785,8 @@ pub struct Queue {
     pub update_time: time::OffsetDateTime,
 }
 
-impl api_client_transport::Validate for Queue {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "container_groups");
-        api_client_transport::validate::items(f, self.container_groups.len(), None, Some(100))?;
-        api_client_transport::Validate::validate_at(&self.container_groups, f)?;
-        if let Some(v) = &self.current_queue_length {
-            let f = &api_client_transport::validate::field(path, "current_queue_length");
-            api_client_transport::validate::range_i64(f, i64::from(*v), Some(0), Some(2147483647))?;
-        }
-        let f = &api_client_transport::validate::field(path, "display_name");
-        api_client_transport::validate::length(f, &self.display_name, Some(2), Some(63))?;
-        api_client_transport::validate::pattern(f, &self.display_name, r"^[ ,-.0-9A-Za-z]+$")?;
-        let f = &api_client_transport::validate::field(path, "name");
-        api_client_transport::validate::length(f, &self.name, Some(2), Some(63))?;
-        api_client_transport::validate::pattern(f, &self.name, r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")?;
-        Ok(())
-    }
-}
-
 /// A job in a queue, with its progress and result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[non_exhaustive]
 pub struct QueueJob {
     /// When it was submitted.
@@ -5688,10 +4803,8 @@ pub struct QueueJob {
     /// The job's input: any JSON value, handed to the container as it is.
     pub input: serde_json::Value,
     /// Caller's own labels, up to 20 keys.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<BTreeMap<String, serde_json::Value>>,
+    pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// What the container answered, once the job has finished.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<serde_json::Value>,
     /// Where a queue or inference job stands; `succeeded`, `cancelled` and `failed` are final.
     pub status: JobStatus,
@@ -5699,25 +4812,11 @@ pub struct QueueJob {
     #[serde(with = "time::serde::rfc3339")]
     pub update_time: time::OffsetDateTime,
     /// Address notified when the job finishes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook: Option<String>,
 }
 
-impl api_client_transport::Validate for QueueJob {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "events");
-        api_client_transport::validate::items(f, self.events.len(), None, Some(1000))?;
-        api_client_transport::Validate::validate_at(&self.events, f)?;
-        api_client_transport::Validate::validate_at(
-            &self.status,
-            &api_client_transport::validate::field(path, "status"),
-        )?;
-        Ok(())
-    }
-}
-
 /// The jobs of a queue, one page of them.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct QueueJobList {
     /// The jobs.
@@ -5728,17 +4827,8 @@ pub struct QueueJobList {
     pub items: Vec<QueueJob>,
 }
 
-impl api_client_transport::Validate for QueueJobList {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "items");
-        api_client_transport::validate::items(f, self.items.len(), None, Some(100))?;
-        api_client_transport::Validate::validate_at(&self.items, f)?;
-        Ok(())
-    }
-}
-
 /// The queues of a project.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct QueueList {
     /// The queues.
@@ -5749,49 +4839,22 @@ pub struct QueueList {
     pub items: Vec<Queue>,
 }
 
-impl api_client_transport::Validate for QueueList {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "items");
-        api_client_transport::validate::items(f, self.items.len(), None, Some(100))?;
-        api_client_transport::Validate::validate_at(&self.items, f)?;
-        Ok(())
-    }
-}
-
 /// The limits of an organization.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Quotas {
     /// Container-group limits of an organization and how much of them is in use.
     pub container_groups_quotas: ContainerGroupsQuotas,
     /// When the limits were first set.
-    #[serde(
-        default,
-        with = "time::serde::rfc3339::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub create_time: Option<time::OffsetDateTime>,
     /// When they last changed.
-    #[serde(
-        default,
-        with = "time::serde::rfc3339::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub update_time: Option<time::OffsetDateTime>,
 }
 
-impl api_client_transport::Validate for Quotas {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.container_groups_quotas,
-            &api_client_transport::validate::field(path, "container_groups_quotas"),
-        )?;
-        Ok(())
-    }
-}
-
 /// A JSON merge patch of a queue.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateQueue {
     /// Readable name.
     #[serde(
@@ -5822,18 +4885,9 @@ impl api_client_transport::Validate for UpdateQueue {
 }
 
 /// The key SaladCloud signs the organization's job webhooks with.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[non_exhaustive]
 pub struct WebhookSecretKey {
     /// The key, base64.
     pub secret_key: api_client_transport::Secret,
-}
-
-impl api_client_transport::Validate for WebhookSecretKey {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let f = &api_client_transport::validate::field(path, "secret_key");
-        api_client_transport::validate::length(f, &self.secret_key, Some(44), Some(172))?;
-        api_client_transport::validate::pattern(f, &self.secret_key, r"^[+/=0-9A-Za-z]{44,172}$")?;
-        Ok(())
-    }
 }

@@ -5,12 +5,12 @@
 //! answers are ignored. Enums are `#[non_exhaustive]` and keep any value this version
 //! does not know in their `Unknown` variant. `validate()` (from [`api_client_transport::Validate`])
 //! checks the constraints of the schema and names the failing field.
-
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+//!
+//! Each type implements the serde directions the API uses it in: `Serialize` and
+//! `Validate` if a request sends it, `Deserialize` if an answer holds it.
 
 /// Health flags of the running container, as the node's probes report them.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Status {
     /// Whether the container is ready. Follows the readiness probe if one is configured, else the startup probe, else always `true`.
@@ -19,30 +19,16 @@ pub struct Status {
     pub started: bool,
 }
 
-impl api_client_transport::Validate for Status {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// The identity token of the running container.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Token {
     /// A signed JSON Web Token that identifies this container instance. Kept in a redacting type: it never shows in `Debug` or `Display` output.
     pub jwt: crate::IdentityToken,
 }
 
-impl api_client_transport::Validate for Token {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
-}
-
 /// Body of a reallocation request.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ReallocatePrototype {
     /// Why the instance wants to move; forwarded to SaladCloud support.
     pub reason: String,
@@ -66,7 +52,7 @@ impl api_client_transport::Validate for ReallocatePrototype {
 }
 
 /// Relative cost of deleting this instance when the group shrinks; lower values are deleted first.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DeletionCost {
     /// The cost, any 32-bit signed integer.
@@ -94,35 +80,21 @@ impl api_client_transport::Validate for DeletionCost {
 }
 
 /// An error answer (RFC 9457 problem details). Covers both shapes the service has used: the older one puts a short code such as `container_not_found` in `type`; the current one puts a URL in `type` and the short code (such as `container-not-found`) in `code`. Every field is optional.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Problem {
     /// A short code (older shape) or a URL naming the kind of error (current shape).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// A short code meant for programs (current shape only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// One-line summary of the kind of error.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The HTTP status the server chose for this answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<i32>,
     /// What went wrong this time, for humans.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A reference to this particular occurrence.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
     /// Messages per offending property, for validation failures.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub errors: Option<BTreeMap<String, Vec<String>>>,
-}
-
-impl api_client_transport::Validate for Problem {
-    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        let _ = path;
-        Ok(())
-    }
+    pub errors: Option<std::collections::BTreeMap<String, Vec<String>>>,
 }
