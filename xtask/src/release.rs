@@ -171,6 +171,7 @@ pub fn package(root: &Path) -> Result<(), String> {
             ));
         }
     }
+    forget_unpacked_packages(root)?;
     // Only the published crates: xtask and the workspace tests never leave the repository.
     let mut packages = Command::new(&cargo);
     packages
@@ -199,6 +200,55 @@ pub fn package(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Removes the sources cargo unpacked from earlier runs' packages of this
+/// workspace. `cargo package` builds each crate against its siblings through
+/// a temporary local registry, unpacked under `$CARGO_HOME/registry/src/-<hash>/
+/// <name>-<version>`; a later run from a checkout at the same path reuses that
+/// directory as it is, so with the version unchanged it would build the old
+/// sources. Only local registries' directories (named `-<hash>`) are touched.
+fn forget_unpacked_packages(root: &Path) -> Result<(), String> {
+    let manifest = fs::read_to_string(root.join("Cargo.toml"))
+        .map_err(|e| format!("could not read Cargo.toml: {e}"))?;
+    let version = version_in(&manifest)
+        .ok_or_else(|| "Cargo.toml declares no workspace version".to_string())?;
+    let cargo_home = match std::env::var_os("CARGO_HOME") {
+        Some(home) => PathBuf::from(home),
+        None => match std::env::var_os("HOME") {
+            Some(home) => PathBuf::from(home).join(".cargo"),
+            None => return Ok(()),
+        },
+    };
+    let Ok(sources) = fs::read_dir(cargo_home.join("registry").join("src")) else {
+        return Ok(());
+    };
+    for source in sources.flatten() {
+        if !source.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        for krate in PUBLISHED {
+            let unpacked = source.path().join(format!("{krate}-{version}"));
+            if unpacked.is_dir() {
+                fs::remove_dir_all(&unpacked)
+                    .map_err(|e| format!("could not remove {}: {e}", unpacked.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The `version` of `[workspace.package]`.
+fn version_in(manifest: &str) -> Option<String> {
+    let section = manifest.split("[workspace.package]").nth(1)?;
+    section
+        .lines()
+        .take_while(|line| !line.trim_start().starts_with('['))
+        .find_map(|line| {
+            let rest = line.trim().strip_prefix("version")?.trim_start();
+            let value = rest.strip_prefix('=')?.trim().trim_matches('"');
+            (!value.is_empty()).then(|| value.to_string())
+        })
+}
+
 /// The required files absent from a `cargo package --list` listing.
 fn missing_files(listing: &str) -> Vec<&'static str> {
     REQUIRED_FILES
@@ -217,6 +267,16 @@ mod tests {
         let manifest = "[workspace.package]\nversion = \"0.1.0\"\nrust-version = \"1.80\"\n";
         assert_eq!(msrv_in(manifest).as_deref(), Some("1.80"));
         assert_eq!(msrv_in("[package]\nname = \"x\"\n"), None);
+    }
+
+    #[test]
+    fn reads_the_workspace_version_of_its_own_section() {
+        let manifest = "[package]\nversion = \"9.9.9\"\n[workspace.package]\nedition = \"2021\"\nversion = \"0.1.0\"\n[dependencies]\nversion = \"1\"\n";
+        assert_eq!(version_in(manifest).as_deref(), Some("0.1.0"));
+        assert_eq!(
+            version_in("[workspace.package]\n[x]\nversion = \"1\"\n"),
+            None
+        );
     }
 
     #[test]
