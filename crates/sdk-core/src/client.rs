@@ -388,22 +388,18 @@ impl Client {
         {
             headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
         }
+        // The head must arrive before the attempt's deadline, whichever way it is sent.
+        let head_timed_out = || -> Failure {
+            Error::Timeout {
+                method: request.method.clone(),
+                path: request.path.clone(),
+                after: head_timeout.unwrap_or_default(),
+            }
+            .into()
+        };
         if request.dedicated {
             let sending = direct::send(&inner.connector, http_request);
-            let outcome = match deadline {
-                Some(deadline) => match tokio::time::timeout_at(deadline.into(), sending).await {
-                    Ok(outcome) => outcome,
-                    Err(_) => {
-                        return Err(Error::Timeout {
-                            method: request.method.clone(),
-                            path: request.path.clone(),
-                            after: head_timeout.unwrap_or_default(),
-                        }
-                        .into())
-                    }
-                },
-                None => sending.await,
-            };
+            let outcome = within(deadline, sending).await.ok_or_else(head_timed_out)?;
             return match outcome {
                 Ok((response, driver)) => Ok((response, Some(driver))),
                 Err(DirectFailure::Connect(e)) => Err(self.direct_failure(request, e, true)),
@@ -413,20 +409,7 @@ impl Client {
             };
         }
         let sending = inner.transport.request(http_request);
-        let outcome = match deadline {
-            Some(deadline) => match tokio::time::timeout_at(deadline.into(), sending).await {
-                Ok(outcome) => outcome,
-                Err(_) => {
-                    return Err(Error::Timeout {
-                        method: request.method.clone(),
-                        path: request.path.clone(),
-                        after: head_timeout.unwrap_or_default(),
-                    }
-                    .into())
-                }
-            },
-            None => sending.await,
-        };
+        let outcome = within(deadline, sending).await.ok_or_else(head_timed_out)?;
         match outcome {
             Ok(response) => Ok((response, None)),
             // Before `is_connect`: a client certificate the server refuses
@@ -602,6 +585,14 @@ fn failed_before_sending(error: &hyper_util::client::legacy::Error) -> bool {
 
 /// Whether hyper gave the request back unsent (its dispatcher was closed
 /// before the request was written).
+/// `future`'s output, or `None` if `deadline` (when there is one) passes first.
+async fn within<F: Future>(deadline: Option<Instant>, future: F) -> Option<F::Output> {
+    match deadline {
+        Some(deadline) => tokio::time::timeout_at(deadline.into(), future).await.ok(),
+        None => Some(future.await),
+    }
+}
+
 fn never_sent(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut cause = Some(error);
     while let Some(e) = cause {
