@@ -1,13 +1,8 @@
 //! Turning page-at-a-time operations into streams of items.
 
-use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
-use api_client_transport::Result;
-use futures_core::Stream;
-use futures_util::stream::{self, StreamExt, TryStreamExt};
+use api_client_transport::{paging, Result};
 
 use crate::models::PaginationInfo;
 
@@ -17,10 +12,8 @@ pub(crate) struct Page<T> {
     pub(crate) pagination: Option<PaginationInfo>,
 }
 
-/// A stream of items that fetches the next page only when the items of the
-/// current one have been consumed, and ends after the last page.
-///
-/// It is `Unpin`, so `StreamExt::next` works on it directly; an error ends it.
+/// A stream of the items of every page of a list: see
+/// [`api_client_transport::paging::Paginated`].
 ///
 /// ```no_run
 /// # async fn run(client: container_registry_client::Client) -> container_registry_client::Result<()> {
@@ -34,23 +27,7 @@ pub(crate) struct Page<T> {
 /// println!("{} containers", all.len());
 /// # Ok(()) }
 /// ```
-pub struct Paginated<T> {
-    inner: Pin<Box<dyn Stream<Item = Result<T>> + Send>>,
-}
-
-impl<T> fmt::Debug for Paginated<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Paginated").finish_non_exhaustive()
-    }
-}
-
-impl<T> Stream for Paginated<T> {
-    type Item = Result<T>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
-    }
-}
+pub use api_client_transport::paging::Paginated;
 
 /// Whether a page after `page` exists, judged from what the server said.
 ///
@@ -78,28 +55,26 @@ fn has_more<T>(page: u32, requested_size: Option<u32>, got: &Page<T>) -> bool {
 
 /// Builds the item stream: `fetch(page)` is called for `first`, then for each
 /// following page while [`has_more`] says so.
-pub(crate) fn paginate<T, F, Fut>(first: u32, requested_size: Option<u32>, fetch: F) -> Paginated<T>
+pub(crate) fn paginate<T, F, Fut>(
+    first: u32,
+    requested_size: Option<u32>,
+    mut fetch: F,
+) -> Paginated<T>
 where
     T: Send + 'static,
     F: FnMut(u32) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T>>> + Send + 'static,
 {
-    let pages = stream::try_unfold((Some(first), fetch), move |(next, mut fetch)| async move {
-        let Some(page) = next else {
-            return Ok::<_, api_client_transport::Error>(None);
-        };
-        let got = fetch(page).await?;
-        let following = has_more(page, requested_size, &got)
-            .then(|| page.checked_add(1))
-            .flatten();
-        Ok(Some((got.items, (following, fetch))))
-    });
-    let items = pages
-        .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
-        .try_flatten();
-    Paginated {
-        inner: items.boxed(),
-    }
+    Paginated::new(first, move |page| {
+        let got = fetch(page);
+        async move {
+            let got = got.await?;
+            let next = has_more(page, requested_size, &got)
+                .then(|| page.checked_add(1))
+                .flatten();
+            Ok(paging::Page::new(got.items, next))
+        }
+    })
 }
 
 #[cfg(test)]

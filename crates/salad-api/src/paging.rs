@@ -1,13 +1,8 @@
 //! Page parameters, and streams that walk every page of a list.
 
-use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
-use api_client_transport::{validate, Request, Result};
-use futures_core::Stream;
-use futures_util::stream::{self, StreamExt, TryStreamExt};
+use api_client_transport::{paging, validate, Request, Result};
 
 /// Which page of a list to read, and how long a page is.
 ///
@@ -68,12 +63,8 @@ pub(crate) struct Page<T> {
     pub(crate) total_size: Option<i32>,
 }
 
-/// A stream of the items of every page of a list. It reads the next page only
-/// when the items of the current one have been taken, and stops after the
-/// last page; an error ends it.
-///
-/// It is `Unpin` and `Send`, so `StreamExt::next` and `TryStreamExt::try_collect`
-/// work on it directly.
+/// A stream of the items of every page of a list: see
+/// [`api_client_transport::paging::Paginated`].
 ///
 /// ```no_run
 /// # async fn run(queues: salad_api::Queues) -> salad_api::Result<()> {
@@ -84,23 +75,7 @@ pub(crate) struct Page<T> {
 /// }
 /// # Ok(()) }
 /// ```
-pub struct Paginated<T> {
-    inner: Pin<Box<dyn Stream<Item = Result<T>> + Send>>,
-}
-
-impl<T> fmt::Debug for Paginated<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Paginated").finish_non_exhaustive()
-    }
-}
-
-impl<T> Stream for Paginated<T> {
-    type Item = Result<T>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
-    }
-}
+pub use api_client_transport::paging::Paginated;
 
 /// Whether a page follows page `page` (of `size` items asked for).
 ///
@@ -119,30 +94,26 @@ fn has_more<T>(page: i32, size: i32, got: &Page<T>) -> bool {
 
 /// Streams the items of pages 1, 2, ... of `size` items each, reading page
 /// `n` with `fetch(n)`.
-pub(crate) fn paginate<T, F, Fut>(size: i32, fetch: F) -> Paginated<T>
+pub(crate) fn paginate<T, F, Fut>(size: i32, mut fetch: F) -> Paginated<T>
 where
     T: Send + 'static,
     F: FnMut(PageOptions) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T>>> + Send + 'static,
 {
-    let pages = stream::try_unfold((Some(1), fetch), move |(next, mut fetch)| async move {
-        let Some(page) = next else {
-            return Ok::<_, api_client_transport::Error>(None);
-        };
-        let got = fetch(PageOptions::new().page(page).page_size(size)).await?;
-        let following = if has_more(page, size, &got) {
-            page.checked_add(1)
-        } else {
-            None
-        };
-        Ok(Some((got.items, (following, fetch))))
-    });
-    let items = pages
-        .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
-        .try_flatten();
-    Paginated {
-        inner: items.boxed(),
-    }
+    Paginated::new(1, move |n: u32| {
+        // Page numbers start at 1 and stop at i32::MAX (`checked_add` below).
+        let page = i32::try_from(n).unwrap_or(i32::MAX);
+        let got = fetch(PageOptions::new().page(page).page_size(size));
+        async move {
+            let got = got.await?;
+            let next = if has_more(page, size, &got) {
+                page.checked_add(1).and_then(|p| u32::try_from(p).ok())
+            } else {
+                None
+            };
+            Ok(paging::Page::new(got.items, next))
+        }
+    })
 }
 
 #[cfg(test)]

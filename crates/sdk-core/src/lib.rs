@@ -55,6 +55,7 @@ mod dialer;
 mod direct;
 mod error;
 mod json_path;
+pub mod paging;
 mod patch;
 mod private;
 mod problem;
