@@ -172,6 +172,7 @@ pub fn package(root: &Path) -> Result<(), String> {
         }
     }
     forget_unpacked_packages(root)?;
+    forget_packaged_builds(&target_dir(root))?;
     // Only the published crates: xtask and the workspace tests never leave the repository.
     let mut packages = Command::new(&cargo);
     packages
@@ -236,6 +237,72 @@ fn forget_unpacked_packages(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The target directory cargo builds into for this workspace.
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+/// Removes what earlier runs compiled from the unpacked copies that
+/// [`forget_unpacked_packages`] deletes. Cargo takes a registry crate's
+/// sources as immutable, so its fingerprint never looks at them: with the
+/// version unchanged, the verify step would link the old build of a sibling
+/// even from fresh sources. A build is recognised by its dep-info file, which
+/// lists sources under a local registry (`registry/src/-<hash>/`); its
+/// outputs and fingerprint share that file's `-<metadata>` suffix.
+fn forget_packaged_builds(target: &Path) -> Result<(), String> {
+    let deps = target.join("debug").join("deps");
+    let Ok(entries) = fs::read_dir(&deps) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some((package, metadata)) = packaged_build(&name) else {
+            continue;
+        };
+        let dep_info = fs::read_to_string(entry.path()).unwrap_or_default();
+        if !dep_info.contains("/registry/src/-") {
+            continue;
+        }
+        let lib = package.replace('-', "_");
+        let doomed = [
+            deps.join(&name),
+            deps.join(format!("lib{lib}-{metadata}.rlib")),
+            deps.join(format!("lib{lib}-{metadata}.rmeta")),
+            target
+                .join("debug")
+                .join(".fingerprint")
+                .join(format!("{package}-{metadata}")),
+        ];
+        for path in doomed {
+            let removed = if path.is_dir() {
+                fs::remove_dir_all(&path)
+            } else {
+                fs::remove_file(&path)
+            };
+            if let Err(e) = removed {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    return Err(format!("could not remove {}: {e}", path.display()));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `(package, metadata)` when `file` is the dep-info file (`<lib>-<metadata>.d`)
+/// of one of the published crates' libraries.
+fn packaged_build(file: &str) -> Option<(&'static str, &str)> {
+    let stem = file.strip_suffix(".d")?;
+    PUBLISHED.iter().find_map(|package| {
+        let lib = package.replace('-', "_");
+        let metadata = stem.strip_prefix(lib.as_str())?.strip_prefix('-')?;
+        let is_hash = !metadata.is_empty() && metadata.bytes().all(|b| b.is_ascii_hexdigit());
+        is_hash.then_some((*package, metadata))
+    })
+}
+
 /// The `version` of `[workspace.package]`.
 fn version_in(manifest: &str) -> Option<String> {
     let section = manifest.split("[workspace.package]").nth(1)?;
@@ -292,6 +359,54 @@ mod tests {
         assert_eq!(missing_files(listing), ["LICENSE-APACHE"]);
         let full = format!("{listing}LICENSE-APACHE\n");
         assert!(missing_files(&full).is_empty());
+    }
+
+    #[test]
+    fn only_the_dep_info_of_published_libraries_is_recognised() {
+        assert_eq!(
+            packaged_build("api_client_transport-54660aa0e6a82fbe.d"),
+            Some(("api-client-transport", "54660aa0e6a82fbe"))
+        );
+        assert_eq!(
+            packaged_build("container_registry_client-0a1b.d"),
+            Some(("container-registry-client", "0a1b"))
+        );
+        // Not ours, not dep-info, or another crate that shares a prefix.
+        assert_eq!(packaged_build("tokio-54660aa0e6a82fbe.d"), None);
+        assert_eq!(packaged_build("libsalad_api-54660aa0e6a82fbe.rlib"), None);
+        assert_eq!(packaged_build("salad_api_extra-54660aa0e6a82fbe.d"), None);
+        assert_eq!(packaged_build("salad_api-.d"), None);
+    }
+
+    #[test]
+    fn a_build_from_a_local_registry_copy_is_forgotten_and_a_path_build_kept() {
+        let target = std::env::temp_dir().join(format!("xtask-forget-{}", std::process::id()));
+        let deps = target.join("debug").join("deps");
+        let prints = target.join("debug").join(".fingerprint");
+        fs::create_dir_all(&deps).unwrap();
+        for (hash, source) in [
+            (
+                "aaaa",
+                "/root/.cargo/registry/src/-14cd/salad-imds-0.1.0/src/lib.rs",
+            ),
+            ("bbbb", "/work/main/crates/salad-imds/src/lib.rs"),
+        ] {
+            fs::write(
+                deps.join(format!("salad_imds-{hash}.d")),
+                format!("x: {source}\n"),
+            )
+            .unwrap();
+            fs::write(deps.join(format!("libsalad_imds-{hash}.rlib")), "").unwrap();
+            fs::create_dir_all(prints.join(format!("salad-imds-{hash}"))).unwrap();
+        }
+        forget_packaged_builds(&target).unwrap();
+        assert!(!deps.join("salad_imds-aaaa.d").exists());
+        assert!(!deps.join("libsalad_imds-aaaa.rlib").exists());
+        assert!(!prints.join("salad-imds-aaaa").exists());
+        assert!(deps.join("salad_imds-bbbb.d").exists());
+        assert!(deps.join("libsalad_imds-bbbb.rlib").exists());
+        assert!(prints.join("salad-imds-bbbb").exists());
+        fs::remove_dir_all(&target).unwrap();
     }
 
     #[test]

@@ -1,67 +1,10 @@
 //! The handle against hostile local servers: a body that stalls after the
 //! head, an answer over the size cap, and the shape of the builder.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use docker_engine::{ApiVersion, Docker, Error, RetryPolicy};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
-
-/// A one-connection-at-a-time server on 127.0.0.1 that answers every
-/// request with `answer`, then keeps the connection open and silent; the
-/// heads it read are kept in order.
-async fn hostile_server(answer: Vec<u8>) -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let heads = Arc::new(Mutex::new(Vec::new()));
-    let seen = heads.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else {
-                return;
-            };
-            let answer = answer.clone();
-            let seen = seen.clone();
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") {
-                    match sock.read(&mut byte).await {
-                        Ok(1) => head.push(byte[0]),
-                        _ => return,
-                    }
-                }
-                seen.lock()
-                    .unwrap()
-                    .push(String::from_utf8_lossy(&head).into_owned());
-                if sock.write_all(&answer).await.is_err() {
-                    return;
-                }
-                // Hold the connection open and say nothing more.
-                tokio::time::sleep(Duration::from_secs(3600)).await;
-            });
-        }
-    });
-    (format!("http://{addr}"), heads)
-}
-
-/// A head announcing `len` bytes of JSON, followed by `sent` of them.
-fn head_then(len: usize, sent: usize) -> Vec<u8> {
-    let mut answer = format!(
-        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {len}\r\n\r\n"
-    )
-    .into_bytes();
-    answer.extend(std::iter::repeat(b' ').take(sent));
-    answer
-}
-
-/// Fails the test instead of hanging it when a call ignores its deadline.
-async fn guarded<T>(call: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(30), call)
-        .await
-        .expect("the call hung past its deadline")
-}
+use workspace_test_support::{guarded, head_then, hostile_server};
 
 fn docker(url: &str) -> docker_engine::DockerBuilder {
     // Pinned, so no negotiation request comes before the one under test.
