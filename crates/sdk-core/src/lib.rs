@@ -56,6 +56,7 @@ mod direct;
 mod error;
 mod json_path;
 mod patch;
+mod pattern;
 mod private;
 mod problem;
 mod proxy;
