@@ -200,9 +200,10 @@ impl Pattern {
         pattern.anchored = [false, true].iter().all(|&at_end| {
             let mut threads = Threads::new(pattern.insts.len());
             pattern.add(&mut threads, &mut Vec::new(), 0, false, at_end);
-            threads.list.iter().all(|&pc| {
-                !matches!(pattern.insts[pc], Inst::Class(_) | Inst::Match)
-            })
+            threads
+                .list
+                .iter()
+                .all(|&pc| !matches!(pattern.insts[pc], Inst::Class(_) | Inst::Match))
         });
         Ok(pattern)
     }
@@ -601,7 +602,10 @@ impl Parser {
             'k' => return unsupported(self, "named backreferences `\\k` are not supported"),
             'c' => return unsupported(self, "control escapes `\\c` are not supported"),
             'p' | 'P' => {
-                return unsupported(self, "Unicode property escapes `\\p`/`\\P` are not supported")
+                return unsupported(
+                    self,
+                    "Unicode property escapes `\\p`/`\\P` are not supported",
+                )
             }
             c if c.is_ascii_alphanumeric() => {
                 return unsupported(self, &format!("the escape `\\{c}` is not supported"))

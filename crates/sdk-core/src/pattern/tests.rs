@@ -106,7 +106,10 @@ fn spec_patterns() -> Vec<String> {
     let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut out = Vec::new();
     for entry in std::fs::read_dir(&crates).expect("the crates directory") {
-        let spec = entry.expect("a directory entry").path().join("openapi.json");
+        let spec = entry
+            .expect("a directory entry")
+            .path()
+            .join("openapi.json");
         if let Ok(text) = std::fs::read_to_string(&spec) {
             let json: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
             walk(&json, &mut out);
@@ -311,7 +314,9 @@ fn agrees_with_regex_lite_on_generated_values() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let specs = spec_patterns();
     assert!(
-        specs.iter().any(|p| p == "^sha\\d{1,3}:[a-fA-F0-9]{40,135}$"),
+        specs
+            .iter()
+            .any(|p| p == "^sha\\d{1,3}:[a-fA-F0-9]{40,135}$"),
         "the specs were not read: {specs:?}"
     );
     let mut patterns: Vec<&str> = specs.iter().map(String::as_str).collect();
