@@ -119,7 +119,7 @@ impl Class {
     fn contains(&self, c: char) -> bool {
         let c = c as u32;
         let i = self.0.partition_point(|&(_, hi)| hi < c);
-        self.0.get(i).map_or(false, |&(lo, _)| lo <= c)
+        self.0.get(i).is_some_and(|&(lo, _)| lo <= c)
     }
 }
 
@@ -226,7 +226,7 @@ impl Pattern {
                 match self.insts[pc] {
                     Inst::Match => return true,
                     Inst::Class(k) => {
-                        if c.map_or(false, |c| self.classes[k].contains(c)) {
+                        if c.is_some_and(|c| self.classes[k].contains(c)) {
                             self.add(&mut next, &mut stack, pc + 1, false, next_is_end);
                         }
                     }
@@ -455,7 +455,7 @@ impl Parser {
             }
             self.pos += 1;
         }
-        if max.map_or(false, |max| max < min) {
+        if max.is_some_and(|max| max < min) {
             self.pos = start;
             return Err(self.error("a `{n,m}` quantifier with n greater than m"));
         }
@@ -513,7 +513,7 @@ impl Parser {
             }
             let lo = self.class_atom()?;
             let is_range = self.peek() == Some('-')
-                && self.chars.get(self.pos + 1).map_or(false, |&c| c != ']');
+                && self.chars.get(self.pos + 1).is_some_and(|&c| c != ']');
             if !is_range {
                 class.add(&lo);
                 continue;
@@ -578,7 +578,7 @@ impl Parser {
             'f' => '\u{0C}',
             'v' => '\u{0B}',
             'b' if in_class => '\u{08}',
-            '0' if !self.peek().map_or(false, |c| c.is_ascii_digit()) => '\0',
+            '0' if !self.peek().is_some_and(|c| c.is_ascii_digit()) => '\0',
             'x' => match self.hex(2) {
                 Some(c) => c,
                 None => return unsupported(self, "`\\x` must be followed by two hex digits"),
