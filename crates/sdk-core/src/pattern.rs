@@ -184,14 +184,13 @@ impl Pattern {
             return Err(parser.error("a `)` without its `(`"));
         }
         let mut compiler = Compiler { insts: Vec::new() };
-        compiler.emit(&node).map_err(|what| PatternError {
-            at: 0,
-            what: what.to_string(),
-        })?;
-        compiler.push(Inst::Match).map_err(|what| PatternError {
-            at: 0,
-            what: what.to_string(),
-        })?;
+        compiler
+            .emit(&node)
+            .and_then(|()| compiler.push(Inst::Match))
+            .map_err(|what| PatternError {
+                at: 0,
+                what: what.to_string(),
+            })?;
         let mut pattern = Pattern {
             insts: compiler.insts,
             classes: parser.classes,
@@ -512,8 +511,8 @@ impl Parser {
                 break;
             }
             let lo = self.class_atom()?;
-            let is_range = self.peek() == Some('-')
-                && self.chars.get(self.pos + 1).is_some_and(|&c| c != ']');
+            let is_range =
+                self.peek() == Some('-') && self.chars.get(self.pos + 1).is_some_and(|&c| c != ']');
             if !is_range {
                 class.add(&lo);
                 continue;
