@@ -43,7 +43,7 @@
 //!
 //! `minLength`/`maxLength`/`pattern`/`format: uuid`/`minimum`/`maximum`/`exclusive*`/
 //! `minItems`/`maxItems` become `api_client_transport::Validate` checks; patterns must compile with
-//! regex-lite (api-client-transport's engine), or generation fails.
+//! api-client-transport's ECMA-262 matcher (`validate::pattern_error`), or generation fails.
 
 mod codegen;
 mod coverage;

@@ -742,9 +742,13 @@ impl<'a> Builder<'a> {
         let min = u64_of(s, "minLength").filter(|m| *m > 0);
         let max = u64_of(s, "maxLength");
         let pattern = str_of(s, "pattern").map(String::from);
-        if let Some(Err(e)) = pattern.as_deref().map(regex_lite::Regex::new) {
-            self.errors
-                .push(format!("{ctx}: pattern not supported by regex-lite: {e}"));
+        if let Some(e) = pattern
+            .as_deref()
+            .and_then(api_client_transport::validate::pattern_error)
+        {
+            self.errors.push(format!(
+                "{ctx}: pattern not supported by api-client-transport: {e}"
+            ));
         }
         let uuid = str_of(s, "format") == Some("uuid");
         if min.is_some() || max.is_some() || pattern.is_some() || uuid {

@@ -57,6 +57,7 @@ mod error;
 mod json_path;
 pub mod paging;
 mod patch;
+mod pattern;
 mod private;
 mod problem;
 mod proxy;

@@ -5,10 +5,11 @@
 //! the documentation and outside the semver promise.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::error::{Error, Result};
 use crate::patch::Patch;
+use crate::pattern::Pattern;
 
 /// A value that can check itself against the constraints of its schema.
 pub trait Validate {
@@ -121,11 +122,12 @@ pub fn length<T: Text + ?Sized>(
 }
 
 /// `value` matches `pattern`, read with the ECMA-262 semantics OpenAPI
-/// specifies (see [`ecma_to_rust`]). Each pattern is compiled once per process.
+/// specifies: a search (anchored only by `^`/`$`), `.` stopping at every
+/// line terminator, `\d`/`\w` ASCII and `\s` ECMA's Unicode white space.
+/// Each pattern is compiled once per process.
 #[doc(hidden)]
 pub fn pattern<T: Text + ?Sized>(field: &str, value: &T, pattern: &'static str) -> Result<()> {
-    let matched = compiled(pattern, |regex| regex.map(|r| r.is_match(value.text())));
-    match matched {
+    match compiled(pattern).map(|p| p.is_match(value.text())) {
         None => Err(Error::invalid(
             field,
             format!("has a pattern that cannot be compiled: {pattern}"),
@@ -139,71 +141,27 @@ pub fn pattern<T: Text + ?Sized>(field: &str, value: &T, pattern: &'static str) 
     }
 }
 
-/// Runs `f` on the compiled form of `pattern` (`None` if it does not compile),
-/// compiling it on first use. The cache holds only the `'static` patterns of
-/// the crates' code, so it stays as small as their source.
-fn compiled<R>(pattern: &'static str, f: impl FnOnce(Option<&regex_lite::Regex>) -> R) -> R {
-    type Cache = Mutex<HashMap<&'static str, Option<regex_lite::Regex>>>;
+/// Why [`pattern`] cannot compile `pattern`, or `None` if it can: what code
+/// generation asks before it writes a pattern check into a model.
+#[doc(hidden)]
+pub fn pattern_error(pattern: &str) -> Option<String> {
+    Pattern::new(pattern).err().map(|e| e.to_string())
+}
+
+/// The compiled form of `pattern` (`None` if it does not compile), compiled
+/// on first use. The cache holds only the `'static` patterns of the crates'
+/// code, so it stays as small as their source.
+fn compiled(pattern: &'static str) -> Option<Arc<Pattern>> {
+    type Cache = Mutex<HashMap<&'static str, Option<Arc<Pattern>>>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(Cache::default);
     // A panic elsewhere while the lock was held leaves the map intact.
     let mut map = cache.lock().unwrap_or_else(|e| e.into_inner());
-    let regex = map
-        .entry(pattern)
-        .or_insert_with(|| regex_lite::Regex::new(&ecma_to_rust(pattern)).ok());
-    f(regex.as_ref())
-}
-
-/// What ECMA-262 counts as white space and line terminators (`\s`), as the
-/// inside of a character class.
-const ECMA_SPACE: &str =
-    r"\t\n\x0B\x0C\r \xA0\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}";
-
-/// Rewrites an ECMA-262 pattern (the dialect OpenAPI patterns are written in)
-/// so regex-lite matches the same strings: `.` does not match any of the four
-/// line terminators (`\n`, `\r`, U+2028, U+2029; regex-lite's `.` excludes only
-/// `\n`), and `\s`/`\S` cover ECMA's Unicode white space. `^` and `$` already
-/// mean the start and end of the text in both (no multi-line flag).
-#[doc(hidden)]
-pub fn ecma_to_rust(pattern: &str) -> String {
-    let mut out = String::with_capacity(pattern.len() + 16);
-    let mut in_class = false;
-    let mut chars = pattern.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some('s') if in_class => out.push_str(ECMA_SPACE),
-                Some('s') => {
-                    out.push('[');
-                    out.push_str(ECMA_SPACE);
-                    out.push(']');
-                }
-                Some('S') if !in_class => {
-                    out.push_str("[^");
-                    out.push_str(ECMA_SPACE);
-                    out.push(']');
-                }
-                Some(n) => {
-                    out.push('\\');
-                    out.push(n);
-                }
-                None => out.push('\\'),
-            },
-            '[' if !in_class => {
-                in_class = true;
-                out.push(c);
-                // A `]` right after `[` or `[^` is a literal in regex-lite but
-                // closes an empty class in ECMA; escape-free specs rarely do it.
-            }
-            ']' if in_class => {
-                in_class = false;
-                out.push(c);
-            }
-            '.' if !in_class => out.push_str(r"[^\n\r\x{2028}\x{2029}]"),
-            _ => out.push(c),
-        }
-    }
-    out
+    // Matching happens after the lock is released: a long value checked on
+    // one thread does not hold up checks on others.
+    map.entry(pattern)
+        .or_insert_with(|| Pattern::new(pattern).ok().map(Arc::new))
+        .clone()
 }
 
 /// `value` lies within `min..=max`.
@@ -346,7 +304,6 @@ mod tests {
         // Classes keep their own meaning of `.`.
         assert!(pattern("v", ".", "^[.]$").is_ok());
         assert_eq!(field_of(pattern("v", "x", "^[.]$")), "v");
-        assert_eq!(ecma_to_rust(r"^\.$"), r"^\.$");
         // A pattern that does not compile is an error naming the field, every time.
         for _ in 0..2 {
             assert_eq!(field_of(pattern("p", "x", "(")), "p");
