@@ -808,7 +808,7 @@ impl ClientBuilder {
                 }
             }
             #[cfg(all(unix, feature = "unix"))]
-            (None, EndpointKind::Unix(_)) => Connector::Unix(hyperlocal::UnixConnector),
+            (None, EndpointKind::Unix(path)) => Connector::Unix(path.as_path().into()),
         };
         let transport = builder.build(connector.clone());
         Ok(Client {
@@ -952,7 +952,9 @@ impl Endpoint {
                 format!("not a usable socket path: {base:?}"),
             ));
         }
-        // hyperlocal reads the socket path back from a hex-encoded host.
+        // The connector dials the path itself; the origin only has to be a
+        // valid authority of its own per socket, since the pool keys
+        // connections by it: the path, hex-encoded.
         let hex: String = socket.bytes().map(|b| format!("{b:02x}")).collect();
         Ok(Endpoint {
             base: base.to_string(),
@@ -1087,7 +1089,7 @@ impl http_body::Body for StreamBody {
 mod tests {
     use super::*;
 
-    #[cfg(all(unix, feature = "unix"))]
+    #[cfg(all(unix, feature = "unix", feature = "proxy"))]
     #[test]
     fn unix_sockets_never_go_through_a_proxy() {
         let client = Client::builder("unix:///tmp/never.sock")

@@ -18,6 +18,7 @@ use tower_service::Service;
 
 use crate::dialer::{BoxedStream, Dialer};
 use crate::error::BoxError;
+use crate::quiet::Quiet;
 
 type Connecting = Pin<Box<dyn Future<Output = Result<Conn, BoxError>> + Send>>;
 
@@ -37,8 +38,9 @@ pub(crate) enum Connector {
     /// TLS inside a `CONNECT` tunnel: the proxy sees the host and port only.
     #[cfg(all(feature = "https", feature = "proxy"))]
     HttpsViaProxy(hyper_rustls::HttpsConnector<Tunnel<HttpConnector>>),
+    /// The socket's path, connected to directly.
     #[cfg(all(unix, feature = "unix"))]
-    Unix(hyperlocal::UnixConnector),
+    Unix(std::sync::Arc<std::path::Path>),
     /// The user's own way to open a connection, bounded by the connect timeout.
     Custom(Dialer, std::time::Duration),
 }
@@ -58,7 +60,7 @@ impl Service<Uri> for Connector {
             #[cfg(all(feature = "https", feature = "proxy"))]
             Connector::HttpsViaProxy(c) => c.poll_ready(cx),
             #[cfg(all(unix, feature = "unix"))]
-            Connector::Unix(c) => c.poll_ready(cx).map_err(Into::into),
+            Connector::Unix(_) => Poll::Ready(Ok(())),
             Connector::Custom(..) => Poll::Ready(Ok(())),
         }
     }
@@ -67,11 +69,11 @@ impl Service<Uri> for Connector {
         match self {
             Connector::Http(c) => {
                 let connecting = c.call(uri);
-                Box::pin(async move { Ok(Conn::Tcp(connecting.await?)) })
+                Box::pin(async move { Ok(Conn::Tcp(quiet_tcp(connecting.await?, false))) })
             }
             Connector::HttpViaProxy { http, proxy } => {
                 let connecting = http.call(proxy.clone());
-                Box::pin(async move { Ok(Conn::Proxied(connecting.await?)) })
+                Box::pin(async move { Ok(Conn::Tcp(quiet_tcp(connecting.await?, true))) })
             }
             #[cfg(feature = "https")]
             Connector::Https(c) => {
@@ -84,9 +86,12 @@ impl Service<Uri> for Connector {
                 Box::pin(async move { Ok(Conn::Tls(Box::new(connecting.await?))) })
             }
             #[cfg(all(unix, feature = "unix"))]
-            Connector::Unix(c) => {
-                let connecting = c.call(uri);
-                Box::pin(async move { Ok(Conn::Unix(connecting.await?)) })
+            Connector::Unix(path) => {
+                let path = path.clone();
+                Box::pin(async move {
+                    let socket = tokio::net::UnixStream::connect(&*path).await?;
+                    Ok(Conn::Unix(Quiet::new(socket, false)))
+                })
             }
             Connector::Custom(dialer, timeout) => {
                 let (connecting, timeout) = (dialer.dial(), *timeout);
@@ -105,16 +110,22 @@ impl Service<Uri> for Connector {
     }
 }
 
+/// A plain TCP connection from hyper-util's connector, made quiet; `proxied`
+/// when it goes to an HTTP proxy that forwards plain requests (hyper then
+/// writes requests in absolute form).
+fn quiet_tcp(io: TokioIo<TcpStream>, proxied: bool) -> Quiet<TcpStream> {
+    Quiet::new(io.into_inner(), proxied)
+}
+
 /// An open connection of any kind.
 pub(crate) enum Conn {
-    Tcp(TokioIo<TcpStream>),
-    /// A connection to an HTTP proxy that forwards plain requests.
-    Proxied(TokioIo<TcpStream>),
+    /// Plain TCP, to the server or to a plain-HTTP proxy.
+    Tcp(Quiet<TcpStream>),
     /// Boxed: a TLS session is a kilobyte, the others a few words.
     #[cfg(feature = "https")]
     Tls(Box<hyper_rustls::MaybeHttpsStream<TokioIo<TcpStream>>>),
     #[cfg(all(unix, feature = "unix"))]
-    Unix(hyperlocal::UnixStream),
+    Unix(Quiet<tokio::net::UnixStream>),
     Custom(TokioIo<BoxedStream>),
 }
 
@@ -122,7 +133,7 @@ pub(crate) enum Conn {
 macro_rules! with_io {
     ($conn:expr, $io:ident => $body:expr) => {
         match $conn.get_mut() {
-            Conn::Tcp(s) | Conn::Proxied(s) => {
+            Conn::Tcp(s) => {
                 let $io = Pin::new(s);
                 $body
             }
@@ -181,7 +192,7 @@ impl Write for Conn {
 
     fn is_write_vectored(&self) -> bool {
         match self {
-            Conn::Tcp(s) | Conn::Proxied(s) => s.is_write_vectored(),
+            Conn::Tcp(s) => s.is_write_vectored(),
             #[cfg(feature = "https")]
             Conn::Tls(s) => s.is_write_vectored(),
             #[cfg(all(unix, feature = "unix"))]
@@ -195,7 +206,6 @@ impl Connection for Conn {
     fn connected(&self) -> Connected {
         match self {
             Conn::Tcp(s) => s.connected(),
-            Conn::Proxied(s) => s.connected().proxy(true),
             #[cfg(feature = "https")]
             Conn::Tls(s) => s.connected(),
             #[cfg(all(unix, feature = "unix"))]

@@ -2,7 +2,7 @@
 //! `CONNECT` tunnels for https, absolute-form requests for http, and
 //! nothing at all when the client was not told to use it.
 
-#![cfg(feature = "https")]
+#![cfg(all(feature = "https", feature = "proxy"))]
 
 mod pki;
 
