@@ -120,7 +120,10 @@ impl<S: Socket> Quiet<S> {
 
     /// Takes the socket off the reactor.
     fn go_direct(&mut self) -> io::Result<()> {
-        if self.runtime.is_none() {
+        // Only on unix does tokio clear a socket's readiness after a short
+        // read, which is what tells a flood from a trickle; elsewhere the
+        // socket simply stays on the reactor.
+        if !cfg!(unix) || self.runtime.is_none() {
             return Ok(());
         }
         match std::mem::replace(&mut self.state, State::Lost) {
@@ -198,8 +201,10 @@ impl<S: Socket> Read for Quiet<S> {
             // filled the buffer: then more is probably queued, and the reads
             // that follow go around the reactor. (`poll_read_ready` on a
             // socket no longer marked readable just registers the waker.)
-            if io.inner().poll_read_ready(cx).is_ready() {
-                this.go_direct()?;
+            if io.inner().poll_read_ready(cx).is_ready() && this.go_direct().is_err() {
+                // The bytes just read are still handed over; the socket is
+                // gone, and the next operation on it says so.
+                tracing::debug!("a socket could not leave the reactor; it is closed");
             }
         }
         ready
