@@ -66,8 +66,9 @@ struct State<T> {
 /// # Ok(()) }
 /// ```
 pub struct Paginated<T> {
-    // The `Mutex` only makes the stream `Sync`: it is reached through
-    // `&mut self` (`Mutex::get_mut`), never locked.
+    // The `Mutex` only makes the stream `Sync`: polling reaches it through
+    // `&mut self` (`Mutex::get_mut`); only `size_hint`, which has `&self`,
+    // locks it, and nothing else can hold it then.
     state: Mutex<State<T>>,
 }
 
