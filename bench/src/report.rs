@@ -313,7 +313,7 @@ impl Report {
                 "--porcelain",
                 "--",
                 "../crates/docker-engine",
-                "../crates/sdk-core",
+                "../crates/api-client-transport",
                 ".",
             ],
         );
