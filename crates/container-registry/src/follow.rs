@@ -211,9 +211,14 @@ impl From<Error> for BuildError {
 ///
 /// The trace stream is resumed from its last event id when the connection
 /// drops; the task's state is checked whenever the trace closes or has been
-/// quiet for [`FollowOptions::poll_interval`]. `Unpin`.
+/// quiet for [`FollowOptions::poll_interval`]. When the trace fails for good
+/// (its reconnects spent, or the server refusing it), the follow goes on by
+/// reading the task's state every `poll_interval` until it ends, without
+/// more events. `Unpin`.
 pub struct Follow {
     inner: Pin<Box<dyn Stream<Item = std::result::Result<Progress, BuildError>> + Send>>,
+    /// The task, for [`Follow::wait`] to read its state before anything else.
+    task: Option<(Client, String)>,
 }
 
 impl fmt::Debug for Follow {
@@ -234,12 +239,19 @@ impl Follow {
     fn failed(error: BuildError) -> Follow {
         Follow {
             inner: stream::once(async move { Err(error) }).boxed(),
+            task: None,
         }
     }
 
     /// Skips the events and waits for the end: the completed task, or why it
-    /// did not complete.
+    /// did not complete. A task that has already ended is answered from its
+    /// state at once, without reading its trace.
     pub async fn wait(mut self) -> std::result::Result<TaskDetailResp, BuildError> {
+        if let Some((client, task_id)) = self.task.take() {
+            if let Some(end) = ending(client.get_task(&task_id).await?, false) {
+                return end;
+            }
+        }
         while let Some(item) = self.next().await {
             if let Progress::Finished(task) = item? {
                 return Ok(task);
@@ -260,43 +272,61 @@ struct FollowState {
     trace: Option<TraceEvents>,
     /// Where the next trace connection resumes.
     last_id: Option<String>,
+    /// The trace failed for good: the task's state is polled instead.
+    polling: bool,
     done: bool,
 }
 
+/// The final item for `task` if it has ended. `trace_ended`: no trace is
+/// being read, so a state this client does not know will not be followed by
+/// anything it does know.
+fn ending(
+    task: TaskDetailResp,
+    trace_ended: bool,
+) -> Option<std::result::Result<TaskDetailResp, BuildError>> {
+    let state = task.state.clone()?;
+    if trace_ended && matches!(state, TaskState::Unknown(_)) {
+        return Some(Err(BuildError::UnknownState(Box::new(task))));
+    }
+    if !state.is_final() {
+        return None;
+    }
+    if state == TaskState::Completed {
+        return Some(Ok(task));
+    }
+    let logs: &[String] = task.logs.as_ref().map_or(&[], |l| l.as_slice());
+    let last_logs = logs[logs.len().saturating_sub(LAST_LOG_LINES)..].to_vec();
+    Some(Err(BuildError::Failed(TaskFailed {
+        task: Box::new(task),
+        last_logs,
+    })))
+}
+
 impl FollowState {
-    /// The final item if the task has ended. `trace_ended`: the trace is
-    /// over, so a state this client does not know will not be followed by
-    /// anything it does know.
+    /// The final item if the task has ended (an error reading it ends too).
     async fn check(
         &mut self,
         trace_ended: bool,
     ) -> Option<std::result::Result<Progress, BuildError>> {
-        let task = match self.client.get_task(&self.task_id).await {
-            Ok(task) => task,
-            Err(e) => return Some(Err(BuildError::Client(e))),
-        };
-        let state = task.state.clone()?;
-        if trace_ended && matches!(state, TaskState::Unknown(_)) {
-            return Some(Err(BuildError::UnknownState(Box::new(task))));
+        match self.client.get_task(&self.task_id).await {
+            Ok(task) => ending(task, trace_ended).map(|end| end.map(Progress::Finished)),
+            Err(e) => Some(Err(BuildError::Client(e))),
         }
-        if !state.is_final() {
-            return None;
-        }
-        if state == TaskState::Completed {
-            return Some(Ok(Progress::Finished(task)));
-        }
-        let logs: &[String] = task.logs.as_ref().map_or(&[], |l| l.as_slice());
-        let last_logs = logs[logs.len().saturating_sub(LAST_LOG_LINES)..].to_vec();
-        Some(Err(BuildError::Failed(TaskFailed {
-            task: Box::new(task),
-            last_logs,
-        })))
     }
 
     async fn next(&mut self) -> Option<std::result::Result<Progress, BuildError>> {
         loop {
             if self.done {
                 return None;
+            }
+            if self.polling {
+                // The trace is gone: the task's state alone says when it ends.
+                if let Some(end) = self.check(true).await {
+                    self.done = true;
+                    return Some(end);
+                }
+                tokio::time::sleep(self.options.poll_interval).await;
+                continue;
             }
             if self.trace.is_none() {
                 let mut options = self.options.trace.clone();
@@ -314,18 +344,16 @@ impl FollowState {
                 Some(Some(Ok(event))) => return Some(Ok(Progress::Event(event))),
                 // Quiet for a while: the task may have ended without a word.
                 None => {}
-                // The trace closed, or broke for good: the state decides.
+                // The trace closed: the state decides.
                 Some(None) => {
                     self.trace = None;
                 }
-                Some(Some(Err(e))) => {
+                // The trace broke for good (its reconnects are spent, or the
+                // server refuses it): follow the task by its state instead.
+                Some(Some(Err(_))) => {
                     self.trace = None;
-                    if let Some(end) = self.check(false).await {
-                        self.done = true;
-                        return Some(end);
-                    }
-                    self.done = true;
-                    return Some(Err(BuildError::Client(e)));
+                    self.polling = true;
+                    continue;
                 }
             }
             let trace_ended = self.trace.is_none();
@@ -401,6 +429,7 @@ impl Client {
             last_id: options.trace.last_id.clone(),
             options,
             trace: None,
+            polling: false,
             done: false,
         };
         let inner = stream::unfold(state, |mut state| async move {
@@ -409,6 +438,7 @@ impl Client {
         });
         Follow {
             inner: inner.boxed(),
+            task: Some((self.clone(), task_id.to_string())),
         }
     }
 }

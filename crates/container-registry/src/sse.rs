@@ -16,6 +16,9 @@ pub(crate) struct RawEvent {
     pub(crate) data: String,
     /// The last event id in force when the event was dispatched.
     pub(crate) id: Option<String>,
+    /// Whether the event set that id itself (an `id:` line of its own)
+    /// rather than inheriting it from an earlier event.
+    pub(crate) own_id: bool,
 }
 
 /// Why the parser gave up.
@@ -37,6 +40,8 @@ pub(crate) struct Parser {
     event: String,
     data: String,
     has_data: bool,
+    /// An `id:` line was seen since the last dispatch.
+    has_id: bool,
     last_id: Option<String>,
     retry: Option<Duration>,
     ready: std::collections::VecDeque<RawEvent>,
@@ -53,6 +58,7 @@ impl Parser {
             event: String::new(),
             data: String::new(),
             has_data: false,
+            has_id: false,
             last_id: None,
             retry: None,
             ready: Default::default(),
@@ -75,6 +81,7 @@ impl Parser {
         self.event.clear();
         self.data.clear();
         self.has_data = false;
+        self.has_id = false;
     }
 
     pub(crate) fn next_event(&mut self) -> Option<RawEvent> {
@@ -154,7 +161,10 @@ impl Parser {
                 self.has_data = true;
             }
             // An id with NUL is ignored, as the spec says.
-            "id" if !value.contains('\0') => self.last_id = Some(value.to_string()),
+            "id" if !value.contains('\0') => {
+                self.last_id = Some(value.to_string());
+                self.has_id = true;
+            }
             // Only ASCII digits: "+5" or " 5" are not a delay.
             "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
                 if let Ok(ms) = value.parse::<u64>() {
@@ -168,10 +178,12 @@ impl Parser {
 
     fn dispatch(&mut self) {
         let event = std::mem::take(&mut self.event);
+        let own_id = std::mem::take(&mut self.has_id);
         if !self.has_data {
             return;
         }
         self.has_data = false;
+        let id = self.last_id.clone().filter(|id| !id.is_empty());
         self.ready.push_back(RawEvent {
             event: if event.is_empty() {
                 "message".to_string()
@@ -179,7 +191,8 @@ impl Parser {
                 event
             },
             data: std::mem::take(&mut self.data),
-            id: self.last_id.clone().filter(|id| !id.is_empty()),
+            own_id: own_id && id.is_some(),
+            id,
         });
     }
 }
@@ -205,6 +218,14 @@ mod tests {
             event: event.into(),
             data: data.into(),
             id: id.map(Into::into),
+            own_id: id.is_some(),
+        }
+    }
+
+    fn inherited(event: &str, data: &str, id: &str) -> RawEvent {
+        RawEvent {
+            own_id: false,
+            ..ev(event, data, Some(id))
         }
     }
 
@@ -253,11 +274,11 @@ mod tests {
         let got = all(&[b"id: 1\n\nevent: x\n\ndata: a\n\nid\ndata: b\n\n"]);
         assert_eq!(
             got,
-            vec![ev("message", "a", Some("1")), ev("message", "b", None)]
+            vec![inherited("message", "a", "1"), ev("message", "b", None)]
         );
         // An id with NUL is ignored.
         let got = all(&[b"id: 3\n\nid: 4\0\ndata: z\n\n"]);
-        assert_eq!(got, vec![ev("message", "z", Some("3"))]);
+        assert_eq!(got, vec![inherited("message", "z", "3")]);
     }
 
     #[test]

@@ -193,3 +193,113 @@ async fn a_build_answer_without_ids_cannot_be_followed() {
     }
     assert_eq!(server.requests().len(), 1, "nothing but the submission");
 }
+
+/// A trace that replays ids 1-3 on every connection and drops it.
+fn replaying_trace() -> Reply {
+    Reply::Sse(
+        vec![(
+            MS,
+            format!("{}{}{}", event(1, "a"), event(2, "b"), event(3, "c")),
+        )],
+        End::Drop,
+    )
+}
+
+/// Fails a test that hangs, without setting a timing goal.
+async fn within<T>(run: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("no hang")
+}
+
+#[tokio::test]
+async fn wait_on_a_task_that_already_completed_returns_its_final_state_at_once() {
+    let server = TestServer::start(|req, _| match req.path.as_str() {
+        "/api/v2/traces/tr/stream" => replaying_trace(),
+        "/api/v2/tasks/tk" => {
+            Reply::Json(200, ok(json!({"id": "tk", "state": 3, "logs": ["done"]})))
+        }
+        other => panic!("{other}"),
+    })
+    .await;
+    // The default options: a 5 s poll interval and a 1 s reconnect delay.
+    let task = within(
+        client(&server.url)
+            .follow_task("tk", "tr", FollowOptions::new())
+            .wait(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(task.state, Some(TaskState::Completed));
+    assert_eq!(
+        task.logs.map(|l| l.into_vec()),
+        Some(vec!["done".to_string()])
+    );
+    assert_eq!(server.requests_to("/api/v2/tasks/tk").len(), 1);
+    assert!(
+        server.requests_to("/api/v2/traces/").is_empty(),
+        "the trace is not read"
+    );
+}
+
+#[tokio::test]
+async fn following_a_completed_task_with_a_replaying_trace_ends_without_duplicates() {
+    let server = TestServer::start(|req, _| match req.path.as_str() {
+        "/api/v2/traces/tr/stream" => replaying_trace(),
+        "/api/v2/tasks/tk" => Reply::Json(200, ok(json!({"id": "tk", "state": "completed"}))),
+        other => panic!("{other}"),
+    })
+    .await;
+    let items: Vec<Progress> = within(
+        client(&server.url)
+            .follow_task("tk", "tr", fast())
+            .try_collect(),
+    )
+    .await
+    .unwrap();
+    let ids: Vec<_> = items
+        .iter()
+        .filter_map(|p| match p {
+            Progress::Event(e) => e.id.clone(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ids, ["1", "2", "3"]);
+    assert!(
+        matches!(items.last(), Some(Progress::Finished(_))),
+        "{items:?}"
+    );
+    assert!(server.requests_to("/api/v2/traces/tr/stream").len() <= 3);
+}
+
+#[tokio::test]
+async fn when_the_trace_fails_the_follow_polls_the_task_to_its_end() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let reads = Arc::new(AtomicUsize::new(0));
+    let counter = reads.clone();
+    let server = TestServer::start(move |req, _| match req.path.as_str() {
+        // Not retryable: the trace gives up at once.
+        "/api/v2/traces/tr/stream" => Reply::Json(404, support::fail(404, "no such trace")),
+        "/api/v2/tasks/tk" => {
+            let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+            let state = if n < 3 { "running" } else { "completed" };
+            Reply::Json(200, ok(json!({"id": "tk", "state": state})))
+        }
+        other => panic!("{other}"),
+    })
+    .await;
+    let items: Vec<Progress> = within(
+        client(&server.url)
+            .follow_task("tk", "tr", fast())
+            .try_collect(),
+    )
+    .await
+    .unwrap();
+    match items.as_slice() {
+        [Progress::Finished(task)] => assert_eq!(task.state, Some(TaskState::Completed)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(server.requests_to("/api/v2/traces/tr/stream").len(), 1);
+    assert_eq!(reads.load(Ordering::SeqCst), 3, "polled until completed");
+}

@@ -194,3 +194,153 @@ async fn an_error_envelope_inside_a_200_is_an_api_error_not_an_empty_stream() {
     assert_eq!(api.message(), "not your trace");
     assert_eq!(server.requests().len(), 1);
 }
+
+/// Reads the stream until it ends or fails, within a deadline that only a
+/// hang would miss.
+async fn drain(mut events: container_registry_client::TraceEvents) -> (Vec<String>, Option<Error>) {
+    let run = async {
+        let mut ids = Vec::new();
+        loop {
+            match events.try_next().await {
+                Ok(Some(e)) => ids.push(e.id.unwrap_or_default()),
+                Ok(None) => return (ids, None),
+                Err(e) => return (ids, Some(e)),
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("the stream ends")
+}
+
+#[tokio::test]
+async fn a_server_replaying_its_events_and_dropping_gets_bounded_connections_and_no_duplicates() {
+    // Whatever last_id says, every connection sends ids 1-3 again and drops.
+    let server = TestServer::start(|_, _| {
+        Reply::Sse(
+            vec![(
+                MS,
+                format!("{}{}{}", event(1, "a"), event(2, "b"), event(3, "c")),
+            )],
+            End::Drop,
+        )
+    })
+    .await;
+    let client = client(&server.url, 3);
+    let (ids, err) = drain(client.trace_events("t", TraceOptions::new().reconnect_delay(MS))).await;
+    assert_eq!(ids, ["1", "2", "3"], "each event handed out once");
+    let err = err.expect("the budget is spent");
+    assert!(matches!(err, Error::Stream { .. }), "{err:?}");
+    let requests = server.requests();
+    // The first connection made progress; the two replays did not, so the
+    // policy's three attempts end it.
+    assert_eq!(requests.len(), 3, "{requests:?}");
+    for r in &requests[1..] {
+        assert_eq!(r.query_value("last_id").as_deref(), Some("3"));
+    }
+}
+
+#[tokio::test]
+async fn replayed_events_without_ids_of_their_own_are_dropped_with_their_id() {
+    // The second connection replays id 2 (with an id-less event after it),
+    // then sends something new, then ends.
+    let server = TestServer::start(|req, _| match req.query_value("last_id").as_deref() {
+        None => Reply::Sse(
+            vec![(
+                MS,
+                format!("{}{}data: tail-of-2\n\n", event(1, "a"), event(2, "b")),
+            )],
+            End::Drop,
+        ),
+        Some("2") => Reply::Sse(
+            vec![(
+                MS,
+                format!("{}data: tail-of-2\n\n{}", event(2, "b"), event(3, "c")),
+            )],
+            End::Close,
+        ),
+        other => panic!("{other:?}"),
+    })
+    .await;
+    let client = client(&server.url, 3);
+    let events: Vec<_> = client
+        .trace_events("t", TraceOptions::new().reconnect_delay(MS))
+        .try_collect()
+        .await
+        .unwrap();
+    let data: Vec<_> = events
+        .iter()
+        .map(|e| (e.id.clone().unwrap(), e.data.starts_with("tail")))
+        .collect();
+    assert_eq!(
+        data,
+        [
+            ("1".to_string(), false),
+            ("2".to_string(), false),
+            ("2".to_string(), true),
+            ("3".to_string(), false)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn events_at_or_before_the_starting_id_are_not_handed_out() {
+    let server = TestServer::start(|_, _| {
+        Reply::Sse(
+            vec![(
+                MS,
+                format!("{}{}{}", event(4, "old"), event(5, "old"), event(6, "new")),
+            )],
+            End::Close,
+        )
+    })
+    .await;
+    let client = client(&server.url, 3);
+    let (ids, err) = drain(client.trace_events("t", TraceOptions::new().last_id("5"))).await;
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(ids, ["6"]);
+}
+
+#[tokio::test]
+async fn a_server_asking_for_retry_0_does_not_get_a_tight_reconnect_loop() {
+    // Every connection brings one new event and `retry: 0`, then drops: real
+    // progress each time, so only the wait bounds the connections.
+    let server = TestServer::start(|_, index| {
+        Reply::Sse(
+            vec![(MS, format!("retry: 0\n{}", event(index as u32 + 1, "x")))],
+            End::Drop,
+        )
+    })
+    .await;
+    let client = client(&server.url, 3);
+    let mut events = client.trace_events("t", TraceOptions::new().reconnect_delay(MS));
+    let mut ids = Vec::new();
+    let window = Duration::from_millis(1500);
+    let _ = tokio::time::timeout(window, async {
+        while let Some(e) = events.try_next().await.unwrap() {
+            ids.push(e.id.unwrap());
+        }
+    })
+    .await;
+    let connections = server.requests().len();
+    // A 500 ms floor allows at most 4 in 1.5 s (without it: thousands).
+    assert!(connections <= 5, "{connections} connections in {window:?}");
+    let want: Vec<String> = (1..=ids.len()).map(|i| i.to_string()).collect();
+    assert_eq!(ids, want, "no event lost or repeated");
+}
+
+#[tokio::test]
+async fn a_503_is_tried_as_often_as_the_policy_says_not_its_square() {
+    let server =
+        TestServer::start(|_, _| Reply::Json(503, support::fail(503, "busy, try later"))).await;
+    let client = client(&server.url, 3);
+    let (ids, err) = drain(client.trace_events("t", TraceOptions::new().reconnect_delay(MS))).await;
+    assert!(ids.is_empty());
+    let err = err.expect("the 503 is returned");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err:?}");
+    assert_eq!(
+        server.requests().len(),
+        3,
+        "one budget: the policy's 3 attempts"
+    );
+}
