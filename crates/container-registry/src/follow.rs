@@ -110,10 +110,25 @@ pub enum Progress {
 }
 
 /// A task that ended in `error` or `cancelled`, with its last log lines.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", describe_failure(.task, .last_logs))]
 pub struct TaskFailed {
     task: Box<TaskDetailResp>,
     last_logs: Vec<String>,
+}
+
+/// `task <id> failed` (or `was cancelled`), and its last log line.
+fn describe_failure(task: &TaskDetailResp, last_logs: &[String]) -> String {
+    let id = task.id.as_deref().unwrap_or("?");
+    let mut text = match &task.state {
+        Some(TaskState::Cancelled) => format!("task {id} was cancelled"),
+        _ => format!("task {id} failed"),
+    };
+    if let Some(last) = last_logs.last() {
+        text.push_str("; last log line: ");
+        text.push_str(last);
+    }
+    text
 }
 
 impl TaskFailed {
@@ -133,32 +148,26 @@ impl TaskFailed {
     }
 }
 
-impl fmt::Display for TaskFailed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let id = self.task.id.as_deref().unwrap_or("?");
-        match &self.task.state {
-            Some(TaskState::Cancelled) => write!(f, "task {id} was cancelled")?,
-            _ => write!(f, "task {id} failed")?,
-        }
-        if let Some(last) = self.last_logs.last() {
-            write!(f, "; last log line: {last}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for TaskFailed {}
-
 /// Why following a build did not end in `completed`.
-#[derive(Debug)]
+///
+/// `Display` says what the inner error says and `source()` gives that
+/// error's own cause, so a report that walks the chain says each cause once.
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
     /// The task ended in `error` or `cancelled`.
+    #[error(transparent)]
     Failed(TaskFailed),
     /// Submitting, streaming or asking for the task's state failed.
-    Client(Error),
+    #[error(transparent)]
+    Client(#[from] Error),
     /// The task's trace has ended but its state is one this client does not
     /// know, so whether it succeeded cannot be said (rather than wait forever).
+    #[error(
+        "task {} ended its trace in a state this client does not know: {:?}",
+        .0.id.as_deref().unwrap_or("?"),
+        .0.state
+    )]
     UnknownState(Box<TaskDetailResp>),
 }
 
@@ -169,38 +178,6 @@ impl BuildError {
             BuildError::Failed(f) => Some(f),
             _ => None,
         }
-    }
-}
-
-impl fmt::Display for BuildError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            BuildError::Failed(t) => t.fmt(f),
-            BuildError::Client(e) => e.fmt(f),
-            BuildError::UnknownState(task) => write!(
-                f,
-                "task {} ended its trace in a state this client does not know: {:?}",
-                task.id.as_deref().unwrap_or("?"),
-                task.state
-            ),
-        }
-    }
-}
-
-impl std::error::Error for BuildError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            // Display already says what the inner error says; source gives
-            // the inner error's own cause, so nothing is printed twice.
-            BuildError::Failed(_) | BuildError::UnknownState(_) => None,
-            BuildError::Client(e) => e.source(),
-        }
-    }
-}
-
-impl From<Error> for BuildError {
-    fn from(e: Error) -> Self {
-        BuildError::Client(e)
     }
 }
 
@@ -440,5 +417,47 @@ impl Client {
             inner: inner.boxed(),
             task: Some((self.clone(), task_id.to_string())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    fn task(state: &str, logs: &[&str]) -> TaskDetailResp {
+        serde_json::from_value(serde_json::json!({"id": "tk", "state": state, "logs": logs}))
+            .unwrap()
+    }
+
+    #[test]
+    fn messages_say_each_cause_once() {
+        let failed = |state, logs: &[&str]| match ending(task(state, logs), false) {
+            Some(Err(e)) => e,
+            other => panic!("{other:?}"),
+        };
+        let e = failed("error", &["a", "b"]);
+        assert_eq!(e.to_string(), "task tk failed; last log line: b");
+        assert!(e.source().is_none());
+        let e = failed("cancelled", &[]);
+        assert_eq!(e.to_string(), "task tk was cancelled");
+        let e = match ending(task("timed_out", &[]), true) {
+            Some(Err(e)) => e,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            e.to_string(),
+            "task tk ended its trace in a state this client does not know: Some(Unknown(\"timed_out\"))"
+        );
+        // A client error reads as itself; its cause comes once, from source().
+        let inner = Error::Stream {
+            method: api_client_transport::http::Method::GET,
+            path: "/x".into(),
+            source: "cut".into(),
+        };
+        let shown = inner.to_string();
+        let e = BuildError::from(inner);
+        assert_eq!(e.to_string(), shown);
+        assert_eq!(e.source().map(ToString::to_string).as_deref(), Some("cut"));
     }
 }

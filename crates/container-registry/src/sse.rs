@@ -22,7 +22,8 @@ pub(crate) struct RawEvent {
 }
 
 /// Why the parser gave up.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("an event or line of the trace stream is over {limit} bytes (raise TraceOptions::max_event_bytes)")]
 pub(crate) struct TooLong {
     pub(crate) limit: usize,
 }

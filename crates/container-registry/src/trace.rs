@@ -430,11 +430,7 @@ impl State {
                         return Some(Err(Error::Stream {
                             method: Method::GET,
                             path: self.path(),
-                            source: format!(
-                                "an event or line of the trace stream is over {} bytes (raise TraceOptions::max_event_bytes)",
-                                too_long.limit
-                            )
-                            .into(),
+                            source: Box::new(too_long),
                         }));
                     }
                 }
