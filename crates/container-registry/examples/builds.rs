@@ -6,14 +6,15 @@
 //!   cargo run -p container-registry-client --example builds -- opspai/detector-rca detector-rca 1.2.0
 //! ```
 //!
-//! `RCABENCH_URL` overrides the server (default `http://localhost:8082`);
-//! `GITHUB_TOKEN`, if set, is passed on for private repositories.
+//! `RCABENCH_URL` overrides the server (default `http://localhost:8082`), read
+//! by [`Client::from_env`] as in any program; `GITHUB_TOKEN`, if set, is passed
+//! on for private repositories.
 
 use std::process::ExitCode;
 
 use container_registry_client::models::SubmitBuildContainerReq;
 use container_registry_client::{
-    BuildError, Client, ListContainersParams, PageSize, Progress, Secret, DEFAULT_BASE_URL,
+    BuildError, Client, ListContainersParams, PageSize, Progress, Secret,
 };
 use futures_util::TryStreamExt;
 
@@ -28,11 +29,11 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     };
     let tag = args.next();
 
-    let base_url = std::env::var("RCABENCH_URL").unwrap_or_else(|_| DEFAULT_BASE_URL.to_string());
     let username = env("RCABENCH_USERNAME")?;
     let password = Secret::new(env("RCABENCH_PASSWORD")?);
 
-    let anonymous = Client::builder().base_url(&base_url).build()?;
+    let anonymous = Client::from_env()?;
+    let base_url = anonymous.base_url().to_string();
     // A session logs in again by itself when its token runs out.
     let client = anonymous.session(&username, password).await?;
     println!(

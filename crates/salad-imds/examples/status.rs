@@ -2,13 +2,16 @@
 //! the token itself.
 //!
 //! Run inside a SaladCloud container: `cargo run -p salad-imds --example status`.
-//! Elsewhere, point it at a fake service: `SALAD_IMDS_URL=http://127.0.0.1:8080`.
+//! Elsewhere, point it at a fake service: `SALAD_IMDS_URL=http://127.0.0.1:8080`
+//! (read by [`ImdsClient::builder_from_env`]; `tests/example_status.rs` runs
+//! [`run`] against a local mock that way).
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use salad_imds::ImdsClient;
 
+#[allow(dead_code)] // the test that runs `run` has no use for `main`
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     match run().await {
@@ -25,8 +28,10 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let imds = ImdsClient::builder()
+/// Prints the status and the token's claims of the service that
+/// `SALAD_IMDS_URL` names (the real one when it is unset).
+pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let imds = ImdsClient::builder_from_env()
         .timeout(Duration::from_secs(3))
         .build()?;
     println!("metadata service: {}", imds.base_url());
