@@ -5,16 +5,20 @@
 //!   `--check` only compares and fails naming every stale or missing file.
 //! - `cargo xtask coverage` fails when an `operationId` of a crate's spec has no
 //!   `#[doc(alias = "...")]` (or `fn` of that name) in that crate's hand-written sources.
-//! - `cargo xtask demo` sets up dockerd and the local registry when missing, then pulls and
-//!   runs a container (the README's first command).
+//! - `cargo xtask setup` installs and starts, as root, what the whole suite needs on a bare
+//!   Debian machine (see `setup.rs`), leaving alone what already works.
+//! - `cargo xtask demo` runs `setup`, then pulls and runs a container (the README's first
+//!   command).
 //! - `cargo xtask spec-drift` compares each crate's `openapi.json` with its upstream spec
 //!   (see `drift.rs`); differences not listed in `spec-departures.txt` fail.
 //! - `cargo xtask features PACKAGE` runs clippy on the package's library with no features and
 //!   with each feature alone (`ci` does so for docker-engine).
 //! - `cargo xtask deps` fails when reqwest, OpenSSL or native-tls is among the normal dependencies.
 //! - `cargo xtask msrv`, `minimal-versions` and `package` are the release gates (see `release.rs`).
-//! - `cargo xtask ci` runs fmt, clippy, tests, the codegen, coverage and dependency checks, rustdoc
-//!   and the release gates, stopping at the first failure.
+//! - `cargo xtask ci` runs `setup`, then fmt, clippy, tests, the codegen, coverage and dependency
+//!   checks, rustdoc and the release gates, stopping at the first failure. Its cargo steps get
+//!   `CI=true` and the variables `setup` reports, so a suite that cannot run fails with the
+//!   reason instead of skipping; it ends with the count of skipped suites, which must be 0.
 //!
 //! # What the generator reads
 //!
@@ -54,11 +58,13 @@ mod model;
 mod names;
 mod release;
 mod render;
+mod setup;
 #[cfg(test)]
 mod tests;
 
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::{Command, ExitCode, Stdio};
 
 const USAGE: &str = "usage: cargo xtask <command>
 
@@ -70,8 +76,13 @@ commands:
                       print the models generated from SPEC (a path) without writing anything
   coverage            every operationId must have a #[doc(alias)] (or a fn of that
                       name) in its crate's src/, outside src/generated/
-  demo                set up dockerd, busybox and the local registry when missing (as root),
-                      seed the registry, then run the docker-engine example that pulls and runs
+  setup               install and start, as root, what the whole suite needs on a bare Debian
+                      machine: busybox-static, protoc, dockerd (unix socket and TLS), podman,
+                      the local registry, sshd, rustfmt/clippy, the windows-gnu target, the
+                      MSRV and nightly toolchains; what already works is left alone; prints
+                      the variables the live suites read as `export` lines
+  demo                setup, seed the local registry, then run the docker-engine example
+                      that pulls and runs a container
   spec-drift [--specs DIR]
                       compare each crate's openapi.json with its upstream spec (DIR, else
                       $SPEC_DRIFT_SPECS, else ../shared/specs; absent -> skipped); every
@@ -87,8 +98,10 @@ commands:
                       package, cargo publish --dry-run of the core
   bench [ARGS...]     build and run the benchmarks against bollard and raw hyper
                       (bench/run.sh: its own workspace; writes BENCHMARKS.md)
-  ci                  fmt, clippy, test, docker-engine per feature, codegen --check,
-                      coverage, deps, doc, msrv, minimal-versions, package";
+  ci                  setup, then fmt, clippy, test, docker-engine per feature, codegen
+                      --check, coverage, spec-drift, deps, doc, msrv, minimal-versions,
+                      package; cargo steps get CI=true and setup's variables, so a suite
+                      that cannot run fails; ends with the count of skipped suites (0)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -104,6 +117,7 @@ fn main() -> ExitCode {
         }
         ["coverage"] => coverage::check(&root),
         ["demo"] => demo::run(&root),
+        ["setup"] => setup::command(&root),
         ["deps"] => deps::check(&root),
         ["msrv"] => release::msrv(&root),
         ["minimal-versions"] => release::minimal_versions(&root),
@@ -160,7 +174,7 @@ enum Step {
     Features(&'static str),
 }
 
-/// The podman service `.ci/run` starts, the second daemon of the live tests.
+/// The podman service `cargo xtask setup` starts, the second daemon of the live tests.
 const PODMAN_HOST: &str = "unix:///run/podman-ci/podman.sock";
 
 const CI: &[(&str, Step)] = &[
@@ -188,7 +202,7 @@ const CI: &[(&str, Step)] = &[
     ),
     (
         "DOCKER_HOST=unix:///run/podman-ci/podman.sock cargo test -p docker-engine --test live --test context",
-        // The live suite again, against podman's Docker-compatible service (.ci/run starts it).
+        // The live suite again, against podman's Docker-compatible service (setup starts it).
         Step::Cargo(
             &[
                 "test",
@@ -338,35 +352,266 @@ fn feature_matrix(root: &Path, cargo: &str, package: &str) -> Result<(), String>
 
 fn ci(root: &Path) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let env = suite_env(setup::run(root)?);
+    let mut skipped: Vec<String> = Vec::new();
     for (label, step) in CI {
         eprintln!("==> {label}");
         let result = match step {
             Step::Codegen => codegen::check_all(root, &[]),
             Step::Coverage => coverage::check(root),
-            Step::SpecDrift => drift::check(root, &drift::specs_dir(root, None)),
+            Step::SpecDrift => {
+                let specs = drift::specs_dir(root, None);
+                missing_specs(&specs).and_then(|()| drift::check(root, &specs))
+            }
             Step::Deps => deps::check(root),
             Step::Msrv => release::msrv(root),
             Step::MinimalVersions => release::minimal_versions(root),
             Step::Package => release::package(root),
             Step::BenchLock => bench_lock(root, &cargo),
             Step::Features(package) => feature_matrix(root, &cargo, package),
-            Step::Cargo(args, env) => {
-                let mut cmd = Command::new(&cargo);
-                cmd.args(*args).current_dir(root);
-                if let Some((k, v)) = env {
-                    cmd.env(k, v);
-                }
-                match cmd.status() {
-                    Ok(s) if s.success() => Ok(()),
-                    Ok(s) => Err(format!("exited with {s}")),
-                    Err(e) => Err(format!("could not run {cargo}: {e}")),
-                }
+            Step::Cargo(args, extra) => {
+                let mut cmd = cargo_step(&cargo, root, args, *extra, &env);
+                run_watching_for_skips(&mut cmd, &cargo)
+                    .map(|notes| skipped.extend(notes.into_iter().map(|n| format!("{label}: {n}"))))
             }
         };
         if let Err(e) = result {
             return Err(format!("{e}\nci: step `{label}` failed; stopping here"));
         }
     }
+    eprintln!("ci: {} suites skipped", skipped.len());
+    if !skipped.is_empty() {
+        return Err(format!(
+            "ci: every suite must run under `cargo xtask ci`, but these skipped:\n  {}",
+            skipped.join("\n  ")
+        ));
+    }
     eprintln!("ci: all steps passed");
     Ok(())
+}
+
+/// What the cargo steps of `ci` run with: `CI=true` (a live suite whose
+/// daemon, certificates or specs are missing then fails with the reason
+/// instead of skipping) and the variables `setup` reported.
+fn suite_env(reported: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut env = vec![("CI".to_string(), "true".to_string())];
+    env.extend(reported.into_iter().filter(|(name, _)| name != "CI"));
+    env
+}
+
+/// One cargo step: `cargo <args>` in the workspace with the suites' variables
+/// and the step's own (which wins).
+fn cargo_step(
+    cargo: &str,
+    root: &Path,
+    args: &[&str],
+    extra: Option<(&str, &str)>,
+    env: &[(String, String)],
+) -> Command {
+    let mut cmd = Command::new(cargo);
+    cmd.args(args).current_dir(root);
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    if let Some((name, value)) = extra {
+        cmd.env(name, value);
+    }
+    cmd
+}
+
+/// Fails, naming them, when the upstream specs `spec-drift` compares with
+/// are absent: under `ci` the check must run, not report "skipped".
+fn missing_specs(specs: &Path) -> Result<(), String> {
+    let absent: Vec<String> = drift::CRATES
+        .iter()
+        .map(|(_, file)| specs.join(file))
+        .filter(|path| !path.is_file())
+        .map(|path| path.display().to_string())
+        .collect();
+    if absent.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "spec-drift cannot run: no upstream spec at {}",
+            absent.join(", ")
+        ))
+    }
+}
+
+/// The note of a line that says a test or suite skipped itself, as the
+/// suites of this workspace word it (`=== SKIPPING ...`, `skipping NAME: why`,
+/// `skipped: why`, `...; skipped`).
+fn skip_note(line: &str) -> Option<&str> {
+    let line = line.trim().trim_matches('=').trim();
+    let lower = line.to_ascii_lowercase();
+    let says_so = line.starts_with("SKIPPING")
+        || lower.starts_with("skipping ")
+        || lower.starts_with("skipped:")
+        || lower.ends_with("; skipped");
+    says_so.then_some(line)
+}
+
+/// Runs `cmd`, passing its output through line by line, and returns the
+/// lines that say something skipped.
+fn run_watching_for_skips(cmd: &mut Command, program: &str) -> Result<Vec<String>, String> {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("could not run {program}: {e}"))?;
+    let out = child
+        .stdout
+        .take()
+        .map(|o| pass_through(o, std::io::stdout));
+    let err = child
+        .stderr
+        .take()
+        .map(|e| pass_through(e, std::io::stderr));
+    let status = child
+        .wait()
+        .map_err(|e| format!("could not wait for {program}: {e}"))?;
+    let mut notes = Vec::new();
+    for reader in [out, err].into_iter().flatten() {
+        notes.extend(reader.join().unwrap_or_default());
+    }
+    if status.success() {
+        Ok(notes)
+    } else {
+        Err(format!("exited with {status}"))
+    }
+}
+
+/// Copies `from` to `to` line by line in a thread; the thread returns the
+/// skip notes it saw.
+fn pass_through<R, W>(from: R, to: fn() -> W) -> std::thread::JoinHandle<Vec<String>>
+where
+    R: Read + Send + 'static,
+    W: Write + 'static,
+{
+    std::thread::spawn(move || {
+        let mut notes = Vec::new();
+        let mut reader = BufReader::new(from);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match reader.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    let _ = to().write_all(&line);
+                    if let Some(note) = skip_note(&String::from_utf8_lossy(&line)) {
+                        notes.push(note.to_string());
+                    }
+                }
+            }
+        }
+        notes
+    })
+}
+
+#[cfg(test)]
+mod ci_tests {
+    use super::*;
+
+    #[test]
+    fn cargo_steps_get_ci_and_the_variables_setup_reported() {
+        let env = suite_env(vec![
+            (
+                "DOCKER_TLS_TEST_DIR".into(),
+                "/var/tmp/docker-engine-tls".into(),
+            ),
+            ("CI".into(), "".into()),
+        ]);
+        assert_eq!(env[0], ("CI".to_string(), "true".to_string()));
+        assert_eq!(env.iter().filter(|(n, _)| n == "CI").count(), 1);
+        let cmd = cargo_step(
+            "cargo",
+            Path::new("/w"),
+            &["test", "-p", "docker-engine"],
+            Some(("DOCKER_HOST", PODMAN_HOST)),
+            &env,
+        );
+        let vars: Vec<(String, String)> = cmd
+            .get_envs()
+            .map(|(k, v)| {
+                let text = |s: &std::ffi::OsStr| s.to_string_lossy().into_owned();
+                (text(k), v.map(text).unwrap_or_default())
+            })
+            .collect();
+        for want in [
+            ("CI", "true"),
+            ("DOCKER_TLS_TEST_DIR", "/var/tmp/docker-engine-tls"),
+            ("DOCKER_HOST", PODMAN_HOST),
+        ] {
+            assert!(
+                vars.iter().any(|(k, v)| k == want.0 && v == want.1),
+                "{want:?} in {vars:?}"
+            );
+        }
+        assert_eq!(cmd.get_current_dir(), Some(Path::new("/w")));
+    }
+
+    #[test]
+    fn every_test_step_is_a_cargo_step_and_sees_the_suite_variables() {
+        let tests: Vec<&str> = CI
+            .iter()
+            .filter(|(_, step)| matches!(step, Step::Cargo(args, _) if args[0] == "test"))
+            .map(|(label, _)| *label)
+            .collect();
+        assert!(tests.contains(&"cargo test --workspace"), "{tests:?}");
+        assert!(tests.iter().any(|l| l.contains("podman")), "{tests:?}");
+    }
+
+    #[test]
+    fn skip_lines_of_the_suites_are_recognised_and_test_names_are_not() {
+        for line in [
+            "\n=== SKIPPING live Docker test: no Docker daemon answers ===",
+            "=== SKIPPING: no registry answers on 127.0.0.1:5000 (run .ci/local-registry) ===",
+            "skipping the_right_ca_and_client_certificate_are_accepted: DOCKER_TLS_TEST_DIR is not set",
+            "skipped: no upstream specs (set SPEC_DRIFT_SPECS)",
+            "spec-drift: docker-engine: /x/docker-engine-v1.45.json absent; skipped",
+        ] {
+            assert!(skip_note(line).is_some(), "{line}");
+        }
+        for line in [
+            "test zero_length_frames_are_skipped ... ok",
+            "test empty_pages_in_the_middle_are_skipped_not_an_end ... ok",
+            "test result: ok. 5 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out",
+            "   Compiling skipping v0.1.0",
+        ] {
+            assert!(skip_note(line).is_none(), "{line}");
+        }
+        assert_eq!(skip_note("=== SKIPPING: why ===\n"), Some("SKIPPING: why"));
+    }
+
+    #[test]
+    fn a_command_is_passed_through_and_its_skips_counted() {
+        let mut cmd = Command::new("sh");
+        cmd.args([
+            "-c",
+            "echo 'test a ... ok'; echo '=== SKIPPING: no daemon ===' >&2; echo 'skipped: no specs'",
+        ]);
+        let mut notes = run_watching_for_skips(&mut cmd, "sh").unwrap();
+        notes.sort();
+        assert_eq!(notes, ["SKIPPING: no daemon", "skipped: no specs"]);
+        let mut failing = Command::new("sh");
+        failing.args(["-c", "exit 3"]);
+        let err = run_watching_for_skips(&mut failing, "sh").unwrap_err();
+        assert!(err.contains("exited with"), "{err}");
+    }
+
+    #[test]
+    fn spec_drift_without_its_specs_fails_naming_them() {
+        let dir = std::env::temp_dir().join(format!("xtask-ci-specs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let err = missing_specs(&dir).unwrap_err();
+        for (_, file) in drift::CRATES {
+            assert!(err.contains(file), "{err}");
+        }
+        for (_, file) in drift::CRATES {
+            std::fs::write(dir.join(file), "{}").unwrap();
+        }
+        let outcome = missing_specs(&dir);
+        let _ = std::fs::remove_dir_all(&dir);
+        outcome.unwrap();
+    }
 }
