@@ -72,7 +72,7 @@ fn msrv_in(manifest: &str) -> Option<String> {
 }
 
 /// Makes sure rustup has `toolchain`; installs it (minimal profile) when not.
-pub fn ensure_toolchain(toolchain: &str) -> Result<(), String> {
+fn ensure_toolchain(toolchain: &str) -> Result<(), String> {
     let installed = output(
         "rustup toolchain list",
         Command::new("rustup").args(["toolchain", "list"]),

@@ -9,13 +9,13 @@
 //!    podman's Docker-compatible service, the local registry on 127.0.0.1:5000
 //!    and sshd on 127.0.0.1:2222 in front of dockerd. It reports the variables
 //!    the live suites read, which [`run`] returns.
-//! 2. The Rust side, through rustup: rustfmt and clippy, the
+//! 2. The Rust side, through rustup (only what is missing): rustfmt and clippy, the
 //!    `x86_64-pc-windows-gnu` target (`ci` checks docker-engine builds for
 //!    Windows), the toolchain of the declared `rust-version` (`cargo xtask msrv`)
 //!    and nightly (`cargo xtask minimal-versions`).
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use crate::release;
 
@@ -32,10 +32,12 @@ pub fn run(root: &Path) -> Result<Vec<(String, String)>, String> {
     eprintln!("==> setup: the machine (.ci/setup)");
     let env_file = std::env::temp_dir().join(format!("xtask-setup-env-{}", std::process::id()));
     let _ = std::fs::remove_file(&env_file);
+    // Its progress goes to stderr: stdout is kept for the `export` lines.
     let status = Command::new("bash")
         .arg(root.join(".ci/setup"))
         .env("SETUP_ENV_FILE", &env_file)
         .current_dir(root)
+        .stdout(Stdio::from(std::io::stderr()))
         .status()
         .map_err(|e| format!("setup: could not run .ci/setup: {e}"));
     let reported = std::fs::read_to_string(&env_file).unwrap_or_default();
@@ -59,9 +61,14 @@ pub fn run(root: &Path) -> Result<Vec<(String, String)>, String> {
     for target in missing(&installed, TARGETS) {
         run_rustup(&["target", "add", target])?;
     }
-    // The release gates build on these; rustup installs a missing one.
-    release::ensure_toolchain(&release::declared_msrv(root)?)?;
-    release::ensure_toolchain("nightly")?;
+    // The release gates build on these (`msrv`, `minimal-versions`).
+    let toolchains = rustup(&["toolchain", "list"])?;
+    let msrv = release::declared_msrv(root)?;
+    for toolchain in [msrv.as_str(), "nightly"] {
+        if !has_toolchain(&toolchains, toolchain) {
+            run_rustup(&["toolchain", "install", toolchain, "--profile", "minimal"])?;
+        }
+    }
     eprintln!("setup: done");
     Ok(env)
 }
@@ -118,6 +125,20 @@ pub fn missing<'a>(installed: &str, wanted: &[&'a str]) -> Vec<&'a str> {
         .collect()
 }
 
+/// Whether `rustup toolchain list` shows `toolchain` (`1.80` is
+/// `1.80-<triple>` or any `1.80.<patch>-<triple>`; `nightly` is `nightly-<triple>`).
+pub fn has_toolchain(listing: &str, toolchain: &str) -> bool {
+    listing.lines().any(|line| {
+        let name = line.split_whitespace().next().unwrap_or_default();
+        name.strip_prefix(toolchain).is_some_and(|rest| {
+            rest.starts_with('-')
+                || rest
+                    .strip_prefix('.')
+                    .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+        })
+    })
+}
+
 fn rustup(args: &[&str]) -> Result<String, String> {
     let out = Command::new("rustup")
         .args(args)
@@ -136,7 +157,11 @@ fn rustup(args: &[&str]) -> Result<String, String> {
 
 fn run_rustup(args: &[&str]) -> Result<(), String> {
     eprintln!("    rustup {}", args.join(" "));
-    match Command::new("rustup").args(args).status() {
+    let status = Command::new("rustup")
+        .args(args)
+        .stdout(Stdio::from(std::io::stderr()))
+        .status();
+    match status {
         Ok(s) if s.success() => Ok(()),
         Ok(s) => Err(format!(
             "setup: `rustup {}` exited with {s}",
@@ -197,6 +222,20 @@ mod tests {
         let targets = "x86_64-unknown-linux-gnu\n";
         assert_eq!(missing(targets, TARGETS), ["x86_64-pc-windows-gnu"]);
         assert!(missing("x86_64-unknown-linux-gnu\nx86_64-pc-windows-gnu\n", TARGETS).is_empty());
+    }
+
+    #[test]
+    fn toolchains_are_found_by_version_or_channel() {
+        let listing = "stable-x86_64-unknown-linux-gnu (active, default)\nnightly-x86_64-unknown-linux-gnu\n1.80-x86_64-unknown-linux-gnu\n1.95.0-x86_64-unknown-linux-gnu\n";
+        assert!(has_toolchain(listing, "1.80"));
+        assert!(has_toolchain(listing, "nightly"));
+        assert!(has_toolchain(listing, "1.95"));
+        assert!(has_toolchain(listing, "1.95.0"));
+        assert!(!has_toolchain(listing, "1.8"));
+        assert!(!has_toolchain(listing, "1.81"));
+        assert!(!has_toolchain(listing, "beta"));
+        assert!(!has_toolchain("1.800-x86_64-unknown-linux-gnu\n", "1.80"));
+        assert!(has_toolchain("1.80.1-x86_64-unknown-linux-gnu\n", "1.80"));
     }
 
     #[test]
