@@ -291,7 +291,8 @@ impl Client {
     /// [`Client::with_token`] or [`ClientBuilder::token`], or let
     /// [`Client::session`] do both and log in again when needed. An answer
     /// without a token (or with an empty one) is an [`Error::Decode`] naming
-    /// `data.token`.
+    /// `data.token`. No error quotes the password, even when the server
+    /// echoes the request in its answer.
     pub async fn login(&self, username: &str, password: &Secret) -> Result<LoginResp> {
         let body = LoginReq {
             username: username.to_string(),
@@ -299,6 +300,9 @@ impl Client {
         };
         let req = Request::post(API.iter().chain(&["auth", "login"]))
             .json(&body)?
+            // A server that echoes the request in its error must not have
+            // the password quoted (raw or JSON-escaped) in ours.
+            .secret(password)
             .validated(body.validate());
         // The log-in is sent without the bearer header: an old token must not
         // decide how the server treats a fresh log-in.

@@ -238,3 +238,65 @@ async fn a_trace_stream_refused_with_401_logs_in_again_and_connects() {
     assert_eq!(logins.load(Ordering::SeqCst), 2);
     assert_eq!(server.requests_to("/api/v2/traces/t/stream").len(), 2);
 }
+
+/// Everything an error shows: `Display`, `Debug`, each `source()` in the
+/// chain, and the kept body and message of an API error.
+fn everything_shown(err: &container_registry_client::Error) -> String {
+    let mut shown = format!("{err}\n{err:?}\n");
+    let mut cause = std::error::Error::source(err);
+    while let Some(c) = cause {
+        shown.push_str(&format!("{c}\n{c:?}\n"));
+        cause = c.source();
+    }
+    if let Some(api) = err.api() {
+        shown.push_str(&String::from_utf8_lossy(api.body()));
+        shown.push_str(api.message());
+    }
+    shown
+}
+
+#[tokio::test]
+async fn a_password_echoed_by_a_refused_log_in_is_never_quoted() {
+    // A password with characters JSON escapes, so the echo holds its escaped form.
+    const PASSWORD: &str = r#"pw-"SECRET"\-1"#;
+    let escaped = serde_json::to_string(PASSWORD).unwrap();
+    let escaped = &escaped[1..escaped.len() - 1];
+    let server = TestServer::start(|req, index| match index % 3 {
+        // The request body as the error body.
+        0 => Reply::Json(401, req.body.clone()),
+        // The request body inside the envelope's message.
+        1 => Reply::Json(401, fail(401, &format!("rejected: {}", req.body))),
+        // The same inside a 200 envelope.
+        _ => Reply::Json(200, fail(401, &format!("rejected: {}", req.body))),
+    })
+    .await;
+    let client = anonymous(&server.url);
+    let mut errors = Vec::new();
+    for _ in 0..3 {
+        errors.push(
+            client
+                .login("alice", &Secret::new(PASSWORD))
+                .await
+                .unwrap_err(),
+        );
+    }
+    for _ in 0..3 {
+        errors.push(
+            client
+                .session("alice", Secret::new(PASSWORD))
+                .await
+                .unwrap_err(),
+        );
+    }
+    // The server did see (and echo) the password each time.
+    let requests = server.requests();
+    assert_eq!(requests.len(), 6);
+    for r in &requests {
+        assert!(r.body.contains(escaped), "{}", r.body);
+    }
+    for err in &errors {
+        assert!(err.is_unauthorized(), "{err:?}");
+        let shown = everything_shown(err);
+        assert!(!shown.contains("SECRET"), "{shown}");
+    }
+}
