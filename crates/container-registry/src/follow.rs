@@ -225,8 +225,12 @@ impl Follow {
     /// state at once, without reading its trace.
     pub async fn wait(mut self) -> std::result::Result<TaskDetailResp, BuildError> {
         if let Some((client, task_id)) = self.task.take() {
-            if let Some(end) = ending(client.get_task(&task_id).await?, false) {
-                return end;
+            // A failure here (a task not visible yet, say) is not the end:
+            // the follow below reads the state again and reports what lasts.
+            if let Ok(task) = client.get_task(&task_id).await {
+                if let Some(end) = ending(task, false) {
+                    return end;
+                }
             }
         }
         while let Some(item) = self.next().await {
