@@ -752,9 +752,10 @@ impl<'a> Builder<'a> {
         let pattern = str_of(s, "pattern").map(String::from);
         // The same translation into regex-lite's syntax that the generated
         // check runs: a pattern refused here would fail every check at run time.
-        if let Some((p, e)) = pattern.as_deref().and_then(|p| {
-            api_client_transport::validate::pattern_error(p).map(|e| (p, e))
-        }) {
+        if let Some((p, e)) = pattern
+            .as_deref()
+            .and_then(|p| api_client_transport::validate::pattern_error(p).map(|e| (p, e)))
+        {
             let at = match self.site.split_first() {
                 Some((schema, [])) => format!("schema `{schema}`"),
                 Some((schema, fields)) => {

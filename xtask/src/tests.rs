@@ -397,7 +397,9 @@ fn bad_input_is_an_error_not_a_panic() {
     let spec = schemas(json!({ "A": { "type": "string", "pattern": "^(?=x)" } }));
     let err = model::build(&spec).err().unwrap();
     assert!(
-        err.contains("schema `A`: pattern `^(?=x)` is not supported by api-client-transport: lookahead"),
+        err.contains(
+            "schema `A`: pattern `^(?=x)` is not supported by api-client-transport: lookahead"
+        ),
         "{err}"
     );
     let spec = schemas(json!({ "B": { "type": "object", "properties": {
@@ -425,7 +427,10 @@ fn bad_input_is_an_error_not_a_panic() {
     let tmp = TempDir::new("badpattern");
     std::fs::write(
         tmp.0.join("openapi.json"),
-        serde_json::to_string(&schemas(json!({ "E": { "type": "string", "pattern": "\\p{L}" } }))).unwrap(),
+        serde_json::to_string(&schemas(
+            json!({ "E": { "type": "string", "pattern": "\\p{L}" } }),
+        ))
+        .unwrap(),
     )
     .unwrap();
     let err = codegen::generate(&root, &tmp.0.join("openapi.json")).unwrap_err();

@@ -472,9 +472,7 @@ impl Parser {
             '0' if !self.peek().is_some_and(|c| c.is_ascii_digit()) => 0,
             'x' => match self.hex(2) {
                 Some(v) => v,
-                None => {
-                    return Err(self.error_at(at, "`\\x` must be followed by two hex digits"))
-                }
+                None => return Err(self.error_at(at, "`\\x` must be followed by two hex digits")),
             },
             'u' => self.unicode_escape(at)?,
             '1'..='9' if !in_class => {
@@ -602,8 +600,16 @@ fn emit_set(ranges: &[(u32, u32)], out: &mut String) {
     let chars: Vec<(char, char)> = ranges
         .iter()
         .filter_map(|&(lo, hi)| {
-            let lo = if (0xD800..0xE000).contains(&lo) { 0xE000 } else { lo };
-            let hi = if (0xD800..0xE000).contains(&hi) { 0xD7FF } else { hi };
+            let lo = if (0xD800..0xE000).contains(&lo) {
+                0xE000
+            } else {
+                lo
+            };
+            let hi = if (0xD800..0xE000).contains(&hi) {
+                0xD7FF
+            } else {
+                hi
+            };
             Some((char::from_u32(lo)?, char::from_u32(hi)?)).filter(|(lo, hi)| lo <= hi)
         })
         .collect();
@@ -631,8 +637,8 @@ fn emit_set(ranges: &[(u32, u32)], out: &mut String) {
 /// meta characters escaped, control and space characters in hex.
 fn push_char(c: char, out: &mut String) {
     match c {
-        '\\' | '.' | '+' | '*' | '?' | '(' | ')' | '|' | '[' | ']' | '{' | '}' | '^' | '$' | '#'
-        | '&' | '-' | '~' => {
+        '\\' | '.' | '+' | '*' | '?' | '(' | ')' | '|' | '[' | ']' | '{' | '}' | '^' | '$'
+        | '#' | '&' | '-' | '~' => {
             out.push('\\');
             out.push(c);
         }

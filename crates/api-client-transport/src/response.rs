@@ -572,10 +572,7 @@ mod tests {
         // Newline, ESC, quotes and other controls in keys are escaped.
         let body = br#"{"items": [], "labels": {"a\nb\u001b[31mred\"'\u0000\u202e": "x"}}"#;
         let e = decode_error(body);
-        assert_eq!(
-            json_path(&e),
-            r#"labels.a\nb\u{1b}[31mred\"\'\0\u{202e}"#
-        );
+        assert_eq!(json_path(&e), r#"labels.a\nb\u{1b}[31mred\"\'\0\u{202e}"#);
         for text in [e.to_string(), format!("{e:?}")] {
             for raw in ['\n', '\u{1b}', '\0', '\u{202e}'] {
                 assert!(!text.contains(raw), "{raw:?} in {text:?}");

@@ -159,11 +159,7 @@ fn compiled(pattern: &'static str) -> Option<Arc<regex_lite::Regex>> {
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(Cache::default);
     // A panic elsewhere while a lock was held leaves the map intact.
-    if let Some(found) = cache
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(pattern)
-    {
+    if let Some(found) = cache.read().unwrap_or_else(|e| e.into_inner()).get(pattern) {
         return found.clone();
     }
     // Compiled outside the lock; two threads may both compile a new pattern

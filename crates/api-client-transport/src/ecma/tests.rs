@@ -65,7 +65,10 @@ fn spec_patterns() -> Vec<String> {
             specs += 1;
         }
     }
-    assert_eq!(specs, 4, "the four crates' openapi.json files were not all read");
+    assert_eq!(
+        specs, 4,
+        "the four crates' openapi.json files were not all read"
+    );
     out
 }
 
@@ -154,14 +157,49 @@ const TRICKY: &[&str] = &[
 /// digits and letters, Unicode spaces and characters that look like spaces
 /// but are not ECMA white space, controls, and an astral character.
 const PROBE_CHARS: &[char] = &[
-    '\n', '\r', '\u{2028}', '\u{2029}', '\u{85}', // line terminators and NEL (not one)
-    '\u{663}', '\u{FF19}', '\u{1D7D8}', // Arabic-Indic 3, fullwidth 9, math double-struck 0
-    'é', 'Ж', 'ß', 'K', 'ſ', '\u{212A}', // letters, incl. the Kelvin sign
-    '\u{A0}', '\u{1680}', '\u{2000}', '\u{2007}', '\u{200A}', '\u{202F}', '\u{205F}', '\u{3000}',
+    '\n',
+    '\r',
+    '\u{2028}',
+    '\u{2029}',
+    '\u{85}', // line terminators and NEL (not one)
+    '\u{663}',
+    '\u{FF19}',
+    '\u{1D7D8}', // Arabic-Indic 3, fullwidth 9, math double-struck 0
+    'é',
+    'Ж',
+    'ß',
+    'K',
+    'ſ',
+    '\u{212A}', // letters, incl. the Kelvin sign
+    '\u{A0}',
+    '\u{1680}',
+    '\u{2000}',
+    '\u{2007}',
+    '\u{200A}',
+    '\u{202F}',
+    '\u{205F}',
+    '\u{3000}',
     '\u{FEFF}', // ECMA white space
-    '\u{180E}', '\u{200B}', '\u{1C}', // not white space in ECMA
-    '\t', '\u{B}', '\u{C}', ' ', '\0', '\u{8}', '\u{1B}', '\u{7F}', // controls
-    'a', 'Z', '0', '9', '_', '-', '.', '/', '😀',
+    '\u{180E}',
+    '\u{200B}',
+    '\u{1C}', // not white space in ECMA
+    '\t',
+    '\u{B}',
+    '\u{C}',
+    ' ',
+    '\0',
+    '\u{8}',
+    '\u{1B}',
+    '\u{7F}', // controls
+    'a',
+    'Z',
+    '0',
+    '9',
+    '_',
+    '-',
+    '.',
+    '/',
+    '😀',
 ];
 
 /// Every character a node of the pattern names, and the neighbours of its
@@ -342,7 +380,11 @@ fn every_spec_pattern_matches_as_javascript_regexp_says() {
         .iter()
         .map(|&p| {
             let node = parse(p).unwrap_or_else(|e| panic!("{p:?}: {e}"));
-            let rounds = if specs.iter().any(|s| s == p) { 1_500 } else { 400 };
+            let rounds = if specs.iter().any(|s| s == p) {
+                1_500
+            } else {
+                400
+            };
             (p, probes(&node, p, rounds, &mut rng))
         })
         .collect();
@@ -364,7 +406,10 @@ fn every_spec_pattern_matches_as_javascript_regexp_says() {
         // comparison proves little.
         if specs.iter().any(|s| s == pattern) {
             assert!(expected.iter().any(|&m| m), "{pattern:?}: nothing matched");
-            assert!(expected.iter().any(|&m| !m), "{pattern:?}: everything matched");
+            assert!(
+                expected.iter().any(|&m| !m),
+                "{pattern:?}: everything matched"
+            );
         }
     }
     eprintln!(
@@ -386,7 +431,10 @@ fn translations_spell_out_ecma_meanings() {
         t(r"^sha\d{1,3}:[a-fA-F0-9]{40,135}$"),
         r"^sha[0-9]{1,3}:[0-9A-Fa-f]{40,135}$"
     );
-    assert_eq!(t("^.*$"), r"^[\x{0}-\x{9}\x{B}\x{C}\x{E}-\x{2027}\x{202A}-\x{10FFFF}]*$");
+    assert_eq!(
+        t("^.*$"),
+        r"^[\x{0}-\x{9}\x{B}\x{C}\x{E}-\x{2027}\x{202A}-\x{10FFFF}]*$"
+    );
     assert_eq!(t(r"\/(?<n>a|b)"), "/(?:a|b)");
     assert_eq!(t("[]"), r"[^\x{0}-\x{10FFFF}]");
     assert_eq!(t("[^]"), r"[\x{0}-\x{10FFFF}]");
@@ -457,7 +505,9 @@ fn untranslatable_constructs_are_named() {
     }
     // Sizes regex-lite refuses are refused by `compile`, with its reason.
     for pattern in ["a{100000000}", "(a{1000}){1000}", "a{4294967295,}"] {
-        let e = compile(pattern).err().unwrap_or_else(|| panic!("{pattern}"));
+        let e = compile(pattern)
+            .err()
+            .unwrap_or_else(|| panic!("{pattern}"));
         assert!(e.contains("regex-lite refuses"), "{pattern}: {e}");
     }
     // At the nesting cap's edge, and a pattern that does compile in size.
