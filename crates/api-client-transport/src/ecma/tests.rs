@@ -151,6 +151,12 @@ const TRICKY: &[&str] = &[
     r"^\/api\/v[0-9]+$",
     r"^[\u{e9}-\u{10FFFF}]$",
     r"^[^\u{0}-\u{7f}]+$",
+    "()*a",
+    "^(?:){3}b$",
+    "^(|a)+$",
+    "^((a|b)|c|(d))?$",
+    r"^[\x00-\x1F\x7F]+$",
+    r"^\t\v\f\r\n\0$",
 ];
 
 /// Characters worth trying in any pattern: line terminators, non-ASCII
