@@ -46,8 +46,11 @@
 //!   operation reaches it.
 //!
 //! `minLength`/`maxLength`/`pattern`/`format: uuid`/`minimum`/`maximum`/`exclusive*`/
-//! `minItems`/`maxItems` become `api_client_transport::Validate` checks; patterns must compile with
-//! api-client-transport's ECMA-262 matcher (`validate::pattern_error`), or generation fails.
+//! `minItems`/`maxItems` become `api_client_transport::Validate` checks. A pattern is read as
+//! ECMA-262 with the `u` flag and must translate into regex-lite's syntax and compile there
+//! (`validate::pattern_error`, the translation the generated check runs): backreferences,
+//! lookaround, `\p{..}` and patterns past regex-lite's size limit fail generation, naming the
+//! spec file, the schema and the field.
 
 mod codegen;
 mod coverage;

@@ -214,6 +214,7 @@ pub fn build(spec: &Value) -> Result<Model, String> {
         aliases: HashMap::new(),
         in_progress: HashSet::new(),
         errors: Vec::new(),
+        site: Vec::new(),
     };
     b.names.reserve(RESERVED);
     let list: Vec<(&String, &Value)> = schemas.iter().collect();
@@ -423,6 +424,9 @@ struct Builder<'a> {
     aliases: HashMap<String, Resolved>,
     in_progress: HashSet<String>,
     errors: Vec<String>,
+    /// Where in the spec resolution is: the named schema, then the wire
+    /// names of the fields below it, for errors that name a spec location.
+    site: Vec<String>,
 }
 
 fn str_of<'v>(s: &'v Value, key: &str) -> Option<&'v str> {
@@ -617,6 +621,7 @@ impl<'a> Builder<'a> {
         self.slots[idx] = Some(Vec::new());
         let saved = self.current;
         self.current = idx;
+        let saved_site = std::mem::replace(&mut self.site, vec![spec_name.to_string()]);
         let doc = doc_of(s).unwrap_or_else(|| format!("The `{spec_name}` schema."));
         match self.kinds[spec_name] {
             Kind::Struct => {
@@ -651,6 +656,7 @@ impl<'a> Builder<'a> {
             Kind::Custom => {}
         }
         self.current = saved;
+        self.site = saved_site;
     }
 
     fn add(&mut self, item: Item) {
@@ -679,7 +685,9 @@ impl<'a> Builder<'a> {
         let mut fields = Vec::new();
         for (wire, p) in props {
             let ident = idents.fresh(&names::field_ident(&wire));
+            self.site.push(wire.clone());
             let r = self.resolve(p, &format!("{name}{}", names::pascal(&wire)));
+            self.site.pop();
             let optional = !(required.contains(&wire) || (patch && r.nullable));
             let (ty, check) = if required.contains(&wire) {
                 if r.nullable {
@@ -742,12 +750,21 @@ impl<'a> Builder<'a> {
         let min = u64_of(s, "minLength").filter(|m| *m > 0);
         let max = u64_of(s, "maxLength");
         let pattern = str_of(s, "pattern").map(String::from);
-        if let Some(e) = pattern
+        // The same translation into regex-lite's syntax that the generated
+        // check runs: a pattern refused here would fail every check at run time.
+        if let Some((p, e)) = pattern
             .as_deref()
-            .and_then(api_client_transport::validate::pattern_error)
+            .and_then(|p| api_client_transport::validate::pattern_error(p).map(|e| (p, e)))
         {
+            let at = match self.site.split_first() {
+                Some((schema, [])) => format!("schema `{schema}`"),
+                Some((schema, fields)) => {
+                    format!("schema `{schema}`, field `{}`", fields.join("."))
+                }
+                None => format!("`{ctx}`"),
+            };
             self.errors.push(format!(
-                "{ctx}: pattern not supported by api-client-transport: {e}"
+                "{at}: pattern `{p}` is not supported by api-client-transport: {e}"
             ));
         }
         let uuid = str_of(s, "format") == Some("uuid");

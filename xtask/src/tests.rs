@@ -392,22 +392,52 @@ fn bad_input_is_an_error_not_a_panic() {
     let err = codegen::generate(&root, &tmp.0.join("bad.json")).unwrap_err();
     assert!(err.contains("invalid JSON"), "{err}");
     assert!(model::build(&json!({ "definitions": [] })).is_err());
-    // A pattern api-client-transport cannot compile is caught here, saying why.
+    // A pattern api-client-transport cannot translate or compile is caught
+    // here, naming the schema, the field and why.
     let spec = schemas(json!({ "A": { "type": "string", "pattern": "^(?=x)" } }));
     let err = model::build(&spec).err().unwrap();
     assert!(
-        err.contains("A: pattern not supported by api-client-transport: lookahead"),
+        err.contains(
+            "schema `A`: pattern `^(?=x)` is not supported by api-client-transport: lookahead"
+        ),
         "{err}"
     );
-    let spec = schemas(json!({ "B": { "type": "string", "pattern": "^a{20000}$" } }));
+    let spec = schemas(json!({ "B": { "type": "object", "properties": {
+        "inner": { "type": "object", "properties": {
+            "tags": { "type": "array", "items": { "type": "string", "pattern": "^(a)\\1$" } }
+        } },
+        "size": { "type": "string", "pattern": "^a{100000000}$" }
+    } } }));
     let err = model::build(&spec).err().unwrap();
     assert!(
-        err.contains("B: pattern not supported by api-client-transport: the pattern expands"),
+        err.contains("schema `B`, field `inner.tags`: pattern `^(a)\\1$` is not supported by api-client-transport: backreferences"),
         "{err}"
     );
-    // ECMA-262 patterns the core supports pass, whatever regex engines make of them.
+    assert!(
+        err.contains("schema `B`, field `size`: pattern `^a{100000000}$` is not supported by api-client-transport: regex-lite refuses"),
+        "{err}"
+    );
+    // Annex B's literal braces are refused (patterns read with the `u` flag);
+    // `[^]` and the other ECMA-only forms translate.
     let spec = schemas(json!({ "C": { "type": "string", "pattern": "^[^]a{,2}$" } }));
+    assert!(model::build(&spec).err().unwrap().contains("lone `{`"));
+    let spec = schemas(json!({ "D": { "type": "string", "pattern": "^[^]\\s\\/a{0,2}.$" } }));
     assert!(model::build(&spec).is_ok());
+    // codegen names the crate's spec file before the schema.
+    let tmp = TempDir::new("badpattern");
+    std::fs::write(
+        tmp.0.join("openapi.json"),
+        serde_json::to_string(&schemas(
+            json!({ "E": { "type": "string", "pattern": "\\p{L}" } }),
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let err = codegen::generate(&root, &tmp.0.join("openapi.json")).unwrap_err();
+    assert!(
+        err.contains("openapi.json: schema `E`: pattern `\\p{L}` is not supported"),
+        "{err}"
+    );
     // Odd but valid shapes just become free-form values.
     let code = gen(schemas(json!({
         "Odd": { "type": "object", "properties": { "a": true, "b": { "$ref": "#/nowhere" }, "c": { "type": "file" } } },

@@ -70,7 +70,10 @@ pub enum Error {
         method: Method,
         /// Path of the request, relative to the base URL.
         path: String,
-        /// Where in the JSON document decoding failed, e.g. `items[3].state`.
+        /// Where in the JSON document decoding failed, e.g. `items[3].state`
+        /// (`.` for the whole document). Keys are the server's, so each is
+        /// escaped (`escape_debug`) and cut to 256 characters, and the whole
+        /// path to 1 KiB; a cut shows as `…`.
         json_path: String,
         /// The start of the body, at most 256 characters.
         snippet: String,

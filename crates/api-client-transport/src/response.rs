@@ -221,35 +221,109 @@ pub fn decode_json<T: DeserializeOwned>(method: &Method, path: &str, body: &[u8]
     decode(method, path, body, None)
 }
 
+/// Decodes with plain serde_json; only a body that fails is decoded a second
+/// time, through serde_path_to_error, for the JSON path of the error. A good
+/// answer pays nothing for the path.
 fn decode<T: DeserializeOwned>(
     method: &Method,
     path: &str,
     body: &[u8],
     redaction: Option<&Redaction>,
 ) -> Result<T> {
-    serde_json::from_slice(body)
-        .map_err(|error| explain_decode_error(method, path, body, error, redaction))
+    match serde_json::from_slice(body) {
+        Ok(value) => Ok(value),
+        Err(source) => {
+            let json_path = json_path_of::<T>(body);
+            Err(explain_decode_error(
+                method, path, body, json_path, source, redaction,
+            ))
+        }
+    }
 }
 
-/// The error for a body that did not decode, naming the JSON path where it
-/// stopped. Not generic: it is compiled once, whatever the answer's type.
+/// Most characters of one key of a JSON path quoted in an error (escaped).
+pub(crate) const MAX_PATH_KEY_CHARS: usize = 256;
+
+/// Most bytes of a whole JSON path quoted in an error.
+pub(crate) const MAX_PATH_BYTES: usize = 1024;
+
+/// Where decoding `body` as `T` stops, as `items[2].state` (`.` for the
+/// whole document), found by decoding again through serde_path_to_error.
+#[cold]
+fn json_path_of<T: DeserializeOwned>(body: &[u8]) -> String {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(error) => render_json_path(error.path()),
+        // The value fit; what failed is the document (trailing characters).
+        Ok(_) => ".".to_string(),
+    }
+}
+
+/// A path as error messages show it. Keys come from the server, so each is
+/// escaped (`escape_debug`: control characters, newlines, ESC, quotes and
+/// other non-printables become visible escapes) and cut to
+/// [`MAX_PATH_KEY_CHARS`]; the whole path is cut to [`MAX_PATH_BYTES`],
+/// keeping its start and its end. A cut shows as `…`.
+pub(crate) fn render_json_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for segment in path {
+        let key = match segment {
+            Segment::Seq { index } => {
+                out.push('[');
+                out.push_str(&index.to_string());
+                out.push(']');
+                continue;
+            }
+            Segment::Map { key } => key.as_str(),
+            Segment::Enum { variant } => variant.as_str(),
+            Segment::Unknown => "?",
+        };
+        if !out.is_empty() {
+            out.push('.');
+        }
+        let mut escaped = key.escape_debug();
+        out.extend(escaped.by_ref().take(MAX_PATH_KEY_CHARS - 1));
+        // The last character is kept if it ends the key, else marks the cut.
+        match (escaped.next(), escaped.next()) {
+            (Some(c), None) => out.push(c),
+            (Some(_), Some(_)) => out.push('…'),
+            (None, _) => {}
+        }
+    }
+    if out.is_empty() {
+        return ".".to_string();
+    }
+    if out.len() > MAX_PATH_BYTES {
+        let ellipsis = '…'.len_utf8();
+        let mut head = (MAX_PATH_BYTES - ellipsis) / 2;
+        while !out.is_char_boundary(head) {
+            head -= 1;
+        }
+        let mut tail = out.len() - (MAX_PATH_BYTES - ellipsis - head);
+        while !out.is_char_boundary(tail) {
+            tail += 1;
+        }
+        out = format!("{}…{}", &out[..head], &out[tail..]);
+    }
+    out
+}
+
+/// The error for a body that did not decode. Not generic: it is compiled
+/// once, whatever the answer's type.
 #[cold]
 fn explain_decode_error(
     method: &Method,
     path: &str,
     body: &[u8],
+    json_path: String,
     source: serde_json::Error,
     redaction: Option<&Redaction>,
 ) -> Error {
     let error = Error::Decode {
         method: method.clone(),
         path: path.to_string(),
-        json_path: crate::json_path::path_at(
-            body,
-            source.line(),
-            source.column(),
-            source.classify(),
-        ),
+        json_path,
         snippet: snippet(body),
         source,
     };
@@ -431,5 +505,103 @@ impl AsyncWrite for Upgraded {
 
     fn is_write_vectored(&self) -> bool {
         self.0.is_write_vectored()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Doc {
+        items: Vec<Item>,
+        labels: Option<BTreeMap<String, u32>>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Item {
+        state: String,
+    }
+
+    fn decode_error(body: &[u8]) -> Error {
+        decode_json::<Doc>(&Method::GET, "/things", body).expect_err("must fail")
+    }
+
+    fn json_path(e: &Error) -> &str {
+        match e {
+            Error::Decode { json_path, .. } => json_path,
+            other => panic!("expected a decode error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_decode_error_names_the_json_path() {
+        let e = decode_error(br#"{"items": [{"state": "a"}, {"state": 7}]}"#);
+        assert_eq!(json_path(&e), "items[1].state");
+        let e = decode_error(br#"{"items": [], "labels": {"k": "x"}}"#);
+        assert_eq!(json_path(&e), "labels.k");
+        // Not JSON at all, and trailing bytes after a good document.
+        assert_eq!(json_path(&decode_error(b"<html>")), ".");
+        assert_eq!(json_path(&decode_error(br#"{"items": []} x"#)), ".");
+        // The error's cause is the plain decode's, position included.
+        match decode_error(br#"{"items": 1}"#) {
+            Error::Decode { source, .. } => assert_eq!((source.line(), source.column()), (1, 11)),
+            other => panic!("{other:?}"),
+        }
+        assert!(decode_json::<Doc>(&Method::GET, "/", br#"{"items": []}"#).is_ok());
+    }
+
+    #[test]
+    fn hostile_keys_are_escaped_and_cut() {
+        // A 1 MB key: the message stays small, with a visible cut.
+        let key = "k".repeat(1 << 20);
+        let body = format!(r#"{{"items": [], "labels": {{"{key}": "x"}}}}"#);
+        let e = decode_error(body.as_bytes());
+        let path = json_path(&e);
+        assert!(path.starts_with("labels.kkk"), "{path}");
+        assert!(path.ends_with('…'), "{path}");
+        assert_eq!(path.chars().count(), "labels.".len() + MAX_PATH_KEY_CHARS);
+        for text in [e.to_string(), format!("{e:?}")] {
+            assert!(text.len() < 4 * 1024, "{} bytes", text.len());
+            assert!(text.contains('…'), "{text}");
+        }
+        // Newline, ESC, quotes and other controls in keys are escaped.
+        let body = br#"{"items": [], "labels": {"a\nb\u001b[31mred\"'\u0000\u202e": "x"}}"#;
+        let e = decode_error(body);
+        assert_eq!(json_path(&e), r#"labels.a\nb\u{1b}[31mred\"\'\0\u{202e}"#);
+        for text in [e.to_string(), format!("{e:?}")] {
+            for raw in ['\n', '\u{1b}', '\0', '\u{202e}'] {
+                assert!(!text.contains(raw), "{raw:?} in {text:?}");
+            }
+        }
+        // A key that escapes to exactly the cap is kept whole.
+        let exact = "e".repeat(MAX_PATH_KEY_CHARS);
+        let body = format!(r#"{{"items": [], "labels": {{"{exact}": "x"}}}}"#);
+        assert_eq!(
+            json_path(&decode_error(body.as_bytes())),
+            format!("labels.{exact}")
+        );
+    }
+
+    #[test]
+    fn a_deep_path_is_cut_to_its_start_and_end() {
+        // Ten levels of 200-character keys: 2 KB of path, cut to 1 KiB.
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Nest(BTreeMap<String, Box<Option<Nest>>>);
+        let mut body = String::from("1");
+        for i in 0..10 {
+            body = format!(r#"{{"{}{}": {body}}}"#, i, "x".repeat(199));
+        }
+        let e = decode_json::<Nest>(&Method::GET, "/", body.as_bytes()).unwrap_err();
+        let path = json_path(&e);
+        assert!(path.len() <= MAX_PATH_BYTES, "{}", path.len());
+        assert!(path.starts_with("9xxx"), "{path}");
+        assert!(path.ends_with(&format!(".0{}", "x".repeat(199))), "{path}");
+        assert!(path.contains('…'), "{path}");
     }
 }

@@ -5,11 +5,10 @@
 //! the documentation and outside the semver promise.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use crate::error::{Error, Result};
 use crate::patch::Patch;
-use crate::pattern::Pattern;
 
 /// A value that can check itself against the constraints of its schema.
 pub trait Validate {
@@ -122,9 +121,10 @@ pub fn length<T: Text + ?Sized>(
 }
 
 /// `value` matches `pattern`, read with the ECMA-262 semantics OpenAPI
-/// specifies: a search (anchored only by `^`/`$`), `.` stopping at every
-/// line terminator, `\d`/`\w` ASCII and `\s` ECMA's Unicode white space.
-/// Each pattern is compiled once per process.
+/// specifies (with the `u` flag): a search (anchored only by `^`/`$`), `.`
+/// stopping at every line terminator, `\d`/`\w` ASCII and `\s` ECMA's Unicode
+/// white space. Each pattern is translated into regex-lite's syntax and
+/// compiled once per process, at its first use.
 #[doc(hidden)]
 pub fn pattern<T: Text + ?Sized>(field: &str, value: &T, pattern: &'static str) -> Result<()> {
     match compiled(pattern).map(|p| p.is_match(value.text())) {
@@ -141,26 +141,37 @@ pub fn pattern<T: Text + ?Sized>(field: &str, value: &T, pattern: &'static str) 
     }
 }
 
-/// Why [`pattern`] cannot compile `pattern`, or `None` if it can: what code
-/// generation asks before it writes a pattern check into a model.
+/// Why [`pattern`] cannot use `pattern`, or `None` if it can: what code
+/// generation asks before it writes a pattern check into a model. The same
+/// translation and compilation as [`pattern`]'s, so a pattern that passes
+/// here compiles there.
 #[doc(hidden)]
 pub fn pattern_error(pattern: &str) -> Option<String> {
-    Pattern::new(pattern).err().map(|e| e.to_string())
+    crate::ecma::compile(pattern).err()
 }
 
-/// The compiled form of `pattern` (`None` if it does not compile), compiled
-/// on first use. The cache holds only the `'static` patterns of the crates'
-/// code, so it stays as small as their source.
-fn compiled(pattern: &'static str) -> Option<Arc<Pattern>> {
-    type Cache = Mutex<HashMap<&'static str, Option<Arc<Pattern>>>>;
+/// The compiled form of `pattern` (`None` if it does not translate or
+/// compile), made on first use. The cache holds only the `'static` patterns of
+/// the crates' code, so it stays as small as their source; once a pattern is
+/// in, checks take only a shared lock.
+fn compiled(pattern: &'static str) -> Option<Arc<regex_lite::Regex>> {
+    type Cache = RwLock<HashMap<&'static str, Option<Arc<regex_lite::Regex>>>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(Cache::default);
-    // A panic elsewhere while the lock was held leaves the map intact.
-    let mut map = cache.lock().unwrap_or_else(|e| e.into_inner());
+    // A panic elsewhere while a lock was held leaves the map intact.
+    if let Some(found) = cache.read().unwrap_or_else(|e| e.into_inner()).get(pattern) {
+        return found.clone();
+    }
+    // Compiled outside the lock; two threads may both compile a new pattern
+    // once, and the first one stored is kept.
+    let made = crate::ecma::compile(pattern).ok().map(Arc::new);
     // Matching happens after the lock is released: a long value checked on
     // one thread does not hold up checks on others.
-    map.entry(pattern)
-        .or_insert_with(|| Pattern::new(pattern).ok().map(Arc::new))
+    cache
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(pattern)
+        .or_insert(made)
         .clone()
 }
 
