@@ -469,6 +469,7 @@ impl Containers {
         Ok(attach::log_stream(
             response.into_stream(),
             multiplexed,
+            self.docker.config().max_frame_bytes,
             Method::GET,
             path,
         ))
