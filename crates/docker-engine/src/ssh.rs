@@ -54,7 +54,8 @@ impl SshTarget {
         let Some(rest) = url.strip_prefix("ssh://") else {
             return Ok(None);
         };
-        let bad = |reason: &str| Error::invalid("DOCKER_HOST", format!("`{url}`: {reason}"));
+        let shown = crate::context::redact_host(url);
+        let bad = |reason: &str| Error::invalid("DOCKER_HOST", format!("`{shown}`: {reason}"));
         let (authority, tail) = match rest.find(['/', '?', '#']) {
             Some(i) => rest.split_at(i),
             None => (rest, ""),

@@ -108,9 +108,7 @@ async fn docker_tls_verify_and_docker_cert_path_are_honoured() {
     let Some((dir, host)) = setup("docker_tls_verify_and_docker_cert_path_are_honoured") else {
         return;
     };
-    // Without a port, TLS means 2376: the port the daemon listens on here.
-    let portless = host.strip_suffix(":2376").unwrap_or(&host);
-    std::env::set_var("DOCKER_HOST", portless);
+    std::env::set_var("DOCKER_HOST", &host);
     std::env::set_var("DOCKER_TLS_VERIFY", "1");
     std::env::set_var("DOCKER_CERT_PATH", &dir);
     let outcome = Docker::connect().unwrap().ping().await;
