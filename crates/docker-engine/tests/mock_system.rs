@@ -157,7 +157,8 @@ async fn events_send_since_until_filters_and_decode_each_line() {
         .mock("GET", "/v1.45/events")
         .match_query(Matcher::AllOf(vec![
             q("since", "1796045342.000000000"),
-            q("until", "10m"),
+            // `10m` converted as the CLI converts it: Unix seconds, nine decimals.
+            Matcher::Regex(r"(^|&)until=\d{10}\.\d{9}(&|$)".into()),
             q("filters", r#"{"container":["c1"],"type":["container"]}"#),
         ]))
         .with_header("content-type", "application/json")
@@ -216,27 +217,73 @@ async fn events_garbage_ends_the_stream_with_a_decode_error() {
     assert!(events.next().await.is_none());
 }
 
+/// Issue 23 item 15: RFC 3339 and Go durations are sent as Unix seconds with
+/// the fraction kept, as the docker CLI sends them (dockerd reads no other form).
 #[tokio::test]
-async fn events_errors_and_empty_times() {
+async fn events_times_are_converted_as_the_cli_does() {
     let mut server = Server::new_async().await;
     let m = server
         .mock("GET", "/v1.45/events")
-        .match_query(q("since", "yesterday"))
-        .with_status(400)
-        .with_body(daemon_error(
-            "failed to parse value yesterday as a timestamp",
-        ))
+        .match_query(Matcher::AllOf(vec![
+            q("since", "1700000000.123456789"),
+            q("until", "1700003600.000000000"),
+        ]))
+        .with_body("")
+        .expect(1)
+        .create_async()
+        .await;
+    let options = EventsOptions {
+        since: Some("2023-11-14T22:13:20.123456789Z".into()),
+        until: Some("2023-11-15T00:13:20+01:00".into()),
+        ..Default::default()
+    };
+    let events: Vec<_> = pinned(&server, "1.45")
+        .events(options)
+        .await
+        .unwrap()
+        .collect()
+        .await;
+    assert!(events.is_empty());
+    m.assert_async().await;
+
+    // A Go duration counts back from the local clock.
+    let m = server
+        .mock("GET", "/v1.45/events")
+        .match_query(Matcher::Regex(r"^since=\d{10}\.\d{9}$".into()))
+        .with_body("")
+        .expect(1)
+        .create_async()
+        .await;
+    let options = EventsOptions {
+        since: Some("1h30m".into()),
+        ..Default::default()
+    };
+    let _ = pinned(&server, "1.45").events(options).await.unwrap();
+    m.assert_async().await;
+}
+
+#[tokio::test]
+async fn events_errors_and_empty_times() {
+    let mut server = Server::new_async().await;
+    let never = server
+        .mock("GET", "/v1.45/events")
+        .expect(0)
         .create_async()
         .await;
     let docker = pinned(&server, "1.45");
+    // A time in no form the CLI reads is refused before anything is sent.
     let options = EventsOptions {
         since: Some("yesterday".into()),
         ..Default::default()
     };
     let err = docker.events(options).await.unwrap_err();
-    m.assert_async().await;
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    assert!(
+        matches!(&err, Error::InvalidInput { field, .. } if field == "since"),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("yesterday"), "{err}");
+    never.assert_async().await;
+    never.remove_async().await;
     let options = EventsOptions {
         until: Some(" ".into()),
         ..Default::default()
