@@ -90,8 +90,7 @@ impl Networks {
     pub async fn list(&self, options: ListNetworksOptions) -> Result<Vec<Network>> {
         let r = self.req(Method::GET, &["networks"]).await?;
         let r = options.filters.filters().apply(r);
-        let list: Option<Vec<Network>> = self.docker.send(r).await?.json().await?;
-        Ok(list.unwrap_or_default())
+        crate::tolerant::list(&self.docker, r).await
     }
 
     /// Detail of one network, with its connected containers.

@@ -5,7 +5,7 @@ use futures_util::StreamExt;
 use crate::frames::LogOutput;
 use crate::models::{ContainerCreateRequest, WaitCondition};
 use crate::{
-    Containers, CreateContainerOptions, LogsOptions, RemoveContainerOptions, Result, WaitOptions,
+    AttachOptions, Containers, CreateContainerOptions, RemoveContainerOptions, Result, WaitOptions,
 };
 
 /// What [`Containers::run`] does with the container's output.
@@ -144,7 +144,9 @@ impl Containers {
     }
 
     async fn run_created(&self, id: &str, output: RunOutput) -> Result<RunResult> {
-        // Registered before start, so a process that exits at once cannot be missed.
+        // As `docker run`: wait registered and output attached before start, so
+        // a process that exits at once is neither missed nor cut short. The
+        // output is the process's own bytes, not the log driver's re-encoding.
         let pending = self
             .wait_begin(
                 id,
@@ -153,15 +155,25 @@ impl Containers {
                 },
             )
             .await?;
+        let attached = match output {
+            RunOutput::Capture { .. } => {
+                let options = AttachOptions {
+                    stream: true,
+                    stdout: true,
+                    stderr: true,
+                    ..Default::default()
+                };
+                Some(self.attach(id, options).await?)
+            }
+            RunOutput::Discard => None,
+        };
         self.start(id, Default::default()).await?;
         let (mut stdout, mut stderr, mut truncated) = (Vec::new(), Vec::new(), false);
-        if let RunOutput::Capture { limit } = output {
-            let follow = LogsOptions {
-                follow: true,
-                ..Default::default()
-            };
-            let mut logs = self.logs(id, follow).await?;
-            while let Some(frame) = logs.next().await {
+        if let (Some(attached), RunOutput::Capture { limit }) = (attached, output) {
+            // Only the output is needed: dropping the input half leaves the
+            // process's stdin alone (it was not attached).
+            let (mut frames, _input) = attached.into_parts();
+            while let Some(frame) = frames.next().await {
                 match frame? {
                     LogOutput::StdOut { message } | LogOutput::Console { message } => {
                         append(&mut stdout, &message, limit, &mut truncated)

@@ -9,9 +9,12 @@ use std::process::Command;
 use std::time::Duration;
 
 use api_client_transport::bytes::Bytes;
-use common::{image, unique};
-use docker_engine::models::NetworkCreateRequest;
-use docker_engine::{BuildOptions, Docker, EventsOptions};
+use common::{config, image, unique, Cleanup};
+use docker_engine::models::{ContainerCreateRequest, NetworkCreateRequest};
+use docker_engine::{
+    BuildOptions, EventsOptions, InspectContainerOptions, ListImagesOptions, RunOptions,
+    RunOutput,
+};
 use futures_util::StreamExt;
 
 const CLI: &str = "/usr/local/bin/docker";
@@ -48,11 +51,18 @@ async fn events_since_until_in_the_cli_forms() {
         return;
     };
     // Make sure the window holds something.
-    let name = unique("evt");
-    let mut config = NetworkCreateRequest::default();
-    config.name = name.clone();
-    let created = docker.networks().create(&config).await.unwrap();
-    docker.networks().remove(&name).await.unwrap();
+    let podman = common::is_podman(&docker).await;
+    let image = image(&docker).await;
+    let created = docker
+        .containers()
+        .create(&config(&image, &["true"]), Default::default())
+        .await
+        .unwrap();
+    docker
+        .containers()
+        .remove(&created.id, Default::default())
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let now = time::OffsetDateTime::now_utc();
     let until = (now - time::Duration::milliseconds(500))
@@ -82,8 +92,9 @@ async fn events_since_until_in_the_cli_forms() {
                 .await
         })
         .await;
+        // podman 4.3 here keeps no event history (its CLI sees none either).
         assert!(
-            ours.iter().any(|line| line.contains(&created.id.clone().unwrap_or_default())),
+            podman || ours.iter().any(|line| line.contains(&created.id)),
             "{since}: {ours:?}"
         );
         let out = cli(&[
@@ -128,7 +139,11 @@ async fn a_duplicate_network_name_is_refused_like_the_cli() {
         let _ = cli(&["network", "rm", id]);
     }
     let err = second.expect_err("a second network of the same name");
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(409), "{err}");
+    // dockerd: 409; podman 4.3: 500 "network already exists".
+    assert!(
+        err.status().map(|s| s.as_u16()) == Some(409) || err.to_string().contains("already"),
+        "{err}"
+    );
     assert!(!cli_second.status.success(), "{cli_second:?}");
     assert_eq!(
         String::from_utf8_lossy(&listed.stdout).lines().count(),
@@ -160,4 +175,115 @@ async fn a_quiet_build_reports_its_image_id() {
     let id = id.expect("build").expect("the quiet build's id");
     let theirs = String::from_utf8_lossy(&inspected.stdout).trim().to_string();
     assert_eq!(id, theirs);
+}
+
+/// Item 13: `run` attaches before start: a last line without newline is
+/// never lost (100 of 100), the capture limit holds, and binary output is
+/// the process's own bytes, as `docker run` gives them.
+#[tokio::test]
+async fn run_keeps_all_output_like_the_cli() {
+    let Some(docker) = common::docker().await else {
+        return;
+    };
+    let image = image(&docker).await;
+    let containers = docker.containers();
+    // 100 runs, four at a time.
+    let mut complete = 0;
+    for _ in 0..25 {
+        let runs = (0..4).map(|_| {
+            let c = containers.clone();
+            let cfg = config(&image, &["sh", "-c", "printf abc"]);
+            async move { bounded("run", c.run(&cfg, RunOptions::default())).await }
+        });
+        for done in futures_util::future::join_all(runs).await {
+            let done = done.expect("run");
+            assert_eq!(done.exit_code, 0);
+            if done.stdout == b"abc" {
+                complete += 1;
+            }
+        }
+    }
+    assert_eq!(complete, 100, "runs with their whole output");
+
+    // The capture limit: the first 10 bytes, and it says so.
+    let mut options = RunOptions::default();
+    options.output = RunOutput::Capture { limit: 10 };
+    let cfg = config(&image, &["sh", "-c", "printf 0123456789abcdef; printf err >&2; exit 3"]);
+    let done = bounded("run", containers.run(&cfg, options)).await.unwrap();
+    assert_eq!(done.stdout, b"0123456789");
+    assert_eq!(done.stderr, b"err");
+    assert!(done.truncated);
+    assert_eq!(done.exit_code, 3);
+
+    // Binary output: the busybox binary, byte for byte as the CLI shows it.
+    let cfg = config(&image, &["cat", "/bin/busybox"]);
+    let done = bounded("run", containers.run(&cfg, RunOptions::default()))
+        .await
+        .unwrap();
+    let cli_out = cli(&["run", "--rm", &image, "cat", "/bin/busybox"]);
+    assert!(cli_out.status.success(), "{:?}", cli_out.status);
+    assert!(done.stdout.len() > 100_000, "{}", done.stdout.len());
+    assert!(done.stdout == cli_out.stdout, "ours {} bytes, the CLI's {}", done.stdout.len(), cli_out.stdout.len());
+    let local = std::fs::read(common::busybox_path()).unwrap();
+    assert!(done.stdout == local, "the bytes of busybox itself");
+}
+
+/// Item 18: an inspected configuration can be sent back to create (podman
+/// sends `CgroupnsMode: ""`, its "unset"), and a list answered with an empty
+/// body (podman, `digests=true`) is an empty list, not a decode error.
+#[tokio::test]
+async fn inspected_host_config_goes_back_and_empty_lists_read() {
+    let Some(docker) = common::docker().await else {
+        return;
+    };
+    let image = image(&docker).await;
+    let containers = docker.containers();
+    let mut cleanup = Cleanup::new();
+    let first = containers
+        .create(&config(&image, &["true"]), Default::default())
+        .await
+        .unwrap();
+    cleanup.add(first.id.clone());
+    let inspected = containers
+        .inspect(&first.id, InspectContainerOptions::default())
+        .await
+        .unwrap();
+    let mut again = ContainerCreateRequest::default();
+    again.image = Some(image.clone());
+    again.cmd = Some(vec!["true".into()]);
+    again.host_config = inspected.host_config.clone();
+    if let Some(host) = &mut again.host_config {
+        // podman 4.3 inspects a default ulimit its own create then refuses
+        // ("invalid ulimit type: RLIMIT_NOFILE"): a daemon bug, not a local
+        // refusal, and beside the point here.
+        host.ulimits = None;
+    }
+    let second = containers
+        .create(&again, Default::default())
+        .await
+        .expect("create from the inspected HostConfig");
+    cleanup.add(second.id.clone());
+
+    let images = docker.images();
+    let mut options = ListImagesOptions::default();
+    options.digests = true;
+    images.list(options).await.expect("list with digests");
+    // Without it, the list is the CLI's.
+    let mut ours: Vec<String> = images
+        .list(ListImagesOptions::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    let out = cli(&["images", "-q", "--no-trunc"]);
+    let mut theirs: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    ours.sort();
+    ours.dedup();
+    theirs.sort();
+    theirs.dedup();
+    assert_eq!(ours, theirs);
 }

@@ -128,7 +128,7 @@ impl Images {
         if options.digests {
             r = r.query_pair("digests", "true");
         }
-        self.docker.send(r).await?.json().await
+        crate::tolerant::list(&self.docker, r).await
     }
 
     /// Pulls an image (`name[:tag]` or `name@digest`; no tag means `latest`) and
