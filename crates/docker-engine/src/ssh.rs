@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::pin::Pin;
 use std::process::Stdio;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use api_client_transport::{Dialer, Error, Result};
@@ -233,7 +233,7 @@ impl Spawn {
             }
         });
         Ok(SshStream {
-            stdin,
+            stdin: Some(stdin),
             stdout,
             read_any: false,
             exit: Exit::Running(exit_rx),
@@ -315,7 +315,10 @@ enum Exit {
 
 /// One connection: ssh's stdout to read, its stdin to write.
 struct SshStream {
-    stdin: ChildStdin,
+    /// `None` once shut down: closing the pipe is how ssh learns of the end
+    /// of input and passes it on (`docker system dial-stdio` then half-closes
+    /// its connection to the daemon, which sees EOF on the process's stdin).
+    stdin: Option<ChildStdin>,
     stdout: ChildStdout,
     /// Whether the daemon has sent anything: an end after that is the
     /// connection's own business, not a failure of ssh.
@@ -382,7 +385,13 @@ impl AsyncWrite for SshStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        match Pin::new(&mut this.stdin).poll_write(cx, buf) {
+        let Some(stdin) = &mut this.stdin else {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "the connection's input was shut down",
+            )));
+        };
+        match Pin::new(stdin).poll_write(cx, buf) {
             // ssh closed its end of stdin: it is ending, and its exit says why.
             Poll::Ready(Err(e)) => match this.poll_failure(cx) {
                 Poll::Ready(Some(failure)) => Poll::Ready(Err(io::Error::new(
@@ -397,11 +406,21 @@ impl AsyncWrite for SshStream {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().stdin).poll_flush(cx)
+        match &mut self.get_mut().stdin {
+            Some(stdin) => Pin::new(stdin).poll_flush(cx),
+            None => Poll::Ready(Ok(())),
+        }
     }
 
+    /// Closes ssh's stdin (a pipe has no half-close but closing): the remote
+    /// end sees EOF, while ssh's stdout stays open for the rest of the answer.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().stdin).poll_shutdown(cx)
+        let this = self.get_mut();
+        if let Some(stdin) = &mut this.stdin {
+            ready!(Pin::new(stdin).poll_flush(cx))?;
+        }
+        this.stdin = None;
+        Poll::Ready(Ok(()))
     }
 }
 
