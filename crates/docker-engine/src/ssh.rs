@@ -6,7 +6,6 @@
 //! on Windows too.
 
 use std::ffi::OsString;
-use std::fmt;
 use std::future::Future;
 use std::io;
 use std::path::PathBuf;
@@ -270,7 +269,8 @@ async fn read_bounded(mut stderr: ChildStderr) -> String {
 ///
 /// It is the source of an [`Error::Connect`](crate::Error::Connect) for an
 /// `ssh://` host.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{}", ended(program, *code), said(stderr))]
 pub struct SshFailure {
     program: String,
     code: Option<i32>,
@@ -291,21 +291,22 @@ impl SshFailure {
     }
 }
 
-impl fmt::Display for SshFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.code {
-            Some(code) => write!(f, "`{}` exited with status {code}", self.program)?,
-            None => write!(f, "`{}` was ended by a signal", self.program)?,
-        }
-        if self.stderr.is_empty() {
-            f.write_str(" before the daemon answered, saying nothing on stderr")
-        } else {
-            write!(f, " before the daemon answered: {}", self.stderr)
-        }
+/// How ssh ended, for the message.
+fn ended(program: &str, code: Option<i32>) -> String {
+    match code {
+        Some(code) => format!("`{program}` exited with status {code}"),
+        None => format!("`{program}` was ended by a signal"),
     }
 }
 
-impl std::error::Error for SshFailure {}
+/// What ssh wrote, or that it wrote nothing, for the message.
+fn said(stderr: &str) -> String {
+    if stderr.is_empty() {
+        " before the daemon answered, saying nothing on stderr".to_string()
+    } else {
+        format!(" before the daemon answered: {stderr}")
+    }
+}
 
 enum Exit {
     Running(oneshot::Receiver<SshFailure>),
@@ -471,6 +472,26 @@ mod tests {
 
     fn strings(args: Vec<OsString>) -> Vec<String> {
         args.into_iter().map(|a| a.into_string().unwrap()).collect()
+    }
+
+    /// The messages are the hand-written ones of before thiserror, each
+    /// cause said once (the failure has no source of its own).
+    #[test]
+    fn failure_messages() {
+        let failure = |code, stderr: &str| SshFailure {
+            program: "ssh".into(),
+            code,
+            stderr: stderr.into(),
+        };
+        assert_eq!(
+            failure(Some(255), "Permission denied (publickey).").to_string(),
+            "`ssh` exited with status 255 before the daemon answered: Permission denied (publickey)."
+        );
+        assert_eq!(
+            failure(None, "").to_string(),
+            "`ssh` was ended by a signal before the daemon answered, saying nothing on stderr"
+        );
+        assert!(std::error::Error::source(&failure(Some(1), "x")).is_none());
     }
 
     #[test]
