@@ -35,7 +35,7 @@ use crate::dialer::Dialer;
 use crate::direct::{self, DirectFailure, Driver};
 use crate::error::{ApiError, ApiErrorBody, BoxError, Error, ErrorMessage, Result, MAX_ERROR_BODY};
 use crate::proxy::Proxy;
-use crate::request::{Body, BodyStream, Request};
+use crate::request::{Body, BodyStream, Request, SecretValues};
 use crate::response::{read_bounded, Redaction, Response, ResponseHead, ResponseLimits, Upgraded};
 use crate::retry::{parse_retry_after, RetryPolicy};
 use crate::secret::Secret;
@@ -162,7 +162,8 @@ impl Client {
         let idle_timeout = request
             .idle_timeout
             .unwrap_or(self.inner.config.stream_idle_timeout);
-        let (response, driver, deadline) = self.execute(request).await?;
+        let secrets = self.inner.secrets.with(&request.secrets);
+        let (response, driver, deadline) = self.execute(request, &secrets).await?;
         if response.status() == StatusCode::SWITCHING_PROTOCOLS {
             return Err(Error::Transport {
                 method,
@@ -173,7 +174,7 @@ impl Client {
         let redaction = if sensitive {
             Redaction::All
         } else {
-            Redaction::Secrets(self.inner.secrets.clone())
+            Redaction::Secrets(secrets)
         };
         Ok(Response::new(
             response,
@@ -207,7 +208,8 @@ impl Client {
         // The upgraded connection outlives the answer: it needs the pool's
         // spawned connection task, not one driven by a body reader.
         request.dedicated = false;
-        let (response, _, _) = self.execute(request).await?;
+        let secrets = self.inner.secrets.with(&request.secrets);
+        let (response, _, _) = self.execute(request, &secrets).await?;
         if response.status() != StatusCode::SWITCHING_PROTOCOLS {
             return Err(Error::Transport {
                 method,
@@ -238,6 +240,7 @@ impl Client {
     async fn execute(
         &self,
         mut request: Request,
+        secrets: &Secrets,
     ) -> Result<(
         http::Response<Incoming>,
         Option<Driver>,
@@ -309,8 +312,9 @@ impl Client {
                             request.path.clone(),
                             response,
                             retry_after,
-                            request.sensitive_errors,
                             deadline,
+                            // A request whose failures may echo it keeps no byte of them.
+                            (!request.sensitive_errors).then_some(secrets),
                         )
                         .await;
                     let worth_it = inner.config.retry.retries_status(status)
@@ -500,11 +504,11 @@ impl Client {
         path: String,
         response: http::Response<Incoming>,
         retry_after: Option<Duration>,
-        sensitive_errors: bool,
         deadline: Option<Instant>,
+        secrets: Option<&Secrets>,
     ) -> Error {
         let (parts, body) = response.into_parts();
-        if sensitive_errors {
+        let Some(secrets) = secrets else {
             // Not a byte of it is read, so none can end up anywhere.
             drop(body);
             return Error::from(
@@ -512,7 +516,7 @@ impl Client {
                     .with_retry_after(retry_after),
             )
             .redact_body();
-        }
+        };
         // A body that breaks off or stalls still leaves the status worth reporting.
         let cap = self.inner.config.max_error_body_bytes.max(MAX_ERROR_BODY);
         let reading = read_bounded(body, cap);
@@ -540,8 +544,13 @@ impl Client {
                 error = error.with_message(message);
             }
         }
+        // The parser's message and code come from the body, and may come
+        // from the headers too: what the error would print is looked at.
+        let echoed = secrets.found_in(&body)
+            || secrets.found_in(error.message().as_bytes())
+            || error.code().is_some_and(|c| secrets.found_in(c.as_bytes()));
         let error = Error::from(error);
-        if self.inner.secrets.found_in(&body) {
+        if echoed {
             error.redact_body()
         } else {
             error
@@ -734,7 +743,6 @@ impl ClientBuilder {
         let user_agent = HeaderValue::from_str(&config.user_agent)
             .map_err(|_| Error::invalid("user_agent", "not a valid header value"))?;
         headers.insert(USER_AGENT, user_agent);
-        let secrets = Secrets::from_headers(&headers);
 
         let mut builder = LegacyClient::builder(TokioExecutor::new());
         // Without a timer hyper-util silently ignores the idle timeout.
@@ -756,6 +764,10 @@ impl ClientBuilder {
         #[cfg(not(feature = "proxy"))]
         let route: Option<crate::proxy::NoRoute> = None;
         let via = route.as_ref().map(|r| r.describe());
+        #[cfg(feature = "proxy")]
+        let proxy_auth = route.as_ref().and_then(|r| r.authorization.clone());
+        #[cfg(not(feature = "proxy"))]
+        let proxy_auth: Option<HeaderValue> = None;
         let connector = match (&config.dialer, &endpoint.kind) {
             (Some(dialer), EndpointKind::Http) => {
                 Connector::Custom(dialer.clone(), config.connect_timeout)
@@ -810,6 +822,9 @@ impl ClientBuilder {
             #[cfg(all(unix, feature = "unix"))]
             (None, EndpointKind::Unix(path)) => Connector::Unix(path.as_path().into()),
         };
+        // After the proxy's credentials are known: an echo of them (a proxy
+        // that quotes the request it refuses) must be withheld too.
+        let secrets = Secrets::for_client(&headers, proxy_auth.as_ref());
         let transport = builder.build(connector.clone());
         Ok(Client {
             inner: Arc::new(Inner {
@@ -826,9 +841,11 @@ impl ClientBuilder {
     }
 }
 
-/// The values of a client's sensitive headers (and the token inside a
-/// `Bearer` or `Basic` value), looked for in answers so an echo of one is
-/// never quoted in an error.
+/// The values no error may quote: a client's sensitive headers (with the
+/// token of a `Scheme token` value and the `user:password` of a `Basic`
+/// one), its proxy credentials, and, per request, the secrets that request
+/// declared ([`Request::secret`], [`Request::secret_header`]). An answer
+/// that holds one is withheld from errors.
 #[derive(Clone, Default)]
 pub(crate) struct Secrets(Arc<[Vec<u8>]>);
 
@@ -839,20 +856,31 @@ impl fmt::Debug for Secrets {
 }
 
 impl Secrets {
-    /// Shorter values are skipped: they would match ordinary text.
+    /// Shorter header values are skipped: they would match ordinary text.
     const MIN_LEN: usize = 6;
 
-    fn from_headers(headers: &HeaderMap) -> Self {
-        let mut found: Vec<Vec<u8>> = Vec::new();
+    /// The client's: its sensitive headers, whose values under
+    /// [`MIN_LEN`](Self::MIN_LEN) bytes are skipped, and its proxy
+    /// credentials (`proxy`: the `Proxy-Authorization` value, sent in the
+    /// headers or in the `CONNECT` of a tunnel), kept whatever their length.
+    fn for_client(headers: &HeaderMap, proxy: Option<&HeaderValue>) -> Self {
+        let mut values = SecretValues::default();
         for value in headers.values().filter(|v| v.is_sensitive()) {
-            let bytes = value.as_bytes();
-            found.push(bytes.to_vec());
-            if let Some(space) = bytes.iter().position(|&b| b == b' ') {
-                found.push(bytes[space + 1..].to_vec());
-            }
+            values.add_header_value(value.as_bytes());
         }
-        found.retain(|s| s.len() >= Self::MIN_LEN);
-        Secrets(found.into())
+        values.0.retain(|s| s.len() >= Self::MIN_LEN);
+        if let Some(proxy) = proxy {
+            values.add_header_value(proxy.as_bytes());
+        }
+        Secrets(values.0.into())
+    }
+
+    /// These and the secrets one request declared.
+    pub(crate) fn with(&self, request: &SecretValues) -> Secrets {
+        if request.0.is_empty() {
+            return self.clone();
+        }
+        Secrets(self.0.iter().chain(&request.0).cloned().collect())
     }
 
     /// Whether `body` holds one of the secrets.

@@ -11,6 +11,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::secret::Secret;
 
 /// Everything but RFC 3986's unreserved characters is escaped in a segment, so
 /// an id can never add a `/`, `?`, `#` or `%` to the path.
@@ -77,6 +78,62 @@ pub struct Request {
     /// The first local validation failure; reported like `invalid` unless the
     /// client was configured not to validate requests.
     pub(crate) validation: Option<Error>,
+    /// Values this request carries that none of its errors may quote.
+    pub(crate) secrets: SecretValues,
+}
+
+/// The byte strings an error of one request must never quote (secrets it
+/// carries, in each form an echo may show them in); `Debug` shows only how
+/// many there are.
+#[derive(Clone, Default)]
+pub(crate) struct SecretValues(pub(crate) Vec<Vec<u8>>);
+
+impl fmt::Debug for SecretValues {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} values, not shown", self.0.len())
+    }
+}
+
+impl SecretValues {
+    /// Adds `value` as it is and as it appears inside a JSON string (quotes,
+    /// backslashes and control characters escaped), if that differs.
+    pub(crate) fn add_text(&mut self, value: &str) {
+        self.add(value.as_bytes());
+        if let Ok(quoted) = serde_json::to_string(value) {
+            let escaped = &quoted[1..quoted.len() - 1];
+            if escaped != value {
+                self.add(escaped.as_bytes());
+            }
+        }
+    }
+
+    /// Adds a header value carrying a secret: the whole value, and for
+    /// `Scheme token` values the token (and, for `Basic`, the decoded
+    /// `user:password` and the password).
+    pub(crate) fn add_header_value(&mut self, value: &[u8]) {
+        self.add(value);
+        let Some(space) = value.iter().position(|&b| b == b' ') else {
+            return;
+        };
+        let (scheme, token) = (&value[..space], value[space + 1..].trim_ascii());
+        self.add(token);
+        if scheme.eq_ignore_ascii_case(b"basic") {
+            use base64::Engine as _;
+            if let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(token) {
+                if let Some(colon) = decoded.iter().position(|&b| b == b':') {
+                    self.add(&decoded[colon + 1..]);
+                }
+                self.add(&decoded);
+            }
+        }
+    }
+
+    /// Adds one value; the empty string is skipped (every text holds it).
+    fn add(&mut self, value: &[u8]) {
+        if !value.is_empty() && !self.0.iter().any(|v| v == value) {
+            self.0.push(value.to_vec());
+        }
+    }
 }
 
 impl Request {
@@ -121,6 +178,7 @@ impl Request {
             sensitive_errors: false,
             invalid,
             validation: None,
+            secrets: SecretValues::default(),
         }
     }
 
@@ -183,6 +241,52 @@ impl Request {
     /// Sets a header, replacing one of the same name.
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.insert(name, value);
+        self
+    }
+
+    /// Declares a secret this request carries (a password in its JSON body,
+    /// a token in a query or a header set with [`header`](Self::header)):
+    /// no error of this request quotes an answer that echoes it. The raw
+    /// value and its JSON-string-escaped form are both looked for; an
+    /// answer holding either is withheld from [`Error::Api`] and
+    /// [`Error::Decode`] as [`Error::redact_body`] does. Any length counts
+    /// (the client's own secret headers skip values under 6 bytes), except
+    /// the empty string.
+    ///
+    /// ```
+    /// use api_client_transport::{Request, Secret};
+    /// let password = Secret::new("hunter2");
+    /// let login = Request::post(["login"])
+    ///     .json(&serde_json::json!({ "username": "alice", "password": password }))?
+    ///     .secret(&password);
+    /// # let _ = login; Ok::<(), api_client_transport::Error>(())
+    /// ```
+    pub fn secret(mut self, value: &Secret) -> Self {
+        self.secrets.add_text(value.expose());
+        self
+    }
+
+    /// Sets a header that carries a secret (`X-Registry-Auth`, a one-off
+    /// `Authorization`): the value is marked sensitive (never printed, never
+    /// put in HTTP/2 tables) and no error of this request quotes an answer
+    /// that echoes it, nor the token of a `Scheme token` value, nor the
+    /// `user:password` inside a `Basic` one. A value that is not a valid
+    /// header is reported by `send`, naming the header but not the value.
+    pub fn secret_header(mut self, name: HeaderName, value: &Secret) -> Self {
+        match HeaderValue::from_str(value.expose()) {
+            Ok(mut header) => {
+                header.set_sensitive(true);
+                self.secrets.add_header_value(header.as_bytes());
+                self.secrets.add_text(value.expose());
+                self.headers.insert(name, header);
+            }
+            Err(_) => {
+                self.headers.remove(&name);
+                self.invalid.get_or_insert_with(|| {
+                    Error::invalid(name.as_str(), "the secret is not a valid header value")
+                });
+            }
+        }
         self
     }
 
@@ -288,7 +392,7 @@ impl Request {
     /// no byte of it is kept or quoted in any error, e.g. when it does not
     /// decode. Failure answers are still kept (they carry the server's
     /// account of the error) unless they echo one of the client's secret
-    /// headers; see [`sensitive_errors`](Self::sensitive_errors) to withhold
+    /// headers or one of this request's [`secret`](Self::secret)s; see [`sensitive_errors`](Self::sensitive_errors) to withhold
     /// them too.
     pub fn sensitive(mut self, yes: bool) -> Self {
         self.sensitive = yes;

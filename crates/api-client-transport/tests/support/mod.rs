@@ -24,6 +24,10 @@ pub enum Step {
     /// Writes the head, then 64 KiB chunks of `x` until the client hangs up;
     /// counts the bytes it managed to write in `Seen::written`.
     Endless(Vec<u8>),
+    /// Answers with this status line (e.g. `401 Unauthorized`) and the
+    /// whole request it read (head and body) as a `text/plain` body, as a
+    /// careless server or proxy that quotes what it refuses would.
+    Echo(&'static str),
 }
 
 /// A full response with `Connection: close`.
@@ -99,10 +103,18 @@ pub async fn unix_server(path: &std::path::Path, steps: Vec<Step>) -> Seen {
 
 async fn serve<S: AsyncRead + AsyncWrite + Unpin>(mut sock: S, step: Step, seen: Seen) {
     let head = read_request(&mut sock).await;
-    seen.heads.lock().unwrap().push(head);
+    seen.heads.lock().unwrap().push(head.clone());
     match step {
         Step::Reply(bytes) => {
             let _ = sock.write_all(&bytes).await;
+            let _ = sock.shutdown().await;
+        }
+        Step::Echo(status) => {
+            let answer = format!(
+                "HTTP/1.1 {status}\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: {}\r\n\r\n{head}",
+                head.len()
+            );
+            let _ = sock.write_all(answer.as_bytes()).await;
             let _ = sock.shutdown().await;
         }
         Step::Hang => {
