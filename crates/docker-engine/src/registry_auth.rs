@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use api_client_transport::http::{HeaderName, HeaderValue, Method, StatusCode};
+use api_client_transport::http::{HeaderName, Method, StatusCode};
 use api_client_transport::{Error, Request, Result, Secret};
 use base64::Engine;
 use serde::Deserialize;
@@ -92,19 +92,33 @@ impl RegistryAuth {
     }
 
     /// The `X-Registry-Auth` header value: base64url of the JSON credentials.
-    pub(crate) fn header_value(&self) -> Result<HeaderValue> {
+    pub(crate) fn header_secret(&self) -> Result<Secret> {
         let json = serde_json::to_vec(&self.config)
             .map_err(|e| Error::invalid("auth", format!("cannot encode the credentials: {e}")))?;
-        sensitive_header(base64::engine::general_purpose::URL_SAFE.encode(json))
+        Ok(Secret::new(
+            base64::engine::general_purpose::URL_SAFE.encode(json),
+        ))
     }
-}
 
-fn sensitive_header(value: String) -> Result<HeaderValue> {
-    // base64 output is always a valid header value.
-    let mut value = HeaderValue::from_str(&value)
-        .map_err(|_| Error::invalid("auth", "the encoded credentials are not a valid header"))?;
-    value.set_sensitive(true);
-    Ok(value)
+    /// Sends these credentials with `request` as `X-Registry-Auth`: the header
+    /// is sensitive, and no error of the request quotes it, nor the password
+    /// or tokens inside it, should the daemon echo them.
+    pub(crate) fn attach(&self, request: Request) -> Result<Request> {
+        let request = request.secret_header(X_REGISTRY_AUTH, &self.header_secret()?);
+        Ok(self.secrets_of(request))
+    }
+
+    /// Marks the password and tokens as secrets of `request`.
+    pub(crate) fn secrets_of(&self, mut request: Request) -> Request {
+        let c = &self.config;
+        for secret in [&c.password, &c.identitytoken, &c.registrytoken]
+            .into_iter()
+            .flatten()
+        {
+            request = request.secret(secret);
+        }
+        request
+    }
 }
 
 /// The registry part of an image reference, as Docker config files key it:
@@ -491,15 +505,21 @@ async fn kill_group(child: &mut tokio::process::Child, group: Option<u32>) {
     let _ = child.kill().await;
 }
 
-/// The `X-Registry-Config` header of a build: every registry's credentials.
-pub(crate) fn registry_config_header(auths: &[RegistryAuth]) -> Result<HeaderValue> {
+/// Sends every registry's credentials with a build's `request` as
+/// `X-Registry-Config`, kept out of its errors as [`RegistryAuth::attach`] does.
+pub(crate) fn attach_config(auths: &[RegistryAuth], mut request: Request) -> Result<Request> {
     let map: BTreeMap<&str, &AuthConfig> = auths
         .iter()
         .map(|a| (a.server().unwrap_or(DOCKER_HUB_KEY), a.config()))
         .collect();
     let json = serde_json::to_vec(&map)
         .map_err(|e| Error::invalid("registry_auth", format!("cannot encode: {e}")))?;
-    sensitive_header(base64::engine::general_purpose::URL_SAFE.encode(json))
+    let value = Secret::new(base64::engine::general_purpose::URL_SAFE.encode(json));
+    request = request.secret_header(X_REGISTRY_CONFIG, &value);
+    for auth in auths {
+        request = auth.secrets_of(request);
+    }
+    Ok(request)
 }
 
 pub(crate) const X_REGISTRY_AUTH: HeaderName = HeaderName::from_static("x-registry-auth");
@@ -513,7 +533,9 @@ impl Docker {
     #[doc(alias = "system_auth")]
     pub async fn auth(&self, auth: &RegistryAuth) -> Result<SystemAuthResponse> {
         let (r, _) = self.request(Method::POST, &["auth"]).await?;
-        let r: Request = r.json(auth.config())?.sensitive(true);
+        // The password and tokens are the request's own secrets: an error
+        // never quotes them, even from an answer that echoes the body.
+        let r: Request = auth.secrets_of(r.json(auth.config())?.sensitive(true));
         let response = self.send(r).await?;
         if response.status() == StatusCode::NO_CONTENT {
             return serde_json::from_str(r#"{"Status":""}"#)
@@ -568,12 +590,11 @@ mod tests {
     }
 
     #[test]
-    fn header_is_base64url_json_and_sensitive() {
+    fn header_is_base64url_json() {
         let auth = RegistryAuth::password("localhost:5000", "u", "p?>");
-        let value = auth.header_value().unwrap();
-        assert!(value.is_sensitive());
+        let value = auth.header_secret().unwrap();
         let json = base64::engine::general_purpose::URL_SAFE
-            .decode(value.as_bytes())
+            .decode(value.expose())
             .unwrap();
         let back: serde_json::Value = serde_json::from_slice(&json).unwrap();
         assert_eq!(

@@ -439,3 +439,128 @@ async fn credential_helpers_are_bounded_and_their_children_killed() {
     }
     assert!(gone(&pid), "the helper's child {pid} outlived the deadline");
 }
+
+// ---- Item 1: registry credentials never quoted from an echoing daemon ----
+
+/// A daemon that answers every request `500` with a message quoting the
+/// request: its head, its body, and the decoded `X-Registry-Auth` /
+/// `X-Registry-Config` JSON, raw and JSON-escaped.
+async fn echoing_daemon() -> String {
+    use base64::Engine;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut seen = Vec::new();
+                let mut buf = [0u8; 4096];
+                // Whatever arrives within a moment: head and body.
+                while let Ok(Ok(n)) =
+                    tokio::time::timeout(Duration::from_millis(200), sock.read(&mut buf)).await
+                {
+                    if n == 0 {
+                        break;
+                    }
+                    seen.extend_from_slice(&buf[..n]);
+                }
+                let text = String::from_utf8_lossy(&seen).into_owned();
+                let mut echo = text.clone();
+                for line in text.lines() {
+                    let lower = line.to_ascii_lowercase();
+                    if let Some(value) = lower
+                        .strip_prefix("x-registry-auth: ")
+                        .or_else(|| lower.strip_prefix("x-registry-config: "))
+                    {
+                        let start = line.len() - value.len();
+                        if let Ok(json) = base64::engine::general_purpose::URL_SAFE
+                            .decode(line[start..].trim())
+                        {
+                            echo.push_str(&String::from_utf8_lossy(&json));
+                        }
+                    }
+                }
+                let body = serde_json::json!({ "message": format!("rejected: {echo}") }).to_string();
+                let answer = format!(
+                    "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = sock.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    format!("tcp://{addr}")
+}
+
+/// Checks that no secret appears in the error's `Display`, `Debug`, nor in
+/// any of its sources.
+fn assert_no_secret(what: &str, err: &Error, secrets: &[&str]) {
+    let mut texts = vec![err.to_string(), format!("{err:?}")];
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        texts.push(cause.to_string());
+        texts.push(format!("{cause:?}"));
+        source = cause.source();
+    }
+    for text in &texts {
+        for secret in secrets {
+            assert!(!text.contains(secret), "{what}: {secret} in {text}");
+        }
+    }
+    // The daemon's answer did arrive (and was withheld or scrubbed by the
+    // transport because it echoed the request's secrets).
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(500), "{what}: {err:?}");
+}
+
+#[tokio::test]
+async fn registry_credentials_are_never_quoted_from_an_echoing_daemon() {
+    use docker_engine::{PullImageOptions, PushImageOptions, RegistryAuth};
+    const PASSWORD: &str = "pw-S3CRET-1234";
+    const TOKEN: &str = "tok-S3CRET-5678";
+    let host = echoing_daemon().await;
+    let docker = Docker::builder()
+        .host(host)
+        .api_version(ApiVersion::new(1, 41))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let password = RegistryAuth::password("localhost:5000", "alice", PASSWORD);
+    let token = RegistryAuth::identity_token("localhost:5000", TOKEN);
+    // The encoded header values, as an echo would quote them.
+    let encoded: Vec<String> = [&password, &token]
+        .iter()
+        .map(|a| {
+            use base64::Engine;
+            base64::engine::general_purpose::URL_SAFE
+                .encode(serde_json::to_vec(a.config()).unwrap())
+        })
+        .collect();
+    let mut secrets = vec![PASSWORD, TOKEN];
+    secrets.extend(encoded.iter().map(String::as_str));
+
+    for auth in [&password, &token] {
+        let err = guarded(docker.auth(auth)).await.unwrap_err();
+        assert_no_secret("auth", &err, &secrets);
+
+        let options = PullImageOptions::default().with_auth(auth.clone());
+        let err = guarded(docker.images().pull("localhost:5000/app:1", options))
+            .await
+            .unwrap_err();
+        assert_no_secret("pull", &err, &secrets);
+
+        let options = PushImageOptions::default().with_auth(auth.clone());
+        let err = guarded(docker.images().push("localhost:5000/app:1", options))
+            .await
+            .unwrap_err();
+        assert_no_secret("push", &err, &secrets);
+    }
+
+    let mut options = docker_engine::BuildOptions::default();
+    options.registry_auth = vec![password.clone(), token.clone()];
+    let context = futures_util::stream::iter([Ok::<_, std::io::Error>(
+        api_client_transport::bytes::Bytes::from_static(b"tar"),
+    )]);
+    let err = guarded(docker.images().build(context, options))
+        .await
+        .unwrap_err();
+    assert_no_secret("build", &err, &secrets);
+}
