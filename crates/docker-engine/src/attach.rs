@@ -160,5 +160,11 @@ where
         None => fallback_multiplexed.await?,
     };
     let max_frame = docker.config().max_frame_bytes;
-    Ok(Attached::new(upgraded, multiplexed, max_frame, method, path))
+    Ok(Attached::new(
+        upgraded,
+        multiplexed,
+        max_frame,
+        method,
+        path,
+    ))
 }

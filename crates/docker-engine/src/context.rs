@@ -129,9 +129,7 @@ impl Endpoint {
     pub(crate) fn origin(&self) -> Option<String> {
         match &self.source {
             EndpointSource::Explicit => None,
-            EndpointSource::DockerHost => {
-                Some(format!("DOCKER_HOST={}", redact_host(&self.host)))
-            }
+            EndpointSource::DockerHost => Some(format!("DOCKER_HOST={}", redact_host(&self.host))),
             EndpointSource::Default => None,
             _ => Some(format!("context {}", self.context)),
         }
@@ -177,11 +175,7 @@ pub(crate) fn redact_host(host: &str) -> String {
         Some((user, _)) => format!("{user}:***"),
         None => user_info.to_string(),
     };
-    format!(
-        "{}{user}{}",
-        &host[..scheme_end + 3],
-        &rest[at..]
-    )
+    format!("{}{user}{}", &host[..scheme_end + 3], &rest[at..])
 }
 
 fn non_empty(lookup: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {

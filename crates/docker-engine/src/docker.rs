@@ -251,9 +251,12 @@ pub(crate) fn resolve_host(
         ));
     }
     if host.starts_with("http://") || host.starts_with("https://") {
-        if shown != host || host.split("://").nth(1).is_some_and(|r| {
-            r.split(['/', '?', '#']).next().unwrap_or("").contains('@')
-        }) {
+        if shown != host
+            || host
+                .split("://")
+                .nth(1)
+                .is_some_and(|r| r.split(['/', '?', '#']).next().unwrap_or("").contains('@'))
+        {
             return Err(bad("user info is not allowed in the daemon's address"));
         }
         return Ok((host.trim_end_matches('/').to_string(), None));

@@ -122,9 +122,7 @@ pub enum FrameError {
     /// A header named a stream other than 0..=3. The framing can no longer
     /// be trusted, so decoding stops; this usually means a raw (TTY) stream
     /// was read as multiplexed.
-    #[error(
-        "unknown stream type {0} in multiplexed frame header (a TTY stream must be read raw)"
-    )]
+    #[error("unknown stream type {0} in multiplexed frame header (a TTY stream must be read raw)")]
     UnknownStream(u8),
     /// The daemon sent an error message in-band (stream type 3). The framing
     /// stays intact, so frames after it can still be read.

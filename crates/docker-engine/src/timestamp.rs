@@ -241,7 +241,8 @@ fn parse_rfc3339(text: &str) -> Result<Timestamp, &'static str> {
     let time = time::OffsetDateTime::parse(&full, &time::format_description::well_known::Rfc3339)
         .map_err(|_| SHAPE)?;
     let nanos = time.unix_timestamp_nanos();
-    let seconds = u64::try_from(nanos.div_euclid(1_000_000_000)).map_err(|_| "before the Unix epoch")?;
+    let seconds =
+        u64::try_from(nanos.div_euclid(1_000_000_000)).map_err(|_| "before the Unix epoch")?;
     Ok(Timestamp {
         seconds,
         nanos: nanos.rem_euclid(1_000_000_000) as u32,
@@ -384,5 +385,4 @@ mod tests {
             proptest::prop_assert_eq!(text.parse::<Timestamp>().unwrap(), expected);
         }
     }
-
 }

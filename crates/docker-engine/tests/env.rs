@@ -82,7 +82,8 @@ async fn docker_host_selects_the_daemon() {
     let err = Docker::connect().unwrap_err();
     let text = err.to_string();
     assert!(
-        text.contains("DOCKER_CERT_PATH") && text.contains(&format!("{}", dir.join("ca.pem").display())),
+        text.contains("DOCKER_CERT_PATH")
+            && text.contains(&format!("{}", dir.join("ca.pem").display())),
         "{text}"
     );
 

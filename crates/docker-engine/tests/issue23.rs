@@ -44,7 +44,11 @@ async fn huge_frame_daemon(budget: usize) -> (String, Arc<AtomicUsize>) {
                 if sock.write_all(answer.as_bytes()).await.is_err() {
                     return;
                 }
-                if sock.write_all(&[1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]).await.is_err() {
+                if sock
+                    .write_all(&[1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff])
+                    .await
+                    .is_err()
+                {
                     return;
                 }
                 let chunk = vec![b'x'; 64 << 10];
@@ -79,14 +83,19 @@ async fn a_frame_over_max_frame_bytes_is_refused_at_its_header() {
         .unwrap();
     let first = guarded(logs.next()).await.expect("an item");
     match first {
-        Err(Error::Limit { limit, max, path, .. }) => {
+        Err(Error::Limit {
+            limit, max, path, ..
+        }) => {
             assert_eq!(limit, "max_frame_bytes");
             assert_eq!(max, 1 << 20);
             assert!(path.ends_with("/containers/c1/logs"), "{path}");
         }
         other => panic!("expected the frame limit error, got {other:?}"),
     }
-    assert!(guarded(logs.next()).await.is_none(), "the stream ends there");
+    assert!(
+        guarded(logs.next()).await.is_none(),
+        "the stream ends there"
+    );
     // The connection is let go: the daemon's writes stop at what the
     // kernel's socket buffers hold, far below the budget.
     let mut last = written.load(Ordering::SeqCst);
@@ -122,8 +131,13 @@ fn the_decoder_refuses_an_oversized_header_before_its_payload() {
     assert_eq!(decoder.next_frame().unwrap_err(), err);
     // Exactly the limit is fine.
     let mut decoder = FrameDecoder::new().with_max_frame_bytes(4);
-    decoder.push(Bytes::from_static(&[1, 0, 0, 0, 0, 0, 0, 4, b'a', b'b', b'c', b'd']));
-    assert_eq!(decoder.next_frame().unwrap().unwrap().message().as_ref(), b"abcd");
+    decoder.push(Bytes::from_static(&[
+        1, 0, 0, 0, 0, 0, 0, 4, b'a', b'b', b'c', b'd',
+    ]));
+    assert_eq!(
+        decoder.next_frame().unwrap().unwrap().message().as_ref(),
+        b"abcd"
+    );
 }
 
 // ---- Items 5, 6 and 19: files that cannot be read, never blocking ----
@@ -370,7 +384,10 @@ async fn credential_helpers_are_bounded_and_their_children_killed() {
         &format!("sleep 300 &\necho $! > {}\nsleep 300", pidfile.display()),
     );
     script("endless", "exec cat /dev/zero");
-    script("ok", r#"cat >/dev/null; printf '{"Username":"u","Secret":"s3"}'"#);
+    script(
+        "ok",
+        r#"cat >/dev/null; printf '{"Username":"u","Secret":"s3"}'"#,
+    );
     std::fs::create_dir_all(dir.0.join("sub")).unwrap();
     let evil = dir.0.join("sub").join("docker-credential-x");
     std::fs::write(&evil, format!("#!/bin/sh\ntouch {}\n", ran.display())).unwrap();
@@ -415,7 +432,10 @@ async fn credential_helpers_are_bounded_and_their_children_killed() {
     let err = guarded(config(r#"{"credsStore":"endless"}"#).auth_for("r.example"))
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("longer than 1048576 bytes"), "{err}");
+    assert!(
+        err.to_string().contains("longer than 1048576 bytes"),
+        "{err}"
+    );
 
     // A helper that never answers: at the deadline, it and its child die.
     let started = std::time::Instant::now();
@@ -428,10 +448,18 @@ async fn credential_helpers_are_bounded_and_their_children_killed() {
     .unwrap_err();
     assert!(err.to_string().contains("gave no answer within"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(20));
-    let pid = std::fs::read_to_string(&pidfile).unwrap().trim().to_string();
+    let pid = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .to_string();
     let gone = |pid: &str| {
-        std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .map_or(true, |stat| stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+            stat.rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        })
     };
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while !gone(&pid) && std::time::Instant::now() < deadline {
@@ -472,14 +500,15 @@ async fn echoing_daemon() -> String {
                         .or_else(|| lower.strip_prefix("x-registry-config: "))
                     {
                         let start = line.len() - value.len();
-                        if let Ok(json) = base64::engine::general_purpose::URL_SAFE
-                            .decode(line[start..].trim())
+                        if let Ok(json) =
+                            base64::engine::general_purpose::URL_SAFE.decode(line[start..].trim())
                         {
                             echo.push_str(&String::from_utf8_lossy(&json));
                         }
                     }
                 }
-                let body = serde_json::json!({ "message": format!("rejected: {echo}") }).to_string();
+                let body =
+                    serde_json::json!({ "message": format!("rejected: {echo}") }).to_string();
                 let answer = format!(
                     "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                     body.len()
@@ -508,7 +537,11 @@ fn assert_no_secret(what: &str, err: &Error, secrets: &[&str]) {
     }
     // The daemon's answer did arrive (and was withheld or scrubbed by the
     // transport because it echoed the request's secrets).
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(500), "{what}: {err:?}");
+    assert_eq!(
+        err.status().map(|s| s.as_u16()),
+        Some(500),
+        "{what}: {err:?}"
+    );
 }
 
 #[tokio::test]

@@ -12,8 +12,7 @@ use api_client_transport::bytes::Bytes;
 use common::{config, image, unique, Cleanup};
 use docker_engine::models::{ContainerCreateRequest, NetworkCreateRequest};
 use docker_engine::{
-    BuildOptions, EventsOptions, InspectContainerOptions, ListImagesOptions, RunOptions,
-    RunOutput,
+    BuildOptions, EventsOptions, InspectContainerOptions, ListImagesOptions, RunOptions, RunOutput,
 };
 use futures_util::StreamExt;
 
@@ -28,7 +27,10 @@ async fn bounded<T>(what: &str, fut: impl std::future::Future<Output = T>) -> T 
 
 /// The docker CLI on the daemon this process's `DOCKER_HOST` names.
 fn cli(args: &[&str]) -> std::process::Output {
-    Command::new(CLI).args(args).output().expect("run the docker CLI")
+    Command::new(CLI)
+        .args(args)
+        .output()
+        .expect("run the docker CLI")
 }
 
 fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
@@ -113,10 +115,7 @@ async fn events_since_until_in_the_cli_forms() {
             .collect();
         // The CLI read its `since` a moment later: compare the events both saw.
         let start = theirs.first().cloned().unwrap_or_default();
-        let ours: Vec<String> = ours
-            .into_iter()
-            .skip_while(|line| *line != start)
-            .collect();
+        let ours: Vec<String> = ours.into_iter().skip_while(|line| *line != start).collect();
         assert_eq!(ours, theirs, "{since}");
     }
 }
@@ -173,7 +172,9 @@ async fn a_quiet_build_reports_its_image_id() {
     let inspected = cli(&["image", "inspect", "--format", "{{.Id}}", &tag]);
     let _ = cli(&["image", "rm", &tag]);
     let id = id.expect("build").expect("the quiet build's id");
-    let theirs = String::from_utf8_lossy(&inspected.stdout).trim().to_string();
+    let theirs = String::from_utf8_lossy(&inspected.stdout)
+        .trim()
+        .to_string();
     assert_eq!(id, theirs);
 }
 
@@ -208,7 +209,14 @@ async fn run_keeps_all_output_like_the_cli() {
     // The capture limit: the first 10 bytes, and it says so.
     let mut options = RunOptions::default();
     options.output = RunOutput::Capture { limit: 10 };
-    let cfg = config(&image, &["sh", "-c", "printf 0123456789abcdef; printf err >&2; exit 3"]);
+    let cfg = config(
+        &image,
+        &[
+            "sh",
+            "-c",
+            "printf 0123456789abcdef; printf err >&2; exit 3",
+        ],
+    );
     let done = bounded("run", containers.run(&cfg, options)).await.unwrap();
     assert_eq!(done.stdout, b"0123456789");
     assert_eq!(done.stderr, b"err");
@@ -223,7 +231,12 @@ async fn run_keeps_all_output_like_the_cli() {
     let cli_out = cli(&["run", "--rm", &image, "cat", "/bin/busybox"]);
     assert!(cli_out.status.success(), "{:?}", cli_out.status);
     assert!(done.stdout.len() > 100_000, "{}", done.stdout.len());
-    assert!(done.stdout == cli_out.stdout, "ours {} bytes, the CLI's {}", done.stdout.len(), cli_out.stdout.len());
+    assert!(
+        done.stdout == cli_out.stdout,
+        "ours {} bytes, the CLI's {}",
+        done.stdout.len(),
+        cli_out.stdout.len()
+    );
     let local = std::fs::read(common::busybox_path()).unwrap();
     assert!(done.stdout == local, "the bytes of busybox itself");
 }
