@@ -106,6 +106,12 @@ impl Containers {
     /// creation, and when the returned future is dropped (then in the background).
     /// A non-zero exit code is not an error; look at [`RunResult::exit_code`].
     ///
+    /// As `docker run` does, the output is attached (stdout and stderr) and
+    /// the exit awaited (`wait` with `next-exit`) before the container is
+    /// started, so nothing the process writes is missed, however early it
+    /// ends; the bytes are the process's own, not the log driver's copy.
+    /// With [`RunOutput::Discard`] nothing is attached.
+    ///
     /// ```no_run
     /// use docker_engine::models::ContainerCreateRequest;
     /// use docker_engine::Docker;
