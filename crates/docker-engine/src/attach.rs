@@ -45,12 +45,19 @@ pub(crate) fn framing_from_headers(headers: &HeaderMap, version: ApiVersion) -> 
 }
 
 /// A decoded output stream over any byte stream: frames or raw console chunks.
-pub(crate) fn log_stream<S>(bytes: S, multiplexed: bool, method: Method, path: String) -> LogStream
+/// `max_frame` is the client's `max_frame_bytes`.
+pub(crate) fn log_stream<S>(
+    bytes: S,
+    multiplexed: bool,
+    max_frame: usize,
+    method: Method,
+    path: String,
+) -> LogStream
 where
     S: Stream<Item = Result<Bytes>> + Send + Unpin + 'static,
 {
     let stream = if multiplexed {
-        LogStream::multiplexed(bytes)
+        LogStream::multiplexed(bytes).with_max_frame_bytes(max_frame)
     } else {
         LogStream::raw(bytes)
     };
@@ -74,12 +81,18 @@ pub struct Attached {
 }
 
 impl Attached {
-    pub(crate) fn new(upgraded: Upgraded, multiplexed: bool, method: Method, path: String) -> Self {
+    pub(crate) fn new(
+        upgraded: Upgraded,
+        multiplexed: bool,
+        max_frame: usize,
+        method: Method,
+        path: String,
+    ) -> Self {
         let (read, write) = tokio::io::split(upgraded);
         let reader: ReaderStream<ReadHalf<Upgraded>> =
             ReaderStream::new(read, method.clone(), path.clone());
         Attached {
-            output: log_stream(reader, multiplexed, method, path),
+            output: log_stream(reader, multiplexed, max_frame, method, path),
             input: AttachInput { inner: write },
         }
     }
@@ -146,5 +159,12 @@ where
         Some(m) => m,
         None => fallback_multiplexed.await?,
     };
-    Ok(Attached::new(upgraded, multiplexed, method, path))
+    let max_frame = docker.config().max_frame_bytes;
+    Ok(Attached::new(
+        upgraded,
+        multiplexed,
+        max_frame,
+        method,
+        path,
+    ))
 }

@@ -351,8 +351,7 @@ impl Containers {
         r = opt(r, "limit", options.limit);
         r = flag(r, "size", options.size);
         r = options.filters.filters().apply(r);
-        let list: Option<Vec<ContainerSummary>> = self.docker.send(r).await?.json().await?;
-        Ok(list.unwrap_or_default())
+        crate::tolerant::list(&self.docker, r).await
     }
 
     /// Creates a container from `config` (its `image` must exist locally).
@@ -469,6 +468,7 @@ impl Containers {
         Ok(attach::log_stream(
             response.into_stream(),
             multiplexed,
+            self.docker.config().max_frame_bytes,
             Method::GET,
             path,
         ))
@@ -479,8 +479,7 @@ impl Containers {
     #[doc(alias = "container_changes")]
     pub async fn changes(&self, id: &str) -> Result<Vec<FilesystemChange>> {
         let (r, _) = self.req_id(Method::GET, id, &["changes"]).await?;
-        let changes: Option<Vec<FilesystemChange>> = self.docker.send(r).await?.json().await?;
-        Ok(changes.unwrap_or_default())
+        crate::tolerant::list(&self.docker, r).await
     }
 
     /// The container's whole filesystem as a tar stream.

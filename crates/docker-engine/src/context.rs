@@ -50,8 +50,9 @@ pub enum EndpointSource {
     Default,
 }
 
-/// TLS files of a context, as the context store holds them. Each path exists;
-/// a file the store does not have is `None`.
+/// TLS files of a context, as the context store holds them. Each path names
+/// something present in the store (perhaps unreadable, which building the
+/// client then refuses); a file the store does not have is `None`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct TlsFiles {
@@ -128,7 +129,7 @@ impl Endpoint {
     pub(crate) fn origin(&self) -> Option<String> {
         match &self.source {
             EndpointSource::Explicit => None,
-            EndpointSource::DockerHost => Some(format!("DOCKER_HOST={}", self.host)),
+            EndpointSource::DockerHost => Some(format!("DOCKER_HOST={}", redact_host(&self.host))),
             EndpointSource::Default => None,
             _ => Some(format!("context {}", self.context)),
         }
@@ -157,6 +158,26 @@ impl fmt::Display for EndpointSource {
     }
 }
 
+/// `host` as it may be shown in a message: the password of a
+/// `scheme://user:password@host` replaced by `***`.
+pub(crate) fn redact_host(host: &str) -> String {
+    let Some(scheme_end) = host.find("://") else {
+        return host.to_string();
+    };
+    let rest = &host[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    let Some(at) = authority.rfind('@') else {
+        return host.to_string();
+    };
+    let user_info = &authority[..at];
+    let user = match user_info.split_once(':') {
+        Some((user, _)) => format!("{user}:***"),
+        None => user_info.to_string(),
+    };
+    format!("{}{user}{}", &host[..scheme_end + 3], &rest[at..])
+}
+
 fn non_empty(lookup: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
     lookup(name).filter(|v| !v.trim().is_empty())
 }
@@ -172,7 +193,7 @@ pub(crate) fn resolve(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Endpoin
         return Ok(endpoint);
     }
     let config = config_dir(lookup).map(|dir| dir.join("config.json"));
-    if let Some(path) = config.filter(|p| p.is_file()) {
+    if let Some(path) = config.filter(|p| is_present(p)) {
         if let Some(name) = current_context(&path)? {
             let mut endpoint = by_name(lookup, &name, "currentContext")?;
             endpoint.source = EndpointSource::ConfigFile(path);
@@ -218,8 +239,27 @@ fn config_dir(lookup: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
     Some(Path::new(&home).join(".docker"))
 }
 
-fn read_capped(path: &Path, field: &str) -> Result<Vec<u8>> {
+/// Whether anything is at `path`, a dangling link included: such a file is
+/// then read, and a failure to read it is an error naming it, never a reason
+/// to go on without it.
+pub(crate) fn is_present(path: &Path) -> bool {
+    path.symlink_metadata().is_ok()
+}
+
+/// Reads a small configuration file (`config.json`, `meta.json`, a `*.pem`)
+/// whole, refusing what is not a regular file before opening it (a FIFO
+/// would block the thread until a writer came; `/dev/zero` never ends) and
+/// what is larger than 1 MiB. Errors name `field` and the file.
+pub(crate) fn read_capped(path: &Path, field: &str) -> Result<Vec<u8>> {
     let bad = |why: String| Error::invalid(field, format!("{}: {why}", path.display()));
+    // Follows links, as opening would.
+    let meta = std::fs::metadata(path).map_err(|e| bad(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(bad("not a regular file".to_string()));
+    }
+    if meta.len() > MAX_FILE {
+        return Err(bad(format!("larger than {MAX_FILE} bytes")));
+    }
     let file = std::fs::File::open(path).map_err(|e| bad(e.to_string()))?;
     let mut bytes = Vec::new();
     file.take(MAX_FILE + 1)
@@ -361,7 +401,10 @@ impl ContextStore {
             .join("tls")
             .join(id)
             .join("docker");
-        let file = |name: &str| Some(tls_dir.join(name)).filter(|p| p.is_file());
+        // Anything there is used: a file that cannot be read (a dangling
+        // link, a FIFO) is refused when the client is built, naming it, as
+        // the docker CLI refuses it; never dropped for plain HTTP.
+        let file = |name: &str| Some(tls_dir.join(name)).filter(|p| is_present(p));
         let tls = TlsFiles {
             ca: file("ca.pem"),
             cert: file("cert.pem"),

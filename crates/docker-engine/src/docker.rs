@@ -18,10 +18,10 @@ use crate::version::ApiVersion;
 /// unix sockets and named pipes are not supported yet, set `DOCKER_HOST=tcp://...`).
 pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
 
-/// The port of a `tcp://` host given without one: the daemon's plain port.
-const PLAIN_PORT: u16 = 2375;
-/// The port of a `tcp://` host given without one when TLS is on.
-const TLS_PORT: u16 = 2376;
+/// The port of a `tcp://` host given without one, with or without TLS: the
+/// docker CLI's rule (`DOCKER_HOST=tcp://h` with `DOCKER_TLS_VERIFY` dials
+/// `h:2375` there too).
+const DEFAULT_PORT: u16 = 2375;
 
 /// A handle on one Docker daemon.
 ///
@@ -115,13 +115,23 @@ fn tls_from_env() -> Result<Option<Tls>> {
 }
 
 /// The TLS settings of a `DOCKER_CERT_PATH`-style directory: `ca.pem` as the
-/// only trusted root (the built-in roots when it is absent), and `cert.pem`
-/// with `key.pem` as the client certificate when both are there.
+/// only trusted root (required, as the docker CLI requires it), and
+/// `cert.pem` with `key.pem` as the client certificate when both are there.
 #[cfg(feature = "tls")]
 fn cert_path_config(dir: &Path) -> Result<api_client_transport::TlsConfig> {
-    let existing = |name: &str| Some(dir.join(name)).filter(|p| p.exists());
+    let existing = |name: &str| Some(dir.join(name)).filter(|p| crate::context::is_present(p));
+    let ca = dir.join("ca.pem");
+    if !crate::context::is_present(&ca) {
+        return Err(Error::invalid(
+            "DOCKER_CERT_PATH",
+            format!(
+                "{} does not exist: DOCKER_TLS_VERIFY needs the daemon's CA there",
+                ca.display()
+            ),
+        ));
+    }
     let files = crate::context::TlsFiles {
-        ca: existing("ca.pem"),
+        ca: Some(ca),
         cert: existing("cert.pem"),
         key: existing("key.pem"),
     };
@@ -145,19 +155,20 @@ fn files_config(
         };
         Error::invalid(field, format!("{}: {why}", file.display()))
     };
+    // Each file is read with the store's cap, and refused unopened when it
+    // is not a regular file (a FIFO would block, `/dev/zero` never ends).
+    let read = |file: &Path| crate::context::read_capped(file, field);
     let mut tls = TlsConfig::new();
     if let Some(ca) = &files.ca {
         tls = tls
             .built_in_roots(false)
-            .add_root_pem_file(ca)
+            .add_root_pem(&read(ca)?)
             .map_err(|e| in_file(ca, e))?;
     }
     match (&files.cert, &files.key) {
         (Some(cert), Some(key)) => {
-            let chain = std::fs::read(cert)
-                .map_err(|e| in_file(cert, Error::invalid(field, e.to_string())))?;
-            let pem = std::fs::read(key)
-                .map_err(|e| in_file(key, Error::invalid(field, e.to_string())))?;
+            let chain = read(cert)?;
+            let pem = read(key)?;
             tls = tls.identity_pem(&chain, &pem).map_err(|e| match &e {
                 Error::InvalidInput { field: f, .. } if f == "tls.client_key" => in_file(key, e),
                 _ => in_file(cert, e),
@@ -181,8 +192,8 @@ fn files_config(
 }
 
 /// Turns a `DOCKER_HOST` value into a base URL the transport understands:
-/// `unix:///path` stays, `tcp://host[:port]` becomes `http://host:port` (port
-/// 2375 when absent), or `https://host:port` (2376) when `tls` is set;
+/// `unix:///path` stays, `tcp://host[:port]` becomes `http://host:port`, or
+/// `https://host:port` when `tls` is set (port 2375 when absent, either way);
 /// `http://` stays.
 /// `field` names the setting the address came from, for errors.
 pub(crate) fn resolve_host(
@@ -191,7 +202,8 @@ pub(crate) fn resolve_host(
     tls: bool,
 ) -> Result<(String, Option<PathBuf>)> {
     let host = host.trim();
-    let bad = |reason: &str| Error::invalid(field, format!("`{host}`: {reason}"));
+    let shown = crate::context::redact_host(host);
+    let bad = |reason: &str| Error::invalid(field, format!("`{shown}`: {reason}"));
     if let Some(path) = host.strip_prefix("unix://") {
         if cfg!(not(unix)) {
             return Err(bad(
@@ -229,8 +241,8 @@ pub(crate) fn resolve_host(
                 return Err(bad("the port must be 1 to 65535"))
             }
             Some(_) => authority.to_string(),
-            // As the docker CLI: the plain port, or the TLS one when TLS is on.
-            None => format!("{authority}:{}", if tls { TLS_PORT } else { PLAIN_PORT }),
+            // As the docker CLI: 2375, whether or not TLS is on.
+            None => format!("{authority}:{DEFAULT_PORT}"),
         };
         let scheme = if tls { "https" } else { "http" };
         return Ok((
@@ -238,10 +250,15 @@ pub(crate) fn resolve_host(
             None,
         ));
     }
-    if host.starts_with("http://") {
-        return Ok((host.trim_end_matches('/').to_string(), None));
-    }
-    if host.starts_with("https://") {
+    if host.starts_with("http://") || host.starts_with("https://") {
+        if shown != host
+            || host
+                .split("://")
+                .nth(1)
+                .is_some_and(|r| r.split(['/', '?', '#']).next().unwrap_or("").contains('@'))
+        {
+            return Err(bad("user info is not allowed in the daemon's address"));
+        }
         return Ok((host.trim_end_matches('/').to_string(), None));
     }
     if host.starts_with("npipe://") {
@@ -309,7 +326,8 @@ impl DockerBuilder {
     /// Speaks TLS to a `tcp://` daemon with the files the docker CLI uses:
     /// `ca.pem` (the only root trusted; the built-in roots when absent),
     /// and `cert.pem` with `key.pem` (the client certificate, when both are
-    /// there) in `dir`. A `tcp://` host without a port then means 2376.
+    /// there) in `dir`. A `tcp://` host without a port still means 2375, as
+    /// in the docker CLI: write the TLS port (usually 2376) in the address.
     ///
     /// Without this or `tls` (same feature), TLS is used when the host comes
     /// from `DOCKER_HOST` and `DOCKER_TLS_VERIFY` is set, with the files in
@@ -617,11 +635,12 @@ impl Docker {
 
     fn explain(&self, error: Error) -> Error {
         if self.inner.host.trim().starts_with("ssh://") {
+            let host = crate::context::redact_host(self.inner.host.trim());
             let endpoint = match &self.inner.endpoint.source {
-                EndpointSource::DockerHost => format!("{} (DOCKER_HOST)", self.inner.host.trim()),
+                EndpointSource::DockerHost => format!("{host} (DOCKER_HOST)"),
                 _ => match self.inner.endpoint.origin() {
-                    Some(origin) => format!("{} ({origin})", self.inner.host.trim()),
-                    None => self.inner.host.trim().to_string(),
+                    Some(origin) => format!("{host} ({origin})"),
+                    None => host,
                 },
             };
             return crate::ssh::explain(error, endpoint);
@@ -700,7 +719,7 @@ mod tests {
                 .0,
             "http://d:2375"
         );
-        // Without a port, as the docker CLI: 2375, or 2376 with TLS.
+        // Without a port, as the docker CLI: 2375, with TLS too.
         assert_eq!(
             resolve_host("tcp://10.0.0.5", "DOCKER_HOST", false)
                 .unwrap()
@@ -711,11 +730,11 @@ mod tests {
             resolve_host("tcp://10.0.0.5", "DOCKER_HOST", true)
                 .unwrap()
                 .0,
-            "https://10.0.0.5:2376"
+            "https://10.0.0.5:2375"
         );
         assert_eq!(
             resolve_host("tcp://[::1]", "DOCKER_HOST", true).unwrap().0,
-            "https://[::1]:2376"
+            "https://[::1]:2375"
         );
         assert_eq!(
             resolve_host("tcp://d.example:3000/", "DOCKER_HOST", true)

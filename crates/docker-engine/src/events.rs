@@ -6,6 +6,7 @@ use api_client_transport::{Error, Result};
 use crate::filters::EventFilters;
 use crate::models::EventMessage;
 use crate::streams::JsonLines;
+use crate::timestamp::Timestamp;
 use crate::Docker;
 
 /// Events as they arrive, from [`Docker::events`].
@@ -13,10 +14,16 @@ pub type EventStream = JsonLines<EventMessage>;
 
 /// Options of [`Docker::events`].
 ///
-/// Times are what the daemon accepts: Unix seconds (`1700000000`, or with a
-/// fraction `1700000000.5`), an RFC 3339 date, or a duration before now (`10m`).
+/// Times take the forms of `docker events --since/--until`: Unix seconds
+/// (`1700000000`, or with a fraction `1700000000.5`), an RFC 3339 time with a
+/// zone, or a Go duration before now (`10m`, `1h30m`); see [`Timestamp`].
+/// As the CLI does, they are sent as Unix seconds with the fraction kept
+/// (`1700000000.123456789`), the one form every daemon reads; a text in none
+/// of these forms is refused before anything is sent.
 /// [`EventsOptions::since_time`] and [`EventsOptions::until_time`] write a
-/// [`SystemTime`](std::time::SystemTime) in the first form.
+/// [`SystemTime`](std::time::SystemTime).
+///
+/// [`Timestamp`]: crate::Timestamp
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventsOptions {
     /// Replay events from this time on first.
@@ -79,17 +86,19 @@ impl Docker {
     #[doc(alias = "SystemEvents")]
     #[doc(alias = "system_events")]
     pub async fn events(&self, options: EventsOptions) -> Result<EventStream> {
+        let mut times = Vec::new();
         for (field, value) in [("since", &options.since), ("until", &options.until)] {
-            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
-                return Err(Error::invalid(field, "must not be empty"));
+            if let Some(value) = value {
+                if value.trim().is_empty() {
+                    return Err(Error::invalid(field, "must not be empty"));
+                }
+                // Converted as the CLI converts it: dockerd reads only Unix seconds.
+                times.push((field, Timestamp::parse_field(field, value)?.to_string()));
             }
         }
         let (mut r, _) = self.request(Method::GET, &["events"]).await?;
-        if let Some(since) = &options.since {
-            r = r.query_pair("since", since);
-        }
-        if let Some(until) = &options.until {
-            r = r.query_pair("until", until);
+        for (field, value) in &times {
+            r = r.query_pair(field, value);
         }
         // A followed watch may be silent for hours: only the head is bounded (the
         // daemon sends it at once), never the gaps between events. Its own

@@ -39,6 +39,8 @@
 
 use std::collections::VecDeque;
 use std::fmt;
+
+use api_client_transport::DEFAULT_MAX_FRAME_BYTES;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -111,20 +113,25 @@ impl fmt::Display for LogOutput {
 ///
 /// Inside a [`LogStream`] these reach the caller as
 /// [`api_client_transport::Error::Stream`] whose `source` is this type, so it can be
-/// recovered with `downcast_ref::<FrameError>()`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// recovered with `downcast_ref::<FrameError>()`; except [`FrameError::TooLarge`],
+/// which a [`LogStream`] reports as [`api_client_transport::Error::Limit`] naming
+/// `max_frame_bytes`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FrameError {
     /// A header named a stream other than 0..=3. The framing can no longer
     /// be trusted, so decoding stops; this usually means a raw (TTY) stream
     /// was read as multiplexed.
+    #[error("unknown stream type {0} in multiplexed frame header (a TTY stream must be read raw)")]
     UnknownStream(u8),
     /// The daemon sent an error message in-band (stream type 3). The framing
     /// stays intact, so frames after it can still be read.
+    #[error("daemon reported an error in the stream: {0}")]
     Daemon(String),
     /// The stream ended inside a frame. Both counts include the 8-byte
     /// header: a stream cut after 3 header bytes gives `expected: 8, got: 3`;
     /// one cut 10 bytes into a 100-byte payload gives `expected: 108, got: 18`.
+    #[error("multiplexed stream ended inside a frame: expected {expected} bytes, got {got}")]
     Truncated {
         /// Length of the whole frame (header included), or 8 if the stream
         /// ended inside the header.
@@ -132,28 +139,17 @@ pub enum FrameError {
         /// Bytes of that frame that did arrive.
         got: usize,
     },
+    /// A header announced a payload longer than the decoder accepts
+    /// ([`FrameDecoder::with_max_frame_bytes`]). Reported as soon as the
+    /// header is read, before any of the payload is kept; decoding stops.
+    #[error("a multiplexed frame announces {len} bytes, more than the limit of {max}")]
+    TooLarge {
+        /// Payload length the header announced.
+        len: usize,
+        /// The decoder's limit.
+        max: usize,
+    },
 }
-
-impl fmt::Display for FrameError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FrameError::UnknownStream(kind) => write!(
-                f,
-                "unknown stream type {kind} in multiplexed frame header \
-                 (a TTY stream must be read raw)"
-            ),
-            FrameError::Daemon(message) => {
-                write!(f, "daemon reported an error in the stream: {message}")
-            }
-            FrameError::Truncated { expected, got } => write!(
-                f,
-                "multiplexed stream ended inside a frame: expected {expected} bytes, got {got}"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for FrameError {}
 
 impl FrameError {
     /// Whether decoding can go on after this error.
@@ -201,21 +197,46 @@ enum State {
 ///   does.
 /// - A payload is handed out as soon as it is complete; the decoder never
 ///   waits for a newline.
-/// - No limit is imposed on a payload's declared length (up to `u32::MAX`);
-///   memory grows only as payload bytes actually arrive.
-#[derive(Debug, Clone, Default)]
+/// - A header announcing a payload longer than the limit (by default
+///   [`DEFAULT_MAX_FRAME_BYTES`], 8 MiB, the client's
+///   [`max_frame_bytes`](api_client_transport::ClientConfig::max_frame_bytes))
+///   is [`FrameError::TooLarge`] at once, before any of its payload is kept.
+///   Below the limit, memory grows only as payload bytes actually arrive,
+///   never with the length a header merely claims.
+#[derive(Debug, Clone)]
 pub struct FrameDecoder {
     /// Pushed chunks not yet consumed; never holds an empty chunk.
     chunks: VecDeque<Bytes>,
     /// Total length of `chunks`.
     buffered: usize,
     state: State,
+    /// Longest payload accepted.
+    max_frame: usize,
+}
+
+impl Default for FrameDecoder {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl FrameDecoder {
-    /// A decoder positioned at the start of a stream.
+    /// A decoder positioned at the start of a stream, accepting payloads of
+    /// up to [`DEFAULT_MAX_FRAME_BYTES`] (8 MiB).
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            chunks: VecDeque::new(),
+            buffered: 0,
+            state: State::Header,
+            max_frame: DEFAULT_MAX_FRAME_BYTES,
+        }
+    }
+
+    /// Sets the longest payload accepted: a header announcing more is
+    /// [`FrameError::TooLarge`] as soon as it is read.
+    pub fn with_max_frame_bytes(mut self, max: usize) -> Self {
+        self.max_frame = max;
+        self
     }
 
     /// Appends a chunk of the stream. Chunk boundaries need not match frame
@@ -263,6 +284,17 @@ impl FrameDecoder {
                     // Saturation only matters on 16-bit targets, where such a
                     // payload could never be buffered anyway.
                     let len = usize::try_from(len).unwrap_or(usize::MAX);
+                    if len > self.max_frame {
+                        let err = FrameError::TooLarge {
+                            len,
+                            max: self.max_frame,
+                        };
+                        // Nothing of this frame is kept; what is buffered goes too.
+                        self.chunks.clear();
+                        self.buffered = 0;
+                        self.state = State::Failed(err.clone());
+                        return Err(err);
+                    }
                     self.state = State::Payload {
                         kind,
                         len,
@@ -357,6 +389,12 @@ impl FrameDecoder {
             }
             let len = u32::from_be_bytes([header[4], header[5], header[6], header[7]]);
             let len = usize::try_from(len).unwrap_or(usize::MAX);
+            if len > self.max_frame {
+                return Err(FrameError::TooLarge {
+                    len,
+                    max: self.max_frame,
+                });
+            }
             if remaining - HEADER_LEN < len {
                 return Err(FrameError::Truncated {
                     expected: HEADER_LEN.saturating_add(len),
@@ -483,6 +521,18 @@ impl LogStream {
         self
     }
 
+    /// Sets the longest frame payload accepted (default
+    /// [`DEFAULT_MAX_FRAME_BYTES`], 8 MiB): a header announcing more ends
+    /// the stream with [`api_client_transport::Error::Limit`] naming
+    /// `max_frame_bytes`, before any of that payload is read. The streams of
+    /// [`Docker`](crate::Docker) use the client's
+    /// [`max_frame_bytes`](api_client_transport::ClientConfig::max_frame_bytes).
+    /// No effect on a raw stream.
+    pub fn with_max_frame_bytes(mut self, max: usize) -> Self {
+        self.decoder = self.decoder.map(|d| d.with_max_frame_bytes(max));
+        self
+    }
+
     /// Whether this stream decodes the multiplexed format.
     pub fn is_multiplexed(&self) -> bool {
         self.decoder.is_some()
@@ -499,6 +549,14 @@ impl LogStream {
     }
 
     fn frame_error(&self, err: FrameError) -> api_client_transport::Error {
+        if let FrameError::TooLarge { max, .. } = err {
+            return api_client_transport::Error::Limit {
+                method: self.method.clone(),
+                path: self.path.clone(),
+                limit: "max_frame_bytes",
+                max,
+            };
+        }
         api_client_transport::Error::Stream {
             method: self.method.clone(),
             path: self.path.clone(),
@@ -537,6 +595,10 @@ impl Stream for LogStream {
                     Ok(None) => {}
                     Err(err) => {
                         this.done = err.is_fatal();
+                        if this.done {
+                            // Let the connection go now: nothing more is read.
+                            this.inner = Box::new(futures_util::stream::empty());
+                        }
                         return Poll::Ready(Some(Err(this.frame_error(err))));
                     }
                 }
@@ -580,7 +642,7 @@ mod tests {
     /// arrived, not the claim. (Checked from inside: capacity is not public.)
     #[test]
     fn declared_length_is_not_allocated_up_front() {
-        let mut decoder = FrameDecoder::new();
+        let mut decoder = FrameDecoder::new().with_max_frame_bytes(usize::MAX);
         decoder.push(Bytes::from_static(&[1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]));
         decoder.push(Bytes::from(vec![b'a'; 1000]));
         assert_eq!(decoder.next_frame(), Ok(None));

@@ -90,8 +90,7 @@ impl Networks {
     pub async fn list(&self, options: ListNetworksOptions) -> Result<Vec<Network>> {
         let r = self.req(Method::GET, &["networks"]).await?;
         let r = options.filters.filters().apply(r);
-        let list: Option<Vec<Network>> = self.docker.send(r).await?.json().await?;
-        Ok(list.unwrap_or_default())
+        crate::tolerant::list(&self.docker, r).await
     }
 
     /// Detail of one network, with its connected containers.
@@ -125,6 +124,14 @@ impl Networks {
         config.validate()?;
         non_empty("name", &config.name)?;
         let r = self.req(Method::POST, &["networks", "create"]).await?;
+        // As the docker CLI: daemons before API 1.44 create a second network
+        // of the same name unless asked to check (later ones always check,
+        // and ignore the field).
+        if config.check_duplicate.is_none() {
+            let mut config = config.clone();
+            config.check_duplicate = Some(true);
+            return self.docker.send(r.json(&config)?).await?.json().await;
+        }
         self.docker.send(r.json(config)?).await?.json().await
     }
 

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use api_client_transport::http::{HeaderName, HeaderValue, Method, StatusCode};
+use api_client_transport::http::{HeaderName, Method, StatusCode};
 use api_client_transport::{Error, Request, Result, Secret};
 use base64::Engine;
 use serde::Deserialize;
@@ -22,6 +22,12 @@ pub const DOCKER_HUB_KEY: &str = "https://index.docker.io/v1/";
 
 /// How long a credential helper may take before it is given up on.
 const HELPER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Most bytes of a credential helper's answer read (real ones are well under 1 KiB).
+const HELPER_MAX_OUTPUT: u64 = 1 << 20;
+
+/// Most bytes of a credential helper's stderr kept for an error message.
+const HELPER_MAX_STDERR: u64 = 4096;
 
 /// Credentials for one registry, ready to be sent with a pull, push or build.
 ///
@@ -86,19 +92,33 @@ impl RegistryAuth {
     }
 
     /// The `X-Registry-Auth` header value: base64url of the JSON credentials.
-    pub(crate) fn header_value(&self) -> Result<HeaderValue> {
+    pub(crate) fn header_secret(&self) -> Result<Secret> {
         let json = serde_json::to_vec(&self.config)
             .map_err(|e| Error::invalid("auth", format!("cannot encode the credentials: {e}")))?;
-        sensitive_header(base64::engine::general_purpose::URL_SAFE.encode(json))
+        Ok(Secret::new(
+            base64::engine::general_purpose::URL_SAFE.encode(json),
+        ))
     }
-}
 
-fn sensitive_header(value: String) -> Result<HeaderValue> {
-    // base64 output is always a valid header value.
-    let mut value = HeaderValue::from_str(&value)
-        .map_err(|_| Error::invalid("auth", "the encoded credentials are not a valid header"))?;
-    value.set_sensitive(true);
-    Ok(value)
+    /// Sends these credentials with `request` as `X-Registry-Auth`: the header
+    /// is sensitive, and no error of the request quotes it, nor the password
+    /// or tokens inside it, should the daemon echo them.
+    pub(crate) fn attach(&self, request: Request) -> Result<Request> {
+        let request = request.secret_header(X_REGISTRY_AUTH, &self.header_secret()?);
+        Ok(self.secrets_of(request))
+    }
+
+    /// Marks the password and tokens as secrets of `request`.
+    pub(crate) fn secrets_of(&self, mut request: Request) -> Request {
+        let c = &self.config;
+        for secret in [&c.password, &c.identitytoken, &c.registrytoken]
+            .into_iter()
+            .flatten()
+        {
+            request = request.secret(secret);
+        }
+        request
+    }
 }
 
 /// The registry part of an image reference, as Docker config files key it:
@@ -130,12 +150,25 @@ pub fn registry_of(image: &str) -> String {
 ///
 /// Lookups follow the docker CLI: a `credHelpers` entry for the registry wins, then
 /// `credsStore`, then the inline `auths` entry (`auth` is base64 of `user:password`).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct DockerConfig {
     path: Option<PathBuf>,
     auths: BTreeMap<String, FileAuth>,
     creds_store: Option<String>,
     cred_helpers: BTreeMap<String, String>,
+    helper_timeout: Duration,
+}
+
+impl Default for DockerConfig {
+    fn default() -> Self {
+        DockerConfig {
+            path: None,
+            auths: BTreeMap::new(),
+            creds_store: None,
+            cred_helpers: BTreeMap::new(),
+            helper_timeout: HELPER_TIMEOUT,
+        }
+    }
 }
 
 #[derive(Clone, Default, Deserialize)]
@@ -173,6 +206,9 @@ struct FileConfig {
 impl DockerConfig {
     /// Reads `$DOCKER_CONFIG/config.json`, else `$HOME/.docker/config.json`. A missing
     /// file is an empty configuration (no credentials), as for the docker CLI.
+    ///
+    /// The file is read as [`from_path`](Self::from_path) reads it: at most
+    /// 1 MiB, and only if it is a regular file.
     pub fn load() -> Result<DockerConfig> {
         let dir = match std::env::var_os("DOCKER_CONFIG").filter(|v| !v.is_empty()) {
             Some(dir) => PathBuf::from(dir),
@@ -182,16 +218,17 @@ impl DockerConfig {
             },
         };
         let path = dir.join("config.json");
-        if !path.exists() {
+        if !crate::context::is_present(&path) {
             return Ok(DockerConfig::default());
         }
         DockerConfig::from_path(&path)
     }
 
-    /// Reads one config file.
+    /// Reads one config file: at most 1 MiB, and refused unopened when it is
+    /// not a regular file (a FIFO or a device would block or never end).
     pub fn from_path(path: &Path) -> Result<DockerConfig> {
         let field = || format!("docker config {}", path.display());
-        let text = std::fs::read(path).map_err(|e| Error::invalid(field(), e.to_string()))?;
+        let text = crate::context::read_capped(path, "docker config")?;
         // Only the position is reported: a credential is never quoted in an error.
         let file: FileConfig = serde_json::from_slice(&text).map_err(|e| {
             Error::invalid(
@@ -204,7 +241,15 @@ impl DockerConfig {
             auths: file.auths.unwrap_or_default(),
             creds_store: file.creds_store.filter(|s| !s.is_empty()),
             cred_helpers: file.cred_helpers.unwrap_or_default(),
+            helper_timeout: HELPER_TIMEOUT,
         })
+    }
+
+    /// How long a credential helper may take (default 30 s). At the
+    /// deadline the helper and every process it started are killed.
+    pub fn with_helper_timeout(mut self, timeout: Duration) -> Self {
+        self.helper_timeout = timeout;
+        self
     }
 
     /// The file this was read from (`None` when there was none).
@@ -216,10 +261,13 @@ impl DockerConfig {
     /// [`DOCKER_HUB_KEY`]; see [`registry_of`]), or `None` when there are none.
     pub async fn auth_for(&self, registry: &str) -> Result<Option<RegistryAuth>> {
         if let Some(helper) = self.cred_helpers.get(registry) {
-            return run_helper(helper, registry).await;
+            let field = format!("credHelpers.{registry}");
+            return run_helper(helper, registry, &field, self.helper_timeout).await;
         }
         if let Some(store) = &self.creds_store {
-            if let Some(found) = run_helper(store, registry).await? {
+            if let Some(found) =
+                run_helper(store, registry, "credsStore", self.helper_timeout).await?
+            {
                 return Ok(Some(found));
             }
         }
@@ -300,49 +348,119 @@ struct HelperAnswer {
 }
 
 /// Asks `docker-credential-<helper> get` for the credentials of `registry`.
-async fn run_helper(helper: &str, registry: &str) -> Result<Option<RegistryAuth>> {
-    use tokio::io::AsyncWriteExt;
+///
+/// The helper runs in a process group of its own (unix): when it overruns
+/// `timeout` or its answer passes [`HELPER_MAX_OUTPUT`], the whole group is
+/// killed, so nothing it started outlives the call. Its stdout is read up to
+/// that cap, its stderr up to [`HELPER_MAX_STDERR`].
+async fn run_helper(
+    helper: &str,
+    registry: &str,
+    setting: &str,
+    timeout: Duration,
+) -> Result<Option<RegistryAuth>> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // The docker CLI would run a path relative to the working directory.
+    if helper.contains(['/', '\\']) || helper == ".." {
+        return Err(Error::invalid(
+            setting,
+            format!(
+                "`{helper}` is not a helper name: the helper is the program \
+                 docker-credential-<name> on PATH, so the name cannot hold a path separator"
+            ),
+        ));
+    }
     let program = format!("docker-credential-{helper}");
     let field = || format!("credential helper {program}");
-    let mut child = tokio::process::Command::new(&program)
+    let mut command = tokio::process::Command::new(&program);
+    command
         .arg("get")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
+        .kill_on_drop(true);
+    #[cfg(unix)]
+    command.process_group(0);
+    let mut child = command
         .spawn()
         .map_err(|e| Error::invalid(field(), format!("cannot run it: {e} (is it on PATH?)")))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(registry.as_bytes())
-            .await
-            .map_err(|e| Error::invalid(field(), format!("cannot write to it: {e}")))?;
-    }
-    let output = tokio::time::timeout(HELPER_TIMEOUT, child.wait_with_output())
-        .await
-        .map_err(|_| {
-            Error::invalid(
+    let group = child.id();
+    let (Some(mut stdin), Some(stdout), Some(stderr)) =
+        (child.stdin.take(), child.stdout.take(), child.stderr.take())
+    else {
+        kill_group(&mut child, group).await;
+        return Err(Error::invalid(field(), "started without its pipes"));
+    };
+    let talk = async {
+        // A helper that never reads its input must not stop us reading its answer.
+        let write = async {
+            let _ = stdin.write_all(registry.as_bytes()).await;
+            drop(stdin);
+        };
+        // stderr is read on the side (its first bytes kept, the rest
+        // drained so a chatty helper never blocks on a full pipe); it ends
+        // when the helper and its children are gone.
+        let read_err = tokio::spawn(async move {
+            let mut stderr = stderr;
+            let mut err = Vec::new();
+            let _ = (&mut stderr)
+                .take(HELPER_MAX_STDERR)
+                .read_to_end(&mut err)
+                .await;
+            let _ = tokio::io::copy(&mut stderr, &mut tokio::io::sink()).await;
+            err
+        });
+        let mut out = Vec::new();
+        let mut limited_out = stdout.take(HELPER_MAX_OUTPUT + 1);
+        let read_out = limited_out.read_to_end(&mut out);
+        let ((), read) = futures_util::future::join(write, read_out).await;
+        read.map_err(|e| Error::invalid(field(), format!("cannot read its answer: {e}")))?;
+        if out.len() as u64 > HELPER_MAX_OUTPUT {
+            read_err.abort();
+            return Err(Error::invalid(
                 field(),
-                format!("gave no answer within {}s", HELPER_TIMEOUT.as_secs()),
-            )
-        })?
-        .map_err(|e| Error::invalid(field(), e.to_string()))?;
-    if !output.status.success() {
-        let said = String::from_utf8_lossy(&output.stdout);
+                format!("its answer is longer than {HELPER_MAX_OUTPUT} bytes"),
+            ));
+        }
+        let status = child
+            .wait()
+            .await
+            .map_err(|e| Error::invalid(field(), e.to_string()))?;
+        let err = read_err.await.unwrap_or_default();
+        Ok((status, out, err))
+    };
+    let outcome = match tokio::time::timeout(timeout, talk).await {
+        Ok(Ok(done)) => done,
+        Ok(Err(e)) => {
+            kill_group(&mut child, group).await;
+            return Err(e);
+        }
+        Err(_) => {
+            kill_group(&mut child, group).await;
+            return Err(Error::invalid(
+                field(),
+                format!("gave no answer within {:?}", timeout),
+            ));
+        }
+    };
+    let (status, stdout, stderr) = outcome;
+    if !status.success() {
+        let said = String::from_utf8_lossy(&stdout);
         // The helpers' protocol: this text on stdout means "nothing stored".
         if said.contains("credentials not found") {
             return Ok(None);
         }
-        let err = String::from_utf8_lossy(&output.stderr);
+        let err = String::from_utf8_lossy(&stderr);
         let mut why: String = err.trim().chars().take(300).collect();
         if why.is_empty() {
             why = said.trim().chars().take(300).collect();
         }
         return Err(Error::invalid(
             field(),
-            format!("`get` for {registry} failed ({}): {why}", output.status),
+            format!("`get` for {registry} failed ({status}): {why}"),
         ));
     }
+    let output = HelperOutput { stdout };
     let answer: HelperAnswer = serde_json::from_slice(&output.stdout).map_err(|e| {
         Error::invalid(
             field(),
@@ -362,15 +480,46 @@ async fn run_helper(helper: &str, registry: &str) -> Result<Option<RegistryAuth>
     Ok(Some(auth))
 }
 
-/// The `X-Registry-Config` header of a build: every registry's credentials.
-pub(crate) fn registry_config_header(auths: &[RegistryAuth]) -> Result<HeaderValue> {
+/// What a helper that succeeded wrote on stdout.
+struct HelperOutput {
+    stdout: Vec<u8>,
+}
+
+/// Kills a helper and everything in its process group (unix), then reaps it.
+async fn kill_group(child: &mut tokio::process::Child, group: Option<u32>) {
+    #[cfg(unix)]
+    if let Some(group) = group {
+        // No signal API without `unsafe` in std: the system's `kill` sends it
+        // to the whole group (`-PGID`) while the leader is not yet reaped,
+        // so the id cannot have been reused.
+        let _ = tokio::process::Command::new("kill")
+            .args(["-s", "KILL", "--", &format!("-{group}")])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .await;
+    }
+    #[cfg(not(unix))]
+    let _ = group;
+    let _ = child.kill().await;
+}
+
+/// Sends every registry's credentials with a build's `request` as
+/// `X-Registry-Config`, kept out of its errors as [`RegistryAuth::attach`] does.
+pub(crate) fn attach_config(auths: &[RegistryAuth], mut request: Request) -> Result<Request> {
     let map: BTreeMap<&str, &AuthConfig> = auths
         .iter()
         .map(|a| (a.server().unwrap_or(DOCKER_HUB_KEY), a.config()))
         .collect();
     let json = serde_json::to_vec(&map)
         .map_err(|e| Error::invalid("registry_auth", format!("cannot encode: {e}")))?;
-    sensitive_header(base64::engine::general_purpose::URL_SAFE.encode(json))
+    let value = Secret::new(base64::engine::general_purpose::URL_SAFE.encode(json));
+    request = request.secret_header(X_REGISTRY_CONFIG, &value);
+    for auth in auths {
+        request = auth.secrets_of(request);
+    }
+    Ok(request)
 }
 
 pub(crate) const X_REGISTRY_AUTH: HeaderName = HeaderName::from_static("x-registry-auth");
@@ -384,7 +533,9 @@ impl Docker {
     #[doc(alias = "system_auth")]
     pub async fn auth(&self, auth: &RegistryAuth) -> Result<SystemAuthResponse> {
         let (r, _) = self.request(Method::POST, &["auth"]).await?;
-        let r: Request = r.json(auth.config())?.sensitive(true);
+        // The password and tokens are the request's own secrets: an error
+        // never quotes them, even from an answer that echoes the body.
+        let r: Request = auth.secrets_of(r.json(auth.config())?.sensitive(true));
         let response = self.send(r).await?;
         if response.status() == StatusCode::NO_CONTENT {
             return serde_json::from_str(r#"{"Status":""}"#)
@@ -439,12 +590,11 @@ mod tests {
     }
 
     #[test]
-    fn header_is_base64url_json_and_sensitive() {
+    fn header_is_base64url_json() {
         let auth = RegistryAuth::password("localhost:5000", "u", "p?>");
-        let value = auth.header_value().unwrap();
-        assert!(value.is_sensitive());
+        let value = auth.header_secret().unwrap();
         let json = base64::engine::general_purpose::URL_SAFE
-            .decode(value.as_bytes())
+            .decode(value.expose())
             .unwrap();
         let back: serde_json::Value = serde_json::from_slice(&json).unwrap();
         assert_eq!(

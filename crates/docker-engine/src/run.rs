@@ -5,7 +5,7 @@ use futures_util::StreamExt;
 use crate::frames::LogOutput;
 use crate::models::{ContainerCreateRequest, WaitCondition};
 use crate::{
-    Containers, CreateContainerOptions, LogsOptions, RemoveContainerOptions, Result, WaitOptions,
+    AttachOptions, Containers, CreateContainerOptions, RemoveContainerOptions, Result, WaitOptions,
 };
 
 /// What [`Containers::run`] does with the container's output.
@@ -106,6 +106,12 @@ impl Containers {
     /// creation, and when the returned future is dropped (then in the background).
     /// A non-zero exit code is not an error; look at [`RunResult::exit_code`].
     ///
+    /// As `docker run` does, the output is attached (stdout and stderr) and
+    /// the exit awaited (`wait` with `next-exit`) before the container is
+    /// started, so nothing the process writes is missed, however early it
+    /// ends; the bytes are the process's own, not the log driver's copy.
+    /// With [`RunOutput::Discard`] nothing is attached.
+    ///
     /// ```no_run
     /// use docker_engine::models::ContainerCreateRequest;
     /// use docker_engine::Docker;
@@ -144,7 +150,9 @@ impl Containers {
     }
 
     async fn run_created(&self, id: &str, output: RunOutput) -> Result<RunResult> {
-        // Registered before start, so a process that exits at once cannot be missed.
+        // As `docker run`: wait registered and output attached before start, so
+        // a process that exits at once is neither missed nor cut short. The
+        // output is the process's own bytes, not the log driver's re-encoding.
         let pending = self
             .wait_begin(
                 id,
@@ -153,15 +161,25 @@ impl Containers {
                 },
             )
             .await?;
+        let attached = match output {
+            RunOutput::Capture { .. } => {
+                let options = AttachOptions {
+                    stream: true,
+                    stdout: true,
+                    stderr: true,
+                    ..Default::default()
+                };
+                Some(self.attach(id, options).await?)
+            }
+            RunOutput::Discard => None,
+        };
         self.start(id, Default::default()).await?;
         let (mut stdout, mut stderr, mut truncated) = (Vec::new(), Vec::new(), false);
-        if let RunOutput::Capture { limit } = output {
-            let follow = LogsOptions {
-                follow: true,
-                ..Default::default()
-            };
-            let mut logs = self.logs(id, follow).await?;
-            while let Some(frame) = logs.next().await {
+        if let (Some(attached), RunOutput::Capture { limit }) = (attached, output) {
+            // Only the output is needed: dropping the input half leaves the
+            // process's stdin alone (it was not attached).
+            let (mut frames, _input) = attached.into_parts();
+            while let Some(frame) = frames.next().await {
                 match frame? {
                     LogOutput::StdOut { message } | LogOutput::Console { message } => {
                         append(&mut stdout, &message, limit, &mut truncated)

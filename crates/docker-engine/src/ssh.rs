@@ -6,14 +6,13 @@
 //! on Windows too.
 
 use std::ffi::OsString;
-use std::fmt;
 use std::future::Future;
 use std::io;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::process::Stdio;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use api_client_transport::{Dialer, Error, Result};
@@ -54,7 +53,8 @@ impl SshTarget {
         let Some(rest) = url.strip_prefix("ssh://") else {
             return Ok(None);
         };
-        let bad = |reason: &str| Error::invalid("DOCKER_HOST", format!("`{url}`: {reason}"));
+        let shown = crate::context::redact_host(url);
+        let bad = |reason: &str| Error::invalid("DOCKER_HOST", format!("`{shown}`: {reason}"));
         let (authority, tail) = match rest.find(['/', '?', '#']) {
             Some(i) => rest.split_at(i),
             None => (rest, ""),
@@ -232,7 +232,7 @@ impl Spawn {
             }
         });
         Ok(SshStream {
-            stdin,
+            stdin: Some(stdin),
             stdout,
             read_any: false,
             exit: Exit::Running(exit_rx),
@@ -269,7 +269,8 @@ async fn read_bounded(mut stderr: ChildStderr) -> String {
 ///
 /// It is the source of an [`Error::Connect`](crate::Error::Connect) for an
 /// `ssh://` host.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{}", ended(program, *code), said(stderr))]
 pub struct SshFailure {
     program: String,
     code: Option<i32>,
@@ -290,21 +291,22 @@ impl SshFailure {
     }
 }
 
-impl fmt::Display for SshFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.code {
-            Some(code) => write!(f, "`{}` exited with status {code}", self.program)?,
-            None => write!(f, "`{}` was ended by a signal", self.program)?,
-        }
-        if self.stderr.is_empty() {
-            f.write_str(" before the daemon answered, saying nothing on stderr")
-        } else {
-            write!(f, " before the daemon answered: {}", self.stderr)
-        }
+/// How ssh ended, for the message.
+fn ended(program: &str, code: Option<i32>) -> String {
+    match code {
+        Some(code) => format!("`{program}` exited with status {code}"),
+        None => format!("`{program}` was ended by a signal"),
     }
 }
 
-impl std::error::Error for SshFailure {}
+/// What ssh wrote, or that it wrote nothing, for the message.
+fn said(stderr: &str) -> String {
+    if stderr.is_empty() {
+        " before the daemon answered, saying nothing on stderr".to_string()
+    } else {
+        format!(" before the daemon answered: {stderr}")
+    }
+}
 
 enum Exit {
     Running(oneshot::Receiver<SshFailure>),
@@ -314,7 +316,10 @@ enum Exit {
 
 /// One connection: ssh's stdout to read, its stdin to write.
 struct SshStream {
-    stdin: ChildStdin,
+    /// `None` once shut down: closing the pipe is how ssh learns of the end
+    /// of input and passes it on (`docker system dial-stdio` then half-closes
+    /// its connection to the daemon, which sees EOF on the process's stdin).
+    stdin: Option<ChildStdin>,
     stdout: ChildStdout,
     /// Whether the daemon has sent anything: an end after that is the
     /// connection's own business, not a failure of ssh.
@@ -381,7 +386,13 @@ impl AsyncWrite for SshStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        match Pin::new(&mut this.stdin).poll_write(cx, buf) {
+        let Some(stdin) = &mut this.stdin else {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "the connection's input was shut down",
+            )));
+        };
+        match Pin::new(stdin).poll_write(cx, buf) {
             // ssh closed its end of stdin: it is ending, and its exit says why.
             Poll::Ready(Err(e)) => match this.poll_failure(cx) {
                 Poll::Ready(Some(failure)) => Poll::Ready(Err(io::Error::new(
@@ -396,11 +407,21 @@ impl AsyncWrite for SshStream {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().stdin).poll_flush(cx)
+        match &mut self.get_mut().stdin {
+            Some(stdin) => Pin::new(stdin).poll_flush(cx),
+            None => Poll::Ready(Ok(())),
+        }
     }
 
+    /// Closes ssh's stdin (a pipe has no half-close but closing): the remote
+    /// end sees EOF, while ssh's stdout stays open for the rest of the answer.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().stdin).poll_shutdown(cx)
+        let this = self.get_mut();
+        if let Some(stdin) = &mut this.stdin {
+            ready!(Pin::new(stdin).poll_flush(cx))?;
+        }
+        this.stdin = None;
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -451,6 +472,26 @@ mod tests {
 
     fn strings(args: Vec<OsString>) -> Vec<String> {
         args.into_iter().map(|a| a.into_string().unwrap()).collect()
+    }
+
+    /// The messages are the hand-written ones of before thiserror, each
+    /// cause said once (the failure has no source of its own).
+    #[test]
+    fn failure_messages() {
+        let failure = |code, stderr: &str| SshFailure {
+            program: "ssh".into(),
+            code,
+            stderr: stderr.into(),
+        };
+        assert_eq!(
+            failure(Some(255), "Permission denied (publickey).").to_string(),
+            "`ssh` exited with status 255 before the daemon answered: Permission denied (publickey)."
+        );
+        assert_eq!(
+            failure(None, "").to_string(),
+            "`ssh` was ended by a signal before the daemon answered, saying nothing on stderr"
+        );
+        assert!(std::error::Error::source(&failure(Some(1), "x")).is_none());
     }
 
     #[test]

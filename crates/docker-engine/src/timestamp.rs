@@ -1,5 +1,8 @@
 //! [`Timestamp`]: a point in time for `since`/`until` filters, written in any form the
 //! docker CLI accepts for `docker logs --since`.
+//!
+//! RFC 3339 is read by the `time` crate; Go durations (`1h30m`, `250ms`) by
+//! the small parser here, since no crate the workspace keeps reads Go's syntax.
 
 use std::fmt;
 use std::str::FromStr;
@@ -204,108 +207,46 @@ fn parse_unix(text: &str) -> Option<Timestamp> {
     Some(Timestamp { seconds, nanos })
 }
 
-/// `YYYY-MM-DD[Thh[:mm[:ss[.fraction]]]]` followed by `Z` or `±hh:mm`.
+/// `YYYY-MM-DD[Thh[:mm[:ss[.fraction]]]]` followed by `Z` or `±hh:mm`: the
+/// CLI's shorter forms are completed with zeros, then the `time` crate reads
+/// the result as RFC 3339.
 fn parse_rfc3339(text: &str) -> Result<Timestamp, &'static str> {
     const SHAPE: &str = "not an RFC 3339 time like 2024-05-01T10:00:00Z";
-    let bytes = text.as_bytes();
-    let digits = |from: usize, len: usize| -> Result<u32, &'static str> {
-        let part = bytes.get(from..from + len).ok_or(SHAPE)?;
-        if !part.iter().all(u8::is_ascii_digit) {
-            return Err(SHAPE);
-        }
-        Ok(part.iter().fold(0, |n, b| n * 10 + u32::from(b - b'0')))
-    };
-    let expect = |at: usize, what: u8| -> Result<(), &'static str> {
-        if bytes.get(at) == Some(&what) {
-            Ok(())
-        } else {
-            Err(SHAPE)
-        }
-    };
-    let year = digits(0, 4)?;
-    expect(4, b'-')?;
-    let month = digits(5, 2)?;
-    expect(7, b'-')?;
-    let day = digits(8, 2)?;
-    let mut at = 10;
-    let (mut hour, mut minute, mut second, mut nanos) = (0, 0, 0, 0u32);
-    if matches!(bytes.get(at), Some(b'T' | b't')) {
-        hour = digits(at + 1, 2)?;
-        at += 3;
-        if bytes.get(at) == Some(&b':') {
-            minute = digits(at + 1, 2)?;
-            at += 3;
-            if bytes.get(at) == Some(&b':') {
-                second = digits(at + 1, 2)?;
-                at += 3;
-                if bytes.get(at) == Some(&b'.') {
-                    at += 1;
-                    let start = at;
-                    while bytes.get(at).is_some_and(u8::is_ascii_digit) {
-                        at += 1;
-                    }
-                    let frac = &text[start..at];
-                    if frac.is_empty() || frac.len() > 9 {
-                        return Err("the fraction of a second takes 1 to 9 digits");
-                    }
-                    nanos = frac.bytes().fold(0, |n, b| n * 10 + u32::from(b - b'0'))
-                        * 10u32.pow(9 - frac.len() as u32);
-                }
+    let zone_at = if text.ends_with(['Z', 'z']) {
+        text.len() - 1
+    } else {
+        match text.len().checked_sub(6) {
+            Some(at) if text.is_char_boundary(at) && text[at..].starts_with(['+', '-']) => at,
+            _ => {
+                return Err("add a zone (Z or an offset like +02:00): a local time needs the local time zone, which this client does not read")
             }
         }
-    }
-    let offset: i64 = match bytes.get(at) {
-        Some(b'Z' | b'z') if at + 1 == bytes.len() => 0,
-        Some(sign @ (b'+' | b'-')) if at + 6 == bytes.len() => {
-            let h = digits(at + 1, 2)?;
-            expect(at + 3, b':')?;
-            let m = digits(at + 4, 2)?;
-            if h > 23 || m > 59 {
-                return Err("the zone offset is out of range");
-            }
-            let s = i64::from(h * 3600 + m * 60);
-            if *sign == b'-' {
-                -s
-            } else {
-                s
-            }
-        }
-        None => {
-            return Err("add a zone (Z or an offset like +02:00): a local time needs the local time zone, which this client does not read")
-        }
-        _ => return Err(SHAPE),
     };
-    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-        return Err("no such date");
+    let (body, zone) = text.split_at(zone_at);
+    if !body.is_ascii() {
+        return Err(SHAPE);
     }
-    // 60 is a leap second, which the clock folds into the next one.
-    if hour > 23 || minute > 59 || second > 60 {
-        return Err("no such time of day");
+    let padding = match body.len() {
+        10 => "T00:00:00",
+        13 => ":00:00",
+        16 => ":00",
+        _ => "",
+    };
+    if let Some((_, frac)) = body.split_once('.') {
+        if frac.len() > 9 {
+            return Err("the fraction of a second takes 1 to 9 digits");
+        }
     }
-    let days = days_from_civil(i64::from(year), month, day);
-    let local = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second);
-    let seconds = u64::try_from(local - offset).map_err(|_| "before the Unix epoch")?;
-    Ok(Timestamp { seconds, nanos })
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let full = format!("{body}{padding}{zone}");
+    let time = time::OffsetDateTime::parse(&full, &time::format_description::well_known::Rfc3339)
+        .map_err(|_| SHAPE)?;
+    let nanos = time.unix_timestamp_nanos();
+    let seconds =
+        u64::try_from(nanos.div_euclid(1_000_000_000)).map_err(|_| "before the Unix epoch")?;
+    Ok(Timestamp {
+        seconds,
+        nanos: nanos.rem_euclid(1_000_000_000) as u32,
+    })
 }
 
 #[cfg(test)]
@@ -443,12 +384,5 @@ mod tests {
             let expected = Timestamp::from_unix(days as u64 * 86_400 + u64::from(secs), nanos);
             proptest::prop_assert_eq!(text.parse::<Timestamp>().unwrap(), expected);
         }
-    }
-
-    #[test]
-    fn civil_days_match_known_dates() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(days_from_civil(2024, 5, 1), 19_844);
     }
 }

@@ -1,7 +1,25 @@
 //! Readers for fields that Docker-compatible daemons send in more than one
 //! shape. Named from `openapi.json` through `x-deserialize-with`.
 
+use api_client_transport::{decode_json, Request, Result};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
+
+use crate::Docker;
+
+/// Sends a list request and reads the answer as a list, however empty: `[]`,
+/// `null`, or no body at all (podman answers `GET /images/json?digests=true`
+/// with `200` and an empty body when there is nothing to list).
+pub(crate) async fn list<T: DeserializeOwned>(docker: &Docker, request: Request) -> Result<Vec<T>> {
+    let method = request.method().clone();
+    let path = request.path().to_string();
+    let body = docker.send(request).await?.bytes().await?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Vec::new());
+    }
+    let list: Option<Vec<T>> = decode_json(&method, &path, &body)?;
+    Ok(list.unwrap_or_default())
+}
 
 /// An argument list that may also arrive as one string (Podman's compatible
 /// API does this for `Entrypoint`): the string becomes a one-item list, as the
@@ -20,6 +38,19 @@ pub(crate) fn string_or_list<'de, D: Deserializer<'de>>(
         Some(Shape::List(list)) => Some(list),
         Some(Shape::One(one)) => Some(vec![one]),
     })
+}
+
+/// A string enum that a daemon may send as `""` (podman's inspect does for
+/// `HostConfig.CgroupnsMode`): the empty string is the daemon's "unset", so it
+/// reads as `None`, and an inspected configuration can be sent back to create.
+pub(crate) fn empty_as_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: From<String>,
+{
+    Ok(Option::<String>::deserialize(deserializer)?
+        .filter(|s| !s.is_empty())
+        .map(T::from))
 }
 
 #[cfg(test)]

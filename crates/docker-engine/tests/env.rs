@@ -72,13 +72,27 @@ async fn docker_host_selects_the_daemon() {
     let err = Docker::connect().unwrap().ping().await.unwrap_err();
     assert!(err.to_string().contains("http://127.0.0.2:2375"), "{err}");
 
-    // DOCKER_TLS_VERIFY: TLS, and 2376 without a port
+    // DOCKER_TLS_VERIFY with a DOCKER_CERT_PATH that has no ca.pem: refused
+    // at once, naming the file, as the docker CLI refuses it ("open
+    // .../ca.pem: no such file or directory"), never the system roots
     let dir = std::env::temp_dir().join(format!("docker-env-tls-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::env::set_var("DOCKER_TLS_VERIFY", "1");
     std::env::set_var("DOCKER_CERT_PATH", &dir);
+    let err = Docker::connect().unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("DOCKER_CERT_PATH")
+            && text.contains(&format!("{}", dir.join("ca.pem").display())),
+        "{text}"
+    );
+
+    // DOCKER_TLS_VERIFY: TLS, and still 2375 without a port, as the CLI
+    // ("Cannot connect to the Docker daemon at tcp://127.0.0.1:2375")
+    // A self-signed CA made for these tests (no key kept: nothing it signs).
+    std::fs::write(dir.join("ca.pem"), include_str!("fixtures/tls/ca.pem")).unwrap();
     let err = Docker::connect().unwrap().ping().await.unwrap_err();
-    assert!(err.to_string().contains("https://127.0.0.2:2376"), "{err}");
+    assert!(err.to_string().contains("https://127.0.0.2:2375"), "{err}");
 
     // a broken certificate file is named, with the variable, before anything is sent
     std::fs::write(dir.join("ca.pem"), "not a certificate").unwrap();
@@ -90,6 +104,7 @@ async fn docker_host_selects_the_daemon() {
     );
     std::fs::remove_file(dir.join("ca.pem")).unwrap();
     // half a client identity is an error too
+    std::fs::write(dir.join("ca.pem"), include_str!("fixtures/tls/ca.pem")).unwrap();
     std::fs::write(dir.join("cert.pem"), "x").unwrap();
     let err = Docker::connect().unwrap_err();
     assert!(err.to_string().contains("key.pem"), "{err}");

@@ -12,6 +12,9 @@ use docker_engine::frames::{FrameDecoder, FrameError, LogOutput, LogStream};
 use proptest::prelude::*;
 use proptest::sample::Index;
 
+/// The decoders' default frame cap (the client's `max_frame_bytes`).
+const MAX_FRAME: usize = 8 << 20;
+
 type Decoded = (Vec<Result<LogOutput, FrameError>>, Result<(), FrameError>);
 
 /// The format decoded the obvious way, from one contiguous buffer.
@@ -35,6 +38,14 @@ fn reference(data: &[u8]) -> Decoded {
             return (results, Err(FrameError::UnknownStream(kind)));
         }
         let len = u32::from_be_bytes([rest[4], rest[5], rest[6], rest[7]]) as usize;
+        if len > MAX_FRAME {
+            let err = FrameError::TooLarge {
+                len,
+                max: MAX_FRAME,
+            };
+            results.push(Err(err.clone()));
+            return (results, Err(err));
+        }
         if rest.len() - 8 < len {
             let end = Err(FrameError::Truncated {
                 expected: 8 + len,
@@ -211,6 +222,11 @@ proptest! {
                 expected.push(Err(err));
             }
         }
+        for item in &mut expected {
+            if let Err(FrameError::TooLarge { len, .. }) = item {
+                *len = 0;
+            }
+        }
         prop_assert_eq!(got, expected);
     }
 }
@@ -256,6 +272,12 @@ fn collect(mut stream: LogStream) -> Vec<Result<LogOutput, FrameError>> {
                     .downcast_ref::<FrameError>()
                     .cloned()
                     .expect("frame errors carry a FrameError"),
+                // The cap is reported as the client's limit error, which
+                // does not carry the announced length.
+                api_client_transport::Error::Limit { max, limit, .. } => {
+                    assert_eq!(limit, "max_frame_bytes");
+                    FrameError::TooLarge { len: 0, max }
+                }
                 other => panic!("unexpected error {other:?}"),
             }
         }));

@@ -206,18 +206,16 @@ fn end_right_after_header_is_truncated() {
 }
 
 #[test]
-fn huge_declared_length_waits_for_data() {
+fn a_declared_length_over_the_cap_is_refused_at_the_header() {
     let mut bytes = vec![1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff];
     bytes.extend_from_slice(&[b'a'; 4096]);
-    let (results, end) = decode_chunks(&[&bytes[..100], &bytes[100..]]);
-    assert!(results.is_empty());
-    assert_eq!(
-        end,
-        Err(FrameError::Truncated {
-            expected: 8 + u32::MAX as usize,
-            got: 8 + 4096
-        })
-    );
+    let (results, end) = decode_chunks(&[&bytes]);
+    let err = FrameError::TooLarge {
+        len: u32::MAX as usize,
+        max: 8 << 20,
+    };
+    assert_eq!(results, vec![Err(err.clone())]);
+    assert_eq!(end, Err(err));
 }
 
 #[test]

@@ -300,3 +300,63 @@ async fn sequential_requests_reuse_one_ssh_killed_with_the_handle() {
         pids[0]
     );
 }
+
+/// Issue 23 item 14: over ssh, shutting down an exec's input closes ssh's
+/// stdin, so the process sees end of input (as over unix and TLS, and as
+/// `docker -H ssh://... exec -i` does): `wc -c` answers and the stream ends.
+#[tokio::test]
+async fn shutting_down_exec_input_reaches_the_process_through_ssh() {
+    use docker_engine::models::ExecConfig;
+    use docker_engine::StartExecOptions;
+    use tokio::io::AsyncWriteExt;
+    let Some((host, dir)) = setup("shutting_down_exec_input_reaches_the_process_through_ssh")
+    else {
+        return;
+    };
+    let Some(local) = common::docker().await else {
+        return;
+    };
+    let image = image(&local).await;
+    let docker = docker(&host, &dir);
+    let mut cleanup = common::Cleanup::new();
+    let created = docker
+        .containers()
+        .create(&config(&image, &["sleep", "300"]), Default::default())
+        .await
+        .unwrap();
+    cleanup.add(created.id.clone());
+    docker
+        .containers()
+        .start(&created.id, Default::default())
+        .await
+        .unwrap();
+    let exec = docker.exec();
+    let mut config = ExecConfig::default();
+    config.attach_stdin = Some(true);
+    config.attach_stdout = Some(true);
+    config.cmd = Some(vec!["wc".into(), "-c".into()]);
+    let made = exec.create(&created.id, &config).await.unwrap();
+    let mut attached = exec
+        .start(&made.id, StartExecOptions::default())
+        .await
+        .unwrap();
+    attached.input.write_all(b"12345").await.unwrap();
+    attached.input.shutdown().await.unwrap();
+    let shut = std::time::Instant::now();
+    // A generous deadline that only a hang misses (before the fix: forever).
+    let out = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        let mut out = Vec::new();
+        while let Some(frame) = attached.output.next().await {
+            if let LogOutput::StdOut { message } = frame.unwrap() {
+                out.extend_from_slice(&message);
+            }
+        }
+        out
+    })
+    .await
+    .expect("wc never saw the end of its input");
+    eprintln!("wc answered {:?} after shutdown", shut.elapsed());
+    assert_eq!(String::from_utf8_lossy(&out).trim(), "5");
+    // Writing after the shutdown is an error, not a silent loss.
+    assert!(attached.input.write_all(b"x").await.is_err());
+}

@@ -108,14 +108,35 @@ async fn docker_tls_verify_and_docker_cert_path_are_honoured() {
     let Some((dir, host)) = setup("docker_tls_verify_and_docker_cert_path_are_honoured") else {
         return;
     };
-    // Without a port, TLS means 2376: the port the daemon listens on here.
-    let portless = host.strip_suffix(":2376").unwrap_or(&host);
-    std::env::set_var("DOCKER_HOST", portless);
+    std::env::set_var("DOCKER_HOST", &host);
     std::env::set_var("DOCKER_TLS_VERIFY", "1");
     std::env::set_var("DOCKER_CERT_PATH", &dir);
     let outcome = Docker::connect().unwrap().ping().await;
+    // Without a port: 2375 even with TLS, as the docker CLI dials it (nothing
+    // listens there; both fail naming it). Issue 23 item 19.
+    let portless = host
+        .rsplit_once(':')
+        .map_or(host.as_str(), |(h, _)| h)
+        .to_string();
+    std::env::set_var("DOCKER_HOST", &portless);
+    let ours = Docker::connect().unwrap().ping().await;
+    let cli = std::path::Path::new("/usr/local/bin/docker")
+        .exists()
+        .then(|| {
+            std::process::Command::new("/usr/local/bin/docker")
+                .arg("version")
+                .output()
+                .unwrap()
+        });
     for name in ["DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"] {
         std::env::remove_var(name);
     }
     outcome.unwrap();
+    let err = ours.unwrap_err();
+    let dialled = format!("{}:2375", portless.trim_start_matches("tcp://"));
+    assert!(err.to_string().contains(&dialled), "{err}");
+    if let Some(cli) = cli {
+        let said = String::from_utf8_lossy(&cli.stderr);
+        assert!(said.contains(&dialled), "{said}");
+    }
 }

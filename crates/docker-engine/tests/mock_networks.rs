@@ -198,6 +198,7 @@ async fn network_create_sends_the_body() {
         .match_header("content-type", "application/json")
         .match_body(Matcher::Json(json!({
             "Name": "dnet-back",
+            "CheckDuplicate": true,
             "Driver": "bridge",
             "Internal": true,
             "Labels": {"team": "dnet"}

@@ -157,7 +157,8 @@ async fn events_send_since_until_filters_and_decode_each_line() {
         .mock("GET", "/v1.45/events")
         .match_query(Matcher::AllOf(vec![
             q("since", "1796045342.000000000"),
-            q("until", "10m"),
+            // `10m` converted as the CLI converts it: Unix seconds, nine decimals.
+            Matcher::Regex(r"(^|&)until=\d{10}\.\d{9}(&|$)".into()),
             q("filters", r#"{"container":["c1"],"type":["container"]}"#),
         ]))
         .with_header("content-type", "application/json")
@@ -216,27 +217,73 @@ async fn events_garbage_ends_the_stream_with_a_decode_error() {
     assert!(events.next().await.is_none());
 }
 
+/// Issue 23 item 15: RFC 3339 and Go durations are sent as Unix seconds with
+/// the fraction kept, as the docker CLI sends them (dockerd reads no other form).
 #[tokio::test]
-async fn events_errors_and_empty_times() {
+async fn events_times_are_converted_as_the_cli_does() {
     let mut server = Server::new_async().await;
     let m = server
         .mock("GET", "/v1.45/events")
-        .match_query(q("since", "yesterday"))
-        .with_status(400)
-        .with_body(daemon_error(
-            "failed to parse value yesterday as a timestamp",
-        ))
+        .match_query(Matcher::AllOf(vec![
+            q("since", "1700000000.123456789"),
+            q("until", "1700003600.000000000"),
+        ]))
+        .with_body("")
+        .expect(1)
+        .create_async()
+        .await;
+    let options = EventsOptions {
+        since: Some("2023-11-14T22:13:20.123456789Z".into()),
+        until: Some("2023-11-15T00:13:20+01:00".into()),
+        ..Default::default()
+    };
+    let events: Vec<_> = pinned(&server, "1.45")
+        .events(options)
+        .await
+        .unwrap()
+        .collect()
+        .await;
+    assert!(events.is_empty());
+    m.assert_async().await;
+
+    // A Go duration counts back from the local clock.
+    let m = server
+        .mock("GET", "/v1.45/events")
+        .match_query(Matcher::Regex(r"^since=\d{10}\.\d{9}$".into()))
+        .with_body("")
+        .expect(1)
+        .create_async()
+        .await;
+    let options = EventsOptions {
+        since: Some("1h30m".into()),
+        ..Default::default()
+    };
+    let _ = pinned(&server, "1.45").events(options).await.unwrap();
+    m.assert_async().await;
+}
+
+#[tokio::test]
+async fn events_errors_and_empty_times() {
+    let mut server = Server::new_async().await;
+    let never = server
+        .mock("GET", "/v1.45/events")
+        .expect(0)
         .create_async()
         .await;
     let docker = pinned(&server, "1.45");
+    // A time in no form the CLI reads is refused before anything is sent.
     let options = EventsOptions {
         since: Some("yesterday".into()),
         ..Default::default()
     };
     let err = docker.events(options).await.unwrap_err();
-    m.assert_async().await;
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    assert!(
+        matches!(&err, Error::InvalidInput { field, .. } if field == "since"),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("yesterday"), "{err}");
+    never.assert_async().await;
+    never.remove_async().await;
     let options = EventsOptions {
         until: Some(" ".into()),
         ..Default::default()
@@ -274,60 +321,136 @@ fn run_config() -> ContainerCreateRequest {
     config
 }
 
+/// A fake daemon for `run`: one request per connection, each head recorded
+/// in order. `attach` is answered `101` at once, its frames written only
+/// after `start` arrived (as a real daemon does); `start` answers
+/// `start_status`.
+async fn run_daemon(start_status: u16) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::sync::{Arc, Mutex};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("tcp://{}", listener.local_addr().unwrap());
+    let heads = Arc::new(Mutex::new(Vec::new()));
+    let seen = heads.clone();
+    let started = Arc::new(tokio::sync::Notify::new());
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let (seen, started) = (seen.clone(), started.clone());
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if sock.read_exact(&mut byte).await.is_err() {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let len = head.lines().find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length: ")
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                });
+                let mut body = vec![0u8; len.unwrap_or(0)];
+                let _ = sock.read_exact(&mut body).await;
+                let line = head.lines().next().unwrap_or("").to_string();
+                seen.lock().unwrap().push(line.clone());
+                let plain = |status: u16, json: &str| {
+                    format!(
+                        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}",
+                        json.len()
+                    )
+                };
+                let answer = if line.starts_with("POST /v1.45/containers/create") {
+                    plain(201, r#"{"Id":"c1","Warnings":[]}"#)
+                } else if line.starts_with("POST /v1.45/containers/c1/wait") {
+                    plain(200, r#"{"StatusCode":3}"#)
+                } else if line.starts_with("POST /v1.45/containers/c1/start") {
+                    started.notify_waiters();
+                    if start_status == 204 {
+                        "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n".to_string()
+                    } else {
+                        plain(
+                            start_status,
+                            r#"{"message":"exec: \"nope\": executable file not found"}"#,
+                        )
+                    }
+                } else if line.starts_with("POST /v1.45/containers/c1/attach") {
+                    let notified = started.notified();
+                    let upgrade = "HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.multiplexed-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n";
+                    if sock.write_all(upgrade.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    notified.await;
+                    let mut out = frame(1, b"hello world\n");
+                    out.extend(frame(2, b"oops\n"));
+                    let _ = sock.write_all(&out).await;
+                    let _ = sock.shutdown().await;
+                    return;
+                } else if line.starts_with("DELETE /v1.45/containers/c1") {
+                    "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n".to_string()
+                } else {
+                    plain(404, r#"{"message":"unexpected"}"#)
+                };
+                let _ = sock.write_all(answer.as_bytes()).await;
+                let _ = sock.shutdown().await;
+            });
+        }
+    });
+    (url, heads)
+}
+
+fn run_docker(url: &str) -> Docker {
+    Docker::builder()
+        .host(url)
+        .api_version("1.45".parse().unwrap())
+        .retry(docker_engine::RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+/// As `docker run`: wait (`next-exit`) and attach registered before start,
+/// the output read from the attached stream, the exit code from wait, then
+/// the container removed with its volumes.
 #[tokio::test]
-async fn run_creates_waits_starts_logs_and_removes() {
-    let mut server = Server::new_async().await;
-    let create = server
-        .mock("POST", "/v1.45/containers/create")
-        .match_query(q("name", "dnet-run"))
-        .match_body(Matcher::PartialJson(json!({"Image": "busybox"})))
-        .with_status(201)
-        .with_body(r#"{"Id":"c1","Warnings":[]}"#)
-        .create_async()
-        .await;
-    let wait = server
-        .mock("POST", "/v1.45/containers/c1/wait")
-        .match_query(q("condition", "next-exit"))
-        .with_body(r#"{"StatusCode":3}"#)
-        .create_async()
-        .await;
-    let start = server
-        .mock("POST", "/v1.45/containers/c1/start")
-        .with_status(204)
-        .create_async()
-        .await;
-    let mut body = frame(1, b"hello world\n");
-    body.extend(frame(2, b"oops\n"));
-    let logs = server
-        .mock("GET", "/v1.45/containers/c1/logs")
-        .match_query(Matcher::AllOf(vec![
-            q("follow", "true"),
-            q("stdout", "true"),
-            q("stderr", "true"),
-        ]))
-        .with_header("content-type", "application/vnd.docker.multiplexed-stream")
-        .with_body(body)
-        .create_async()
-        .await;
-    let remove = server
-        .mock("DELETE", "/v1.45/containers/c1")
-        .match_query(Matcher::AllOf(vec![q("force", "true"), q("v", "true")]))
-        .with_status(204)
-        .create_async()
-        .await;
+async fn run_waits_and_attaches_before_start_then_removes() {
+    let (url, heads) = run_daemon(204).await;
     let options = RunOptions {
         name: Some("dnet-run".into()),
         output: RunOutput::Capture { limit: 5 },
         ..Default::default()
     };
-    let done = pinned(&server, "1.45")
-        .containers()
-        .run(&run_config(), options)
-        .await
-        .unwrap();
-    for m in [&create, &wait, &start, &logs, &remove] {
-        m.assert_async().await;
+    let done = tokio::time::timeout(
+        Duration::from_secs(30),
+        run_docker(&url).containers().run(&run_config(), options),
+    )
+    .await
+    .expect("run hung")
+    .unwrap();
+    let heads = heads.lock().unwrap().clone();
+    let at = |what: &str| {
+        heads
+            .iter()
+            .position(|h| h.starts_with(what))
+            .unwrap_or_else(|| panic!("no {what} in {heads:?}"))
+    };
+    assert!(heads[at("POST /v1.45/containers/create")].contains("name=dnet-run"));
+    let wait = at("POST /v1.45/containers/c1/wait");
+    assert!(heads[wait].contains("condition=next-exit"), "{heads:?}");
+    let attach = at("POST /v1.45/containers/c1/attach");
+    for part in ["stream=true", "stdout=true", "stderr=true"] {
+        assert!(heads[attach].contains(part), "{heads:?}");
     }
+    assert!(!heads[attach].contains("logs=true"), "{heads:?}");
+    let start = at("POST /v1.45/containers/c1/start");
+    assert!(wait < start && attach < start, "{heads:?}");
+    let remove = at("DELETE /v1.45/containers/c1");
+    assert!(start < remove, "{heads:?}");
+    assert!(
+        heads[remove].contains("force=true") && heads[remove].contains("v=true"),
+        "{heads:?}"
+    );
+    assert!(!heads.iter().any(|h| h.contains("/logs")), "{heads:?}");
     assert_eq!(done.exit_code, 3);
     assert_eq!(done.stdout, b"hello");
     assert_eq!(done.stderr, b"oops\n");
@@ -336,42 +459,27 @@ async fn run_creates_waits_starts_logs_and_removes() {
 
 #[tokio::test]
 async fn run_removes_the_container_when_start_fails() {
-    let mut server = Server::new_async().await;
-    let _create = server
-        .mock("POST", "/v1.45/containers/create")
-        .with_status(201)
-        .with_body(r#"{"Id":"c2","Warnings":[]}"#)
-        .create_async()
-        .await;
-    let _wait = server
-        .mock("POST", "/v1.45/containers/c2/wait")
-        .match_query(Matcher::Any)
-        .with_body(r#"{"StatusCode":0}"#)
-        .create_async()
-        .await;
-    let _start = server
-        .mock("POST", "/v1.45/containers/c2/start")
-        .with_status(500)
-        .with_body(daemon_error("exec: \"nope\": executable file not found"))
-        .create_async()
-        .await;
-    let remove = server
-        .mock("DELETE", "/v1.45/containers/c2")
-        .match_query(Matcher::AllOf(vec![q("force", "true"), q("v", "true")]))
-        .with_status(204)
-        .expect(1)
-        .create_async()
-        .await;
-    let err = pinned(&server, "1.45")
-        .containers()
-        .run(&run_config(), Default::default())
-        .await
-        .unwrap_err();
+    let (url, heads) = run_daemon(500).await;
+    let err = tokio::time::timeout(
+        Duration::from_secs(30),
+        run_docker(&url)
+            .containers()
+            .run(&run_config(), Default::default()),
+    )
+    .await
+    .expect("run hung")
+    .unwrap_err();
     assert!(
         err.to_string().contains("executable file not found"),
         "{err}"
     );
-    remove.assert_async().await;
+    let heads = heads.lock().unwrap().clone();
+    assert!(
+        heads
+            .iter()
+            .any(|h| h.starts_with("DELETE /v1.45/containers/c1?") && h.contains("force=true")),
+        "{heads:?}"
+    );
 }
 
 #[tokio::test]

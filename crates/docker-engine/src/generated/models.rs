@@ -2937,7 +2937,11 @@ pub struct HostConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cap_drop: Option<Vec<String>>,
     /// Cgroup namespace of a container: its own, or the host one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::tolerant::empty_as_none"
+    )]
     pub cgroupns_mode: Option<CgroupnsMode>,
     /// DNS servers.
     #[serde(skip_serializing_if = "Option::is_none")]

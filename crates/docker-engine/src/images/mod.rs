@@ -15,7 +15,7 @@ use crate::models::{
     IdResponse, ImageDeleteResponseItem, ImageInspect, ImagePruneResponse, ImageSearchResponseItem,
     ImageSummary, PushImageInfo,
 };
-use crate::registry_auth::{registry_config_header, X_REGISTRY_AUTH, X_REGISTRY_CONFIG};
+use crate::registry_auth::attach_config;
 use crate::version::since;
 use crate::Docker;
 
@@ -128,7 +128,7 @@ impl Images {
         if options.digests {
             r = r.query_pair("digests", "true");
         }
-        self.docker.send(r).await?.json().await
+        crate::tolerant::list(&self.docker, r).await
     }
 
     /// Pulls an image (`name[:tag]` or `name@digest`; no tag means `latest`) and
@@ -160,7 +160,7 @@ impl Images {
             r = r.query_pair("platform", platform);
         }
         if let Some(auth) = &options.auth {
-            r = r.header(X_REGISTRY_AUTH, auth.header_value()?);
+            r = auth.attach(r)?;
         }
         self.progress(r.timeout(LONG_CALL)).await
     }
@@ -212,7 +212,7 @@ impl Images {
         }
         // The daemon wants the header even for an anonymous push: `{}` says "none".
         let auth = options.auth.unwrap_or_default();
-        r = r.header(X_REGISTRY_AUTH, auth.header_value()?);
+        r = auth.attach(r)?;
         self.progress(r.timeout(LONG_CALL)).await
     }
 
@@ -335,10 +335,7 @@ impl Images {
             }
         }
         if !options.registry_auth.is_empty() {
-            r = r.header(
-                X_REGISTRY_CONFIG,
-                registry_config_header(&options.registry_auth)?,
-            );
+            r = attach_config(&options.registry_auth, r)?;
         }
         let r = r.stream(context, "application/x-tar").timeout(LONG_CALL);
         self.progress(r).await
@@ -559,7 +556,7 @@ impl Images {
             .request(Method::GET, &["distribution", reference, "json"])
             .await?;
         if let Some(auth) = &options.auth {
-            r = r.header(X_REGISTRY_AUTH, auth.header_value()?);
+            r = auth.attach(r)?;
         }
         self.docker.send(r).await?.json().await
     }

@@ -41,7 +41,9 @@ pub struct ListImagesOptions {
     pub filters: Filters,
     /// Compute `SharedSize` (API 1.42+).
     pub shared_size: bool,
-    /// Fill in `RepoDigests`.
+    /// Fill in `RepoDigests` (dockerd fills them in anyway, and the docker
+    /// CLI never sends this). Podman 4.3 answers it with `200` and an empty
+    /// body, which reads as an empty list: leave it `false` there.
     pub digests: bool,
 }
 

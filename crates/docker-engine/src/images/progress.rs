@@ -110,13 +110,18 @@ impl Progress<BuildInfo> {
             .iter()
             .rev()
             .find_map(|m| m.aux.as_ref().and_then(|a| a.id.clone()));
-        // The classic builder of older daemons only prints "Successfully built <id>".
+        // The classic builder of older daemons only prints "Successfully built <id>";
+        // a quiet build (`quiet`) prints nothing but the id: `sha256:<hex>` from
+        // dockerd, the bare hex from podman (given back with its `sha256:`).
         let from_text = || {
             messages.iter().rev().find_map(|m| {
-                m.stream
-                    .as_deref()
-                    .and_then(|s| s.trim().strip_prefix("Successfully built "))
-                    .map(|id| id.trim().to_string())
+                let text = m.stream.as_deref()?.trim();
+                if let Some(id) = text.strip_prefix("Successfully built ") {
+                    return Some(id.trim().to_string());
+                }
+                let hex = text.strip_prefix("sha256:").unwrap_or(text);
+                (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+                    .then(|| format!("sha256:{hex}"))
             })
         };
         Ok(from_aux.or_else(from_text))
