@@ -148,7 +148,7 @@ struct TempDir(std::path::PathBuf);
 impl TempDir {
     fn new(tag: &str) -> Self {
         let dir = std::env::temp_dir().join(format!(
-            "docker-engine-issue23-{tag}-{}",
+            "docker-engine-limits-{tag}-{}",
             std::process::id()
         ));
         let _ = std::fs::remove_dir_all(&dir);
