@@ -204,7 +204,7 @@ const CI: &[(&str, Step)] = &[
         Step::Cargo(&["test", "--workspace"], None),
     ),
     (
-        "DOCKER_HOST=unix:///run/podman-ci/podman.sock cargo test -p docker-engine --test live --test context",
+        "DOCKER_HOST=unix:///run/podman-ci/podman.sock cargo test -p docker-engine --test live --test live_cli_parity --test context",
         // The live suite again, against podman's Docker-compatible service (setup starts it).
         Step::Cargo(
             &[
@@ -213,6 +213,8 @@ const CI: &[(&str, Step)] = &[
                 "docker-engine",
                 "--test",
                 "live",
+                "--test",
+                "live_cli_parity",
                 "--test",
                 "context",
             ],
