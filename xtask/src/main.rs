@@ -36,13 +36,11 @@
 //!   is compiled under the features of the operations that reach it (`#[cfg(any(..))]` and
 //!   rustdoc's note), always if an ungated operation reaches it or none does. On a schema: hand-
 //!   written code behind that feature uses it.
-//! - `x-rust-derive: ["Serialize" | "Deserialize"]` (schema), with `x-rust-derive-reason`: a
-//!   serde direction hand-written code needs beyond the rule: a model implements `Serialize` and
-//!   `Validate` when a request sends it, `Deserialize` when an answer holds it, both when no
-//!   operation reaches it.
 //!
-//! `minLength`/`maxLength`/`pattern`/`format: uuid`/`minimum`/`maximum`/`exclusive*`/
-//! `minItems`/`maxItems` become `api_client_transport::Validate` checks; patterns must compile with
+//! Every model derives both `Serialize` and `Deserialize`. What a request sends (and what
+//! no operation reaches) also implements `api_client_transport::Validate`: its
+//! `minLength`/`maxLength`/`pattern`/`format: uuid`/`format: url` (or `uri`: an absolute
+//! http(s) URL)/`minimum`/`maximum`/`exclusive*`/`minItems`/`maxItems` become checks; patterns must compile with
 //! api-client-transport's ECMA-262 matcher (`validate::pattern_error`), or generation fails.
 
 mod codegen;

@@ -692,8 +692,7 @@ fn directions_spec() -> serde_json::Value {
             "Shared": { "type": "object", "properties": { "n": { "type": "integer" } } },
             "FeatA": { "type": "object", "properties": { "shared": r("Shared") } },
             "FeatB": { "type": "object", "properties": { "shared": r("Shared"), "level": r("Level") } },
-            "Hand": { "type": "object", "properties": { "n": { "type": "integer", "maximum": 3 } },
-                "x-rust-derive": ["Serialize"], "x-rust-derive-reason": "a test writes it" },
+            "Hand": { "type": "object", "properties": { "n": { "type": "integer", "maximum": 3 } } },
             "Loose": { "type": "object", "properties": { "n": { "type": "integer" } } },
             "Own": { "type": "object", "x-feature": "c", "properties": { "n": { "type": "integer" } } }
         } }
@@ -701,7 +700,7 @@ fn directions_spec() -> serde_json::Value {
 }
 
 #[test]
-fn each_model_implements_the_serde_directions_it_is_used_in() {
+fn every_model_goes_both_ways_and_what_is_sent_is_checked() {
     let code = gen(directions_spec());
     let derive = |decl: &str| {
         let head = head_of(&code, decl);
@@ -711,46 +710,43 @@ fn each_model_implements_the_serde_directions_it_is_used_in() {
             .unwrap()
             .to_string()
     };
-    // Sent only: written and checked, never read.
+    // Sent: written, read and checked.
     assert!(
-        derive("pub struct Req {").ends_with("serde::Serialize)]"),
+        derive("pub struct Req {").ends_with("serde::Serialize, serde::Deserialize)]"),
         "{code}"
     );
     assert!(
         code.contains("impl api_client_transport::Validate for Req "),
         "{code}"
     );
-    // Answered only: read, not written, not checked, no serialize-only attributes.
+    // Answered only: read and written (so a caller can log or cache it), never checked;
+    // an absent optional field stays absent when written back.
     assert!(
-        derive("pub struct Resp {").ends_with("Default, serde::Deserialize)]"),
+        derive("pub struct Resp {").ends_with("Default, serde::Serialize, serde::Deserialize)]"),
         "{code}"
     );
     assert!(!code.contains("Validate for Resp "), "{code}");
     let resp = &code[code.find("pub struct Resp {").unwrap()..];
     let resp = &resp[..resp.find("\n}\n").unwrap()];
-    assert!(!resp.contains("skip_serializing_if"), "{resp}");
+    assert!(resp.contains("skip_serializing_if"), "{resp}");
     assert!(resp.contains("null_as_default"), "{resp}");
-    // Both ways: the enum in both is written, checked and read.
-    assert!(code.contains("impl serde::Serialize for Kind "), "{code}");
-    assert!(
-        code.contains("impl<'de> serde::Deserialize<'de> for Kind "),
-        "{code}"
-    );
+    // Enums: both directions everywhere; checked where sent.
+    for e in ["Kind", "Level"] {
+        assert!(code.contains(&format!("impl serde::Serialize for {e} ")), "{code}");
+        assert!(
+            code.contains(&format!("impl<'de> serde::Deserialize<'de> for {e} ")),
+            "{code}"
+        );
+    }
     assert!(code.contains("Validate for Kind "), "{code}");
-    // An integer enum only answered: read (with its helper), neither written nor checked.
-    assert!(
-        code.contains("impl<'de> serde::Deserialize<'de> for Level "),
-        "{code}"
-    );
-    assert!(!code.contains("impl serde::Serialize for Level "), "{code}");
     assert!(!code.contains("Validate for Level "), "{code}");
     assert!(code.contains("fn deserialize_int_enum<"), "{code}");
-    // `x-rust-derive` adds a direction; what nothing reaches goes both ways.
+    // Only answered, but both ways; what nothing reaches is checked too.
     assert!(
         derive("pub struct Hand {").ends_with("serde::Serialize, serde::Deserialize)]"),
         "{code}"
     );
-    assert!(code.contains("Validate for Hand "), "{code}");
+    assert!(!code.contains("Validate for Hand "), "{code}");
     assert!(
         derive("pub struct Loose {").ends_with("serde::Serialize, serde::Deserialize)]"),
         "{code}"
@@ -853,19 +849,9 @@ fn bad_vendor_keys_are_refused_with_their_place() {
     let err = model::build(&spec).err().unwrap();
     assert!(err.contains("get /a") && err.contains("x-feature"), "{err}");
 
+    // The retired one-direction key is refused, not silently ignored.
     let mut spec = directions_spec();
-    spec["components"]["schemas"]["Hand"]
-        .as_object_mut()
-        .unwrap()
-        .remove("x-rust-derive-reason");
-    let err = model::build(&spec).err().unwrap();
-    assert!(
-        err.contains("Hand") && err.contains("x-rust-derive-reason"),
-        "{err}"
-    );
-
-    let mut spec = directions_spec();
-    spec["components"]["schemas"]["Hand"]["x-rust-derive"] = json!(["Clone"]);
+    spec["components"]["schemas"]["Hand"]["x-rust-derive"] = json!(["Deserialize"]);
     let err = model::build(&spec).err().unwrap();
     assert!(
         err.contains("Hand") && err.contains("x-rust-derive"),

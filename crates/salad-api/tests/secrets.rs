@@ -7,8 +7,9 @@ mod common;
 use common::*;
 use mockito::Matcher;
 use salad_api::models::{
-    ContainerLogging, ContainerLoggingDatadog, ContainerLoggingHttp,
+    ContainerLoggingDatadog, ContainerLoggingHttp,
     ContainerLoggingHttpCompression, ContainerLoggingHttpFormat, ContainerRegistryAuthentication,
+    CreateContainerLogging,
     ContainerRegistryAuthenticationAwsEcr, ContainerRegistryAuthenticationBasic,
     ContainerRegistryAuthenticationGcpGar, ContainerResourceRequirements, ContainerRestartPolicy,
     CreateContainer, CreateContainerGroup, UpdateContainer, UpdateContainerGroup,
@@ -32,7 +33,7 @@ fn body(password: &str, dd_key: &str) -> CreateContainerGroup {
             priority: None,
             environment_variables: None,
             logging: Some({
-                let mut logging = ContainerLogging::new();
+                let mut logging = CreateContainerLogging::new();
                 logging.datadog = Some(ContainerLoggingDatadog::new(
                     "http-intake.logs.datadoghq.com",
                     dd_key,
