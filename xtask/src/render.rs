@@ -663,14 +663,10 @@ impl Ctx<'_> {
                     // reads both as empty rather than failing the whole call.
                     let null_list = answer
                         && matches!(unalias(&f.ty, self.by_name, 0), Ty::Vec(_) | Ty::Map(_));
-                    let with = f
-                        .deserialize_with
-                        .clone()
-                        .or_else(|| {
-                            null_list.then(|| {
-                                "api_client_transport::__private::null_as_default".to_string()
-                            })
-                        });
+                    let with = f.deserialize_with.clone().or_else(|| {
+                        null_list
+                            .then(|| "api_client_transport::__private::null_as_default".to_string())
+                    });
                     if let Some(with) = &with {
                         if !attrs.iter().any(|a| a.starts_with("default")) {
                             attrs.push("default".into());

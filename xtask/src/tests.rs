@@ -732,7 +732,10 @@ fn every_model_goes_both_ways_and_what_is_sent_is_checked() {
     assert!(resp.contains("null_as_default"), "{resp}");
     // Enums: both directions everywhere; checked where sent.
     for e in ["Kind", "Level"] {
-        assert!(code.contains(&format!("impl serde::Serialize for {e} ")), "{code}");
+        assert!(
+            code.contains(&format!("impl serde::Serialize for {e} ")),
+            "{code}"
+        );
         assert!(
             code.contains(&format!("impl<'de> serde::Deserialize<'de> for {e} ")),
             "{code}"

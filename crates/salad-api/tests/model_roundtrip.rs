@@ -20,7 +20,10 @@ fn round_trip<T: Serialize + DeserializeOwned + PartialEq + Debug>(what: &str, v
         .unwrap_or_else(|e| panic!("{what}: the model does not serialize: {e}"));
     let second: T = serde_json::from_value(written.clone())
         .unwrap_or_else(|e| panic!("{what}: the written JSON does not decode: {e}\n{written}"));
-    assert_eq!(first, second, "{what}: differs after a round trip\n{written}");
+    assert_eq!(
+        first, second,
+        "{what}: differs after a round trip\n{written}"
+    );
     written
 }
 
@@ -81,7 +84,10 @@ fn every_answer_example_round_trips() {
                     };
                     let name = r.rsplit('/').next().unwrap();
                     let what = format!("{method} {path} {code} ({name})");
-                    assert!(by_schema(name, &what, example), "{what}: add the model to the list");
+                    assert!(
+                        by_schema(name, &what, example),
+                        "{what}: add the model to the list"
+                    );
                     seen += 1;
                 }
             }
@@ -93,12 +99,16 @@ fn every_answer_example_round_trips() {
 
 #[test]
 fn unknown_values_absent_fields_and_null_lists_survive() {
-    let mut queue = spec()["paths"]["/organizations/{organization_name}/projects/{project_name}/queues/{queue_name}"]
-        ["get"]["responses"]["200"]["content"]["application/json"]["example"]
+    let mut queue = spec()["paths"]
+        ["/organizations/{organization_name}/projects/{project_name}/queues/{queue_name}"]["get"]
+        ["responses"]["200"]["content"]["application/json"]["example"]
         .clone();
     // A list sent as null reads as empty, and is written back as [].
     queue["container_groups"] = Value::Null;
-    queue.as_object_mut().unwrap().remove("current_queue_length");
+    queue
+        .as_object_mut()
+        .unwrap()
+        .remove("current_queue_length");
     let written = round_trip::<Queue>("queue", &queue);
     assert_eq!(written["container_groups"], json!([]));
     // An absent optional field stays absent (no `null` invented).

@@ -7,13 +7,12 @@ mod common;
 use common::*;
 use mockito::Matcher;
 use salad_api::models::{
-    ContainerLoggingDatadog, ContainerLoggingHttp,
-    ContainerLoggingHttpCompression, ContainerLoggingHttpFormat, ContainerRegistryAuthentication,
-    CreateContainerLogging,
+    ContainerLoggingDatadog, ContainerLoggingHttp, ContainerLoggingHttpCompression,
+    ContainerLoggingHttpFormat, ContainerRegistryAuthentication,
     ContainerRegistryAuthenticationAwsEcr, ContainerRegistryAuthenticationBasic,
     ContainerRegistryAuthenticationGcpGar, ContainerResourceRequirements, ContainerRestartPolicy,
-    CreateContainer, CreateContainerGroup, UpdateContainer, UpdateContainerGroup,
-    UpdateContainerLogging,
+    CreateContainer, CreateContainerGroup, CreateContainerLogging, UpdateContainer,
+    UpdateContainerGroup, UpdateContainerLogging,
 };
 use salad_api::{Error, Patch, Secret};
 use serde_json::json;

@@ -9,12 +9,12 @@ mod common;
 use common::*;
 use mockito::Matcher;
 use salad_api::models::{
-    ContainerGroupPriority, ContainerGroupProbe, ContainerGroupProbeHttp, ContainerGroupProbeHttpHeader,
-    ContainerLoggingHttpCompression, ContainerLoggingHttpFormat, ContainerLoggingHttpHeader,
-    ContainerProbeHttpScheme, ContainerResourceRequirements, ContainerRestartPolicy,
-    CreateContainer, CreateContainerGroup, CreateContainerLogging, CreateContainerLoggingHttp,
-    CreateInferenceEndpointJob, CreateQueue, CreateQueueJob, UpdateContainer,
-    UpdateContainerGroup, UpdateQueue,
+    ContainerGroupPriority, ContainerGroupProbe, ContainerGroupProbeHttp,
+    ContainerGroupProbeHttpHeader, ContainerLoggingHttpCompression, ContainerLoggingHttpFormat,
+    ContainerLoggingHttpHeader, ContainerProbeHttpScheme, ContainerResourceRequirements,
+    ContainerRestartPolicy, CreateContainer, CreateContainerGroup, CreateContainerLogging,
+    CreateContainerLoggingHttp, CreateInferenceEndpointJob, CreateQueue, CreateQueueJob,
+    UpdateContainer, UpdateContainerGroup, UpdateQueue,
 };
 use salad_api::{Error, Patch};
 use serde_json::{json, Value};
@@ -32,7 +32,9 @@ fn body_of(request: &mockito::Request) -> Value {
         .unwrap_or(Value::Null)
 }
 
-fn group_with_http_logging(headers: Option<Vec<ContainerLoggingHttpHeader>>) -> CreateContainerGroup {
+fn group_with_http_logging(
+    headers: Option<Vec<ContainerLoggingHttpHeader>>,
+) -> CreateContainerGroup {
     let mut http = CreateContainerLoggingHttp::new(
         "logs.example.com",
         443,
@@ -115,7 +117,11 @@ async fn urls_are_checked_before_sending_and_never_quoted() {
         .expect(0)
         .create_async()
         .await;
-    for bad in ["not a url", "ftp://hooks.example.com/x", "hooks.example.com/done"] {
+    for bad in [
+        "not a url",
+        "ftp://hooks.example.com/x",
+        "hooks.example.com/done",
+    ] {
         let mut job = CreateQueueJob::new(&json!({ "frame": 1 })).unwrap();
         job.webhook = Some(bad.into());
         let err = queues(&server).create_job(QUEUE, &job).await.unwrap_err();
