@@ -1185,9 +1185,9 @@ pub struct SearchContainerReq {
     /// Containers whose command contains this.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
-    /// Containers in this state (sent as its integer).
+    /// Containers in this state, sent as an integer. Any integer is accepted (the known states are those of `StatusType`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<StatusType>,
+    pub status: Option<crate::models::StatusType>,
     /// The `is_active` field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
@@ -1255,10 +1255,6 @@ impl SearchContainerReq {
 
 impl api_client_transport::Validate for SearchContainerReq {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
-        api_client_transport::Validate::validate_at(
-            &self.status,
-            &api_client_transport::validate::field(path, "status"),
-        )?;
         api_client_transport::Validate::validate_at(
             &self.filters,
             &api_client_transport::validate::field(path, "filters"),
