@@ -72,7 +72,7 @@ commands:
                       seed the registry, then run the docker-engine example that pulls and runs
   spec-drift [--specs DIR]
                       compare each crate's openapi.json with its upstream spec (DIR, else
-                      $SPEC_DRIFT_SPECS, else ../shared/specs; absent -> skipped); every
+                      $SPEC_DRIFT_SPECS, else the vendored specs/; absent -> failure); every
                       difference must be listed in crates/<crate>/spec-departures.txt
   features PACKAGE    clippy -D warnings on PACKAGE's library with no features, then with
                       each feature alone (part of ci, for docker-engine)

@@ -439,16 +439,17 @@ fn structs_that_hold_themselves_are_boxed_and_repeated_enum_values_dropped() {
     assert_eq!(code.matches("1 => Self::").count(), 1, "{code}");
 }
 
-/// The upstream specs (beside the repository, in shared/specs, when present) are far
-/// larger and wordier than ours: everything in them must still come out as valid,
-/// formatted Rust.
+/// The upstream specs (vendored in specs/) are far larger and wordier than ours:
+/// everything in them must still come out as valid, formatted Rust.
 #[test]
-fn upstream_specs_generate_when_present() {
-    let dir = root().join("../shared/specs");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!("skipped: no {}", dir.display());
-        return;
-    };
+fn upstream_specs_generate() {
+    let dir = drift::specs_dir(&root(), None);
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {
+        panic!(
+            "the vendored specs at {} cannot be read: {e}",
+            dir.display()
+        )
+    });
     let mut n = 0;
     for e in entries.flatten() {
         let p = e.path();
@@ -462,7 +463,7 @@ fn upstream_specs_generate_when_present() {
             n += 1;
         }
     }
-    eprintln!("generated from {n} upstream specs");
+    assert!(n >= 4, "only {n} upstream specs in {}", dir.display());
 }
 
 #[test]
@@ -592,50 +593,35 @@ fn spec_drift_fails_on_a_dropped_required_entry_unless_listed() {
     }
 }
 
-/// From a linked worktree (`.git` is a file pointing into the main checkout's
-/// `.git/worktrees/<name>`), the default finds `../shared/specs` beside the
-/// main checkout; with no specs anywhere it stays the plain default.
+/// The default is the vendored folder of the repository; an explicit one wins; a
+/// folder that is not there fails the check instead of skipping it.
 #[test]
-fn spec_drift_finds_the_specs_from_a_linked_worktree() {
-    if std::env::var_os("SPEC_DRIFT_SPECS").is_some() {
-        eprintln!("skipped: SPEC_DRIFT_SPECS is set and takes precedence");
-        return;
+fn spec_drift_reads_the_vendored_specs_and_fails_without_them() {
+    if std::env::var_os("SPEC_DRIFT_SPECS").is_none() {
+        assert_eq!(drift::specs_dir(&root(), None), root().join("specs"));
     }
-    let top = TempDir::new("drift-worktree");
-    let main = top.0.join("main");
-    let admin = main.join(".git/worktrees/feature");
-    std::fs::create_dir_all(&admin).unwrap();
-    std::fs::write(admin.join("commondir"), "../..\n").unwrap();
-    let wt = top.0.join("elsewhere/feature");
-    std::fs::create_dir_all(&wt).unwrap();
-    std::fs::write(wt.join(".git"), format!("gitdir: {}\n", admin.display())).unwrap();
-
-    // Nothing yet: the default is reported as is (and the check skips).
-    assert_eq!(drift::specs_dir(&wt, None), wt.join("../shared/specs"));
-
-    let specs = top.0.join("shared/specs");
-    std::fs::create_dir_all(&specs).unwrap();
-    let found = drift::specs_dir(&wt, None);
-    assert!(found.is_dir(), "{}", found.display());
-    assert_eq!(found.canonicalize().unwrap(), specs.canonicalize().unwrap());
-    // An explicit directory always wins.
     assert_eq!(
-        drift::specs_dir(&wt, Some("/x")),
+        drift::specs_dir(&root(), Some("/x")),
         std::path::PathBuf::from("/x")
+    );
+    let empty = TempDir::new("drift-nospecs");
+    let err = drift::check(&root(), &empty.0.join("absent")).unwrap_err();
+    assert!(err.contains("no upstream specs"), "{err}");
+    // A folder without one crate's file fails too, naming the file.
+    let err = drift::check(&root(), &empty.0).unwrap_err();
+    assert!(
+        err.contains("rcabench-sdk-1.1.44.json") && err.contains("missing"),
+        "{err}"
     );
 }
 
-/// The real check, where the upstream specs are present (`SPEC_DRIFT_SPECS` or
-/// `../shared/specs`): the crates whose departures are written pass, and dropping
-/// a `required` entry from one of them fails.
+/// The real check on the vendored specs: every crate passes, and dropping a
+/// `required` entry from one of them fails.
 #[test]
-fn spec_drift_on_the_workspace_when_specs_are_present() {
+fn spec_drift_on_the_workspace() {
     let specs = drift::specs_dir(&root(), None);
     let upstream = specs.join("salad-cloud-imds-0.9.0-alpha.3.json");
-    if !upstream.is_file() {
-        eprintln!("skipped: no upstream specs at {}", specs.display());
-        return;
-    }
+    assert!(upstream.is_file(), "{} is missing", upstream.display());
     // Every crate, each against its own upstream spec.
     drift::check(&root(), &specs).unwrap_or_else(|e| panic!("{e}"));
     let imds = root().join("crates/salad-imds");
