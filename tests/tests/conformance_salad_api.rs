@@ -5,6 +5,7 @@ mod conformance;
 
 use conformance::{run, typed, Model};
 use salad_api::models as m;
+use serde_json::json;
 
 const ORG: &str = "/organizations/{organization_name}";
 const PROJECT: &str = "/organizations/{organization_name}/projects/{project_name}";
@@ -36,16 +37,55 @@ fn models() -> Vec<Model> {
             typed::<m::CreateInferenceEndpointJob>,
         ),
         model(p("/log-entries", ORG), "post", typed::<m::LogEntryQuery>),
-        model(
-            p("/containers", PROJECT),
-            "post",
-            typed::<m::CreateContainerGroup>,
-        ),
-        model(
-            p("/containers/{container_group_name}", PROJECT),
-            "patch",
-            typed::<m::UpdateContainerGroup>,
-        ),
+        // Create's HTTP log sink has a plain array of headers upstream (absent is
+        // fine, `null` is not), the probe scheme and the priority are never null.
+        Model {
+            rich: Some(json!({
+                "name": "mandelbrot",
+                "container": {
+                    "image": "ghcr.io/acme/mandelbrot:1.4.2",
+                    "resources": { "cpu": 4, "memory": 16384 },
+                    "priority": "high",
+                    "logging": { "http": {
+                        "host": "logs.example.com", "port": 443, "format": "json_lines",
+                        "compression": "gzip", "path": "/ingest",
+                        "headers": [{ "name": "X-Tenant", "value": "acme" }]
+                    } }
+                },
+                "autostart_policy": true,
+                "restart_policy": "always",
+                "replicas": 3,
+                "liveness_probe": {
+                    "http": { "path": "/healthz", "port": 8080, "scheme": "https",
+                              "headers": [{ "name": "Accept", "value": "text/plain" }] },
+                    "initial_delay_seconds": 0, "period_seconds": 10, "timeout_seconds": 30,
+                    "success_threshold": 1, "failure_threshold": 3
+                }
+            })),
+            ..model(
+                p("/containers", PROJECT),
+                "post",
+                typed::<m::CreateContainerGroup>,
+            )
+        },
+        // Update's HTTP log sink keeps its nullable headers; the priority is set or left.
+        Model {
+            rich: Some(json!({
+                "replicas": 5,
+                "container": {
+                    "priority": "batch",
+                    "logging": { "http": {
+                        "host": "logs.example.com", "port": 443, "format": "json",
+                        "compression": "none", "headers": null
+                    } }
+                }
+            })),
+            ..model(
+                p("/containers/{container_group_name}", PROJECT),
+                "patch",
+                typed::<m::UpdateContainerGroup>,
+            )
+        },
         model(
             p(
                 "/containers/{container_group_name}/instances/{container_group_instance_id}",
@@ -54,12 +94,21 @@ fn models() -> Vec<Model> {
             "patch",
             typed::<m::UpdateContainerGroupInstance>,
         ),
-        model(p("/queues", PROJECT), "post", typed::<m::CreateQueue>),
-        model(
-            p("/queues/{queue_name}", PROJECT),
-            "patch",
-            typed::<m::UpdateQueue>,
-        ),
+        Model {
+            rich: Some(json!({
+                "name": "render-jobs", "display_name": "Render jobs",
+                "description": "Frames for the nightly render."
+            })),
+            ..model(p("/queues", PROJECT), "post", typed::<m::CreateQueue>)
+        },
+        Model {
+            rich: Some(json!({ "display_name": "Render jobs, GPU", "description": "" })),
+            ..model(
+                p("/queues/{queue_name}", PROJECT),
+                "patch",
+                typed::<m::UpdateQueue>,
+            )
+        },
         model(
             p("/queues/{queue_name}/jobs", PROJECT),
             "post",

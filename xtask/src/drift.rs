@@ -23,59 +23,40 @@ pub const CRATES: &[(&str, &str)] = &[
     ("salad-imds", "salad-cloud-imds-0.9.0-alpha.3.json"),
 ];
 
-/// Where the upstream specs are: `--specs DIR`, else `SPEC_DRIFT_SPECS`, else
-/// `../shared/specs` from the workspace root. In a linked git worktree (whose
-/// checkout may sit anywhere) the same `../shared/specs` is also looked for
-/// beside the main checkout, so the check runs wherever a branch is worked on.
+/// The folder, inside the repository, that holds the vendored upstream specs.
+pub const VENDORED: &str = "specs";
+
+/// Where the upstream specs are: `--specs DIR`, else `SPEC_DRIFT_SPECS`, else the
+/// vendored folder `specs/` of the workspace root (present in every clone).
 pub fn specs_dir(root: &Path, flag: Option<&str>) -> PathBuf {
-    if let Some(d) = flag
+    match flag
         .map(String::from)
         .or_else(|| std::env::var("SPEC_DRIFT_SPECS").ok())
     {
-        return PathBuf::from(d);
-    }
-    let beside_root = root.join("../shared/specs");
-    if beside_root.is_dir() {
-        return beside_root;
-    }
-    match main_checkout(root) {
-        Some(main) if main.join("../shared/specs").is_dir() => main.join("../shared/specs"),
-        // The default is reported (and skipped) as is when nothing is found.
-        _ => beside_root,
+        Some(d) => PathBuf::from(d),
+        None => root.join(VENDORED),
     }
 }
 
-/// The main checkout of a linked worktree: `root/.git` is then a file
-/// `gitdir: <main>/.git/worktrees/<name>` whose `commondir` names `<main>/.git`.
-/// `None` for an ordinary checkout or anything unreadable.
-fn main_checkout(root: &Path) -> Option<PathBuf> {
-    let link = std::fs::read_to_string(root.join(".git")).ok()?;
-    let gitdir = PathBuf::from(link.strip_prefix("gitdir:")?.trim());
-    let gitdir = if gitdir.is_absolute() {
-        gitdir
-    } else {
-        root.join(gitdir)
-    };
-    let common = std::fs::read_to_string(gitdir.join("commondir")).ok()?;
-    let common = gitdir.join(common.trim());
-    Some(common.join(".."))
-}
-
-/// Runs the check for every crate; `Ok` with a note when the specs are absent.
+/// Runs the check for every crate. A missing folder or upstream file is a
+/// failure, never a skip: a check that cannot run must not pass.
 pub fn check(root: &Path, specs: &Path) -> Result<(), String> {
     if !specs.is_dir() {
-        eprintln!(
-            "spec-drift: no upstream specs at {} (set --specs or SPEC_DRIFT_SPECS); skipped",
+        return Err(format!(
+            "spec-drift: no upstream specs at {} (the repository vendors them in {VENDORED}/; \
+             --specs or SPEC_DRIFT_SPECS name another folder)",
             specs.display()
-        );
-        return Ok(());
+        ));
     }
     let mut failures = Vec::new();
     for (krate, upstream) in CRATES {
         let dir = root.join("crates").join(krate);
         let up = specs.join(upstream);
         if !up.is_file() {
-            eprintln!("spec-drift: {krate}: {} absent; skipped", up.display());
+            failures.push(format!(
+                "{krate}: upstream spec {} is missing",
+                up.display()
+            ));
             continue;
         }
         match check_crate(&dir, &up) {

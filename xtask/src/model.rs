@@ -41,6 +41,8 @@ pub enum Check {
         max: Option<u64>,
         pattern: Option<String>,
         uuid: bool,
+        /// `format: url` or `uri`: an absolute http(s) URL.
+        url: bool,
     },
     Int {
         ty: Ty,
@@ -181,9 +183,6 @@ pub struct Model {
     /// `x-feature` on a schema (by Rust name): hand-written code behind that feature
     /// uses it (and what it holds) though no operation reaches it.
     pub schema_features: HashMap<String, String>,
-    /// `x-rust-derive` on a schema (by Rust name): the serde directions hand-written code
-    /// needs beyond what the operations imply (`"Serialize"`, `"Deserialize"`).
-    pub extra_derives: HashMap<String, Vec<String>>,
     pub title: String,
     pub version: String,
 }
@@ -245,7 +244,6 @@ pub fn build(spec: &Value) -> Result<Model, String> {
     };
     let (request_roots, answer_roots, operations) = roots(spec, prefix, &b.rust_names)?;
     let mut schema_features = HashMap::new();
-    let mut extra_derives = HashMap::new();
     for (name, schema) in &list {
         let Some(rust) = b.rust_names.get(*name) else {
             continue;
@@ -257,28 +255,13 @@ pub fn build(spec: &Value) -> Result<Model, String> {
                 .ok_or_else(|| format!("schema {name}: x-feature must be a feature name"))?;
             schema_features.insert(rust.clone(), f.to_string());
         }
-        if let Some(d) = schema.get("x-rust-derive") {
-            let list: Vec<String> = d
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .map(String::from)
-                .collect();
-            let known = list.iter().all(|d| d == "Serialize" || d == "Deserialize");
-            if !d.is_array() || list.is_empty() || !known {
-                return Err(format!(
-                    "schema {name}: x-rust-derive must list \"Serialize\" and/or \"Deserialize\""
-                ));
-            }
-            // The exception must say which hand-written code needs it, or it outlives its use.
-            let reason = schema.get("x-rust-derive-reason").and_then(Value::as_str);
-            if reason.map_or(true, |r| r.trim().is_empty()) {
-                return Err(format!(
-                    "schema {name}: x-rust-derive needs an x-rust-derive-reason (what uses it)"
-                ));
-            }
-            extra_derives.insert(rust.clone(), list);
+        if schema.get("x-rust-derive").is_some() {
+            // Every model implements both serde directions now; a stale key would
+            // mislead its reader.
+            return Err(format!(
+                "schema {name}: x-rust-derive is no longer read (every model derives both \
+                 Serialize and Deserialize); remove it"
+            ));
         }
     }
     Ok(Model {
@@ -287,7 +270,6 @@ pub fn build(spec: &Value) -> Result<Model, String> {
         answer_roots,
         operations,
         schema_features,
-        extra_derives,
         title: s("title"),
         version: s("version"),
     })
@@ -745,7 +727,7 @@ impl<'a> Builder<'a> {
         r
     }
 
-    /// The checks a string schema asks for (length, pattern, uuid).
+    /// The checks a string schema asks for (length, pattern, uuid, url).
     fn string_check(&mut self, s: &'a Value, ctx: &str) -> Check {
         let min = u64_of(s, "minLength").filter(|m| *m > 0);
         let max = u64_of(s, "maxLength");
@@ -768,12 +750,14 @@ impl<'a> Builder<'a> {
             ));
         }
         let uuid = str_of(s, "format") == Some("uuid");
-        if min.is_some() || max.is_some() || pattern.is_some() || uuid {
+        let url = matches!(str_of(s, "format"), Some("url" | "uri"));
+        if min.is_some() || max.is_some() || pattern.is_some() || uuid || url {
             Check::Str {
                 min,
                 max,
                 pattern,
                 uuid,
+                url,
             }
         } else {
             Check::None

@@ -8,14 +8,13 @@ use std::fmt::Write;
 pub fn render(model: &Model, source: &str) -> String {
     let by_name: HashMap<&str, &Item> = model.items.iter().map(|i| (i.name(), i)).collect();
     let (requests, answers) = usage(model, &by_name);
-    let (ser, de) = directions(model, &by_name);
+    let checked = checked(model, &by_name);
     let ctx = Ctx {
         defaults: defaults(model, &by_name),
         validating: validating(model),
         requests,
         answers,
-        ser,
-        de,
+        checked,
         gates: gates(model, &by_name),
         by_name: &by_name,
     };
@@ -25,11 +24,11 @@ pub fn render(model: &Model, source: &str) -> String {
         ctx.item(item, &mut text);
         body.push_str(&gated(&text, ctx.gates.get(item.name())));
     }
-    // The helper serves the integer enums that are read: compiled when any of them is.
+    // The helper serves the integer enums: compiled when any of them is.
     let readers: Vec<Option<&Vec<String>>> = model
         .items
         .iter()
-        .filter(|i| matches!(i, Item::IntEnum { .. }) && ctx.de.contains(i.name()))
+        .filter(|i| matches!(i, Item::IntEnum { .. }))
         .map(|i| ctx.gates.get(i.name()))
         .collect();
     if !readers.is_empty() {
@@ -67,8 +66,10 @@ pub fn render(model: &Model, source: &str) -> String {
          //! does not know in their `Unknown` variant. `validate()` (from [`api_client_transport::Validate`])\n\
          //! checks the constraints of the schema and names the failing field.\n\
          //!\n\
-         //! Each type implements the serde directions the API uses it in: `Serialize` and\n\
-         //! `Validate` if a request sends it, `Deserialize` if an answer holds it.\n",
+         //!\n\
+         //! Every type implements both `Serialize` and `Deserialize`: an answer written back\n\
+         //! out as JSON reads back equal. What a request sends also implements `Validate`;\n\
+         //! answers are taken as the server sends them.\n",
     );
     if needs_variant_allow(model) {
         out.push_str("#![allow(clippy::enum_variant_names)]\n");
@@ -198,10 +199,8 @@ struct Ctx<'m> {
     requests: HashSet<String>,
     /// Structs the server sends: `#[non_exhaustive]`, and lenient about `null`.
     answers: HashSet<String>,
-    /// Items that implement `Serialize` (and `Validate`): what is sent.
-    ser: HashSet<String>,
-    /// Items that implement `Deserialize`: what is read.
-    de: HashSet<String>,
+    /// Items that implement `Validate`: what is sent.
+    checked: HashSet<String>,
     /// The features an item is compiled under (any of them); absent: always.
     gates: HashMap<String, Vec<String>>,
     by_name: &'m HashMap<&'m str, &'m Item>,
@@ -252,44 +251,18 @@ fn reach<'r>(
     seen
 }
 
-/// Which items are written (`Serialize`, `Validate`) and which are read (`Deserialize`):
-/// what the operations send and answer with, plus each schema's `x-rust-derive`, and
-/// everything those hold. An item nothing reaches (a fixture, a schema kept for
-/// reference) goes both ways, the safe side, and so does everything it holds.
-fn directions(model: &Model, by_name: &HashMap<&str, &Item>) -> (HashSet<String>, HashSet<String>) {
-    let extra = |d: &str| -> Vec<String> {
-        let mut v: Vec<String> = model
-            .extra_derives
-            .iter()
-            .filter(|(_, ds)| ds.iter().any(|x| x == d))
-            .map(|(n, _)| n.clone())
-            .collect();
-        v.sort();
-        v
-    };
-    let (writes, reads) = (extra("Serialize"), extra("Deserialize"));
+/// Which items implement `Validate`: what the operations send, and everything that
+/// holds. An item nothing reaches (a fixture, a schema kept for reference) is checked
+/// too, the safe side, and so is everything it holds. Every item implements both
+/// serde directions whatever its use.
+fn checked(model: &Model, by_name: &HashMap<&str, &Item>) -> HashSet<String> {
     let reached = reach(
-        model
-            .request_roots
-            .iter()
-            .chain(&model.answer_roots)
-            .chain(&writes)
-            .chain(&reads),
+        model.request_roots.iter().chain(&model.answer_roots),
         true,
         by_name,
     );
     let loose = unreached(model, &reached);
-    let ser = reach(
-        model.request_roots.iter().chain(&writes).chain(&loose),
-        true,
-        by_name,
-    );
-    let de = reach(
-        model.answer_roots.iter().chain(&reads).chain(&loose),
-        true,
-        by_name,
-    );
-    (ser, de)
+    reach(model.request_roots.iter().chain(&loose), true, by_name)
 }
 
 /// The items not in `reached`, sorted.
@@ -638,14 +611,11 @@ impl Ctx<'_> {
                 } else {
                     ""
                 };
-                let writes = self.ser.contains(name);
-                let reads = self.de.contains(name);
-                let serde = match (writes, reads) {
-                    (true, true) => "serde::Serialize, serde::Deserialize",
-                    (true, false) => "serde::Serialize",
-                    _ => "serde::Deserialize",
-                };
-                let _ = writeln!(out, "#[derive(Debug, Clone, PartialEq, {default}{serde})]");
+                let checked = self.checked.contains(name);
+                let _ = writeln!(
+                    out,
+                    "#[derive(Debug, Clone, PartialEq, {default}serde::Serialize, serde::Deserialize)]"
+                );
                 let answer = self.answers.contains(name);
                 if answer {
                     // New upstream fields must not break callers: no struct literals outside.
@@ -674,35 +644,29 @@ impl Ctx<'_> {
                         Ty::DateTime => attrs.push("with = \"time::serde::rfc3339\"".into()),
                         Ty::Opt(i) if **i == Ty::DateTime => {
                             attrs.push("default, with = \"time::serde::rfc3339::option\"".into());
-                            if f.optional && writes {
+                            if f.optional {
                                 attrs.push("skip_serializing_if = \"Option::is_none\"".into());
                             }
                         }
-                        Ty::Opt(_) if f.optional && writes => {
+                        Ty::Opt(_) if f.optional => {
                             attrs.push("skip_serializing_if = \"Option::is_none\"".into());
                         }
-                        Ty::Patch(_) if writes => {
+                        Ty::Patch(_) => {
                             attrs.push(
                                 "default, skip_serializing_if = \"api_client_transport::Patch::is_absent\""
                                     .into(),
                             );
                         }
-                        Ty::Patch(_) => attrs.push("default".into()),
                         _ => {}
                     }
                     // Servers send `null` (or nothing) for empty lists and maps: an answer
                     // reads both as empty rather than failing the whole call.
                     let null_list = answer
                         && matches!(unalias(&f.ty, self.by_name, 0), Ty::Vec(_) | Ty::Map(_));
-                    let with = f
-                        .deserialize_with
-                        .clone()
-                        .or_else(|| {
-                            null_list.then(|| {
-                                "api_client_transport::__private::null_as_default".to_string()
-                            })
-                        })
-                        .filter(|_| reads);
+                    let with = f.deserialize_with.clone().or_else(|| {
+                        null_list
+                            .then(|| "api_client_transport::__private::null_as_default".to_string())
+                    });
                     if let Some(with) = &with {
                         if !attrs.iter().any(|a| a.starts_with("default")) {
                             attrs.push("default".into());
@@ -718,7 +682,7 @@ impl Ctx<'_> {
                 if self.requests.contains(name) && !own_constructor {
                     self.constructor(name, fields, out);
                 }
-                if !writes {
+                if !checked {
                     // Only what is sent is checked: an answer is taken as the server sends it.
                     return;
                 }
@@ -787,26 +751,25 @@ impl Ctx<'_> {
                      f.write_str(self.as_str())\n}}\n}}\n",
                     known = known.join(", ")
                 );
-                if self.ser.contains(name) {
+                let _ = writeln!(
+                    out,
+                    "impl serde::Serialize for {name} {{\n\
+                     /// The wire value; an unknown one exactly as it was received.\n\
+                     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n\
+                     serializer.serialize_str(self.as_str())\n}}\n}}\n\n\
+                     impl<'de> serde::Deserialize<'de> for {name} {{\n\
+                     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n\
+                     <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)\n}}\n}}\n"
+                );
+                if self.checked.contains(name) {
                     let _ = writeln!(
                         out,
-                        "impl serde::Serialize for {name} {{\n\
-                         fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n\
-                         serializer.serialize_str(self.as_str())\n}}\n}}\n\n\
-                         impl api_client_transport::Validate for {name} {{\n\
+                        "impl api_client_transport::Validate for {name} {{\n\
                          /// A value this version does not know is refused (the client's switch for\n\
                          /// local checks lets it through).\n\
                          fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {{\n\
                          match self {{\nSelf::Unknown(_) => api_client_transport::__private::refuse_unknown(path, &format!(\"{{:?}}\", self.as_str()), Self::KNOWN),\n\
                          _ => Ok(()),\n}}\n}}\n}}\n"
-                    );
-                }
-                if self.de.contains(name) {
-                    let _ = writeln!(
-                        out,
-                        "impl<'de> serde::Deserialize<'de> for {name} {{\n\
-                         fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n\
-                         <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)\n}}\n}}\n"
                     );
                 }
             }
@@ -886,7 +849,7 @@ impl Ctx<'_> {
                      fn from(name: String) -> Self {{\nSelf::from_name(&name)\n}}\n}}\n",
                     known = known.join(", ")
                 );
-                if self.ser.contains(name) {
+                if self.checked.contains(name) {
                     let _ = writeln!(
                         out,
                         "impl api_client_transport::Validate for {name} {{\n\
@@ -894,25 +857,23 @@ impl Ctx<'_> {
                          /// local checks lets it through).\n\
                          fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {{\n\
                          match self {{\nSelf::Unknown(v) => api_client_transport::__private::refuse_unknown(path, &api_client_transport::__private::unknown_display(v), Self::KNOWN),\n\
-                         _ => Ok(()),\n}}\n}}\n}}\n\n\
-                         impl serde::Serialize for {name} {{\n\
+                         _ => Ok(()),\n}}\n}}\n}}\n"
+                    );
+                }
+                let _ = writeln!(
+                        out,
+                        "impl serde::Serialize for {name} {{\n\
                          fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n\
                          match self {{\n\
                          Self::Unknown(v) => match api_client_transport::__private::unknown_int(v) {{\n\
                          Some(n) => serializer.serialize_i64(n),\n\
                          None => serializer.serialize_str(api_client_transport::__private::unknown_text(v)),\n}},\n\
-                         _ => serializer.serialize_i64(self.as_i64().unwrap_or_default()),\n}}\n}}\n}}\n"
-                    );
-                }
-                if self.de.contains(name) {
-                    let _ = writeln!(
-                        out,
-                        "impl<'de> serde::Deserialize<'de> for {name} {{\n\
+                         _ => serializer.serialize_i64(self.as_i64().unwrap_or_default()),\n}}\n}}\n}}\n\n\
+                         impl<'de> serde::Deserialize<'de> for {name} {{\n\
                          fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n\
                          deserialize_int_enum(deserializer, <Self as From<i64>>::from, Self::from_name, {})\n}}\n}}\n",
                         lit_str(&format!("an integer or a name of {name}"))
                     );
-                }
             }
             Item::Alias {
                 name,
@@ -1040,6 +1001,7 @@ impl Ctx<'_> {
                 max,
                 pattern,
                 uuid,
+                url,
             } => {
                 if min.is_some() || max.is_some() {
                     let _ = writeln!(
@@ -1058,6 +1020,9 @@ impl Ctx<'_> {
                 }
                 if *uuid {
                     let _ = writeln!(out, "api_client_transport::validate::uuid(f, {r})?;");
+                }
+                if *url {
+                    let _ = writeln!(out, "api_client_transport::validate::url(f, {r})?;");
                 }
             }
             Check::Int { ty: t, min, max } => {

@@ -256,6 +256,37 @@ pub fn uuid<T: Text + ?Sized>(field: &str, value: &T) -> Result<()> {
     }
 }
 
+/// `value` is an absolute `http` or `https` URL with a host (`format: url`/`uri`).
+///
+/// Parsed by [`http::Uri`], which the client already uses for every request: no
+/// whitespace or control characters, a scheme, a host. A fragment (`#...`) is
+/// allowed. The value is never quoted in the error: a webhook URL may carry a
+/// token in its query.
+#[doc(hidden)]
+pub fn url<T: Text + ?Sized>(field: &str, value: &T) -> Result<()> {
+    let text = value.text();
+    // `http::Uri` takes no fragment; a URL may carry one.
+    let before_fragment = text.split('#').next().unwrap_or_default();
+    let problem = match before_fragment.parse::<http::Uri>() {
+        Err(_) => Some("must be an absolute http or https URL"),
+        Ok(uri) => match uri.scheme_str().map(str::to_ascii_lowercase).as_deref() {
+            Some("http" | "https") => {
+                if uri.host().map_or(true, str::is_empty) {
+                    Some("must be an http or https URL with a host")
+                } else {
+                    None
+                }
+            }
+            Some(_) => Some("must be an http or https URL (another scheme was given)"),
+            None => Some("must be an absolute http or https URL"),
+        },
+    };
+    match problem {
+        None => Ok(()),
+        Some(p) => Err(Error::invalid(field, p.to_string())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,5 +365,34 @@ mod tests {
         let p: Patch<Leaf> = Patch::Value(Leaf(-2));
         assert_eq!(field_of(p.validate()), "n");
         assert!(Patch::<Leaf>::Null.validate().is_ok());
+    }
+
+    #[test]
+    fn urls_are_absolute_http_with_a_host_and_never_quoted() {
+        for ok in [
+            "https://hooks.example.com/salad?token=abc",
+            "http://10.0.0.1:8080/x",
+            "HTTPS://EXAMPLE.COM",
+            "https://user:pw@example.com/a#frag",
+        ] {
+            assert!(url("w", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "not a url",
+            "example.com/hook",
+            "/relative",
+            "ftp://example.com/x",
+            "https://",
+            "https:///path",
+            "https://exa mple.com/",
+            "",
+        ] {
+            let err = url("webhook", bad).unwrap_err();
+            let text = err.to_string();
+            assert_eq!(field_of(Err(err)), "webhook", "{bad}");
+            if !bad.is_empty() {
+                assert!(!text.contains(bad), "{text}");
+            }
+        }
     }
 }

@@ -83,16 +83,16 @@ impl Auth {
     }
 }
 
-/// Adds `Authorization: Bearer <token>`; an empty token is refused, never sent
-/// as `Bearer ` (which some servers read as "anonymous").
+/// Adds `Authorization: Bearer <token>`; an empty or whitespace-only token is
+/// refused, never sent as `Bearer ` (which some servers read as "anonymous").
 pub(crate) fn authorize(req: Request, token: Option<&Token>) -> Result<Request> {
     let Some(token) = token else {
         return Ok(req);
     };
-    if token.value.is_empty() {
+    if token.value.expose().trim().is_empty() {
         return Err(Error::invalid(
             "token",
-            "the bearer token is empty; log in again or give a token",
+            "the bearer token is empty or blank; log in again or give a token",
         ));
     }
     let mut value =

@@ -17,7 +17,7 @@ use crate::models::{
     SubmitContainerBuildResp,
 };
 use crate::paging::{paginate, Page, Paginated};
-use crate::{builders, envelope, ListContainersParams, ListVersionsParams};
+use crate::{envelope, ListContainersParams, ListVersionsParams};
 
 /// Where a client talks to when no base URL is given.
 pub const DEFAULT_BASE_URL: &str = "http://localhost:8082";
@@ -199,7 +199,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     ///
-    /// An empty token is not sent: each call then fails with
+    /// An empty or whitespace-only token is not sent: each call then fails with
     /// [`Error::InvalidInput`] naming `token`. [`Client::session`] also
     /// logs in again when the token expires.
     pub fn with_token(&self, token: impl Into<Secret>) -> Client {
@@ -313,7 +313,11 @@ impl Client {
         // A log-in answer carries the fresh token: errors quote none of it.
         let login: LoginResp = envelope::unwrap(status, &method, &path, resp.bytes().await?)
             .map_err(Error::redact_body)?;
-        if login.token.as_ref().map_or(true, |t| t.is_empty()) {
+        if login
+            .token
+            .as_ref()
+            .map_or(true, |t| t.expose().trim().is_empty())
+        {
             return Err(Error::Decode {
                 method,
                 path,
@@ -352,11 +356,7 @@ impl Client {
         self.call(|| {
             Ok(Request::post(API.iter().chain(&["containers"]))
                 .json(request)?
-                .validated(
-                    request
-                        .validate()
-                        .and_then(|()| builders::check_container(request)),
-                ))
+                .validated(request.validate()))
         })
         .await
     }
@@ -375,11 +375,7 @@ impl Client {
             Ok(
                 Request::post(API.iter().copied().chain(["containers", &id, "versions"]))
                     .json(request)?
-                    .validated(
-                        request
-                            .validate()
-                            .and_then(|()| builders::check_version("", request)),
-                    ),
+                    .validated(request.validate()),
             )
         })
         .await
@@ -506,8 +502,8 @@ impl Client {
     /// Runs one page of a search. The body is sent as JSON.
     ///
     /// Checked before sending: `page` ≥ 1, `size` in 1..=1000 (the spec's
-    /// bounds), known operators and directions, the operands each operator
-    /// needs, dates that look like dates.
+    /// bounds), known operators and directions, a `status` that is an
+    /// integer. Operands and dates go as given: the API accepts any.
     pub async fn search_containers(
         &self,
         request: &SearchContainerReq,

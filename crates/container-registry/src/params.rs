@@ -5,42 +5,6 @@ use serde::Serialize;
 use crate::models::{ContainerType, StatusType};
 use crate::PageSize;
 
-/// Refuses an enum value this client does not know: the server would reject
-/// it, or worse, read it as something else. `shown` is the value as the user
-/// gave it; `known` lists the values the spec defines.
-pub(crate) fn check_known(
-    field: &str,
-    unknown: bool,
-    shown: impl std::fmt::Debug,
-    known: &str,
-) -> api_client_transport::Result<()> {
-    if unknown {
-        return Err(api_client_transport::Error::invalid(
-            field,
-            format!("{shown:?} is not a value the API defines; known values: {known}"),
-        ));
-    }
-    Ok(())
-}
-
-/// The values of [`ContainerType`], for error messages.
-pub(crate) const CONTAINER_TYPES: &str = "0 (algorithm), 1 (benchmark), 2 (pedestal)";
-/// The values of [`StatusType`], for error messages.
-pub(crate) const STATUS_TYPES: &str = "-1 (deleted), 0 (disabled), 1 (enabled)";
-
-pub(crate) fn check_container_type(
-    field: &str,
-    value: &ContainerType,
-) -> api_client_transport::Result<()> {
-    let unknown = matches!(value, ContainerType::Unknown(_));
-    check_known(field, unknown, value, CONTAINER_TYPES)
-}
-
-pub(crate) fn check_status(field: &str, value: &StatusType) -> api_client_transport::Result<()> {
-    let unknown = matches!(value, StatusType::Unknown(_));
-    check_known(field, unknown, value, STATUS_TYPES)
-}
-
 /// Filters and paging of [`Client::list_containers`](crate::Client::list_containers).
 ///
 /// Every field is optional; `Default` asks for the server's first page.
@@ -112,10 +76,10 @@ impl ListContainersParams {
 
     pub(crate) fn check(&self) -> api_client_transport::Result<()> {
         if let Some(t) = &self.container_type {
-            check_container_type("type", t)?;
+            api_client_transport::Validate::validate_at(t, "type")?;
         }
         if let Some(s) = &self.status {
-            check_status("status", s)?;
+            api_client_transport::Validate::validate_at(s, "status")?;
         }
         Ok(())
     }
@@ -169,7 +133,7 @@ impl ListVersionsParams {
 
     pub(crate) fn check(&self) -> api_client_transport::Result<()> {
         if let Some(s) = &self.status {
-            check_status("status", s)?;
+            api_client_transport::Validate::validate_at(s, "status")?;
         }
         Ok(())
     }

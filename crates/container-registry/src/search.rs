@@ -2,7 +2,6 @@
 
 use std::fmt::Display;
 
-use api_client_transport::validate::field;
 use api_client_transport::{Error, Result};
 
 use crate::models::{
@@ -144,92 +143,6 @@ impl SearchFilter {
             values: None,
         }
     }
-
-    /// Checks that the operands fit the operator; `path` names the filter.
-    fn check_operands(&self, path: &str) -> Result<()> {
-        let has_value = self.value.is_some();
-        let values = self.values.as_deref().unwrap_or_default();
-        let op = &self.operator;
-        match op {
-            FilterOperator::IsNull | FilterOperator::IsNotNull => {
-                if has_value || !values.is_empty() {
-                    return Err(Error::invalid(
-                        field(path, "value"),
-                        format!("operator {op:?} takes no operand"),
-                    ));
-                }
-            }
-            FilterOperator::In | FilterOperator::NotIn => {
-                if values.is_empty() {
-                    return Err(Error::invalid(
-                        field(path, "values"),
-                        format!("operator {op:?} needs at least one entry in `values`"),
-                    ));
-                }
-            }
-            FilterOperator::DateBetween => {
-                if values.len() != 2 {
-                    return Err(Error::invalid(
-                        field(path, "values"),
-                        "operator DateBetween needs exactly two dates in `values`",
-                    ));
-                }
-                for (i, v) in values.iter().enumerate() {
-                    check_date(&format!("{}[{i}]", field(path, "values")), v)?;
-                }
-            }
-            FilterOperator::Unknown(name) => {
-                return Err(Error::invalid(
-                    field(path, "operator"),
-                    format!(
-                        "{name:?} is not an operator the API defines; known operators: {OPERATORS}"
-                    ),
-                ));
-            }
-            _ => {
-                let Some(value) = &self.value else {
-                    return Err(Error::invalid(
-                        field(path, "value"),
-                        format!("operator {op:?} needs a `value`"),
-                    ));
-                };
-                if matches!(
-                    op,
-                    FilterOperator::DateEqual
-                        | FilterOperator::DateAfter
-                        | FilterOperator::DateBefore
-                ) {
-                    check_date(&field(path, "value"), value)?;
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The operators the API defines, for error messages.
-const OPERATORS: &str =
-    "eq, ne, gt, gte, lt, lte, like, starts, ends, nlike, in, nin, null, nnull, deq, dafter, dbefore, dbetween";
-
-/// Accepts `YYYY-MM-DD`, optionally followed by a time (`T...` or ` ...`).
-fn check_date(name: &str, value: &str) -> Result<()> {
-    let b = value.as_bytes();
-    let digits =
-        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
-    let ok = digits(0..4)
-        && b.get(4) == Some(&b'-')
-        && digits(5..7)
-        && b.get(7) == Some(&b'-')
-        && digits(8..10)
-        && matches!(b.get(10), None | Some(b'T') | Some(b't') | Some(b' '));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            name,
-            format!("{value:?} is not a date (YYYY-MM-DD or RFC 3339)"),
-        ))
-    }
 }
 
 impl SortOption {
@@ -273,22 +186,6 @@ impl DateRange {
             from: None,
             to: Some(to.into()),
         }
-    }
-
-    fn check(&self, path: &str) -> Result<()> {
-        if self.from.is_none() && self.to.is_none() {
-            return Err(Error::invalid(
-                path,
-                "a date range needs `from`, `to` or both",
-            ));
-        }
-        if let Some(from) = &self.from {
-            check_date(&field(path, "from"), from)?;
-        }
-        if let Some(to) = &self.to {
-            check_date(&field(path, "to"), to)?;
-        }
-        Ok(())
     }
 }
 
@@ -354,9 +251,10 @@ impl SearchContainerReq {
         self
     }
 
-    /// Containers in this state.
-    pub fn status(mut self, status: StatusType) -> Self {
-        self.status = Some(status);
+    /// Containers in this state, sent as its integer. The API's field takes any
+    /// integer: `status(StatusType::from(9))` is sent as `9`.
+    pub fn status(mut self, status: impl Into<StatusType>) -> Self {
+        self.status = Some(status.into());
         self
     }
 
@@ -402,31 +300,22 @@ impl SearchContainerReq {
         self
     }
 
-    /// Everything the schema cannot say: operands that fit each operator,
-    /// well-formed dates. The schema's own bounds are checked by `Validate`.
+    /// The schema's own checks (bounds, known operators and directions), and
+    /// that `status` is an integer, as the API's field is.
+    ///
+    /// Nothing more: the API accepts any operand with any operator (`eq` with
+    /// no value, `null` with one, `dbetween` with three dates), any text as a
+    /// date, an empty date range and any integer as a status. What it makes of
+    /// them is the server's to say.
     pub(crate) fn check(&self) -> Result<()> {
         api_client_transport::Validate::validate(self)?;
         if let Some(s) = &self.status {
-            crate::params::check_status("status", s)?;
-        }
-        for (i, f) in self.filters.iter().flatten().enumerate() {
-            f.check_operands(&format!("filters[{i}]"))?;
-        }
-        for (i, s) in self.sort.iter().flatten().enumerate() {
-            if let SortDirection::Unknown(name) = &s.direction {
+            if s.as_i64().is_none() {
                 return Err(Error::invalid(
-                    format!("sort[{i}].direction"),
-                    format!(
-                        "{name:?} is not a direction the API defines; known directions: asc, desc"
-                    ),
+                    "status",
+                    "must be an integer (a state name this version does not know cannot be sent as one)",
                 ));
             }
-        }
-        if let Some(r) = &self.created_at {
-            r.check("created_at")?;
-        }
-        if let Some(r) = &self.updated_at {
-            r.check("updated_at")?;
         }
         Ok(())
     }
@@ -443,81 +332,63 @@ mod tests {
         }
     }
 
+    /// Inputs the API's schema accepts are accepted here too (issue 23 item 11).
     #[test]
-    fn operands_must_fit_operators() {
-        let bad = [
-            (
-                SearchFilter::with_values("a", FilterOperator::Equal, ["x"]),
-                "filters[0].value",
+    fn what_the_spec_accepts_is_accepted() {
+        let filters = [
+            SearchFilter::unary("name", FilterOperator::Equal),
+            SearchFilter::new("status", FilterOperator::In, "1"),
+            SearchFilter::new("readme", FilterOperator::IsNull, "x"),
+            SearchFilter::date_after("created_at", "yesterday"),
+            SearchFilter::with_values(
+                "created_at",
+                FilterOperator::DateBetween,
+                ["2025-01-01", "2025-02-01", "2025-03-01"],
             ),
-            (
-                SearchFilter::with_values("a", FilterOperator::In, Vec::<String>::new()),
-                "filters[0].values",
-            ),
-            (
-                SearchFilter::new("a", FilterOperator::IsNull, "x"),
-                "filters[0].value",
-            ),
-            (
-                SearchFilter::with_values("a", FilterOperator::DateBetween, ["2025-01-01"]),
-                "filters[0].values",
-            ),
-            (
-                SearchFilter::date_between("a", "2025-01-01", "soon"),
-                "filters[0].values[1]",
-            ),
-            (
-                SearchFilter::date_after("a", "yesterday"),
-                "filters[0].value",
-            ),
+            SearchFilter::with_values("id", FilterOperator::In, Vec::<String>::new()),
+            SearchFilter::date_between("created_at", "2025-01-01", "soon"),
         ];
-        for (f, want) in bad {
-            let err = SearchContainerReq::new()
-                .filter(f.clone())
-                .check()
-                .unwrap_err();
-            assert_eq!(field_of(err), want, "{f:?}");
-        }
-        let good = [
-            SearchFilter::eq("name", "x"),
-            SearchFilter::is_in("status", [0, 1]),
-            SearchFilter::not_in("status", [-1]),
-            SearchFilter::is_null("readme"),
-            SearchFilter::is_not_null("readme"),
-            SearchFilter::date_between("created_at", "2025-01-01", "2025-02-01T00:00:00Z"),
-            SearchFilter::date_eq("created_at", "2025-01-01"),
-        ];
-        for f in good {
+        for f in filters {
             SearchContainerReq::new()
                 .filter(f.clone())
                 .check()
                 .unwrap_or_else(|e| panic!("{f:?}: {e}"));
         }
-        // An operator this version does not know is refused, naming the known ones.
+        SearchContainerReq::new()
+            .created(DateRange::default())
+            .updated(DateRange::since("2025/01/01"))
+            .status(StatusType::from(9))
+            .check()
+            .unwrap();
+        let sent = serde_json::to_value(SearchContainerReq::new().status(9)).unwrap();
+        assert_eq!(sent["status"], 9);
+    }
+
+    #[test]
+    fn what_the_spec_refuses_is_refused() {
+        // An operator or direction this version does not know, named with the known ones.
         let err = SearchContainerReq::new()
             .filter(SearchFilter::new("x", FilterOperator::from("regex"), ".*"))
             .check()
             .unwrap_err();
         assert!(err.to_string().contains("known values: eq, ne"), "{err}");
         assert_eq!(field_of(err), "filters[0].operator");
-    }
-
-    #[test]
-    fn date_ranges_and_bounds() {
-        let err = SearchContainerReq::new()
-            .created(DateRange::default())
-            .check()
-            .unwrap_err();
-        assert_eq!(field_of(err), "created_at");
-        let err = SearchContainerReq::new()
-            .updated(DateRange::since("03/01/2025"))
-            .check()
-            .unwrap_err();
-        assert_eq!(field_of(err), "updated_at.from");
+        let mut sort = SortOption::asc("name");
+        sort.direction = SortDirection::from("sideways");
+        let err = SearchContainerReq::new().sort(sort).check().unwrap_err();
+        assert!(err.to_string().contains("asc, desc"), "{err}");
+        assert_eq!(field_of(err), "sort[0].direction");
+        // The schema's bounds.
         let err = SearchContainerReq::new().page(0).check().unwrap_err();
         assert_eq!(field_of(err), "page");
         let err = SearchContainerReq::new().size(1001).check().unwrap_err();
         assert_eq!(field_of(err), "size");
+        // The API's status is an integer: a name it cannot be is refused.
+        let err = SearchContainerReq::new()
+            .status(StatusType::from("archived"))
+            .check()
+            .unwrap_err();
+        assert_eq!(field_of(err), "status");
         SearchContainerReq::new()
             .created(DateRange::until("2025-03-31"))
             .page(1)

@@ -8,12 +8,7 @@ use crate::models::{
     HealthCheckResp, ListTaskResp, StatusType, TaskDetailResp, TaskResp, TaskState,
 };
 use crate::paging::{paginate, Page, Paginated};
-use crate::params::{check_known, check_status};
 use crate::{envelope, Client};
-
-/// The values of [`TaskState`], for error messages.
-const TASK_STATES: &str =
-    "-2 (cancelled), -1 (error), 0 (pending), 1 (rescheduled), 2 (running), 3 (completed)";
 
 impl TaskState {
     /// Whether a task in this state will not change any more: completed,
@@ -144,11 +139,10 @@ impl ListTasksParams {
             }
         }
         if let Some(s) = &self.state {
-            let unknown = matches!(s, TaskState::Unknown(_));
-            check_known("state", unknown, s, TASK_STATES)?;
+            api_client_transport::Validate::validate_at(s, "state")?;
         }
         if let Some(s) = &self.status {
-            check_status("status", s)?;
+            api_client_transport::Validate::validate_at(s, "status")?;
         }
         Ok(())
     }

@@ -101,6 +101,7 @@ async fn call_added(groups: &ContainerGroups, operation_id: &str) -> Result<(), 
                 QUEUE,
                 &UpdateQueue {
                     display_name: Patch::Null,
+                    ..Default::default()
                 },
             )
             .await

@@ -128,7 +128,7 @@ async fn create_container_group() {
             let http = ContainerGroupProbeHttp::new(
                 "/healthz",
                 8080,
-                Some(ContainerProbeHttpScheme::Http),
+                ContainerProbeHttpScheme::Http,
                 vec![ContainerGroupProbeHttpHeader::new("Accept", "text/plain")],
             );
             let mut probe = ContainerGroupProbe::new(0, 10, 30, 1, 3);

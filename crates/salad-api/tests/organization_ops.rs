@@ -118,6 +118,7 @@ async fn update_queue_sends_a_merge_patch() {
     let mock = answer(mock, 200, Some(&body)).await;
     let patch = UpdateQueue {
         display_name: Patch::Value("Render jobs, GPU".into()),
+        description: Patch::Absent,
     };
     let got = queues(&server).update(QUEUE, &patch).await.unwrap();
     mock.assert_async().await;
@@ -136,6 +137,7 @@ async fn update_queue_can_clear_the_display_name() {
     let mock = answer(mock, 200, Some(&body)).await;
     let patch = UpdateQueue {
         display_name: Patch::Null,
+        description: Patch::Absent,
     };
     queues(&server).update(QUEUE, &patch).await.unwrap();
     mock.assert_async().await;

@@ -7,12 +7,12 @@ mod common;
 use common::*;
 use mockito::Matcher;
 use salad_api::models::{
-    ContainerLogging, ContainerLoggingDatadog, ContainerLoggingHttp,
-    ContainerLoggingHttpCompression, ContainerLoggingHttpFormat, ContainerRegistryAuthentication,
+    ContainerLoggingDatadog, ContainerLoggingHttp, ContainerLoggingHttpCompression,
+    ContainerLoggingHttpFormat, ContainerRegistryAuthentication,
     ContainerRegistryAuthenticationAwsEcr, ContainerRegistryAuthenticationBasic,
     ContainerRegistryAuthenticationGcpGar, ContainerResourceRequirements, ContainerRestartPolicy,
-    CreateContainer, CreateContainerGroup, UpdateContainer, UpdateContainerGroup,
-    UpdateContainerLogging,
+    CreateContainer, CreateContainerGroup, CreateContainerLogging, UpdateContainer,
+    UpdateContainerGroup, UpdateContainerLogging,
 };
 use salad_api::{Error, Patch, Secret};
 use serde_json::json;
@@ -32,7 +32,7 @@ fn body(password: &str, dd_key: &str) -> CreateContainerGroup {
             priority: None,
             environment_variables: None,
             logging: Some({
-                let mut logging = ContainerLogging::new();
+                let mut logging = CreateContainerLogging::new();
                 logging.datadog = Some(ContainerLoggingDatadog::new(
                     "http-intake.logs.datadoghq.com",
                     dd_key,

@@ -51,6 +51,7 @@ async fn nothing_reaches_the_server() {
     );
     let patch = UpdateQueue {
         display_name: Patch::Value("a".into()),
+        ..Default::default()
     };
     assert_eq!(
         field_of(queues.update(QUEUE, &patch).await.unwrap_err()),

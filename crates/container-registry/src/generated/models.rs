@@ -6,20 +6,26 @@
 //! does not know in their `Unknown` variant. `validate()` (from [`api_client_transport::Validate`])
 //! checks the constraints of the schema and names the failing field.
 //!
-//! Each type implements the serde directions the API uses it in: `Serialize` and
-//! `Validate` if a request sends it, `Deserialize` if an answer holds it.
+//!
+//! Every type implements both `Serialize` and `Deserialize`: an answer written back
+//! out as JSON reads back equal. What a request sends also implements `Validate`;
+//! answers are taken as the server sends them.
 
 /// The wrapper around every answer: a status code, a message, the payload in `data` and a Unix timestamp. Error answers carry a null or empty `data`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ErrorEnvelope {
     /// The server's status code; 2xx (or 0) means success.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<i64>,
     /// Human-readable outcome.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The payload; its shape depends on the operation.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Value>,
     /// Seconds since the Unix epoch when the answer was made.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<i64>,
 }
 
@@ -695,8 +701,15 @@ impl std::fmt::Display for FilterOperator {
 }
 
 impl serde::Serialize for FilterOperator {
+    /// The wire value; an unknown one exactly as it was received.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FilterOperator {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -712,12 +725,6 @@ impl api_client_transport::Validate for FilterOperator {
             ),
             _ => Ok(()),
         }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for FilterOperator {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -774,8 +781,15 @@ impl std::fmt::Display for SortDirection {
 }
 
 impl serde::Serialize for SortDirection {
+    /// The wire value; an unknown one exactly as it was received.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SortDirection {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -791,12 +805,6 @@ impl api_client_transport::Validate for SortDirection {
             ),
             _ => Ok(()),
         }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for SortDirection {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -827,36 +835,44 @@ impl api_client_transport::Validate for LoginReq {
 }
 
 /// The account a token belongs to.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct UserInfo {
     /// The `id` field.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The `username` field.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// URL of the account's picture.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
 }
 
 /// A fresh bearer token and its owner.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LoginResp {
     /// The JWT to send as `Authorization: Bearer \<token\>`; never printed by `Debug`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<crate::Secret>,
     /// When the token stops working (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
     /// The account a token belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<UserInfo>,
 }
 
 /// A key/value label attached to a container.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LabelItem {
     /// The `key` field.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// The `value` field.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 
@@ -871,154 +887,198 @@ impl LabelItem {
 }
 
 /// Where a page sits in the whole result.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PaginationInfo {
     /// This page's 1-based number.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// Items per page.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// Items in the whole result.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     /// Pages in the whole result.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_pages: Option<i64>,
 }
 
 /// A registered container.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerResp {
     /// The `id` field.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The `name` field.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// What the container is for. The server sends the name; a name this client does not know is kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContainerType>,
     /// Whether every user can see it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_public: Option<bool>,
     /// Its state. The server sends the name; a name this client does not know is kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<StatusType>,
     /// RFC 3339 time of registration.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// RFC 3339 time of the last change.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Labels attached to the container. The server may send `null` or leave it out; either reads as an empty list.
     pub labels: crate::List<crate::models::LabelItem>,
 }
 
 /// One version of a container.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerVersionResp {
     /// The `id` field.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The semantic version, e.g. `1.2.0`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The image this version runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub image_ref: Option<String>,
     /// How many times this version has been used.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<i64>,
     /// RFC 3339 time of the last change.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
 /// A container with its readme and versions.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerDetailResp {
     /// The `id` field.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The `name` field.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// What the container is for. The server sends the name; a name this client does not know is kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContainerType>,
     /// Whether every user can see it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_public: Option<bool>,
     /// Its state. The server sends the name; a name this client does not know is kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<StatusType>,
     /// RFC 3339 time of registration.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// RFC 3339 time of the last change.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Labels attached to the container. The server may send `null` or leave it out; either reads as an empty list.
     pub labels: crate::List<crate::models::LabelItem>,
     /// Markdown text about the container.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub readme: Option<String>,
     /// The versions registered for it. The server may send `null` or leave it out; either reads as an empty list.
     pub versions: crate::List<crate::models::ContainerVersionResp>,
 }
 
 /// How a pedestal version is deployed with Helm.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct HelmConfigDetailResp {
     /// The `id` field.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The chart repository.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub repo_url: Option<String>,
     /// `repository/chart`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub full_chart: Option<String>,
     /// Prefix of the namespaces it is installed into.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ns_prefix: Option<String>,
     /// The `port_template` field.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub port_template: Option<String>,
     /// Helm values, as free-form JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 /// A version with how it is run.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerVersionDetailResp {
     /// The `id` field.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The semantic version, e.g. `1.2.0`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The image this version runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub image_ref: Option<String>,
     /// How many times this version has been used.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<i64>,
     /// RFC 3339 time of the last change.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Where its source lives.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub github_link: Option<String>,
     /// The command the image runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
     /// Its environment parameters, as the server formats them.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub env_vars: Option<String>,
     /// How a pedestal version is deployed with Helm.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub helm_config: Option<HelmConfigDetailResp>,
 }
 
 /// One page of containers.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ListContainerResp {
     /// The containers on this page. The server may send `null` or leave it out; either reads as an empty list.
     pub items: crate::List<crate::models::ContainerResp>,
     /// Where a page sits in the whole result.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pagination: Option<PaginationInfo>,
 }
 
 /// One page of versions.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ListContainerVersionResp {
     /// The versions on this page. The server may send `null` or leave it out; either reads as an empty list.
     pub items: crate::List<crate::models::ContainerVersionResp>,
     /// Where a page sits in the whole result.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pagination: Option<PaginationInfo>,
 }
 
 /// Ids of the queued build task, to follow its progress.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SubmitContainerBuildResp {
     /// The `group_id` field.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
     /// The `trace_id` field.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
     /// The `task_id` field.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_id: Option<String>,
 }
 
@@ -1125,9 +1185,9 @@ pub struct SearchContainerReq {
     /// Containers whose command contains this.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
-    /// Containers in this state (sent as its integer).
+    /// Containers in this state, sent as an integer. Any integer is accepted (the known states are those of `StatusType`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<StatusType>,
+    pub status: Option<crate::models::StatusType>,
     /// The `is_active` field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
@@ -1196,10 +1256,6 @@ impl SearchContainerReq {
 impl api_client_transport::Validate for SearchContainerReq {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         api_client_transport::Validate::validate_at(
-            &self.status,
-            &api_client_transport::validate::field(path, "status"),
-        )?;
-        api_client_transport::Validate::validate_at(
             &self.filters,
             &api_client_transport::validate::field(path, "filters"),
         )?;
@@ -1220,12 +1276,13 @@ impl api_client_transport::Validate for SearchContainerReq {
 }
 
 /// One page of search results, with the filters and sort keys the server applied.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SearchContainerResp {
     /// The containers on this page. The server may send `null` or leave it out; either reads as an empty list.
     pub items: crate::List<crate::models::ContainerResp>,
     /// Where a page sits in the whole result.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pagination: Option<PaginationInfo>,
     /// The conditions the server used. The server may send `null` or leave it out; either reads as an empty list.
     pub applied_filters: crate::List<crate::models::SearchFilter>,
@@ -1508,96 +1565,131 @@ impl api_client_transport::Validate for SubmitBuildContainerReq {
 }
 
 /// The server's own account of its health.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct HealthCheckResp {
     /// Overall health, e.g. `healthy`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// The server's version.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// How long it has been running.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uptime: Option<String>,
     /// When the answer was made.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
     /// Health of each service it depends on, as free-form JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub services: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 /// One page of tasks.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ListTaskResp {
     /// The `items` field.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<crate::List<crate::models::TaskResp>>,
     /// Where a page sits in the whole result.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pagination: Option<PaginationInfo>,
 }
 
 /// A task with its payload and logs.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TaskDetailResp {
     /// The task's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// What kind of task it is, by name (e.g. `BuildContainer`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Whether it ran at once rather than on a schedule.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub immediate: Option<bool>,
     /// When it is or was due, in seconds since the Unix epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub execute_time: Option<i64>,
     /// Its schedule, for a recurring task.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cron_expr: Option<String>,
     /// The trace it belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
     /// The group it belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
     /// The project it runs for.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// That project's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_name: Option<String>,
     /// Where it is in its life.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<TaskState>,
     /// The record's status.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<StatusType>,
     /// When it was made (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// When it last changed (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// The log lines it has written, oldest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub logs: Option<crate::List<String>>,
     /// What it was asked to do, as free-form JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 /// A background task: an image build, a run, a scheduled job.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TaskResp {
     /// The task's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// What kind of task it is, by name (e.g. `BuildContainer`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Whether it ran at once rather than on a schedule.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub immediate: Option<bool>,
     /// When it is or was due, in seconds since the Unix epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub execute_time: Option<i64>,
     /// Its schedule, for a recurring task.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cron_expr: Option<String>,
     /// The trace it belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
     /// The group it belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
     /// The project it runs for.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// That project's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_name: Option<String>,
     /// Where it is in its life.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<TaskState>,
     /// The record's status.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<StatusType>,
     /// When it was made (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// When it last changed (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -1623,22 +1715,29 @@ impl TaskResp {
 }
 
 /// What one event of a trace stream carries in its `data` field.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TraceEventData {
     /// The task that sent it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_id: Option<String>,
     /// That task's kind, as the server writes it (an integer or a name).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<serde_json::Value>,
     /// What happened, e.g. `image.build.succeed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_name: Option<String>,
     /// Details of the event, as free-form JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<serde_json::Value>,
     /// Where in the server the event was sent from.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// The line in that file.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<i64>,
     /// The function that sent it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fn_name: Option<String>,
 }
 

@@ -6,24 +6,28 @@
 //! does not know in their `Unknown` variant. `validate()` (from [`api_client_transport::Validate`])
 //! checks the constraints of the schema and names the failing field.
 //!
-//! Each type implements the serde directions the API uses it in: `Serialize` and
-//! `Validate` if a request sends it, `Deserialize` if an answer holds it.
+//!
+//! Every type implements both `Serialize` and `Deserialize`: an answer written back
+//! out as JSON reads back equal. What a request sends also implements `Validate`;
+//! answers are taken as the server sends them.
 
 /// An address with its prefix length.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct Address {
     /// Address.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub addr: Option<String>,
     /// Prefix length.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub prefix_len: Option<i64>,
 }
 
 /// Credentials for a registry. `identitytoken` and `registrytoken` are beyond the upstream schema: the daemon reads them (they are how a token from an earlier login is sent).
 #[cfg(feature = "images")]
 #[cfg_attr(docsrs, doc(cfg(feature = "images")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuthConfig {
     /// User name.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -70,68 +74,89 @@ impl api_client_transport::Validate for AuthConfig {
 }
 
 /// One block IO counter.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct BlkioStatEntry {
     /// Device major number.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub major: Option<u64>,
     /// Device minor number.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub minor: Option<u64>,
     /// Operation, for example `read` or `write`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub op: Option<String>,
     /// Counter value.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<u64>,
 }
 
 /// Block IO statistics; most lists are null on cgroup v2.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct BlkioStats {
     /// Bytes transferred.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub io_service_bytes_recursive: Option<Vec<BlkioStatEntry>>,
     /// Operations done.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub io_serviced_recursive: Option<Vec<BlkioStatEntry>>,
     /// Queued operations (cgroup v1).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub io_queue_recursive: Option<Vec<BlkioStatEntry>>,
     /// Service time (cgroup v1).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub io_service_time_recursive: Option<Vec<BlkioStatEntry>>,
     /// Wait time (cgroup v1).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub io_wait_time_recursive: Option<Vec<BlkioStatEntry>>,
     /// Merged operations (cgroup v1).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub io_merged_recursive: Option<Vec<BlkioStatEntry>>,
     /// Disk time (cgroup v1).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub io_time_recursive: Option<Vec<BlkioStatEntry>>,
     /// Sectors transferred (cgroup v1).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sectors_recursive: Option<Vec<BlkioStatEntry>>,
 }
 
 /// A build cache record.
 #[cfg(feature = "system")]
 #[cfg_attr(docsrs, doc(cfg(feature = "system")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct BuildCache {
     /// Record id.
-    #[serde(rename = "ID")]
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Parent record ids.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parents: Option<Vec<String>>,
     /// Kind of cache record.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<BuildCacheType>,
     /// What produced the record.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Whether it is in use.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_use: Option<bool>,
     /// Whether it is shared.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shared: Option<bool>,
     /// Bytes used.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// When it was created.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// When it was last used.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_used_at: Option<String>,
     /// How often it was used.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage_count: Option<i64>,
 }
 
@@ -220,6 +245,15 @@ impl std::fmt::Display for BuildCacheType {
 }
 
 #[cfg(feature = "system")]
+impl serde::Serialize for BuildCacheType {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(feature = "system")]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "system")]
 impl<'de> serde::Deserialize<'de> for BuildCacheType {
     #[cfg(feature = "system")]
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -230,38 +264,48 @@ impl<'de> serde::Deserialize<'de> for BuildCacheType {
 /// One message of a build or image load progress stream.
 #[cfg(feature = "images")]
 #[cfg_attr(docsrs, doc(cfg(feature = "images")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct BuildInfo {
     /// Layer or step the message is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Build output text (a step, or what a `RUN` printed).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream: Option<String>,
     /// Error text; set when the build failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Error reported inside a progress stream.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_detail: Option<ErrorDetail>,
     /// Status text.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Progress bar text.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<String>,
     /// Progress counters of a long-running image operation.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub progress_detail: Option<ProgressDetail>,
     /// The id of a built image, reported in a build stream.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub aux: Option<ImageId>,
 }
 
 /// What a build cache prune removed.
 #[cfg(feature = "images")]
 #[cfg_attr(docsrs, doc(cfg(feature = "images")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct BuildPruneResponse {
     /// Ids of removed cache records.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub caches_deleted: Option<Vec<String>>,
     /// Bytes freed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub space_reclaimed: Option<i64>,
 }
 
@@ -318,8 +362,15 @@ impl std::fmt::Display for CgroupnsMode {
 }
 
 impl serde::Serialize for CgroupnsMode {
+    /// The wire value; an unknown one exactly as it was received.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CgroupnsMode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -335,12 +386,6 @@ impl api_client_transport::Validate for CgroupnsMode {
             ),
             _ => Ok(()),
         }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for CgroupnsMode {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -414,6 +459,18 @@ impl From<String> for ChangeType {
     }
 }
 
+impl serde::Serialize for ChangeType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Unknown(v) => match api_client_transport::__private::unknown_int(v) {
+                Some(n) => serializer.serialize_i64(n),
+                None => serializer.serialize_str(api_client_transport::__private::unknown_text(v)),
+            },
+            _ => serializer.serialize_i64(self.as_i64().unwrap_or_default()),
+        }
+    }
+}
+
 impl<'de> serde::Deserialize<'de> for ChangeType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserialize_int_enum(
@@ -428,58 +485,69 @@ impl<'de> serde::Deserialize<'de> for ChangeType {
 /// Swarm cluster details of a volume (cluster volumes only).
 #[cfg(any(feature = "system", feature = "volumes"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "system", feature = "volumes"))))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ClusterVolume {
     /// Swarm id of the volume.
-    #[serde(rename = "ID")]
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Version of a swarm object, sent back on updates to detect conflicting writes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<ObjectVersion>,
     /// When it was created.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// When it was last changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Desired state of a cluster volume.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub spec: Option<ClusterVolumeSpec>,
     /// What the storage plugin reported after creation.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub info: Option<ClusterVolumeInfo>,
     /// Where the volume is published, node by node.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub publish_status: Option<Vec<ClusterVolumePublishStatusItem>>,
 }
 
 /// What the storage plugin reported after creation.
 #[cfg(any(feature = "system", feature = "volumes"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "system", feature = "volumes"))))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ClusterVolumeInfo {
     /// Capacity in bytes (0: unknown).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub capacity_bytes: Option<i64>,
     /// Plugin-defined context values.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub volume_context: Option<std::collections::BTreeMap<String, String>>,
     /// The plugin's own id of the volume.
-    #[serde(rename = "VolumeID")]
+    #[serde(rename = "VolumeID", skip_serializing_if = "Option::is_none")]
     pub volume_id: Option<String>,
     /// Where the volume can be reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub accessible_topology: Option<Vec<Topology>>,
 }
 
 /// The inline object of `ClusterVolumePublishStatusItem`.
 #[cfg(any(feature = "system", feature = "volumes"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "system", feature = "volumes"))))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ClusterVolumePublishStatusItem {
     /// Swarm node id.
-    #[serde(rename = "NodeID")]
+    #[serde(rename = "NodeID", skip_serializing_if = "Option::is_none")]
     pub node_id: Option<String>,
     /// Publication state.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<ClusterVolumePublishStatusItemState>,
     /// Plugin-defined context values.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub publish_context: Option<std::collections::BTreeMap<String, String>>,
 }
 
@@ -554,6 +622,15 @@ impl std::fmt::Display for ClusterVolumePublishStatusItemState {
     #[cfg(any(feature = "system", feature = "volumes"))]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(any(feature = "system", feature = "volumes"))]
+impl serde::Serialize for ClusterVolumePublishStatusItemState {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(any(feature = "system", feature = "volumes"))]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -732,9 +809,18 @@ impl std::fmt::Display for ClusterVolumeSpecAccessModeScope {
 
 #[cfg(any(feature = "system", feature = "volumes"))]
 impl serde::Serialize for ClusterVolumeSpecAccessModeScope {
+    /// The wire value; an unknown one exactly as it was received.
     #[cfg(any(feature = "system", feature = "volumes"))]
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(any(feature = "system", feature = "volumes"))]
+impl<'de> serde::Deserialize<'de> for ClusterVolumeSpecAccessModeScope {
+    #[cfg(any(feature = "system", feature = "volumes"))]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -752,14 +838,6 @@ impl api_client_transport::Validate for ClusterVolumeSpecAccessModeScope {
             ),
             _ => Ok(()),
         }
-    }
-}
-
-#[cfg(any(feature = "system", feature = "volumes"))]
-impl<'de> serde::Deserialize<'de> for ClusterVolumeSpecAccessModeScope {
-    #[cfg(any(feature = "system", feature = "volumes"))]
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -834,9 +912,18 @@ impl std::fmt::Display for ClusterVolumeSpecAccessModeSharing {
 
 #[cfg(any(feature = "system", feature = "volumes"))]
 impl serde::Serialize for ClusterVolumeSpecAccessModeSharing {
+    /// The wire value; an unknown one exactly as it was received.
     #[cfg(any(feature = "system", feature = "volumes"))]
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(any(feature = "system", feature = "volumes"))]
+impl<'de> serde::Deserialize<'de> for ClusterVolumeSpecAccessModeSharing {
+    #[cfg(any(feature = "system", feature = "volumes"))]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -854,14 +941,6 @@ impl api_client_transport::Validate for ClusterVolumeSpecAccessModeSharing {
             ),
             _ => Ok(()),
         }
-    }
-}
-
-#[cfg(any(feature = "system", feature = "volumes"))]
-impl<'de> serde::Deserialize<'de> for ClusterVolumeSpecAccessModeSharing {
-    #[cfg(any(feature = "system", feature = "volumes"))]
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -1037,9 +1116,18 @@ impl std::fmt::Display for ClusterVolumeSpecAccessModeAvailability {
 
 #[cfg(any(feature = "system", feature = "volumes"))]
 impl serde::Serialize for ClusterVolumeSpecAccessModeAvailability {
+    /// The wire value; an unknown one exactly as it was received.
     #[cfg(any(feature = "system", feature = "volumes"))]
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(any(feature = "system", feature = "volumes"))]
+impl<'de> serde::Deserialize<'de> for ClusterVolumeSpecAccessModeAvailability {
+    #[cfg(any(feature = "system", feature = "volumes"))]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -1060,30 +1148,22 @@ impl api_client_transport::Validate for ClusterVolumeSpecAccessModeAvailability 
     }
 }
 
-#[cfg(any(feature = "system", feature = "volumes"))]
-impl<'de> serde::Deserialize<'de> for ClusterVolumeSpecAccessModeAvailability {
-    #[cfg(any(feature = "system", feature = "volumes"))]
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
-    }
-}
-
 /// Commit of a component the daemon runs.
 #[cfg(feature = "system")]
 #[cfg_attr(docsrs, doc(cfg(feature = "system")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Commit {
     /// Commit in use.
-    #[serde(rename = "ID")]
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Commit the daemon was built against (deprecated upstream).
-    #[serde(rename = "Expected")]
+    #[serde(rename = "Expected", skip_serializing_if = "Option::is_none")]
     pub expected: Option<String>,
 }
 
 /// Version of one daemon component.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ComponentVersion {
@@ -1092,6 +1172,7 @@ pub struct ComponentVersion {
     /// Component version.
     pub version: String,
     /// Component-specific details (free-form).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<serde_json::Value>,
 }
 
@@ -1254,7 +1335,7 @@ impl api_client_transport::Validate for ContainerConfig {
 }
 
 /// Body of a create call: the container configuration plus host and network settings.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerCreateRequest {
     /// Host name of the container.
@@ -1291,7 +1372,11 @@ pub struct ContainerCreateRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub env: Option<Vec<String>>,
     /// Command to run, as an argument list.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::tolerant::string_or_list"
+    )]
     pub cmd: Option<Vec<String>>,
     /// Health check of a container.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1309,7 +1394,11 @@ pub struct ContainerCreateRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub working_dir: Option<String>,
     /// Entrypoint, as an argument list.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::tolerant::string_or_list"
+    )]
     pub entrypoint: Option<Vec<String>>,
     /// Disable networking.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1386,144 +1475,194 @@ impl api_client_transport::Validate for ContainerCreateRequest {
 }
 
 /// Answer to a create call.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerCreateResponse {
     /// Id of the new container.
     pub id: String,
     /// Warnings met while creating it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<String>>,
 }
 
 /// Full detail of one container.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerInspectResponse {
     /// Container id.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Creation time (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
     /// Path of the command.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// Arguments of the command.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub args: Option<Vec<String>>,
     /// Run state of a container.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<ContainerState>,
     /// Image id.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     /// Host path of its resolv.conf.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resolv_conf_path: Option<String>,
     /// Host path of its hostname file.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hostname_path: Option<String>,
     /// Host path of its hosts file.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hosts_path: Option<String>,
     /// Host path of its log file.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub log_path: Option<String>,
     /// Name, with a leading `/`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Restarts made by the restart policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub restart_count: Option<i64>,
     /// Storage driver.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
     /// Platform (operating system).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
     /// SELinux mount label.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mount_label: Option<String>,
     /// SELinux process label.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub process_label: Option<String>,
     /// AppArmor profile.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_armor_profile: Option<String>,
     /// Ids of exec instances in the container.
-    #[serde(rename = "ExecIDs")]
+    #[serde(rename = "ExecIDs", skip_serializing_if = "Option::is_none")]
     pub exec_ids: Option<Vec<String>>,
     /// Configuration of a container that depends on the host: limits, mounts, ports, namespaces.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_config: Option<HostConfig>,
     /// Storage driver and its data.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub graph_driver: Option<GraphDriverData>,
     /// Bytes written by the container (only with `size`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size_rw: Option<i64>,
     /// Total size of its files (only with `size`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size_root_fs: Option<i64>,
     /// Mounts.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mounts: Option<Vec<MountPoint>>,
     /// Configuration of a container that does not depend on the host.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<ContainerConfig>,
     /// Network state of a container.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_settings: Option<NetworkSettings>,
 }
 
 /// What a prune removed.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerPruneResponse {
     /// Ids of removed containers.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub containers_deleted: Option<Vec<String>>,
     /// Disk space freed, in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub space_reclaimed: Option<i64>,
 }
 
 /// Run state of a container.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerState {
     /// Lifecycle state of a container.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ContainerStatus>,
     /// Running (also true while paused).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub running: Option<bool>,
     /// Paused.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub paused: Option<bool>,
     /// Being restarted.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub restarting: Option<bool>,
     /// Was killed because it ran out of memory.
-    #[serde(rename = "OOMKilled")]
+    #[serde(rename = "OOMKilled", skip_serializing_if = "Option::is_none")]
     pub oom_killed: Option<bool>,
     /// Dead (removal failed part way).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dead: Option<bool>,
     /// Process id of the main process (0 when not running).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pid: Option<i64>,
     /// Exit code of the last run.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i64>,
     /// Error of the last start attempt.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// When it last started (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
     /// When it last exited (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<String>,
     /// Health check state.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub health: Option<Health>,
 }
 
 /// One resource usage sample of a container. Every field is optional: what is reported depends on the platform and the cgroup version.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerStats {
     /// Container name, with a leading `/`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Container id.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Time of this sample (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub read: Option<String>,
     /// Time of the previous sample (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub preread: Option<String>,
     /// Number of processes (Windows only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub num_procs: Option<u64>,
     /// Process count statistics.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pids_stats: Option<PidsStats>,
     /// Block IO statistics; most lists are null on cgroup v2.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub blkio_stats: Option<BlkioStats>,
     /// CPU statistics of one sample.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_stats: Option<CpuStats>,
     /// CPU statistics of one sample.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub precpu_stats: Option<CpuStats>,
     /// Memory statistics.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_stats: Option<MemoryStats>,
     /// Interface name to counters.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub networks: Option<std::collections::BTreeMap<String, NetworkStats>>,
     /// Storage statistics (Windows only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub storage_stats: Option<StorageStats>,
 }
 
@@ -1607,6 +1746,13 @@ impl std::fmt::Display for ContainerStatus {
     }
 }
 
+impl serde::Serialize for ContainerStatus {
+    /// The wire value; an unknown one exactly as it was received.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 impl<'de> serde::Deserialize<'de> for ContainerStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
@@ -1614,76 +1760,94 @@ impl<'de> serde::Deserialize<'de> for ContainerStatus {
 }
 
 /// One container in a list.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerSummary {
     /// Container id.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Names, each with a leading `/`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub names: Option<Vec<String>>,
     /// Image name the container was created from.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     /// Image id.
-    #[serde(rename = "ImageID")]
+    #[serde(rename = "ImageID", skip_serializing_if = "Option::is_none")]
     pub image_id: Option<String>,
     /// Command line, as one string.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
     /// Creation time, Unix seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<i64>,
     /// Exposed and published ports.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ports: Option<Vec<Port>>,
     /// Bytes written by the container (only with `size`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size_rw: Option<i64>,
     /// Total size of its files (only with `size`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size_root_fs: Option<i64>,
     /// Labels.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub labels: Option<std::collections::BTreeMap<String, String>>,
     /// State word, for example `running` or `exited`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Human-readable status, for example `Up 2 minutes`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Host settings shown in the container list.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_config: Option<ContainerSummaryHostConfig>,
     /// Networks shown in the container list.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_settings: Option<ContainerSummaryNetworkSettings>,
     /// Mounts.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mounts: Option<Vec<MountPoint>>,
 }
 
 /// Host settings shown in the container list.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerSummaryHostConfig {
     /// Network mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_mode: Option<String>,
     /// Annotations (API 1.43+).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub annotations: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// Networks shown in the container list.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerSummaryNetworkSettings {
     /// Network name to endpoint.
-    #[serde(rename = "Networks")]
+    #[serde(rename = "Networks", skip_serializing_if = "Option::is_none")]
     pub networks: Option<std::collections::BTreeMap<String, EndpointSettings>>,
 }
 
 /// Processes running in a container, as `ps` prints them.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerTopResponse {
     /// Column titles.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub titles: Option<Vec<String>>,
     /// One row of column values per process.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub processes: Option<Vec<Vec<String>>>,
 }
 
 /// New resource limits and restart policy of a container.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerUpdateRequest {
     /// Relative CPU weight.
@@ -1869,80 +2033,95 @@ impl api_client_transport::Validate for ContainerUpdateRequest {
 }
 
 /// Answer to an update call.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerUpdateResponse {
     /// Warnings met while updating.
-    #[serde(rename = "Warnings")]
+    #[serde(rename = "Warnings", skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<String>>,
 }
 
 /// Error met while waiting.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerWaitExitError {
     /// What went wrong.
-    #[serde(rename = "Message")]
+    #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 
 /// How a waited-for container ended.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerWaitResponse {
     /// Exit code of the container.
     pub status_code: i64,
     /// Error met while waiting.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ContainerWaitExitError>,
 }
 
 /// CPU statistics of one sample.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct CpuStats {
     /// CPU time used.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_usage: Option<CpuUsage>,
     /// CPU time of the whole host, in nanoseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_cpu_usage: Option<u64>,
     /// Number of online CPUs.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub online_cpus: Option<u64>,
     /// CPU throttling counters.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub throttling_data: Option<ThrottlingData>,
 }
 
 /// CPU time used.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct CpuUsage {
     /// Total CPU time, in nanoseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_usage: Option<u64>,
     /// CPU time per CPU (cgroup v1 only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub percpu_usage: Option<Vec<u64>>,
     /// Kernel-mode time, in nanoseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage_in_kernelmode: Option<u64>,
     /// User-mode time, in nanoseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage_in_usermode: Option<u64>,
 }
 
 /// One message of an image create (pull or import) progress stream.
 #[cfg(feature = "images")]
 #[cfg_attr(docsrs, doc(cfg(feature = "images")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct CreateImageInfo {
     /// Layer or image the message is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Error text; set when the operation failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Error reported inside a progress stream.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_detail: Option<ErrorDetail>,
     /// Status text (for an import, the final one is the image id).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Progress bar text.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<String>,
     /// Progress counters of a long-running image operation.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub progress_detail: Option<ProgressDetail>,
 }
 
@@ -2025,7 +2204,7 @@ impl api_client_transport::Validate for DeviceRequest {
 /// What a registry says about an image.
 #[cfg(feature = "images")]
 #[cfg_attr(docsrs, doc(cfg(feature = "images")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct DistributionInspect {
@@ -2175,17 +2354,19 @@ impl api_client_transport::Validate for EndpointSettings {
 /// Error reported inside a progress stream.
 #[cfg(feature = "images")]
 #[cfg_attr(docsrs, doc(cfg(feature = "images")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ErrorDetail {
     /// Error code.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<i64>,
     /// What went wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 
 /// Error body the daemon sends with a non-2xx status.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ErrorResponse {
     /// What went wrong, in the daemon's words.
@@ -2195,38 +2376,41 @@ pub struct ErrorResponse {
 /// The object an event is about.
 #[cfg(feature = "system")]
 #[cfg_attr(docsrs, doc(cfg(feature = "system")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct EventActor {
     /// Its id.
-    #[serde(rename = "ID")]
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Details such as `name`, `image`, `exitCode`, labels.
-    #[serde(rename = "Attributes")]
+    #[serde(rename = "Attributes", skip_serializing_if = "Option::is_none")]
     pub attributes: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// One event from the daemon.
 #[cfg(feature = "system")]
 #[cfg_attr(docsrs, doc(cfg(feature = "system")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct EventMessage {
     /// Kind of object the event is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<EventMessageType>,
     /// What happened, e.g. `create`, `start`, `die`, `exec_start: sh`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
     /// The object an event is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub actor: Option<EventActor>,
     /// `local` for this daemon, `swarm` for the cluster.
-    #[serde(rename = "scope")]
+    #[serde(rename = "scope", skip_serializing_if = "Option::is_none")]
     pub scope: Option<EventMessageScope>,
     /// When, in Unix seconds.
-    #[serde(rename = "time")]
+    #[serde(rename = "time", skip_serializing_if = "Option::is_none")]
     pub time: Option<i64>,
     /// When, in Unix nanoseconds.
-    #[serde(rename = "timeNano")]
+    #[serde(rename = "timeNano", skip_serializing_if = "Option::is_none")]
     pub time_nano: Option<i64>,
 }
 
@@ -2340,6 +2524,15 @@ impl std::fmt::Display for EventMessageType {
 }
 
 #[cfg(feature = "system")]
+impl serde::Serialize for EventMessageType {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(feature = "system")]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "system")]
 impl<'de> serde::Deserialize<'de> for EventMessageType {
     #[cfg(feature = "system")]
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -2409,6 +2602,15 @@ impl std::fmt::Display for EventMessageScope {
 }
 
 #[cfg(feature = "system")]
+impl serde::Serialize for EventMessageScope {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(feature = "system")]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "system")]
 impl<'de> serde::Deserialize<'de> for EventMessageScope {
     #[cfg(feature = "system")]
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -2417,7 +2619,7 @@ impl<'de> serde::Deserialize<'de> for EventMessageScope {
 }
 
 /// A command to run in a running container.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ExecConfig {
     /// Attach standard input.
@@ -2442,7 +2644,11 @@ pub struct ExecConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub env: Option<Vec<String>>,
     /// Command and arguments.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::tolerant::string_or_list"
+    )]
     pub cmd: Option<Vec<String>>,
     /// Run with extended privileges.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2489,38 +2695,47 @@ impl api_client_transport::Validate for ExecConfig {
 }
 
 /// State of an exec instance.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ExecInspectResponse {
     /// Can be removed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub can_remove: Option<bool>,
     /// Detach key sequence.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub detach_keys: Option<String>,
     /// Exec id.
-    #[serde(rename = "ID")]
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Still running.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub running: Option<bool>,
     /// Exit code, once it has exited.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i64>,
     /// Process of an exec instance.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub process_config: Option<ProcessConfig>,
     /// Standard input is attached.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub open_stdin: Option<bool>,
     /// Standard error is attached.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub open_stderr: Option<bool>,
     /// Standard output is attached.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub open_stdout: Option<bool>,
     /// Container it runs in.
-    #[serde(rename = "ContainerID")]
+    #[serde(rename = "ContainerID", skip_serializing_if = "Option::is_none")]
     pub container_id: Option<String>,
     /// Process id on the host.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pid: Option<i64>,
 }
 
 /// How to start an exec instance.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ExecStartConfig {
     /// Return at once instead of streaming the output.
@@ -2560,7 +2775,7 @@ impl api_client_transport::Validate for ExecStartConfig {
 }
 
 /// A path that changed in the container filesystem, relative to its image.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct FilesystemChange {
@@ -2578,44 +2793,50 @@ pub type GenericResources = Vec<GenericResourcesItem>;
 /// The inline object of `GenericResourcesItem`.
 #[cfg(feature = "system")]
 #[cfg_attr(docsrs, doc(cfg(feature = "system")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct GenericResourcesItem {
     /// A named resource.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub named_resource_spec: Option<GenericResourcesItemNamedResourceSpec>,
     /// A counted resource.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub discrete_resource_spec: Option<GenericResourcesItemDiscreteResourceSpec>,
 }
 
 /// A named resource.
 #[cfg(feature = "system")]
 #[cfg_attr(docsrs, doc(cfg(feature = "system")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct GenericResourcesItemNamedResourceSpec {
     /// Kind of resource.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// Its name.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 
 /// A counted resource.
 #[cfg(feature = "system")]
 #[cfg_attr(docsrs, doc(cfg(feature = "system")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct GenericResourcesItemDiscreteResourceSpec {
     /// Kind of resource.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// How many.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<i64>,
 }
 
 /// Storage driver and its data.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct GraphDriverData {
@@ -2630,15 +2851,18 @@ pub struct GraphDriverData {
 }
 
 /// Health check state.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct Health {
     /// Result of the container health check so far.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<HealthStatus>,
     /// Consecutive failed checks.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub failing_streak: Option<i64>,
     /// Last few check results.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub log: Option<Vec<HealthcheckResult>>,
 }
 
@@ -2748,6 +2972,13 @@ impl std::fmt::Display for HealthStatus {
     }
 }
 
+impl serde::Serialize for HealthStatus {
+    /// The wire value; an unknown one exactly as it was received.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 impl<'de> serde::Deserialize<'de> for HealthStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
@@ -2755,24 +2986,28 @@ impl<'de> serde::Deserialize<'de> for HealthStatus {
 }
 
 /// One run of a health check.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct HealthcheckResult {
     /// When the check started (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<String>,
     /// When the check ended (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<String>,
     /// 0 healthy, 1 unhealthy, 2 reserved.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i64>,
     /// Output of the check.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<String>,
 }
 
 /// One layer of an image's history.
 #[cfg(feature = "images")]
 #[cfg_attr(docsrs, doc(cfg(feature = "images")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct HistoryResponseItem {
@@ -3240,7 +3475,7 @@ impl api_client_transport::Validate for IpamConfig {
 }
 
 /// Identifier of a newly created object.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct IdResponse {
     /// The new object's id.
@@ -3251,130 +3486,156 @@ pub struct IdResponse {
 /// One effect of an image delete.
 #[cfg(feature = "images")]
 #[cfg_attr(docsrs, doc(cfg(feature = "images")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ImageDeleteResponseItem {
     /// A name that was removed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub untagged: Option<String>,
     /// An image id that was deleted.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<String>,
 }
 
 /// The id of a built image, reported in a build stream.
 #[cfg(feature = "images")]
 #[cfg_attr(docsrs, doc(cfg(feature = "images")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ImageId {
     /// Image id.
-    #[serde(rename = "ID")]
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 
 /// Detail of one image.
 #[cfg(feature = "images")]
 #[cfg_attr(docsrs, doc(cfg(feature = "images")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ImageInspect {
     /// Image id (content digest of its configuration).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Names (`repo:tag`) of the image.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub repo_tags: Option<Vec<String>>,
     /// Repository digests.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub repo_digests: Option<Vec<String>>,
     /// Parent image id, for locally built images.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
     /// Comment (for imports, the commit message).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Creation time (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
     /// Engine version that built it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub docker_version: Option<String>,
     /// Author.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,
     /// Configuration of a container that does not depend on the host.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<ContainerConfig>,
     /// CPU architecture.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub architecture: Option<String>,
     /// Architecture variant.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
     /// Operating system.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub os: Option<String>,
     /// Operating system version (Windows).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub os_version: Option<String>,
     /// Size in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// Storage driver and its data.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub graph_driver: Option<GraphDriverData>,
     /// Layers of an image.
-    #[serde(rename = "RootFS")]
+    #[serde(rename = "RootFS", skip_serializing_if = "Option::is_none")]
     pub root_fs: Option<ImageRootFs>,
     /// Local metadata of an image.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<ImageMetadata>,
 }
 
 /// Local metadata of an image.
 #[cfg(feature = "images")]
 #[cfg_attr(docsrs, doc(cfg(feature = "images")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ImageMetadata {
     /// When the image was last tagged.
-    #[serde(rename = "LastTagTime")]
+    #[serde(rename = "LastTagTime", skip_serializing_if = "Option::is_none")]
     pub last_tag_time: Option<String>,
 }
 
 /// What an image prune removed.
 #[cfg(feature = "images")]
 #[cfg_attr(docsrs, doc(cfg(feature = "images")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ImagePruneResponse {
     /// Names and images removed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub images_deleted: Option<Vec<ImageDeleteResponseItem>>,
     /// Bytes freed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub space_reclaimed: Option<i64>,
 }
 
 /// Layers of an image.
 #[cfg(feature = "images")]
 #[cfg_attr(docsrs, doc(cfg(feature = "images")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ImageRootFs {
     /// Kind of root filesystem, `layers`.
     pub r#type: String,
     /// Layer digests.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub layers: Option<Vec<String>>,
 }
 
 /// One search result.
 #[cfg(feature = "images")]
 #[cfg_attr(docsrs, doc(cfg(feature = "images")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ImageSearchResponseItem {
     /// Short description of the repository.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Whether it is an official image.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_official: Option<bool>,
     /// Whether it has automated builds (deprecated; always false on new daemons).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_automated: Option<bool>,
     /// Repository name.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Number of stars.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub star_count: Option<i64>,
 }
 
 /// An image as the list shows it. Daemons send `null` for an empty `Labels`, `RepoTags` or `RepoDigests`, hence nullable here.
 #[cfg(any(feature = "images", feature = "system"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "images", feature = "system"))))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct ImageSummary {
@@ -3393,6 +3654,7 @@ pub struct ImageSummary {
     /// Bytes shared with other images; -1 unless asked for.
     pub shared_size: i64,
     /// Same as `Size` (older daemons; removed in API 1.44).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub virtual_size: Option<i64>,
     /// Labels of the image.
     pub labels: Option<std::collections::BTreeMap<String, String>>,
@@ -3403,17 +3665,21 @@ pub struct ImageSummary {
 /// Settings of one registry.
 #[cfg(feature = "system")]
 #[cfg_attr(docsrs, doc(cfg(feature = "system")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct IndexInfo {
     /// Registry name, e.g. `docker.io`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Its mirrors.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mirrors: Option<Vec<String>>,
     /// Whether TLS is verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secure: Option<bool>,
     /// Whether it is the official index.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub official: Option<bool>,
 }
 
@@ -3478,8 +3744,15 @@ impl std::fmt::Display for Isolation {
 }
 
 impl serde::Serialize for Isolation {
+    /// The wire value; an unknown one exactly as it was received.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Isolation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -3495,12 +3768,6 @@ impl api_client_transport::Validate for Isolation {
             ),
             _ => Ok(()),
         }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Isolation {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -3583,6 +3850,15 @@ impl std::fmt::Display for LocalNodeState {
 }
 
 #[cfg(feature = "system")]
+impl serde::Serialize for LocalNodeState {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(feature = "system")]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "system")]
 impl<'de> serde::Deserialize<'de> for LocalNodeState {
     #[cfg(feature = "system")]
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -3621,24 +3897,32 @@ impl api_client_transport::Validate for LogConfig {
 }
 
 /// Memory statistics. The keys of `stats` differ between cgroup v1 and v2.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct MemoryStats {
     /// Current usage in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<u64>,
     /// Peak usage in bytes (cgroup v1 only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_usage: Option<u64>,
     /// Raw cgroup counters (`cache`, `rss` on v1; `anon`, `file`, `inactive_file` on v2, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stats: Option<std::collections::BTreeMap<String, u64>>,
     /// Times the limit was hit (cgroup v1 only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub failcnt: Option<u64>,
     /// Memory limit in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u64>,
     /// Committed bytes (Windows only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub commitbytes: Option<u64>,
     /// Peak committed bytes (Windows only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub commitpeakbytes: Option<u64>,
     /// Private working set (Windows only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub privateworkingset: Option<u64>,
 }
 
@@ -3779,26 +4063,33 @@ impl api_client_transport::Validate for MountDriverConfig {
 }
 
 /// A mount of a running or stopped container.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct MountPoint {
     /// Kind of mount.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<MountType>,
     /// Volume name, for volume mounts.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Path on the host (or in the volume driver) that is mounted.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// Path inside the container.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub destination: Option<String>,
     /// Volume driver, for volume mounts.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
     /// Mount options given when the mount was made (for example `z` or `ro`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
     /// Whether the mount is writable.
-    #[serde(rename = "RW")]
+    #[serde(rename = "RW", skip_serializing_if = "Option::is_none")]
     pub rw: Option<bool>,
     /// Propagation mode of a bind mount.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub propagation: Option<String>,
 }
 
@@ -3873,8 +4164,15 @@ impl std::fmt::Display for MountPropagation {
 }
 
 impl serde::Serialize for MountPropagation {
+    /// The wire value; an unknown one exactly as it was received.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MountPropagation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -3890,12 +4188,6 @@ impl api_client_transport::Validate for MountPropagation {
             ),
             _ => Ok(()),
         }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for MountPropagation {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -3994,8 +4286,15 @@ impl std::fmt::Display for MountType {
 }
 
 impl serde::Serialize for MountType {
+    /// The wire value; an unknown one exactly as it was received.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MountType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -4011,12 +4310,6 @@ impl api_client_transport::Validate for MountType {
             ),
             _ => Ok(()),
         }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for MountType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -4061,50 +4354,64 @@ impl api_client_transport::Validate for MountVolumeOptions {
 /// A network as the daemon reports it.
 #[cfg(feature = "networks")]
 #[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct Network {
     /// Name of the network.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Id of the network.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// When the network was created (RFC 3339 with nanoseconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
     /// Where the network exists: `local` (this machine), `swarm` (the cluster) or `global`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// Network driver, e.g. `bridge`, `overlay`, `macvlan`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
     /// Whether IPv6 is enabled.
-    #[serde(rename = "EnableIPv6")]
+    #[serde(rename = "EnableIPv6", skip_serializing_if = "Option::is_none")]
     pub enable_ipv6: Option<bool>,
     /// IP address management of a network.
-    #[serde(rename = "IPAM")]
+    #[serde(rename = "IPAM", skip_serializing_if = "Option::is_none")]
     pub ipam: Option<Ipam>,
     /// Whether the network is cut off from outside networks.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub internal: Option<bool>,
     /// Whether standalone containers may join this swarm-scoped network.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attachable: Option<bool>,
     /// Whether this is the swarm routing-mesh network.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ingress: Option<bool>,
     /// The config-only network a network takes its configuration from.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub config_from: Option<ConfigReference>,
     /// Whether this network only holds configuration for other networks and cannot have containers.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub config_only: Option<bool>,
     /// Endpoints on the network, by container id (filled by inspect only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub containers: Option<std::collections::BTreeMap<String, NetworkContainer>>,
     /// Driver options.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<std::collections::BTreeMap<String, String>>,
     /// User labels.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub labels: Option<std::collections::BTreeMap<String, String>>,
     /// Swarm peers of an overlay network (filled by inspect with `verbose` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub peers: Option<Vec<PeerInfo>>,
 }
 
 /// Which container to connect, and how.
 #[cfg(feature = "networks")]
 #[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct NetworkConnectRequest {
     /// Container id or name.
@@ -4138,29 +4445,31 @@ impl api_client_transport::Validate for NetworkConnectRequest {
 /// One container's endpoint on a network.
 #[cfg(feature = "networks")]
 #[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct NetworkContainer {
     /// Container name.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Endpoint id.
-    #[serde(rename = "EndpointID")]
+    #[serde(rename = "EndpointID", skip_serializing_if = "Option::is_none")]
     pub endpoint_id: Option<String>,
     /// MAC address.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mac_address: Option<String>,
     /// IPv4 address with prefix length, e.g. `172.19.0.2/16`.
-    #[serde(rename = "IPv4Address")]
+    #[serde(rename = "IPv4Address", skip_serializing_if = "Option::is_none")]
     pub ipv4_address: Option<String>,
     /// IPv6 address with prefix length.
-    #[serde(rename = "IPv6Address")]
+    #[serde(rename = "IPv6Address", skip_serializing_if = "Option::is_none")]
     pub ipv6_address: Option<String>,
 }
 
 /// What to create a network with.
 #[cfg(feature = "networks")]
 #[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct NetworkCreateRequest {
     /// Name of the network.
@@ -4237,20 +4546,22 @@ impl api_client_transport::Validate for NetworkCreateRequest {
 /// The network created.
 #[cfg(feature = "networks")]
 #[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct NetworkCreateResponse {
     /// Id of the new network.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A warning from the daemon, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
 }
 
 /// Which container to disconnect.
 #[cfg(feature = "networks")]
 #[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct NetworkDisconnectRequest {
     /// Container id or name.
@@ -4284,92 +4595,122 @@ impl api_client_transport::Validate for NetworkDisconnectRequest {
 /// What a network prune removed.
 #[cfg(feature = "networks")]
 #[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct NetworkPruneResponse {
     /// Names of removed networks.
-    #[serde(rename = "NetworksDeleted")]
+    #[serde(rename = "NetworksDeleted", skip_serializing_if = "Option::is_none")]
     pub networks_deleted: Option<Vec<String>>,
 }
 
 /// Network state of a container.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct NetworkSettings {
     /// Bridge interface name (deprecated).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bridge: Option<String>,
     /// Network sandbox id.
-    #[serde(rename = "SandboxID")]
+    #[serde(rename = "SandboxID", skip_serializing_if = "Option::is_none")]
     pub sandbox_id: Option<String>,
     /// Hairpin NAT (deprecated).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hairpin_mode: Option<bool>,
     /// Link-local IPv6 address (deprecated).
-    #[serde(rename = "LinkLocalIPv6Address")]
+    #[serde(
+        rename = "LinkLocalIPv6Address",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub link_local_ipv6_address: Option<String>,
     /// Link-local IPv6 prefix length (deprecated).
-    #[serde(rename = "LinkLocalIPv6PrefixLen")]
+    #[serde(
+        rename = "LinkLocalIPv6PrefixLen",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub link_local_ipv6_prefix_len: Option<i64>,
     /// Container ports to their host bindings (null: exposed but not published).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ports: Option<std::collections::BTreeMap<String, Option<Vec<PortBinding>>>>,
     /// Path of the network namespace.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sandbox_key: Option<String>,
     /// Unused legacy field.
-    #[serde(rename = "SecondaryIPAddresses")]
+    #[serde(
+        rename = "SecondaryIPAddresses",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub secondary_ip_addresses: Option<Vec<Address>>,
     /// Unused legacy field.
-    #[serde(rename = "SecondaryIPv6Addresses")]
+    #[serde(
+        rename = "SecondaryIPv6Addresses",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub secondary_ipv6_addresses: Option<Vec<Address>>,
     /// Endpoint id in the default network (deprecated).
-    #[serde(rename = "EndpointID")]
+    #[serde(rename = "EndpointID", skip_serializing_if = "Option::is_none")]
     pub endpoint_id: Option<String>,
     /// Gateway in the default network (deprecated).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub gateway: Option<String>,
     /// Global IPv6 address in the default network (deprecated).
-    #[serde(rename = "GlobalIPv6Address")]
+    #[serde(rename = "GlobalIPv6Address", skip_serializing_if = "Option::is_none")]
     pub global_ipv6_address: Option<String>,
     /// Its prefix length (deprecated).
-    #[serde(rename = "GlobalIPv6PrefixLen")]
+    #[serde(
+        rename = "GlobalIPv6PrefixLen",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub global_ipv6_prefix_len: Option<i64>,
     /// IPv4 address in the default network (deprecated).
-    #[serde(rename = "IPAddress")]
+    #[serde(rename = "IPAddress", skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
     /// Its prefix length (deprecated).
-    #[serde(rename = "IPPrefixLen")]
+    #[serde(rename = "IPPrefixLen", skip_serializing_if = "Option::is_none")]
     pub ip_prefix_len: Option<i64>,
     /// IPv6 gateway in the default network (deprecated).
-    #[serde(rename = "IPv6Gateway")]
+    #[serde(rename = "IPv6Gateway", skip_serializing_if = "Option::is_none")]
     pub ipv6_gateway: Option<String>,
     /// MAC address in the default network (deprecated).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mac_address: Option<String>,
     /// Network name to endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub networks: Option<std::collections::BTreeMap<String, EndpointSettings>>,
 }
 
 /// Counters of one network interface.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct NetworkStats {
     /// Bytes received.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rx_bytes: Option<u64>,
     /// Packets received.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rx_packets: Option<u64>,
     /// Receive errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rx_errors: Option<u64>,
     /// Incoming packets dropped.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rx_dropped: Option<u64>,
     /// Bytes sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tx_bytes: Option<u64>,
     /// Packets sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tx_packets: Option<u64>,
     /// Send errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tx_errors: Option<u64>,
     /// Outgoing packets dropped.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tx_dropped: Option<u64>,
 }
 
 /// Networks to connect a new container to.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NetworkingConfig {
     /// Network name to endpoint settings.
     #[serde(rename = "EndpointsConfig", skip_serializing_if = "Option::is_none")]
@@ -4395,46 +4736,52 @@ impl api_client_transport::Validate for NetworkingConfig {
 /// A content descriptor, as in the OCI image specification.
 #[cfg(feature = "images")]
 #[cfg_attr(docsrs, doc(cfg(feature = "images")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct OciDescriptor {
     /// Media type of the content.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_type: Option<String>,
     /// Digest of the content, `sha256:...`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
     /// Size of the content in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
 }
 
 /// A platform an image runs on.
 #[cfg(feature = "images")]
 #[cfg_attr(docsrs, doc(cfg(feature = "images")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct OciPlatform {
     /// CPU architecture, e.g. `amd64`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub architecture: Option<String>,
     /// Operating system, e.g. `linux`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub os: Option<String>,
     /// Operating system version (Windows).
-    #[serde(rename = "os.version")]
+    #[serde(rename = "os.version", skip_serializing_if = "Option::is_none")]
     pub os_version: Option<String>,
     /// Required operating system features.
-    #[serde(rename = "os.features")]
+    #[serde(rename = "os.features", skip_serializing_if = "Option::is_none")]
     pub os_features: Option<Vec<String>>,
     /// CPU variant, e.g. `v8`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
 }
 
 /// Version of a swarm object, sent back on updates to detect conflicting writes.
 #[cfg(any(feature = "system", feature = "volumes"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "system", feature = "volumes"))))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ObjectVersion {
     /// Version number.
-    #[serde(rename = "Index")]
+    #[serde(rename = "Index", skip_serializing_if = "Option::is_none")]
     pub index: Option<u64>,
 }
 
@@ -4486,69 +4833,76 @@ impl api_client_transport::Validate for PathStat {
 /// A swarm node taking part in an overlay network.
 #[cfg(feature = "networks")]
 #[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PeerInfo {
     /// Node name.
-    #[serde(rename = "Name")]
+    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Node address.
-    #[serde(rename = "IP")]
+    #[serde(rename = "IP", skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
 }
 
 /// A swarm manager.
 #[cfg(feature = "system")]
 #[cfg_attr(docsrs, doc(cfg(feature = "system")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PeerNode {
     /// Node id.
-    #[serde(rename = "NodeID")]
+    #[serde(rename = "NodeID", skip_serializing_if = "Option::is_none")]
     pub node_id: Option<String>,
     /// Address and port.
-    #[serde(rename = "Addr")]
+    #[serde(rename = "Addr", skip_serializing_if = "Option::is_none")]
     pub addr: Option<String>,
 }
 
 /// Process count statistics.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PidsStats {
     /// Processes now.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current: Option<u64>,
     /// Process limit, when one is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u64>,
 }
 
 /// Plugins available, by kind.
 #[cfg(feature = "system")]
 #[cfg_attr(docsrs, doc(cfg(feature = "system")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct PluginsInfo {
     /// Volume plugins.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub volume: Option<Vec<String>>,
     /// Network plugins.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub network: Option<Vec<String>>,
     /// Authorization plugins.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization: Option<Vec<String>>,
     /// Logging plugins.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub log: Option<Vec<String>>,
 }
 
 /// A port of a container as shown in the container list.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct Port {
     /// Host address the port is published on.
-    #[serde(rename = "IP")]
+    #[serde(rename = "IP", skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
     /// Port inside the container.
     pub private_port: i64,
     /// Port on the host, when published.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_port: Option<i64>,
     /// Transport protocol of a port.
     pub r#type: PortType,
@@ -4640,6 +4994,13 @@ impl std::fmt::Display for PortType {
     }
 }
 
+impl serde::Serialize for PortType {
+    /// The wire value; an unknown one exactly as it was received.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 impl<'de> serde::Deserialize<'de> for PortType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
@@ -4647,74 +5008,97 @@ impl<'de> serde::Deserialize<'de> for PortType {
 }
 
 /// Process of an exec instance.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ProcessConfig {
     /// Runs privileged.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub privileged: Option<bool>,
     /// User it runs as.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
     /// Has a pseudo-terminal.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tty: Option<bool>,
     /// Program.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub entrypoint: Option<String>,
     /// Arguments.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub arguments: Option<Vec<String>>,
 }
 
 /// Progress counters of a long-running image operation.
 #[cfg(feature = "images")]
 #[cfg_attr(docsrs, doc(cfg(feature = "images")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ProgressDetail {
     /// Done so far.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current: Option<i64>,
     /// Total.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
 }
 
 /// One message of a push progress stream. `id`, `errorDetail` and `aux` are beyond the upstream schema: the daemon sends them (`aux` carries the pushed digest).
 #[cfg(feature = "images")]
 #[cfg_attr(docsrs, doc(cfg(feature = "images")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct PushImageInfo {
     /// Layer the message is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Error text; set when the push failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Error reported inside a progress stream.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_detail: Option<ErrorDetail>,
     /// Status text.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Progress bar text.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<String>,
     /// Progress counters of a long-running image operation.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub progress_detail: Option<ProgressDetail>,
     /// Extra data; after a push, the tag, digest and size.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub aux: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 /// Registry settings of the daemon.
 #[cfg(feature = "system")]
 #[cfg_attr(docsrs, doc(cfg(feature = "system")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct RegistryServiceConfig {
     /// Deprecated, always empty.
-    #[serde(rename = "AllowNondistributableArtifactsCIDRs")]
+    #[serde(
+        rename = "AllowNondistributableArtifactsCIDRs",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub allow_nondistributable_artifacts_cidrs: Option<Vec<String>>,
     /// Deprecated, always empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_nondistributable_artifacts_hostnames: Option<Vec<String>>,
     /// Networks whose registries are reached without TLS checks.
-    #[serde(rename = "InsecureRegistryCIDRs")]
+    #[serde(
+        rename = "InsecureRegistryCIDRs",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub insecure_registry_cidrs: Option<Vec<String>>,
     /// Settings per registry, by name.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub index_configs: Option<std::collections::BTreeMap<String, Option<IndexInfo>>>,
     /// Registry mirrors.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mirrors: Option<Vec<String>>,
 }
 
@@ -4996,8 +5380,15 @@ impl std::fmt::Display for RestartPolicyName {
 }
 
 impl serde::Serialize for RestartPolicyName {
+    /// The wire value; an unknown one exactly as it was received.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RestartPolicyName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -5016,238 +5407,305 @@ impl api_client_transport::Validate for RestartPolicyName {
     }
 }
 
-impl<'de> serde::Deserialize<'de> for RestartPolicyName {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
-    }
-}
-
 /// An OCI runtime the daemon can start containers with.
 #[cfg(feature = "system")]
 #[cfg_attr(docsrs, doc(cfg(feature = "system")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct Runtime {
     /// Executable name or path.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// Arguments given to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime_args: Option<Vec<String>>,
     /// Runtime-specific information (not a stable format).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// Storage statistics (Windows only).
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct StorageStats {
     /// Reads.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub read_count_normalized: Option<u64>,
     /// Bytes read.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub read_size_bytes: Option<u64>,
     /// Writes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub write_count_normalized: Option<u64>,
     /// Bytes written.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub write_size_bytes: Option<u64>,
 }
 
 /// Swarm state of this node.
 #[cfg(feature = "system")]
 #[cfg_attr(docsrs, doc(cfg(feature = "system")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct SwarmInfo {
     /// Node id (empty when not in a swarm).
-    #[serde(rename = "NodeID")]
+    #[serde(rename = "NodeID", skip_serializing_if = "Option::is_none")]
     pub node_id: Option<String>,
     /// Address other nodes reach this one at.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub node_addr: Option<String>,
     /// Swarm state of this node.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub local_node_state: Option<LocalNodeState>,
     /// Whether this node is a manager.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub control_available: Option<bool>,
     /// Last swarm error, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Managers this node knows.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_managers: Option<Vec<PeerNode>>,
     /// Nodes in the swarm (managers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub nodes: Option<i64>,
     /// Managers in the swarm (managers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub managers: Option<i64>,
     /// Cluster details (managers only); free-form JSON here.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<serde_json::Value>,
 }
 
 /// Answer to a credentials check.
 #[cfg(feature = "images")]
 #[cfg_attr(docsrs, doc(cfg(feature = "images")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct SystemAuthResponse {
     /// Outcome, e.g. `Login Succeeded`.
     pub status: String,
     /// A token to use instead of the password from now on.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub identity_token: Option<api_client_transport::Secret>,
 }
 
 /// Disk usage of the daemon, by kind of object.
 #[cfg(feature = "system")]
 #[cfg_attr(docsrs, doc(cfg(feature = "system")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct SystemDataUsageResponse {
     /// Bytes used by image layers.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub layers_size: Option<i64>,
     /// Images with their sizes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub images: Option<Vec<ImageSummary>>,
     /// Containers with their sizes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub containers: Option<Vec<ContainerSummary>>,
     /// Volumes with their usage.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub volumes: Option<Vec<Volume>>,
     /// Build cache records.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub build_cache: Option<Vec<BuildCache>>,
 }
 
 /// System-wide information about the daemon and its host.
 #[cfg(feature = "system")]
 #[cfg_attr(docsrs, doc(cfg(feature = "system")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct SystemInfo {
     /// Unique id of the daemon.
-    #[serde(rename = "ID")]
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Number of containers.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub containers: Option<i64>,
     /// Number of running containers.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub containers_running: Option<i64>,
     /// Number of paused containers.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub containers_paused: Option<i64>,
     /// Number of stopped containers.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub containers_stopped: Option<i64>,
     /// Number of images (with intermediate layers).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub images: Option<i64>,
     /// Storage driver, e.g. `overlay2`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
     /// Storage driver details as name/value pairs.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub driver_status: Option<Vec<Vec<String>>>,
     /// The daemon's data directory.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub docker_root_dir: Option<String>,
     /// Plugins available, by kind.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub plugins: Option<PluginsInfo>,
     /// Whether memory limits are supported.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_limit: Option<bool>,
     /// Whether swap limits are supported.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub swap_limit: Option<bool>,
     /// Whether kernel TCP memory limits are supported.
-    #[serde(rename = "KernelMemoryTCP")]
+    #[serde(rename = "KernelMemoryTCP", skip_serializing_if = "Option::is_none")]
     pub kernel_memory_tcp: Option<bool>,
     /// Whether the CFS period can be set.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_cfs_period: Option<bool>,
     /// Whether the CFS quota can be set.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_cfs_quota: Option<bool>,
     /// Whether CPU shares can be set.
-    #[serde(rename = "CPUShares")]
+    #[serde(rename = "CPUShares", skip_serializing_if = "Option::is_none")]
     pub cpu_shares: Option<bool>,
     /// Whether CPU sets can be set.
-    #[serde(rename = "CPUSet")]
+    #[serde(rename = "CPUSet", skip_serializing_if = "Option::is_none")]
     pub cpu_set: Option<bool>,
     /// Whether the pids limit is supported.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pids_limit: Option<bool>,
     /// Whether the OOM killer can be turned off.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oom_kill_disable: Option<bool>,
     /// Whether IPv4 forwarding is on.
-    #[serde(rename = "IPv4Forwarding")]
+    #[serde(rename = "IPv4Forwarding", skip_serializing_if = "Option::is_none")]
     pub ipv4_forwarding: Option<bool>,
     /// Whether bridged IPv4 traffic goes through iptables.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bridge_nf_iptables: Option<bool>,
     /// Whether bridged IPv6 traffic goes through ip6tables.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bridge_nf_ip6tables: Option<bool>,
     /// Whether the daemon runs in debug mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub debug: Option<bool>,
     /// Open file descriptors of the daemon (debug mode only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub n_fd: Option<i64>,
     /// Goroutines of the daemon (debug mode only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub n_goroutines: Option<i64>,
     /// Current time on the host (RFC 3339 with nanoseconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_time: Option<String>,
     /// Default logging driver.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub logging_driver: Option<String>,
     /// Cgroup driver: `cgroupfs`, `systemd` or `none`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cgroup_driver: Option<SystemInfoCgroupDriver>,
     /// Cgroup version: `1` or `2`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cgroup_version: Option<SystemInfoCgroupVersion>,
     /// Number of event listeners (debug mode only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub n_events_listener: Option<i64>,
     /// Kernel version of the host.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kernel_version: Option<String>,
     /// Name of the host operating system, e.g. `Debian GNU/Linux 12 (bookworm)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operating_system: Option<String>,
     /// Version of the host operating system.
-    #[serde(rename = "OSVersion")]
+    #[serde(rename = "OSVersion", skip_serializing_if = "Option::is_none")]
     pub os_version: Option<String>,
     /// `linux` or `windows`.
-    #[serde(rename = "OSType")]
+    #[serde(rename = "OSType", skip_serializing_if = "Option::is_none")]
     pub os_type: Option<String>,
     /// Hardware architecture, e.g. `x86_64`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub architecture: Option<String>,
     /// Number of CPUs the daemon sees.
-    #[serde(rename = "NCPU")]
+    #[serde(rename = "NCPU", skip_serializing_if = "Option::is_none")]
     pub ncpu: Option<i64>,
     /// Physical memory of the host, in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mem_total: Option<i64>,
     /// Default registry address for `docker login`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub index_server_address: Option<String>,
     /// Registry settings of the daemon.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub registry_config: Option<RegistryServiceConfig>,
     /// User-defined resources: counts (`SSD=3`) or named items (`GPU=UUID1`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub generic_resources: Option<GenericResources>,
     /// HTTP proxy the daemon uses (credentials masked).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub http_proxy: Option<String>,
     /// HTTPS proxy the daemon uses (credentials masked).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub https_proxy: Option<String>,
     /// Hosts the daemon reaches without a proxy.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub no_proxy: Option<String>,
     /// Host name of the machine.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Labels of the daemon (`key=value`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub labels: Option<Vec<String>>,
     /// Whether experimental features are on.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub experimental_build: Option<bool>,
     /// Version of the daemon.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub server_version: Option<String>,
     /// OCI runtimes the daemon may use, by name.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub runtimes: Option<std::collections::BTreeMap<String, Runtime>>,
     /// Runtime used when a container names none.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_runtime: Option<String>,
     /// Swarm state of this node.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub swarm: Option<SwarmInfo>,
     /// Whether containers keep running while the daemon restarts.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_restore_enabled: Option<bool>,
     /// Default isolation of containers (Windows).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub isolation: Option<SystemInfoIsolation>,
     /// Name of the init binary used with `--init`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub init_binary: Option<String>,
     /// Commit of a component the daemon runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub containerd_commit: Option<Commit>,
     /// Commit of a component the daemon runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub runc_commit: Option<Commit>,
     /// Commit of a component the daemon runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub init_commit: Option<Commit>,
     /// Security features on, e.g. `name=seccomp,profile=default`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub security_options: Option<Vec<String>>,
     /// License of the product, when the daemon reports one.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub product_license: Option<String>,
     /// Pools local networks get their subnets from.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_address_pools: Option<Vec<SystemInfoDefaultAddressPoolsItem>>,
     /// Problems with the daemon configuration.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<String>>,
     /// Directories searched for CDI device specifications (API 1.44+).
-    #[serde(rename = "CDISpecDirs")]
+    #[serde(rename = "CDISpecDirs", skip_serializing_if = "Option::is_none")]
     pub cdi_spec_dirs: Option<Vec<String>>,
 }
 
@@ -5317,6 +5775,15 @@ impl std::fmt::Display for SystemInfoCgroupDriver {
 }
 
 #[cfg(feature = "system")]
+impl serde::Serialize for SystemInfoCgroupDriver {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(feature = "system")]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "system")]
 impl<'de> serde::Deserialize<'de> for SystemInfoCgroupDriver {
     #[cfg(feature = "system")]
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -5382,6 +5849,15 @@ impl std::fmt::Display for SystemInfoCgroupVersion {
     #[cfg(feature = "system")]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "system")]
+impl serde::Serialize for SystemInfoCgroupVersion {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(feature = "system")]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -5463,6 +5939,15 @@ impl std::fmt::Display for SystemInfoIsolation {
 }
 
 #[cfg(feature = "system")]
+impl serde::Serialize for SystemInfoIsolation {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(feature = "system")]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "system")]
 impl<'de> serde::Deserialize<'de> for SystemInfoIsolation {
     #[cfg(feature = "system")]
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -5473,50 +5958,63 @@ impl<'de> serde::Deserialize<'de> for SystemInfoIsolation {
 /// The inline object of `SystemInfoDefaultAddressPoolsItem`.
 #[cfg(feature = "system")]
 #[cfg_attr(docsrs, doc(cfg(feature = "system")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct SystemInfoDefaultAddressPoolsItem {
     /// Pool in CIDR form.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub base: Option<String>,
     /// Prefix length of each network cut from it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
 }
 
 /// Version information of the daemon.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct SystemVersion {
     /// Platform of the daemon.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub platform: Option<SystemVersionPlatform>,
     /// Versions of the components.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub components: Option<Vec<ComponentVersion>>,
     /// Engine version.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Newest API version the daemon speaks.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub api_version: Option<String>,
     /// Oldest API version the daemon speaks.
-    #[serde(rename = "MinAPIVersion")]
+    #[serde(rename = "MinAPIVersion", skip_serializing_if = "Option::is_none")]
     pub min_api_version: Option<String>,
     /// Source commit.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub git_commit: Option<String>,
     /// Go version it was built with.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub go_version: Option<String>,
     /// Operating system.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub os: Option<String>,
     /// Architecture.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub arch: Option<String>,
     /// Kernel version.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kernel_version: Option<String>,
     /// Experimental features are on.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub experimental: Option<bool>,
     /// Build time.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub build_time: Option<String>,
 }
 
 /// Platform of the daemon.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SystemVersionPlatform {
     /// Platform name.
@@ -5558,14 +6056,17 @@ impl api_client_transport::Validate for ThrottleDevice {
 }
 
 /// CPU throttling counters.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ThrottlingData {
     /// Enforcement periods.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub periods: Option<u64>,
     /// Periods in which the container was throttled.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub throttled_periods: Option<u64>,
     /// Total time throttled, in nanoseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub throttled_time: Option<u64>,
 }
 
@@ -5634,7 +6135,7 @@ impl api_client_transport::Validate for Ulimit {
 /// A volume as the daemon reports it.
 #[cfg(any(feature = "system", feature = "volumes"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "system", feature = "volumes"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct Volume {
@@ -5645,18 +6146,22 @@ pub struct Volume {
     /// Where the volume lives on the host.
     pub mountpoint: String,
     /// When the volume was created (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Driver-specific low-level details; absent when the driver reports none.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// User labels.
     pub labels: Option<std::collections::BTreeMap<String, String>>,
     /// `local` (this machine) or `global` (the cluster).
     pub scope: VolumeScope,
     /// Swarm cluster details of a volume (cluster volumes only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster_volume: Option<ClusterVolume>,
     /// Driver options it was created with.
     pub options: Option<std::collections::BTreeMap<String, String>>,
     /// Disk usage; filled by `GET /system/df` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage_data: Option<VolumeUsageData>,
 }
 
@@ -5722,6 +6227,15 @@ impl std::fmt::Display for VolumeScope {
 }
 
 #[cfg(any(feature = "system", feature = "volumes"))]
+impl serde::Serialize for VolumeScope {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(any(feature = "system", feature = "volumes"))]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(any(feature = "system", feature = "volumes"))]
 impl<'de> serde::Deserialize<'de> for VolumeScope {
     #[cfg(any(feature = "system", feature = "volumes"))]
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -5732,7 +6246,7 @@ impl<'de> serde::Deserialize<'de> for VolumeScope {
 /// Disk usage; filled by `GET /system/df` only.
 #[cfg(any(feature = "system", feature = "volumes"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "system", feature = "volumes"))))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct VolumeUsageData {
@@ -5745,7 +6259,7 @@ pub struct VolumeUsageData {
 /// What to create a volume with.
 #[cfg(feature = "volumes")]
 #[cfg_attr(docsrs, doc(cfg(feature = "volumes")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct VolumeCreateOptions {
     /// Name of the volume (the daemon picks a random one otherwise).
@@ -5794,33 +6308,37 @@ impl api_client_transport::Validate for VolumeCreateOptions {
 /// The volume list.
 #[cfg(feature = "volumes")]
 #[cfg_attr(docsrs, doc(cfg(feature = "volumes")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct VolumeListResponse {
     /// The volumes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub volumes: Option<Vec<Volume>>,
     /// Problems met while listing.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<String>>,
 }
 
 /// What a volume prune removed.
 #[cfg(feature = "volumes")]
 #[cfg_attr(docsrs, doc(cfg(feature = "volumes")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
 pub struct VolumePruneResponse {
     /// Names of removed volumes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub volumes_deleted: Option<Vec<String>>,
     /// Disk space freed, in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub space_reclaimed: Option<i64>,
 }
 
 /// New desired state of a cluster volume (only `Availability` may change).
 #[cfg(feature = "volumes")]
 #[cfg_attr(docsrs, doc(cfg(feature = "volumes")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VolumeUpdateRequest {
     /// Desired state of a cluster volume.
     #[serde(rename = "Spec", skip_serializing_if = "Option::is_none")]
@@ -5904,8 +6422,15 @@ impl std::fmt::Display for WaitCondition {
 }
 
 impl serde::Serialize for WaitCondition {
+    /// The wire value; an unknown one exactly as it was received.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for WaitCondition {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 

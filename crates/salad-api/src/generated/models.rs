@@ -6,8 +6,10 @@
 //! does not know in their `Unknown` variant. `validate()` (from [`api_client_transport::Validate`])
 //! checks the constraints of the schema and names the failing field.
 //!
-//! Each type implements the serde directions the API uses it in: `Serialize` and
-//! `Validate` if a request sends it, `Deserialize` if an answer holds it.
+//!
+//! Every type implements both `Serialize` and `Deserialize`: an answer written back
+//! out as JSON reads back equal. What a request sends also implements `Validate`;
+//! answers are taken as the server sends them.
 
 /// Where a container group is in its life cycle.
 ///
@@ -81,6 +83,13 @@ impl From<String> for ContainerGroupStatus {
 impl std::fmt::Display for ContainerGroupStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ContainerGroupStatus {
+    /// The wire value; an unknown one exactly as it was received.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -160,6 +169,13 @@ impl std::fmt::Display for ContainerGroupInstanceState {
     }
 }
 
+impl serde::Serialize for ContainerGroupInstanceState {
+    /// The wire value; an unknown one exactly as it was received.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 impl<'de> serde::Deserialize<'de> for ContainerGroupInstanceState {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
@@ -227,8 +243,15 @@ impl std::fmt::Display for ContainerGroupPriority {
 }
 
 impl serde::Serialize for ContainerGroupPriority {
+    /// The wire value; an unknown one exactly as it was received.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContainerGroupPriority {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -244,12 +267,6 @@ impl api_client_transport::Validate for ContainerGroupPriority {
             ),
             _ => Ok(()),
         }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for ContainerGroupPriority {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -310,8 +327,15 @@ impl std::fmt::Display for ContainerRestartPolicy {
 }
 
 impl serde::Serialize for ContainerRestartPolicy {
+    /// The wire value; an unknown one exactly as it was received.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContainerRestartPolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -327,12 +351,6 @@ impl api_client_transport::Validate for ContainerRestartPolicy {
             ),
             _ => Ok(()),
         }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for ContainerRestartPolicy {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -385,8 +403,15 @@ impl std::fmt::Display for ContainerNetworkingProtocol {
 }
 
 impl serde::Serialize for ContainerNetworkingProtocol {
+    /// The wire value; an unknown one exactly as it was received.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContainerNetworkingProtocol {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -402,12 +427,6 @@ impl api_client_transport::Validate for ContainerNetworkingProtocol {
             ),
             _ => Ok(()),
         }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for ContainerNetworkingProtocol {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -464,8 +483,15 @@ impl std::fmt::Display for ContainerGroupNetworkingLoadBalancer {
 }
 
 impl serde::Serialize for ContainerGroupNetworkingLoadBalancer {
+    /// The wire value; an unknown one exactly as it was received.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContainerGroupNetworkingLoadBalancer {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -481,12 +507,6 @@ impl api_client_transport::Validate for ContainerGroupNetworkingLoadBalancer {
             ),
             _ => Ok(()),
         }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for ContainerGroupNetworkingLoadBalancer {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -543,8 +563,15 @@ impl std::fmt::Display for ContainerProbeHttpScheme {
 }
 
 impl serde::Serialize for ContainerProbeHttpScheme {
+    /// The wire value; an unknown one exactly as it was received.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContainerProbeHttpScheme {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -560,12 +587,6 @@ impl api_client_transport::Validate for ContainerProbeHttpScheme {
             ),
             _ => Ok(()),
         }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for ContainerProbeHttpScheme {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -622,8 +643,15 @@ impl std::fmt::Display for ContainerLoggingHttpFormat {
 }
 
 impl serde::Serialize for ContainerLoggingHttpFormat {
+    /// The wire value; an unknown one exactly as it was received.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContainerLoggingHttpFormat {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -639,12 +667,6 @@ impl api_client_transport::Validate for ContainerLoggingHttpFormat {
             ),
             _ => Ok(()),
         }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for ContainerLoggingHttpFormat {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -701,8 +723,15 @@ impl std::fmt::Display for ContainerLoggingHttpCompression {
 }
 
 impl serde::Serialize for ContainerLoggingHttpCompression {
+    /// The wire value; an unknown one exactly as it was received.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContainerLoggingHttpCompression {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -718,12 +747,6 @@ impl api_client_transport::Validate for ContainerLoggingHttpCompression {
             ),
             _ => Ok(()),
         }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for ContainerLoggingHttpCompression {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -1786,8 +1809,15 @@ impl std::fmt::Display for CountryCode {
 }
 
 impl serde::Serialize for CountryCode {
+    /// The wire value; an unknown one exactly as it was received.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CountryCode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -1806,25 +1836,24 @@ impl api_client_transport::Validate for CountryCode {
     }
 }
 
-impl<'de> serde::Deserialize<'de> for CountryCode {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
-    }
-}
-
 /// An RFC 9457 problem document: the body of every error answer.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ProblemDetails {
     /// URI naming the kind of problem (`about:blank` when it is just the status).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Short summary of the kind of problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// HTTP status the server chose for this problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<i32>,
     /// Explanation of this particular occurrence.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// URI naming this particular occurrence.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
 }
 
@@ -1884,15 +1913,15 @@ impl api_client_transport::Validate for ContainerGroupProbeHttpHeader {
 }
 
 /// Probe that succeeds on a 2xx/3xx answer to an HTTP GET.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroupProbeHttp {
     /// Request path.
     pub path: String,
     /// Port to send the request to.
     pub port: i32,
-    /// The `scheme` field.
-    pub scheme: Option<ContainerProbeHttpScheme>,
+    /// Scheme used by an HTTP probe.
+    pub scheme: ContainerProbeHttpScheme,
     /// Extra request headers (the server may send `null`).
     #[serde(
         default,
@@ -1906,7 +1935,7 @@ impl ContainerGroupProbeHttp {
     pub fn new(
         path: impl Into<String>,
         port: i32,
-        scheme: Option<ContainerProbeHttpScheme>,
+        scheme: ContainerProbeHttpScheme,
         headers: Vec<ContainerGroupProbeHttpHeader>,
     ) -> Self {
         Self {
@@ -2611,7 +2640,115 @@ pub struct ContainerLogging {
     pub tcp: Option<ContainerLoggingTcp>,
 }
 
-impl ContainerLogging {
+/// Sends container logs to any HTTP endpoint (as sent on create).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CreateContainerLoggingHttp {
+    /// Host name.
+    pub host: String,
+    /// Port.
+    pub port: i32,
+    /// Basic-auth user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// Basic-auth password; a `Secret`, never shown by `Debug`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<crate::Secret>,
+    /// Request path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Body format of log batches sent to an HTTP sink.
+    pub format: ContainerLoggingHttpFormat,
+    /// Compression of log batches sent to an HTTP sink.
+    pub compression: ContainerLoggingHttpCompression,
+    /// Extra headers; left out when there are none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub headers: Option<Vec<ContainerLoggingHttpHeader>>,
+}
+
+impl CreateContainerLoggingHttp {
+    /// A value with the required `host`, `port`, `format`, `compression`; optional fields start unset.
+    pub fn new(
+        host: impl Into<String>,
+        port: i32,
+        format: ContainerLoggingHttpFormat,
+        compression: ContainerLoggingHttpCompression,
+    ) -> Self {
+        Self {
+            host: host.into(),
+            port,
+            user: None,
+            password: None,
+            path: None,
+            format,
+            compression,
+            headers: None,
+        }
+    }
+}
+
+impl api_client_transport::Validate for CreateContainerLoggingHttp {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let f = &api_client_transport::validate::field(path, "host");
+        api_client_transport::validate::length(f, &self.host, Some(1), Some(1000))?;
+        api_client_transport::validate::pattern(f, &self.host, r"^.*$")?;
+        let f = &api_client_transport::validate::field(path, "port");
+        api_client_transport::validate::range_i64(f, i64::from(self.port), Some(1), Some(65535))?;
+        if let Some(v) = &self.user {
+            let f = &api_client_transport::validate::field(path, "user");
+            api_client_transport::validate::length(f, v, Some(1), Some(1000))?;
+            api_client_transport::validate::pattern(f, v, r"^.*$")?;
+        }
+        if let Some(v) = &self.password {
+            let f = &api_client_transport::validate::field(path, "password");
+            api_client_transport::validate::length(f, v, Some(1), Some(1000))?;
+            api_client_transport::validate::pattern(f, v, r"^.*$")?;
+        }
+        if let Some(v) = &self.path {
+            let f = &api_client_transport::validate::field(path, "path");
+            api_client_transport::validate::length(f, v, Some(1), Some(1000))?;
+            api_client_transport::validate::pattern(f, v, r"^.*$")?;
+        }
+        api_client_transport::Validate::validate_at(
+            &self.format,
+            &api_client_transport::validate::field(path, "format"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.compression,
+            &api_client_transport::validate::field(path, "compression"),
+        )?;
+        if let Some(v) = &self.headers {
+            let f = &api_client_transport::validate::field(path, "headers");
+            api_client_transport::validate::items(f, v.len(), None, Some(1000))?;
+            api_client_transport::Validate::validate_at(v, f)?;
+        }
+        Ok(())
+    }
+}
+
+/// External log sinks for a new container; set at most one.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CreateContainerLogging {
+    /// Sends container logs to Axiom.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub axiom: Option<ContainerLoggingAxiom>,
+    /// Sends container logs to Datadog.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub datadog: Option<ContainerLoggingDatadog>,
+    /// Sends container logs to any HTTP endpoint (as sent on create).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<CreateContainerLoggingHttp>,
+    /// Sends container logs to New Relic.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_relic: Option<ContainerLoggingNewRelic>,
+    /// Sends container logs to Splunk.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub splunk: Option<ContainerLoggingSplunk>,
+    /// Sends container logs to a plain TCP endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcp: Option<ContainerLoggingTcp>,
+}
+
+impl CreateContainerLogging {
     /// An empty value: every field is left out until set.
     pub fn new() -> Self {
         Self {
@@ -2625,7 +2762,7 @@ impl ContainerLogging {
     }
 }
 
-impl api_client_transport::Validate for ContainerLogging {
+impl api_client_transport::Validate for CreateContainerLogging {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         api_client_transport::Validate::validate_at(
             &self.axiom,
@@ -3092,24 +3229,30 @@ impl api_client_transport::Validate for UpdateContainerResources {
 }
 
 /// The container every replica of a group runs, as the server reports it.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Container {
     /// Image reference, e.g. `docker.io/library/nginx:1.27`.
     pub image: String,
     /// Digest of the image that was resolved at deployment.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hash: Option<String>,
     /// Size of the image, in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// Whether the image is cached close to the nodes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub image_caching: Option<bool>,
     /// Hardware each replica needs.
     pub resources: ContainerResourceRequirements,
     /// Command overriding the image entrypoint; `null` keeps the image's.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<Vec<String>>,
     /// Environment of the container.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_variables: Option<std::collections::BTreeMap<String, String>>,
     /// External log sinks; set at most one.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub logging: Option<ContainerLogging>,
 }
 
@@ -3132,9 +3275,9 @@ pub struct CreateContainer {
     /// Environment of the container.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_variables: Option<std::collections::BTreeMap<String, String>>,
-    /// External log sinks; set at most one.
+    /// External log sinks for a new container; set at most one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub logging: Option<ContainerLogging>,
+    pub logging: Option<CreateContainerLogging>,
     /// Credentials for pulling a private image; set at most one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registry_authentication: Option<ContainerRegistryAuthentication>,
@@ -3222,12 +3365,9 @@ pub struct UpdateContainer {
         skip_serializing_if = "api_client_transport::Patch::is_absent"
     )]
     pub command: api_client_transport::Patch<Vec<String>>,
-    /// The `priority` field.
-    #[serde(
-        default,
-        skip_serializing_if = "api_client_transport::Patch::is_absent"
-    )]
-    pub priority: api_client_transport::Patch<ContainerGroupPriority>,
+    /// Scheduling priority class; higher priority costs more and is preempted less often.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority: Option<ContainerGroupPriority>,
     /// Variables to set, merged key by key into the container's (upstream allows no `null` value, so a variable cannot be removed this way).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_variables: Option<std::collections::BTreeMap<String, String>>,
@@ -3250,7 +3390,7 @@ impl UpdateContainer {
             image_caching: None,
             resources: api_client_transport::Patch::Absent,
             command: api_client_transport::Patch::Absent,
-            priority: api_client_transport::Patch::Absent,
+            priority: None,
             environment_variables: None,
             logging: api_client_transport::Patch::Absent,
             registry_authentication: None,
@@ -3303,7 +3443,7 @@ impl api_client_transport::Validate for UpdateContainer {
 }
 
 /// How the group is reachable through the SaladCloud gateway.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroupNetworking {
     /// Protocol spoken on the exposed port.
@@ -3313,12 +3453,16 @@ pub struct ContainerGroupNetworking {
     /// Require a SaladCloud API key on every request through the gateway.
     pub auth: bool,
     /// How the gateway spreads requests over the ready instances.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub load_balancer: Option<ContainerGroupNetworkingLoadBalancer>,
     /// Send each instance at most one request at a time.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub single_connection_limit: Option<bool>,
     /// Milliseconds the gateway waits for a client's request.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_request_timeout: Option<i32>,
     /// Milliseconds the gateway waits for the container's answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub server_response_timeout: Option<i32>,
     /// Public host name the gateway serves the group on.
     pub dns: String,
@@ -3417,7 +3561,7 @@ impl api_client_transport::Validate for UpdateContainerGroupNetworking {
 }
 
 /// How many instances are in each state.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroupInstanceStatusCount {
     /// Instances waiting for a node.
@@ -3431,12 +3575,13 @@ pub struct ContainerGroupInstanceStatusCount {
 }
 
 /// Current state of a group.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroupState {
     /// Where a container group is in its life cycle.
     pub status: ContainerGroupStatus,
     /// Free-text note about the state.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// When the group last started.
     #[serde(with = "time::serde::rfc3339")]
@@ -3449,7 +3594,7 @@ pub struct ContainerGroupState {
 }
 
 /// A container group: a container image run as a set of replicas on SaladCloud nodes.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroup {
     /// Server-assigned id.
@@ -3469,6 +3614,7 @@ pub struct ContainerGroup {
     /// When the node restarts a container that exited.
     pub restart_policy: ContainerRestartPolicy,
     /// Scheduling priority class; higher priority costs more and is preempted less often.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<ContainerGroupPriority>,
     /// Number of replicas asked for.
     pub replicas: i32,
@@ -3481,26 +3627,36 @@ pub struct ContainerGroup {
     /// Current state of a group.
     pub current_state: ContainerGroupState,
     /// How the group is reachable through the SaladCloud gateway.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub networking: Option<ContainerGroupNetworking>,
     /// A health probe.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub liveness_probe: Option<ContainerGroupProbe>,
     /// A health probe.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub readiness_probe: Option<ContainerGroupProbe>,
     /// A health probe.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub startup_probe: Option<ContainerGroupProbe>,
     /// Connects the group to a job queue: where the job-queue worker delivers jobs.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_connection: Option<ContainerGroupQueueConnection>,
     /// Scales replicas on the length of the connected job queue.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_autoscaler: Option<ContainerGroupQueueAutoscaler>,
     /// Scheduled replica changes.
-    #[serde(rename = "scaling-actions")]
+    #[serde(rename = "scaling-actions", skip_serializing_if = "Option::is_none")]
     pub scaling_actions: Option<Vec<ContainerGroupScalingAction>>,
     /// Whether the scheduled replica changes are applied.
-    #[serde(rename = "scheduled-scaling-enabled")]
+    #[serde(
+        rename = "scheduled-scaling-enabled",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub scheduled_scaling_enabled: Option<bool>,
     /// Whether a change is still being rolled out.
     pub pending_change: bool,
     /// Notes kept with the group.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub readme: Option<String>,
     /// Revision, bumped on every change.
     pub version: i32,
@@ -3513,7 +3669,7 @@ pub struct ContainerGroup {
 }
 
 /// The groups of a project.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroupList {
     /// The groups.
@@ -3790,7 +3946,7 @@ impl api_client_transport::Validate for UpdateContainerGroup {
 }
 
 /// One replica of a group, placed on one node.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroupInstance {
     /// Instance id.
@@ -3800,8 +3956,10 @@ pub struct ContainerGroupInstance {
     /// Where a single instance (one replica on one node) is in its life cycle.
     pub state: ContainerGroupInstanceState,
     /// Whether the readiness probe passes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ready: Option<bool>,
     /// Whether the startup probe has passed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub started: Option<bool>,
     /// Group revision this instance runs.
     pub version: i32,
@@ -3809,29 +3967,39 @@ pub struct ContainerGroupInstance {
     #[serde(with = "time::serde::rfc3339")]
     pub update_time: time::OffsetDateTime,
     /// Relative cost of removing this instance when scaling down; cheaper ones go first.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deletion_cost: Option<i32>,
     /// Image download progress, in percent.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pulling_progress: Option<f64>,
     /// CPU use, in percent.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_percent: Option<f64>,
     /// CPU time used in the last sample.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_usage: Option<i64>,
     /// CPU time used in total.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_usage_total: Option<i64>,
     /// Memory in use, in MiB.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_usage_mb: Option<f64>,
     /// Memory in use, in percent of the limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_usage_percent: Option<f64>,
     /// IPv4 address for SSH access, when enabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ssh_ip: Option<String>,
     /// Port for SSH access, when enabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ssh_port: Option<i32>,
     /// Fingerprint of the SSH host key.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ssh_host_key_fingerprint: Option<String>,
 }
 
 /// The instances of a group.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroupInstanceList {
     /// The instances.
@@ -3873,7 +4041,7 @@ impl api_client_transport::Validate for UpdateContainerGroupInstance {
 }
 
 /// An event the platform recorded for a group (allocation, image pull, exit, ...).
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SystemLog {
     /// What happened.
@@ -3882,23 +4050,29 @@ pub struct SystemLog {
     #[serde(with = "time::serde::rfc3339")]
     pub event_time: time::OffsetDateTime,
     /// Instance concerned, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<uuid::Uuid>,
     /// Node concerned, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub machine_id: Option<uuid::Uuid>,
     /// Group revision concerned.
     pub version: String,
     /// vCPUs of the node at the time.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_cpu: Option<i32>,
     /// Memory of the node at the time, in MiB.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_memory: Option<i32>,
     /// Disk of the node at the time, in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_storage_amount: Option<i64>,
     /// GPU class of the node at the time.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_gpu_class: Option<String>,
 }
 
 /// Recent platform events of a group, newest first.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SystemLogList {
     /// The events.
@@ -3910,7 +4084,7 @@ pub struct SystemLogList {
 }
 
 /// Container-group limits of an organization and how much of them is in use.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ContainerGroupsQuotas {
     /// Replicas the organization may run across all its groups.
@@ -3918,20 +4092,25 @@ pub struct ContainerGroupsQuotas {
     /// Replicas running now across all its groups.
     pub container_replicas_used: i32,
     /// Instance reallocations allowed per minute.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_container_group_reallocations_per_minute: Option<i32>,
     /// Instance recreations allowed per minute.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_container_group_recreates_per_minute: Option<i32>,
     /// Instance restarts allowed per minute.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_container_group_restarts_per_minute: Option<i32>,
 }
 
 /// How many CPU-only nodes could take a workload of the asked shape now.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct CpuAvailability {
     /// Nodes free for batch-priority work.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub available_cpu_batch: Option<i32>,
     /// Nodes online that could be called on.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub on_call_cpu: Option<i32>,
 }
 
@@ -3995,10 +4174,12 @@ impl api_client_transport::Validate for CreateInferenceEndpointJob {
         if let Some(v) = &self.webhook {
             let f = &api_client_transport::validate::field(path, "webhook");
             api_client_transport::validate::length(f, v, Some(1), Some(2048))?;
+            api_client_transport::validate::url(f, v)?;
         }
         if let Some(v) = &self.webhook_url {
             let f = &api_client_transport::validate::field(path, "webhook_url");
             api_client_transport::validate::length(f, v, Some(1), Some(2048))?;
+            api_client_transport::validate::url(f, v)?;
         }
         Ok(())
     }
@@ -4007,6 +4188,9 @@ impl api_client_transport::Validate for CreateInferenceEndpointJob {
 /// A queue to create.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateQueue {
+    /// Notes about the queue, up to 500 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// Readable name; the server uses `name` when left out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
@@ -4018,6 +4202,7 @@ impl CreateQueue {
     /// A value with the required `name`; optional fields start unset.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
+            description: None,
             display_name: None,
             name: name.into(),
         }
@@ -4026,6 +4211,11 @@ impl CreateQueue {
 
 impl api_client_transport::Validate for CreateQueue {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        if let Some(v) = &self.description {
+            let f = &api_client_transport::validate::field(path, "description");
+            api_client_transport::validate::length(f, v, None, Some(500))?;
+            api_client_transport::validate::pattern(f, v, r"^.*$")?;
+        }
         if let Some(v) = &self.display_name {
             let f = &api_client_transport::validate::field(path, "display_name");
             api_client_transport::validate::length(f, v, Some(2), Some(63))?;
@@ -4057,24 +4247,30 @@ impl api_client_transport::Validate for CreateQueueJob {
             let f = &api_client_transport::validate::field(path, "webhook");
             api_client_transport::validate::length(f, v, Some(1), Some(2048))?;
             api_client_transport::validate::pattern(f, v, r"^.*$")?;
+            api_client_transport::validate::url(f, v)?;
         }
         Ok(())
     }
 }
 
 /// How many GPU nodes could take a workload of the asked shape now, per priority.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GpuAvailability {
     /// Nodes free for batch-priority work.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub available_gpu_batch: Option<i32>,
     /// Nodes free for high-priority work.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub available_gpu_high: Option<i32>,
     /// Nodes free for low-priority work.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub available_gpu_low: Option<i32>,
     /// Nodes free for medium-priority work.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub available_gpu_medium: Option<i32>,
     /// Nodes online that could be called on.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub on_call_gpu: Option<i32>,
 }
 
@@ -4123,28 +4319,37 @@ impl api_client_transport::Validate for GpuAvailabilityRequest {
 }
 
 /// A kind of GPU node a container group can ask for, with its limits and prices.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GpuClass {
     /// Whether the nodes are community machines or secure data-center ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub gpu_class_type: Option<GpuClassType>,
     /// GPUs per node.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub gpu_count: Option<i32>,
     /// The id to put in a group's `gpu_classes`.
     pub id: uuid::Uuid,
     /// Whether the class is scarce at the moment.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_high_demand: Option<bool>,
     /// Most memory a group of this class may ask for, in MiB.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_ram: Option<i32>,
     /// Most disk a group of this class may ask for, in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_storage: Option<i64>,
     /// Most vCPUs a group of this class may ask for.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_vcpu: Option<i32>,
     /// Least memory a group of this class must ask for, in MiB.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_ram: Option<i32>,
     /// Least disk a group of this class must ask for, in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_storage: Option<i64>,
     /// Fewest vCPUs a group of this class must ask for.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_vcpu: Option<i32>,
     /// Readable name, such as `RTX 4090 (24 GB)`.
     pub name: String,
@@ -4157,7 +4362,7 @@ pub struct GpuClass {
 }
 
 /// The GPU classes an organization can use.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GpuClassList {
     /// The classes.
@@ -4169,7 +4374,7 @@ pub struct GpuClassList {
 }
 
 /// The hourly price of a GPU class at one priority.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GpuClassPrice {
     /// Price per node-hour in US dollars, as a decimal string.
@@ -4230,6 +4435,13 @@ impl std::fmt::Display for GpuClassType {
     }
 }
 
+impl serde::Serialize for GpuClassType {
+    /// The wire value; an unknown one exactly as it was received.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 impl<'de> serde::Deserialize<'de> for GpuClassType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
@@ -4237,7 +4449,7 @@ impl<'de> serde::Deserialize<'de> for GpuClassType {
 }
 
 /// A ready-made model SaladCloud runs, which takes jobs.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct InferenceEndpoint {
     /// What the endpoint does.
@@ -4263,7 +4475,7 @@ pub struct InferenceEndpoint {
 }
 
 /// A job given to an inference endpoint, with its progress and result.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct InferenceEndpointJob {
     /// When it was submitted.
@@ -4282,10 +4494,12 @@ pub struct InferenceEndpointJob {
     /// The job's input, any JSON value the endpoint's input schema allows.
     pub input: serde_json::Value,
     /// Caller's own labels, up to 20 keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Organization that submitted it.
     pub organization_name: String,
     /// The endpoint's result, once the job has finished.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<serde_json::Value>,
     /// Where a queue or inference job stands; `succeeded`, `cancelled` and `failed` are final.
     pub status: JobStatus,
@@ -4293,13 +4507,15 @@ pub struct InferenceEndpointJob {
     #[serde(with = "time::serde::rfc3339")]
     pub update_time: time::OffsetDateTime,
     /// Former name of `webhook_url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook: Option<String>,
     /// Address notified when the job finishes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
 }
 
 /// One page of the jobs of an inference endpoint.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct InferenceEndpointJobList {
     /// The jobs on this page.
@@ -4317,7 +4533,7 @@ pub struct InferenceEndpointJobList {
 }
 
 /// One page of the inference endpoints of an organization.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct InferenceEndpointList {
     /// The endpoints on this page.
@@ -4335,7 +4551,7 @@ pub struct InferenceEndpointList {
 }
 
 /// A step in the life of a queue or inference job.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct JobEvent {
     /// What happened to a job.
@@ -4410,6 +4626,13 @@ impl std::fmt::Display for JobEventAction {
     }
 }
 
+impl serde::Serialize for JobEventAction {
+    /// The wire value; an unknown one exactly as it was received.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 impl<'de> serde::Deserialize<'de> for JobEventAction {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
@@ -4481,6 +4704,13 @@ impl std::fmt::Display for JobStatus {
     }
 }
 
+impl serde::Serialize for JobStatus {
+    /// The wire value; an unknown one exactly as it was received.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 impl<'de> serde::Deserialize<'de> for JobStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
@@ -4488,12 +4718,14 @@ impl<'de> serde::Deserialize<'de> for JobStatus {
 }
 
 /// One line of a container's log, as the log store keeps it.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LogEntry {
     /// The line parsed as JSON, when it was a JSON object.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub json_log: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Tracing parent span, when the line carried one.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_span_id: Option<String>,
     /// When the log store received it.
     #[serde(with = "time::serde::rfc3339")]
@@ -4503,20 +4735,21 @@ pub struct LogEntry {
     /// How serious a log line is.
     pub severity: LogEntrySeverity,
     /// Tracing span, when the line carried one.
-    #[serde(rename = "span_Id")]
+    #[serde(rename = "span_Id", skip_serializing_if = "Option::is_none")]
     pub span_id: Option<String>,
     /// The line as text, when it was not JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text_log: Option<String>,
     /// When the container wrote it.
     #[serde(with = "time::serde::rfc3339")]
     pub time: time::OffsetDateTime,
     /// Tracing trace, when the line carried one.
-    #[serde(rename = "trace_Id")]
+    #[serde(rename = "trace_Id", skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
 /// The log lines matching a query, one page of them.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LogEntryList {
     /// The lines.
@@ -4571,7 +4804,7 @@ impl api_client_transport::Validate for LogEntryQuery {
 }
 
 /// Where a log line came from.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LogEntryResource {
     /// Labels of the source (organization, project, group, instance, ...).
@@ -4674,6 +4907,13 @@ impl std::fmt::Display for LogEntrySeverity {
     }
 }
 
+impl serde::Serialize for LogEntrySeverity {
+    /// The wire value; an unknown one exactly as it was received.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 impl<'de> serde::Deserialize<'de> for LogEntrySeverity {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
@@ -4733,8 +4973,15 @@ impl std::fmt::Display for LogEntrySortOrder {
 }
 
 impl serde::Serialize for LogEntrySortOrder {
+    /// The wire value; an unknown one exactly as it was received.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LogEntrySortOrder {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -4753,14 +5000,8 @@ impl api_client_transport::Validate for LogEntrySortOrder {
     }
 }
 
-impl<'de> serde::Deserialize<'de> for LogEntrySortOrder {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
-    }
-}
-
 /// A job queue and the container groups that take jobs from it.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Queue {
     /// Groups connected to the queue.
@@ -4773,7 +5014,11 @@ pub struct Queue {
     #[serde(with = "time::serde::rfc3339")]
     pub create_time: time::OffsetDateTime,
     /// Jobs waiting now.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_queue_length: Option<i32>,
+    /// Notes about the queue, up to 500 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// Readable name.
     pub display_name: String,
     /// Id of the queue.
@@ -4786,7 +5031,7 @@ pub struct Queue {
 }
 
 /// A job in a queue, with its progress and result.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct QueueJob {
     /// When it was submitted.
@@ -4803,8 +5048,10 @@ pub struct QueueJob {
     /// The job's input: any JSON value, handed to the container as it is.
     pub input: serde_json::Value,
     /// Caller's own labels, up to 20 keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// What the container answered, once the job has finished.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<serde_json::Value>,
     /// Where a queue or inference job stands; `succeeded`, `cancelled` and `failed` are final.
     pub status: JobStatus,
@@ -4812,11 +5059,12 @@ pub struct QueueJob {
     #[serde(with = "time::serde::rfc3339")]
     pub update_time: time::OffsetDateTime,
     /// Address notified when the job finishes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook: Option<String>,
 }
 
 /// The jobs of a queue, one page of them.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct QueueJobList {
     /// The jobs.
@@ -4828,7 +5076,7 @@ pub struct QueueJobList {
 }
 
 /// The queues of a project.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct QueueList {
     /// The queues.
@@ -4840,22 +5088,36 @@ pub struct QueueList {
 }
 
 /// The limits of an organization.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Quotas {
     /// Container-group limits of an organization and how much of them is in use.
     pub container_groups_quotas: ContainerGroupsQuotas,
     /// When the limits were first set.
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub create_time: Option<time::OffsetDateTime>,
     /// When they last changed.
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub update_time: Option<time::OffsetDateTime>,
 }
 
 /// A JSON merge patch of a queue.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateQueue {
+    /// Notes about the queue, up to 500 characters (`null` clears them).
+    #[serde(
+        default,
+        skip_serializing_if = "api_client_transport::Patch::is_absent"
+    )]
+    pub description: api_client_transport::Patch<String>,
     /// Readable name.
     #[serde(
         default,
@@ -4868,6 +5130,7 @@ impl UpdateQueue {
     /// An empty value: every field is left out until set.
     pub fn new() -> Self {
         Self {
+            description: api_client_transport::Patch::Absent,
             display_name: api_client_transport::Patch::Absent,
         }
     }
@@ -4875,6 +5138,11 @@ impl UpdateQueue {
 
 impl api_client_transport::Validate for UpdateQueue {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        if let api_client_transport::Patch::Value(v) = &self.description {
+            let f = &api_client_transport::validate::field(path, "description");
+            api_client_transport::validate::length(f, v, None, Some(500))?;
+            api_client_transport::validate::pattern(f, v, r"^.*$")?;
+        }
         if let api_client_transport::Patch::Value(v) = &self.display_name {
             let f = &api_client_transport::validate::field(path, "display_name");
             api_client_transport::validate::length(f, v, Some(2), Some(63))?;
@@ -4885,7 +5153,7 @@ impl api_client_transport::Validate for UpdateQueue {
 }
 
 /// The key SaladCloud signs the organization's job webhooks with.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct WebhookSecretKey {
     /// The key, base64.

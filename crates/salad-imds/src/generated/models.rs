@@ -6,11 +6,13 @@
 //! does not know in their `Unknown` variant. `validate()` (from [`api_client_transport::Validate`])
 //! checks the constraints of the schema and names the failing field.
 //!
-//! Each type implements the serde directions the API uses it in: `Serialize` and
-//! `Validate` if a request sends it, `Deserialize` if an answer holds it.
+//!
+//! Every type implements both `Serialize` and `Deserialize`: an answer written back
+//! out as JSON reads back equal. What a request sends also implements `Validate`;
+//! answers are taken as the server sends them.
 
 /// Health flags of the running container, as the node's probes report them.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Status {
     /// Whether the container is ready. Follows the readiness probe if one is configured, else the startup probe, else always `true`.
@@ -20,7 +22,7 @@ pub struct Status {
 }
 
 /// The identity token of the running container.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Token {
     /// A signed JSON Web Token that identifies this container instance. Kept in a redacting type: it never shows in `Debug` or `Display` output.
@@ -80,21 +82,28 @@ impl api_client_transport::Validate for DeletionCost {
 }
 
 /// An error answer (RFC 9457 problem details). Covers both shapes the service has used: the older one puts a short code such as `container_not_found` in `type`; the current one puts a URL in `type` and the short code (such as `container-not-found`) in `code`. Every field is optional.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Problem {
     /// A short code (older shape) or a URL naming the kind of error (current shape).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// A short code meant for programs (current shape only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// One-line summary of the kind of error.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The HTTP status the server chose for this answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<i32>,
     /// What went wrong this time, for humans.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A reference to this particular occurrence.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
     /// Messages per offending property, for validation failures.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<std::collections::BTreeMap<String, Vec<String>>>,
 }
