@@ -148,7 +148,13 @@ pub(crate) async fn run(
     let mut retry_at = Instant::now();
     let mut backoff = Backoff::new(&shared.settings);
     let mut job: Option<InHand> = None;
-    // Jobs the service sent while another was in hand: rejected on the side.
+    // The service sends the next job as soon as it has the previous one's
+    // result, which can be before the previous job's task has returned here:
+    // that job waits its turn. (A correct service never sends a third.)
+    let mut next: Option<Job> = None;
+    // The job named as `current_job_id` when the open stream was requested.
+    let mut stream_current: Option<String> = None;
+    // Jobs sent while one is in hand and one waits: rejected on the side.
     let mut strays: JoinSet<()> = JoinSet::new();
     tokio::pin!(shutdown);
 
@@ -181,39 +187,33 @@ pub(crate) async fn run(
                 // Closing the stream is how the service learns not to send more.
                 stream = None;
             }
-            Event::JobDone => job = None,
+            Event::JobDone => {
+                job = next.take().map(|n| start(&shared, &handler, n));
+            }
             Event::Message(Ok(Some(AcceptJobsResponse { message }))) => {
                 backoff.reset();
                 match message {
                     Some(Message::Heartbeat(())) | None => {}
-                    Some(Message::Job(next)) => match &job {
-                        Some(current) if current.id == next.job_id => {
-                            tracing::debug!(job_id = %next.job_id, "the job in hand, sent again");
-                        }
-                        Some(current) => {
-                            tracing::warn!(
-                                job_id = %next.job_id,
-                                in_hand = %current.id,
-                                "a second job while one is in hand: rejected"
-                            );
+                    Some(Message::Job(sent)) => {
+                        let known = |id: &str| {
+                            job.as_ref().is_some_and(|j| j.id == id)
+                                || next.as_ref().is_some_and(|n| n.id() == id)
+                        };
+                        if known(&sent.job_id) {
+                            tracing::debug!(job_id = %sent.job_id, "a job already in hand, sent again");
+                        } else if job.is_none() {
+                            job = Some(start(&shared, &handler, from_proto(sent)));
+                        } else if next.is_none() {
+                            tracing::debug!(job_id = %sent.job_id, "next job received: it waits for the previous one's task");
+                            next = Some(from_proto(sent));
+                        } else {
+                            tracing::warn!(job_id = %sent.job_id, "a third job while two are in hand: rejected");
                             let shared = shared.clone();
                             strays.spawn(async move {
-                                reject(&shared, &next.job_id).await;
+                                reject(&shared, &sent.job_id).await;
                             });
                         }
-                        None => {
-                            let next = from_proto(next);
-                            tracing::info!(job_id = %next.id(), "job received");
-                            job = Some(InHand {
-                                id: next.id().to_owned(),
-                                task: AbortOnDrop(tokio::spawn(work(
-                                    shared.clone(),
-                                    handler.clone(),
-                                    next,
-                                ))),
-                            });
-                        }
-                    },
+                    }
                 }
             }
             Event::Message(Ok(None)) => {
@@ -223,11 +223,21 @@ pub(crate) async fn run(
             }
             Event::Message(Err(status)) => {
                 stream = None;
-                stream_failed(&shared, CallError::Status(status), &mut job).await;
+                let named = stream_current.take();
+                stream_failed(&shared, CallError::Status(status), named, &mut job, &mut next).await;
+                if job.is_none() {
+                    job = next.take().map(|n| start(&shared, &handler, n));
+                }
                 retry_at = Instant::now() + backoff.next();
             }
             Event::Connect => {
-                let current = job.as_ref().map(|j| j.id.clone());
+                // The job the service considers running: the waiting one if
+                // any (the service had the previous one's result), else the
+                // one in hand.
+                let current = next
+                    .as_ref()
+                    .map(|n| n.id().to_owned())
+                    .or_else(|| job.as_ref().map(|j| j.id.clone()));
                 let opened = tokio::select! {
                     biased;
                     () = &mut shutdown => break Stopped::Cancelled,
@@ -237,9 +247,13 @@ pub(crate) async fn run(
                     Ok(s) => {
                         tracing::debug!(current_job_id = ?current, "job stream open");
                         stream = Some(s);
+                        stream_current = current;
                     }
                     Err(e) => {
-                        stream_failed(&shared, e, &mut job).await;
+                        stream_failed(&shared, e, current, &mut job, &mut next).await;
+                        if job.is_none() {
+                            job = next.take().map(|n| start(&shared, &handler, n));
+                        }
                         retry_at = Instant::now() + backoff.next();
                     }
                 }
@@ -251,18 +265,43 @@ pub(crate) async fn run(
     if let Some(job) = job.take() {
         finish_in_hand(&shared, job).await;
     }
+    if let Some(waiting) = next.take() {
+        tracing::info!(job_id = %waiting.id(), "stopping: rejecting the job that had not started");
+        let deadline = shared.settings.config.timeout;
+        let _ = tokio::time::timeout(deadline, reject(&shared, waiting.id())).await;
+    }
     stopped
 }
 
-/// What a failed or ended stream means for the job in hand and the token.
-async fn stream_failed(shared: &Shared, error: CallError, job: &mut Option<InHand>) {
-    match error.code() {
-        Some(Code::NotFound) if job.is_some() => {
-            if let Some(gone) = job.take() {
-                tracing::warn!(job_id = %gone.id, "the job in hand no longer exists: dropped");
+fn start(shared: &Arc<Shared>, handler: &Arc<dyn Handler>, job: Job) -> InHand {
+    tracing::info!(job_id = %job.id(), "job received");
+    InHand {
+        id: job.id().to_owned(),
+        task: AbortOnDrop(tokio::spawn(work(shared.clone(), handler.clone(), job))),
+    }
+}
+
+/// What a failed stream means for the jobs in hand and the token. `named`
+/// is the `current_job_id` the stream was requested with: `NotFound` says
+/// that job no longer exists, so its handler is cancelled (or it never
+/// starts) and nothing is reported.
+async fn stream_failed(
+    shared: &Shared,
+    error: CallError,
+    named: Option<String>,
+    job: &mut Option<InHand>,
+    next: &mut Option<Job>,
+) {
+    match (error.code(), named) {
+        (Some(Code::NotFound), Some(gone)) => {
+            tracing::warn!(job_id = %gone, "the job in hand no longer exists: dropped");
+            if next.as_ref().is_some_and(|n| n.id() == gone) {
+                *next = None;
+            } else if job.as_ref().is_some_and(|j| j.id == gone) {
+                *job = None;
             }
         }
-        Some(Code::Unauthenticated | Code::PermissionDenied) => {
+        (Some(Code::Unauthenticated | Code::PermissionDenied), _) => {
             tracing::warn!(error = %error, "job stream refused the token: fetching a new one");
             shared.service.forget_token().await;
         }
