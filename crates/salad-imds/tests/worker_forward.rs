@@ -1,7 +1,8 @@
 //! HTTP forwarding, the Go worker's contract: each job is `POST
-//! http://localhost:{port}{path}` with the input as the body; a 2xx answer's
-//! body completes it, anything else rejects it. Shown in process
-//! (`HttpForwarder`) and through the `job_worker` example binary.
+//! http://localhost:{port}{path}` with the input as the body,
+//! `Content-Type: application/json` and `Salad-Job-Id`; a 5xx (or 408, 429)
+//! answer rejects the job, any other answer's body completes it. Shown in
+//! process (`HttpForwarder`) and through the `job_worker` example binary.
 
 mod worker_common;
 
@@ -11,13 +12,16 @@ use std::process::Stdio;
 use salad_imds::worker::{HttpForwarder, Stopped};
 use worker_common::{proto, shutdown, worker, Behaviour, Imds, Queue, DEADLINE};
 
-/// A workload (mockito) that answers `POST /run` with the output and
-/// `POST /fail` with 500; returns the server and its two mocks.
-async fn workload() -> (mockito::ServerGuard, mockito::Mock, mockito::Mock) {
+/// A workload (mockito) that answers `POST /run` with the output,
+/// `POST /fail` with 500 and `POST /missing` with 404; returns the server
+/// and its three mocks.
+async fn workload() -> (mockito::ServerGuard, mockito::Mock, mockito::Mock, mockito::Mock) {
     let mut server = mockito::Server::new_async().await;
     let ok = server
         .mock("POST", "/run")
         .match_query(mockito::Matcher::UrlEncoded("mode".into(), "fast".into()))
+        .match_header("content-type", "application/json")
+        .match_header("salad-job-id", "fine")
         .match_body("job input 1")
         .with_status(200)
         .with_body("job output 1")
@@ -26,13 +30,23 @@ async fn workload() -> (mockito::ServerGuard, mockito::Mock, mockito::Mock) {
         .await;
     let fail = server
         .mock("POST", "/fail")
+        .match_header("salad-job-id", "broken")
         .match_body("job input 2")
         .with_status(500)
         .with_body("workload broke")
         .expect(1)
         .create_async()
         .await;
-    (server, ok, fail)
+    let missing = server
+        .mock("POST", "/missing")
+        .match_header("salad-job-id", "answered-404")
+        .match_body("job input 3")
+        .with_status(404)
+        .with_body("no such model")
+        .expect(1)
+        .create_async()
+        .await;
+    (server, ok, fail, missing)
 }
 
 fn push_jobs(queue: &Queue, port: u16) {
@@ -48,6 +62,27 @@ fn push_jobs(queue: &Queue, port: u16) {
         path: "/fail".into(),
         input: "job input 2".into(),
     });
+    // A path without its slash gets one, as in the Go worker.
+    queue.push_job(proto::Job {
+        job_id: "answered-404".into(),
+        port: port.into(),
+        path: "missing".into(),
+        input: "job input 3".into(),
+    });
+}
+
+/// What both tests expect once the three jobs are reported.
+fn check_outcomes(s: &worker_common::State) {
+    assert_eq!(&s.completed["fine"].1[..], b"job output 1");
+    assert_eq!(s.rejections("fine"), 0);
+    assert_eq!(s.rejections("broken"), 1);
+    assert_eq!(s.completions("broken"), 0);
+    // The Go worker completes a 4xx answer (other than 408/429) with its body.
+    assert_eq!(&s.completed["answered-404"].1[..], b"no such model");
+}
+
+fn all_reported(s: &worker_common::State) -> bool {
+    s.completions("fine") + s.rejections("broken") + s.completions("answered-404") == 3
 }
 
 fn port_of(server: &mockito::ServerGuard) -> u16 {
@@ -55,8 +90,8 @@ fn port_of(server: &mockito::ServerGuard) -> u16 {
 }
 
 #[tokio::test]
-async fn forwarding_completes_on_2xx_and_rejects_on_500() {
-    let (server, ok, fail) = workload().await;
+async fn forwarding_completes_on_2xx_and_4xx_and_rejects_on_500() {
+    let (server, ok, fail, missing) = workload().await;
     let imds = Imds::new("t").await;
     let queue = Queue::new(Behaviour::default(), 31);
     let addr = queue.serve().await;
@@ -64,18 +99,11 @@ async fn forwarding_completes_on_2xx_and_rejects_on_500() {
     let worker = worker(addr, &imds).build().unwrap();
     let (stop, stopped) = shutdown();
     let run = tokio::spawn(async move { worker.run_until(HttpForwarder::new(), stopped).await });
-    queue
-        .wait_for("both jobs reported", |s| {
-            s.completions("fine") + s.rejections("broken") == 2
-        })
-        .await;
-    queue.with(|s| {
-        assert_eq!(&s.completed["fine"].1[..], b"job output 1");
-        assert_eq!(s.rejections("fine"), 0);
-        assert_eq!(s.completions("broken"), 0);
-    });
+    queue.wait_for("three jobs reported", all_reported).await;
+    queue.with(|s| check_outcomes(s));
     ok.assert_async().await;
     fail.assert_async().await;
+    missing.assert_async().await;
     stop.send(()).unwrap();
     assert_eq!(
         tokio::time::timeout(DEADLINE, run).await.unwrap().unwrap(),
@@ -83,18 +111,22 @@ async fn forwarding_completes_on_2xx_and_rejects_on_500() {
     );
 }
 
-/// The example binary, built next to this test (cargo builds examples for
-/// `cargo test`; a narrower run builds it here).
+/// The example binary, next to this test. Always asks cargo to build it (a
+/// no-op when fresh): a narrow `cargo test --test worker_forward` does not
+/// build examples, and an old binary must not stand in for the current code.
 fn example_binary() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let profile_dir = exe.parent().unwrap().parent().unwrap();
     let binary = profile_dir
         .join("examples")
         .join(format!("job_worker{}", std::env::consts::EXE_SUFFIX));
-    if !binary.is_file() {
+    {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut build = std::process::Command::new(cargo);
         build.args(["build", "-p", "salad-imds", "--features", "worker", "--example", "job_worker"]);
+        if profile_dir.ends_with("release") {
+            build.arg("--release");
+        }
         // What cargo set for this test (the package's name, its folder...)
         // would look like a changed environment to build scripts that watch
         // those names (ring's does), and rebuild half the tree twice.
@@ -122,7 +154,7 @@ fn example_binary() -> PathBuf {
 #[tokio::test]
 async fn the_job_worker_example_replaces_the_sidecar() {
     let binary = example_binary();
-    let (server, ok, fail) = workload().await;
+    let (server, ok, fail, missing) = workload().await;
     let imds = Imds::new("t").await;
     let queue = Queue::new(Behaviour::default(), 32);
     let addr = queue.serve().await;
@@ -135,17 +167,13 @@ async fn the_job_worker_example_replaces_the_sidecar() {
         .kill_on_drop(true)
         .spawn()
         .expect("start the example");
-    queue
-        .wait_for("both jobs reported", |s| {
-            s.completions("fine") + s.rejections("broken") == 2
-        })
-        .await;
+    queue.wait_for("three jobs reported", all_reported).await;
     queue.with(|s| {
-        assert_eq!(&s.completed["fine"].1[..], b"job output 1");
-        assert_eq!(s.completions("broken"), 0);
+        check_outcomes(s);
         assert_eq!(s.accept_calls[0].token, "t");
     });
     ok.assert_async().await;
     fail.assert_async().await;
+    missing.assert_async().await;
     child.kill().await.unwrap();
 }

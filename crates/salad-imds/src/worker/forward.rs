@@ -11,10 +11,16 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use super::job::{Handler, HandlerFuture, Job, Rejection};
 use super::DEFAULT_MAX_OUTPUT_BYTES;
 
-/// Forwards each job to the workload exactly as SaladCloud's Go worker does:
-/// `POST http://localhost:{port}{path}` with the job's input as the body; an
-/// answer with a 2xx status completes the job with the answer's body as the
-/// output; any other status, or no answer, rejects it.
+/// Forwards each job to the workload exactly as SaladCloud's Go worker
+/// (v0.3.0) does: `POST http://localhost:{port}{path}` (a `/` is put before a
+/// path without one) with the job's input as the body and the headers
+/// `Content-Type: application/json` and `Salad-Job-Id: <job id>`. An answer
+/// of 408, 429 or 5xx, or no answer at all, rejects the job; any other answer
+/// (2xx, and also 4xx such as 404: the workload's own verdict) completes it
+/// with the answer's body as the output.
+///
+/// One difference: the Go worker's HTTP client follows redirects; this one
+/// hands a 3xx answer's body back as the output, like any other answer.
 ///
 /// With this handler, `examples/job_worker.rs` replaces the Go sidecar one
 /// to one.
@@ -84,7 +90,11 @@ impl HttpForwarder {
         let uri: http::Uri = format!("http://{}:{port}{path}", self.host)
             .parse()
             .map_err(|e| Rejection::new(format!("job path is not a valid URL path: {e}")))?;
+        let job_id = http::HeaderValue::from_str(job.id())
+            .map_err(|_| Rejection::new("the job id is not a valid header value"))?;
         let request = http::Request::post(uri)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .header("salad-job-id", job_id)
             .body(Full::new(job.into_input()))
             .map_err(|e| Rejection::new(format!("cannot build the request: {e}")))?;
         let response = self
@@ -93,7 +103,7 @@ impl HttpForwarder {
             .await
             .map_err(|e| Rejection::new(format!("the workload did not answer: {e}")))?;
         let status = response.status();
-        if !status.is_success() {
+        if status.as_u16() == 408 || status.as_u16() == 429 || status.is_server_error() {
             return Err(Rejection::new(format!("the workload answered {status}")));
         }
         let body = Limited::new(response.into_body(), self.max_output_bytes)

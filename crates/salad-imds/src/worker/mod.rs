@@ -50,8 +50,9 @@
 //!   `PermissionDenied`. The token never appears in logs or errors.
 //! - **Readiness**: jobs are accepted only while IMDS `GET /v1/status` says
 //!   `ready`, checked every [`status_poll_interval`](WorkerBuilder::status_poll_interval)
-//!   (default 5 s). After 3 failed checks in a row the worker stops accepting
-//!   until a check succeeds. Not ready: the stream is closed, so the service
+//!   (default 5 s, also after a failed check, where the Go worker waits 2 min).
+//!   After 3 failed checks in a row the worker stops accepting until a check
+//!   succeeds. Not ready: the stream is closed, so the service
 //!   sends no more jobs; a job in hand still finishes and is reported.
 //! - **Instance gone**: when IMDS answers 404, the worker stops
 //!   ([`Stopped::InstanceGone`]) after finishing the job in hand as on shutdown.
@@ -127,8 +128,7 @@ pub const DEFAULT_MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
 /// Default cap on a job's output: 4 MiB less 1 KiB for the rest of the
 /// `CompleteJob` message, which must stay under gRPC's 4 MiB default.
 pub const DEFAULT_MAX_OUTPUT_BYTES: usize = 4 * 1024 * 1024 - 1024;
-/// Default deadline of one `CompleteJob`/`RejectJob` call, and of opening
-/// the stream (the Go worker's 30 s).
+/// Default deadline of one `CompleteJob`/`RejectJob` call (the Go worker's 30 s).
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default pause between two IMDS readiness checks (the Go worker's 5 s).
 pub const DEFAULT_STATUS_POLL_INTERVAL: Duration = Duration::from_secs(5);
@@ -233,10 +233,19 @@ impl WorkerBuilder {
         self
     }
 
-    /// Deadline of one `CompleteJob`/`RejectJob` attempt and of opening the
-    /// stream (`ClientConfig::timeout`, default [`DEFAULT_CALL_TIMEOUT`]).
+    /// Deadline of one `CompleteJob`/`RejectJob` attempt
+    /// (`ClientConfig::timeout`, default [`DEFAULT_CALL_TIMEOUT`]).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.settings.config.timeout = timeout;
+        self
+    }
+
+    /// Bound on waiting for the answer's head when the `AcceptJobs` stream
+    /// is opened (`ClientConfig::stream_head_timeout`, default 60 s). Once
+    /// open, the stream has no deadline: HTTP/2 pings (every 30 s, 20 s to
+    /// answer) tell a dead connection from a quiet queue.
+    pub fn stream_head_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.config.stream_head_timeout = timeout;
         self
     }
 
@@ -419,6 +428,17 @@ fn parse_bool(text: &str) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Worker>();
+        check::<WorkerBuilder>();
+        check::<Job>();
+        check::<Rejection>();
+        check::<HttpForwarder>();
+        check::<Stopped>();
+    }
 
     #[test]
     fn booleans_read_like_go() {

@@ -81,6 +81,7 @@ pub(crate) struct Service {
     imds: ImdsClient,
     token: tokio::sync::Mutex<Option<IdentityToken>>,
     timeout: Duration,
+    stream_head_timeout: Duration,
 }
 
 impl Service {
@@ -132,6 +133,7 @@ impl Service {
             imds,
             token: tokio::sync::Mutex::new(None),
             timeout: settings.config.timeout,
+            stream_head_timeout: settings.config.stream_head_timeout,
         })
     }
 
@@ -190,7 +192,7 @@ impl Service {
             )
             .await?;
         let mut grpc = self.grpc.clone();
-        match tokio::time::timeout(self.timeout, grpc.accept_jobs(request)).await {
+        match tokio::time::timeout(self.stream_head_timeout, grpc.accept_jobs(request)).await {
             Ok(Ok(response)) => Ok(response.into_inner()),
             Ok(Err(status)) => Err(CallError::Status(status)),
             Err(_) => Err(CallError::Timeout),
