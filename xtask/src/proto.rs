@@ -49,7 +49,9 @@ fn targets(root: &Path, only: &[&str]) -> Result<Vec<Target>, String> {
     let mut out = Vec::new();
     for proto in protos {
         let stem = module_file_stem(&proto)?;
-        let rel = dir.join("proto").join(proto.file_name().unwrap_or_default());
+        let rel = dir
+            .join("proto")
+            .join(proto.file_name().unwrap_or_default());
         out.push(Target {
             proto: rel.clone(),
             side: Side::Client,
@@ -58,7 +60,9 @@ fn targets(root: &Path, only: &[&str]) -> Result<Vec<Target>, String> {
         out.push(Target {
             proto: rel,
             side: Side::Server,
-            out: dir.join("tests/generated").join(format!("{stem}_server.rs")),
+            out: dir
+                .join("tests/generated")
+                .join(format!("{stem}_server.rs")),
         });
     }
     Ok(out)
@@ -104,7 +108,12 @@ fn generate(root: &Path, target: &Target) -> Result<String, String> {
     let requests: Vec<_> = fds
         .file
         .into_iter()
-        .map(|f| (prost_build::Module::from_protobuf_package_name(f.package()), f))
+        .map(|f| {
+            (
+                prost_build::Module::from_protobuf_package_name(f.package()),
+                f,
+            )
+        })
         .collect();
     let service = tonic_build::configure()
         .build_client(matches!(target.side, Side::Client))
@@ -200,5 +209,4 @@ mod tests {
         assert_eq!(stem("other-thing.proto"), "other_thing");
         assert_eq!(stem("x-vendor.proto"), "x_vendor");
     }
-
 }

@@ -15,7 +15,12 @@ use worker_common::{proto, shutdown, worker, Behaviour, Imds, Queue, DEADLINE};
 /// A workload (mockito) that answers `POST /run` with the output,
 /// `POST /fail` with 500 and `POST /missing` with 404; returns the server
 /// and its three mocks.
-async fn workload() -> (mockito::ServerGuard, mockito::Mock, mockito::Mock, mockito::Mock) {
+async fn workload() -> (
+    mockito::ServerGuard,
+    mockito::Mock,
+    mockito::Mock,
+    mockito::Mock,
+) {
     let mut server = mockito::Server::new_async().await;
     let ok = server
         .mock("POST", "/run")
@@ -123,7 +128,15 @@ fn example_binary() -> PathBuf {
     {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut build = std::process::Command::new(cargo);
-        build.args(["build", "-p", "salad-imds", "--features", "worker", "--example", "job_worker"]);
+        build.args([
+            "build",
+            "-p",
+            "salad-imds",
+            "--features",
+            "worker",
+            "--example",
+            "job_worker",
+        ]);
         if profile_dir.ends_with("release") {
             build.arg("--release");
         }
@@ -132,20 +145,28 @@ fn example_binary() -> PathBuf {
         // those names (ring's does), and rebuild half the tree twice.
         for (key, _) in std::env::vars_os() {
             let key = key.to_string_lossy().into_owned();
-            let per_test = ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_CRATE_", "CARGO_BIN_"]
-                .iter()
-                .any(|p| key.starts_with(p))
-                || ["CARGO_TARGET_TMPDIR", "CARGO_PRIMARY_PACKAGE", "OUT_DIR"].contains(&key.as_str());
+            let per_test = [
+                "CARGO_PKG_",
+                "CARGO_MANIFEST_",
+                "CARGO_CRATE_",
+                "CARGO_BIN_",
+            ]
+            .iter()
+            .any(|p| key.starts_with(p))
+                || ["CARGO_TARGET_TMPDIR", "CARGO_PRIMARY_PACKAGE", "OUT_DIR"]
+                    .contains(&key.as_str());
             if per_test {
                 build.env_remove(&key);
             }
         }
-        let status = build
-            .status()
-            .expect("run cargo build");
+        let status = build.status().expect("run cargo build");
         assert!(status.success(), "building the example failed");
     }
-    assert!(binary.is_file(), "no example binary at {}", binary.display());
+    assert!(
+        binary.is_file(),
+        "no example binary at {}",
+        binary.display()
+    );
     binary
 }
 

@@ -28,7 +28,10 @@ fn start(
 
 async fn stop(stop: tokio::sync::oneshot::Sender<()>, run: tokio::task::JoinHandle<Stopped>) {
     stop.send(()).unwrap();
-    let how = tokio::time::timeout(DEADLINE, run).await.expect("stopped").unwrap();
+    let how = tokio::time::timeout(DEADLINE, run)
+        .await
+        .expect("stopped")
+        .unwrap();
     assert_eq!(how, Stopped::Cancelled);
 }
 
@@ -50,7 +53,9 @@ async fn unauthenticated_on_complete_fetches_a_new_token_and_succeeds() {
     let token_mock = imds.token.as_ref().unwrap();
     queue.with(|s| s.behaviour.valid_tokens = HashSet::from(["token-2".to_owned()]));
     queue.push("j", b"payload");
-    queue.wait_for("the job done", |s| s.completions("j") == 1).await;
+    queue
+        .wait_for("the job done", |s| s.completions("j") == 1)
+        .await;
     queue.with(|s| {
         let calls: Vec<_> = s
             .complete_calls
@@ -59,12 +64,18 @@ async fn unauthenticated_on_complete_fetches_a_new_token_and_succeeds() {
             .collect();
         assert_eq!(
             calls,
-            [("j", "token-1", Code::Unauthenticated), ("j", "token-2", Code::Ok)]
+            [
+                ("j", "token-1", Code::Unauthenticated),
+                ("j", "token-2", Code::Ok)
+            ]
         );
         assert_eq!(&s.completed["j"].1[..], b"payload");
         assert!(s.rejected.is_empty());
     });
-    assert!(token_mock.matched_async().await, "token-2 was fetched from IMDS");
+    assert!(
+        token_mock.matched_async().await,
+        "token-2 was fetched from IMDS"
+    );
     stop(stop_tx, run).await;
 }
 
@@ -78,12 +89,18 @@ async fn refused_output_becomes_reject_job() {
     let (stop_tx, run) = start(worker(addr, &imds).build().unwrap(), echo());
     queue.with(|s| s.complete_failures.push_back(Code::ResourceExhausted));
     queue.push("big", b"x");
-    queue.wait_for("big rejected", |s| s.rejections("big") == 1).await;
+    queue
+        .wait_for("big rejected", |s| s.rejections("big") == 1)
+        .await;
     queue.with(|s| s.complete_failures.push_back(Code::InvalidArgument));
     queue.push("bad", b"y");
-    queue.wait_for("bad rejected", |s| s.rejections("bad") == 1).await;
+    queue
+        .wait_for("bad rejected", |s| s.rejections("bad") == 1)
+        .await;
     queue.push("fine", b"z");
-    queue.wait_for("fine completed", |s| s.completions("fine") == 1).await;
+    queue
+        .wait_for("fine completed", |s| s.completions("fine") == 1)
+        .await;
     queue.with(|s| {
         assert_eq!(s.completions("big"), 0);
         assert_eq!(s.completions("bad"), 0);
@@ -108,7 +125,9 @@ async fn transient_failures_are_retried_and_not_found_moves_on() {
             .extend([Code::Unavailable, Code::Internal, Code::Unknown])
     });
     queue.push("flaky", b"1");
-    queue.wait_for("flaky completed", |s| s.completions("flaky") == 1).await;
+    queue
+        .wait_for("flaky completed", |s| s.completions("flaky") == 1)
+        .await;
     queue.with(|s| {
         assert_eq!(s.complete_calls.len(), 4, "three failures, then success");
         s.complete_failures.push_back(Code::NotFound);
@@ -120,7 +139,9 @@ async fn transient_failures_are_retried_and_not_found_moves_on() {
     // The service forgot it (what NotFound says); the next job must run.
     queue.with(|s| s.in_flight = None);
     queue.push("after", b"3");
-    queue.wait_for("after completed", |s| s.completions("after") == 1).await;
+    queue
+        .wait_for("after completed", |s| s.completions("after") == 1)
+        .await;
     queue.with(|s| {
         let gone_calls = s.complete_calls.iter().filter(|c| c.0 == "gone").count();
         assert_eq!(gone_calls, 1, "NotFound is not retried");
@@ -225,9 +246,16 @@ async fn size_caps_reject_the_job() {
         assert_eq!(s.rejections("big-in"), 1);
         assert_eq!(s.rejections("big-out"), 1);
         assert_eq!(s.completed["at-cap"].1.len(), 1024);
-        assert!(s.complete_calls.iter().all(|c| c.0 == "at-cap"), "no oversized output sent");
+        assert!(
+            s.complete_calls.iter().all(|c| c.0 == "at-cap"),
+            "no oversized output sent"
+        );
     });
-    assert_eq!(calls.load(Ordering::SeqCst), 2, "the handler never saw big-in");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "the handler never saw big-in"
+    );
     stop(stop_tx, run).await;
 }
 
@@ -252,9 +280,13 @@ async fn shutdown_lets_the_job_in_hand_complete() {
         .unwrap();
     let (stop_tx, run) = start(worker, handler);
     queue.push("held", b"h");
-    queue.wait_for("held sent", |s| s.in_flight.as_deref() == Some("held")).await;
+    queue
+        .wait_for("held sent", |s| s.in_flight.as_deref() == Some("held"))
+        .await;
     stop_tx.send(()).unwrap();
-    queue.wait_for("the stream closed", |s| s.open_streams == 0).await;
+    queue
+        .wait_for("the stream closed", |s| s.open_streams == 0)
+        .await;
     queue.push("later", b"l");
     release_tx.send(true).unwrap();
     let how = tokio::time::timeout(DEADLINE, run).await.unwrap().unwrap();
@@ -283,7 +315,9 @@ async fn shutdown_rejects_a_job_that_outlasts_the_grace() {
         .unwrap();
     let (stop_tx, run) = start(worker, handler);
     queue.push("stuck", b"s");
-    queue.wait_for("stuck sent", |s| s.in_flight.as_deref() == Some("stuck")).await;
+    queue
+        .wait_for("stuck sent", |s| s.in_flight.as_deref() == Some("stuck"))
+        .await;
     stop(stop_tx, run).await;
     queue.with(|s| {
         assert_eq!(s.rejections("stuck"), 1);

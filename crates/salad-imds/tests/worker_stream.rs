@@ -51,7 +51,9 @@ async fn a_hundred_jobs_over_a_stream_cut_at_random_are_each_completed_once() {
             .await
     });
     queue
-        .wait_for("100 completions", |s| s.completed.len() == 100 && s.in_flight.is_none())
+        .wait_for("100 completions", |s| {
+            s.completed.len() == 100 && s.in_flight.is_none()
+        })
         .await;
     stop.send(()).unwrap();
     let how = tokio::time::timeout(DEADLINE, run).await.unwrap().unwrap();
@@ -68,7 +70,11 @@ async fn a_hundred_jobs_over_a_stream_cut_at_random_are_each_completed_once() {
     }
     assert!(s.rejected.is_empty(), "rejected: {:?}", s.rejected);
     assert_eq!(s.jobs_sent, 100, "each job sent once");
-    assert!(s.cuts >= 20, "the server cut the stream only {} times", s.cuts);
+    assert!(
+        s.cuts >= 20,
+        "the server cut the stream only {} times",
+        s.cuts
+    );
     assert_eq!(s.max_open_streams, 1, "more than one stream open at a time");
     let mut with_job_out = 0;
     for call in &s.accept_calls {
@@ -102,7 +108,9 @@ async fn readiness_false_stops_acceptance_and_true_resumes_it() {
             .await
     });
     queue.push("first", b"abc");
-    queue.wait_for("the first job done", |s| s.completions("first") == 1).await;
+    queue
+        .wait_for("the first job done", |s| s.completions("first") == 1)
+        .await;
 
     imds.set_ready(false).await;
     queue
@@ -115,11 +123,17 @@ async fn readiness_false_stops_acceptance_and_true_resumes_it() {
     queue.with(|s| {
         assert_eq!(s.jobs_sent, 1, "a job was sent while not ready");
         assert_eq!(s.open_streams, 0, "a stream was open while not ready");
-        assert_eq!(s.accept_calls.len(), calls_before, "AcceptJobs called while not ready");
+        assert_eq!(
+            s.accept_calls.len(),
+            calls_before,
+            "AcceptJobs called while not ready"
+        );
     });
 
     imds.set_ready(true).await;
-    queue.wait_for("the second job done", |s| s.completions("second") == 1).await;
+    queue
+        .wait_for("the second job done", |s| s.completions("second") == 1)
+        .await;
     stop.send(()).unwrap();
     assert_eq!(
         tokio::time::timeout(DEADLINE, run).await.unwrap().unwrap(),
@@ -135,14 +149,23 @@ async fn imds_404_stops_the_worker() {
     let addr = queue.serve().await;
     let worker = worker(addr, &imds).build().unwrap();
     let run = tokio::spawn(async move {
-        worker.run(|job: Job| async move { Ok(reverse(&job)) }).await
+        worker
+            .run(|job: Job| async move { Ok(reverse(&job)) })
+            .await
     });
     queue.push("one", b"1");
-    queue.wait_for("the job done", |s| s.completions("one") == 1).await;
+    queue
+        .wait_for("the job done", |s| s.completions("one") == 1)
+        .await;
     imds.set_gone().await;
-    let how = tokio::time::timeout(DEADLINE, run).await.expect("the worker stopped").unwrap();
+    let how = tokio::time::timeout(DEADLINE, run)
+        .await
+        .expect("the worker stopped")
+        .unwrap();
     assert_eq!(how, Stopped::InstanceGone);
-    queue.wait_for("the stream closed", |s| s.open_streams == 0).await;
+    queue
+        .wait_for("the stream closed", |s| s.open_streams == 0)
+        .await;
 }
 
 /// A job the service no longer knows (`NotFound` on reconnect with its id)
@@ -168,7 +191,11 @@ async fn not_found_on_reconnect_drops_the_job_in_hand() {
             .await
     });
     queue.push("stuck", b"x");
-    queue.wait_for("the stuck job sent", |s| s.in_flight.as_deref() == Some("stuck")).await;
+    queue
+        .wait_for("the stuck job sent", |s| {
+            s.in_flight.as_deref() == Some("stuck")
+        })
+        .await;
     // The service forgets the job and cuts the stream.
     queue.with(|s| {
         s.in_flight = None;
@@ -181,7 +208,9 @@ async fn not_found_on_reconnect_drops_the_job_in_hand() {
         .await;
     queue.with(|s| s.behaviour.cut_percent = 0);
     queue.push("next", b"y");
-    queue.wait_for("the next job done", |s| s.completions("next") == 1).await;
+    queue
+        .wait_for("the next job done", |s| s.completions("next") == 1)
+        .await;
     queue.with(|s| {
         assert_eq!(s.completions("stuck"), 0);
         assert_eq!(s.rejections("stuck"), 0);

@@ -14,11 +14,12 @@ fn pki() -> (String, String, String) {
     let ca_key = KeyPair::generate().unwrap();
     let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.distinguished_name.push(DnType::CommonName, "worker test CA");
+    ca.distinguished_name
+        .push(DnType::CommonName, "worker test CA");
     let ca_cert = ca.self_signed(&ca_key).unwrap();
     let key = KeyPair::generate().unwrap();
-    let mut leaf = CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
-        .unwrap();
+    let mut leaf =
+        CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
     leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     let cert = leaf.signed_by(&key, &ca_cert, &ca_key).unwrap();
     (ca_cert.pem(), cert.pem(), key.serialize_pem())
@@ -51,7 +52,9 @@ async fn a_job_completes_over_tls_with_the_ca_trusted() {
             .await
     });
     queue.push("t1", b"x");
-    queue.wait_for("t1 completed", |s| s.completions("t1") == 1).await;
+    queue
+        .wait_for("t1 completed", |s| s.completions("t1") == 1)
+        .await;
     queue.with(|s| {
         assert_eq!(&s.completed["t1"].1[..], b"secure t1");
         assert_eq!(s.accept_calls[0].token, "tls-token");
@@ -86,7 +89,10 @@ async fn an_untrusted_certificate_gets_no_call_through() {
     // Many reconnect attempts (5-50 ms apart) fit in this pause.
     tokio::time::sleep(Duration::from_millis(500)).await;
     queue.with(|s| {
-        assert!(s.accept_calls.is_empty(), "a call passed an untrusted certificate");
+        assert!(
+            s.accept_calls.is_empty(),
+            "a call passed an untrusted certificate"
+        );
         assert_eq!(s.jobs_sent, 0);
     });
     stop.send(()).unwrap();

@@ -392,9 +392,10 @@ impl Worker {
             builder = builder.service_endpoint(endpoint);
         }
         if let Some(tls) = var(SERVICE_USE_TLS_ENV) {
-            builder = builder.use_tls(parse_bool(&tls).ok_or_else(|| {
-                Error::invalid(SERVICE_USE_TLS_ENV, "expected true or false")
-            })?);
+            builder = builder
+                .use_tls(parse_bool(&tls).ok_or_else(|| {
+                    Error::invalid(SERVICE_USE_TLS_ENV, "expected true or false")
+                })?);
         }
         Ok(builder)
     }
@@ -455,7 +456,11 @@ mod tests {
             "https://job-queue-worker-api.salad.com:443"
         );
         assert_eq!(
-            origin(Worker::builder().service_endpoint("127.0.0.1:9").use_tls(false)),
+            origin(
+                Worker::builder()
+                    .service_endpoint("127.0.0.1:9")
+                    .use_tls(false)
+            ),
             "http://127.0.0.1:9"
         );
         assert_eq!(

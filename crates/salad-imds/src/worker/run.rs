@@ -224,7 +224,14 @@ pub(crate) async fn run(
             Event::Message(Err(status)) => {
                 stream = None;
                 let named = stream_current.take();
-                stream_failed(&shared, CallError::Status(status), named, &mut job, &mut next).await;
+                stream_failed(
+                    &shared,
+                    CallError::Status(status),
+                    named,
+                    &mut job,
+                    &mut next,
+                )
+                .await;
                 if job.is_none() {
                     job = next.take().map(|n| start(&shared, &handler, n));
                 }

@@ -28,7 +28,8 @@ struct WithUserAgent {
 }
 
 impl tower_service::Service<http::Request<tonic::body::Body>> for WithUserAgent {
-    type Response = <HttpClient as tower_service::Service<http::Request<tonic::body::Body>>>::Response;
+    type Response =
+        <HttpClient as tower_service::Service<http::Request<tonic::body::Body>>>::Response;
     type Error = <HttpClient as tower_service::Service<http::Request<tonic::body::Body>>>::Error;
     type Future = <HttpClient as tower_service::Service<http::Request<tonic::body::Body>>>::Future;
 

@@ -233,7 +233,8 @@ impl Drop for StreamGuard {
 
 #[tonic::async_trait]
 impl JobQueueWorkerService for Queue {
-    type AcceptJobsStream = tokio_stream::wrappers::ReceiverStream<Result<AcceptJobsResponse, Status>>;
+    type AcceptJobsStream =
+        tokio_stream::wrappers::ReceiverStream<Result<AcceptJobsResponse, Status>>;
 
     async fn accept_jobs(
         &self,
@@ -318,7 +319,9 @@ impl JobQueueWorkerService for Queue {
                 }
             }
         });
-        Ok(Response::new(tokio_stream::wrappers::ReceiverStream::new(rx)))
+        Ok(Response::new(tokio_stream::wrappers::ReceiverStream::new(
+            rx,
+        )))
     }
 
     async fn complete_job(
@@ -335,7 +338,10 @@ impl JobQueueWorkerService for Queue {
                 Err(e)
             } else if s.in_flight.as_deref() == Some(job_id.as_str()) {
                 s.in_flight = None;
-                let entry = s.completed.entry(job_id.clone()).or_insert((0, Bytes::new()));
+                let entry = s
+                    .completed
+                    .entry(job_id.clone())
+                    .or_insert((0, Bytes::new()));
                 entry.0 += 1;
                 entry.1 = output;
                 Ok(Response::new(()))
@@ -468,7 +474,10 @@ pub fn worker(addr: SocketAddr, imds: &Imds) -> salad_imds::worker::WorkerBuilde
 }
 
 /// A shutdown signal the test fires.
-pub fn shutdown() -> (tokio::sync::oneshot::Sender<()>, impl std::future::Future<Output = ()>) {
+pub fn shutdown() -> (
+    tokio::sync::oneshot::Sender<()>,
+    impl std::future::Future<Output = ()>,
+) {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     (tx, async move {
         let _ = rx.await;
