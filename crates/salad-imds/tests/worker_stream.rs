@@ -87,6 +87,11 @@ async fn a_hundred_jobs_over_a_stream_cut_at_random_are_each_completed_once() {
         }
         assert_eq!(call.token, "token-1", "the IMDS token as bearer");
     }
+    eprintln!(
+        "{} cuts, {} AcceptJobs calls, {with_job_out} of them with a job out",
+        s.cuts,
+        s.accept_calls.len()
+    );
     assert!(
         with_job_out >= 5,
         "only {with_job_out} reconnects happened with a job in hand; the test proves little"
