@@ -66,7 +66,7 @@ pub fn generate(root: &Path, spec_path: &Path) -> Result<String, String> {
 
 /// Formats with the same rustfmt (and rustfmt.toml, found from `root`) that
 /// `cargo fmt` uses, so the checked-in files are also `cargo fmt --check` clean.
-fn rustfmt(root: &Path, code: &str) -> Result<String, String> {
+pub(crate) fn rustfmt(root: &Path, code: &str) -> Result<String, String> {
     let rustfmt = std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".into());
     let mut child = Command::new(rustfmt)
         .args(["--edition", "2021", "--emit", "stdout"])
@@ -117,7 +117,7 @@ pub fn write_all(root: &Path, only: &[&str]) -> Result<(), String> {
         std::fs::write(&path, code).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         println!("wrote     {}", t.out.display());
     }
-    Ok(())
+    crate::proto::write_all(root, only)
 }
 
 /// Every stale or missing generated file, as messages (empty: all up to date).
@@ -153,6 +153,7 @@ pub fn stale(root: &Path, only: &[&str]) -> Result<Vec<String>, String> {
             )),
         }
     }
+    problems.extend(crate::proto::stale(root, only)?);
     if only.is_empty() {
         problems.extend(orphans(root)?);
     }

@@ -1,7 +1,8 @@
 //! `cargo xtask`: the project's automation.
 //!
 //! - `cargo xtask codegen` writes each API crate's models from `crates/<crate>/openapi.json`
-//!   into `crates/<crate>/src/generated/models.rs` (and the generator's own fixture goldens);
+//!   into `crates/<crate>/src/generated/models.rs` (and the generator's own fixture goldens),
+//!   and salad-imds' gRPC code from `crates/salad-imds/proto/*.proto` (see `proto.rs`);
 //!   `--check` only compares and fails naming every stale or missing file.
 //! - `cargo xtask coverage` fails when an `operationId` of a crate's spec has no
 //!   `#[doc(alias = "...")]` (or `fn` of that name) in that crate's hand-written sources.
@@ -57,6 +58,7 @@ mod deps;
 mod drift;
 mod model;
 mod names;
+mod proto;
 mod release;
 mod render;
 mod setup;

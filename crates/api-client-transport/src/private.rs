@@ -87,3 +87,12 @@ mod tests {
         assert!(serde_json::from_str::<Answer>(r#"{"names":3}"#).is_err());
     }
 }
+
+/// The rustls client configuration a [`TlsConfig`](crate::TlsConfig) stands
+/// for (roots, client certificate, ring provider), for a sibling crate that
+/// speaks a protocol the core does not carry (salad-imds' gRPC worker) and must
+/// trust exactly what the shared TLS settings say. ALPN is left empty.
+#[cfg(feature = "https")]
+pub fn rustls_client_config(tls: &crate::TlsConfig) -> Result<rustls::ClientConfig> {
+    tls.rustls_config()
+}

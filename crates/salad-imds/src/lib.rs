@@ -103,13 +103,19 @@
 //!
 //! # Cargo features
 //!
-//! None: the metadata service is plain HTTP on a link-local address, so the
-//! crate compiles no TLS stack and never uses a proxy.
+//! - `worker` (off by default): [`worker::Worker`], the SaladCloud job-queue
+//!   worker in process (gRPC through tonic and prost, TLS through rustls).
+//!
+//! Without it the metadata service is plain HTTP on a link-local address, so
+//! the crate compiles no TLS stack, no gRPC, and never uses a proxy.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
 mod problem;
 mod token;
+#[cfg(feature = "worker")]
+#[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
+pub mod worker;
 
 /// Request and response bodies of the service, generated from this crate's
 /// `openapi.json` by `cargo xtask codegen`.
