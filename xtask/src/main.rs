@@ -186,12 +186,13 @@ const CI: &[(&str, Step)] = &[
         Step::Cargo(&["fmt", "--all", "--check"], None),
     ),
     (
-        "cargo clippy --workspace --all-targets -- -D warnings",
+        "cargo clippy --workspace --all-targets --all-features -- -D warnings",
         Step::Cargo(
             &[
                 "clippy",
                 "--workspace",
                 "--all-targets",
+                "--all-features",
                 "--",
                 "-D",
                 "warnings",
@@ -200,8 +201,11 @@ const CI: &[(&str, Step)] = &[
         ),
     ),
     (
-        "cargo test --workspace",
-        Step::Cargo(&["test", "--workspace"], None),
+        // Every feature on: the gated parts (docker-engine's swarm and plugins,
+        // salad-imds' worker) have their own suites. What each feature leaves
+        // out is checked by the per-feature clippy steps below.
+        "cargo test --workspace --all-features",
+        Step::Cargo(&["test", "--workspace", "--all-features"], None),
     ),
     (
         "DOCKER_HOST=unix:///run/podman-ci/podman.sock cargo test -p docker-engine --test live --test live_cli_parity --test context",
@@ -239,14 +243,18 @@ const CI: &[(&str, Step)] = &[
         "cargo clippy -p docker-engine --no-default-features [--features <each>] -- -D warnings",
         Step::Features("docker-engine"),
     ),
+    (
+        "cargo clippy -p salad-imds --no-default-features [--features <each>] -- -D warnings",
+        Step::Features("salad-imds"),
+    ),
     ("cargo xtask codegen --check", Step::Codegen),
     ("cargo xtask coverage", Step::Coverage),
     ("cargo xtask spec-drift", Step::SpecDrift),
     ("cargo xtask deps", Step::Deps),
     (
-        "RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps",
+        "RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps --all-features",
         Step::Cargo(
-            &["doc", "--workspace", "--no-deps"],
+            &["doc", "--workspace", "--no-deps", "--all-features"],
             Some(("RUSTDOCFLAGS", "-D warnings")),
         ),
     ),

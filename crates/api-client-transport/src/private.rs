@@ -66,6 +66,15 @@ where
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
+/// The rustls client configuration a [`TlsConfig`](crate::TlsConfig) stands
+/// for (roots, client certificate, ring provider), for a sibling crate that
+/// speaks a protocol the core does not carry (salad-imds' gRPC worker) and must
+/// trust exactly what the shared TLS settings say. ALPN is left empty.
+#[cfg(feature = "https")]
+pub fn rustls_client_config(tls: &crate::TlsConfig) -> Result<rustls::ClientConfig> {
+    tls.rustls_config()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,13 +95,4 @@ mod tests {
         assert_eq!(a.names, ["a"]);
         assert!(serde_json::from_str::<Answer>(r#"{"names":3}"#).is_err());
     }
-}
-
-/// The rustls client configuration a [`TlsConfig`](crate::TlsConfig) stands
-/// for (roots, client certificate, ring provider), for a sibling crate that
-/// speaks a protocol the core does not carry (salad-imds' gRPC worker) and must
-/// trust exactly what the shared TLS settings say. ALPN is left empty.
-#[cfg(feature = "https")]
-pub fn rustls_client_config(tls: &crate::TlsConfig) -> Result<rustls::ClientConfig> {
-    tls.rustls_config()
 }
