@@ -97,7 +97,14 @@ pub fn msrv(root: &Path) -> Result<(), String> {
         &format!("cargo +{version} check --workspace --lib --bins --locked"),
         Command::new("cargo")
             .arg(format!("+{version}"))
-            .args(["check", "--workspace", "--lib", "--bins", "--locked"])
+            .args([
+                "check",
+                "--workspace",
+                "--all-features",
+                "--lib",
+                "--bins",
+                "--locked",
+            ])
             .env("CARGO_TARGET_DIR", root.join("target/msrv"))
             // The outer `cargo xtask` sets these for its own toolchain.
             .env_remove("RUSTC")
@@ -143,7 +150,7 @@ pub fn minimal_versions(root: &Path) -> Result<(), String> {
     run(
         "cargo check --workspace --lib --bins (minimal versions)",
         Command::new(cargo())
-            .args(["check", "--workspace", "--lib", "--bins"])
+            .args(["check", "--workspace", "--all-features", "--lib", "--bins"])
             .env("CARGO_TARGET_DIR", root.join("target/minimal"))
             .current_dir(root),
     )?;
