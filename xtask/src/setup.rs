@@ -4,7 +4,7 @@
 //! restarted, nothing installed is installed again).
 //!
 //! 1. `.ci/setup` (shell, as it is mostly `apt-get` and daemons): busybox-static,
-//!    protobuf-compiler, docker.io with dockerd on the unix socket and on TLS
+//!    nodejs, docker.io with dockerd on the unix socket and on TLS
 //!    (`tcp://127.0.0.1:2376`, certificates in `/var/tmp/docker-engine-tls`),
 //!    podman's Docker-compatible service, the local registry on 127.0.0.1:5000
 //!    and sshd on 127.0.0.1:2222 in front of dockerd. It reports the variables
