@@ -548,7 +548,10 @@ mod ci_tests {
             .filter(|(_, step)| matches!(step, Step::Cargo(args, _) if args[0] == "test"))
             .map(|(label, _)| *label)
             .collect();
-        assert!(tests.contains(&"cargo test --workspace"), "{tests:?}");
+        assert!(
+            tests.contains(&"cargo test --workspace --all-features"),
+            "{tests:?}"
+        );
         assert!(tests.iter().any(|l| l.contains("podman")), "{tests:?}");
     }
 
