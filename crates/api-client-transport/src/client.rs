@@ -820,7 +820,7 @@ impl ClientBuilder {
                 }
             }
             #[cfg(all(unix, feature = "unix"))]
-            (None, EndpointKind::Unix(path)) => Connector::Unix(path.as_path().into()),
+            (None, EndpointKind::Unix(_)) => Connector::Unix(hyperlocal::UnixConnector),
         };
         // After the proxy's credentials are known: an echo of them (a proxy
         // that quotes the request it refuses) must be withheld too.

@@ -1,6 +1,12 @@
 //! One connector for every kind of endpoint, so hyper-util's client (and
 //! hyper's connection machinery under it) is compiled and instantiated once,
 //! whatever mix of TCP, TLS, proxies and unix sockets a program uses.
+//!
+//! Each kind is dialled by the crate that owns the job: hyper-util's
+//! `HttpConnector` for TCP, hyper-rustls for TLS, hyper-util's `Tunnel` for
+//! `CONNECT`, hyperlocal's `UnixConnector` for unix sockets. Every socket
+//! stays registered with tokio's reactor for its whole life, so a reader
+//! and a writer of one upgraded connection may run in different tasks.
 
 use std::future::Future;
 use std::io;
@@ -18,7 +24,6 @@ use tower_service::Service;
 
 use crate::dialer::{BoxedStream, Dialer};
 use crate::error::BoxError;
-use crate::quiet::Quiet;
 
 type Connecting = Pin<Box<dyn Future<Output = Result<Conn, BoxError>> + Send>>;
 
@@ -38,9 +43,13 @@ pub(crate) enum Connector {
     /// TLS inside a `CONNECT` tunnel: the proxy sees the host and port only.
     #[cfg(all(feature = "https", feature = "proxy"))]
     HttpsViaProxy(hyper_rustls::HttpsConnector<Tunnel<HttpConnector>>),
-    /// The socket's path, connected to directly.
+    /// hyperlocal's connector: it reads the socket's path from the request
+    /// URI's host (`unix://<hex of the path>:0`, as `Endpoint` writes it).
+    /// It has no connect timeout of its own; connecting to a local socket
+    /// either succeeds or fails at once (a listener with a full backlog is
+    /// the exception, bounded only by the caller's deadline).
     #[cfg(all(unix, feature = "unix"))]
-    Unix(std::sync::Arc<std::path::Path>),
+    Unix(hyperlocal::UnixConnector),
     /// The user's own way to open a connection, bounded by the connect timeout.
     Custom(Dialer, std::time::Duration),
 }
@@ -60,7 +69,7 @@ impl Service<Uri> for Connector {
             #[cfg(all(feature = "https", feature = "proxy"))]
             Connector::HttpsViaProxy(c) => c.poll_ready(cx),
             #[cfg(all(unix, feature = "unix"))]
-            Connector::Unix(_) => Poll::Ready(Ok(())),
+            Connector::Unix(c) => c.poll_ready(cx).map_err(Into::into),
             Connector::Custom(..) => Poll::Ready(Ok(())),
         }
     }
@@ -69,11 +78,11 @@ impl Service<Uri> for Connector {
         match self {
             Connector::Http(c) => {
                 let connecting = c.call(uri);
-                Box::pin(async move { Ok(Conn::Tcp(quiet_tcp(connecting.await?, false))) })
+                Box::pin(async move { Ok(Conn::Tcp(connecting.await?, false)) })
             }
             Connector::HttpViaProxy { http, proxy } => {
                 let connecting = http.call(proxy.clone());
-                Box::pin(async move { Ok(Conn::Tcp(quiet_tcp(connecting.await?, true))) })
+                Box::pin(async move { Ok(Conn::Tcp(connecting.await?, true)) })
             }
             #[cfg(feature = "https")]
             Connector::Https(c) => {
@@ -86,12 +95,9 @@ impl Service<Uri> for Connector {
                 Box::pin(async move { Ok(Conn::Tls(Box::new(connecting.await?))) })
             }
             #[cfg(all(unix, feature = "unix"))]
-            Connector::Unix(path) => {
-                let path = path.clone();
-                Box::pin(async move {
-                    let socket = tokio::net::UnixStream::connect(&*path).await?;
-                    Ok(Conn::Unix(Quiet::new(socket, false)))
-                })
+            Connector::Unix(c) => {
+                let connecting = c.call(uri);
+                Box::pin(async move { Ok(Conn::Unix(connecting.await?)) })
             }
             Connector::Custom(dialer, timeout) => {
                 let (connecting, timeout) = (dialer.dial(), *timeout);
@@ -110,22 +116,16 @@ impl Service<Uri> for Connector {
     }
 }
 
-/// A plain TCP connection from hyper-util's connector, made quiet; `proxied`
-/// when it goes to an HTTP proxy that forwards plain requests (hyper then
-/// writes requests in absolute form).
-fn quiet_tcp(io: TokioIo<TcpStream>, proxied: bool) -> Quiet<TcpStream> {
-    Quiet::new(io.into_inner(), proxied)
-}
-
 /// An open connection of any kind.
 pub(crate) enum Conn {
-    /// Plain TCP, to the server or to a plain-HTTP proxy.
-    Tcp(Quiet<TcpStream>),
+    /// Plain TCP, to the server or (`true`) to an HTTP proxy that forwards
+    /// plain requests, which hyper then writes in absolute form.
+    Tcp(TokioIo<TcpStream>, bool),
     /// Boxed: a TLS session is a kilobyte, the others a few words.
     #[cfg(feature = "https")]
     Tls(Box<hyper_rustls::MaybeHttpsStream<TokioIo<TcpStream>>>),
     #[cfg(all(unix, feature = "unix"))]
-    Unix(Quiet<tokio::net::UnixStream>),
+    Unix(hyperlocal::UnixStream),
     Custom(TokioIo<BoxedStream>),
 }
 
@@ -133,7 +133,7 @@ pub(crate) enum Conn {
 macro_rules! with_io {
     ($conn:expr, $io:ident => $body:expr) => {
         match $conn.get_mut() {
-            Conn::Tcp(s) => {
+            Conn::Tcp(s, _) => {
                 let $io = Pin::new(s);
                 $body
             }
@@ -192,7 +192,7 @@ impl Write for Conn {
 
     fn is_write_vectored(&self) -> bool {
         match self {
-            Conn::Tcp(s) => s.is_write_vectored(),
+            Conn::Tcp(s, _) => s.is_write_vectored(),
             #[cfg(feature = "https")]
             Conn::Tls(s) => s.is_write_vectored(),
             #[cfg(all(unix, feature = "unix"))]
@@ -205,7 +205,7 @@ impl Write for Conn {
 impl Connection for Conn {
     fn connected(&self) -> Connected {
         match self {
-            Conn::Tcp(s) => s.connected(),
+            Conn::Tcp(s, proxied) => s.connected().proxy(*proxied),
             #[cfg(feature = "https")]
             Conn::Tls(s) => s.connected(),
             #[cfg(all(unix, feature = "unix"))]
