@@ -1067,30 +1067,12 @@ impl Endpoint {
 
 /// A unix socket path that names something else.
 #[cfg(all(unix, feature = "unix"))]
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{} is {what}, not a unix socket", .path.display())]
 struct NotASocket {
     path: PathBuf,
     what: &'static str,
     source: BoxError,
-}
-
-#[cfg(all(unix, feature = "unix"))]
-impl fmt::Display for NotASocket {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} is {}, not a unix socket",
-            self.path.display(),
-            self.what
-        )
-    }
-}
-
-#[cfg(all(unix, feature = "unix"))]
-impl std::error::Error for NotASocket {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(self.source.as_ref())
-    }
 }
 
 /// A request body fed from a stream of chunks.
