@@ -1,8 +1,9 @@
-//! One connector for every kind of endpoint, so hyper-util's client (and
-//! hyper's connection machinery under it) is compiled and instantiated once,
-//! whatever mix of TCP, TLS, proxies and unix sockets a program uses.
-//!
-//! Each kind is dialled by the crate that owns the job: hyper-util's
+//! One connector for every kind of endpoint: the base URL picks TCP, TLS, a
+//! proxy, a unix socket or a custom dialer when the client is built, and
+//! [`Client`](crate::Client) stays one type with no connector parameter for
+//! users to carry (hyper-util's client is generic over its connector).
+//! Nothing here re-implements a connector:
+//! each kind is dialled by the crate that owns the job: hyper-util's
 //! `HttpConnector` for TCP, hyper-rustls for TLS, hyper-util's `Tunnel` for
 //! `CONNECT`, hyperlocal's `UnixConnector` for unix sockets. Every socket
 //! stays registered with tokio's reactor for its whole life, so a reader
