@@ -481,7 +481,9 @@ impl Client {
                 source: inner.endpoint.explain_connect_failure(Box::new(e)),
             }),
             e => {
-                let unsent = never_sent(&e) || failed_before_sending(&e);
+                let unsent = never_sent(&e)
+                    || failed_before_sending(&e)
+                    || crate::connector::StaleConnection::in_chain(&e);
                 let error = Error::Transport {
                     method: request.method.clone(),
                     path: request.path.clone(),
