@@ -822,7 +822,9 @@ impl ClientBuilder {
                 }
             }
             #[cfg(all(unix, feature = "unix"))]
-            (None, EndpointKind::Unix(_)) => Connector::Unix(hyperlocal::UnixConnector),
+            (None, EndpointKind::Unix(_)) => {
+                Connector::Unix(hyperlocal::UnixConnector, config.connect_timeout)
+            }
         };
         // After the proxy's credentials are known: an echo of them (a proxy
         // that quotes the request it refuses) must be withheld too.

@@ -46,11 +46,11 @@ pub(crate) enum Connector {
     HttpsViaProxy(hyper_rustls::HttpsConnector<Tunnel<HttpConnector>>),
     /// hyperlocal's connector: it reads the socket's path from the request
     /// URI's host (`unix://<hex of the path>:0`, as `Endpoint` writes it).
-    /// It has no connect timeout of its own; connecting to a local socket
-    /// either succeeds or fails at once (a listener with a full backlog is
-    /// the exception, bounded only by the caller's deadline).
+    /// It has no connect timeout of its own (a listener whose backlog is
+    /// full keeps a connect waiting), so its future is bounded here by the
+    /// connect timeout.
     #[cfg(all(unix, feature = "unix"))]
-    Unix(hyperlocal::UnixConnector),
+    Unix(hyperlocal::UnixConnector, std::time::Duration),
     /// The user's own way to open a connection, bounded by the connect timeout.
     Custom(Dialer, std::time::Duration),
 }
@@ -70,7 +70,7 @@ impl Service<Uri> for Connector {
             #[cfg(all(feature = "https", feature = "proxy"))]
             Connector::HttpsViaProxy(c) => c.poll_ready(cx),
             #[cfg(all(unix, feature = "unix"))]
-            Connector::Unix(c) => c.poll_ready(cx).map_err(Into::into),
+            Connector::Unix(c, _) => c.poll_ready(cx).map_err(Into::into),
             Connector::Custom(..) => Poll::Ready(Ok(())),
         }
     }
@@ -96,9 +96,18 @@ impl Service<Uri> for Connector {
                 Box::pin(async move { Ok(Conn::new(Io::Tls(Box::new(connecting.await?)))) })
             }
             #[cfg(all(unix, feature = "unix"))]
-            Connector::Unix(c) => {
-                let connecting = c.call(uri);
-                Box::pin(async move { Ok(Conn::new(Io::Unix(connecting.await?))) })
+            Connector::Unix(c, timeout) => {
+                let (connecting, timeout) = (c.call(uri), *timeout);
+                Box::pin(async move {
+                    match tokio::time::timeout(timeout, connecting).await {
+                        Ok(stream) => Ok(Conn::new(Io::Unix(stream?))),
+                        Err(_) => Err(io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            format!("the unix socket did not accept within {timeout:?}"),
+                        )
+                        .into()),
+                    }
+                })
             }
             Connector::Custom(dialer, timeout) => {
                 let (connecting, timeout) = (dialer.dial(), *timeout);
