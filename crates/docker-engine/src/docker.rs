@@ -68,6 +68,8 @@ pub struct PingInfo {
     pub experimental: Option<bool>,
     /// Default builder version (`Builder-Version`).
     pub builder_version: Option<String>,
+    /// Swarm state of the node, e.g. `inactive` or `active/manager` (`Swarm`, API 1.39+).
+    pub swarm: Option<String>,
 }
 
 /// How a tcp daemon is reached over TLS.
@@ -660,7 +662,7 @@ impl Docker {
     }
 }
 
-fn ping_info(headers: &HeaderMap) -> PingInfo {
+pub(crate) fn ping_info(headers: &HeaderMap) -> PingInfo {
     let text = |name: &str| {
         headers
             .get(name)
@@ -673,6 +675,7 @@ fn ping_info(headers: &HeaderMap) -> PingInfo {
         os_type: text("ostype"),
         experimental: text("docker-experimental").map(|v| v.eq_ignore_ascii_case("true")),
         builder_version: text("builder-version"),
+        swarm: text("swarm"),
     }
 }
 

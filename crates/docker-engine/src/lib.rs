@@ -150,6 +150,24 @@ mod images;
 mod networks;
 #[cfg(feature = "images")]
 mod registry_auth;
+#[cfg(feature = "swarm")]
+mod configs;
+#[cfg(feature = "swarm")]
+mod nodes;
+#[cfg(feature = "plugins")]
+mod plugins;
+#[cfg(feature = "swarm")]
+mod secrets;
+#[cfg(feature = "swarm")]
+mod services;
+mod session;
+#[cfg(feature = "swarm")]
+mod swarm;
+#[cfg(any(feature = "swarm", feature = "plugins"))]
+mod swarm_common;
+#[cfg(feature = "swarm")]
+mod tasks;
+mod unsupported;
 mod run;
 mod ssh;
 mod streams;
@@ -180,6 +198,30 @@ pub use containers::{
 };
 pub use context::{ContextStore, Endpoint, EndpointSource, TlsFiles, DEFAULT_CONTEXT};
 pub use docker::{Docker, DockerBuilder, PingInfo, DEFAULT_HOST};
+#[cfg(feature = "swarm")]
+pub use configs::{ConfigFilters, Configs, ListConfigsOptions};
+#[cfg(feature = "swarm")]
+pub use nodes::{ListNodesOptions, NodeFilters, Nodes, RemoveNodeOptions};
+#[cfg(feature = "plugins")]
+pub use plugins::{
+    DisablePluginOptions, EnablePluginOptions, ListPluginsOptions, PluginFilters, Plugins,
+    PullPluginOptions, PushPluginOptions, RemovePluginOptions,
+};
+#[cfg(feature = "swarm")]
+pub use secrets::{ListSecretsOptions, SecretFilters, Secrets};
+#[cfg(feature = "swarm")]
+pub use services::{
+    CreateServiceOptions, InspectServiceOptions, ListServicesOptions, RegistryAuthFrom,
+    ServiceFilters, Services, UpdateServiceOptions,
+};
+pub use session::SessionOptions;
+#[cfg(feature = "swarm")]
+pub use swarm::{LeaveSwarmOptions, Swarm, UpdateSwarmOptions};
+#[cfg(any(feature = "swarm", feature = "plugins"))]
+pub use swarm_common::{SecretBytes, TaskLogsOptions};
+#[cfg(feature = "swarm")]
+pub use tasks::{ListTasksOptions, TaskFilters, Tasks};
+pub use unsupported::{DaemonErrorExt, NotSupported, NOT_SUPPORTED};
 #[cfg(feature = "system")]
 pub use events::{EventStream, EventsOptions};
 pub use exec::{Exec, StartExecOptions};

@@ -2172,8 +2172,6 @@ pub struct DistributionInspect {
 }
 
 /// A driver and its options.
-#[cfg(any(feature = "images", feature = "swarm"))]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "images", feature = "swarm"))))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
@@ -2185,7 +2183,6 @@ pub struct Driver {
     pub options: Option<std::collections::BTreeMap<String, String>>,
 }
 
-#[cfg(any(feature = "images", feature = "swarm"))]
 impl Driver {
     /// A value with the required `Name`; optional fields start unset.
     pub fn new(name: impl Into<String>) -> Self {
@@ -2196,9 +2193,7 @@ impl Driver {
     }
 }
 
-#[cfg(any(feature = "images", feature = "swarm"))]
 impl api_client_transport::Validate for Driver {
-    #[cfg(any(feature = "images", feature = "swarm"))]
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -4150,9 +4145,9 @@ impl<'de> serde::Deserialize<'de> for Isolation {
 #[serde(rename_all = "PascalCase")]
 pub struct JoinTokens {
     /// Token to join as a worker.
-    pub worker: Option<String>,
+    pub worker: Option<api_client_transport::Secret>,
     /// Token to join as a manager.
-    pub manager: Option<String>,
+    pub manager: Option<api_client_transport::Secret>,
 }
 
 /// Upper bounds of a task's resources.
@@ -6744,8 +6739,6 @@ pub struct Runtime {
 }
 
 /// A swarm secret (its content is never sent back).
-#[cfg(any(feature = "images", feature = "swarm"))]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "images", feature = "swarm"))))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
@@ -6767,9 +6760,7 @@ pub struct Secret {
     pub spec: Option<SecretSpec>,
 }
 
-#[cfg(any(feature = "images", feature = "swarm"))]
 impl api_client_transport::Validate for Secret {
-    #[cfg(any(feature = "images", feature = "swarm"))]
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -6777,8 +6768,6 @@ impl api_client_transport::Validate for Secret {
 }
 
 /// Settings of a secret: name, labels, content and driver.
-#[cfg(any(feature = "images", feature = "swarm"))]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "images", feature = "swarm"))))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
@@ -6800,7 +6789,6 @@ pub struct SecretSpec {
     pub templating: Option<Driver>,
 }
 
-#[cfg(any(feature = "images", feature = "swarm"))]
 impl SecretSpec {
     /// An empty value: every field is left out until set.
     pub fn new() -> Self {
@@ -6814,9 +6802,7 @@ impl SecretSpec {
     }
 }
 
-#[cfg(any(feature = "images", feature = "swarm"))]
 impl api_client_transport::Validate for SecretSpec {
-    #[cfg(any(feature = "images", feature = "swarm"))]
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -7839,7 +7825,7 @@ impl api_client_transport::Validate for SwarmInitRequest {
 /// How to join an existing swarm.
 #[cfg(feature = "swarm")]
 #[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SwarmJoinRequest {
     /// Address to listen on as a manager, `ip:port` or `interface:port`.
@@ -7853,7 +7839,7 @@ pub struct SwarmJoinRequest {
     /// Addresses of managers already in the swarm.
     pub remote_addrs: Vec<String>,
     /// Worker or manager token of the swarm.
-    pub join_token: String,
+    pub join_token: api_client_transport::Secret,
 }
 
 #[cfg(feature = "swarm")]
@@ -7862,7 +7848,7 @@ impl SwarmJoinRequest {
     pub fn new(
         listen_addr: impl Into<String>,
         remote_addrs: Vec<String>,
-        join_token: impl Into<String>,
+        join_token: impl Into<api_client_transport::Secret>,
     ) -> Self {
         Self {
             listen_addr: listen_addr.into(),
@@ -8051,7 +8037,7 @@ pub struct SwarmSpecCaConfig {
     pub signing_ca_cert: Option<String>,
     /// PEM key of the CA that signs node certificates.
     #[serde(rename = "SigningCAKey", skip_serializing_if = "Option::is_none")]
-    pub signing_ca_key: Option<String>,
+    pub signing_ca_key: Option<api_client_transport::Secret>,
     /// Bump this counter to make the CA rotate its certificates.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub force_rotate: Option<u64>,
@@ -8281,7 +8267,7 @@ impl api_client_transport::Validate for SwarmSpecTaskDefaultsLogDriver {
 pub struct SwarmUnlockRequest {
     /// The key that unlocks a locked manager.
     #[serde(rename = "UnlockKey", skip_serializing_if = "Option::is_none")]
-    pub unlock_key: Option<String>,
+    pub unlock_key: Option<api_client_transport::Secret>,
 }
 
 #[cfg(feature = "swarm")]
@@ -10456,7 +10442,7 @@ impl api_client_transport::Validate for Ulimit {
 pub struct UnlockKeyResponse {
     /// The key that unlocks a locked manager.
     #[serde(rename = "UnlockKey")]
-    pub unlock_key: Option<String>,
+    pub unlock_key: Option<api_client_transport::Secret>,
 }
 
 /// A volume as the daemon reports it.
