@@ -6,7 +6,7 @@ use base64::Engine;
 
 use crate::models::{IdResponse, Secret, SecretSpec};
 use crate::swarm_common::{swarm_filters, SecretBytes};
-use crate::unsupported::{non_empty, send};
+use crate::unsupported::{non_empty, send, send_sensitive};
 use crate::Docker;
 
 swarm_filters! {
@@ -101,8 +101,7 @@ impl Secrets {
             .request(Method::POST, &["secrets", "create"])
             .await?;
         // The body holds the content: no error may echo the answer.
-        let r = r.json(spec)?.sensitive_errors(true);
-        send(&self.docker, r).await?.json().await
+        send_sensitive(&self.docker, r.json(spec)?).await?.json().await
     }
 
     /// Detail of one secret.
@@ -137,10 +136,7 @@ impl Secrets {
             .docker
             .request(Method::POST, &["secrets", id, "update"])
             .await?;
-        let r = r
-            .query_pair("version", version.to_string())
-            .json(spec)?
-            .sensitive_errors(true);
-        send(&self.docker, r).await.map(drop)
+        let r = r.query_pair("version", version.to_string()).json(spec)?;
+        send_sensitive(&self.docker, r).await.map(drop)
     }
 }

@@ -7,7 +7,7 @@ use crate::models::{
     Swarm as SwarmInspect, SwarmInitRequest, SwarmJoinRequest, SwarmSpec, SwarmUnlockRequest,
     UnlockKeyResponse,
 };
-use crate::unsupported::send;
+use crate::unsupported::{send, send_sensitive};
 use crate::Docker;
 
 /// Options of [`Swarm::leave`].
@@ -101,8 +101,7 @@ impl Swarm {
         request.validate()?;
         let r = self.req(Method::POST, &["swarm", "join"]).await?;
         // The join token is a credential: no error may echo the answer.
-        let r = r.json(request)?.sensitive_errors(true);
-        send(&self.docker, r).await.map(drop)
+        send_sensitive(&self.docker, r.json(request)?).await.map(drop)
     }
 
     /// Leaves the swarm.
@@ -157,8 +156,6 @@ impl Swarm {
             unlock_key: key.unlock_key.clone(),
         };
         let r = self.req(Method::POST, &["swarm", "unlock"]).await?;
-        send(&self.docker, r.json(&body)?.sensitive_errors(true))
-            .await
-            .map(drop)
+        send_sensitive(&self.docker, r.json(&body)?).await.map(drop)
     }
 }

@@ -19,7 +19,8 @@ pub const NOT_SUPPORTED: &str = "docker_engine.not_supported";
 /// The daemon does not implement an operation: Podman has no swarm mode and no
 /// managed plugins. Read from an [`Error`] with [`DaemonErrorExt::not_supported`].
 ///
-/// Never retried: asking again cannot change the answer.
+/// The status stays the daemon's own (a `503` one is still
+/// [`Error::is_retryable`], as the core reads statuses; only reads are resent).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{operation} is not supported by this daemon (status {status}): {message}")]
 #[non_exhaustive]
@@ -118,6 +119,40 @@ pub(crate) async fn send(
     request: api_client_transport::Request,
 ) -> api_client_transport::Result<api_client_transport::Response> {
     docker.send(request).await.map_err(mark)
+}
+
+/// Sends a call whose body holds a secret (a join token, a secret's content):
+/// a failure answer is never kept, as it may quote the body back. A "no such
+/// API" answer is still marked, with the daemon's words left out.
+#[cfg(feature = "swarm")]
+pub(crate) async fn send_sensitive(
+    docker: &crate::Docker,
+    request: api_client_transport::Request,
+) -> api_client_transport::Result<api_client_transport::Response> {
+    docker.send(request).await.map_err(|e| {
+        let e = mark(e);
+        let Error::Api(api) = &e else {
+            return e.redact_body();
+        };
+        if api.code() != Some(NOT_SUPPORTED) {
+            return e.redact_body();
+        }
+        let status = api.status();
+        let marked = ApiError::new(
+            status,
+            api.method().clone(),
+            api.path().to_string(),
+            Default::default(),
+        )
+        .with_message(ErrorMessage {
+            code: Some(NOT_SUPPORTED.to_string()),
+            message: format!(
+                "this daemon does not implement this API ({})",
+                status.canonical_reason().unwrap_or("no reason")
+            ),
+        });
+        Error::Api(Box::new(marked))
+    })
 }
 
 /// Refuses an empty id or name before anything is sent.
