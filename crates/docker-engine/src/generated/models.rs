@@ -5812,7 +5812,7 @@ pub struct PluginConfigInterface {
         default,
         deserialize_with = "api_client_transport::__private::null_as_default"
     )]
-    pub types: Vec<PluginInterfaceType>,
+    pub types: Vec<String>,
     /// File name of the socket the plugin listens on.
     pub socket: String,
     /// Protocol of the plugin socket, e.g. `moby.plugins.http/v1`.
@@ -6012,21 +6012,6 @@ pub struct PluginEnv {
     pub settable: Vec<String>,
     /// Value of the variable.
     pub value: String,
-}
-
-/// An interface type a plugin implements, e.g. `docker.volumedriver/1.0`.
-#[cfg(feature = "plugins")]
-#[cfg_attr(docsrs, doc(cfg(feature = "plugins")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
-#[non_exhaustive]
-#[serde(rename_all = "PascalCase")]
-pub struct PluginInterfaceType {
-    /// Namespace of the interface type, `docker`.
-    pub prefix: String,
-    /// What the plugin provides, e.g. `volumedriver`.
-    pub capability: String,
-    /// Version of the interface, e.g. `1.0`.
-    pub version: String,
 }
 
 /// A mount of a plugin.
