@@ -138,6 +138,7 @@ mod archive;
 mod attach;
 mod containers;
 mod context;
+mod discovery;
 mod docker;
 #[cfg(feature = "system")]
 mod events;
@@ -197,6 +198,7 @@ pub use containers::{
     StopContainerOptions, TopOptions, WaitOptions,
 };
 pub use context::{ContextStore, Endpoint, EndpointSource, TlsFiles, DEFAULT_CONTEXT};
+pub use discovery::{Discovery, Place, PlaceKind, PODMAN_SYSTEM_SOCKET, SYSTEM_SOCKET};
 pub use docker::{Docker, DockerBuilder, PingInfo, DEFAULT_HOST};
 #[cfg(feature = "swarm")]
 pub use configs::{ConfigFilters, Configs, ListConfigsOptions};
