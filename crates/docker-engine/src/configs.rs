@@ -4,7 +4,7 @@ use api_client_transport::http::Method;
 use api_client_transport::{Error, Result, Secret as Hidden, Validate};
 use base64::Engine;
 
-use crate::models::{IdResponse, Config, ConfigSpec};
+use crate::models::{SwarmIdResponse, Config, ConfigSpec};
 use crate::swarm_common::{swarm_filters, SecretBytes};
 use crate::unsupported::{non_empty, send, send_sensitive};
 use crate::Docker;
@@ -91,7 +91,7 @@ impl Configs {
     /// Creates a config; see [`ConfigSpec::with_data`]. Answers its id.
     #[doc(alias = "ConfigCreate")]
     #[doc(alias = "config_create")]
-    pub async fn create(&self, spec: &ConfigSpec) -> Result<IdResponse> {
+    pub async fn create(&self, spec: &ConfigSpec) -> Result<SwarmIdResponse> {
         spec.validate()?;
         if spec.name.as_deref().map_or(true, str::is_empty) {
             return Err(Error::invalid("config.Name", "must not be empty"));

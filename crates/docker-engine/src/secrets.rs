@@ -4,7 +4,7 @@ use api_client_transport::http::Method;
 use api_client_transport::{Error, Result, Secret as Hidden, Validate};
 use base64::Engine;
 
-use crate::models::{IdResponse, Secret, SecretSpec};
+use crate::models::{SwarmIdResponse, Secret, SecretSpec};
 use crate::swarm_common::{swarm_filters, SecretBytes};
 use crate::unsupported::{non_empty, send, send_sensitive};
 use crate::Docker;
@@ -91,7 +91,7 @@ impl Secrets {
     /// Creates a secret; see [`SecretSpec::with_data`]. Answers its id.
     #[doc(alias = "SecretCreate")]
     #[doc(alias = "secret_create")]
-    pub async fn create(&self, spec: &SecretSpec) -> Result<IdResponse> {
+    pub async fn create(&self, spec: &SecretSpec) -> Result<SwarmIdResponse> {
         spec.validate()?;
         if spec.name.as_deref().map_or(true, str::is_empty) {
             return Err(Error::invalid("secret.Name", "must not be empty"));

@@ -709,7 +709,7 @@ async fn secrets_carry_their_data_hidden() {
         .match_header("content-type", "application/json")
         .match_body(json_body(json!({"Name": "s1", "Data": "aHVudGVyMg=="})))
         .with_status(201)
-        .with_body(r#"{"Id":"r1760x3v7wt1klbno1vl3t74b"}"#)
+        .with_body(r#"{"ID":"r1760x3v7wt1klbno1vl3t74b"}"#)
         .create_async()
         .await;
     let list = server
@@ -785,7 +785,7 @@ async fn configs_round_trip_their_data() {
         .mock("POST", "/v1.45/configs/create")
         .match_body(json_body(json!({"Name": "c1", "Data": "Y2ZnPTE="})))
         .with_status(201)
-        .with_body(r#"{"Id":"z1wj0tep5nblgc4hbwb67a79e"}"#)
+        .with_body(r#"{"ID":"z1wj0tep5nblgc4hbwb67a79e"}"#)
         .create_async()
         .await;
     let list = server

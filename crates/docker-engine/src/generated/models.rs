@@ -7718,6 +7718,17 @@ pub struct Swarm {
     pub join_tokens: Option<JoinTokens>,
 }
 
+/// The id of a new swarm secret or config.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct SwarmIdResponse {
+    /// Id of the new object.
+    #[serde(rename = "ID")]
+    pub id: String,
+}
+
 /// Swarm state of this node.
 #[cfg(feature = "system")]
 #[cfg_attr(docsrs, doc(cfg(feature = "system")))]
