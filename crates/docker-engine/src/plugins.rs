@@ -187,16 +187,26 @@ impl Plugins {
         send(&self.docker, r).await?.json().await
     }
 
-    /// Removes a plugin; answers it as it was.
+    /// Removes a plugin; answers it as it was, when the daemon says (dockerd 20.10
+    /// answers with an empty body: `None`).
     #[doc(alias = "PluginDelete")]
     #[doc(alias = "plugin_delete")]
-    pub async fn remove(&self, name: &str, options: RemovePluginOptions) -> Result<Plugin> {
+    pub async fn remove(
+        &self,
+        name: &str,
+        options: RemovePluginOptions,
+    ) -> Result<Option<Plugin>> {
         non_empty("name", name)?;
         let mut r = self.req(Method::DELETE, &["plugins", name]).await?;
         if options.force {
             r = r.query_pair("force", "true");
         }
-        send(&self.docker, r).await?.json().await
+        let path = r.path().to_string();
+        let body = send(&self.docker, r).await?.bytes().await?;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        api_client_transport::decode_json(&Method::DELETE, &path, &body).map(Some)
     }
 
     /// Enables (starts) a plugin.

@@ -202,7 +202,7 @@ async fn create_enable_disable_set_remove() {
     plugins.set(NAME, ["DEBUG=1"]).await.unwrap();
     let mut r = RemovePluginOptions::default();
     r.force = true;
-    let removed = plugins.remove(NAME, r).await.unwrap();
+    let removed = plugins.remove(NAME, r).await.unwrap().expect("the plugin as it was");
     assert_eq!(removed.name, NAME);
     for m in [create, enable, disable, set, remove] {
         m.assert_async().await;
@@ -279,4 +279,21 @@ async fn podmans_answer_is_not_supported() {
         assert_eq!(ns.status, 404);
         assert!(ns.message.contains("is not supported"), "{ns}");
     }
+}
+
+#[tokio::test]
+async fn remove_reads_dockerds_empty_answer_as_none() {
+    let mut server = Server::new_async().await;
+    let m = server
+        .mock("DELETE", path("").as_str())
+        .with_status(200)
+        .create_async()
+        .await;
+    let removed = pinned(&server)
+        .plugins()
+        .remove(NAME, RemovePluginOptions::default())
+        .await
+        .unwrap();
+    m.assert_async().await;
+    assert_eq!(removed, None);
 }
