@@ -4,7 +4,7 @@ use api_client_transport::http::Method;
 use api_client_transport::{Error, Result, Secret as Hidden, Validate};
 use base64::Engine;
 
-use crate::models::{SwarmIdResponse, Config, ConfigSpec};
+use crate::models::{Config, ConfigSpec, SwarmIdResponse};
 use crate::swarm_common::{swarm_filters, SecretBytes};
 use crate::unsupported::{non_empty, send, send_sensitive};
 use crate::Docker;
@@ -101,7 +101,10 @@ impl Configs {
             .request(Method::POST, &["configs", "create"])
             .await?;
         // The body holds the content: no error may echo the answer.
-        send_sensitive(&self.docker, r.json(spec)?).await?.json().await
+        send_sensitive(&self.docker, r.json(spec)?)
+            .await?
+            .json()
+            .await
     }
 
     /// Detail of one config.

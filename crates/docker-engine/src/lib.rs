@@ -136,6 +136,8 @@ pub mod models;
 
 mod archive;
 mod attach;
+#[cfg(feature = "swarm")]
+mod configs;
 mod containers;
 mod context;
 mod discovery;
@@ -149,33 +151,31 @@ pub mod helpers;
 mod images;
 #[cfg(feature = "networks")]
 mod networks;
-#[cfg(feature = "images")]
-mod registry_auth;
-#[cfg(feature = "swarm")]
-mod configs;
 #[cfg(feature = "swarm")]
 mod nodes;
 #[cfg(feature = "plugins")]
 mod plugins;
+#[cfg(feature = "images")]
+mod registry_auth;
+mod run;
 #[cfg(feature = "swarm")]
 mod secrets;
 #[cfg(feature = "swarm")]
 mod services;
 mod session;
+mod ssh;
+mod streams;
 #[cfg(feature = "swarm")]
 mod swarm;
 #[cfg(any(feature = "swarm", feature = "plugins"))]
 mod swarm_common;
-#[cfg(feature = "swarm")]
-mod tasks;
-mod unsupported;
-mod run;
-mod ssh;
-mod streams;
 #[cfg(feature = "system")]
 mod system;
+#[cfg(feature = "swarm")]
+mod tasks;
 mod timestamp;
 mod tolerant;
+mod unsupported;
 mod version;
 #[cfg(feature = "volumes")]
 mod volumes;
@@ -189,6 +189,8 @@ pub use api_client_transport::{ByteStream, ClientConfig, Error, Result, RetryPol
 pub use api_client_transport::{TlsConfig, TlsFailure};
 pub use archive::PATH_STAT_HEADER;
 pub use attach::{AttachInput, Attached};
+#[cfg(feature = "swarm")]
+pub use configs::{ConfigFilters, Configs, ListConfigsOptions};
 #[cfg(feature = "websocket")]
 pub use containers::WebSocketAttachOptions;
 pub use containers::{
@@ -200,30 +202,6 @@ pub use containers::{
 pub use context::{ContextStore, Endpoint, EndpointSource, TlsFiles, DEFAULT_CONTEXT};
 pub use discovery::{Discovery, Place, PlaceKind, PODMAN_SYSTEM_SOCKET, SYSTEM_SOCKET};
 pub use docker::{Docker, DockerBuilder, PingInfo, DEFAULT_HOST};
-#[cfg(feature = "swarm")]
-pub use configs::{ConfigFilters, Configs, ListConfigsOptions};
-#[cfg(feature = "swarm")]
-pub use nodes::{ListNodesOptions, NodeFilters, Nodes, RemoveNodeOptions};
-#[cfg(feature = "plugins")]
-pub use plugins::{
-    DisablePluginOptions, EnablePluginOptions, ListPluginsOptions, PluginFilters, Plugins,
-    PullPluginOptions, PushPluginOptions, RemovePluginOptions,
-};
-#[cfg(feature = "swarm")]
-pub use secrets::{ListSecretsOptions, SecretFilters, Secrets};
-#[cfg(feature = "swarm")]
-pub use services::{
-    CreateServiceOptions, InspectServiceOptions, ListServicesOptions, RegistryAuthFrom,
-    ServiceFilters, Services, UpdateServiceOptions,
-};
-pub use session::SessionOptions;
-#[cfg(feature = "swarm")]
-pub use swarm::{LeaveSwarmOptions, Swarm, UpdateSwarmOptions};
-#[cfg(any(feature = "swarm", feature = "plugins"))]
-pub use swarm_common::{SecretBytes, TaskLogsOptions};
-#[cfg(feature = "swarm")]
-pub use tasks::{ListTasksOptions, TaskFilters, Tasks};
-pub use unsupported::{DaemonErrorExt, NotSupported, NOT_SUPPORTED};
 #[cfg(feature = "system")]
 pub use events::{EventStream, EventsOptions};
 pub use exec::{Exec, StartExecOptions};
@@ -246,14 +224,36 @@ pub use networks::{
     DisconnectNetworkOptions, InspectNetworkOptions, ListNetworksOptions, Networks,
     PruneNetworksOptions,
 };
+#[cfg(feature = "swarm")]
+pub use nodes::{ListNodesOptions, NodeFilters, Nodes, RemoveNodeOptions};
+#[cfg(feature = "plugins")]
+pub use plugins::{
+    DisablePluginOptions, EnablePluginOptions, ListPluginsOptions, PluginFilters, Plugins,
+    PullPluginOptions, PushPluginOptions, RemovePluginOptions,
+};
 #[cfg(feature = "images")]
 pub use registry_auth::{registry_of, DockerConfig, RegistryAuth, DOCKER_HUB_KEY};
 pub use run::{RunOptions, RunOutput, RunResult};
+#[cfg(feature = "swarm")]
+pub use secrets::{ListSecretsOptions, SecretFilters, Secrets};
+#[cfg(feature = "swarm")]
+pub use services::{
+    CreateServiceOptions, InspectServiceOptions, ListServicesOptions, RegistryAuthFrom,
+    ServiceFilters, Services, UpdateServiceOptions,
+};
+pub use session::SessionOptions;
 pub use ssh::SshFailure;
 pub use streams::JsonLines;
+#[cfg(feature = "swarm")]
+pub use swarm::{LeaveSwarmOptions, Swarm, UpdateSwarmOptions};
+#[cfg(any(feature = "swarm", feature = "plugins"))]
+pub use swarm_common::{SecretBytes, TaskLogsOptions};
 #[cfg(feature = "system")]
 pub use system::{DataUsageKind, DataUsageOptions};
+#[cfg(feature = "swarm")]
+pub use tasks::{ListTasksOptions, TaskFilters, Tasks};
 pub use timestamp::Timestamp;
+pub use unsupported::{DaemonErrorExt, NotSupported, NOT_SUPPORTED};
 pub use version::ApiVersion;
 #[cfg(feature = "volumes")]
 pub use volumes::{ListVolumesOptions, PruneVolumesOptions, RemoveVolumeOptions, Volumes};

@@ -1,7 +1,7 @@
 //! Managed plugins: [`Plugins`], reached with [`Docker::plugins`] (feature `plugins`).
 
-use api_client_transport::http::Method;
 use api_client_transport::bytes::Bytes;
+use api_client_transport::http::Method;
 use api_client_transport::{Request, Result};
 
 use crate::images::Progress;
@@ -191,11 +191,7 @@ impl Plugins {
     /// answers with an empty body: `None`).
     #[doc(alias = "PluginDelete")]
     #[doc(alias = "plugin_delete")]
-    pub async fn remove(
-        &self,
-        name: &str,
-        options: RemovePluginOptions,
-    ) -> Result<Option<Plugin>> {
+    pub async fn remove(&self, name: &str, options: RemovePluginOptions) -> Result<Option<Plugin>> {
         non_empty("name", name)?;
         let mut r = self.req(Method::DELETE, &["plugins", name]).await?;
         if options.force {
@@ -226,7 +222,9 @@ impl Plugins {
     #[doc(alias = "plugin_disable")]
     pub async fn disable(&self, name: &str, options: DisablePluginOptions) -> Result<()> {
         non_empty("name", name)?;
-        let mut r = self.req(Method::POST, &["plugins", name, "disable"]).await?;
+        let mut r = self
+            .req(Method::POST, &["plugins", name, "disable"])
+            .await?;
         if options.force {
             r = r.query_pair("force", "true");
         }
@@ -236,10 +234,17 @@ impl Plugins {
     /// Replaces a disabled plugin with `remote`, granting `options.privileges`.
     #[doc(alias = "PluginUpgrade")]
     #[doc(alias = "plugin_upgrade")]
-    pub async fn upgrade(&self, name: &str, remote: &str, options: PullPluginOptions) -> Result<()> {
+    pub async fn upgrade(
+        &self,
+        name: &str,
+        remote: &str,
+        options: PullPluginOptions,
+    ) -> Result<()> {
         non_empty("name", name)?;
         non_empty("remote", remote)?;
-        let r = self.req(Method::POST, &["plugins", name, "upgrade"]).await?;
+        let r = self
+            .req(Method::POST, &["plugins", name, "upgrade"])
+            .await?;
         let r = with_auth(r.query_pair("remote", remote), options.auth.as_ref())?
             .json(&options.privileges)?;
         self.progress::<CreateImageInfo>(r).await

@@ -2,7 +2,7 @@
 
 use api_client_transport::http::header::{CONNECTION, UPGRADE};
 use api_client_transport::http::{HeaderName, HeaderValue, Method};
-use api_client_transport::{Error, Request, Result, ResponseHead, Upgraded};
+use api_client_transport::{Error, Request, ResponseHead, Result, Upgraded};
 
 use crate::docker::ping_info;
 use crate::{Docker, PingInfo};
@@ -73,8 +73,6 @@ impl Docker {
         for m in &options.grpc_methods {
             r = header(r, "x-docker-expose-session-grpc-method", m, "grpc_methods")?;
         }
-        self.upgrade(r)
-            .await
-            .map_err(crate::unsupported::mark)
+        self.upgrade(r).await.map_err(crate::unsupported::mark)
     }
 }

@@ -101,7 +101,9 @@ impl Swarm {
         request.validate()?;
         let r = self.req(Method::POST, &["swarm", "join"]).await?;
         // The join token is a credential: no error may echo the answer.
-        send_sensitive(&self.docker, r.json(request)?).await.map(drop)
+        send_sensitive(&self.docker, r.json(request)?)
+            .await
+            .map(drop)
     }
 
     /// Leaves the swarm.

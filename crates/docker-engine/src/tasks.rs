@@ -99,7 +99,10 @@ impl Tasks {
     #[doc(alias = "task_logs")]
     pub async fn logs(&self, id: &str, options: TaskLogsOptions) -> Result<LogStream> {
         non_empty("id", id)?;
-        let (r, v) = self.docker.request(Method::GET, &["tasks", id, "logs"]).await?;
+        let (r, v) = self
+            .docker
+            .request(Method::GET, &["tasks", id, "logs"])
+            .await?;
         let mut r = options.apply(r.dedicated_connection(true))?;
         if options.follow {
             r = r.head_timeout(self.docker.quiet_stream_allowance());

@@ -15,10 +15,8 @@ struct Tree {
 
 impl Tree {
     fn new(name: &str) -> Tree {
-        let root = std::env::temp_dir().join(format!(
-            "dengine-discovery-{name}-{}",
-            std::process::id()
-        ));
+        let root =
+            std::env::temp_dir().join(format!("dengine-discovery-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         for d in ["home/.docker/run", "run/podman", "sys", "podman-root"] {
             std::fs::create_dir_all(root.join(d)).unwrap();
@@ -133,13 +131,21 @@ async fn the_error_names_every_place_tried() {
     // A socket nobody listens on any more: present, but refused.
     drop(bind(&t.path(PlaceKind::DockerDesktop)));
     let err = t.discovery().connect(Docker::builder()).await.unwrap_err();
-    let text = format!("{err}: {}", std::error::Error::source(&err).map(|s| s.to_string()).unwrap_or_default());
+    let text = format!(
+        "{err}: {}",
+        std::error::Error::source(&err)
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+    );
     for kind in ORDER {
         let p = t.path(kind).display().to_string();
         assert!(text.contains(&p), "{p} missing from: {text}");
     }
     assert!(text.contains("no socket"), "{text}");
-    assert!(matches!(err, docker_engine::Error::Connect { .. }), "{err:?}");
+    assert!(
+        matches!(err, docker_engine::Error::Connect { .. }),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]

@@ -8,7 +8,10 @@
 use docker_engine::{Discovery, Docker, PlaceKind};
 
 fn cli(args: &[&str]) -> Option<String> {
-    let out = std::process::Command::new("docker").args(args).output().ok()?;
+    let out = std::process::Command::new("docker")
+        .args(args)
+        .output()
+        .ok()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
@@ -17,8 +20,15 @@ fn cli(args: &[&str]) -> Option<String> {
 #[tokio::test]
 async fn finds_the_daemon_through_the_rootless_path() {
     let system = std::path::Path::new("/var/run/docker.sock");
-    let Some(cli_version) = cli(&["version", "--format", "{{.Server.APIVersion}} {{.Server.Version}}"]) else {
-        assert!(std::env::var_os("CI").is_none(), "CI is set but the docker CLI cannot reach dockerd");
+    let Some(cli_version) = cli(&[
+        "version",
+        "--format",
+        "{{.Server.APIVersion}} {{.Server.Version}}",
+    ]) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but the docker CLI cannot reach dockerd"
+        );
         eprintln!("=== SKIPPING live discovery test: no docker CLI or daemon ===");
         return;
     };
@@ -38,12 +48,17 @@ async fn finds_the_daemon_through_the_rootless_path() {
     std::env::set_var("XDG_RUNTIME_DIR", &run);
 
     let discovery = Discovery::from_env().system_socket(root.join("no-system/docker.sock"));
-    let place = discovery.first_present().expect("the rootless-style link is found");
+    let place = discovery
+        .first_present()
+        .expect("the rootless-style link is found");
     assert_eq!(place.kind, PlaceKind::RootlessDocker);
     assert_eq!(place.path, run.join("docker.sock"));
 
     let docker = discovery.connect(Docker::builder()).await.unwrap();
-    assert_eq!(docker.host(), format!("unix://{}", run.join("docker.sock").display()));
+    assert_eq!(
+        docker.host(),
+        format!("unix://{}", run.join("docker.sock").display())
+    );
     let version = docker.version().await.unwrap();
     let ours = format!(
         "{} {}",

@@ -67,15 +67,26 @@ impl TlsRegistry {
             .port();
         let host = format!("127.0.0.1:{port}");
         let ok = Command::new("openssl")
-            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"])
-            .args(["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            ])
+            .args([
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ])
             .arg("-keyout")
             .arg(dir.join("key.pem"))
             .arg("-out")
             .arg(dir.join("cert.pem"))
             .output()
             .unwrap();
-        assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+        assert!(
+            ok.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
         let htpasswd = Command::new("htpasswd")
             .args(["-Bbn", USER, PASSWORD])
             .output()
@@ -112,7 +123,10 @@ impl TlsRegistry {
         };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         while std::net::TcpStream::connect(&registry.host).is_err() {
-            assert!(std::time::Instant::now() < deadline, "the TLS registry did not start");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the TLS registry did not start"
+            );
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
         Some(registry)
@@ -142,7 +156,9 @@ struct Guard {
 impl Drop for Guard {
     fn drop(&mut self) {
         for p in &self.plugins {
-            let _ = Command::new("docker").args(["plugin", "rm", "-f", p]).output();
+            let _ = Command::new("docker")
+                .args(["plugin", "rm", "-f", p])
+                .output();
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
@@ -167,7 +183,10 @@ async fn plugin_round_trip_through_the_local_registry() {
     let dir = std::env::temp_dir().join(&tag);
     let Some(registry) = TlsRegistry::start(&std::env::temp_dir().join(format!("{tag}-registry")))
     else {
-        assert!(std::env::var_os("CI").is_none(), "no docker-registry, openssl or htpasswd");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "no docker-registry, openssl or htpasswd"
+        );
         eprintln!("=== SKIPPING live plugin test: no docker-registry, openssl or htpasswd ===");
         return;
     };
@@ -192,7 +211,10 @@ async fn plugin_round_trip_through_the_local_registry() {
         cli(&["plugin", "inspect", "--format", "{{.Id}}", &name])
     );
     assert_eq!(plugin.config.description, "docker-engine live test plugin");
-    assert_eq!(plugin.config.interface.types, vec!["docker.volumedriver/1.0".to_string()]);
+    assert_eq!(
+        plugin.config.interface.types,
+        vec!["docker.volumedriver/1.0".to_string()]
+    );
     assert!(!plugin.enabled);
 
     // ---- pushed with credentials, through the crate
@@ -201,7 +223,10 @@ async fn plugin_round_trip_through_the_local_registry() {
     push.auth = Some(auth.clone());
     plugins.push(&name, push).await.unwrap();
     // Without credentials the registry refuses.
-    let err = plugins.push(&name, PushPluginOptions::default()).await.unwrap_err();
+    let err = plugins
+        .push(&name, PushPluginOptions::default())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("auth"), "{err}");
 
     // ---- enable: the daemon tries to start it and cannot reach its socket
@@ -241,7 +266,10 @@ async fn plugin_round_trip_through_the_local_registry() {
         pulled.id.as_deref().unwrap(),
         cli(&["plugin", "inspect", "--format", "{{.Id}}", &name])
     );
-    assert_eq!(pulled.config.entrypoint, vec!["/bin/busybox", "sleep", "3600"]);
+    assert_eq!(
+        pulled.config.entrypoint,
+        vec!["/bin/busybox", "sleep", "3600"]
+    );
     let mut list = ListPluginsOptions::default();
     list.filters = PluginFilters::new().capability("volumedriver");
     assert!(plugins
@@ -254,7 +282,13 @@ async fn plugin_round_trip_through_the_local_registry() {
     // ---- a setting changed
     plugins.set(&name, ["DEBUG=1"]).await.unwrap();
     assert_eq!(
-        cli(&["plugin", "inspect", "--format", "{{json .Settings.Env}}", &name]),
+        cli(&[
+            "plugin",
+            "inspect",
+            "--format",
+            "{{json .Settings.Env}}",
+            &name
+        ]),
         r#"["DEBUG=1"]"#
     );
 
@@ -271,7 +305,13 @@ async fn plugin_round_trip_through_the_local_registry() {
         .finish();
     plugins.create(&from_tar, tar).await.unwrap();
     assert_eq!(
-        cli(&["plugin", "inspect", "--format", "{{.Config.Description}}", &from_tar]),
+        cli(&[
+            "plugin",
+            "inspect",
+            "--format",
+            "{{.Config.Description}}",
+            &from_tar
+        ]),
         "docker-engine live test plugin"
     );
 

@@ -251,7 +251,13 @@ async fn swarm_round_trip() {
     let node = nodes.inspect(&node_id).await.unwrap();
     assert_eq!(
         node.description.unwrap().hostname.unwrap(),
-        cli(&["node", "inspect", "self", "--format", "{{.Description.Hostname}}"])
+        cli(&[
+            "node",
+            "inspect",
+            "self",
+            "--format",
+            "{{.Description.Hostname}}"
+        ])
     );
     nodes
         .update_with(&node_id, |spec| {
@@ -262,7 +268,13 @@ async fn swarm_round_trip() {
         .await
         .unwrap();
     assert_eq!(
-        cli(&["node", "inspect", "self", "--format", "{{json .Spec.Labels}}"]),
+        cli(&[
+            "node",
+            "inspect",
+            "self",
+            "--format",
+            "{{json .Spec.Labels}}"
+        ]),
         r#"{"dengine":"node-label"}"#
     );
 
@@ -311,7 +323,13 @@ async fn swarm_round_trip() {
         secret_id
     );
     assert_eq!(
-        cli(&["config", "inspect", "--format", "{{json .Spec.Data}}", &config_name]),
+        cli(&[
+            "config",
+            "inspect",
+            "--format",
+            "{{json .Spec.Data}}",
+            &config_name
+        ]),
         r#""Y29uZmlnLXZhbHVl""#
     );
 
@@ -359,7 +377,10 @@ async fn swarm_round_trip() {
     spec.mode = Some(mode);
     let services = docker.services();
     let created = services
-        .create(&spec, CreateServiceOptions::default().with_auth(auth.clone()))
+        .create(
+            &spec,
+            CreateServiceOptions::default().with_auth(auth.clone()),
+        )
         .await
         .unwrap();
     let service_id = created.id.unwrap();
@@ -368,19 +389,38 @@ async fn swarm_round_trip() {
         service_id
     );
     // The node had no copy: it pulled the image with the service's credentials.
-    assert!(docker.images().inspect(&remote).await.unwrap_err().is_not_found());
+    assert!(docker
+        .images()
+        .inspect(&remote)
+        .await
+        .unwrap_err()
+        .is_not_found());
     wait_for("2 running tasks", || async {
         running_tasks(&docker, &service_name).await.len() == 2
     })
     .await;
 
-    docker.images().inspect(&remote).await.expect("pulled by the node");
+    docker
+        .images()
+        .inspect(&remote)
+        .await
+        .expect("pulled by the node");
 
     // ---- scaled to 3 through the version-retry helper
     services
-        .update_with(&service_name, UpdateServiceOptions::default().with_auth(auth.clone()), |s| {
-            s.mode.as_mut().unwrap().replicated.as_mut().unwrap().replicas = Some(3);
-        })
+        .update_with(
+            &service_name,
+            UpdateServiceOptions::default().with_auth(auth.clone()),
+            |s| {
+                s.mode
+                    .as_mut()
+                    .unwrap()
+                    .replicated
+                    .as_mut()
+                    .unwrap()
+                    .replicas = Some(3);
+            },
+        )
         .await
         .unwrap();
     wait_for("3 running tasks", || async {
@@ -390,8 +430,14 @@ async fn swarm_round_trip() {
     let listed = services.list(ListServicesOptions::default()).await.unwrap();
     assert!(listed.iter().any(|s| s.id.as_deref() == Some(&service_id)));
     wait_for("docker service ls to say 3/3", || async {
-        cli(&["service", "ls", "--filter", &format!("id={service_id}"), "--format", "{{.Replicas}}"])
-            == "3/3"
+        cli(&[
+            "service",
+            "ls",
+            "--filter",
+            &format!("id={service_id}"),
+            "--format",
+            "{{.Replicas}}",
+        ]) == "3/3"
     })
     .await;
 
@@ -453,20 +499,39 @@ async fn swarm_round_trip() {
                 .unwrap(),
         )
         .await;
-        String::from_utf8_lossy(&all).matches("config-value").count() >= 3
+        String::from_utf8_lossy(&all)
+            .matches("config-value")
+            .count()
+            >= 3
     })
     .await;
     for t in &tasks {
         let id = t.id.as_deref().unwrap();
-        let ours = log_bytes(docker.tasks().logs(id, TaskLogsOptions::default()).await.unwrap()).await;
+        let ours = log_bytes(
+            docker
+                .tasks()
+                .logs(id, TaskLogsOptions::default())
+                .await
+                .unwrap(),
+        )
+        .await;
         let theirs = cli_raw(&["service", "logs", "--raw", "--no-trunc", id]);
         assert_eq!(ours, theirs, "task {id}");
         assert_eq!(ours, b"task-up\ns3cret-value\nconfig-value\n");
     }
-    let ours = log_bytes(services.logs(&service_id, TaskLogsOptions::default()).await.unwrap()).await;
+    let ours = log_bytes(
+        services
+            .logs(&service_id, TaskLogsOptions::default())
+            .await
+            .unwrap(),
+    )
+    .await;
     let theirs = cli_raw(&["service", "logs", "--raw", "--no-trunc", &service_id]);
     let sorted = |b: &[u8]| {
-        let mut l: Vec<String> = String::from_utf8_lossy(b).lines().map(String::from).collect();
+        let mut l: Vec<String> = String::from_utf8_lossy(b)
+            .lines()
+            .map(String::from)
+            .collect();
         l.sort();
         l
     };
@@ -477,28 +542,48 @@ async fn swarm_round_trip() {
     // ---- a new env var through update_with, with a real conflict in between
     let mut calls = 0;
     services
-        .update_with(&service_name, UpdateServiceOptions::default().with_auth(auth.clone()), |s| {
-            calls += 1;
-            if calls == 1 {
-                // Someone else updates the service after our read: our write is stale.
-                cli(&["service", "update", "--detach", "--label-add", "bumped=1", &service_name]);
-            }
-            s.task_template
-                .as_mut()
-                .unwrap()
-                .container_spec
-                .as_mut()
-                .unwrap()
-                .env
-                .get_or_insert_with(Vec::new)
-                .push("NEW_VAR=1".into());
-        })
+        .update_with(
+            &service_name,
+            UpdateServiceOptions::default().with_auth(auth.clone()),
+            |s| {
+                calls += 1;
+                if calls == 1 {
+                    // Someone else updates the service after our read: our write is stale.
+                    cli(&[
+                        "service",
+                        "update",
+                        "--detach",
+                        "--label-add",
+                        "bumped=1",
+                        &service_name,
+                    ]);
+                }
+                s.task_template
+                    .as_mut()
+                    .unwrap()
+                    .container_spec
+                    .as_mut()
+                    .unwrap()
+                    .env
+                    .get_or_insert_with(Vec::new)
+                    .push("NEW_VAR=1".into());
+            },
+        )
         .await
         .unwrap();
-    assert_eq!(calls, 2, "the conflict made the helper read and apply again");
+    assert_eq!(
+        calls, 2,
+        "the conflict made the helper read and apply again"
+    );
     assert_eq!(env_of(&service_name), r#"["PATH=/bin","NEW_VAR=1"]"#);
     assert_eq!(
-        cli(&["service", "inspect", "--format", "{{json .Spec.Labels}}", &service_name]),
+        cli(&[
+            "service",
+            "inspect",
+            "--format",
+            "{{json .Spec.Labels}}",
+            &service_name
+        ]),
         r#"{"bumped":"1"}"#,
         "the other writer's change is kept"
     );
@@ -537,12 +622,21 @@ async fn swarm_round_trip() {
 
     // ---- leave, as the guard would
     swarm.leave(LeaveSwarmOptions::force()).await.unwrap();
-    assert_eq!(cli(&["info", "--format", "{{.Swarm.LocalNodeState}}"]), "inactive");
+    assert_eq!(
+        cli(&["info", "--format", "{{.Swarm.LocalNodeState}}"]),
+        "inactive"
+    );
     let swarm_err = swarm.inspect().await.unwrap_err();
     assert_eq!(swarm_err.status().map(|s| s.as_u16()), Some(503));
-    assert!(!swarm_err.is_not_supported(), "dockerd has swarm mode: {swarm_err:?}");
+    assert!(
+        !swarm_err.is_not_supported(),
+        "dockerd has swarm mode: {swarm_err:?}"
+    );
     drop(guard);
-    assert_eq!(cli(&["info", "--format", "{{.Swarm.LocalNodeState}}"]), "inactive");
+    assert_eq!(
+        cli(&["info", "--format", "{{.Swarm.LocalNodeState}}"]),
+        "inactive"
+    );
     if !quiet(&["network", "inspect", GWBRIDGE]) {
         // as found
     } else {
@@ -556,7 +650,10 @@ async fn swarm_round_trip() {
 async fn podman_says_not_supported() {
     let socket = "/run/podman-ci/podman.sock";
     if !std::path::Path::new(socket).exists() {
-        assert!(std::env::var_os("CI").is_none(), "no podman socket at {socket}");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "no podman socket at {socket}"
+        );
         eprintln!("=== SKIPPING podman swarm test: no socket at {socket} ===");
         return;
     }
@@ -580,18 +677,35 @@ async fn podman_says_not_supported() {
     init.advertise_addr = Some("127.0.0.1".into());
     unsupported!("swarm inspect", podman.swarm().inspect());
     unsupported!("swarm init", podman.swarm().init(&init));
-    unsupported!("swarm leave", podman.swarm().leave(LeaveSwarmOptions::force()));
+    unsupported!(
+        "swarm leave",
+        podman.swarm().leave(LeaveSwarmOptions::force())
+    );
     unsupported!("swarm unlock key", podman.swarm().unlock_key());
     unsupported!("node list", podman.nodes().list(Default::default()));
     unsupported!("node inspect", podman.nodes().inspect("self"));
     unsupported!("service list", podman.services().list(Default::default()));
-    unsupported!("service inspect", podman.services().inspect("x", Default::default()));
-    unsupported!("service create", podman.services().create(&ServiceSpec::new(), Default::default()));
-    unsupported!("service logs", podman.services().logs("x", TaskLogsOptions::default()));
+    unsupported!(
+        "service inspect",
+        podman.services().inspect("x", Default::default())
+    );
+    unsupported!(
+        "service create",
+        podman
+            .services()
+            .create(&ServiceSpec::new(), Default::default())
+    );
+    unsupported!(
+        "service logs",
+        podman.services().logs("x", TaskLogsOptions::default())
+    );
     unsupported!("task list", podman.tasks().list(Default::default()));
     unsupported!("task inspect", podman.tasks().inspect("x"));
     unsupported!("config list", podman.configs().list(Default::default()));
-    unsupported!("config create", podman.configs().create(&ConfigSpec::with_data("c", b"x")));
+    unsupported!(
+        "config create",
+        podman.configs().create(&ConfigSpec::with_data("c", b"x"))
+    );
     unsupported!("plugin list", podman.plugins().list(Default::default()));
     assert!(failures.is_empty(), "{failures:#?}");
     // Podman's own secrets: the compatible API works.

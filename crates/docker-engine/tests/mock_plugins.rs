@@ -40,7 +40,11 @@ fn path(tail: &str) -> String {
 }
 
 fn auth() -> RegistryAuth {
-    RegistryAuth::password("127.0.0.1:5000", "docker-engine", "docker-engine-registry-pw")
+    RegistryAuth::password(
+        "127.0.0.1:5000",
+        "docker-engine",
+        "docker-engine-registry-pw",
+    )
 }
 
 fn auth_matcher() -> Matcher {
@@ -59,7 +63,10 @@ async fn list_and_inspect_decode_a_dockerd_plugin() {
     let mut server = Server::new_async().await;
     let list = server
         .mock("GET", "/v1.45/plugins")
-        .match_query(q("filters", r#"{"capability":["volumedriver"],"enable":["false"]}"#))
+        .match_query(q(
+            "filters",
+            r#"{"capability":["volumedriver"],"enable":["false"]}"#,
+        ))
         .with_body(format!("[{PLUGIN}]"))
         .create_async()
         .await;
@@ -70,7 +77,9 @@ async fn list_and_inspect_decode_a_dockerd_plugin() {
         .await;
     let plugins = pinned(&server).plugins();
     let mut options = ListPluginsOptions::default();
-    options.filters = PluginFilters::new().capability("volumedriver").enable("false");
+    options.filters = PluginFilters::new()
+        .capability("volumedriver")
+        .enable("false");
     assert_eq!(plugins.list(options).await.unwrap().len(), 1);
     let plugin = plugins.inspect(NAME).await.unwrap();
     assert_eq!(plugin.name, NAME);
@@ -80,7 +89,10 @@ async fn list_and_inspect_decode_a_dockerd_plugin() {
     assert_eq!(config.description, "docker-engine test plugin");
     assert_eq!(config.interface.socket, "dengine.sock");
     assert_eq!(config.network.r#type, "host");
-    assert_eq!(config.interface.types, vec!["docker.volumedriver/1.0".to_string()]);
+    assert_eq!(
+        config.interface.types,
+        vec!["docker.volumedriver/1.0".to_string()]
+    );
     list.assert_async().await;
     inspect.assert_async().await;
 }
@@ -153,7 +165,10 @@ async fn a_failure_inside_the_pull_stream_is_an_error() {
         .pull(REMOTE, PullPluginOptions::default())
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("no basic auth credentials"), "{err}");
+    assert!(
+        err.to_string().contains("no basic auth credentials"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -202,7 +217,11 @@ async fn create_enable_disable_set_remove() {
     plugins.set(NAME, ["DEBUG=1"]).await.unwrap();
     let mut r = RemovePluginOptions::default();
     r.force = true;
-    let removed = plugins.remove(NAME, r).await.unwrap().expect("the plugin as it was");
+    let removed = plugins
+        .remove(NAME, r)
+        .await
+        .unwrap()
+        .expect("the plugin as it was");
     assert_eq!(removed.name, NAME);
     for m in [create, enable, disable, set, remove] {
         m.assert_async().await;
@@ -224,17 +243,88 @@ macro_rules! call {
 
 fn operations() -> Vec<(&'static str, String, &'static [u16], Call)> {
     vec![
-        ("GET", "/v1.45/plugins".into(), &[500], call!(|d| async move { d.plugins().list(ListPluginsOptions::default()).await })),
-        ("GET", "/v1.45/plugins/privileges".into(), &[500], call!(|d| async move { d.plugins().privileges(REMOTE, None).await })),
-        ("POST", "/v1.45/plugins/pull".into(), &[500], call!(|d| async move { d.plugins().pull(REMOTE, PullPluginOptions::default()).await })),
-        ("GET", path("/json"), &[404, 500], call!(|d| async move { d.plugins().inspect(NAME).await })),
-        ("DELETE", path(""), &[404, 500], call!(|d| async move { d.plugins().remove(NAME, RemovePluginOptions::default()).await })),
-        ("POST", path("/enable"), &[404, 500], call!(|d| async move { d.plugins().enable(NAME, EnablePluginOptions::default()).await })),
-        ("POST", path("/disable"), &[404, 500], call!(|d| async move { d.plugins().disable(NAME, DisablePluginOptions::default()).await })),
-        ("POST", path("/upgrade"), &[404, 500], call!(|d| async move { d.plugins().upgrade(NAME, REMOTE, PullPluginOptions::default()).await })),
-        ("POST", "/v1.45/plugins/create".into(), &[500], call!(|d| async move { d.plugins().create(NAME, b"tar".to_vec()).await })),
-        ("POST", path("/push"), &[404, 500], call!(|d| async move { d.plugins().push(NAME, PushPluginOptions::default()).await })),
-        ("POST", path("/set"), &[404, 500], call!(|d| async move { d.plugins().set(NAME, ["A=1"]).await })),
+        (
+            "GET",
+            "/v1.45/plugins".into(),
+            &[500],
+            call!(|d| async move { d.plugins().list(ListPluginsOptions::default()).await }),
+        ),
+        (
+            "GET",
+            "/v1.45/plugins/privileges".into(),
+            &[500],
+            call!(|d| async move { d.plugins().privileges(REMOTE, None).await }),
+        ),
+        (
+            "POST",
+            "/v1.45/plugins/pull".into(),
+            &[500],
+            call!(|d| async move { d.plugins().pull(REMOTE, PullPluginOptions::default()).await }),
+        ),
+        (
+            "GET",
+            path("/json"),
+            &[404, 500],
+            call!(|d| async move { d.plugins().inspect(NAME).await }),
+        ),
+        (
+            "DELETE",
+            path(""),
+            &[404, 500],
+            call!(|d| async move {
+                d.plugins()
+                    .remove(NAME, RemovePluginOptions::default())
+                    .await
+            }),
+        ),
+        (
+            "POST",
+            path("/enable"),
+            &[404, 500],
+            call!(|d| async move {
+                d.plugins()
+                    .enable(NAME, EnablePluginOptions::default())
+                    .await
+            }),
+        ),
+        (
+            "POST",
+            path("/disable"),
+            &[404, 500],
+            call!(|d| async move {
+                d.plugins()
+                    .disable(NAME, DisablePluginOptions::default())
+                    .await
+            }),
+        ),
+        (
+            "POST",
+            path("/upgrade"),
+            &[404, 500],
+            call!(|d| async move {
+                d.plugins()
+                    .upgrade(NAME, REMOTE, PullPluginOptions::default())
+                    .await
+            }),
+        ),
+        (
+            "POST",
+            "/v1.45/plugins/create".into(),
+            &[500],
+            call!(|d| async move { d.plugins().create(NAME, b"tar".to_vec()).await }),
+        ),
+        (
+            "POST",
+            path("/push"),
+            &[404, 500],
+            call!(|d| async move { d.plugins().push(NAME, PushPluginOptions::default()).await }),
+        ),
+        (
+            "POST",
+            path("/set"),
+            &[404, 500],
+            call!(|d| async move { d.plugins().set(NAME, ["A=1"]).await }),
+        ),
     ]
 }
 
@@ -254,7 +344,11 @@ async fn every_declared_error_status_keeps_the_daemons_message() {
             let err = call(pinned(&server)).await.unwrap_err();
             m.assert_async().await;
             m.remove_async().await;
-            assert_eq!(err.status().map(|s| s.as_u16()), Some(status), "{method} {path}: {err:?}");
+            assert_eq!(
+                err.status().map(|s| s.as_u16()),
+                Some(status),
+                "{method} {path}: {err:?}"
+            );
             assert!(err.to_string().contains(&message), "{method} {path}: {err}");
             assert!(!err.is_not_supported(), "{method} {path}: {err:?}");
         }
@@ -275,7 +369,9 @@ async fn podmans_answer_is_not_supported() {
             .await;
         let err = call(pinned(&server)).await.unwrap_err();
         m.remove_async().await;
-        let ns = err.not_supported().unwrap_or_else(|| panic!("{method} {path}: {err:?}"));
+        let ns = err
+            .not_supported()
+            .unwrap_or_else(|| panic!("{method} {path}: {err:?}"));
         assert_eq!(ns.status, 404);
         assert!(ns.message.contains("is not supported"), "{ns}");
     }

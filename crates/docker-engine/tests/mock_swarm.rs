@@ -18,9 +18,9 @@ use docker_engine::models::{
 use docker_engine::{
     CreateServiceOptions, DaemonErrorExt, Docker, Error, InspectServiceOptions, LeaveSwarmOptions,
     ListConfigsOptions, ListNodesOptions, ListSecretsOptions, ListServicesOptions,
-    ListTasksOptions, NodeFilters, RegistryAuth, RegistryAuthFrom, RemoveNodeOptions,
-    RetryPolicy, SecretFilters, ServiceFilters, SessionOptions, TaskLogsOptions,
-    UpdateServiceOptions, UpdateSwarmOptions, NOT_SUPPORTED,
+    ListTasksOptions, NodeFilters, RegistryAuth, RegistryAuthFrom, RemoveNodeOptions, RetryPolicy,
+    SecretFilters, ServiceFilters, SessionOptions, TaskLogsOptions, UpdateServiceOptions,
+    UpdateSwarmOptions, NOT_SUPPORTED,
 };
 use futures_util::StreamExt;
 use mockito::{Matcher, Server, ServerGuard};
@@ -92,7 +92,11 @@ fn auth_json(header: &str) -> serde_json::Value {
 }
 
 fn auth() -> RegistryAuth {
-    RegistryAuth::password("127.0.0.1:5000", "docker-engine", "docker-engine-registry-pw")
+    RegistryAuth::password(
+        "127.0.0.1:5000",
+        "docker-engine",
+        "docker-engine-registry-pw",
+    )
 }
 
 /// A base64url header value (its content is checked by decoding in
@@ -164,7 +168,8 @@ async fn swarm_init_sends_the_request_and_reads_the_node_id() {
 #[tokio::test]
 async fn swarm_join_sends_the_token_and_no_error_echoes_it() {
     let mut server = Server::new_async().await;
-    let token = "SWMTKN-1-193auurvus2694psrxdevri7n7hs0qtj087uyrjyhgajvd3xob-b2uxmyzf6e1p5woaatu4fox2f";
+    let token =
+        "SWMTKN-1-193auurvus2694psrxdevri7n7hs0qtj087uyrjyhgajvd3xob-b2uxmyzf6e1p5woaatu4fox2f";
     let ok = server
         .mock("POST", "/v1.45/swarm/join")
         .match_body(json_body(json!({
@@ -207,7 +212,9 @@ async fn swarm_leave_update_unlock() {
             q("rotateWorkerToken", "true"),
             q("rotateManagerUnlockKey", "true"),
         ]))
-        .match_body(json_body(json!({"Name": "default", "Labels": {"env": "ci"}})))
+        .match_body(json_body(
+            json!({"Name": "default", "Labels": {"env": "ci"}}),
+        ))
         .create_async()
         .await;
     let key = "SWMKEY-1-7c37Cc8654o6p38HnroywCi19pllOnGtbdZEgtKxZu8";
@@ -427,7 +434,10 @@ async fn service_list_inspect_remove() {
 async fn service_update_sends_version_and_options() {
     let mut server = Server::new_async().await;
     let m = server
-        .mock("POST", format!("/v1.45/services/{SERVICE_ID}/update").as_str())
+        .mock(
+            "POST",
+            format!("/v1.45/services/{SERVICE_ID}/update").as_str(),
+        )
         .match_query(Matcher::AllOf(vec![
             q("version", "13"),
             q("registryAuthFrom", "previous-spec"),
@@ -577,7 +587,10 @@ async fn service_and_task_logs_are_log_streams() {
         .await;
     let task = server
         .mock("GET", format!("/v1.45/tasks/{TASK_ID}/logs").as_str())
-        .match_query(Matcher::AllOf(vec![q("stdout", "true"), q("follow", "true")]))
+        .match_query(Matcher::AllOf(vec![
+            q("stdout", "true"),
+            q("follow", "true"),
+        ]))
         .with_header("content-type", "application/vnd.docker.raw-stream")
         .with_body("console\n")
         .create_async()
@@ -745,7 +758,10 @@ async fn secrets_carry_their_data_hidden() {
     assert_eq!(secrets.list(options).await.unwrap().len(), 1);
     let secret = secrets.inspect(&id).await.unwrap();
     let mut spec = secret.spec.unwrap();
-    assert!(spec.data.is_none(), "dockerd never sends a secret's data back");
+    assert!(
+        spec.data.is_none(),
+        "dockerd never sends a secret's data back"
+    );
     spec.labels = Some([("k".to_string(), "v".to_string())].into());
     secrets
         .update(&id, secret.version.unwrap().index.unwrap(), &spec)
@@ -801,7 +817,9 @@ async fn configs_round_trip_their_data() {
     let update = server
         .mock("POST", "/v1.45/configs/z1wj0tep5nblgc4hbwb67a79e/update")
         .match_query(q("version", "12"))
-        .match_body(Matcher::PartialJson(json!({"Name": "c1", "Labels": {"k": "v"}})))
+        .match_body(Matcher::PartialJson(
+            json!({"Name": "c1", "Labels": {"k": "v"}}),
+        ))
         .create_async()
         .await;
     let delete = server
@@ -815,7 +833,14 @@ async fn configs_round_trip_their_data() {
         .await
         .unwrap()
         .id;
-    assert_eq!(configs.list(ListConfigsOptions::default()).await.unwrap().len(), 1);
+    assert_eq!(
+        configs
+            .list(ListConfigsOptions::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let config = configs.inspect(&id).await.unwrap();
     let mut spec = config.spec.unwrap();
     assert_eq!(spec.data_bytes().unwrap().unwrap().expose(), b"cfg=1");
@@ -858,9 +883,11 @@ async fn session_hands_back_the_hijacked_connection() {
             sock.read_exact(&mut byte).await.unwrap();
             head.push(byte[0]);
         }
-        sock.write_all(b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n")
-            .await
-            .unwrap();
+        sock.write_all(
+            b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
+        )
+        .await
+        .unwrap();
         let mut ping = [0u8; 4];
         sock.read_exact(&mut ping).await.unwrap();
         sock.write_all(b"pong").await.unwrap();
@@ -887,11 +914,23 @@ async fn session_hands_back_the_hijacked_connection() {
     let (request, ping) = daemon.await.unwrap();
     assert_eq!(&ping, b"ping");
     let lower = request.to_ascii_lowercase();
-    assert!(lower.starts_with("post /v1.45/session http/1.1"), "{request}");
+    assert!(
+        lower.starts_with("post /v1.45/session http/1.1"),
+        "{request}"
+    );
     assert!(lower.contains("upgrade: h2c"), "{request}");
-    assert!(lower.contains("x-docker-expose-session-uuid: sess-1"), "{request}");
-    assert!(lower.contains("x-docker-expose-session-name: build"), "{request}");
-    assert!(lower.contains("x-docker-expose-session-sharedkey: key"), "{request}");
+    assert!(
+        lower.contains("x-docker-expose-session-uuid: sess-1"),
+        "{request}"
+    );
+    assert!(
+        lower.contains("x-docker-expose-session-name: build"),
+        "{request}"
+    );
+    assert!(
+        lower.contains("x-docker-expose-session-sharedkey: key"),
+        "{request}"
+    );
     // Each gRPC method on its own header line, as the daemon reads them.
     assert_eq!(
         lower
@@ -918,38 +957,222 @@ macro_rules! call {
 /// Every operation, its request, and the error statuses the API declares for it.
 fn operations() -> Vec<(&'static str, &'static str, &'static [u16], Call)> {
     vec![
-        ("GET", "/v1.45/swarm", &[404, 500, 503], call!(|d| async move { d.swarm().inspect().await })),
-        ("POST", "/v1.45/swarm/init", &[400, 500, 503], call!(|d| async move { d.swarm().init(&SwarmInitRequest::new()).await })),
-        ("POST", "/v1.45/swarm/join", &[400, 500, 503], call!(|d| async move { d.swarm().join(&SwarmJoinRequest::new("0.0.0.0:2377", vec!["m:2377".into()], "t")).await })),
-        ("POST", "/v1.45/swarm/leave", &[500, 503], call!(|d| async move { d.swarm().leave(LeaveSwarmOptions::default()).await })),
-        ("POST", "/v1.45/swarm/update", &[400, 500, 503], call!(|d| async move { d.swarm().update(1, &SwarmSpec::new(), UpdateSwarmOptions::default()).await })),
-        ("GET", "/v1.45/swarm/unlockkey", &[500, 503], call!(|d| async move { d.swarm().unlock_key().await })),
-        ("POST", "/v1.45/swarm/unlock", &[500, 503], call!(|d| async move { d.swarm().unlock(&UnlockKeyResponse::default()).await })),
-        ("GET", "/v1.45/nodes", &[500, 503], call!(|d| async move { d.nodes().list(ListNodesOptions::default()).await })),
-        ("GET", "/v1.45/nodes/n1", &[404, 500, 503], call!(|d| async move { d.nodes().inspect("n1").await })),
-        ("DELETE", "/v1.45/nodes/n1", &[404, 500, 503], call!(|d| async move { d.nodes().remove("n1", RemoveNodeOptions::default()).await })),
-        ("POST", "/v1.45/nodes/n1/update", &[400, 404, 500, 503], call!(|d| async move { d.nodes().update("n1", 1, &NodeSpec::new()).await })),
-        ("GET", "/v1.45/services", &[500, 503], call!(|d| async move { d.services().list(ListServicesOptions::default()).await })),
-        ("POST", "/v1.45/services/create", &[400, 403, 409, 500, 503], call!(|d| async move { d.services().create(&spec(), CreateServiceOptions::default()).await })),
-        ("GET", "/v1.45/services/s1", &[404, 500, 503], call!(|d| async move { d.services().inspect("s1", InspectServiceOptions::default()).await })),
-        ("DELETE", "/v1.45/services/s1", &[404, 500, 503], call!(|d| async move { d.services().remove("s1").await })),
-        ("POST", "/v1.45/services/s1/update", &[400, 404, 500, 503], call!(|d| async move { d.services().update("s1", 1, &spec(), UpdateServiceOptions::default()).await })),
-        ("GET", "/v1.45/services/s1/logs", &[404, 500, 503], call!(|d| async move { d.services().logs("s1", TaskLogsOptions::default()).await })),
-        ("GET", "/v1.45/tasks", &[500, 503], call!(|d| async move { d.tasks().list(ListTasksOptions::default()).await })),
-        ("GET", "/v1.45/tasks/t1", &[404, 500, 503], call!(|d| async move { d.tasks().inspect("t1").await })),
-        ("GET", "/v1.45/tasks/t1/logs", &[404, 500, 503], call!(|d| async move { d.tasks().logs("t1", TaskLogsOptions::default()).await })),
-        ("GET", "/v1.45/secrets", &[500, 503], call!(|d| async move { d.secrets().list(ListSecretsOptions::default()).await })),
-        ("POST", "/v1.45/secrets/create", &[409, 500, 503], call!(|d| async move { d.secrets().create(&SecretSpec::with_data("s", b"x")).await })),
-        ("GET", "/v1.45/secrets/x1", &[404, 500, 503], call!(|d| async move { d.secrets().inspect("x1").await })),
-        ("DELETE", "/v1.45/secrets/x1", &[404, 500, 503], call!(|d| async move { d.secrets().remove("x1").await })),
-        ("POST", "/v1.45/secrets/x1/update", &[400, 404, 500, 503], call!(|d| async move { d.secrets().update("x1", 1, &SecretSpec::new()).await })),
-        ("GET", "/v1.45/configs", &[500, 503], call!(|d| async move { d.configs().list(ListConfigsOptions::default()).await })),
-        ("POST", "/v1.45/configs/create", &[409, 500, 503], call!(|d| async move { d.configs().create(&ConfigSpec::with_data("c", b"x")).await })),
-        ("GET", "/v1.45/configs/x1", &[404, 500, 503], call!(|d| async move { d.configs().inspect("x1").await })),
-        ("DELETE", "/v1.45/configs/x1", &[404, 500, 503], call!(|d| async move { d.configs().remove("x1").await })),
-        ("POST", "/v1.45/configs/x1/update", &[400, 404, 500, 503], call!(|d| async move { d.configs().update("x1", 1, &ConfigSpec::new()).await })),
-        ("HEAD", "/_ping", &[500], call!(|d| async move { d.ping_head().await })),
-        ("POST", "/v1.45/session", &[400, 500], call!(|d| async move { d.session(SessionOptions::new("s")).await })),
+        (
+            "GET",
+            "/v1.45/swarm",
+            &[404, 500, 503],
+            call!(|d| async move { d.swarm().inspect().await }),
+        ),
+        (
+            "POST",
+            "/v1.45/swarm/init",
+            &[400, 500, 503],
+            call!(|d| async move { d.swarm().init(&SwarmInitRequest::new()).await }),
+        ),
+        (
+            "POST",
+            "/v1.45/swarm/join",
+            &[400, 500, 503],
+            call!(|d| async move {
+                d.swarm()
+                    .join(&SwarmJoinRequest::new(
+                        "0.0.0.0:2377",
+                        vec!["m:2377".into()],
+                        "t",
+                    ))
+                    .await
+            }),
+        ),
+        (
+            "POST",
+            "/v1.45/swarm/leave",
+            &[500, 503],
+            call!(|d| async move { d.swarm().leave(LeaveSwarmOptions::default()).await }),
+        ),
+        (
+            "POST",
+            "/v1.45/swarm/update",
+            &[400, 500, 503],
+            call!(|d| async move {
+                d.swarm()
+                    .update(1, &SwarmSpec::new(), UpdateSwarmOptions::default())
+                    .await
+            }),
+        ),
+        (
+            "GET",
+            "/v1.45/swarm/unlockkey",
+            &[500, 503],
+            call!(|d| async move { d.swarm().unlock_key().await }),
+        ),
+        (
+            "POST",
+            "/v1.45/swarm/unlock",
+            &[500, 503],
+            call!(|d| async move { d.swarm().unlock(&UnlockKeyResponse::default()).await }),
+        ),
+        (
+            "GET",
+            "/v1.45/nodes",
+            &[500, 503],
+            call!(|d| async move { d.nodes().list(ListNodesOptions::default()).await }),
+        ),
+        (
+            "GET",
+            "/v1.45/nodes/n1",
+            &[404, 500, 503],
+            call!(|d| async move { d.nodes().inspect("n1").await }),
+        ),
+        (
+            "DELETE",
+            "/v1.45/nodes/n1",
+            &[404, 500, 503],
+            call!(|d| async move { d.nodes().remove("n1", RemoveNodeOptions::default()).await }),
+        ),
+        (
+            "POST",
+            "/v1.45/nodes/n1/update",
+            &[400, 404, 500, 503],
+            call!(|d| async move { d.nodes().update("n1", 1, &NodeSpec::new()).await }),
+        ),
+        (
+            "GET",
+            "/v1.45/services",
+            &[500, 503],
+            call!(|d| async move { d.services().list(ListServicesOptions::default()).await }),
+        ),
+        (
+            "POST",
+            "/v1.45/services/create",
+            &[400, 403, 409, 500, 503],
+            call!(|d| async move {
+                d.services()
+                    .create(&spec(), CreateServiceOptions::default())
+                    .await
+            }),
+        ),
+        (
+            "GET",
+            "/v1.45/services/s1",
+            &[404, 500, 503],
+            call!(|d| async move {
+                d.services()
+                    .inspect("s1", InspectServiceOptions::default())
+                    .await
+            }),
+        ),
+        (
+            "DELETE",
+            "/v1.45/services/s1",
+            &[404, 500, 503],
+            call!(|d| async move { d.services().remove("s1").await }),
+        ),
+        (
+            "POST",
+            "/v1.45/services/s1/update",
+            &[400, 404, 500, 503],
+            call!(|d| async move {
+                d.services()
+                    .update("s1", 1, &spec(), UpdateServiceOptions::default())
+                    .await
+            }),
+        ),
+        (
+            "GET",
+            "/v1.45/services/s1/logs",
+            &[404, 500, 503],
+            call!(|d| async move { d.services().logs("s1", TaskLogsOptions::default()).await }),
+        ),
+        (
+            "GET",
+            "/v1.45/tasks",
+            &[500, 503],
+            call!(|d| async move { d.tasks().list(ListTasksOptions::default()).await }),
+        ),
+        (
+            "GET",
+            "/v1.45/tasks/t1",
+            &[404, 500, 503],
+            call!(|d| async move { d.tasks().inspect("t1").await }),
+        ),
+        (
+            "GET",
+            "/v1.45/tasks/t1/logs",
+            &[404, 500, 503],
+            call!(|d| async move { d.tasks().logs("t1", TaskLogsOptions::default()).await }),
+        ),
+        (
+            "GET",
+            "/v1.45/secrets",
+            &[500, 503],
+            call!(|d| async move { d.secrets().list(ListSecretsOptions::default()).await }),
+        ),
+        (
+            "POST",
+            "/v1.45/secrets/create",
+            &[409, 500, 503],
+            call!(|d| async move { d.secrets().create(&SecretSpec::with_data("s", b"x")).await }),
+        ),
+        (
+            "GET",
+            "/v1.45/secrets/x1",
+            &[404, 500, 503],
+            call!(|d| async move { d.secrets().inspect("x1").await }),
+        ),
+        (
+            "DELETE",
+            "/v1.45/secrets/x1",
+            &[404, 500, 503],
+            call!(|d| async move { d.secrets().remove("x1").await }),
+        ),
+        (
+            "POST",
+            "/v1.45/secrets/x1/update",
+            &[400, 404, 500, 503],
+            call!(|d| async move { d.secrets().update("x1", 1, &SecretSpec::new()).await }),
+        ),
+        (
+            "GET",
+            "/v1.45/configs",
+            &[500, 503],
+            call!(|d| async move { d.configs().list(ListConfigsOptions::default()).await }),
+        ),
+        (
+            "POST",
+            "/v1.45/configs/create",
+            &[409, 500, 503],
+            call!(|d| async move { d.configs().create(&ConfigSpec::with_data("c", b"x")).await }),
+        ),
+        (
+            "GET",
+            "/v1.45/configs/x1",
+            &[404, 500, 503],
+            call!(|d| async move { d.configs().inspect("x1").await }),
+        ),
+        (
+            "DELETE",
+            "/v1.45/configs/x1",
+            &[404, 500, 503],
+            call!(|d| async move { d.configs().remove("x1").await }),
+        ),
+        (
+            "POST",
+            "/v1.45/configs/x1/update",
+            &[400, 404, 500, 503],
+            call!(|d| async move { d.configs().update("x1", 1, &ConfigSpec::new()).await }),
+        ),
+        (
+            "HEAD",
+            "/_ping",
+            &[500],
+            call!(|d| async move { d.ping_head().await }),
+        ),
+        (
+            "POST",
+            "/v1.45/session",
+            &[400, 500],
+            call!(|d| async move { d.session(SessionOptions::new("s")).await }),
+        ),
     ]
 }
 
@@ -977,7 +1200,8 @@ async fn every_declared_error_status_keeps_the_daemons_message() {
             );
             if method != "HEAD" {
                 assert!(
-                    err.to_string().contains(&message) || err.api().is_some_and(|a| a.body().is_empty()),
+                    err.to_string().contains(&message)
+                        || err.api().is_some_and(|a| a.body().is_empty()),
                     "{method} {path}: {err}"
                 );
             }
