@@ -246,7 +246,7 @@ pub use ssh::SshFailure;
 pub use streams::JsonLines;
 #[cfg(feature = "swarm")]
 pub use swarm::{LeaveSwarmOptions, Swarm, UpdateSwarmOptions};
-#[cfg(any(feature = "swarm", feature = "plugins"))]
+#[cfg(feature = "swarm")]
 pub use swarm_common::{SecretBytes, TaskLogsOptions};
 #[cfg(feature = "system")]
 pub use system::{DataUsageKind, DataUsageOptions};

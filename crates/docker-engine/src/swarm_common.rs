@@ -1,8 +1,6 @@
 //! What the swarm modules share: typed list filters and the log options of
 //! services and tasks.
 
-use crate::timestamp::Timestamp;
-
 macro_rules! swarm_filters {
     ($(#[$doc:meta])* $name:ident { $($(#[$fdoc:meta])* $fn:ident => $key:literal),* $(,)? }) => {
         $(#[$doc])*
@@ -39,8 +37,12 @@ macro_rules! swarm_filters {
 }
 pub(crate) use swarm_filters;
 
+#[cfg(feature = "swarm")]
+use crate::timestamp::Timestamp;
+
 /// Options of the service and task logs
 /// ([`Services::logs`](crate::Services::logs), [`Tasks::logs`](crate::Tasks::logs)).
+#[cfg(feature = "swarm")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TaskLogsOptions {
@@ -61,6 +63,7 @@ pub struct TaskLogsOptions {
     pub details: bool,
 }
 
+#[cfg(feature = "swarm")]
 impl Default for TaskLogsOptions {
     fn default() -> Self {
         TaskLogsOptions {
@@ -75,6 +78,7 @@ impl Default for TaskLogsOptions {
     }
 }
 
+#[cfg(feature = "swarm")]
 impl TaskLogsOptions {
     /// Both streams, followed.
     pub fn follow() -> Self {
@@ -115,6 +119,7 @@ impl TaskLogsOptions {
     }
 }
 
+#[cfg(feature = "swarm")]
 /// Reads a swarm object's `Version.Index`, naming `what` when it is missing.
 pub(crate) fn version_of(
     version: Option<&crate::models::ObjectVersion>,
@@ -128,11 +133,13 @@ pub(crate) fn version_of(
     })
 }
 
+#[cfg(feature = "swarm")]
 /// Bytes that must not show up in logs: the decoded content of a secret or config.
 /// `Debug` prints `***` and the length; [`expose`](Self::expose) gives the bytes.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct SecretBytes(Vec<u8>);
 
+#[cfg(feature = "swarm")]
 impl SecretBytes {
     /// Wraps `bytes`.
     pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
@@ -150,12 +157,14 @@ impl SecretBytes {
     }
 }
 
+#[cfg(feature = "swarm")]
 impl std::fmt::Debug for SecretBytes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "***({} bytes)", self.0.len())
     }
 }
 
+#[cfg(feature = "swarm")]
 impl From<Vec<u8>> for SecretBytes {
     fn from(bytes: Vec<u8>) -> Self {
         SecretBytes(bytes)
