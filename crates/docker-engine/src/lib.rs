@@ -48,8 +48,10 @@
 //!   `DOCKER_CERT_PATH` work as in the docker CLI, or give the files to
 //!   [`DockerBuilder::tls_cert_path`]. `ssh://[user@]host[:port]` runs the system
 //!   `ssh` per connection, as the docker CLI does ([`DockerBuilder::ssh_args`];
-//!   its failures carry an [`SshFailure`]). [`Docker`] is cheap to clone. On targets
-//!   without unix sockets (Windows) the crate builds and speaks tcp only.
+//!   its failures carry an [`SshFailure`]). [`Docker`] is cheap to clone. On Windows
+//!   the default is Docker Desktop's named pipe (`npipe://`). When nothing names a
+//!   daemon and no socket is at the default path, the sockets of Docker Desktop,
+//!   rootless Docker and Podman are looked for ([`Discovery`]).
 //! - **Version negotiation**: the client speaks API [`ApiVersion::LATEST`] (1.45). On first
 //!   use it asks the daemon (`/_ping`'s `Api-Version` header, else `/version`) and uses
 //!   the lower of the two; [`Docker::current_api_version`] shows the choice. A parameter or body
@@ -105,6 +107,8 @@
 //! | `volumes` | `Volumes` |
 //! | `system` | `Docker::info`, `Docker::df`, `Docker::events` |
 //! | `tls` | TLS to a remote daemon through rustls (no OpenSSL), see [`DockerBuilder::tls_cert_path`]; without it a request for TLS is an [`Error::InvalidInput`] naming the setting, never a plain-text attempt |
+//! | `swarm` | `Docker::swarm`, `nodes`, `services`, `tasks`, `secrets`, `configs` (swarm mode; turns on `images`) |
+//! | `plugins` | `Docker::plugins` (turns on `images`) |
 //! | `websocket` | `Containers::attach_websocket`; [`Containers::attach`] covers the same ground over a hijacked connection without the websocket crates |
 //! | `full` | all of the above |
 //!
@@ -184,7 +188,7 @@ mod websocket;
 
 pub use api_client_transport::bytes::Bytes;
 pub use api_client_transport::futures_core::Stream;
-pub use api_client_transport::{ByteStream, ClientConfig, Error, Result, RetryPolicy};
+pub use api_client_transport::{ByteStream, ClientConfig, Error, Result, RetryPolicy, Secret};
 #[cfg(feature = "tls")]
 pub use api_client_transport::{TlsConfig, TlsFailure};
 pub use archive::PATH_STAT_HEADER;
