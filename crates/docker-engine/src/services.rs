@@ -59,6 +59,14 @@ pub struct CreateServiceOptions {
 }
 
 impl CreateServiceOptions {
+    /// Options carrying the credentials the user's Docker config holds for the
+    /// registry of `image` (none when it holds none), found as the docker CLI does.
+    pub async fn from_docker_config(image: &str) -> Result<Self> {
+        Ok(CreateServiceOptions {
+            auth: RegistryAuth::from_docker_config(image).await?,
+        })
+    }
+
     /// These options with `auth` as the registry credentials.
     pub fn with_auth(mut self, auth: impl Into<Option<RegistryAuth>>) -> Self {
         self.auth = auth.into();

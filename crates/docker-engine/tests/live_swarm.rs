@@ -706,7 +706,51 @@ async fn podman_says_not_supported() {
         "config create",
         podman.configs().create(&ConfigSpec::with_data("c", b"x"))
     );
+    unsupported!(
+        "swarm join",
+        podman
+            .swarm()
+            .join(&docker_engine::models::SwarmJoinRequest::new(
+                "0.0.0.0:2377",
+                vec!["127.0.0.1:2377".into()],
+                "SWMTKN-1-x"
+            ))
+    );
+    unsupported!(
+        "swarm update",
+        podman
+            .swarm()
+            .update(1, &Default::default(), UpdateSwarmOptions::default())
+    );
+    unsupported!("swarm unlock", podman.swarm().unlock(&Default::default()));
+    unsupported!(
+        "node update",
+        podman.nodes().update("self", 1, &Default::default())
+    );
+    unsupported!(
+        "node remove",
+        podman.nodes().remove("self", Default::default())
+    );
+    unsupported!(
+        "service update",
+        podman
+            .services()
+            .update("x", 1, &ServiceSpec::new(), Default::default())
+    );
+    unsupported!("service remove", podman.services().remove("x"));
+    unsupported!(
+        "task logs",
+        podman.tasks().logs("x", TaskLogsOptions::default())
+    );
+    unsupported!("config inspect", podman.configs().inspect("x"));
+    unsupported!(
+        "config update",
+        podman.configs().update("x", 1, &ConfigSpec::new())
+    );
+    unsupported!("config remove", podman.configs().remove("x"));
     unsupported!("plugin list", podman.plugins().list(Default::default()));
+    unsupported!("plugin inspect", podman.plugins().inspect("x"));
+    unsupported!("plugin privileges", podman.plugins().privileges("x", None));
     assert!(failures.is_empty(), "{failures:#?}");
     // Podman's own secrets: the compatible API works.
     podman.secrets().list(Default::default()).await.unwrap();
