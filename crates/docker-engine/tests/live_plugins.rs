@@ -15,9 +15,10 @@
 //! `/etc/docker/certs.d/<host:port>/ca.crt` (read per request, no restart);
 //! both are removed at the end.
 //!
-//! Enabling needs a plugin that serves its socket; a busybox root filesystem has
-//! no program that listens on a unix socket, so enable is checked for the
-//! daemon's refusal only, and disable on a disabled plugin likewise.
+//! Enabling needs a plugin that serves its socket: the plugin created from a tar
+//! runs a tiny static server compiled here with `rustc` (it answers every call
+//! with `{"Implements": ["VolumeDriver"]}`), and is enabled and disabled through
+//! the crate. The busybox plugin, which serves nothing, shows the daemon's refusals.
 #![cfg(unix)]
 
 mod common;
@@ -174,6 +175,62 @@ const CONFIG: &str = r#"{
   "linux": {"capabilities": []}
 }"#;
 
+/// A plugin's whole program: answers each request on the plugin socket with the
+/// activation answer of a volume driver, one request per connection.
+const SERVER: &str = r##"
+use std::io::{Read, Write};
+use std::os::unix::net::UnixListener;
+fn main() {
+    let path = "/run/docker/plugins/dengine.sock";
+    let _ = std::fs::remove_file(path);
+    let listener = UnixListener::bind(path).expect("bind the plugin socket");
+    for conn in listener.incoming() {
+        let Ok(mut conn) = conn else { continue };
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+            match conn.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+        let body = br#"{"Implements":["VolumeDriver"]}"#;
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.plugins.v1+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        let _ = conn.write_all(head.as_bytes());
+        let _ = conn.write_all(body);
+    }
+}
+"##;
+
+/// The server above, compiled as a static executable (no libraries needed in
+/// the plugin's root filesystem).
+fn build_server(dir: &std::path::Path) -> Vec<u8> {
+    std::fs::write(dir.join("server.rs"), SERVER).unwrap();
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let out = Command::new(rustc)
+        .args([
+            "--edition",
+            "2021",
+            "-O",
+            "-C",
+            "target-feature=+crt-static",
+            "-o",
+        ])
+        .arg(dir.join("server"))
+        .arg(dir.join("server.rs"))
+        .output()
+        .expect("run rustc");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read(dir.join("server")).unwrap()
+}
+
 #[tokio::test]
 async fn plugin_round_trip_through_the_local_registry() {
     let Some(docker) = common::docker().await else {
@@ -292,28 +349,45 @@ async fn plugin_round_trip_through_the_local_registry() {
         r#"["DEBUG=1"]"#
     );
 
-    // ---- created from a tar through the crate
-    let busybox = std::fs::read(common::busybox_path()).unwrap();
+    // ---- created from a tar through the crate, with a program that serves its socket
+    let server = build_server(&dir);
+    let config = CONFIG
+        .replace(r#"["/bin/busybox", "sleep", "3600"]"#, r#"["/bin/server"]"#)
+        .replace(
+            r#""network": {"type": "host"}"#,
+            r#""network": {"type": "none"}"#,
+        );
+    assert!(config.contains("/bin/server") && config.contains(r#""none""#));
     let tar = common::Tar::new()
-        .file("config.json", 0o644, CONFIG.as_bytes())
+        .file("config.json", 0o644, config.as_bytes())
         .dir("rootfs/", 0o755)
         .dir("rootfs/bin/", 0o755)
-        .file("rootfs/bin/busybox", 0o755, &busybox)
+        .file("rootfs/bin/server", 0o755, &server)
         .dir("rootfs/run/", 0o755)
         .dir("rootfs/run/docker/", 0o755)
         .dir("rootfs/run/docker/plugins/", 0o755)
         .finish();
     plugins.create(&from_tar, tar).await.unwrap();
+    let inspect = |what: &str| cli(&["plugin", "inspect", "--format", what, &from_tar]);
     assert_eq!(
-        cli(&[
-            "plugin",
-            "inspect",
-            "--format",
-            "{{.Config.Description}}",
-            &from_tar
-        ]),
+        inspect("{{.Config.Description}}"),
         "docker-engine live test plugin"
     );
+    let mut enable = EnablePluginOptions::default();
+    enable.timeout = Some(30);
+    plugins.enable(&from_tar, enable).await.unwrap();
+    assert!(plugins.inspect(&from_tar).await.unwrap().enabled);
+    assert_eq!(inspect("{{.Enabled}}"), "true");
+    // An enabled plugin is not removed without force.
+    assert!(plugins
+        .remove(&from_tar, RemovePluginOptions::default())
+        .await
+        .is_err());
+    plugins
+        .disable(&from_tar, DisablePluginOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(inspect("{{.Enabled}}"), "false");
 
     // ---- removed
     let mut force = RemovePluginOptions::default();
