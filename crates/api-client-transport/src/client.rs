@@ -378,8 +378,13 @@ impl Client {
         *http_request.uri_mut() = uri;
         let headers = http_request.headers_mut();
         headers.clone_from(&inner.headers);
+        // A request's header replaces the client's default of that name; a name the
+        // request sets on several lines (`Request::append_header`) keeps them all.
+        for name in request.headers.keys() {
+            headers.remove(name);
+        }
         for (name, value) in &request.headers {
-            headers.insert(name.clone(), value.clone());
+            headers.append(name.clone(), value.clone());
         }
         // Some servers and proxies answer 411 to a body-less POST without
         // a length; hyper sends none for an empty body.
