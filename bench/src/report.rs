@@ -508,3 +508,45 @@ ring) and `websocket` (`bench/build/bollard-full`), so that both sides carry the
 transports. The two docker-engine programs are written under the temp dir at run time, \
 their feature lists read from docker-engine's manifest.
 ";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(de: f64, bollard: Option<f64>, floor: Option<f64>) -> Row {
+        Row {
+            metric: "wall".into(),
+            unit: "s",
+            higher_is_better: false,
+            de: Some(de),
+            bollard,
+            floor,
+            goals: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn speed_goals_compare_times_the_right_way_round() {
+        // 1 s against bollard's 2 s: twice as fast, short of 3x by a third.
+        let r = row(1.0, Some(2.0), Some(1.5));
+        let v = Goal::FasterThanPeer(3.0).check(&r).unwrap();
+        assert!(!v.met);
+        assert!(v.text.starts_with("**MISSED** by 33%"), "{}", v.text);
+        assert!(Goal::FasterThanPeer(2.0).check(&r).unwrap().met);
+        // The CLI's 1.5 s sits in the floor column.
+        assert!(Goal::FasterThanCli(1.0).check(&r).unwrap().met);
+        assert!(!Goal::FasterThanCli(2.0).check(&r).unwrap().met);
+    }
+
+    #[test]
+    fn ceilings_and_missing_figures() {
+        let r = row(0.84, Some(1.0), None);
+        let v = Goal::AtMostPeer(0.8).check(&r).unwrap();
+        assert!(!v.met);
+        assert!(v.text.starts_with("**MISSED** by 5%"), "{}", v.text);
+        assert!(Goal::AtMostPeer(1.0).check(&r).unwrap().met);
+        // No floor on the row: the goal cannot be judged.
+        assert!(Goal::AtMostFloor(1.05).check(&r).is_none());
+        assert!(Goal::FasterThanCli(1.0).check(&r).is_none());
+    }
+}
