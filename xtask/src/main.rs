@@ -14,7 +14,8 @@
 //!   (see `drift.rs`); differences not listed in `spec-departures.txt` fail.
 //! - `cargo xtask features PACKAGE` runs clippy on the package's library with no features and
 //!   with each feature alone (`ci` does so for docker-engine).
-//! - `cargo xtask deps` fails when reqwest, OpenSSL or native-tls is among the normal dependencies.
+//! - `cargo xtask deps` fails when reqwest, OpenSSL or native-tls is among the normal dependencies,
+//!   or when a design-card crate is missing from the crate that owns its job (see `deps.rs`).
 //! - `cargo xtask msrv`, `minimal-versions` and `package` are the release gates (see `release.rs`).
 //! - `cargo xtask ci` runs `setup`, then fmt, clippy, tests, the codegen, coverage and dependency
 //!   checks, rustdoc and the release gates, stopping at the first failure. Its cargo steps get
@@ -92,7 +93,9 @@ commands:
                       difference must be listed in crates/<crate>/spec-departures.txt
   features PACKAGE    clippy -D warnings on PACKAGE's library with no features, then with
                       each feature alone (part of ci, for docker-engine)
-  deps                no reqwest, openssl or native-tls among the normal dependencies
+  deps                no reqwest, openssl or native-tls among the normal dependencies; the
+                      design card's crates where their jobs are (hyperlocal in the core's
+                      `unix`, thiserror in every crate with errors, mockito in API crates' dev)
   msrv                build on the declared rust-version from the committed lock
                       (rustup installs the toolchain when missing)
   minimal-versions    build with every direct dependency at its lower bound (nightly cargo's
@@ -548,7 +551,10 @@ mod ci_tests {
             .filter(|(_, step)| matches!(step, Step::Cargo(args, _) if args[0] == "test"))
             .map(|(label, _)| *label)
             .collect();
-        assert!(tests.contains(&"cargo test --workspace"), "{tests:?}");
+        assert!(
+            tests.contains(&"cargo test --workspace --all-features"),
+            "{tests:?}"
+        );
         assert!(tests.iter().any(|l| l.contains("podman")), "{tests:?}");
     }
 

@@ -378,8 +378,13 @@ impl Client {
         *http_request.uri_mut() = uri;
         let headers = http_request.headers_mut();
         headers.clone_from(&inner.headers);
+        // A request's header replaces the client's default of that name; a name the
+        // request sets on several lines (`Request::append_header`) keeps them all.
+        for name in request.headers.keys() {
+            headers.remove(name);
+        }
         for (name, value) in &request.headers {
-            headers.insert(name.clone(), value.clone());
+            headers.append(name.clone(), value.clone());
         }
         // Some servers and proxies answer 411 to a body-less POST without
         // a length; hyper sends none for an empty body.
@@ -481,7 +486,9 @@ impl Client {
                 source: inner.endpoint.explain_connect_failure(Box::new(e)),
             }),
             e => {
-                let unsent = never_sent(&e) || failed_before_sending(&e);
+                let unsent = never_sent(&e)
+                    || failed_before_sending(&e)
+                    || crate::connector::StaleConnection::in_chain(&e);
                 let error = Error::Transport {
                     method: request.method.clone(),
                     path: request.path.clone(),
@@ -820,7 +827,9 @@ impl ClientBuilder {
                 }
             }
             #[cfg(all(unix, feature = "unix"))]
-            (None, EndpointKind::Unix(path)) => Connector::Unix(path.as_path().into()),
+            (None, EndpointKind::Unix(_)) => {
+                Connector::Unix(hyperlocal::UnixConnector, config.connect_timeout)
+            }
         };
         // After the proxy's credentials are known: an echo of them (a proxy
         // that quotes the request it refuses) must be withheld too.
@@ -1067,30 +1076,12 @@ impl Endpoint {
 
 /// A unix socket path that names something else.
 #[cfg(all(unix, feature = "unix"))]
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{} is {what}, not a unix socket", .path.display())]
 struct NotASocket {
     path: PathBuf,
     what: &'static str,
     source: BoxError,
-}
-
-#[cfg(all(unix, feature = "unix"))]
-impl fmt::Display for NotASocket {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} is {}, not a unix socket",
-            self.path.display(),
-            self.what
-        )
-    }
-}
-
-#[cfg(all(unix, feature = "unix"))]
-impl std::error::Error for NotASocket {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(self.source.as_ref())
-    }
 }
 
 /// A request body fed from a stream of chunks.

@@ -22,10 +22,16 @@ const SNIPPET_CHARS: usize = 256;
 ///
 /// No variant ever holds an API key or a token: secrets live only in
 /// sensitive header values, which are not part of any error.
-#[derive(Debug)]
+///
+/// Each variant either prints a cause or returns it from `source()`, never
+/// both, so a report that walks the chain (as `anyhow` and `eyre` do) says
+/// each cause once: print the chain to see, say, the OS error under
+/// [`Error::Connect`] or serde's message under [`Error::Decode`].
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The input was rejected before anything was sent.
+    #[error("invalid {field}: {reason}")]
     InvalidInput {
         /// The parameter or field path that is wrong, e.g. `container.resources.cpu`.
         field: String,
@@ -33,6 +39,7 @@ pub enum Error {
         reason: String,
     },
     /// No connection could be made; the server has seen nothing.
+    #[error("could not connect to {endpoint}")]
     Connect {
         /// Host and port, or the unix socket path.
         endpoint: String,
@@ -42,18 +49,19 @@ pub enum Error {
     /// A TLS handshake failed on a certificate: the server's (unknown issuer,
     /// name mismatch, expired, ...) or this client's. Never retried: trying
     /// again cannot change the answer. The server has processed nothing.
+    #[error("TLS with {host} failed: {failure}")]
     Tls {
         /// The host name the certificate was checked against.
         host: String,
         /// What was wrong, in the terms a person fixes it in.
         failure: crate::tls::TlsFailure,
-        /// The error as rustls and hyper gave it. `Display` prints
-        /// [`failure`](Self::Tls::failure), its reading, so `source()` does
-        /// not return this.
+        /// The error as rustls and hyper gave it, returned by `source()`;
+        /// `Display` prints [`failure`](Self::Tls::failure), its reading.
         source: BoxError,
     },
     /// The answer (its head, or the whole body of a buffered call) did not
     /// arrive in time, or a stream stayed silent too long.
+    #[error("{method} {path}: no answer within {after:?}")]
     Timeout {
         /// Method of the request.
         method: Method,
@@ -63,8 +71,12 @@ pub enum Error {
         after: Duration,
     },
     /// The server answered with a status that is not a success.
+    #[error(transparent)]
     Api(Box<ApiError>),
     /// The server answered with a body that does not fit the expected type.
+    #[error(
+        "{method} {path}: could not decode the answer at `{json_path}` (body starts: {snippet:?})"
+    )]
     Decode {
         /// Method of the request.
         method: Method,
@@ -77,10 +89,11 @@ pub enum Error {
         json_path: String,
         /// The start of the body, at most 256 characters.
         snippet: String,
-        /// What serde said.
+        /// What serde said, returned by `source()`.
         source: serde_json::Error,
     },
     /// The connection failed after it was made, before a response head arrived.
+    #[error("{method} {path}: the connection failed")]
     Transport {
         /// Method of the request.
         method: Method,
@@ -90,6 +103,7 @@ pub enum Error {
         source: BoxError,
     },
     /// A response body broke off or carried an error while it was read.
+    #[error("{method} {path}: the response stream failed")]
     Stream {
         /// Method of the request.
         method: Method,
@@ -100,6 +114,10 @@ pub enum Error {
     },
     /// An answer, or one frame or line of a stream, is bigger than the
     /// client accepts; the connection was dropped without reading the rest.
+    #[error(
+        "{method} {path}: the answer is over the {limit} limit of {max} bytes \
+         (raise ClientConfig::{limit} to accept it)"
+    )]
     Limit {
         /// Method of the request.
         method: Method,
@@ -111,62 +129,6 @@ pub enum Error {
         /// The limit in bytes.
         max: usize,
     },
-}
-
-impl fmt::Display for Error {
-    // Each variant either prints its cause or returns it from `source()`,
-    // never both, so a report that walks the chain says each cause once.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::InvalidInput { field, reason } => write!(f, "invalid {field}: {reason}"),
-            Error::Connect { endpoint, .. } => write!(f, "could not connect to {endpoint}"),
-            Error::Tls { host, failure, .. } => write!(f, "TLS with {host} failed: {failure}"),
-            Error::Timeout {
-                method,
-                path,
-                after,
-            } => write!(f, "{method} {path}: no answer within {after:?}"),
-            Error::Api(e) => fmt::Display::fmt(e, f),
-            Error::Decode {
-                method,
-                path,
-                json_path,
-                snippet,
-                source,
-            } => write!(
-                f,
-                "{method} {path}: could not decode the answer at `{json_path}`: {source} (body starts: {snippet:?})"
-            ),
-            Error::Transport { method, path, .. } => {
-                write!(f, "{method} {path}: the connection failed")
-            }
-            Error::Stream { method, path, .. } => {
-                write!(f, "{method} {path}: the response stream failed")
-            }
-            Error::Limit {
-                method,
-                path,
-                limit,
-                max,
-            } => write!(
-                f,
-                "{method} {path}: the answer is over the {limit} limit of {max} bytes \
-                 (raise ClientConfig::{limit} to accept it)"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Connect { source, .. }
-            | Error::Transport { source, .. }
-            | Error::Stream { source, .. } => Some(source.as_ref()),
-            // Decode prints serde's message itself; the others have no cause.
-            _ => None,
-        }
-    }
 }
 
 impl Error {
@@ -317,7 +279,8 @@ pub struct ApiErrorBody<'a> {
 }
 
 /// A failure status from the server, with its message and the (bounded) raw body.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{method} {path} failed with {status}{code}: {message}", code = CodeTag(.code))]
 pub struct ApiError {
     status: StatusCode,
     method: Method,
@@ -448,21 +411,17 @@ impl ApiError {
     }
 }
 
-impl fmt::Display for ApiError {
+/// ` [code]` after the status when the API gave a code, else nothing.
+struct CodeTag<'a>(&'a Option<String>);
+
+impl fmt::Display for CodeTag<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {} failed with {}",
-            self.method, self.path, self.status
-        )?;
-        if let Some(code) = &self.code {
-            write!(f, " [{code}]")?;
+        match self.0 {
+            Some(code) => write!(f, " [{code}]"),
+            None => Ok(()),
         }
-        write!(f, ": {}", self.message)
     }
 }
-
-impl std::error::Error for ApiError {}
 
 /// The start of `body` as one line of text, at most 256 characters.
 pub(crate) fn snippet(body: &[u8]) -> String {
@@ -509,5 +468,108 @@ fn guess_message(status: StatusCode, body: &[u8]) -> String {
             .to_string()
     } else {
         text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    fn chain(err: &Error) -> Vec<String> {
+        let mut out = vec![err.to_string()];
+        let mut cause = err.source();
+        while let Some(e) = cause {
+            out.push(e.to_string());
+            cause = e.source();
+        }
+        out
+    }
+
+    #[test]
+    fn every_variant_says_each_cause_once() {
+        let io = || -> BoxError {
+            Box::new(std::io::Error::new(
+                std::io::ErrorKind::ConnectionRefused,
+                "connection refused by the peer",
+            ))
+        };
+        let serde = serde_json::from_str::<u32>("\"x\"").unwrap_err();
+        let serde_text = serde.to_string();
+        let cases = [
+            Error::invalid("name", "must not be empty"),
+            Error::Connect {
+                endpoint: "127.0.0.1:1".into(),
+                source: io(),
+            },
+            Error::Tls {
+                host: "example.com".into(),
+                failure: crate::TlsFailure::UnknownIssuer,
+                source: io(),
+            },
+            Error::Timeout {
+                method: Method::GET,
+                path: "/a".into(),
+                after: Duration::from_secs(1),
+            },
+            Error::from(ApiError::new(
+                StatusCode::CONFLICT,
+                Method::POST,
+                "/a",
+                Bytes::from_static(br#"{"message":"name taken"}"#),
+            )),
+            Error::Decode {
+                method: Method::GET,
+                path: "/a".into(),
+                json_path: "items[0]".into(),
+                snippet: "\"x\"".into(),
+                source: serde,
+            },
+            Error::Transport {
+                method: Method::GET,
+                path: "/a".into(),
+                source: io(),
+            },
+            Error::Stream {
+                method: Method::GET,
+                path: "/a".into(),
+                source: io(),
+            },
+            Error::Limit {
+                method: Method::GET,
+                path: "/a".into(),
+                limit: "max_body_bytes",
+                max: 10,
+            },
+        ];
+        for err in &cases {
+            let links = chain(err);
+            for pair in links.windows(2) {
+                assert!(!pair[0].contains(&pair[1]), "{links:?}");
+            }
+            match err {
+                Error::Connect { .. }
+                | Error::Tls { .. }
+                | Error::Transport { .. }
+                | Error::Stream { .. } => {
+                    assert_eq!(links.last().unwrap(), "connection refused by the peer")
+                }
+                Error::Decode { .. } => assert_eq!(links[1], serde_text),
+                _ => assert_eq!(links.len(), 1, "{links:?}"),
+            }
+        }
+        assert_eq!(
+            cases[4].to_string(),
+            "POST /a failed with 409 Conflict: name taken"
+        );
+        let coded = ApiError::new(StatusCode::CONFLICT, Method::POST, "/a", Bytes::new())
+            .with_message(ErrorMessage {
+                code: Some("E42".into()),
+                message: "taken".into(),
+            });
+        assert_eq!(
+            coded.to_string(),
+            "POST /a failed with 409 Conflict [E42]: taken"
+        );
     }
 }

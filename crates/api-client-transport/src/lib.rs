@@ -40,7 +40,7 @@
 //! | `https` | yes | `https://` through rustls with the ring provider and the webpki roots, no OpenSSL; [`TlsConfig`] for private CAs and client certificates |
 //! | `native-roots` | no | also trust the operating system's root certificates (`TlsConfig::platform_roots`) |
 //! | `proxy` | yes | HTTP proxies: [`Proxy`]'s constructors, hyper-util's `NO_PROXY` matcher and `CONNECT` tunnel |
-//! | `unix` | no | `unix:///path/to.sock` (tokio's `UnixStream`); compiled only on unix targets |
+//! | `unix` | no | `unix:///path/to.sock`, dialled by `hyperlocal` (which has no connect timeout of its own: the client bounds it with `connect_timeout`); compiled only on unix targets |
 //!
 //! Even with `proxy`, no client uses a proxy unless it is given a [`Proxy`].
 //! A client crate that never goes through one (a metadata service, a local
@@ -60,7 +60,6 @@ mod patch;
 mod private;
 mod problem;
 mod proxy;
-mod quiet;
 mod request;
 mod response;
 mod retry;

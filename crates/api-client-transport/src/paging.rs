@@ -13,8 +13,9 @@ use std::sync::Mutex;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
+use futures_util::stream::{self, TryStreamExt};
 
-use crate::Result;
+use crate::{Error, Result};
 
 /// One page as a [`Paginated`] stream sees it: its items, and the number of
 /// the page that follows, if any.
@@ -34,22 +35,16 @@ impl<T> Page<T> {
     }
 }
 
-type PageFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>>> + Send>>;
-type Fetch<T> = Box<dyn FnMut(u32) -> PageFuture<T> + Send>;
-
-struct State<T> {
-    fetch: Fetch<T>,
-    pending: Option<PageFuture<T>>,
-    items: std::vec::IntoIter<T>,
-    next: Option<u32>,
-}
-
 /// A stream of the items of every page of a list.
 ///
 /// It fetches the next page only when the items of the current one have been
 /// taken, ends after the page whose [`Page::next`] is `None`, and ends after
 /// yielding the first error. It is `Unpin`, `Send` and `Sync`, so
 /// `StreamExt::next` and `TryStreamExt::try_collect` work on it directly.
+///
+/// Built from futures-util's [`try_unfold`](futures_util::stream::try_unfold)
+/// (one page per step) flattened into items, boxed so that its type can be
+/// named.
 ///
 /// ```
 /// # async fn run() -> api_client_transport::Result<()> {
@@ -66,11 +61,13 @@ struct State<T> {
 /// # Ok(()) }
 /// ```
 pub struct Paginated<T> {
-    // The `Mutex` only makes the stream `Sync`: polling reaches it through
-    // `&mut self` (`Mutex::get_mut`); only `size_hint`, which has `&self`,
-    // locks it, and nothing else can hold it then.
-    state: Mutex<State<T>>,
+    // The `Mutex` only makes the stream `Sync` (the fetch closure and its
+    // futures need only be `Send`): polling reaches the stream through
+    // `&mut self` (`Mutex::get_mut`), so it is never locked.
+    items: Mutex<Items<T>>,
 }
+
+type Items<T> = Pin<Box<dyn Stream<Item = Result<T>> + Send>>;
 
 impl<T> fmt::Debug for Paginated<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -81,70 +78,35 @@ impl<T> fmt::Debug for Paginated<T> {
 impl<T: Send + 'static> Paginated<T> {
     /// Streams the items of page `first` and of each page it leads to,
     /// reading page `n` with `fetch(n)`.
-    pub fn new<F, Fut>(first: u32, mut fetch: F) -> Self
+    pub fn new<F, Fut>(first: u32, fetch: F) -> Self
     where
         F: FnMut(u32) -> Fut + Send + 'static,
         Fut: Future<Output = Result<Page<T>>> + Send + 'static,
     {
-        let fetch: Fetch<T> = Box::new(move |n| Box::pin(fetch(n)));
+        let pages = stream::try_unfold((fetch, Some(first)), |(mut fetch, next)| async move {
+            let Some(n) = next else {
+                return Ok::<_, Error>(None);
+            };
+            let page = fetch(n).await?;
+            let items = stream::iter(page.items.into_iter().map(Ok::<T, Error>));
+            Ok(Some((items, (fetch, page.next))))
+        });
         Self {
-            state: Mutex::new(State {
-                fetch,
-                pending: None,
-                items: Vec::new().into_iter(),
-                next: Some(first),
-            }),
+            items: Mutex::new(Box::pin(pages.try_flatten())),
         }
     }
 }
-
-// Nothing inside is ever pinned: items are moved out, page futures are boxed.
-impl<T> Unpin for Paginated<T> {}
 
 impl<T> Stream for Paginated<T> {
     type Item = Result<T>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let state = self
+        self.get_mut()
+            .items
             .get_mut()
-            .state
-            .get_mut()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        loop {
-            if let Some(item) = state.items.next() {
-                return Poll::Ready(Some(Ok(item)));
-            }
-            if let Some(pending) = &mut state.pending {
-                let page = match pending.as_mut().poll(cx) {
-                    Poll::Pending => return Poll::Pending,
-                    Poll::Ready(page) => page,
-                };
-                state.pending = None;
-                match page {
-                    Ok(page) => {
-                        state.items = page.items.into_iter();
-                        state.next = page.next;
-                    }
-                    Err(e) => {
-                        state.next = None;
-                        return Poll::Ready(Some(Err(e)));
-                    }
-                }
-                continue;
-            }
-            match state.next.take() {
-                Some(n) => state.pending = Some((state.fetch)(n)),
-                None => return Poll::Ready(None),
-            }
-        }
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        // Only what is in hand is known; more pages may follow.
-        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let more = state.pending.is_some() || state.next.is_some();
-        let len = state.items.len();
-        (len, if more { None } else { Some(len) })
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .as_mut()
+            .poll_next(cx)
     }
 }
 

@@ -103,7 +103,8 @@ impl Proxy {
 
     /// Hosts reached directly: a comma-separated list of names (each also
     /// matching its subdomains, a leading dot optional), IP addresses,
-    /// CIDR blocks, or `*` for all. Replaces `NO_PROXY` from the environment.
+    /// CIDR blocks, or `*` for all (names and IP addresses alike). Replaces
+    /// `NO_PROXY` from the environment.
     #[cfg(feature = "proxy")]
     #[cfg_attr(docsrs, doc(cfg(feature = "proxy")))]
     pub fn no_proxy(mut self, hosts: impl Into<String>) -> Self {
@@ -139,6 +140,12 @@ impl Proxy {
             (None, Source::Env) => env_first(&["NO_PROXY", "no_proxy"]),
             (None, Source::Url(_)) => String::new(),
         };
+        // `*` means every host, as curl reads it; hyper-util's matcher
+        // applies it to names only, so an IP-literal endpoint would still
+        // go through the proxy.
+        if no_proxy.split(',').any(|entry| entry.trim() == "*") {
+            return Ok(None);
+        }
         let matcher = Matcher::builder()
             .http(url.as_str())
             .https(url.as_str())
@@ -310,5 +317,32 @@ mod tests {
             .unwrap();
         assert_eq!(via.proxy.scheme_str(), Some("http"));
         assert!(via.authorization.is_none());
+    }
+
+    #[test]
+    fn a_star_in_no_proxy_exempts_ip_literals_too() {
+        for list in ["*", " * ", "example.com, *", "*,10.0.0.0/8"] {
+            let proxy = Proxy::url("proxy.test:3128").unwrap().no_proxy(list);
+            for direct in [
+                "http://127.0.0.1:8080",
+                "https://10.1.2.3",
+                "http://[::1]:2375",
+                "https://api.example.com",
+                "http://localhost",
+            ] {
+                assert!(
+                    proxy.route(&direct.parse().unwrap()).unwrap().is_none(),
+                    "{list:?} {direct}"
+                );
+            }
+        }
+        // A `*` inside a name is no wildcard: the IP still goes through the proxy.
+        let proxy = Proxy::url("proxy.test:3128")
+            .unwrap()
+            .no_proxy("*.example.com");
+        assert!(proxy
+            .route(&Uri::from_static("http://127.0.0.1:8080"))
+            .unwrap()
+            .is_some());
     }
 }

@@ -290,6 +290,13 @@ impl Request {
         self
     }
 
+    /// Adds a header line, keeping the lines already set under `name` (for
+    /// headers a server reads as several lines, not one comma-joined value).
+    pub fn append_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.append(name, value);
+        self
+    }
+
     /// A JSON body, sent as `application/json`.
     pub fn json<T: Serialize + ?Sized>(self, body: &T) -> Result<Self> {
         self.json_with_content_type(body, "application/json")

@@ -309,6 +309,31 @@ pub(crate) fn render_json_path(path: &serde_path_to_error::Path) -> String {
     out
 }
 
+/// Most characters of serde's message kept in a decode error.
+pub(crate) const MAX_SERDE_MESSAGE_CHARS: usize = 512;
+
+/// serde's message quotes the server's values (`invalid type: string "…"`,
+/// `unknown variant …`): a hostile answer could make it as long as the body
+/// or put a newline or a terminal escape into a log line. Such a message is
+/// rebuilt escaped (`escape_debug`) and cut to [`MAX_SERDE_MESSAGE_CHARS`],
+/// with its position said again at the end; an ordinary one is kept as is.
+fn bounded_serde_message(source: serde_json::Error) -> serde_json::Error {
+    let text = source.to_string();
+    if text.chars().count() <= MAX_SERDE_MESSAGE_CHARS && !text.chars().any(char::is_control) {
+        return source;
+    }
+    let mut escaped = text.escape_debug();
+    let mut kept: String = escaped.by_ref().take(MAX_SERDE_MESSAGE_CHARS).collect();
+    if escaped.next().is_some() {
+        kept.push('…');
+    }
+    <serde_json::Error as serde::de::Error>::custom(format!(
+        "{kept} (at line {} column {})",
+        source.line(),
+        source.column()
+    ))
+}
+
 /// The error for a body that did not decode. Not generic: it is compiled
 /// once, whatever the answer's type.
 #[cold]
@@ -325,7 +350,7 @@ fn explain_decode_error(
         path: path.to_string(),
         json_path,
         snippet: snippet(body),
-        source,
+        source: bounded_serde_message(source),
     };
     // Whether the body echoes a secret is looked at only now, for an error
     // that would quote it: a decoded answer is never scanned.
@@ -585,6 +610,51 @@ mod tests {
             json_path(&decode_error(body.as_bytes())),
             format!("labels.{exact}")
         );
+    }
+
+    /// Every link of the error's chain, as `Display` shows it.
+    fn chain(e: &Error) -> Vec<String> {
+        let mut links = vec![e.to_string()];
+        let mut next = std::error::Error::source(e);
+        while let Some(cause) = next {
+            links.push(cause.to_string());
+            next = cause.source();
+        }
+        links
+    }
+
+    #[test]
+    fn hostile_values_in_serde_message_are_escaped_and_cut() {
+        // serde quotes a value of the wrong type whole: a 1 MB string.
+        let value = "v".repeat(1 << 20);
+        let body = format!(r#"{{"items": [{{"state": "s"}}], "labels": {{"k": "{value}"}}}}"#);
+        let e = decode_error(body.as_bytes());
+        for text in chain(&e).into_iter().chain([format!("{e:?}")]) {
+            assert!(text.len() < 4 * 1024, "{} bytes", text.len());
+        }
+        let cause = chain(&e).pop().unwrap();
+        assert!(
+            cause.contains('…') && cause.contains("line 1 column"),
+            "{cause}"
+        );
+        // A newline and a terminal escape inside the value are escaped.
+        let e = decode_error(br#"{"items": [], "labels": {"k": "a\nb\u001b[31m"}}"#);
+        let cause = chain(&e).pop().unwrap();
+        assert!(
+            cause.contains(r"\n") && cause.contains(r"\u{1b}"),
+            "{cause}"
+        );
+        for text in chain(&e).into_iter().chain([format!("{e:?}")]) {
+            assert!(!text.contains('\n') && !text.contains('\u{1b}'), "{text:?}");
+        }
+        // An ordinary message is serde's own, position and all.
+        match decode_error(br#"{"items": 1}"#) {
+            Error::Decode { source, .. } => {
+                assert_eq!((source.line(), source.column()), (1, 11));
+                assert!(source.to_string().starts_with("invalid type: integer `1`"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

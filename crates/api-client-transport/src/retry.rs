@@ -1,7 +1,5 @@
 //! When and how long to wait before trying a request again.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, StatusCode};
@@ -105,9 +103,11 @@ impl RetryPolicy {
             .unwrap_or(u32::MAX);
         let mut delay = self.base_delay.saturating_mul(factor).min(self.max_delay);
         if self.jitter && !delay.is_zero() {
+            // Between half and all of the delay, from fastrand's per-thread
+            // generator (seeded from the OS-randomised hasher keys).
             let half = delay / 2;
-            let spread = half.as_nanos().max(1) as u64;
-            delay = half + Duration::from_nanos(random_u64() % spread);
+            let spread = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
+            delay = half + Duration::from_nanos(fastrand::u64(0..=spread));
         }
         match retry_after {
             Some(wait) if wait <= RETRY_AFTER_CEILING => delay.max(wait),
@@ -136,19 +136,6 @@ pub(crate) fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
         date.duration_since(SystemTime::now())
             .unwrap_or(Duration::ZERO),
     )
-}
-
-fn random_u64() -> u64 {
-    // RandomState is seeded per process and per instance from the OS: good
-    // enough to spread retries, and it saves a dependency on `rand`.
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u64(
-        SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos() as u64)
-            .unwrap_or(0),
-    );
-    hasher.finish()
 }
 
 #[cfg(test)]

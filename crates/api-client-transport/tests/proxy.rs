@@ -284,6 +284,37 @@ async fn the_environment_is_read_only_by_clients_that_opt_in_and_no_proxy_is_hon
     assert_eq!(proxy.seen().len(), 1, "{:?}", proxy.seen());
     assert_eq!(server.requests(), 3);
 
+    // NO_PROXY=* exempts every host, an IP-literal endpoint included (the
+    // matcher alone applies `*` to names only).
+    std::env::set_var("NO_PROXY", "*");
+    std::env::set_var("http_proxy", proxy.url());
+    let mut origin = mockito::Server::new_async().await;
+    assert!(
+        origin.url().starts_with("http://127.0.0.1:"),
+        "{}",
+        origin.url()
+    );
+    let hit = origin
+        .mock("GET", "/d")
+        .with_body("direct")
+        .create_async()
+        .await;
+    let star = Client::builder(origin.url())
+        .proxy(Proxy::from_env())
+        .build()
+        .unwrap();
+    let body = star
+        .send(Request::get(["d"]))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(body, "direct");
+    hit.assert_async().await;
+    assert_eq!(proxy.seen().len(), 1, "{:?}", proxy.seen());
+    std::env::remove_var("http_proxy");
+
     // A malformed variable is an error naming it, not a silent direct connection.
     std::env::remove_var("NO_PROXY");
     std::env::set_var("https_proxy", "socks5://u:hunter2@127.0.0.1:1080");

@@ -3,25 +3,8 @@
 //! compared.
 
 use container_registry_client::models::*;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use serde_json::Value;
-use std::fmt::Debug;
-
-/// Decoded, written, decoded again: equal. Returns the written JSON.
-fn round_trip<T: Serialize + DeserializeOwned + PartialEq + Debug>(what: &str, v: &Value) -> Value {
-    let first: T = serde_json::from_value(v.clone())
-        .unwrap_or_else(|e| panic!("{what}: the example does not decode: {e}"));
-    let written = serde_json::to_value(&first)
-        .unwrap_or_else(|e| panic!("{what}: the model does not serialize: {e}"));
-    let second: T = serde_json::from_value(written.clone())
-        .unwrap_or_else(|e| panic!("{what}: the written JSON does not decode: {e}\n{written}"));
-    assert_eq!(
-        first, second,
-        "{what}: differs after a round trip\n{written}"
-    );
-    written
-}
+use workspace_test_support::{round_trip, schema_examples};
 
 /// Round-trips `v` as the model `schema` names; false for a name not listed here.
 fn by_schema(schema: &str, v: &Value) -> bool {
@@ -69,22 +52,18 @@ fn by_schema(schema: &str, v: &Value) -> bool {
 
 #[test]
 fn every_schema_example_round_trips() {
-    let spec: Value = serde_json::from_str(include_str!("../openapi.json")).unwrap();
-    let schemas = spec
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .expect("the spec has schemas");
-    let mut seen = 0;
-    for (name, schema) in schemas {
-        if let Some(example) = schema.get("example") {
-            assert!(
-                by_schema(name, example),
-                "{name}: add the model to the list"
-            );
-            seen += 1;
-        }
+    let examples = schema_examples(include_str!("../openapi.json"));
+    for (name, example) in &examples {
+        assert!(
+            by_schema(name, example),
+            "{name}: add the model to the list"
+        );
     }
-    assert_eq!(seen, 30, "the number of examples changed: update the list");
+    assert_eq!(
+        examples.len(),
+        30,
+        "the number of examples changed: update the list"
+    );
 }
 
 #[test]

@@ -14,9 +14,15 @@ use crate::context::{Endpoint, EndpointSource};
 use crate::models::SystemVersion;
 use crate::version::ApiVersion;
 
-/// The daemon address used when nothing else is set (on Windows, where there are no
-/// unix sockets and named pipes are not supported yet, set `DOCKER_HOST=tcp://...`).
+/// The daemon address the docker CLI uses when nothing else is set. Where no
+/// socket exists there, [`Docker::from_env`] also looks in the places of
+/// [`Discovery`](crate::Discovery) (Docker Desktop, rootless Docker, Podman).
+#[cfg(not(windows))]
 pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
+/// The daemon address the docker CLI uses when nothing else is set: Docker
+/// Desktop's named pipe.
+#[cfg(windows)]
+pub const DEFAULT_HOST: &str = "npipe:////./pipe/docker_engine";
 
 /// The port of a `tcp://` host given without one, with or without TLS: the
 /// docker CLI's rule (`DOCKER_HOST=tcp://h` with `DOCKER_TLS_VERIFY` dials
@@ -43,6 +49,8 @@ struct Inner {
     endpoint: Endpoint,
     pinned: Option<ApiVersion>,
     negotiated: Mutex<Option<ApiVersion>>,
+    /// Nothing named a daemon and no socket was found: every place looked at.
+    tried: Option<String>,
 }
 
 /// Settings for a [`Docker`] handle; start with [`Docker::builder`].
@@ -68,6 +76,8 @@ pub struct PingInfo {
     pub experimental: Option<bool>,
     /// Default builder version (`Builder-Version`).
     pub builder_version: Option<String>,
+    /// Swarm state of the node, e.g. `inactive` or `active/manager` (`Swarm`, API 1.39+).
+    pub swarm: Option<String>,
 }
 
 /// How a tcp daemon is reached over TLS.
@@ -400,10 +410,17 @@ impl DockerBuilder {
     /// Builds the handle. Nothing is sent yet: a daemon that is down shows up on the
     /// first call, as an [`Error::Connect`] naming the socket or address.
     pub fn build(self) -> Result<Docker> {
-        let endpoint = match self.endpoint {
+        let mut endpoint = match self.endpoint {
             Some(endpoint) => endpoint,
             None => Endpoint::from_env()?,
         };
+        let mut tried = None;
+        if endpoint.source == EndpointSource::Default && cfg!(unix) {
+            // Nothing names a daemon: the CLI's socket, else Desktop, rootless, Podman.
+            let (host, places) = crate::discovery::default_host();
+            endpoint.host = host;
+            tried = places;
+        }
         let host = endpoint.host.clone();
         let field = endpoint.field();
         let is_tcp = host.trim().starts_with("tcp://");
@@ -427,9 +444,16 @@ impl DockerBuilder {
             None => None,
         };
         let ssh = crate::ssh::SshTarget::parse(&host)?;
-        let (base, socket) = match &ssh {
-            Some(_) => (crate::ssh::BASE_URL.to_string(), None),
-            None => resolve_host(&host, &field, tls.is_some())?,
+        let pipe = crate::discovery::npipe_path(&host);
+        if pipe.is_some() && cfg!(not(windows)) {
+            return Err(Error::invalid(
+                &field,
+                format!("`{host}`: named pipes exist only on Windows"),
+            ));
+        }
+        let (base, socket) = match (&ssh, &pipe) {
+            (Some(_), _) | (None, Some(_)) => (crate::ssh::BASE_URL.to_string(), None),
+            (None, None) => resolve_host(&host, &field, tls.is_some())?,
         };
         let connect_timeout = self.config.connect_timeout;
         let mut config = self.config;
@@ -440,6 +464,10 @@ impl DockerBuilder {
         let mut builder = api_client_transport::ClientBuilder::from_config(config);
         if let Some(target) = &ssh {
             builder = builder.dialer(target.dialer(&self.ssh, connect_timeout));
+        }
+        #[cfg(windows)]
+        if let Some(pipe) = pipe {
+            builder = builder.dialer(crate::discovery::npipe_dialer(pipe));
         }
         #[cfg(feature = "tls")]
         let builder = match tls {
@@ -473,6 +501,7 @@ impl DockerBuilder {
                 endpoint,
                 pinned: self.api_version,
                 negotiated: Mutex::new(None),
+                tried,
             }),
         })
     }
@@ -662,8 +691,12 @@ impl Docker {
                 Some(origin) => format!("chosen by {origin}; "),
                 None => String::new(),
             };
+            let also = match &self.inner.tried {
+                Some(places) => format!("; no daemon socket in any of {places}"),
+                None => String::new(),
+            };
             format!(
-                "the socket {} does not exist: is dockerd running? ({chosen_by}set DOCKER_HOST to reach another daemon)",
+                "the socket {} does not exist: is dockerd running? ({chosen_by}set DOCKER_HOST to reach another daemon){also}",
                 socket.display()
             )
         } else {
@@ -679,7 +712,7 @@ impl Docker {
     }
 }
 
-fn ping_info(headers: &HeaderMap) -> PingInfo {
+pub(crate) fn ping_info(headers: &HeaderMap) -> PingInfo {
     let text = |name: &str| {
         headers
             .get(name)
@@ -692,6 +725,7 @@ fn ping_info(headers: &HeaderMap) -> PingInfo {
         os_type: text("ostype"),
         experimental: text("docker-experimental").map(|v| v.eq_ignore_ascii_case("true")),
         builder_version: text("builder-version"),
+        swarm: text("swarm"),
     }
 }
 

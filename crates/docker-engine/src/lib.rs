@@ -48,8 +48,10 @@
 //!   `DOCKER_CERT_PATH` work as in the docker CLI, or give the files to
 //!   [`DockerBuilder::tls_cert_path`]. `ssh://[user@]host[:port]` runs the system
 //!   `ssh` per connection, as the docker CLI does ([`DockerBuilder::ssh_args`];
-//!   its failures carry an [`SshFailure`]). [`Docker`] is cheap to clone. On targets
-//!   without unix sockets (Windows) the crate builds and speaks tcp only.
+//!   its failures carry an [`SshFailure`]). [`Docker`] is cheap to clone. On Windows
+//!   the default is Docker Desktop's named pipe (`npipe://`). When nothing names a
+//!   daemon and no socket is at the default path, the sockets of Docker Desktop,
+//!   rootless Docker and Podman are looked for ([`Discovery`]).
 //! - **Version negotiation**: the client speaks API [`ApiVersion::LATEST`] (1.45). On first
 //!   use it asks the daemon (`/_ping`'s `Api-Version` header, else `/version`) and uses
 //!   the lower of the two; [`Docker::current_api_version`] shows the choice. A parameter or body
@@ -105,6 +107,8 @@
 //! | `volumes` | `Volumes` |
 //! | `system` | `Docker::info`, `Docker::df`, `Docker::events` |
 //! | `tls` | TLS to a remote daemon through rustls (no OpenSSL), see [`DockerBuilder::tls_cert_path`]; without it a request for TLS is an [`Error::InvalidInput`] naming the setting, never a plain-text attempt |
+//! | `swarm` | `Docker::swarm`, `nodes`, `services`, `tasks`, `secrets`, `configs` (swarm mode; turns on `images`) |
+//! | `plugins` | `Docker::plugins` (turns on `images`) |
 //! | `websocket` | `Containers::attach_websocket`; [`Containers::attach`] covers the same ground over a hijacked connection without the websocket crates |
 //! | `full` | all of the above |
 //!
@@ -136,8 +140,11 @@ pub mod models;
 
 mod archive;
 mod attach;
+#[cfg(feature = "swarm")]
+mod configs;
 mod containers;
 mod context;
+mod discovery;
 mod docker;
 #[cfg(feature = "system")]
 mod events;
@@ -148,15 +155,31 @@ pub mod helpers;
 mod images;
 #[cfg(feature = "networks")]
 mod networks;
+#[cfg(feature = "swarm")]
+mod nodes;
+#[cfg(feature = "plugins")]
+mod plugins;
 #[cfg(feature = "images")]
 mod registry_auth;
 mod run;
+#[cfg(feature = "swarm")]
+mod secrets;
+#[cfg(feature = "swarm")]
+mod services;
+mod session;
 mod ssh;
 mod streams;
+#[cfg(feature = "swarm")]
+mod swarm;
+#[cfg(any(feature = "swarm", feature = "plugins"))]
+mod swarm_common;
 #[cfg(feature = "system")]
 mod system;
+#[cfg(feature = "swarm")]
+mod tasks;
 mod timestamp;
 mod tolerant;
+mod unsupported;
 mod version;
 #[cfg(feature = "volumes")]
 mod volumes;
@@ -165,11 +188,13 @@ mod websocket;
 
 pub use api_client_transport::bytes::Bytes;
 pub use api_client_transport::futures_core::Stream;
-pub use api_client_transport::{ByteStream, ClientConfig, Error, Result, RetryPolicy};
+pub use api_client_transport::{ByteStream, ClientConfig, Error, Result, RetryPolicy, Secret};
 #[cfg(feature = "tls")]
 pub use api_client_transport::{TlsConfig, TlsFailure};
 pub use archive::PATH_STAT_HEADER;
 pub use attach::{AttachInput, Attached};
+#[cfg(feature = "swarm")]
+pub use configs::{ConfigFilters, Configs, ListConfigsOptions};
 #[cfg(feature = "websocket")]
 pub use containers::WebSocketAttachOptions;
 pub use containers::{
@@ -179,6 +204,7 @@ pub use containers::{
     StopContainerOptions, TopOptions, WaitOptions,
 };
 pub use context::{ContextStore, Endpoint, EndpointSource, TlsFiles, DEFAULT_CONTEXT};
+pub use discovery::{Discovery, Place, PlaceKind, PODMAN_SYSTEM_SOCKET, SYSTEM_SOCKET};
 pub use docker::{Docker, DockerBuilder, PingInfo, DEFAULT_HOST};
 #[cfg(feature = "system")]
 pub use events::{EventStream, EventsOptions};
@@ -202,14 +228,36 @@ pub use networks::{
     DisconnectNetworkOptions, InspectNetworkOptions, ListNetworksOptions, Networks,
     PruneNetworksOptions,
 };
+#[cfg(feature = "swarm")]
+pub use nodes::{ListNodesOptions, NodeFilters, Nodes, RemoveNodeOptions};
+#[cfg(feature = "plugins")]
+pub use plugins::{
+    DisablePluginOptions, EnablePluginOptions, ListPluginsOptions, PluginFilters, Plugins,
+    PullPluginOptions, PushPluginOptions, RemovePluginOptions,
+};
 #[cfg(feature = "images")]
 pub use registry_auth::{registry_of, DockerConfig, RegistryAuth, DOCKER_HUB_KEY};
 pub use run::{RunOptions, RunOutput, RunResult};
+#[cfg(feature = "swarm")]
+pub use secrets::{ListSecretsOptions, SecretFilters, Secrets};
+#[cfg(feature = "swarm")]
+pub use services::{
+    CreateServiceOptions, InspectServiceOptions, ListServicesOptions, RegistryAuthFrom,
+    ServiceFilters, Services, UpdateServiceOptions,
+};
+pub use session::SessionOptions;
 pub use ssh::SshFailure;
 pub use streams::JsonLines;
+#[cfg(feature = "swarm")]
+pub use swarm::{LeaveSwarmOptions, Swarm, UpdateSwarmOptions};
+#[cfg(feature = "swarm")]
+pub use swarm_common::{SecretBytes, TaskLogsOptions};
 #[cfg(feature = "system")]
 pub use system::{DataUsageKind, DataUsageOptions};
+#[cfg(feature = "swarm")]
+pub use tasks::{ListTasksOptions, TaskFilters, Tasks};
 pub use timestamp::Timestamp;
+pub use unsupported::{DaemonErrorExt, NotSupported, NOT_SUPPORTED};
 pub use version::ApiVersion;
 #[cfg(feature = "volumes")]
 pub use volumes::{ListVolumesOptions, PruneVolumesOptions, RemoveVolumeOptions, Volumes};

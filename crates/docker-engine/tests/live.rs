@@ -424,7 +424,7 @@ async fn lifecycle_of_one_container() {
 }
 
 #[tokio::test]
-async fn logs_tell_stdout_from_stderr_and_follow_until_exit() {
+async fn logs_keep_stdout_and_stderr_apart_and_follow_until_exit() {
     let Some(docker) = common::docker().await else {
         return;
     };

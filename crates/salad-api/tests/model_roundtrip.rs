@@ -7,25 +7,8 @@ mod common;
 
 use common::spec;
 use salad_api::models::*;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use serde_json::{json, Value};
-use std::fmt::Debug;
-
-/// Decoded, written, decoded again: equal. Returns the written JSON.
-fn round_trip<T: Serialize + DeserializeOwned + PartialEq + Debug>(what: &str, v: &Value) -> Value {
-    let first: T = serde_json::from_value(v.clone())
-        .unwrap_or_else(|e| panic!("{what}: the answer does not decode: {e}"));
-    let written = serde_json::to_value(&first)
-        .unwrap_or_else(|e| panic!("{what}: the model does not serialize: {e}"));
-    let second: T = serde_json::from_value(written.clone())
-        .unwrap_or_else(|e| panic!("{what}: the written JSON does not decode: {e}\n{written}"));
-    assert_eq!(
-        first, second,
-        "{what}: differs after a round trip\n{written}"
-    );
-    written
-}
+use workspace_test_support::round_trip;
 
 /// Round-trips `v` as the model `schema` names; false for a name not listed here.
 fn by_schema(schema: &str, what: &str, v: &Value) -> bool {

@@ -3,6 +3,10 @@
 //! of the server. Used only as a path dev-dependency: never published
 //! (`cargo package` drops a dev-dependency that has no version).
 
+mod round_trip;
+
+pub use round_trip::{round_trip, schema_examples};
+
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -482,6 +482,75 @@ impl<'de> serde::Deserialize<'de> for ChangeType {
     }
 }
 
+/// A swarm as every node sees it: id, version, settings and certificate facts.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct ClusterInfo {
+    /// Id of the object.
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Version of a swarm object, sent back on updates to detect conflicting writes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<ObjectVersion>,
+    /// When the object was created (RFC 3339 with nanoseconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// When the object was last changed (RFC 3339 with nanoseconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// The settings of a swarm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spec: Option<SwarmSpec>,
+    /// The trust root and certificate issuer of a swarm or node.
+    #[serde(rename = "TLSInfo", skip_serializing_if = "Option::is_none")]
+    pub tls_info: Option<TlsInfo>,
+    /// Whether the CA root is being rotated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root_rotation_in_progress: Option<bool>,
+    /// UDP port of the overlay (VXLAN) data traffic.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_path_port: Option<i64>,
+    /// Address ranges that overlay network subnets are taken from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_addr_pool: Option<Vec<String>>,
+    /// Prefix length of each overlay network subnet taken from the pool.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subnet_size: Option<i64>,
+}
+
+impl ClusterInfo {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            id: None,
+            version: None,
+            created_at: None,
+            updated_at: None,
+            spec: None,
+            tls_info: None,
+            root_rotation_in_progress: None,
+            data_path_port: None,
+            default_addr_pool: None,
+            subnet_size: None,
+        }
+    }
+}
+
+impl api_client_transport::Validate for ClusterInfo {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.spec,
+            &api_client_transport::validate::field(path, "Spec"),
+        )?;
+        if let Some(v) = &self.subnet_size {
+            let f = &api_client_transport::validate::field(path, "SubnetSize");
+            api_client_transport::validate::range_i64(f, *v, None, Some(29))?;
+        }
+        Ok(())
+    }
+}
+
 /// Swarm cluster details of a volume (cluster volumes only).
 #[cfg(any(feature = "system", feature = "volumes"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "system", feature = "volumes"))))]
@@ -1176,9 +1245,33 @@ pub struct ComponentVersion {
     pub details: Option<serde_json::Value>,
 }
 
+/// A swarm config: non-secret content that services mount as files.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct Config {
+    /// Id of the object.
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Version of a swarm object, sent back on updates to detect conflicting writes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<ObjectVersion>,
+    /// When the object was created (RFC 3339 with nanoseconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// When the object was last changed (RFC 3339 with nanoseconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// Settings of a config: name, labels and content.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spec: Option<ConfigSpec>,
+}
+
 /// The config-only network a network takes its configuration from.
-#[cfg(feature = "networks")]
-#[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
+#[cfg(any(feature = "networks", feature = "swarm"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "networks", feature = "swarm"))))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ConfigReference {
@@ -1187,7 +1280,7 @@ pub struct ConfigReference {
     pub network: Option<String>,
 }
 
-#[cfg(feature = "networks")]
+#[cfg(any(feature = "networks", feature = "swarm"))]
 impl ConfigReference {
     /// An empty value: every field is left out until set.
     pub fn new() -> Self {
@@ -1195,9 +1288,52 @@ impl ConfigReference {
     }
 }
 
-#[cfg(feature = "networks")]
+#[cfg(any(feature = "networks", feature = "swarm"))]
 impl api_client_transport::Validate for ConfigReference {
-    #[cfg(feature = "networks")]
+    #[cfg(any(feature = "networks", feature = "swarm"))]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Settings of a config: name, labels and content.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct ConfigSpec {
+    /// Name of the config.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// User labels of the config.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
+    /// Content of the config, base64-encoded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<api_client_transport::Secret>,
+    /// A driver and its options.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub templating: Option<Driver>,
+}
+
+#[cfg(feature = "swarm")]
+impl ConfigSpec {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            labels: None,
+            data: None,
+            templating: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for ConfigSpec {
+    #[cfg(feature = "swarm")]
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -2218,6 +2354,35 @@ pub struct DistributionInspect {
     pub platforms: Vec<OciPlatform>,
 }
 
+/// A driver and its options.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct Driver {
+    /// Name of the driver.
+    pub name: String,
+    /// Options of the driver.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<std::collections::BTreeMap<String, String>>,
+}
+
+impl Driver {
+    /// A value with the required `Name`; optional fields start unset.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            options: None,
+        }
+    }
+}
+
+impl api_client_transport::Validate for Driver {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
 /// An empty JSON object, used by the daemon as a set member (`{}`).
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -2267,6 +2432,254 @@ impl api_client_transport::Validate for EndpointIpamConfig {
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
+    }
+}
+
+/// One published port of a service.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct EndpointPortConfig {
+    /// Name of the port.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Protocol: `tcp`, `udp` or `sctp`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<EndpointPortConfigProtocol>,
+    /// Port inside the container.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_port: Option<i64>,
+    /// Port on the swarm's nodes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published_port: Option<i64>,
+    /// `ingress` (the routing mesh) or `host` (on the node of the task).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publish_mode: Option<EndpointPortConfigPublishMode>,
+}
+
+#[cfg(feature = "swarm")]
+impl EndpointPortConfig {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            protocol: None,
+            target_port: None,
+            published_port: None,
+            publish_mode: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for EndpointPortConfig {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.protocol,
+            &api_client_transport::validate::field(path, "Protocol"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.publish_mode,
+            &api_client_transport::validate::field(path, "PublishMode"),
+        )?;
+        Ok(())
+    }
+}
+
+/// Protocol: `tcp`, `udp` or `sctp`.
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EndpointPortConfigProtocol {
+    /// `tcp`.
+    Tcp,
+    /// `udp`.
+    Udp,
+    /// `sctp`.
+    Sctp,
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
+}
+
+#[cfg(feature = "swarm")]
+impl EndpointPortConfigProtocol {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["tcp", "udp", "sctp"];
+
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Tcp => "tcp",
+            Self::Udp => "udp",
+            Self::Sctp => "sctp",
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<&str> for EndpointPortConfigProtocol {
+    #[cfg(feature = "swarm")]
+    fn from(value: &str) -> Self {
+        match value {
+            "tcp" => Self::Tcp,
+            "udp" => Self::Udp,
+            "sctp" => Self::Sctp,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<String> for EndpointPortConfigProtocol {
+    #[cfg(feature = "swarm")]
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl std::fmt::Display for EndpointPortConfigProtocol {
+    #[cfg(feature = "swarm")]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl serde::Serialize for EndpointPortConfigProtocol {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(feature = "swarm")]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl<'de> serde::Deserialize<'de> for EndpointPortConfigProtocol {
+    #[cfg(feature = "swarm")]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for EndpointPortConfigProtocol {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// `ingress` (the routing mesh) or `host` (on the node of the task).
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EndpointPortConfigPublishMode {
+    /// `ingress`.
+    Ingress,
+    /// `host`.
+    Host,
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
+}
+
+#[cfg(feature = "swarm")]
+impl EndpointPortConfigPublishMode {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["ingress", "host"];
+
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Ingress => "ingress",
+            Self::Host => "host",
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<&str> for EndpointPortConfigPublishMode {
+    #[cfg(feature = "swarm")]
+    fn from(value: &str) -> Self {
+        match value {
+            "ingress" => Self::Ingress,
+            "host" => Self::Host,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<String> for EndpointPortConfigPublishMode {
+    #[cfg(feature = "swarm")]
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl std::fmt::Display for EndpointPortConfigPublishMode {
+    #[cfg(feature = "swarm")]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl serde::Serialize for EndpointPortConfigPublishMode {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(feature = "swarm")]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl<'de> serde::Deserialize<'de> for EndpointPortConfigPublishMode {
+    #[cfg(feature = "swarm")]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for EndpointPortConfigPublishMode {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -2349,6 +2762,176 @@ impl api_client_transport::Validate for EndpointSettings {
         let _ = path;
         Ok(())
     }
+}
+
+/// How a service is reached: load-balancing mode and published ports.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct EndpointSpec {
+    /// How the service is load-balanced: `vip` (a virtual address) or `dnsrr` (DNS round robin).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<EndpointSpecMode>,
+    /// Ports to publish.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ports: Option<Vec<EndpointPortConfig>>,
+}
+
+#[cfg(feature = "swarm")]
+impl EndpointSpec {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            mode: None,
+            ports: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for EndpointSpec {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.mode,
+            &api_client_transport::validate::field(path, "Mode"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.ports,
+            &api_client_transport::validate::field(path, "Ports"),
+        )?;
+        Ok(())
+    }
+}
+
+/// How the service is load-balanced: `vip` (a virtual address) or `dnsrr` (DNS round robin).
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EndpointSpecMode {
+    /// `vip`.
+    Vip,
+    /// `dnsrr`.
+    Dnsrr,
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
+}
+
+#[cfg(feature = "swarm")]
+impl EndpointSpecMode {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["vip", "dnsrr"];
+
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Vip => "vip",
+            Self::Dnsrr => "dnsrr",
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<&str> for EndpointSpecMode {
+    #[cfg(feature = "swarm")]
+    fn from(value: &str) -> Self {
+        match value {
+            "vip" => Self::Vip,
+            "dnsrr" => Self::Dnsrr,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<String> for EndpointSpecMode {
+    #[cfg(feature = "swarm")]
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl std::fmt::Display for EndpointSpecMode {
+    #[cfg(feature = "swarm")]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl serde::Serialize for EndpointSpecMode {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(feature = "swarm")]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl<'de> serde::Deserialize<'de> for EndpointSpecMode {
+    #[cfg(feature = "swarm")]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for EndpointSpecMode {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The Docker engine on a node.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct EngineDescription {
+    /// Version of the Docker engine.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine_version: Option<String>,
+    /// Labels of the engine.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
+    /// Plugins the engine has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plugins: Option<Vec<EngineDescriptionPluginsItem>>,
+}
+
+/// The inline object of `EngineDescriptionPluginsItem`.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct EngineDescriptionPluginsItem {
+    /// Kind of plugin, e.g. `Volume`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// Name of the plugin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// Error reported inside a progress stream.
@@ -2786,13 +3369,13 @@ pub struct FilesystemChange {
 }
 
 /// User-defined resources: counts (`SSD=3`) or named items (`GPU=UUID1`).
-#[cfg(feature = "system")]
-#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
+#[cfg(any(feature = "swarm", feature = "system"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "swarm", feature = "system"))))]
 pub type GenericResources = Vec<GenericResourcesItem>;
 
 /// The inline object of `GenericResourcesItem`.
-#[cfg(feature = "system")]
-#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
+#[cfg(any(feature = "swarm", feature = "system"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "swarm", feature = "system"))))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
@@ -2805,9 +3388,29 @@ pub struct GenericResourcesItem {
     pub discrete_resource_spec: Option<GenericResourcesItemDiscreteResourceSpec>,
 }
 
+#[cfg(any(feature = "swarm", feature = "system"))]
+impl GenericResourcesItem {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            named_resource_spec: None,
+            discrete_resource_spec: None,
+        }
+    }
+}
+
+#[cfg(any(feature = "swarm", feature = "system"))]
+impl api_client_transport::Validate for GenericResourcesItem {
+    #[cfg(any(feature = "swarm", feature = "system"))]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
 /// A named resource.
-#[cfg(feature = "system")]
-#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
+#[cfg(any(feature = "swarm", feature = "system"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "swarm", feature = "system"))))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
@@ -2820,9 +3423,29 @@ pub struct GenericResourcesItemNamedResourceSpec {
     pub value: Option<String>,
 }
 
+#[cfg(any(feature = "swarm", feature = "system"))]
+impl GenericResourcesItemNamedResourceSpec {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            kind: None,
+            value: None,
+        }
+    }
+}
+
+#[cfg(any(feature = "swarm", feature = "system"))]
+impl api_client_transport::Validate for GenericResourcesItemNamedResourceSpec {
+    #[cfg(any(feature = "swarm", feature = "system"))]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
 /// A counted resource.
-#[cfg(feature = "system")]
-#[cfg_attr(docsrs, doc(cfg(feature = "system")))]
+#[cfg(any(feature = "swarm", feature = "system"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "swarm", feature = "system"))))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
@@ -2833,6 +3456,26 @@ pub struct GenericResourcesItemDiscreteResourceSpec {
     /// How many.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<i64>,
+}
+
+#[cfg(any(feature = "swarm", feature = "system"))]
+impl GenericResourcesItemDiscreteResourceSpec {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            kind: None,
+            value: None,
+        }
+    }
+}
+
+#[cfg(any(feature = "swarm", feature = "system"))]
+impl api_client_transport::Validate for GenericResourcesItemDiscreteResourceSpec {
+    #[cfg(any(feature = "swarm", feature = "system"))]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
 }
 
 /// Storage driver and its data.
@@ -3393,8 +4036,8 @@ impl api_client_transport::Validate for HostConfig {
 }
 
 /// IP address management of a network.
-#[cfg(feature = "networks")]
-#[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
+#[cfg(any(feature = "networks", feature = "swarm"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "networks", feature = "swarm"))))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
@@ -3410,7 +4053,7 @@ pub struct Ipam {
     pub options: Option<std::collections::BTreeMap<String, String>>,
 }
 
-#[cfg(feature = "networks")]
+#[cfg(any(feature = "networks", feature = "swarm"))]
 impl Ipam {
     /// An empty value: every field is left out until set.
     pub fn new() -> Self {
@@ -3422,9 +4065,9 @@ impl Ipam {
     }
 }
 
-#[cfg(feature = "networks")]
+#[cfg(any(feature = "networks", feature = "swarm"))]
 impl api_client_transport::Validate for Ipam {
-    #[cfg(feature = "networks")]
+    #[cfg(any(feature = "networks", feature = "swarm"))]
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -3432,8 +4075,8 @@ impl api_client_transport::Validate for Ipam {
 }
 
 /// One address pool of a network.
-#[cfg(feature = "networks")]
-#[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
+#[cfg(any(feature = "networks", feature = "swarm"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "networks", feature = "swarm"))))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
@@ -3452,7 +4095,7 @@ pub struct IpamConfig {
     pub auxiliary_addresses: Option<std::collections::BTreeMap<String, String>>,
 }
 
-#[cfg(feature = "networks")]
+#[cfg(any(feature = "networks", feature = "swarm"))]
 impl IpamConfig {
     /// An empty value: every field is left out until set.
     pub fn new() -> Self {
@@ -3465,9 +4108,9 @@ impl IpamConfig {
     }
 }
 
-#[cfg(feature = "networks")]
+#[cfg(any(feature = "networks", feature = "swarm"))]
 impl api_client_transport::Validate for IpamConfig {
-    #[cfg(feature = "networks")]
+    #[cfg(any(feature = "networks", feature = "swarm"))]
     fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
         let _ = path;
         Ok(())
@@ -3771,6 +4414,60 @@ impl api_client_transport::Validate for Isolation {
     }
 }
 
+/// The tokens that let nodes join a swarm as workers or managers.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct JoinTokens {
+    /// Token to join as a worker.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worker: Option<api_client_transport::Secret>,
+    /// Token to join as a manager.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manager: Option<api_client_transport::Secret>,
+}
+
+/// Upper bounds of a task's resources.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct Limit {
+    /// CPU, in billionths of a CPU.
+    #[serde(rename = "NanoCPUs", skip_serializing_if = "Option::is_none")]
+    pub nano_cpus: Option<i64>,
+    /// Memory, in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_bytes: Option<i64>,
+    /// Most processes (0: unlimited).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pids: Option<i64>,
+}
+
+#[cfg(feature = "swarm")]
+impl Limit {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            nano_cpus: None,
+            memory_bytes: None,
+            pids: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for Limit {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
 /// Swarm state of this node.
 ///
 /// Build one from any string with `From<&str>`/`From<String>`; a value this
@@ -3894,6 +4591,24 @@ impl api_client_transport::Validate for LogConfig {
         let _ = path;
         Ok(())
     }
+}
+
+/// The raft state of a manager node.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct ManagerStatus {
+    /// Whether this manager is the raft leader.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leader: Option<bool>,
+    /// Whether the other managers reach a manager.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reachability: Option<Reachability>,
+    /// Address (`ip:port`) of the manager's raft endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub addr: Option<String>,
 }
 
 /// Memory statistics. The keys of `stats` differ between cgroup v1 and v2.
@@ -4352,8 +5067,8 @@ impl api_client_transport::Validate for MountVolumeOptions {
 }
 
 /// A network as the daemon reports it.
-#[cfg(feature = "networks")]
-#[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
+#[cfg(any(feature = "networks", feature = "swarm"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "networks", feature = "swarm"))))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
@@ -4408,6 +5123,60 @@ pub struct Network {
     pub peers: Option<Vec<PeerInfo>>,
 }
 
+/// A task's attachment to a network and its addresses there.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct NetworkAttachment {
+    /// A network as the daemon reports it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<Network>,
+    /// Addresses given to the task on this network, in CIDR form.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub addresses: Option<Vec<String>>,
+}
+
+/// A network a service's tasks attach to.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct NetworkAttachmentConfig {
+    /// Id or name of the network.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Other names of the service on this network.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aliases: Option<Vec<String>>,
+    /// Options of the network driver for this attachment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver_opts: Option<std::collections::BTreeMap<String, String>>,
+}
+
+#[cfg(feature = "swarm")]
+impl NetworkAttachmentConfig {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            target: None,
+            aliases: None,
+            driver_opts: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for NetworkAttachmentConfig {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
 /// Which container to connect, and how.
 #[cfg(feature = "networks")]
 #[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
@@ -4443,8 +5212,8 @@ impl api_client_transport::Validate for NetworkConnectRequest {
 }
 
 /// One container's endpoint on a network.
-#[cfg(feature = "networks")]
-#[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
+#[cfg(any(feature = "networks", feature = "swarm"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "networks", feature = "swarm"))))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "PascalCase")]
@@ -4733,6 +5502,411 @@ impl api_client_transport::Validate for NetworkingConfig {
     }
 }
 
+/// A member of the swarm.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct Node {
+    /// Id of the object.
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Version of a swarm object, sent back on updates to detect conflicting writes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<ObjectVersion>,
+    /// When the object was created (RFC 3339 with nanoseconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// When the object was last changed (RFC 3339 with nanoseconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// The settings of a node that can be changed: name, labels, role, availability.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spec: Option<NodeSpec>,
+    /// What a node reports about itself: host, platform, resources, engine, TLS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<NodeDescription>,
+    /// The state of a node and its address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<NodeStatus>,
+    /// The raft state of a manager node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manager_status: Option<ManagerStatus>,
+}
+
+/// What a node reports about itself: host, platform, resources, engine, TLS.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct NodeDescription {
+    /// Hostname of the node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// An operating system and CPU architecture.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<Platform>,
+    /// An amount of CPU, memory and generic resources.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ResourceObject>,
+    /// The Docker engine on a node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine: Option<EngineDescription>,
+    /// The trust root and certificate issuer of a swarm or node.
+    #[serde(rename = "TLSInfo", skip_serializing_if = "Option::is_none")]
+    pub tls_info: Option<TlsInfo>,
+}
+
+/// The settings of a node that can be changed: name, labels, role, availability.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct NodeSpec {
+    /// Name of the node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// User labels of the node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
+    /// Role of the node: `worker` or `manager`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<NodeSpecRole>,
+    /// Whether the scheduler may place tasks on the node: `active`, `pause` or `drain`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub availability: Option<NodeSpecAvailability>,
+}
+
+#[cfg(feature = "swarm")]
+impl NodeSpec {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            labels: None,
+            role: None,
+            availability: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for NodeSpec {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.role,
+            &api_client_transport::validate::field(path, "Role"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.availability,
+            &api_client_transport::validate::field(path, "Availability"),
+        )?;
+        Ok(())
+    }
+}
+
+/// Role of the node: `worker` or `manager`.
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NodeSpecRole {
+    /// `worker`.
+    Worker,
+    /// `manager`.
+    Manager,
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
+}
+
+#[cfg(feature = "swarm")]
+impl NodeSpecRole {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["worker", "manager"];
+
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Worker => "worker",
+            Self::Manager => "manager",
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<&str> for NodeSpecRole {
+    #[cfg(feature = "swarm")]
+    fn from(value: &str) -> Self {
+        match value {
+            "worker" => Self::Worker,
+            "manager" => Self::Manager,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<String> for NodeSpecRole {
+    #[cfg(feature = "swarm")]
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl std::fmt::Display for NodeSpecRole {
+    #[cfg(feature = "swarm")]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl serde::Serialize for NodeSpecRole {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(feature = "swarm")]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl<'de> serde::Deserialize<'de> for NodeSpecRole {
+    #[cfg(feature = "swarm")]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for NodeSpecRole {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Whether the scheduler may place tasks on the node: `active`, `pause` or `drain`.
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NodeSpecAvailability {
+    /// `active`.
+    Active,
+    /// `pause`.
+    Pause,
+    /// `drain`.
+    Drain,
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
+}
+
+#[cfg(feature = "swarm")]
+impl NodeSpecAvailability {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["active", "pause", "drain"];
+
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "active",
+            Self::Pause => "pause",
+            Self::Drain => "drain",
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<&str> for NodeSpecAvailability {
+    #[cfg(feature = "swarm")]
+    fn from(value: &str) -> Self {
+        match value {
+            "active" => Self::Active,
+            "pause" => Self::Pause,
+            "drain" => Self::Drain,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<String> for NodeSpecAvailability {
+    #[cfg(feature = "swarm")]
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl std::fmt::Display for NodeSpecAvailability {
+    #[cfg(feature = "swarm")]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl serde::Serialize for NodeSpecAvailability {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(feature = "swarm")]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl<'de> serde::Deserialize<'de> for NodeSpecAvailability {
+    #[cfg(feature = "swarm")]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for NodeSpecAvailability {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Whether a node is up.
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NodeState {
+    /// `unknown`.
+    UnknownValue,
+    /// `down`.
+    Down,
+    /// `ready`.
+    Ready,
+    /// `disconnected`.
+    Disconnected,
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
+}
+
+#[cfg(feature = "swarm")]
+impl NodeState {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["unknown", "down", "ready", "disconnected"];
+
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::UnknownValue => "unknown",
+            Self::Down => "down",
+            Self::Ready => "ready",
+            Self::Disconnected => "disconnected",
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<&str> for NodeState {
+    #[cfg(feature = "swarm")]
+    fn from(value: &str) -> Self {
+        match value {
+            "unknown" => Self::UnknownValue,
+            "down" => Self::Down,
+            "ready" => Self::Ready,
+            "disconnected" => Self::Disconnected,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<String> for NodeState {
+    #[cfg(feature = "swarm")]
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl std::fmt::Display for NodeState {
+    #[cfg(feature = "swarm")]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl serde::Serialize for NodeState {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(feature = "swarm")]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl<'de> serde::Deserialize<'de> for NodeState {
+    #[cfg(feature = "swarm")]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
+/// The state of a node and its address.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct NodeStatus {
+    /// Whether a node is up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<NodeState>,
+    /// Why the node is in its state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// IP address of the node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub addr: Option<String>,
+}
+
 /// A content descriptor, as in the OCI image specification.
 #[cfg(feature = "images")]
 #[cfg_attr(docsrs, doc(cfg(feature = "images")))]
@@ -4775,14 +5949,19 @@ pub struct OciPlatform {
 }
 
 /// Version of a swarm object, sent back on updates to detect conflicting writes.
-#[cfg(any(feature = "system", feature = "volumes"))]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "system", feature = "volumes"))))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ObjectVersion {
     /// Version number.
     #[serde(rename = "Index", skip_serializing_if = "Option::is_none")]
     pub index: Option<u64>,
+}
+
+impl api_client_transport::Validate for ObjectVersion {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
 }
 
 /// File information of a path inside a container (from the `X-Docker-Container-Path-Stat` header).
@@ -4831,8 +6010,8 @@ impl api_client_transport::Validate for PathStat {
 }
 
 /// A swarm node taking part in an overlay network.
-#[cfg(feature = "networks")]
-#[cfg_attr(docsrs, doc(cfg(feature = "networks")))]
+#[cfg(any(feature = "networks", feature = "swarm"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "networks", feature = "swarm"))))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PeerInfo {
@@ -4868,6 +6047,450 @@ pub struct PidsStats {
     /// Process limit, when one is set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u64>,
+}
+
+/// An operating system and CPU architecture.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Platform {
+    /// CPU architecture, e.g. `x86_64`.
+    #[serde(rename = "Architecture", skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
+    /// Operating system, e.g. `linux`.
+    #[serde(rename = "OS", skip_serializing_if = "Option::is_none")]
+    pub os: Option<String>,
+}
+
+#[cfg(feature = "swarm")]
+impl Platform {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            architecture: None,
+            os: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for Platform {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// An installed plugin.
+#[cfg(feature = "plugins")]
+#[cfg_attr(docsrs, doc(cfg(feature = "plugins")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct Plugin {
+    /// Id of the plugin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Name of the plugin, `name\[:tag\]`.
+    pub name: String,
+    /// Whether the plugin is enabled.
+    pub enabled: bool,
+    /// Settings that can be changed with set.
+    pub settings: PluginSettings,
+    /// Reference the plugin was pulled from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plugin_reference: Option<String>,
+    /// The plugin's configuration, from its `config.json`.
+    pub config: PluginConfig,
+}
+
+/// Settings that can be changed with set.
+#[cfg(feature = "plugins")]
+#[cfg_attr(docsrs, doc(cfg(feature = "plugins")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct PluginSettings {
+    /// Mounts of the plugin.
+    #[serde(
+        default,
+        deserialize_with = "api_client_transport::__private::null_as_default"
+    )]
+    pub mounts: Vec<PluginMount>,
+    /// Environment of the plugin, `NAME=value`.
+    #[serde(
+        default,
+        deserialize_with = "api_client_transport::__private::null_as_default"
+    )]
+    pub env: Vec<String>,
+    /// Arguments of the plugin.
+    #[serde(
+        default,
+        deserialize_with = "api_client_transport::__private::null_as_default"
+    )]
+    pub args: Vec<String>,
+    /// Devices of the plugin.
+    #[serde(
+        default,
+        deserialize_with = "api_client_transport::__private::null_as_default"
+    )]
+    pub devices: Vec<PluginDevice>,
+}
+
+/// The plugin's configuration, from its `config.json`.
+#[cfg(feature = "plugins")]
+#[cfg_attr(docsrs, doc(cfg(feature = "plugins")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct PluginConfig {
+    /// Version of the Docker that built the plugin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docker_version: Option<String>,
+    /// What the plugin does.
+    pub description: String,
+    /// Address of the plugin's documentation.
+    pub documentation: String,
+    /// The plugin interface the plugin implements.
+    pub interface: PluginConfigInterface,
+    /// Entrypoint of the plugin.
+    #[serde(
+        default,
+        deserialize_with = "api_client_transport::__private::null_as_default"
+    )]
+    pub entrypoint: Vec<String>,
+    /// Working directory of the plugin.
+    pub work_dir: String,
+    /// User and group the plugin runs as.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<PluginConfigUser>,
+    /// Network settings of the plugin.
+    pub network: PluginConfigNetwork,
+    /// Linux-specific settings of the plugin.
+    pub linux: PluginConfigLinux,
+    /// Mount whose sub-mounts are shared with the host.
+    pub propagated_mount: String,
+    /// Whether the plugin shares the host's IPC namespace.
+    pub ipc_host: bool,
+    /// Whether the plugin shares the host's PID namespace.
+    pub pid_host: bool,
+    /// Mounts the plugin needs.
+    #[serde(
+        default,
+        deserialize_with = "api_client_transport::__private::null_as_default"
+    )]
+    pub mounts: Vec<PluginMount>,
+    /// Environment variables the plugin reads.
+    #[serde(
+        default,
+        deserialize_with = "api_client_transport::__private::null_as_default"
+    )]
+    pub env: Vec<PluginEnv>,
+    /// Arguments of the plugin.
+    pub args: PluginConfigArgs,
+    /// Root filesystem of the plugin.
+    #[serde(rename = "rootfs", skip_serializing_if = "Option::is_none")]
+    pub rootfs: Option<PluginConfigRootfs>,
+}
+
+/// The plugin interface the plugin implements.
+#[cfg(feature = "plugins")]
+#[cfg_attr(docsrs, doc(cfg(feature = "plugins")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct PluginConfigInterface {
+    /// Plugin interface types.
+    #[serde(
+        default,
+        deserialize_with = "api_client_transport::__private::null_as_default"
+    )]
+    pub types: Vec<String>,
+    /// File name of the socket the plugin listens on.
+    pub socket: String,
+    /// Protocol of the plugin socket, e.g. `moby.plugins.http/v1`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol_scheme: Option<PluginConfigInterfaceProtocolScheme>,
+}
+
+/// Protocol of the plugin socket, e.g. `moby.plugins.http/v1`.
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[cfg(feature = "plugins")]
+#[cfg_attr(docsrs, doc(cfg(feature = "plugins")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PluginConfigInterfaceProtocolScheme {
+    /// The empty string.
+    Empty,
+    /// `moby.plugins.http/v1`.
+    MobyPluginsHttpV1,
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
+}
+
+#[cfg(feature = "plugins")]
+impl PluginConfigInterfaceProtocolScheme {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["", "moby.plugins.http/v1"];
+
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Empty => "",
+            Self::MobyPluginsHttpV1 => "moby.plugins.http/v1",
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
+        }
+    }
+}
+
+#[cfg(feature = "plugins")]
+impl From<&str> for PluginConfigInterfaceProtocolScheme {
+    #[cfg(feature = "plugins")]
+    fn from(value: &str) -> Self {
+        match value {
+            "" => Self::Empty,
+            "moby.plugins.http/v1" => Self::MobyPluginsHttpV1,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+#[cfg(feature = "plugins")]
+impl From<String> for PluginConfigInterfaceProtocolScheme {
+    #[cfg(feature = "plugins")]
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+#[cfg(feature = "plugins")]
+impl std::fmt::Display for PluginConfigInterfaceProtocolScheme {
+    #[cfg(feature = "plugins")]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "plugins")]
+impl serde::Serialize for PluginConfigInterfaceProtocolScheme {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(feature = "plugins")]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "plugins")]
+impl<'de> serde::Deserialize<'de> for PluginConfigInterfaceProtocolScheme {
+    #[cfg(feature = "plugins")]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
+/// User and group the plugin runs as.
+#[cfg(feature = "plugins")]
+#[cfg_attr(docsrs, doc(cfg(feature = "plugins")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub struct PluginConfigUser {
+    /// User id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uid: Option<i64>,
+    /// Group id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gid: Option<i64>,
+}
+
+/// Network settings of the plugin.
+#[cfg(feature = "plugins")]
+#[cfg_attr(docsrs, doc(cfg(feature = "plugins")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct PluginConfigNetwork {
+    /// Network mode of the plugin, e.g. `host`.
+    #[serde(rename = "Type")]
+    pub r#type: String,
+}
+
+/// Linux-specific settings of the plugin.
+#[cfg(feature = "plugins")]
+#[cfg_attr(docsrs, doc(cfg(feature = "plugins")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct PluginConfigLinux {
+    /// Linux capabilities the plugin needs.
+    #[serde(
+        default,
+        deserialize_with = "api_client_transport::__private::null_as_default"
+    )]
+    pub capabilities: Vec<String>,
+    /// Whether the plugin may reach every host device.
+    pub allow_all_devices: bool,
+    /// Host devices the plugin needs.
+    #[serde(
+        default,
+        deserialize_with = "api_client_transport::__private::null_as_default"
+    )]
+    pub devices: Vec<PluginDevice>,
+}
+
+/// Arguments of the plugin.
+#[cfg(feature = "plugins")]
+#[cfg_attr(docsrs, doc(cfg(feature = "plugins")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct PluginConfigArgs {
+    /// Name of the argument list.
+    pub name: String,
+    /// What the arguments do.
+    pub description: String,
+    /// Which parts of the setting can be changed, e.g. `value`.
+    #[serde(
+        default,
+        deserialize_with = "api_client_transport::__private::null_as_default"
+    )]
+    pub settable: Vec<String>,
+    /// Default arguments.
+    #[serde(
+        default,
+        deserialize_with = "api_client_transport::__private::null_as_default"
+    )]
+    pub value: Vec<String>,
+}
+
+/// Root filesystem of the plugin.
+#[cfg(feature = "plugins")]
+#[cfg_attr(docsrs, doc(cfg(feature = "plugins")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct PluginConfigRootfs {
+    /// Kind of root filesystem, `layers`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// Layer digests of the plugin's root filesystem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff_ids: Option<Vec<String>>,
+}
+
+/// A host device a plugin uses.
+#[cfg(feature = "plugins")]
+#[cfg_attr(docsrs, doc(cfg(feature = "plugins")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct PluginDevice {
+    /// Name of the device.
+    pub name: String,
+    /// What the device is for.
+    pub description: String,
+    /// Which fields of the device may be changed.
+    #[serde(
+        default,
+        deserialize_with = "api_client_transport::__private::null_as_default"
+    )]
+    pub settable: Vec<String>,
+    /// Path of the device on the host.
+    pub path: String,
+}
+
+/// An environment variable a plugin reads.
+#[cfg(feature = "plugins")]
+#[cfg_attr(docsrs, doc(cfg(feature = "plugins")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct PluginEnv {
+    /// Name of the variable.
+    pub name: String,
+    /// What the variable does.
+    pub description: String,
+    /// Which fields of the variable may be changed.
+    #[serde(
+        default,
+        deserialize_with = "api_client_transport::__private::null_as_default"
+    )]
+    pub settable: Vec<String>,
+    /// Value of the variable.
+    pub value: String,
+}
+
+/// A mount of a plugin.
+#[cfg(feature = "plugins")]
+#[cfg_attr(docsrs, doc(cfg(feature = "plugins")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct PluginMount {
+    /// Name of the mount.
+    pub name: String,
+    /// What the mount is for.
+    pub description: String,
+    /// Which fields of the mount may be changed.
+    #[serde(
+        default,
+        deserialize_with = "api_client_transport::__private::null_as_default"
+    )]
+    pub settable: Vec<String>,
+    /// Path on the host.
+    pub source: String,
+    /// Path inside the plugin.
+    pub destination: String,
+    /// Mount type, e.g. `bind`.
+    pub r#type: String,
+    /// Mount options, e.g. `rbind`.
+    #[serde(
+        default,
+        deserialize_with = "api_client_transport::__private::null_as_default"
+    )]
+    pub options: Vec<String>,
+}
+
+/// A privilege a plugin asks for and the user grants when installing it.
+#[cfg(any(feature = "plugins", feature = "swarm"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "plugins", feature = "swarm"))))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct PluginPrivilege {
+    /// Kind of privilege, e.g. `network`, `mount`, `device`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// What the privilege allows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Values of the privilege, e.g. host paths.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Vec<String>>,
+}
+
+#[cfg(any(feature = "plugins", feature = "swarm"))]
+impl PluginPrivilege {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            description: None,
+            value: None,
+        }
+    }
+}
+
+#[cfg(any(feature = "plugins", feature = "swarm"))]
+impl api_client_transport::Validate for PluginPrivilege {
+    #[cfg(any(feature = "plugins", feature = "swarm"))]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
 }
 
 /// Plugins available, by kind.
@@ -4936,6 +6559,17 @@ impl api_client_transport::Validate for PortBinding {
         let _ = path;
         Ok(())
     }
+}
+
+/// The ports a task publishes.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct PortStatus {
+    /// Published ports of the task.
+    #[serde(rename = "Ports", skip_serializing_if = "Option::is_none")]
+    pub ports: Option<Vec<EndpointPortConfig>>,
 }
 
 /// Transport protocol of a port.
@@ -5072,6 +6706,88 @@ pub struct PushImageInfo {
     pub aux: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
+/// Whether the other managers reach a manager.
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Reachability {
+    /// `unknown`.
+    UnknownValue,
+    /// `unreachable`.
+    Unreachable,
+    /// `reachable`.
+    Reachable,
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
+}
+
+#[cfg(feature = "swarm")]
+impl Reachability {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["unknown", "unreachable", "reachable"];
+
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::UnknownValue => "unknown",
+            Self::Unreachable => "unreachable",
+            Self::Reachable => "reachable",
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<&str> for Reachability {
+    #[cfg(feature = "swarm")]
+    fn from(value: &str) -> Self {
+        match value {
+            "unknown" => Self::UnknownValue,
+            "unreachable" => Self::Unreachable,
+            "reachable" => Self::Reachable,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<String> for Reachability {
+    #[cfg(feature = "swarm")]
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl std::fmt::Display for Reachability {
+    #[cfg(feature = "swarm")]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl serde::Serialize for Reachability {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(feature = "swarm")]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl<'de> serde::Deserialize<'de> for Reachability {
+    #[cfg(feature = "swarm")]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
 /// Registry settings of the daemon.
 #[cfg(feature = "system")]
 #[cfg_attr(docsrs, doc(cfg(feature = "system")))]
@@ -5100,6 +6816,45 @@ pub struct RegistryServiceConfig {
     /// Registry mirrors.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mirrors: Option<Vec<String>>,
+}
+
+/// An amount of CPU, memory and generic resources.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct ResourceObject {
+    /// CPU, in billionths of a CPU.
+    #[serde(rename = "NanoCPUs", skip_serializing_if = "Option::is_none")]
+    pub nano_cpus: Option<i64>,
+    /// Memory, in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_bytes: Option<i64>,
+    /// User-defined resources: counts (`SSD=3`) or named items (`GPU=UUID1`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generic_resources: Option<GenericResources>,
+}
+
+#[cfg(feature = "swarm")]
+impl ResourceObject {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            nano_cpus: None,
+            memory_bytes: None,
+            generic_resources: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for ResourceObject {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
 }
 
 /// Resource limits of a container.
@@ -5425,6 +7180,986 @@ pub struct Runtime {
     pub status: Option<std::collections::BTreeMap<String, String>>,
 }
 
+/// A swarm secret (its content is never sent back).
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct Secret {
+    /// Id of the object.
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Version of a swarm object, sent back on updates to detect conflicting writes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<ObjectVersion>,
+    /// When the object was created (RFC 3339 with nanoseconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// When the object was last changed (RFC 3339 with nanoseconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// Settings of a secret: name, labels, content and driver.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spec: Option<SecretSpec>,
+}
+
+impl api_client_transport::Validate for Secret {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Settings of a secret: name, labels, content and driver.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct SecretSpec {
+    /// Name of the secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// User labels of the secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
+    /// Content of the secret, base64-encoded (sent on create; the daemon never sends it back).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<api_client_transport::Secret>,
+    /// A driver and its options.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver: Option<Driver>,
+    /// A driver and its options.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub templating: Option<Driver>,
+}
+
+impl SecretSpec {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            labels: None,
+            data: None,
+            driver: None,
+            templating: None,
+        }
+    }
+}
+
+impl api_client_transport::Validate for SecretSpec {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// A swarm service: the desired state of a set of tasks.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct Service {
+    /// Id of the object.
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Version of a swarm object, sent back on updates to detect conflicting writes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<ObjectVersion>,
+    /// When the object was created (RFC 3339 with nanoseconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// When the object was last changed (RFC 3339 with nanoseconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// What a service runs and how: its task template, mode, update and rollback settings, networks and endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spec: Option<ServiceSpec>,
+    /// Ports and virtual addresses of the service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<ServiceEndpoint>,
+    /// Progress of the last update.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_status: Option<ServiceUpdateStatus>,
+    /// Task counts of the service (with `status=true` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_status: Option<ServiceServiceStatus>,
+    /// Progress of a job service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_status: Option<ServiceJobStatus>,
+}
+
+/// Ports and virtual addresses of the service.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct ServiceEndpoint {
+    /// How a service is reached: load-balancing mode and published ports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spec: Option<EndpointSpec>,
+    /// Published ports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ports: Option<Vec<EndpointPortConfig>>,
+    /// Virtual addresses of the service on its networks.
+    #[serde(rename = "VirtualIPs", skip_serializing_if = "Option::is_none")]
+    pub virtual_ips: Option<Vec<ServiceEndpointVirtualIPsItem>>,
+}
+
+/// The inline object of `ServiceEndpointVirtualIPsItem`.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ServiceEndpointVirtualIPsItem {
+    /// Id of the network.
+    #[serde(rename = "NetworkID", skip_serializing_if = "Option::is_none")]
+    pub network_id: Option<String>,
+    /// Virtual address on the network, in CIDR form.
+    #[serde(rename = "Addr", skip_serializing_if = "Option::is_none")]
+    pub addr: Option<String>,
+}
+
+/// Progress of the last update.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct ServiceUpdateStatus {
+    /// State of the update.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<ServiceUpdateStatusState>,
+    /// When the update started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    /// When the update finished.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<String>,
+    /// What the update is doing, or why it stopped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// State of the update.
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ServiceUpdateStatusState {
+    /// `updating`.
+    Updating,
+    /// `paused`.
+    Paused,
+    /// `completed`.
+    Completed,
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
+}
+
+#[cfg(feature = "swarm")]
+impl ServiceUpdateStatusState {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["updating", "paused", "completed"];
+
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Updating => "updating",
+            Self::Paused => "paused",
+            Self::Completed => "completed",
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<&str> for ServiceUpdateStatusState {
+    #[cfg(feature = "swarm")]
+    fn from(value: &str) -> Self {
+        match value {
+            "updating" => Self::Updating,
+            "paused" => Self::Paused,
+            "completed" => Self::Completed,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<String> for ServiceUpdateStatusState {
+    #[cfg(feature = "swarm")]
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl std::fmt::Display for ServiceUpdateStatusState {
+    #[cfg(feature = "swarm")]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl serde::Serialize for ServiceUpdateStatusState {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(feature = "swarm")]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl<'de> serde::Deserialize<'de> for ServiceUpdateStatusState {
+    #[cfg(feature = "swarm")]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
+/// Task counts of the service (with `status=true` only).
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct ServiceServiceStatus {
+    /// How many tasks are running.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub running_tasks: Option<u64>,
+    /// How many tasks should be running.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desired_tasks: Option<u64>,
+    /// Tasks of the job that have completed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completed_tasks: Option<u64>,
+}
+
+/// Progress of a job service.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct ServiceJobStatus {
+    /// Version of a swarm object, sent back on updates to detect conflicting writes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_iteration: Option<ObjectVersion>,
+    /// When the job was last started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_execution: Option<String>,
+}
+
+/// What creating a service answers.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ServiceCreateResponse {
+    /// Id of the new service.
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Warnings, e.g. that the image could not be resolved to a digest.
+    #[serde(rename = "Warnings", skip_serializing_if = "Option::is_none")]
+    pub warnings: Option<Vec<String>>,
+}
+
+/// What a service runs and how: its task template, mode, update and rollback settings, networks and endpoint.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct ServiceSpec {
+    /// Name of the service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// User labels of the service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
+    /// What each task of a service runs, with its resources, restart policy and placement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_template: Option<TaskSpec>,
+    /// How the service runs: replicated, global, or as a job.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<ServiceSpecMode>,
+    /// How an update is rolled out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_config: Option<ServiceSpecUpdateConfig>,
+    /// How a rollback is rolled out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback_config: Option<ServiceSpecRollbackConfig>,
+    /// Networks of the service (prefer TaskTemplate.Networks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub networks: Option<Vec<NetworkAttachmentConfig>>,
+    /// How a service is reached: load-balancing mode and published ports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint_spec: Option<EndpointSpec>,
+}
+
+#[cfg(feature = "swarm")]
+impl ServiceSpec {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            labels: None,
+            task_template: None,
+            mode: None,
+            update_config: None,
+            rollback_config: None,
+            networks: None,
+            endpoint_spec: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for ServiceSpec {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.task_template,
+            &api_client_transport::validate::field(path, "TaskTemplate"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.update_config,
+            &api_client_transport::validate::field(path, "UpdateConfig"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.rollback_config,
+            &api_client_transport::validate::field(path, "RollbackConfig"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.endpoint_spec,
+            &api_client_transport::validate::field(path, "EndpointSpec"),
+        )?;
+        Ok(())
+    }
+}
+
+/// How the service runs: replicated, global, or as a job.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct ServiceSpecMode {
+    /// Run a set number of tasks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicated: Option<ServiceSpecModeReplicated>,
+    /// Run one task on each node that meets the constraints.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub global: Option<serde_json::Value>,
+    /// Run the job to a set number of completions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicated_job: Option<ServiceSpecModeReplicatedJob>,
+    /// Run the job once on each node that meets the constraints.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub global_job: Option<serde_json::Value>,
+}
+
+#[cfg(feature = "swarm")]
+impl ServiceSpecMode {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            replicated: None,
+            global: None,
+            replicated_job: None,
+            global_job: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for ServiceSpecMode {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Run a set number of tasks.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ServiceSpecModeReplicated {
+    /// How many tasks to run.
+    #[serde(rename = "Replicas", skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<i64>,
+}
+
+#[cfg(feature = "swarm")]
+impl ServiceSpecModeReplicated {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self { replicas: None }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for ServiceSpecModeReplicated {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Run the job to a set number of completions.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct ServiceSpecModeReplicatedJob {
+    /// Tasks of the job that may run at once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_concurrent: Option<i64>,
+    /// How many times the job must complete.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_completions: Option<i64>,
+}
+
+#[cfg(feature = "swarm")]
+impl ServiceSpecModeReplicatedJob {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            max_concurrent: None,
+            total_completions: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for ServiceSpecModeReplicatedJob {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// How an update is rolled out.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct ServiceSpecUpdateConfig {
+    /// Tasks updated at once (0: all).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parallelism: Option<i64>,
+    /// Time between updating each batch, in nanoseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay: Option<i64>,
+    /// What to do when an update fails: `continue`, `pause` or `rollback`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_action: Option<ServiceSpecUpdateConfigFailureAction>,
+    /// Time to watch each updated task for failure, in nanoseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monitor: Option<i64>,
+    /// Share of failed tasks tolerated during an update.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_failure_ratio: Option<f64>,
+    /// Whether the old task stops before the new one starts (`stop-first`) or after (`start-first`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<ServiceSpecUpdateConfigOrder>,
+}
+
+#[cfg(feature = "swarm")]
+impl ServiceSpecUpdateConfig {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            parallelism: None,
+            delay: None,
+            failure_action: None,
+            monitor: None,
+            max_failure_ratio: None,
+            order: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for ServiceSpecUpdateConfig {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.failure_action,
+            &api_client_transport::validate::field(path, "FailureAction"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.order,
+            &api_client_transport::validate::field(path, "Order"),
+        )?;
+        Ok(())
+    }
+}
+
+/// What to do when an update fails: `continue`, `pause` or `rollback`.
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ServiceSpecUpdateConfigFailureAction {
+    /// `continue`.
+    Continue,
+    /// `pause`.
+    Pause,
+    /// `rollback`.
+    Rollback,
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
+}
+
+#[cfg(feature = "swarm")]
+impl ServiceSpecUpdateConfigFailureAction {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["continue", "pause", "rollback"];
+
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Continue => "continue",
+            Self::Pause => "pause",
+            Self::Rollback => "rollback",
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<&str> for ServiceSpecUpdateConfigFailureAction {
+    #[cfg(feature = "swarm")]
+    fn from(value: &str) -> Self {
+        match value {
+            "continue" => Self::Continue,
+            "pause" => Self::Pause,
+            "rollback" => Self::Rollback,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<String> for ServiceSpecUpdateConfigFailureAction {
+    #[cfg(feature = "swarm")]
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl std::fmt::Display for ServiceSpecUpdateConfigFailureAction {
+    #[cfg(feature = "swarm")]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl serde::Serialize for ServiceSpecUpdateConfigFailureAction {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(feature = "swarm")]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl<'de> serde::Deserialize<'de> for ServiceSpecUpdateConfigFailureAction {
+    #[cfg(feature = "swarm")]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for ServiceSpecUpdateConfigFailureAction {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Whether the old task stops before the new one starts (`stop-first`) or after (`start-first`).
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ServiceSpecUpdateConfigOrder {
+    /// `stop-first`.
+    StopFirst,
+    /// `start-first`.
+    StartFirst,
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
+}
+
+#[cfg(feature = "swarm")]
+impl ServiceSpecUpdateConfigOrder {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["stop-first", "start-first"];
+
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::StopFirst => "stop-first",
+            Self::StartFirst => "start-first",
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<&str> for ServiceSpecUpdateConfigOrder {
+    #[cfg(feature = "swarm")]
+    fn from(value: &str) -> Self {
+        match value {
+            "stop-first" => Self::StopFirst,
+            "start-first" => Self::StartFirst,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<String> for ServiceSpecUpdateConfigOrder {
+    #[cfg(feature = "swarm")]
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl std::fmt::Display for ServiceSpecUpdateConfigOrder {
+    #[cfg(feature = "swarm")]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl serde::Serialize for ServiceSpecUpdateConfigOrder {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(feature = "swarm")]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl<'de> serde::Deserialize<'de> for ServiceSpecUpdateConfigOrder {
+    #[cfg(feature = "swarm")]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for ServiceSpecUpdateConfigOrder {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// How a rollback is rolled out.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct ServiceSpecRollbackConfig {
+    /// Tasks rolled back at once (0: all).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parallelism: Option<i64>,
+    /// Time between rolling back each batch, in nanoseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay: Option<i64>,
+    /// What to do when a rollback fails: `continue` or `pause`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_action: Option<ServiceSpecRollbackConfigFailureAction>,
+    /// Time to watch each rolled-back task for failure, in nanoseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monitor: Option<i64>,
+    /// Share of failed tasks tolerated during a rollback.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_failure_ratio: Option<f64>,
+    /// Whether the old task stops before the new one starts (`stop-first`) or after (`start-first`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<ServiceSpecRollbackConfigOrder>,
+}
+
+#[cfg(feature = "swarm")]
+impl ServiceSpecRollbackConfig {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            parallelism: None,
+            delay: None,
+            failure_action: None,
+            monitor: None,
+            max_failure_ratio: None,
+            order: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for ServiceSpecRollbackConfig {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.failure_action,
+            &api_client_transport::validate::field(path, "FailureAction"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.order,
+            &api_client_transport::validate::field(path, "Order"),
+        )?;
+        Ok(())
+    }
+}
+
+/// What to do when a rollback fails: `continue` or `pause`.
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ServiceSpecRollbackConfigFailureAction {
+    /// `continue`.
+    Continue,
+    /// `pause`.
+    Pause,
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
+}
+
+#[cfg(feature = "swarm")]
+impl ServiceSpecRollbackConfigFailureAction {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["continue", "pause"];
+
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Continue => "continue",
+            Self::Pause => "pause",
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<&str> for ServiceSpecRollbackConfigFailureAction {
+    #[cfg(feature = "swarm")]
+    fn from(value: &str) -> Self {
+        match value {
+            "continue" => Self::Continue,
+            "pause" => Self::Pause,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<String> for ServiceSpecRollbackConfigFailureAction {
+    #[cfg(feature = "swarm")]
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl std::fmt::Display for ServiceSpecRollbackConfigFailureAction {
+    #[cfg(feature = "swarm")]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl serde::Serialize for ServiceSpecRollbackConfigFailureAction {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(feature = "swarm")]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl<'de> serde::Deserialize<'de> for ServiceSpecRollbackConfigFailureAction {
+    #[cfg(feature = "swarm")]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for ServiceSpecRollbackConfigFailureAction {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Whether the old task stops before the new one starts (`stop-first`) or after (`start-first`).
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ServiceSpecRollbackConfigOrder {
+    /// `stop-first`.
+    StopFirst,
+    /// `start-first`.
+    StartFirst,
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
+}
+
+#[cfg(feature = "swarm")]
+impl ServiceSpecRollbackConfigOrder {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["stop-first", "start-first"];
+
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::StopFirst => "stop-first",
+            Self::StartFirst => "start-first",
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<&str> for ServiceSpecRollbackConfigOrder {
+    #[cfg(feature = "swarm")]
+    fn from(value: &str) -> Self {
+        match value {
+            "stop-first" => Self::StopFirst,
+            "start-first" => Self::StartFirst,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<String> for ServiceSpecRollbackConfigOrder {
+    #[cfg(feature = "swarm")]
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl std::fmt::Display for ServiceSpecRollbackConfigOrder {
+    #[cfg(feature = "swarm")]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl serde::Serialize for ServiceSpecRollbackConfigOrder {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(feature = "swarm")]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl<'de> serde::Deserialize<'de> for ServiceSpecRollbackConfigOrder {
+    #[cfg(feature = "swarm")]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for ServiceSpecRollbackConfigOrder {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// What updating a service answers.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ServiceUpdateResponse {
+    /// Warnings the daemon had while updating.
+    #[serde(rename = "Warnings", skip_serializing_if = "Option::is_none")]
+    pub warnings: Option<Vec<String>>,
+}
+
 /// Storage statistics (Windows only).
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -5441,6 +8176,59 @@ pub struct StorageStats {
     /// Bytes written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub write_size_bytes: Option<u64>,
+}
+
+/// The swarm as a manager sees it, with the join tokens.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct Swarm {
+    /// Id of the object.
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Version of a swarm object, sent back on updates to detect conflicting writes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<ObjectVersion>,
+    /// When the object was created (RFC 3339 with nanoseconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// When the object was last changed (RFC 3339 with nanoseconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// The settings of a swarm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spec: Option<SwarmSpec>,
+    /// The trust root and certificate issuer of a swarm or node.
+    #[serde(rename = "TLSInfo", skip_serializing_if = "Option::is_none")]
+    pub tls_info: Option<TlsInfo>,
+    /// Whether the CA root is being rotated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root_rotation_in_progress: Option<bool>,
+    /// UDP port of the overlay (VXLAN) data traffic.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_path_port: Option<i64>,
+    /// Address ranges that overlay network subnets are taken from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_addr_pool: Option<Vec<String>>,
+    /// Prefix length of each overlay network subnet taken from the pool.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subnet_size: Option<i64>,
+    /// The tokens that let nodes join a swarm as workers or managers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub join_tokens: Option<JoinTokens>,
+}
+
+/// The id of a new swarm secret or config.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct SwarmIdResponse {
+    /// Id of the new object.
+    #[serde(rename = "ID")]
+    pub id: String,
 }
 
 /// Swarm state of this node.
@@ -5477,6 +8265,533 @@ pub struct SwarmInfo {
     /// Cluster details (managers only); free-form JSON here.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<serde_json::Value>,
+}
+
+/// Settings of a new swarm.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SwarmInitRequest {
+    /// Address managers listen on for each other, `ip:port` or `interface:port` (default `0.0.0.0:2377`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen_addr: Option<String>,
+    /// Address other nodes are told to reach this one at, `ip\[:port\]` or `interface\[:port\]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advertise_addr: Option<String>,
+    /// Address or interface for data traffic between nodes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_path_addr: Option<String>,
+    /// UDP port of the overlay (VXLAN) data traffic (default 4789).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_path_port: Option<i64>,
+    /// Address ranges, in CIDR form, that overlay network subnets are taken from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_addr_pool: Option<Vec<String>>,
+    /// Start a new swarm from this node's state, dropping the other managers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub force_new_cluster: Option<bool>,
+    /// Prefix length of each overlay network subnet taken from the pool.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subnet_size: Option<i64>,
+    /// The settings of a swarm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spec: Option<SwarmSpec>,
+}
+
+#[cfg(feature = "swarm")]
+impl SwarmInitRequest {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            listen_addr: None,
+            advertise_addr: None,
+            data_path_addr: None,
+            data_path_port: None,
+            default_addr_pool: None,
+            force_new_cluster: None,
+            subnet_size: None,
+            spec: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for SwarmInitRequest {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.spec,
+            &api_client_transport::validate::field(path, "Spec"),
+        )?;
+        Ok(())
+    }
+}
+
+/// How to join an existing swarm.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SwarmJoinRequest {
+    /// Address to listen on as a manager, `ip:port` or `interface:port`.
+    pub listen_addr: String,
+    /// Address other nodes are told to reach this one at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advertise_addr: Option<String>,
+    /// Address or interface for data traffic between nodes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_path_addr: Option<String>,
+    /// Addresses of managers already in the swarm.
+    pub remote_addrs: Vec<String>,
+    /// Worker or manager token of the swarm.
+    pub join_token: api_client_transport::Secret,
+}
+
+#[cfg(feature = "swarm")]
+impl SwarmJoinRequest {
+    /// A value with the required `ListenAddr`, `RemoteAddrs`, `JoinToken`; optional fields start unset.
+    pub fn new(
+        listen_addr: impl Into<String>,
+        remote_addrs: Vec<String>,
+        join_token: impl Into<api_client_transport::Secret>,
+    ) -> Self {
+        Self {
+            listen_addr: listen_addr.into(),
+            advertise_addr: None,
+            data_path_addr: None,
+            remote_addrs,
+            join_token: join_token.into(),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for SwarmJoinRequest {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// The settings of a swarm.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct SwarmSpec {
+    /// Name of the swarm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// User labels of the swarm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
+    /// Settings of the orchestrator.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub orchestration: Option<SwarmSpecOrchestration>,
+    /// Settings of the raft consensus.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raft: Option<SwarmSpecRaft>,
+    /// Settings of the task dispatcher.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dispatcher: Option<SwarmSpecDispatcher>,
+    /// Certificate authority settings.
+    #[serde(rename = "CAConfig", skip_serializing_if = "Option::is_none")]
+    pub ca_config: Option<SwarmSpecCaConfig>,
+    /// Encryption settings of the swarm's stored state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encryption_config: Option<SwarmSpecEncryptionConfig>,
+    /// Defaults of the tasks created in the swarm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_defaults: Option<SwarmSpecTaskDefaults>,
+}
+
+impl SwarmSpec {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            labels: None,
+            orchestration: None,
+            raft: None,
+            dispatcher: None,
+            ca_config: None,
+            encryption_config: None,
+            task_defaults: None,
+        }
+    }
+}
+
+impl api_client_transport::Validate for SwarmSpec {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.ca_config,
+            &api_client_transport::validate::field(path, "CAConfig"),
+        )?;
+        Ok(())
+    }
+}
+
+/// Settings of the orchestrator.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct SwarmSpecOrchestration {
+    /// Finished tasks kept per slot.
+    #[serde(
+        rename = "TaskHistoryRetentionLimit",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub task_history_retention_limit: Option<i64>,
+}
+
+impl SwarmSpecOrchestration {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            task_history_retention_limit: None,
+        }
+    }
+}
+
+impl api_client_transport::Validate for SwarmSpecOrchestration {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Settings of the raft consensus.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct SwarmSpecRaft {
+    /// Log entries between snapshots.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot_interval: Option<u64>,
+    /// Snapshots kept besides the current one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keep_old_snapshots: Option<u64>,
+    /// Log entries kept for slow followers after a snapshot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_entries_for_slow_followers: Option<u64>,
+    /// Ticks without a leader before a new election starts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub election_tick: Option<i64>,
+    /// Ticks between leader heartbeats.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heartbeat_tick: Option<i64>,
+}
+
+impl SwarmSpecRaft {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            snapshot_interval: None,
+            keep_old_snapshots: None,
+            log_entries_for_slow_followers: None,
+            election_tick: None,
+            heartbeat_tick: None,
+        }
+    }
+}
+
+impl api_client_transport::Validate for SwarmSpecRaft {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Settings of the task dispatcher.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct SwarmSpecDispatcher {
+    /// How often nodes report to the dispatcher, in nanoseconds.
+    #[serde(rename = "HeartbeatPeriod", skip_serializing_if = "Option::is_none")]
+    pub heartbeat_period: Option<i64>,
+}
+
+impl SwarmSpecDispatcher {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            heartbeat_period: None,
+        }
+    }
+}
+
+impl api_client_transport::Validate for SwarmSpecDispatcher {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Certificate authority settings.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct SwarmSpecCaConfig {
+    /// Validity of node certificates, in nanoseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_cert_expiry: Option<i64>,
+    /// External certificate authorities that sign node certificates.
+    #[serde(rename = "ExternalCAs", skip_serializing_if = "Option::is_none")]
+    pub external_cas: Option<Vec<SwarmSpecCaConfigExternalCAsItem>>,
+    /// PEM certificate of the CA that signs node certificates.
+    #[serde(rename = "SigningCACert", skip_serializing_if = "Option::is_none")]
+    pub signing_ca_cert: Option<String>,
+    /// PEM key of the CA that signs node certificates.
+    #[serde(rename = "SigningCAKey", skip_serializing_if = "Option::is_none")]
+    pub signing_ca_key: Option<api_client_transport::Secret>,
+    /// Bump this counter to make the CA rotate its certificates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub force_rotate: Option<u64>,
+}
+
+impl SwarmSpecCaConfig {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            node_cert_expiry: None,
+            external_cas: None,
+            signing_ca_cert: None,
+            signing_ca_key: None,
+            force_rotate: None,
+        }
+    }
+}
+
+impl api_client_transport::Validate for SwarmSpecCaConfig {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.external_cas,
+            &api_client_transport::validate::field(path, "ExternalCAs"),
+        )?;
+        Ok(())
+    }
+}
+
+/// The inline object of `SwarmSpecCaConfigExternalCAsItem`.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct SwarmSpecCaConfigExternalCAsItem {
+    /// Protocol of the external CA, `cfssl`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<SwarmSpecCaConfigExternalCAsItemProtocol>,
+    /// Address of the external CA.
+    #[serde(rename = "URL", skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Options of the external CA protocol.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<std::collections::BTreeMap<String, String>>,
+    /// PEM certificate of the signing CA of the external CA.
+    #[serde(rename = "CACert", skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<String>,
+}
+
+impl SwarmSpecCaConfigExternalCAsItem {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            protocol: None,
+            url: None,
+            options: None,
+            ca_cert: None,
+        }
+    }
+}
+
+impl api_client_transport::Validate for SwarmSpecCaConfigExternalCAsItem {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.protocol,
+            &api_client_transport::validate::field(path, "Protocol"),
+        )?;
+        Ok(())
+    }
+}
+
+/// Protocol of the external CA, `cfssl`.
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SwarmSpecCaConfigExternalCAsItemProtocol {
+    /// `cfssl`.
+    Cfssl,
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
+}
+
+impl SwarmSpecCaConfigExternalCAsItemProtocol {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["cfssl"];
+
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Cfssl => "cfssl",
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
+        }
+    }
+}
+
+impl From<&str> for SwarmSpecCaConfigExternalCAsItemProtocol {
+    fn from(value: &str) -> Self {
+        match value {
+            "cfssl" => Self::Cfssl,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+impl From<String> for SwarmSpecCaConfigExternalCAsItemProtocol {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl std::fmt::Display for SwarmSpecCaConfigExternalCAsItemProtocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for SwarmSpecCaConfigExternalCAsItemProtocol {
+    /// The wire value; an unknown one exactly as it was received.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SwarmSpecCaConfigExternalCAsItemProtocol {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl api_client_transport::Validate for SwarmSpecCaConfigExternalCAsItemProtocol {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Encryption settings of the swarm's stored state.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct SwarmSpecEncryptionConfig {
+    /// Whether managers keep their raft keys encrypted and need an unlock key after a restart.
+    #[serde(rename = "AutoLockManagers", skip_serializing_if = "Option::is_none")]
+    pub auto_lock_managers: Option<bool>,
+}
+
+impl SwarmSpecEncryptionConfig {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            auto_lock_managers: None,
+        }
+    }
+}
+
+impl api_client_transport::Validate for SwarmSpecEncryptionConfig {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Defaults of the tasks created in the swarm.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct SwarmSpecTaskDefaults {
+    /// Logging driver of the tasks' containers.
+    #[serde(rename = "LogDriver", skip_serializing_if = "Option::is_none")]
+    pub log_driver: Option<SwarmSpecTaskDefaultsLogDriver>,
+}
+
+impl SwarmSpecTaskDefaults {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self { log_driver: None }
+    }
+}
+
+impl api_client_transport::Validate for SwarmSpecTaskDefaults {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Logging driver of the tasks' containers.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct SwarmSpecTaskDefaultsLogDriver {
+    /// Name of the logging driver, e.g. `json-file`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Options of the logging driver.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<std::collections::BTreeMap<String, String>>,
+}
+
+impl SwarmSpecTaskDefaultsLogDriver {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            options: None,
+        }
+    }
+}
+
+impl api_client_transport::Validate for SwarmSpecTaskDefaultsLogDriver {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// The key that unlocks a locked manager.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SwarmUnlockRequest {
+    /// The key that unlocks a locked manager.
+    #[serde(rename = "UnlockKey", skip_serializing_if = "Option::is_none")]
+    pub unlock_key: Option<api_client_transport::Secret>,
+}
+
+#[cfg(feature = "swarm")]
+impl SwarmUnlockRequest {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self { unlock_key: None }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for SwarmUnlockRequest {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
 }
 
 /// Answer to a credentials check.
@@ -6022,6 +9337,1632 @@ pub struct SystemVersionPlatform {
     pub name: String,
 }
 
+/// The trust root and certificate issuer of a swarm or node.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct TlsInfo {
+    /// PEM certificate of the swarm's root CA.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust_root: Option<String>,
+    /// Subject of the issuer of node certificates, base64 of the ASN.1 DER.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cert_issuer_subject: Option<String>,
+    /// Public key of the issuer of node certificates, base64.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cert_issuer_public_key: Option<String>,
+}
+
+impl api_client_transport::Validate for TlsInfo {
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// One scheduled unit of a service: a container on a node.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct Task {
+    /// Id of the object.
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Version of a swarm object, sent back on updates to detect conflicting writes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<ObjectVersion>,
+    /// When the object was created (RFC 3339 with nanoseconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// When the object was last changed (RFC 3339 with nanoseconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// Name of the task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// User labels of the task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
+    /// What each task of a service runs, with its resources, restart policy and placement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spec: Option<TaskSpec>,
+    /// Id of the service the task belongs to.
+    #[serde(rename = "ServiceID", skip_serializing_if = "Option::is_none")]
+    pub service_id: Option<String>,
+    /// Slot number of a replicated task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slot: Option<i64>,
+    /// Id of the node.
+    #[serde(rename = "NodeID", skip_serializing_if = "Option::is_none")]
+    pub node_id: Option<String>,
+    /// User-defined resources: counts (`SSD=3`) or named items (`GPU=UUID1`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assigned_generic_resources: Option<GenericResources>,
+    /// The observed state of a task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<TaskStatus>,
+    /// Where a task is in its life.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desired_state: Option<TaskState>,
+    /// Version of a swarm object, sent back on updates to detect conflicting writes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_iteration: Option<ObjectVersion>,
+    /// Networks the task is attached to, with its addresses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub networks_attachments: Option<Vec<NetworkAttachment>>,
+}
+
+/// The container of a task.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct TaskContainerStatus {
+    /// Id of the container.
+    #[serde(rename = "ContainerID", skip_serializing_if = "Option::is_none")]
+    pub container_id: Option<String>,
+    /// Process id of the container's first process.
+    #[serde(rename = "PID", skip_serializing_if = "Option::is_none")]
+    pub pid: Option<i64>,
+    /// Exit code of the container.
+    #[serde(rename = "ExitCode", skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i64>,
+}
+
+/// What each task of a service runs, with its resources, restart policy and placement.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct TaskSpec {
+    /// The plugin a task runs (experimental plugin services).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plugin_spec: Option<TaskSpecPluginSpec>,
+    /// The container a task runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_spec: Option<TaskSpecContainerSpec>,
+    /// The network attachment a task of this kind has (for network-attachment tasks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_attachment_spec: Option<TaskSpecNetworkAttachmentSpec>,
+    /// Resources of the task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resources: Option<TaskSpecResources>,
+    /// When tasks are restarted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restart_policy: Option<TaskSpecRestartPolicy>,
+    /// Where the tasks may run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub placement: Option<TaskSpecPlacement>,
+    /// Bump this counter to redeploy the tasks even when nothing else changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub force_update: Option<u64>,
+    /// Runtime of the task: `container`, `plugin` or `attachment`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
+    /// Networks the task is attached to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub networks: Option<Vec<NetworkAttachmentConfig>>,
+    /// Logging driver of the tasks' containers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_driver: Option<TaskSpecLogDriver>,
+}
+
+#[cfg(feature = "swarm")]
+impl TaskSpec {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            plugin_spec: None,
+            container_spec: None,
+            network_attachment_spec: None,
+            resources: None,
+            restart_policy: None,
+            placement: None,
+            force_update: None,
+            runtime: None,
+            networks: None,
+            log_driver: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for TaskSpec {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.container_spec,
+            &api_client_transport::validate::field(path, "ContainerSpec"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.restart_policy,
+            &api_client_transport::validate::field(path, "RestartPolicy"),
+        )?;
+        Ok(())
+    }
+}
+
+/// The plugin a task runs (experimental plugin services).
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct TaskSpecPluginSpec {
+    /// Name of the plugin, `name\[:tag\]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Reference to pull the plugin from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote: Option<String>,
+    /// Install the plugin disabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<bool>,
+    /// Privileges granted to the plugin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plugin_privilege: Option<Vec<PluginPrivilege>>,
+}
+
+#[cfg(feature = "swarm")]
+impl TaskSpecPluginSpec {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            remote: None,
+            disabled: None,
+            plugin_privilege: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for TaskSpecPluginSpec {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// The container a task runs.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct TaskSpecContainerSpec {
+    /// Image the container runs, `name\[:tag\]\[@digest\]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// User labels of the container.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
+    /// Command to run, replacing the image's entrypoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+    /// Arguments of the command.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub args: Option<Vec<String>>,
+    /// Hostname of the container.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// Environment variables, `NAME=value`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub env: Option<Vec<String>>,
+    /// Working directory of the container.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dir: Option<String>,
+    /// User the container runs as.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// Additional groups of the container's process.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<String>>,
+    /// Security settings of the container.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub privileges: Option<TaskSpecContainerSpecPrivileges>,
+    /// Allocate a terminal.
+    #[serde(rename = "TTY", skip_serializing_if = "Option::is_none")]
+    pub tty: Option<bool>,
+    /// Keep standard input open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_stdin: Option<bool>,
+    /// Mount the root filesystem read-only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<bool>,
+    /// Mounts of the container.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mounts: Option<Vec<Mount>>,
+    /// Signal that stops the container.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_signal: Option<String>,
+    /// Time to wait after the stop signal before killing, in nanoseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_grace_period: Option<i64>,
+    /// Health check of a container.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<HealthConfig>,
+    /// Extra `/etc/hosts` lines, `IP HOSTNAME...`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hosts: Option<Vec<String>>,
+    /// DNS settings of the container.
+    #[serde(rename = "DNSConfig", skip_serializing_if = "Option::is_none")]
+    pub dns_config: Option<TaskSpecContainerSpecDnsConfig>,
+    /// Secrets made available to the container.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secrets: Option<Vec<TaskSpecContainerSpecSecretsItem>>,
+    /// Configs made available to the container.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub configs: Option<Vec<TaskSpecContainerSpecConfigsItem>>,
+    /// Isolation technology of the container (Windows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub isolation: Option<TaskSpecContainerSpecIsolation>,
+    /// Run an init process in the container that reaps zombies and forwards signals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub init: Option<bool>,
+    /// Kernel parameters of the container.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sysctls: Option<std::collections::BTreeMap<String, String>>,
+    /// Kernel capabilities added to the container's default set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capability_add: Option<Vec<String>>,
+    /// Kernel capabilities removed from the container's default set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capability_drop: Option<Vec<String>>,
+    /// Resource limits of the container's processes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ulimits: Option<Vec<TaskSpecContainerSpecUlimitsItem>>,
+}
+
+#[cfg(feature = "swarm")]
+impl TaskSpecContainerSpec {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            image: None,
+            labels: None,
+            command: None,
+            args: None,
+            hostname: None,
+            env: None,
+            dir: None,
+            user: None,
+            groups: None,
+            privileges: None,
+            tty: None,
+            open_stdin: None,
+            read_only: None,
+            mounts: None,
+            stop_signal: None,
+            stop_grace_period: None,
+            health_check: None,
+            hosts: None,
+            dns_config: None,
+            secrets: None,
+            configs: None,
+            isolation: None,
+            init: None,
+            sysctls: None,
+            capability_add: None,
+            capability_drop: None,
+            ulimits: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for TaskSpecContainerSpec {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.privileges,
+            &api_client_transport::validate::field(path, "Privileges"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.mounts,
+            &api_client_transport::validate::field(path, "Mounts"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.isolation,
+            &api_client_transport::validate::field(path, "Isolation"),
+        )?;
+        Ok(())
+    }
+}
+
+/// Security settings of the container.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct TaskSpecContainerSpecPrivileges {
+    /// Credentials of a Windows managed service account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential_spec: Option<TaskSpecContainerSpecPrivilegesCredentialSpec>,
+    /// SELinux labels of the container.
+    #[serde(rename = "SELinuxContext", skip_serializing_if = "Option::is_none")]
+    pub se_linux_context: Option<TaskSpecContainerSpecPrivilegesSeLinuxContext>,
+    /// Seccomp settings of the container.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seccomp: Option<TaskSpecContainerSpecPrivilegesSeccomp>,
+    /// AppArmor settings of the container.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_armor: Option<TaskSpecContainerSpecPrivilegesAppArmor>,
+    /// Forbid the container's processes to gain privileges.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_new_privileges: Option<bool>,
+}
+
+#[cfg(feature = "swarm")]
+impl TaskSpecContainerSpecPrivileges {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            credential_spec: None,
+            se_linux_context: None,
+            seccomp: None,
+            app_armor: None,
+            no_new_privileges: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for TaskSpecContainerSpecPrivileges {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.seccomp,
+            &api_client_transport::validate::field(path, "Seccomp"),
+        )?;
+        api_client_transport::Validate::validate_at(
+            &self.app_armor,
+            &api_client_transport::validate::field(path, "AppArmor"),
+        )?;
+        Ok(())
+    }
+}
+
+/// Credentials of a Windows managed service account.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct TaskSpecContainerSpecPrivilegesCredentialSpec {
+    /// Name of a swarm config holding the credential spec.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
+    /// File (under the daemon's credential spec folder) holding the credential spec.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Registry value holding the credential spec.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry: Option<String>,
+}
+
+#[cfg(feature = "swarm")]
+impl TaskSpecContainerSpecPrivilegesCredentialSpec {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            config: None,
+            file: None,
+            registry: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for TaskSpecContainerSpecPrivilegesCredentialSpec {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// SELinux labels of the container.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct TaskSpecContainerSpecPrivilegesSeLinuxContext {
+    /// Turn SELinux labelling off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disable: Option<bool>,
+    /// SELinux user label.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// SELinux role label.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// SELinux type label.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// SELinux level label.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+}
+
+#[cfg(feature = "swarm")]
+impl TaskSpecContainerSpecPrivilegesSeLinuxContext {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            disable: None,
+            user: None,
+            role: None,
+            r#type: None,
+            level: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for TaskSpecContainerSpecPrivilegesSeLinuxContext {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Seccomp settings of the container.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct TaskSpecContainerSpecPrivilegesSeccomp {
+    /// `default`, `unconfined` or `custom`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<TaskSpecContainerSpecPrivilegesSeccompMode>,
+    /// The custom seccomp profile, as JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+}
+
+#[cfg(feature = "swarm")]
+impl TaskSpecContainerSpecPrivilegesSeccomp {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            mode: None,
+            profile: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for TaskSpecContainerSpecPrivilegesSeccomp {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.mode,
+            &api_client_transport::validate::field(path, "Mode"),
+        )?;
+        Ok(())
+    }
+}
+
+/// `default`, `unconfined` or `custom`.
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TaskSpecContainerSpecPrivilegesSeccompMode {
+    /// `default`.
+    Default,
+    /// `unconfined`.
+    Unconfined,
+    /// `custom`.
+    Custom,
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
+}
+
+#[cfg(feature = "swarm")]
+impl TaskSpecContainerSpecPrivilegesSeccompMode {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["default", "unconfined", "custom"];
+
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Default => "default",
+            Self::Unconfined => "unconfined",
+            Self::Custom => "custom",
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<&str> for TaskSpecContainerSpecPrivilegesSeccompMode {
+    #[cfg(feature = "swarm")]
+    fn from(value: &str) -> Self {
+        match value {
+            "default" => Self::Default,
+            "unconfined" => Self::Unconfined,
+            "custom" => Self::Custom,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<String> for TaskSpecContainerSpecPrivilegesSeccompMode {
+    #[cfg(feature = "swarm")]
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl std::fmt::Display for TaskSpecContainerSpecPrivilegesSeccompMode {
+    #[cfg(feature = "swarm")]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl serde::Serialize for TaskSpecContainerSpecPrivilegesSeccompMode {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(feature = "swarm")]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl<'de> serde::Deserialize<'de> for TaskSpecContainerSpecPrivilegesSeccompMode {
+    #[cfg(feature = "swarm")]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for TaskSpecContainerSpecPrivilegesSeccompMode {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// AppArmor settings of the container.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct TaskSpecContainerSpecPrivilegesAppArmor {
+    /// `default` or `disabled`.
+    #[serde(rename = "Mode", skip_serializing_if = "Option::is_none")]
+    pub mode: Option<TaskSpecContainerSpecPrivilegesAppArmorMode>,
+}
+
+#[cfg(feature = "swarm")]
+impl TaskSpecContainerSpecPrivilegesAppArmor {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self { mode: None }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for TaskSpecContainerSpecPrivilegesAppArmor {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.mode,
+            &api_client_transport::validate::field(path, "Mode"),
+        )?;
+        Ok(())
+    }
+}
+
+/// `default` or `disabled`.
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TaskSpecContainerSpecPrivilegesAppArmorMode {
+    /// `default`.
+    Default,
+    /// `disabled`.
+    Disabled,
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
+}
+
+#[cfg(feature = "swarm")]
+impl TaskSpecContainerSpecPrivilegesAppArmorMode {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["default", "disabled"];
+
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Default => "default",
+            Self::Disabled => "disabled",
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<&str> for TaskSpecContainerSpecPrivilegesAppArmorMode {
+    #[cfg(feature = "swarm")]
+    fn from(value: &str) -> Self {
+        match value {
+            "default" => Self::Default,
+            "disabled" => Self::Disabled,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<String> for TaskSpecContainerSpecPrivilegesAppArmorMode {
+    #[cfg(feature = "swarm")]
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl std::fmt::Display for TaskSpecContainerSpecPrivilegesAppArmorMode {
+    #[cfg(feature = "swarm")]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl serde::Serialize for TaskSpecContainerSpecPrivilegesAppArmorMode {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(feature = "swarm")]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl<'de> serde::Deserialize<'de> for TaskSpecContainerSpecPrivilegesAppArmorMode {
+    #[cfg(feature = "swarm")]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for TaskSpecContainerSpecPrivilegesAppArmorMode {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// DNS settings of the container.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct TaskSpecContainerSpecDnsConfig {
+    /// DNS server addresses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nameservers: Option<Vec<String>>,
+    /// DNS search domains.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search: Option<Vec<String>>,
+    /// Resolver options, e.g. `ndots:2`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<Vec<String>>,
+}
+
+#[cfg(feature = "swarm")]
+impl TaskSpecContainerSpecDnsConfig {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            nameservers: None,
+            search: None,
+            options: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for TaskSpecContainerSpecDnsConfig {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// The inline object of `TaskSpecContainerSpecSecretsItem`.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct TaskSpecContainerSpecSecretsItem {
+    /// The file the secret becomes under `/run/secrets`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<TaskSpecContainerSpecSecretsItemFile>,
+    /// Id of the secret.
+    #[serde(rename = "SecretID", skip_serializing_if = "Option::is_none")]
+    pub secret_id: Option<String>,
+    /// Name of the secret (the id says which one; this is for humans).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_name: Option<String>,
+}
+
+#[cfg(feature = "swarm")]
+impl TaskSpecContainerSpecSecretsItem {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            file: None,
+            secret_id: None,
+            secret_name: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for TaskSpecContainerSpecSecretsItem {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// The file the secret becomes under `/run/secrets`.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct TaskSpecContainerSpecSecretsItemFile {
+    /// Name of the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// User id of the file.
+    #[serde(rename = "UID", skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+    /// Group id of the file.
+    #[serde(rename = "GID", skip_serializing_if = "Option::is_none")]
+    pub gid: Option<String>,
+    /// Permission bits of the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<i64>,
+}
+
+#[cfg(feature = "swarm")]
+impl TaskSpecContainerSpecSecretsItemFile {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            uid: None,
+            gid: None,
+            mode: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for TaskSpecContainerSpecSecretsItemFile {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// The inline object of `TaskSpecContainerSpecConfigsItem`.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct TaskSpecContainerSpecConfigsItem {
+    /// The file the config becomes inside the container.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<TaskSpecContainerSpecConfigsItemFile>,
+    /// Make the config available to the runtime only (credential specs); set it to `{}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<serde_json::Value>,
+    /// Id of the config.
+    #[serde(rename = "ConfigID", skip_serializing_if = "Option::is_none")]
+    pub config_id: Option<String>,
+    /// Name of the config (the id says which one; this is for humans).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config_name: Option<String>,
+}
+
+#[cfg(feature = "swarm")]
+impl TaskSpecContainerSpecConfigsItem {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            file: None,
+            runtime: None,
+            config_id: None,
+            config_name: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for TaskSpecContainerSpecConfigsItem {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// The file the config becomes inside the container.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct TaskSpecContainerSpecConfigsItemFile {
+    /// Path of the file (relative ones are under the container's root).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// User id of the file.
+    #[serde(rename = "UID", skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+    /// Group id of the file.
+    #[serde(rename = "GID", skip_serializing_if = "Option::is_none")]
+    pub gid: Option<String>,
+    /// Permission bits of the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<i64>,
+}
+
+#[cfg(feature = "swarm")]
+impl TaskSpecContainerSpecConfigsItemFile {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            uid: None,
+            gid: None,
+            mode: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for TaskSpecContainerSpecConfigsItemFile {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Isolation technology of the container (Windows).
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TaskSpecContainerSpecIsolation {
+    /// `default`.
+    Default,
+    /// `process`.
+    Process,
+    /// `hyperv`.
+    Hyperv,
+    /// The empty string.
+    Empty,
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
+}
+
+#[cfg(feature = "swarm")]
+impl TaskSpecContainerSpecIsolation {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["default", "process", "hyperv", ""];
+
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Default => "default",
+            Self::Process => "process",
+            Self::Hyperv => "hyperv",
+            Self::Empty => "",
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<&str> for TaskSpecContainerSpecIsolation {
+    #[cfg(feature = "swarm")]
+    fn from(value: &str) -> Self {
+        match value {
+            "default" => Self::Default,
+            "process" => Self::Process,
+            "hyperv" => Self::Hyperv,
+            "" => Self::Empty,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<String> for TaskSpecContainerSpecIsolation {
+    #[cfg(feature = "swarm")]
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl std::fmt::Display for TaskSpecContainerSpecIsolation {
+    #[cfg(feature = "swarm")]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl serde::Serialize for TaskSpecContainerSpecIsolation {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(feature = "swarm")]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl<'de> serde::Deserialize<'de> for TaskSpecContainerSpecIsolation {
+    #[cfg(feature = "swarm")]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for TaskSpecContainerSpecIsolation {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The inline object of `TaskSpecContainerSpecUlimitsItem`.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct TaskSpecContainerSpecUlimitsItem {
+    /// Name of the limit, e.g. `nofile`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Soft limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub soft: Option<i64>,
+    /// Hard limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hard: Option<i64>,
+}
+
+#[cfg(feature = "swarm")]
+impl TaskSpecContainerSpecUlimitsItem {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            soft: None,
+            hard: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for TaskSpecContainerSpecUlimitsItem {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// The network attachment a task of this kind has (for network-attachment tasks).
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct TaskSpecNetworkAttachmentSpec {
+    /// Id of the container the attachment is for.
+    #[serde(rename = "ContainerID", skip_serializing_if = "Option::is_none")]
+    pub container_id: Option<String>,
+}
+
+#[cfg(feature = "swarm")]
+impl TaskSpecNetworkAttachmentSpec {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self { container_id: None }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for TaskSpecNetworkAttachmentSpec {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Resources of the task.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct TaskSpecResources {
+    /// Upper bounds of a task's resources.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limits: Option<Limit>,
+    /// An amount of CPU, memory and generic resources.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reservations: Option<ResourceObject>,
+}
+
+#[cfg(feature = "swarm")]
+impl TaskSpecResources {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            limits: None,
+            reservations: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for TaskSpecResources {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// When tasks are restarted.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct TaskSpecRestartPolicy {
+    /// When to restart: `none`, `on-failure` or `any`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<TaskSpecRestartPolicyCondition>,
+    /// Time between restarts, in nanoseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay: Option<i64>,
+    /// Restart attempts before giving up (0: unlimited).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_attempts: Option<i64>,
+    /// Time window for counting restart attempts, in nanoseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<i64>,
+}
+
+#[cfg(feature = "swarm")]
+impl TaskSpecRestartPolicy {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            condition: None,
+            delay: None,
+            max_attempts: None,
+            window: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for TaskSpecRestartPolicy {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        api_client_transport::Validate::validate_at(
+            &self.condition,
+            &api_client_transport::validate::field(path, "Condition"),
+        )?;
+        Ok(())
+    }
+}
+
+/// When to restart: `none`, `on-failure` or `any`.
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TaskSpecRestartPolicyCondition {
+    /// `none`.
+    None,
+    /// `on-failure`.
+    OnFailure,
+    /// `any`.
+    Any,
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
+}
+
+#[cfg(feature = "swarm")]
+impl TaskSpecRestartPolicyCondition {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &["none", "on-failure", "any"];
+
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::None => "none",
+            Self::OnFailure => "on-failure",
+            Self::Any => "any",
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<&str> for TaskSpecRestartPolicyCondition {
+    #[cfg(feature = "swarm")]
+    fn from(value: &str) -> Self {
+        match value {
+            "none" => Self::None,
+            "on-failure" => Self::OnFailure,
+            "any" => Self::Any,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<String> for TaskSpecRestartPolicyCondition {
+    #[cfg(feature = "swarm")]
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl std::fmt::Display for TaskSpecRestartPolicyCondition {
+    #[cfg(feature = "swarm")]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl serde::Serialize for TaskSpecRestartPolicyCondition {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(feature = "swarm")]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl<'de> serde::Deserialize<'de> for TaskSpecRestartPolicyCondition {
+    #[cfg(feature = "swarm")]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for TaskSpecRestartPolicyCondition {
+    /// A value this version does not know is refused (the client's switch for
+    /// local checks lets it through).
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        match self {
+            Self::Unknown(_) => api_client_transport::__private::refuse_unknown(
+                path,
+                &format!("{:?}", self.as_str()),
+                Self::KNOWN,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Where the tasks may run.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct TaskSpecPlacement {
+    /// Placement constraints, e.g. `node.role==manager`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub constraints: Option<Vec<String>>,
+    /// Soft preferences for spreading tasks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preferences: Option<Vec<TaskSpecPlacementPreferencesItem>>,
+    /// Most replicas per node (0: unlimited).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_replicas: Option<i64>,
+    /// Platforms the image can run on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platforms: Option<Vec<Platform>>,
+}
+
+#[cfg(feature = "swarm")]
+impl TaskSpecPlacement {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            constraints: None,
+            preferences: None,
+            max_replicas: None,
+            platforms: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for TaskSpecPlacement {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// The inline object of `TaskSpecPlacementPreferencesItem`.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct TaskSpecPlacementPreferencesItem {
+    /// Label (such as `node.labels.zone`) whose values the tasks are spread across.
+    #[serde(rename = "Spread", skip_serializing_if = "Option::is_none")]
+    pub spread: Option<TaskSpecPlacementPreferencesItemSpread>,
+}
+
+#[cfg(feature = "swarm")]
+impl TaskSpecPlacementPreferencesItem {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self { spread: None }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for TaskSpecPlacementPreferencesItem {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Label (such as `node.labels.zone`) whose values the tasks are spread across.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct TaskSpecPlacementPreferencesItemSpread {
+    /// Label to spread the tasks by, e.g. `node.labels.zone`.
+    #[serde(rename = "SpreadDescriptor", skip_serializing_if = "Option::is_none")]
+    pub spread_descriptor: Option<String>,
+}
+
+#[cfg(feature = "swarm")]
+impl TaskSpecPlacementPreferencesItemSpread {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            spread_descriptor: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for TaskSpecPlacementPreferencesItemSpread {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Logging driver of the tasks' containers.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct TaskSpecLogDriver {
+    /// Name of the logging driver.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Options of the logging driver.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<std::collections::BTreeMap<String, String>>,
+}
+
+#[cfg(feature = "swarm")]
+impl TaskSpecLogDriver {
+    /// An empty value: every field is left out until set.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            options: None,
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl api_client_transport::Validate for TaskSpecLogDriver {
+    #[cfg(feature = "swarm")]
+    fn validate_at(&self, path: &str) -> api_client_transport::Result<()> {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Where a task is in its life.
+///
+/// Build one from any string with `From<&str>`/`From<String>`; a value this
+/// version does not know is kept in `Unknown`, whose content cannot be matched
+/// (compare with [`Self::as_str`] if you must).
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TaskState {
+    /// `new`.
+    New,
+    /// `allocated`.
+    Allocated,
+    /// `pending`.
+    Pending,
+    /// `assigned`.
+    Assigned,
+    /// `accepted`.
+    Accepted,
+    /// `preparing`.
+    Preparing,
+    /// `ready`.
+    Ready,
+    /// `starting`.
+    Starting,
+    /// `running`.
+    Running,
+    /// `complete`.
+    Complete,
+    /// `shutdown`.
+    Shutdown,
+    /// `failed`.
+    Failed,
+    /// `rejected`.
+    Rejected,
+    /// `remove`.
+    Remove,
+    /// `orphaned`.
+    Orphaned,
+    /// A value this version does not know, kept as received and sent back as is.
+    Unknown(api_client_transport::UnknownValue),
+}
+
+#[cfg(feature = "swarm")]
+impl TaskState {
+    /// The values this version knows, as sent on the wire.
+    pub const KNOWN: &'static [&'static str] = &[
+        "new",
+        "allocated",
+        "pending",
+        "assigned",
+        "accepted",
+        "preparing",
+        "ready",
+        "starting",
+        "running",
+        "complete",
+        "shutdown",
+        "failed",
+        "rejected",
+        "remove",
+        "orphaned",
+    ];
+
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::New => "new",
+            Self::Allocated => "allocated",
+            Self::Pending => "pending",
+            Self::Assigned => "assigned",
+            Self::Accepted => "accepted",
+            Self::Preparing => "preparing",
+            Self::Ready => "ready",
+            Self::Starting => "starting",
+            Self::Running => "running",
+            Self::Complete => "complete",
+            Self::Shutdown => "shutdown",
+            Self::Failed => "failed",
+            Self::Rejected => "rejected",
+            Self::Remove => "remove",
+            Self::Orphaned => "orphaned",
+            Self::Unknown(v) => api_client_transport::__private::unknown_text(v),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<&str> for TaskState {
+    #[cfg(feature = "swarm")]
+    fn from(value: &str) -> Self {
+        match value {
+            "new" => Self::New,
+            "allocated" => Self::Allocated,
+            "pending" => Self::Pending,
+            "assigned" => Self::Assigned,
+            "accepted" => Self::Accepted,
+            "preparing" => Self::Preparing,
+            "ready" => Self::Ready,
+            "starting" => Self::Starting,
+            "running" => Self::Running,
+            "complete" => Self::Complete,
+            "shutdown" => Self::Shutdown,
+            "failed" => Self::Failed,
+            "rejected" => Self::Rejected,
+            "remove" => Self::Remove,
+            "orphaned" => Self::Orphaned,
+            _ => Self::Unknown(api_client_transport::__private::unknown_name(value)),
+        }
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl From<String> for TaskState {
+    #[cfg(feature = "swarm")]
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl std::fmt::Display for TaskState {
+    #[cfg(feature = "swarm")]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl serde::Serialize for TaskState {
+    /// The wire value; an unknown one exactly as it was received.
+    #[cfg(feature = "swarm")]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "swarm")]
+impl<'de> serde::Deserialize<'de> for TaskState {
+    #[cfg(feature = "swarm")]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+    }
+}
+
+/// The observed state of a task.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(rename_all = "PascalCase")]
+pub struct TaskStatus {
+    /// When the state was last changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    /// Where a task is in its life.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<TaskState>,
+    /// Human-readable state of the task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Error message of the task's last failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub err: Option<String>,
+    /// The container of a task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_status: Option<TaskContainerStatus>,
+    /// The ports a task publishes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port_status: Option<PortStatus>,
+}
+
 /// A rate limit on a block device.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -6130,6 +11071,17 @@ impl api_client_transport::Validate for Ulimit {
         let _ = path;
         Ok(())
     }
+}
+
+/// The unlock key of a swarm.
+#[cfg(feature = "swarm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "swarm")))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct UnlockKeyResponse {
+    /// The key that unlocks a locked manager.
+    #[serde(rename = "UnlockKey", skip_serializing_if = "Option::is_none")]
+    pub unlock_key: Option<api_client_transport::Secret>,
 }
 
 /// A volume as the daemon reports it.
