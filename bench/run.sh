@@ -5,6 +5,15 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$here/../target/bench}"
+# `bench/run.sh lock`: bring bench/Cargo.lock and the build programs' locks up to date
+# with the workspace (after a crate the bench uses changed its dependencies), then commit
+# them. Compiles nothing.
+if [ "${1:-}" = lock ]; then
+    for manifest in "$here/Cargo.toml" "$here"/build/*/Cargo.toml; do
+        cargo metadata --format-version 1 --manifest-path "$manifest" >/dev/null
+    done
+    exit 0
+fi
 # The program is built niced, like every build on a shared machine; it runs at normal priority.
 nice -n 15 cargo build --release --locked --quiet --manifest-path "$here/Cargo.toml"
 exec "$CARGO_TARGET_DIR/release/bench" "$@"

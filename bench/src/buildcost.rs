@@ -240,20 +240,21 @@ pub fn run(cfg: &Config) -> Vec<Row> {
     let cpu = |i: usize| pick(i, |b| b.cpu);
     let mib = |i: usize| pick(i, |b| b.bytes as f64 / 1048576.0);
     let areas = api_areas(&engine_dir()).join(", ");
-    // (docker-engine program, bollard program, name of the pair, build-time goal)
+    // (docker-engine program, bollard program, name of the pair, the goal of
+    // issue 22 on both the build's wall time and its CPU time, if any)
     let pairs = [
-        (0, 1, "ping + list program".to_string(), 0.6),
+        (0, 1, "ping + list program".to_string(), Some(0.8)),
         (
             2,
             1,
             format!("every API area (docker-engine {areas}; bollard default, whose whole API is its default)"),
-            0.8,
+            None,
         ),
         (
             3,
             4,
             "every feature with TLS and websocket (docker-engine `full`; bollard `ssl` + `websocket`)".to_string(),
-            0.8,
+            Some(1.0),
         ),
     ];
     let mut rows = Vec::new();
@@ -265,7 +266,7 @@ pub fn run(cfg: &Config) -> Vec<Row> {
             de: secs(de),
             bollard: secs(bo),
             floor: None,
-            goals: vec![Goal::AtMostPeer(goal)],
+            goals: goal.map(Goal::AtMostPeer).into_iter().collect(),
         });
         rows.push(Row {
             metric: format!("{name}: CPU time of the clean build (user + system)"),
@@ -274,7 +275,7 @@ pub fn run(cfg: &Config) -> Vec<Row> {
             de: cpu(de),
             bollard: cpu(bo),
             floor: None,
-            goals: Vec::new(),
+            goals: goal.map(Goal::AtMostPeer).into_iter().collect(),
         });
         rows.push(Row {
             metric: format!("{name}: binary size"),
@@ -283,7 +284,8 @@ pub fn run(cfg: &Config) -> Vec<Row> {
             de: mib(de),
             bollard: mib(bo),
             floor: None,
-            goals: vec![Goal::AtMostPeer(0.9)],
+            // Reported: issue 22 sets no goal on binary size.
+            goals: Vec::new(),
         });
     }
     rows

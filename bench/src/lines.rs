@@ -444,7 +444,154 @@ pub fn run(cfg: &Config) -> Vec<Row> {
     for &kind in &cfg.lines_kinds {
         rows.extend(run_kind(cfg, kind, &stub, cli));
     }
+    if cfg.lines_kinds.contains(&Kind::Exec) {
+        rows.push(split_exec(cfg));
+    }
     rows
+}
+
+/// Exec `cat` on the live dockerd with a split reader and writer (the case of
+/// issue 22): a spawned task writes `lines` x 100 B into stdin while the
+/// `block_on` task reads them back from the output, on a multi-thread runtime.
+fn split_exec(cfg: &Config) -> Row {
+    type Input = std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>;
+    crate::setup::ensure_image();
+    let id = crate::setup::running_container();
+    let total = (cfg.lines * LINE) as u64;
+    let rt = crate::clients::runtime();
+    let (de, bo) = rt.block_on(async {
+        (
+            crate::clients::docker_engine(&cfg.socket),
+            crate::clients::bollard(&cfg.socket).await,
+        )
+    });
+    let cmd = || Some(vec!["busybox".to_string(), "cat".to_string()]);
+    let (mut de_wall, mut bo_wall, mut hung) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..cfg.lines_runs.max(1) {
+        for bollard in [round % 2 == 1, round % 2 == 0] {
+            let t = Instant::now();
+            let (output, input): (futures_util::stream::BoxStream<'static, usize>, Input) = rt
+                .block_on(async {
+                    if bollard {
+                        let config = bollard::exec::CreateExecOptions {
+                            attach_stdin: Some(true),
+                            attach_stdout: Some(true),
+                            attach_stderr: Some(true),
+                            cmd: cmd(),
+                            ..Default::default()
+                        };
+                        let exec = bo
+                            .create_exec(&id, config)
+                            .await
+                            .expect("bollard create_exec")
+                            .id;
+                        match bo
+                            .start_exec(&exec, None)
+                            .await
+                            .expect("bollard start_exec")
+                        {
+                            bollard::exec::StartExecResults::Attached { output, input } => (
+                                output
+                                    .map(|f| f.expect("bollard frame").as_ref().len())
+                                    .boxed(),
+                                input,
+                            ),
+                            bollard::exec::StartExecResults::Detached => {
+                                panic!("bollard exec detached")
+                            }
+                        }
+                    } else {
+                        let config = docker_engine::models::ExecConfig {
+                            attach_stdin: Some(true),
+                            attach_stdout: Some(true),
+                            attach_stderr: Some(true),
+                            cmd: cmd(),
+                            ..Default::default()
+                        };
+                        let exec = de
+                            .exec()
+                            .create(&id, &config)
+                            .await
+                            .expect("docker-engine exec create")
+                            .id;
+                        let (output, input) = de
+                            .exec()
+                            .start(&exec, Default::default())
+                            .await
+                            .expect("docker-engine exec start")
+                            .into_parts();
+                        (
+                            output
+                                .map(|f| f.expect("docker-engine frame").message().len())
+                                .boxed(),
+                            Box::pin(input) as Input,
+                        )
+                    }
+                });
+            // A generous deadline that only a hang reaches (the issue's hang
+            // stalled for good): such a run counts as the deadline, and says so.
+            let deadline = std::time::Duration::from_secs(60 + total / (1 << 20));
+            let n = rt.block_on(async move {
+                let writer = tokio::spawn(async move {
+                    use tokio::io::AsyncWriteExt;
+                    let (mut input, chunk) = (input, vec![b'x'; 64 * 1024]);
+                    let mut left = total;
+                    while left > 0 {
+                        let k = left.min(chunk.len() as u64) as usize;
+                        input.write_all(&chunk[..k]).await.expect("write stdin");
+                        left -= k as u64;
+                    }
+                    input // kept open until the output is read back
+                });
+                let (mut output, mut n) = (output, 0u64);
+                let read = async {
+                    while n < total {
+                        n += output.next().await.expect("exec output ended early") as u64;
+                    }
+                };
+                if tokio::time::timeout(deadline, read).await.is_err() {
+                    writer.abort();
+                    return n;
+                }
+                drop(writer.await.expect("writer task"));
+                n
+            });
+            let who = if bollard { "bollard" } else { "docker-engine" };
+            let wall = if n == total {
+                t.elapsed().as_secs_f64()
+            } else {
+                eprintln!("  lines split-exec {who}: HUNG after {n} of {total} B");
+                hung.push(who);
+                deadline.as_secs_f64()
+            };
+            eprintln!("  lines split-exec {who:<13} run {round}: {wall:.2} s");
+            if bollard {
+                bo_wall.push(wall)
+            } else {
+                de_wall.push(wall)
+            }
+        }
+    }
+    crate::setup::remove(&id);
+    Row {
+        metric: format!(
+            "exec `cat` on dockerd, {total} B into stdin from a spawned task while the `block_on` task reads them back, #[tokio::main]: wall (runs docker-engine {}, bollard {}{})",
+            spread(&de_wall),
+            spread(&bo_wall),
+            if hung.is_empty() {
+                String::new()
+            } else {
+                format!("; **HUNG**, counted as the deadline: {}", hung.join(", "))
+            }
+        ),
+        unit: "s",
+        higher_is_better: false,
+        de: Some(median(&de_wall)),
+        bollard: Some(median(&bo_wall)),
+        floor: None,
+        // Issue 22: exec output never slower than bollard.
+        goals: vec![Goal::FasterThanPeer(1.0)],
+    }
 }
 
 /// Every reader of one kind, `cfg.lines_runs` times; that kind's rows.
@@ -508,12 +655,19 @@ fn run_kind(cfg: &Config, kind: Kind, stub: &Stub, cli: bool) -> Vec<Row> {
                 figures(bo, *pick),
                 figures(Reader::Cli, *pick),
             );
-            // Goal 1 (wall on the default runtime): at least the CLI's
-            // throughput (wall ≤ 1.0x) and at least 3x bollard's (≤ 0.33x).
-            let goals = if i == 0 && de == Reader::DeMain {
-                vec![Goal::AtMostFloor(1.0), Goal::AtMostPeer(1.0 / 3.0)]
-            } else {
-                Vec::new()
+            let goals = match kind {
+                // Issue 22, on the wall time of `#[tokio::main]`: logs,
+                // followed logs and events at least as fast as the docker
+                // CLI and at least 3x as fast as bollard.
+                Kind::Logs | Kind::Follow | Kind::Events if i == 0 && de == Reader::DeMain => {
+                    vec![Goal::FasterThanCli(1.0), Goal::FasterThanPeer(3.0)]
+                }
+                // Exec and attach output, whose cost is the kernel's: never
+                // slower than bollard or the CLI, on either runtime.
+                Kind::Exec | Kind::Attach if i == 0 => {
+                    vec![Goal::FasterThanCli(1.0), Goal::FasterThanPeer(1.0)]
+                }
+                _ => Vec::new(),
             };
             rows.push(Row {
                 metric: format!(
@@ -534,8 +688,7 @@ fn run_kind(cfg: &Config, kind: Kind, stub: &Stub, cli: bool) -> Vec<Row> {
             });
         }
     }
-    // Goal 1, second part: the default runtime at least 0.9x current_thread's
-    // throughput, i.e. its wall time at most 1/0.9 of it.
+    // The runtime ratio: reported, no longer a goal (issue 22).
     let (main, current) = (
         figures(Reader::DeMain, |c| c.wall),
         figures(Reader::DeCurrent, |c| c.wall),
@@ -543,16 +696,15 @@ fn run_kind(cfg: &Config, kind: Kind, stub: &Stub, cli: bool) -> Vec<Row> {
     if let (Some(main), Some(current)) = (main, current) {
         rows.push(Row {
             metric: format!(
-                "{}, docker-engine wall: #[tokio::main] / current_thread (goal: throughput ≥ 0.9x, so below {:.3})",
+                "{}, docker-engine wall: #[tokio::main] / current_thread (reported, not a goal)",
                 label.split(',').next().unwrap_or_default(),
-                1.0 / 0.9
             ),
             unit: "ratio",
             higher_is_better: false,
             de: Some(median(&main) / median(&current)),
             bollard: None,
             floor: None,
-            goals: vec![Goal::Below(1.0 / 0.9)],
+            goals: Vec::new(),
         });
     }
     rows

@@ -26,6 +26,9 @@ use std::time::Instant;
 
 use report::{Report, Row};
 
+/// Every section, in the order they run (`BENCH_ONLY` picks some).
+pub const SECTIONS: [&str; 6] = ["percall", "stream", "lines", "archive", "decode", "build"];
+
 /// Every size and count, with the figures as defaults.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -147,6 +150,7 @@ fn main() {
         ("decode", decode::run),
         ("build", buildcost::run),
     ];
+    debug_assert!(sections.iter().map(|s| s.0).eq(SECTIONS));
     for (name, run) in sections {
         if !config.wants(name) {
             continue;
