@@ -35,6 +35,14 @@ async fn stop(stop: tokio::sync::oneshot::Sender<()>, run: tokio::task::JoinHand
     assert_eq!(how, Stopped::Cancelled);
 }
 
+/// The id of the next job a handler was called with.
+async fn handler_started(started: &mut tokio::sync::mpsc::UnboundedReceiver<String>) -> String {
+    tokio::time::timeout(DEADLINE, started.recv())
+        .await
+        .expect("the handler was called in time")
+        .expect("the worker still holds the handler")
+}
+
 fn echo() -> impl salad_imds::worker::Handler {
     |job: Job| async move { Ok(job.into_input()) }
 }
@@ -267,9 +275,12 @@ async fn shutdown_lets_the_job_in_hand_complete() {
     let queue = Queue::new(Behaviour::default(), 6);
     let addr = queue.serve().await;
     let (release_tx, release_rx) = tokio::sync::watch::channel(false);
+    let (started_tx, mut started) = tokio::sync::mpsc::unbounded_channel();
     let handler = move |job: Job| {
         let mut release = release_rx.clone();
+        let started_tx = started_tx.clone();
         async move {
+            let _ = started_tx.send(job.id().to_owned());
             let _ = release.wait_for(|r| *r).await;
             Ok(job.into_input())
         }
@@ -280,9 +291,10 @@ async fn shutdown_lets_the_job_in_hand_complete() {
         .unwrap();
     let (stop_tx, run) = start(worker, handler);
     queue.push("held", b"h");
-    queue
-        .wait_for("held sent", |s| s.in_flight.as_deref() == Some("held"))
-        .await;
+    // The service having sent the job is not enough: shutdown may win the
+    // race against the worker reading it off the stream. Wait until the
+    // handler holds it.
+    assert_eq!(handler_started(&mut started).await, "held");
     stop_tx.send(()).unwrap();
     queue
         .wait_for("the stream closed", |s| s.open_streams == 0)
@@ -305,9 +317,13 @@ async fn shutdown_rejects_a_job_that_outlasts_the_grace() {
     let imds = Imds::new("t").await;
     let queue = Queue::new(Behaviour::default(), 8);
     let addr = queue.serve().await;
-    let handler = |_job: Job| async move {
-        std::future::pending::<()>().await;
-        Ok(Bytes::new())
+    let (started_tx, mut started) = tokio::sync::mpsc::unbounded_channel();
+    let handler = move |job: Job| {
+        let _ = started_tx.send(job.id().to_owned());
+        async move {
+            std::future::pending::<()>().await;
+            Ok(Bytes::new())
+        }
     };
     let worker = worker(addr, &imds)
         .shutdown_grace(Duration::from_millis(100))
@@ -315,9 +331,7 @@ async fn shutdown_rejects_a_job_that_outlasts_the_grace() {
         .unwrap();
     let (stop_tx, run) = start(worker, handler);
     queue.push("stuck", b"s");
-    queue
-        .wait_for("stuck sent", |s| s.in_flight.as_deref() == Some("stuck"))
-        .await;
+    assert_eq!(handler_started(&mut started).await, "stuck");
     stop(stop_tx, run).await;
     queue.with(|s| {
         assert_eq!(s.rejections("stuck"), 1);

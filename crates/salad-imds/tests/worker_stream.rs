@@ -182,25 +182,35 @@ async fn not_found_on_reconnect_drops_the_job_in_hand() {
     let addr = queue.serve().await;
     let worker = worker(addr, &imds).build().unwrap();
     let (stop, stopped) = shutdown();
+    let (held_tx, held) = tokio::sync::oneshot::channel();
+    let held_tx = std::sync::Mutex::new(Some(held_tx));
     let run = tokio::spawn(async move {
         worker
             .run_until(
-                |job: Job| async move {
+                move |job: Job| {
                     if job.id() == "stuck" {
-                        std::future::pending::<()>().await;
+                        if let Some(tx) = held_tx.lock().unwrap().take() {
+                            let _ = tx.send(());
+                        }
                     }
-                    Ok(reverse(&job))
+                    async move {
+                        if job.id() == "stuck" {
+                            std::future::pending::<()>().await;
+                        }
+                        Ok(reverse(&job))
+                    }
                 },
                 stopped,
             )
             .await
     });
     queue.push("stuck", b"x");
-    queue
-        .wait_for("the stuck job sent", |s| {
-            s.in_flight.as_deref() == Some("stuck")
-        })
-        .await;
+    // Cut only once the worker holds the job: a cut that loses the job on
+    // the wire would leave nothing to name on the reconnect.
+    tokio::time::timeout(DEADLINE, held)
+        .await
+        .expect("the stuck job reached the handler in time")
+        .unwrap();
     // The service forgets the job and cuts the stream.
     queue.with(|s| {
         s.in_flight = None;
