@@ -173,6 +173,8 @@ mod streams;
 mod swarm;
 #[cfg(any(feature = "swarm", feature = "plugins"))]
 mod swarm_common;
+#[cfg(feature = "swarm")]
+mod swarm_store;
 #[cfg(feature = "system")]
 mod system;
 #[cfg(feature = "swarm")]
