@@ -6,7 +6,7 @@ use api_client_transport::{Error, Request, Result, Validate};
 use crate::frames::LogStream;
 use crate::models::{Service, ServiceCreateResponse, ServiceSpec, ServiceUpdateResponse};
 use crate::registry_auth::RegistryAuth;
-use crate::swarm_common::{swarm_filters, version_of, TaskLogsOptions};
+use crate::swarm_common::{swarm_filters, swarm_logs, version_of, TaskLogsOptions};
 use crate::unsupported::{non_empty, send};
 use crate::Docker;
 
@@ -294,35 +294,20 @@ impl Services {
     #[doc(alias = "service_logs")]
     pub async fn logs(&self, id: &str, options: TaskLogsOptions) -> Result<LogStream> {
         non_empty("id", id)?;
-        let (r, v) = self
-            .docker
-            .request(Method::GET, &["services", id, "logs"])
-            .await?;
-        let mut r = options.apply(r.dedicated_connection(true))?;
-        if options.follow {
-            r = r.head_timeout(self.docker.quiet_stream_allowance());
-        }
-        let path = r.path().to_string();
-        let response = send(&self.docker, r).await?;
-        let multiplexed = match crate::attach::framing_from_headers(response.headers(), v) {
-            Some(m) => m,
-            None => {
+        swarm_logs(
+            &self.docker,
+            &["services", id, "logs"],
+            &options,
+            || async {
                 let service = self.inspect(id, InspectServiceOptions::default()).await?;
-                let tty = service
+                Ok(service
                     .spec
                     .and_then(|s| s.task_template)
                     .and_then(|t| t.container_spec)
                     .and_then(|c| c.tty)
-                    .unwrap_or(false);
-                !tty
-            }
-        };
-        Ok(crate::attach::log_stream(
-            response.into_stream(),
-            multiplexed,
-            self.docker.config().max_frame_bytes,
-            Method::GET,
-            path,
-        ))
+                    .unwrap_or(false))
+            },
+        )
+        .await
     }
 }

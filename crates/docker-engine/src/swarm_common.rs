@@ -119,6 +119,41 @@ impl TaskLogsOptions {
     }
 }
 
+/// Opens the logs of a service or task (`segments`, ending in `logs`) as a
+/// [`LogStream`](crate::frames::LogStream). Whether the output is multiplexed is read from
+/// the answer's media type (API 1.42+); only when it is not there is `tty` asked
+/// whether the object runs with a TTY (which an inspect tells).
+#[cfg(feature = "swarm")]
+pub(crate) async fn swarm_logs<Tty>(
+    docker: &crate::Docker,
+    segments: &[&str],
+    options: &TaskLogsOptions,
+    tty: impl FnOnce() -> Tty,
+) -> api_client_transport::Result<crate::frames::LogStream>
+where
+    Tty: std::future::Future<Output = api_client_transport::Result<bool>>,
+{
+    use api_client_transport::http::Method;
+    let (r, version) = docker.request(Method::GET, segments).await?;
+    let mut r = options.apply(r.dedicated_connection(true))?;
+    if options.follow {
+        r = r.head_timeout(docker.quiet_stream_allowance());
+    }
+    let path = r.path().to_string();
+    let response = crate::unsupported::send(docker, r).await?;
+    let multiplexed = match crate::attach::framing_from_headers(response.headers(), version) {
+        Some(multiplexed) => multiplexed,
+        None => !tty().await?,
+    };
+    Ok(crate::attach::log_stream(
+        response.into_stream(),
+        multiplexed,
+        docker.config().max_frame_bytes,
+        Method::GET,
+        path,
+    ))
+}
+
 #[cfg(feature = "swarm")]
 /// Reads a swarm object's `Version.Index`, naming `what` when it is missing.
 pub(crate) fn version_of(

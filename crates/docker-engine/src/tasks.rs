@@ -5,7 +5,7 @@ use api_client_transport::Result;
 
 use crate::frames::LogStream;
 use crate::models::{Task, TaskState};
-use crate::swarm_common::{swarm_filters, TaskLogsOptions};
+use crate::swarm_common::{swarm_filters, swarm_logs, TaskLogsOptions};
 use crate::unsupported::{non_empty, send};
 use crate::Docker;
 
@@ -99,34 +99,14 @@ impl Tasks {
     #[doc(alias = "task_logs")]
     pub async fn logs(&self, id: &str, options: TaskLogsOptions) -> Result<LogStream> {
         non_empty("id", id)?;
-        let (r, v) = self
-            .docker
-            .request(Method::GET, &["tasks", id, "logs"])
-            .await?;
-        let mut r = options.apply(r.dedicated_connection(true))?;
-        if options.follow {
-            r = r.head_timeout(self.docker.quiet_stream_allowance());
-        }
-        let path = r.path().to_string();
-        let response = send(&self.docker, r).await?;
-        let multiplexed = match crate::attach::framing_from_headers(response.headers(), v) {
-            Some(m) => m,
-            None => {
-                let task = self.inspect(id).await?;
-                let tty = task
-                    .spec
-                    .and_then(|t| t.container_spec)
-                    .and_then(|c| c.tty)
-                    .unwrap_or(false);
-                !tty
-            }
-        };
-        Ok(crate::attach::log_stream(
-            response.into_stream(),
-            multiplexed,
-            self.docker.config().max_frame_bytes,
-            Method::GET,
-            path,
-        ))
+        swarm_logs(&self.docker, &["tasks", id, "logs"], &options, || async {
+            let task = self.inspect(id).await?;
+            Ok(task
+                .spec
+                .and_then(|t| t.container_spec)
+                .and_then(|c| c.tty)
+                .unwrap_or(false))
+        })
+        .await
     }
 }

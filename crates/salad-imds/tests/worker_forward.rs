@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 
 use salad_imds::worker::{HttpForwarder, Stopped};
+use tokio::io::AsyncReadExt;
 use worker_common::{proto, shutdown, worker, Behaviour, Imds, Queue, DEADLINE};
 
 /// A workload (mockito) that answers `POST /run` with the output,
@@ -184,7 +185,9 @@ async fn the_job_worker_example_replaces_the_sidecar() {
         .env("SALAD_METADATA_URI", imds.server.url())
         .env("SALAD_SERVICE_ENDPOINT", addr.to_string())
         .env("SALAD_SERVICE_USE_TLS", "false")
+        .env("SALAD_LOG_LEVEL", "debug")
         .stdin(Stdio::null())
+        .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .expect("start the example");
@@ -197,4 +200,16 @@ async fn the_job_worker_example_replaces_the_sidecar() {
     fail.assert_async().await;
     missing.assert_async().await;
     child.kill().await.unwrap();
+    // SALAD_LOG_LEVEL=debug: the worker's debug events reach standard error
+    // (at the default level, info, this one would not).
+    let mut logged = String::new();
+    let mut stderr = child.stderr.take().unwrap();
+    tokio::time::timeout(DEADLINE, stderr.read_to_string(&mut logged))
+        .await
+        .expect("the example's stderr ends once it is killed")
+        .unwrap();
+    assert!(
+        logged.contains("DEBUG") && logged.contains("job stream open"),
+        "{logged}"
+    );
 }
