@@ -8,7 +8,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{chunked, config, image, read_tar, unique, Cleanup, Tar};
+use common::{chunked, config, create, image, read_tar, sleeping, unique, Cleanup, Tar};
 use docker_engine::frames::LogOutput;
 use docker_engine::models::{
     ChangeType, ContainerStatus, ContainerUpdateRequest, ExecConfig, HostConfig, RestartPolicy,
@@ -47,27 +47,6 @@ async fn collect(mut stream: docker_engine::frames::LogStream) -> (String, Strin
         String::from_utf8_lossy(&err).into_owned(),
         console,
     )
-}
-
-async fn create(
-    docker: &Docker,
-    cleanup: &mut Cleanup,
-    body: &docker_engine::models::ContainerCreateRequest,
-) -> String {
-    let name = unique("c");
-    let created = docker
-        .containers()
-        .create(
-            body,
-            CreateContainerOptions {
-                name: Some(name),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("create");
-    cleanup.add(created.id.clone());
-    created.id
 }
 
 #[tokio::test]
@@ -144,12 +123,7 @@ async fn newer_parameters_are_refused_on_an_older_daemon() {
     }
     let image = image(&docker).await;
     let mut cleanup = Cleanup::new();
-    let id = create(&docker, &mut cleanup, &config(&image, &["sleep", "300"])).await;
-    docker
-        .containers()
-        .start(&id, Default::default())
-        .await
-        .unwrap();
+    let id = sleeping(&docker, &mut cleanup, &image).await;
     let err = docker
         .containers()
         .stop(
@@ -850,12 +824,7 @@ async fn exec_streams_inspect_and_resize() {
     };
     let image = image(&docker).await;
     let mut cleanup = Cleanup::new();
-    let id = create(&docker, &mut cleanup, &config(&image, &["sleep", "300"])).await;
-    docker
-        .containers()
-        .start(&id, Default::default())
-        .await
-        .unwrap();
+    let id = sleeping(&docker, &mut cleanup, &image).await;
     let exec = docker.exec();
 
     let created = exec

@@ -11,10 +11,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{config, image, unique, Cleanup};
+use common::{config, create, image, sleeping, Cleanup};
 use docker_engine::frames::LogOutput;
 use docker_engine::models::ExecConfig;
-use docker_engine::{AttachOptions, Attached, CreateContainerOptions, Docker, StartExecOptions};
+use docker_engine::{AttachOptions, Attached, StartExecOptions};
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
 
@@ -73,12 +73,7 @@ async fn exec_cat() {
     };
     let image = image(&docker).await;
     let mut cleanup = Cleanup::new();
-    let id = create(&docker, &mut cleanup, &config(&image, &["sleep", "300"])).await;
-    docker
-        .containers()
-        .start(&id, Default::default())
-        .await
-        .unwrap();
+    let id = sleeping(&docker, &mut cleanup, &image).await;
     let exec = docker.exec();
     let created = exec
         .create(
@@ -129,22 +124,6 @@ async fn attach_cat() {
         .expect("wait did not answer")
         .unwrap();
     assert_eq!(exit.status_code, 0);
-}
-
-async fn create(
-    docker: &Docker,
-    cleanup: &mut Cleanup,
-    body: &docker_engine::models::ContainerCreateRequest,
-) -> String {
-    let mut options = CreateContainerOptions::default();
-    options.name = Some(unique("split"));
-    let created = docker
-        .containers()
-        .create(body, options)
-        .await
-        .expect("create");
-    cleanup.add(created.id.clone());
-    created.id
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use api_client_transport::bytes::Bytes;
 use docker_engine::models::ContainerCreateRequest;
-use docker_engine::{Docker, ImportImageOptions, RemoveContainerOptions};
+use docker_engine::{CreateContainerOptions, Docker, ImportImageOptions, RemoveContainerOptions};
 use tokio::sync::OnceCell;
 
 /// The image every live test runs (imported once per test binary).
@@ -259,6 +259,36 @@ pub fn config(image: &str, cmd: &[&str]) -> ContainerCreateRequest {
         cmd: Some(cmd.iter().map(|s| s.to_string()).collect()),
         ..Default::default()
     }
+}
+
+/// Creates a container from `body` under a fresh name, removed by `cleanup`.
+pub async fn create(
+    docker: &Docker,
+    cleanup: &mut Cleanup,
+    body: &ContainerCreateRequest,
+) -> String {
+    let options = CreateContainerOptions {
+        name: Some(unique("c")),
+        ..Default::default()
+    };
+    let created = docker
+        .containers()
+        .create(body, options)
+        .await
+        .expect("create");
+    cleanup.add(created.id.clone());
+    created.id
+}
+
+/// A started container that sleeps for five minutes (something to exec in).
+pub async fn sleeping(docker: &Docker, cleanup: &mut Cleanup, image: &str) -> String {
+    let id = create(docker, cleanup, &config(image, &["sleep", "300"])).await;
+    docker
+        .containers()
+        .start(&id, Default::default())
+        .await
+        .expect("start");
+    id
 }
 
 /// Removes the named containers when dropped, also when the test panicked.
