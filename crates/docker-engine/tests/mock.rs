@@ -4,6 +4,8 @@
 // Options are built by assignment, the only way once they are #[non_exhaustive].
 #![allow(clippy::field_reassign_with_default)]
 
+mod mock_support;
+
 use api_client_transport::bytes::Bytes;
 use docker_engine::frames::LogOutput;
 use docker_engine::models::{
@@ -18,23 +20,12 @@ use docker_engine::{
     StopContainerOptions, TopOptions, WaitOptions, WebSocketAttachOptions,
 };
 use futures_util::StreamExt;
+use mock_support::{pinned, q};
 use mockito::{Matcher, Server, ServerGuard};
 use serde_json::json;
 
-fn pinned(server: &ServerGuard, version: &str) -> Docker {
-    Docker::builder()
-        .host(server.url())
-        .api_version(version.parse().unwrap())
-        .build()
-        .unwrap()
-}
-
 fn negotiating(server: &ServerGuard) -> Docker {
     Docker::builder().host(server.url()).build().unwrap()
-}
-
-fn q(k: &str, v: &str) -> Matcher {
-    Matcher::UrlEncoded(k.into(), v.into())
 }
 
 fn frame(kind: u8, payload: &[u8]) -> Vec<u8> {

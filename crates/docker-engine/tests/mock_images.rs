@@ -2,30 +2,21 @@
 //! mockito server: method, path, query, headers (X-Registry-Auth and -Config
 //! decoded), body, typed answers, and failures reported inside progress streams.
 
+mod mock_support;
+
+use mock_support::{pinned, q};
 use std::collections::BTreeMap;
 
 use api_client_transport::bytes::Bytes;
 use base64::Engine;
 use docker_engine::{
-    BuildOptions, CommitOptions, DistributionInspectOptions, Docker, Error, Filters,
-    ListImagesOptions, LoadImagesOptions, PruneBuildCacheOptions, PruneImagesOptions,
-    PullImageOptions, PushImageOptions, RegistryAuth, SearchImagesOptions,
+    BuildOptions, CommitOptions, DistributionInspectOptions, Error, Filters, ListImagesOptions,
+    LoadImagesOptions, PruneBuildCacheOptions, PruneImagesOptions, PullImageOptions,
+    PushImageOptions, RegistryAuth, SearchImagesOptions,
 };
 use futures_util::StreamExt;
-use mockito::{Matcher, Server, ServerGuard};
+use mockito::{Matcher, Server};
 use serde_json::json;
-
-fn pinned(server: &ServerGuard, version: &str) -> Docker {
-    Docker::builder()
-        .host(server.url())
-        .api_version(version.parse().unwrap())
-        .build()
-        .unwrap()
-}
-
-fn q(k: &str, v: &str) -> Matcher {
-    Matcher::UrlEncoded(k.into(), v.into())
-}
 
 /// The header value for `json`, written out in the order the client serializes fields.
 fn b64(json: &str) -> String {

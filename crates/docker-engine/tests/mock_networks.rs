@@ -5,6 +5,9 @@
 // #[non_exhaustive]: from Default, then field by field.
 #![allow(clippy::field_reassign_with_default)]
 
+mod mock_support;
+
+use mock_support::{pinned, q};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use docker_engine::models::{
@@ -12,24 +15,12 @@ use docker_engine::models::{
     EndpointSettings, NetworkCreateRequest, VolumeCreateOptions, VolumeUpdateRequest,
 };
 use docker_engine::{
-    DisconnectNetworkOptions, Docker, Error, InspectNetworkOptions, ListNetworksOptions,
+    DisconnectNetworkOptions, Error, InspectNetworkOptions, ListNetworksOptions,
     ListVolumesOptions, NetworkFilters, PruneFilters, PruneNetworksOptions, PruneVolumesOptions,
     RemoveVolumeOptions, VolumeFilters,
 };
-use mockito::{Matcher, Server, ServerGuard};
+use mockito::{Matcher, Server};
 use serde_json::json;
-
-fn pinned(server: &ServerGuard, version: &str) -> Docker {
-    Docker::builder()
-        .host(server.url())
-        .api_version(version.parse().unwrap())
-        .build()
-        .unwrap()
-}
-
-fn q(k: &str, v: &str) -> Matcher {
-    Matcher::UrlEncoded(k.into(), v.into())
-}
 
 fn invalid_field(err: &Error) -> &str {
     match err {

@@ -5,6 +5,9 @@
 //! podman's answer read as `NotSupported`.
 #![allow(clippy::field_reassign_with_default)]
 
+mod mock_support;
+
+use mock_support::{pinned_once, q};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -12,27 +15,13 @@ use docker_engine::models::PluginPrivilege;
 use docker_engine::{
     DaemonErrorExt, DisablePluginOptions, Docker, EnablePluginOptions, Error, ListPluginsOptions,
     PluginFilters, PullPluginOptions, PushPluginOptions, RegistryAuth, RemovePluginOptions,
-    RetryPolicy,
 };
-use mockito::{Matcher, Server, ServerGuard};
+use mockito::{Matcher, Server};
 use serde_json::json;
 
 const PLUGIN: &str = include_str!("fixtures/swarm/plugin.json");
 const NAME: &str = "127.0.0.1:5000/dengine/testplugin:1";
 const REMOTE: &str = "127.0.0.1:5000/dengine/testplugin:1";
-
-fn pinned(server: &ServerGuard) -> Docker {
-    Docker::builder()
-        .host(server.url())
-        .api_version("1.45".parse().unwrap())
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap()
-}
-
-fn q(k: &str, v: &str) -> Matcher {
-    Matcher::UrlEncoded(k.into(), v.into())
-}
 
 fn path(tail: &str) -> String {
     // The name's `/` and `:` are one percent-encoded path segment.
@@ -75,7 +64,7 @@ async fn list_and_inspect_decode_a_dockerd_plugin() {
         .with_body(PLUGIN)
         .create_async()
         .await;
-    let plugins = pinned(&server).plugins();
+    let plugins = pinned_once(&server).plugins();
     let mut options = ListPluginsOptions::default();
     options.filters = PluginFilters::new()
         .capability("volumedriver")
@@ -134,7 +123,7 @@ async fn privileges_pull_upgrade_push_send_credentials() {
         .with_body("{\"status\":\"The push refers to repository [127.0.0.1:5000/dengine/testplugin]\"}\n{\"status\":\"1: digest: sha256:ab size: 1\"}\n")
         .create_async()
         .await;
-    let plugins = pinned(&server).plugins();
+    let plugins = pinned_once(&server).plugins();
     let got = plugins.privileges(REMOTE, Some(auth())).await.unwrap();
     assert_eq!(got, privileges());
     let mut options = PullPluginOptions::default();
@@ -160,7 +149,7 @@ async fn a_failure_inside_the_pull_stream_is_an_error() {
         .with_body("{\"status\":\"Pulling\"}\n{\"errorDetail\":{\"message\":\"no basic auth credentials\"},\"error\":\"no basic auth credentials\"}\n")
         .create_async()
         .await;
-    let err = pinned(&server)
+    let err = pinned_once(&server)
         .plugins()
         .pull(REMOTE, PullPluginOptions::default())
         .await
@@ -206,7 +195,7 @@ async fn create_enable_disable_set_remove() {
         .with_body(PLUGIN)
         .create_async()
         .await;
-    let plugins = pinned(&server).plugins();
+    let plugins = pinned_once(&server).plugins();
     plugins.create(NAME, tar).await.unwrap();
     let mut e = EnablePluginOptions::default();
     e.timeout = Some(30);
@@ -341,7 +330,7 @@ async fn every_declared_error_status_keeps_the_daemons_message() {
                 .with_body(json!({ "message": message }).to_string())
                 .create_async()
                 .await;
-            let err = call(pinned(&server)).await.unwrap_err();
+            let err = call(pinned_once(&server)).await.unwrap_err();
             m.assert_async().await;
             m.remove_async().await;
             assert_eq!(
@@ -367,7 +356,7 @@ async fn podmans_answer_is_not_supported() {
             .with_body(json!({"cause": "", "message": format!("Path {path} is not supported"), "response": 0}).to_string())
             .create_async()
             .await;
-        let err = call(pinned(&server)).await.unwrap_err();
+        let err = call(pinned_once(&server)).await.unwrap_err();
         m.remove_async().await;
         let ns = err
             .not_supported()
@@ -385,7 +374,7 @@ async fn remove_reads_dockerds_empty_answer_as_none() {
         .with_status(200)
         .create_async()
         .await;
-    let removed = pinned(&server)
+    let removed = pinned_once(&server)
         .plugins()
         .remove(NAME, RemovePluginOptions::default())
         .await

@@ -5,6 +5,9 @@
 //! status the API declares, and podman's answers read as `NotSupported`.
 #![allow(clippy::field_reassign_with_default)]
 
+mod mock_support;
+
+use mock_support::{pinned_once, q};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -18,12 +21,12 @@ use docker_engine::models::{
 use docker_engine::{
     CreateServiceOptions, DaemonErrorExt, Docker, Error, InspectServiceOptions, LeaveSwarmOptions,
     ListConfigsOptions, ListNodesOptions, ListSecretsOptions, ListServicesOptions,
-    ListTasksOptions, NodeFilters, RegistryAuth, RegistryAuthFrom, RemoveNodeOptions, RetryPolicy,
+    ListTasksOptions, NodeFilters, RegistryAuth, RegistryAuthFrom, RemoveNodeOptions,
     SecretFilters, ServiceFilters, SessionOptions, TaskLogsOptions, UpdateServiceOptions,
     UpdateSwarmOptions, NOT_SUPPORTED,
 };
 use futures_util::StreamExt;
-use mockito::{Matcher, Server, ServerGuard};
+use mockito::{Matcher, Server};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -37,20 +40,6 @@ const CONFIG: &str = include_str!("fixtures/swarm/config.json");
 const SERVICE_ID: &str = "mxw2q42fv0cz39dn6590gky21";
 const NODE_ID: &str = "tbx89vcubek30c32g4cnkwl6o";
 const TASK_ID: &str = "3kknc4i51daadaoeg5g0q6egx";
-
-fn pinned(server: &ServerGuard) -> Docker {
-    Docker::builder()
-        .host(server.url())
-        .api_version("1.45".parse().unwrap())
-        // One attempt: each mock below expects exactly one call.
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap()
-}
-
-fn q(k: &str, v: &str) -> Matcher {
-    Matcher::UrlEncoded(k.into(), v.into())
-}
 
 fn json_body(v: serde_json::Value) -> Matcher {
     Matcher::Json(v)
@@ -123,7 +112,7 @@ async fn swarm_inspect_decodes_a_dockerd_answer() {
         .with_body(SWARM)
         .create_async()
         .await;
-    let swarm = pinned(&server).swarm().inspect().await.unwrap();
+    let swarm = pinned_once(&server).swarm().inspect().await.unwrap();
     m.assert_async().await;
     assert_eq!(swarm.id.as_deref(), Some("3c3unt0at22clxg4x1vlnn79v"));
     assert_eq!(swarm.version.unwrap().index, Some(10));
@@ -160,7 +149,7 @@ async fn swarm_init_sends_the_request_and_reads_the_node_id() {
     init.advertise_addr = Some("127.0.0.1".into());
     init.default_addr_pool = Some(vec!["10.20.0.0/16".into()]);
     init.subnet_size = Some(24);
-    let id = pinned(&server).swarm().init(&init).await.unwrap();
+    let id = pinned_once(&server).swarm().init(&init).await.unwrap();
     m.assert_async().await;
     assert_eq!(id, NODE_ID);
 }
@@ -181,7 +170,7 @@ async fn swarm_join_sends_the_token_and_no_error_echoes_it() {
         .await;
     let join = SwarmJoinRequest::new("0.0.0.0:2377", vec!["10.0.0.1:2377".into()], token);
     assert!(!format!("{join:?}").contains("SWMTKN"));
-    pinned(&server).swarm().join(&join).await.unwrap();
+    pinned_once(&server).swarm().join(&join).await.unwrap();
     ok.assert_async().await;
     ok.remove_async().await;
 
@@ -192,7 +181,7 @@ async fn swarm_join_sends_the_token_and_no_error_echoes_it() {
         .with_body(json!({"message": format!("invalid join token {token}")}).to_string())
         .create_async()
         .await;
-    let err = pinned(&server).swarm().join(&join).await.unwrap_err();
+    let err = pinned_once(&server).swarm().join(&join).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
     assert!(!format!("{err} {err:?}").contains("SWMTKN"), "{err:?}");
 }
@@ -229,7 +218,7 @@ async fn swarm_leave_update_unlock() {
         .match_body(json_body(json!({"UnlockKey": key})))
         .create_async()
         .await;
-    let swarm = pinned(&server).swarm();
+    let swarm = pinned_once(&server).swarm();
     swarm.leave(LeaveSwarmOptions::force()).await.unwrap();
     let mut spec = SwarmSpec::new();
     spec.name = Some("default".into());
@@ -278,7 +267,7 @@ async fn nodes_list_inspect_remove_update() {
         .expect(2)
         .create_async()
         .await;
-    let nodes = pinned(&server).nodes();
+    let nodes = pinned_once(&server).nodes();
     let mut options = ListNodesOptions::default();
     options.filters = NodeFilters::new().role("manager");
     let all = nodes.list(options).await.unwrap();
@@ -323,7 +312,7 @@ async fn service_create_sends_credentials_and_spec() {
         .with_body(json!({"ID": SERVICE_ID, "Warnings": null}).to_string())
         .create_async()
         .await;
-    let created = pinned(&server)
+    let created = pinned_once(&server)
         .services()
         .create(&spec(), CreateServiceOptions::default().with_auth(auth()))
         .await
@@ -403,7 +392,7 @@ async fn service_list_inspect_remove() {
         .mock("DELETE", "/v1.45/services/svc1")
         .create_async()
         .await;
-    let services = pinned(&server).services();
+    let services = pinned_once(&server).services();
     let mut options = ListServicesOptions::default();
     options.filters = ServiceFilters::new().name("svc1");
     options.status = true;
@@ -451,7 +440,7 @@ async fn service_update_sends_version_and_options() {
     let mut options = UpdateServiceOptions::default().with_auth(auth());
     options.registry_auth_from = Some(RegistryAuthFrom::PreviousSpec);
     options.rollback = true;
-    let answer = pinned(&server)
+    let answer = pinned_once(&server)
         .services()
         .update(SERVICE_ID, 13, &spec(), options)
         .await
@@ -482,7 +471,7 @@ async fn update_with_retries_once_on_a_version_conflict() {
         .expect(1)
         .create_async()
         .await;
-    let services = pinned(&server).services();
+    let services = pinned_once(&server).services();
     let mut calls = 0;
     let run = services.update_with("svc1", UpdateServiceOptions::default(), |spec| {
         calls += 1;
@@ -535,7 +524,7 @@ async fn update_with_gives_up_after_a_second_conflict() {
         .expect(2)
         .create_async()
         .await;
-    let err = pinned(&server)
+    let err = pinned_once(&server)
         .services()
         .update_with("svc1", UpdateServiceOptions::default(), |_| {})
         .await
@@ -563,7 +552,11 @@ async fn service_rollback_sends_the_current_spec_with_rollback_previous() {
         .with_body("{}")
         .create_async()
         .await;
-    pinned(&server).services().rollback("svc1").await.unwrap();
+    pinned_once(&server)
+        .services()
+        .rollback("svc1")
+        .await
+        .unwrap();
     inspect.assert_async().await;
     update.assert_async().await;
 }
@@ -595,7 +588,7 @@ async fn service_and_task_logs_are_log_streams() {
         .with_body("console\n")
         .create_async()
         .await;
-    let docker = pinned(&server);
+    let docker = pinned_once(&server);
     let mut options = TaskLogsOptions::default();
     options.timestamps = true;
     options.details = true;
@@ -698,7 +691,7 @@ async fn tasks_list_and_inspect() {
         .with_body(TASK)
         .create_async()
         .await;
-    let tasks = pinned(&server).tasks();
+    let tasks = pinned_once(&server).tasks();
     let all = tasks.list(ListTasksOptions::service("svc1")).await.unwrap();
     assert_eq!(all.len(), 1);
     let task = tasks.inspect(TASK_ID).await.unwrap();
@@ -747,7 +740,7 @@ async fn secrets_carry_their_data_hidden() {
         .with_status(204)
         .create_async()
         .await;
-    let secrets = pinned(&server).secrets();
+    let secrets = pinned_once(&server).secrets();
     let spec = SecretSpec::with_data("s1", b"hunter2");
     assert!(!format!("{spec:?}").contains("aHVudGVyMg"), "{spec:?}");
     assert_eq!(spec.data_bytes().unwrap().unwrap().expose(), b"hunter2");
@@ -785,7 +778,7 @@ async fn a_refused_secret_create_does_not_echo_the_data() {
         .with_body(r#"{"message":"secret s1 already exists: aHVudGVyMg=="}"#)
         .create_async()
         .await;
-    let err = pinned(&server)
+    let err = pinned_once(&server)
         .secrets()
         .create(&SecretSpec::with_data("s1", b"hunter2"))
         .await
@@ -827,7 +820,7 @@ async fn configs_round_trip_their_data() {
         .with_status(204)
         .create_async()
         .await;
-    let configs = pinned(&server).configs();
+    let configs = pinned_once(&server).configs();
     let id = configs
         .create(&ConfigSpec::with_data("c1", b"cfg=1"))
         .await
@@ -864,7 +857,7 @@ async fn ping_head_reads_the_headers() {
         .with_header("swarm", "active/manager")
         .create_async()
         .await;
-    let info = pinned(&server).ping_head().await.unwrap();
+    let info = pinned_once(&server).ping_head().await.unwrap();
     m.assert_async().await;
     assert_eq!(info.api_version, Some("1.45".parse().unwrap()));
     assert_eq!(info.os_type.as_deref(), Some("linux"));
@@ -1190,7 +1183,7 @@ async fn every_declared_error_status_keeps_the_daemons_message() {
                 .with_body(json!({ "message": message }).to_string())
                 .create_async()
                 .await;
-            let err = call(pinned(&server)).await.unwrap_err();
+            let err = call(pinned_once(&server)).await.unwrap_err();
             m.assert_async().await;
             m.remove_async().await;
             assert_eq!(
@@ -1243,7 +1236,7 @@ async fn podmans_answers_are_not_supported() {
             .with_body(body)
             .create_async()
             .await;
-        let err = call(pinned(&server)).await.unwrap_err();
+        let err = call(pinned_once(&server)).await.unwrap_err();
         m.remove_async().await;
         let ns = err
             .not_supported()

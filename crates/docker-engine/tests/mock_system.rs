@@ -4,6 +4,9 @@
 // #[non_exhaustive]: from Default, then field by field.
 #![allow(clippy::field_reassign_with_default)]
 
+mod mock_support;
+
+use mock_support::{pinned, q};
 use std::time::{Duration, UNIX_EPOCH};
 
 use docker_engine::helpers::PublishedPort;
@@ -16,20 +19,8 @@ use docker_engine::{
     RunOutput,
 };
 use futures_util::StreamExt;
-use mockito::{Matcher, Server, ServerGuard};
+use mockito::{Matcher, Server};
 use serde_json::json;
-
-fn pinned(server: &ServerGuard, version: &str) -> Docker {
-    Docker::builder()
-        .host(server.url())
-        .api_version(version.parse().unwrap())
-        .build()
-        .unwrap()
-}
-
-fn q(k: &str, v: &str) -> Matcher {
-    Matcher::UrlEncoded(k.into(), v.into())
-}
 
 fn daemon_error(message: &str) -> String {
     json!({ "message": message }).to_string()
