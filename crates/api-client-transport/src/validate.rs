@@ -5,6 +5,7 @@
 //! the documentation and outside the semver promise.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Display;
 use std::sync::{Arc, OnceLock, RwLock};
 
 use crate::error::{Error, Result};
@@ -105,19 +106,28 @@ pub fn length<T: Text + ?Sized>(
     max: Option<u64>,
 ) -> Result<()> {
     let len = value.text().chars().count() as u64;
-    if let Some(min) = min.filter(|&min| len < min) {
-        return Err(Error::invalid(
-            field,
-            format!("must be at least {min} characters long (got {len})"),
-        ));
-    }
-    if let Some(max) = max.filter(|&max| len > max) {
-        return Err(Error::invalid(
-            field,
-            format!("must be at most {max} characters long (got {len})"),
-        ));
-    }
-    Ok(())
+    within(field, len, min, max, "be", " characters long")
+}
+
+/// `value` lies within `min..=max`; the error reads "must {verb} at least
+/// {min}{unit} (got {value})" (or "at most").
+fn within<T: PartialOrd + Display + Copy>(
+    field: &str,
+    value: T,
+    min: Option<T>,
+    max: Option<T>,
+    verb: &str,
+    unit: &str,
+) -> Result<()> {
+    let (side, bound) = match (min, max) {
+        (Some(min), _) if value < min => ("least", min),
+        (_, Some(max)) if value > max => ("most", max),
+        _ => return Ok(()),
+    };
+    Err(Error::invalid(
+        field,
+        format!("must {verb} at {side} {bound}{unit} (got {value})"),
+    ))
 }
 
 /// `value` matches `pattern`, read with the ECMA-262 semantics OpenAPI
@@ -178,19 +188,7 @@ fn compiled(pattern: &'static str) -> Option<Arc<regex_lite::Regex>> {
 /// `value` lies within `min..=max`.
 #[doc(hidden)]
 pub fn range_i64(field: &str, value: i64, min: Option<i64>, max: Option<i64>) -> Result<()> {
-    if let Some(min) = min.filter(|&min| value < min) {
-        return Err(Error::invalid(
-            field,
-            format!("must be at least {min} (got {value})"),
-        ));
-    }
-    if let Some(max) = max.filter(|&max| value > max) {
-        return Err(Error::invalid(
-            field,
-            format!("must be at most {max} (got {value})"),
-        ));
-    }
-    Ok(())
+    within(field, value, min, max, "be", "")
 }
 
 /// `value` is a finite number within `min..=max`.
@@ -202,38 +200,13 @@ pub fn range_f64(field: &str, value: f64, min: Option<f64>, max: Option<f64>) ->
             format!("must be a finite number (got {value})"),
         ));
     }
-    if let Some(min) = min.filter(|&min| value < min) {
-        return Err(Error::invalid(
-            field,
-            format!("must be at least {min} (got {value})"),
-        ));
-    }
-    if let Some(max) = max.filter(|&max| value > max) {
-        return Err(Error::invalid(
-            field,
-            format!("must be at most {max} (got {value})"),
-        ));
-    }
-    Ok(())
+    within(field, value, min, max, "be", "")
 }
 
 /// A list of `len` items has between `min` and `max` of them.
 #[doc(hidden)]
 pub fn items(field: &str, len: usize, min: Option<u64>, max: Option<u64>) -> Result<()> {
-    let len = len as u64;
-    if let Some(min) = min.filter(|&min| len < min) {
-        return Err(Error::invalid(
-            field,
-            format!("must have at least {min} items (got {len})"),
-        ));
-    }
-    if let Some(max) = max.filter(|&max| len > max) {
-        return Err(Error::invalid(
-            field,
-            format!("must have at most {max} items (got {len})"),
-        ));
-    }
-    Ok(())
+    within(field, len as u64, min, max, "have", " items")
 }
 
 /// `value` is a UUID in its hyphenated form (`8-4-4-4-12` hex digits).
