@@ -5,7 +5,7 @@
 
 mod round_trip;
 
-pub use round_trip::{round_trip, schema_examples};
+pub use round_trip::{every_schema_example, round_trip, schema_examples};
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};

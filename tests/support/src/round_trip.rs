@@ -39,3 +39,25 @@ pub fn schema_examples(openapi: &str) -> Vec<(String, Value)> {
         .filter_map(|(name, schema)| Some((name.clone(), schema.get("example")?.clone())))
         .collect()
 }
+
+/// Round-trips every schema example of `openapi` through `by_schema` (which
+/// answers false for a schema it has no model for), and checks there are
+/// `expected` of them, so that a new example cannot go untested.
+pub fn every_schema_example(
+    openapi: &str,
+    expected: usize,
+    by_schema: impl Fn(&str, &Value) -> bool,
+) {
+    let examples = schema_examples(openapi);
+    for (name, example) in &examples {
+        assert!(
+            by_schema(name, example),
+            "{name}: add the model to the list"
+        );
+    }
+    assert_eq!(
+        examples.len(),
+        expected,
+        "the number of examples changed: update the list"
+    );
+}
