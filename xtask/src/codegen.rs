@@ -104,20 +104,51 @@ pub fn write_all(root: &Path, only: &[&str]) -> Result<(), String> {
         return Err(format!("codegen: no spec found for {only:?}"));
     }
     for t in targets {
-        let code = generate(root, &t.spec)?;
-        let path = root.join(&t.out);
-        if std::fs::read_to_string(&path).ok().as_deref() == Some(code.as_str()) {
-            println!("unchanged {}", t.out.display());
-            continue;
-        }
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        }
-        std::fs::write(&path, code).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        println!("wrote     {}", t.out.display());
+        write_if_changed(root, &t.out, &generate(root, &t.spec)?)?;
     }
     crate::proto::write_all(root, only)
+}
+
+/// Writes `code` to `out` (relative to `root`) unless it already holds it.
+pub fn write_if_changed(root: &Path, out: &Path, code: &str) -> Result<(), String> {
+    let path = root.join(out);
+    if std::fs::read_to_string(&path).ok().as_deref() == Some(code) {
+        println!("unchanged {}", out.display());
+        return Ok(());
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(&path, code).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("wrote     {}", out.display());
+    Ok(())
+}
+
+/// What is wrong with the generated file `out` (relative to `root`), made from
+/// `source`, if it does not hold `code`.
+pub fn compare(root: &Path, out: &Path, source: &Path, code: &str) -> Option<String> {
+    match std::fs::read_to_string(root.join(out)) {
+        Ok(old) if old == code => None,
+        Ok(old) => {
+            let line = old
+                .lines()
+                .zip(code.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or_else(|| old.lines().count().min(code.lines().count()))
+                + 1;
+            Some(format!(
+                "stale:   {} (differs from {} at line {line})",
+                out.display(),
+                source.display()
+            ))
+        }
+        Err(_) => Some(format!(
+            "missing: {} (from {})",
+            out.display(),
+            source.display()
+        )),
+    }
 }
 
 /// Every stale or missing generated file, as messages (empty: all up to date).
@@ -131,27 +162,7 @@ pub fn stale(root: &Path, only: &[&str]) -> Result<Vec<String>, String> {
                 continue;
             }
         };
-        match std::fs::read_to_string(root.join(&t.out)) {
-            Ok(old) if old == code => {}
-            Ok(old) => {
-                let line = old
-                    .lines()
-                    .zip(code.lines())
-                    .position(|(a, b)| a != b)
-                    .unwrap_or_else(|| old.lines().count().min(code.lines().count()))
-                    + 1;
-                problems.push(format!(
-                    "stale:   {} (differs from {} at line {line})",
-                    t.out.display(),
-                    t.spec.display()
-                ));
-            }
-            Err(_) => problems.push(format!(
-                "missing: {} (from {})",
-                t.out.display(),
-                t.spec.display()
-            )),
-        }
+        problems.extend(compare(root, &t.out, &t.spec, &code));
     }
     problems.extend(crate::proto::stale(root, only)?);
     if only.is_empty() {

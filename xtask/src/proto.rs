@@ -151,18 +151,7 @@ fn generate(root: &Path, target: &Target) -> Result<String, String> {
 /// Writes every generated gRPC file whose content changed.
 pub fn write_all(root: &Path, only: &[&str]) -> Result<(), String> {
     for t in targets(root, only)? {
-        let code = generate(root, &t)?;
-        let path = root.join(&t.out);
-        if std::fs::read_to_string(&path).ok().as_deref() == Some(code.as_str()) {
-            println!("unchanged {}", t.out.display());
-            continue;
-        }
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        }
-        std::fs::write(&path, code).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        println!("wrote     {}", t.out.display());
+        crate::codegen::write_if_changed(root, &t.out, &generate(root, &t)?)?;
     }
     Ok(())
 }
@@ -178,19 +167,7 @@ pub fn stale(root: &Path, only: &[&str]) -> Result<Vec<String>, String> {
                 continue;
             }
         };
-        match std::fs::read_to_string(root.join(&t.out)) {
-            Ok(old) if old == code => {}
-            Ok(_) => problems.push(format!(
-                "stale:   {} (differs from what {} generates)",
-                t.out.display(),
-                t.proto.display()
-            )),
-            Err(_) => problems.push(format!(
-                "missing: {} (from {})",
-                t.out.display(),
-                t.proto.display()
-            )),
-        }
+        problems.extend(crate::codegen::compare(root, &t.out, &t.proto, &code));
     }
     Ok(problems)
 }
