@@ -380,66 +380,70 @@ async fn verdict(settings: &WorkerSettings, handler: Arc<dyn Handler>, job: Job)
     }
 }
 
-/// `CompleteJob` with the Go worker's rules: `InvalidArgument` or
-/// `ResourceExhausted` (the service refuses the output) -> `RejectJob`;
-/// `Unauthenticated`/`PermissionDenied` -> a fresh token, again; `NotFound`
-/// -> the job is gone; anything else -> back off and again.
+/// `CompleteJob` with the Go worker's rules (see [`report`]); `InvalidArgument`
+/// or `ResourceExhausted` (the service refuses the output) -> `RejectJob`.
 async fn complete(shared: &Shared, id: &str, output: Bytes) {
-    let mut backoff = Backoff::new(&shared.settings);
-    let mut reauthenticated = false;
-    loop {
-        let error = match shared.service.complete_job(id, output.clone()).await {
-            Ok(()) => {
-                tracing::info!(job_id = %id, "job completed");
-                return;
-            }
-            Err(e) => e,
-        };
-        match error.code() {
-            Some(Code::InvalidArgument | Code::ResourceExhausted) => {
-                tracing::warn!(job_id = %id, error = %error, "the service refused the output: rejecting the job");
-                return reject(shared, id).await;
-            }
-            Some(Code::NotFound) => {
-                tracing::warn!(job_id = %id, "the job no longer exists");
-                return;
-            }
-            Some(Code::Unauthenticated | Code::PermissionDenied) => {
-                shared.service.forget_token().await;
-                if !reauthenticated {
-                    reauthenticated = true;
-                    continue;
-                }
-            }
-            _ => {}
+    let call = || shared.service.complete_job(id, output.clone());
+    let refusals = [Code::InvalidArgument, Code::ResourceExhausted];
+    match report(shared, id, "CompleteJob", &refusals, call).await {
+        Reported::Done => tracing::info!(job_id = %id, "job completed"),
+        Reported::Gone => {}
+        Reported::Refused(error) => {
+            tracing::warn!(job_id = %id, error = %error, "the service refused the output: rejecting the job");
+            reject(shared, id).await;
         }
-        let pause = backoff.next();
-        tracing::warn!(job_id = %id, error = %error, ?pause, "CompleteJob failed: trying again");
-        tokio::time::sleep(pause).await;
     }
 }
 
-/// `RejectJob` with the same rules, except that a refusal
-/// (`InvalidArgument`) ends the attempts.
+/// `RejectJob` with the same rules; a refusal (`InvalidArgument`) ends the
+/// attempts.
 async fn reject(shared: &Shared, id: &str) {
+    let call = || shared.service.reject_job(id);
+    match report(shared, id, "RejectJob", &[Code::InvalidArgument], call).await {
+        Reported::Done => tracing::info!(job_id = %id, "job rejected"),
+        Reported::Gone => {}
+        Reported::Refused(error) => {
+            tracing::warn!(job_id = %id, error = %error, "the service refused RejectJob");
+        }
+    }
+}
+
+/// How reporting a job's outcome ended.
+enum Reported {
+    Done,
+    /// `NotFound`: the job no longer exists.
+    Gone,
+    /// The service refused the report itself (one of the `refusals` codes).
+    Refused(CallError),
+}
+
+/// Sends one report (`what`, made by `call`) until it goes through, with the
+/// Go worker's rules: a code among `refusals` ends the attempts; `NotFound`
+/// means the job is gone; `Unauthenticated`/`PermissionDenied` -> a fresh
+/// token and again at once (once); anything else -> back off and again.
+async fn report<Call, Sent>(
+    shared: &Shared,
+    id: &str,
+    what: &str,
+    refusals: &[Code],
+    call: Call,
+) -> Reported
+where
+    Call: Fn() -> Sent,
+    Sent: std::future::Future<Output = Result<(), CallError>>,
+{
     let mut backoff = Backoff::new(&shared.settings);
     let mut reauthenticated = false;
     loop {
-        let error = match shared.service.reject_job(id).await {
-            Ok(()) => {
-                tracing::info!(job_id = %id, "job rejected");
-                return;
-            }
+        let error = match call().await {
+            Ok(()) => return Reported::Done,
             Err(e) => e,
         };
         match error.code() {
+            Some(code) if refusals.contains(&code) => return Reported::Refused(error),
             Some(Code::NotFound) => {
                 tracing::warn!(job_id = %id, "the job no longer exists");
-                return;
-            }
-            Some(Code::InvalidArgument) => {
-                tracing::warn!(job_id = %id, error = %error, "the service refused RejectJob");
-                return;
+                return Reported::Gone;
             }
             Some(Code::Unauthenticated | Code::PermissionDenied) => {
                 shared.service.forget_token().await;
@@ -451,7 +455,7 @@ async fn reject(shared: &Shared, id: &str) {
             _ => {}
         }
         let pause = backoff.next();
-        tracing::warn!(job_id = %id, error = %error, ?pause, "RejectJob failed: trying again");
+        tracing::warn!(job_id = %id, error = %error, ?pause, "{what} failed: trying again");
         tokio::time::sleep(pause).await;
     }
 }
